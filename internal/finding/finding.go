@@ -1,0 +1,145 @@
+// Package finding is the model of what matching produced: findings with their
+// reasons, evidence, score and context. It is a leaf package (standard
+// library only).
+package finding
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// Schema is the version tag of a serialized finding.
+const Schema = "cascade.finding/v1"
+
+// Level is the severity band a score falls in.
+type Level string
+
+// Levels, from most to least severe.
+const (
+	Alert   Level = "alert"
+	Warning Level = "warning"
+	Notice  Level = "notice"
+	Info    Level = "info"
+)
+
+// LevelOf maps a score 0–100 to its level: alert ≥ 80, warning ≥ 60,
+// notice ≥ 40, info below.
+func LevelOf(score int) Level {
+	switch {
+	case score >= 80:
+		return Alert
+	case score >= 60:
+		return Warning
+	case score >= 40:
+		return Notice
+	}
+	return Info
+}
+
+// Finding is one piece of evidence on one host that matched intel. All the
+// reasons that hit the same evidence are gathered in one finding.
+type Finding struct {
+	ID       string    `json:"id"`
+	Host     string    `json:"host"`
+	Title    string    `json:"title"`
+	Score    int       `json:"score"`
+	Level    Level     `json:"level"`
+	Incident *Incident `json:"incident,omitempty"`
+	Evidence Evidence  `json:"evidence"`
+	Reasons  []Reason  `json:"reasons"`
+	// Remediation is what to do about it, from the advisory or incident.
+	Remediation string    `json:"remediation,omitempty"`
+	FirstSeen   time.Time `json:"first_seen,omitzero"`
+	LastSeen    time.Time `json:"last_seen,omitzero"`
+	// Suppressed names the false-positive list that suppressed the finding,
+	// when suppressed findings are asked for.
+	Suppressed string `json:"suppressed,omitempty"`
+}
+
+// Incident is the campaign context a finding belongs to.
+type Incident struct {
+	ID     string   `json:"id"`
+	Name   string   `json:"name"`
+	Actors []string `json:"actors,omitempty"`
+}
+
+// Evidence kinds.
+const (
+	EvidenceFile     = "file"
+	EvidenceSoftware = "software"
+	EvidenceArtifact = "artifact"
+)
+
+// Evidence is what was observed, and where.
+type Evidence struct {
+	Kind    string `json:"kind"`
+	Path    string `json:"path,omitempty"`
+	SHA256  string `json:"sha256,omitempty"`
+	SHA1    string `json:"sha1,omitempty"`
+	MD5     string `json:"md5,omitempty"`
+	Size    int64  `json:"size,omitempty"`
+	Product string `json:"product,omitempty"`
+	Version string `json:"version,omitempty"`
+	Vendor  string `json:"vendor,omitempty"`
+	User    string `json:"user,omitempty"`
+	Signer  string `json:"signer,omitempty"`
+	// Source says where the record came from (registry key, dpkg status,
+	// browser history file).
+	Source       string     `json:"source,omitempty"`
+	ArtifactKind string     `json:"artifact_kind,omitempty"`
+	URL          string     `json:"url,omitempty"`
+	Domain       string     `json:"domain,omitempty"`
+	IP           string     `json:"ip,omitempty"`
+	Time         *time.Time `json:"time,omitempty"`
+}
+
+// Reason is one indicator or advisory that matched the evidence.
+type Reason struct {
+	// Kind is the indicator type (sha256, filename, domain, …), "advisory",
+	// or an anomaly kind.
+	Kind        string `json:"kind"`
+	IndicatorID string `json:"indicator_id,omitempty"`
+	// Matched is the indicator's value or pattern that matched.
+	Matched     string   `json:"matched"`
+	Description string   `json:"description,omitempty"`
+	Score       int      `json:"score"`
+	Source      string   `json:"source"`
+	References  []string `json:"references,omitempty"`
+}
+
+// Combine sets the finding's score from its reasons: the strongest reason
+// decides, weak reasons never add up to a strong one. Reasons are ordered
+// strongest first.
+func (f *Finding) Combine() {
+	slices.SortStableFunc(f.Reasons, func(a, b Reason) int { return cmp.Compare(b.Score, a.Score) })
+	f.Score = 0
+	if len(f.Reasons) > 0 {
+		f.Score = f.Reasons[0].Score
+	}
+	f.Level = LevelOf(f.Score)
+}
+
+// Sort orders findings most severe first, then by incident, then by title
+// and evidence path, so output is stable.
+func Sort(fs []Finding) {
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		if c := cmp.Compare(b.Score, a.Score); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(incidentID(a), incidentID(b)); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Title, b.Title); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Evidence.Path+a.Evidence.URL, b.Evidence.Path+b.Evidence.URL)
+	})
+}
+
+func incidentID(f Finding) string {
+	if f.Incident == nil {
+		return ""
+	}
+	return f.Incident.ID
+}

@@ -1,0 +1,332 @@
+// Package intel is the threat-intelligence model: indicators, advisories,
+// incidents and actors, each carrying the sources it came from. Loaders for
+// specific formats live in sub-packages and all produce an *Intel.
+package intel
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Schema is the version tag of cascade's own intel format.
+const Schema = "cascade.intel/v1"
+
+// Type is an indicator type.
+type Type string
+
+// Indicator types.
+const (
+	SHA256 Type = "sha256"
+	SHA1   Type = "sha1"
+	MD5    Type = "md5"
+	// Filename is a regular expression over a file's full path, in the
+	// signature-base convention (case-insensitive, `\\` separators allowed);
+	// FalsePositive is an optional regex that cancels a match.
+	Filename Type = "filename"
+	// Path is a glob over a file's path with environment placeholders
+	// (%LOCALAPPDATA%, %PROGRAMDATA%, ~ and <dir>-style wildcards).
+	Path   Type = "path"
+	Domain Type = "domain"
+	// URL matches the address of a visit or download; its host alone never
+	// matches.
+	URL    Type = "url"
+	IP     Type = "ip" // an address or a CIDR range
+	Signer Type = "signer"
+	STIX   Type = "stix"
+	YARA   Type = "yara"
+)
+
+// IsHash reports whether t is a file-digest type.
+func (t Type) IsHash() bool { return t == SHA256 || t == SHA1 || t == MD5 }
+
+// HexLen is the length of a digest of type t in hex characters.
+func (t Type) HexLen() int {
+	switch t {
+	case SHA256:
+		return 64
+	case SHA1:
+		return 40
+	case MD5:
+		return 32
+	}
+	return 0
+}
+
+// Intel is a loaded body of intelligence from one or more sources.
+type Intel struct {
+	Sources    []Source    `json:"sources,omitempty"`
+	Incidents  []Incident  `json:"incidents,omitempty"`
+	Actors     []Actor     `json:"actors,omitempty"`
+	Advisories []Advisory  `json:"advisories,omitempty"`
+	Indicators []Indicator `json:"indicators,omitempty"`
+	// HashLists hold large plain digest lists compactly.
+	HashLists []*HashList `json:"-"`
+}
+
+// Source is one intel document or feed that indicators came from.
+type Source struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Kind        string `json:"kind"` // pack, cascade, sigbase, stix, misp, csv, taxii
+	Location    string `json:"location,omitempty"`
+	Description string `json:"description,omitempty"`
+}
+
+// Indicator is one observable fact that means compromise.
+type Indicator struct {
+	ID    string `json:"id"`
+	Type  Type   `json:"type"`
+	Value string `json:"value,omitempty"`
+	// Pattern and PatternType carry STIX and YARA patterns.
+	Pattern     string `json:"pattern,omitempty"`
+	PatternType string `json:"pattern_type,omitempty"`
+	// FalsePositive is a regex that cancels a filename match.
+	FalsePositive string      `json:"false_positive,omitempty"`
+	Signer        *SignerSpec `json:"signer,omitempty"`
+	Score         int         `json:"score"`
+	Description   string      `json:"description,omitempty"`
+	Incident      string      `json:"incident,omitempty"`
+	// Sources are the IDs of the Sources that carry this indicator.
+	Sources []string `json:"sources"`
+	// References cite the public reports behind the indicator.
+	References []string  `json:"references,omitempty"`
+	Tags       []string  `json:"tags,omitempty"`
+	ValidFrom  time.Time `json:"valid_from,omitzero"`
+	ValidUntil time.Time `json:"valid_until,omitzero"`
+	Revoked    bool      `json:"revoked,omitempty"`
+}
+
+// SignerSpec describes a code-signing identity, optionally limited to a
+// signing-time window. Every non-empty field must match.
+type SignerSpec struct {
+	Subject string `json:"subject,omitempty"` // substring of the subject or exact CN/O
+	Issuer  string `json:"issuer,omitempty"`
+	Serial  string `json:"serial,omitempty"` // hex
+	// Thumbprint is the certificate's SHA-1 or SHA-256 in hex.
+	Thumbprint   string    `json:"thumbprint,omitempty"`
+	SignedAfter  time.Time `json:"signed_after,omitzero"`
+	SignedBefore time.Time `json:"signed_before,omitzero"`
+}
+
+// ActiveAt reports whether the indicator is in force at t.
+func (ind *Indicator) ActiveAt(t time.Time) bool {
+	if ind.Revoked {
+		return false
+	}
+	if !ind.ValidFrom.IsZero() && t.Before(ind.ValidFrom) {
+		return false
+	}
+	if !ind.ValidUntil.IsZero() && !t.Before(ind.ValidUntil) {
+		return false
+	}
+	return true
+}
+
+// Key identifies an indicator's content regardless of its source, for
+// deduplication.
+func (ind *Indicator) Key() string {
+	v := ind.Value
+	switch ind.Type {
+	case SHA256, SHA1, MD5, Domain:
+		v = strings.ToLower(v)
+	case STIX, YARA:
+		v = ind.Pattern
+	}
+	return string(ind.Type) + "\x00" + v
+}
+
+// Advisory says which versions of a product are compromised.
+type Advisory struct {
+	ID       string `json:"id"`
+	Incident string `json:"incident,omitempty"`
+	Title    string `json:"title"`
+	Product  string `json:"product"`
+	Vendor   string `json:"vendor,omitempty"`
+	// Aliases are other names the product is installed under: display names,
+	// bundle identifiers, package names.
+	Aliases     []string   `json:"aliases,omitempty"`
+	Affected    []Affected `json:"affected"`
+	Remediation string     `json:"remediation,omitempty"`
+	Score       int        `json:"score"`
+	Sources     []string   `json:"sources"`
+	References  []string   `json:"references,omitempty"`
+}
+
+// Affected lists compromised versions of a product on one platform or in
+// one package ecosystem.
+type Affected struct {
+	// Platform is windows, macos or linux; empty means any.
+	Platform string `json:"platform,omitempty"`
+	// Ecosystem restricts to a package world (dpkg, rpm, apk, npm, pypi,
+	// windows, macos-app); empty means any.
+	Ecosystem string `json:"ecosystem,omitempty"`
+	// Versions are exact affected versions.
+	Versions []string `json:"versions,omitempty"`
+	// Ranges are half-open intervals [Introduced, Fixed).
+	Ranges []Range `json:"ranges,omitempty"`
+	// Fixed is the first clean version, for the remediation text.
+	Fixed string `json:"fixed,omitempty"`
+}
+
+// Range is a version interval: Introduced ≤ v < Fixed. Either bound may be
+// empty (unbounded).
+type Range struct {
+	Introduced string `json:"introduced,omitempty"`
+	Fixed      string `json:"fixed,omitempty"`
+}
+
+// Incident is a supply-chain compromise or campaign that indicators belong to.
+type Incident struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Summary     string    `json:"summary,omitempty"`
+	Actors      []string  `json:"actors,omitempty"` // Actor IDs
+	Malware     []string  `json:"malware,omitempty"`
+	Remediation string    `json:"remediation,omitempty"`
+	Disclosed   time.Time `json:"disclosed,omitzero"`
+	// Related names incidents this one led to or came from.
+	Related    []string `json:"related,omitempty"`
+	Sources    []string `json:"sources,omitempty"`
+	References []string `json:"references,omitempty"`
+}
+
+// Actor is a threat actor or intrusion set with the names it is known by.
+type Actor struct {
+	ID          string   `json:"id"`
+	Name        string   `json:"name"`
+	Kind        string   `json:"kind,omitempty"` // threat-actor, intrusion-set, campaign, malware
+	Aliases     []Alias  `json:"aliases,omitempty"`
+	Description string   `json:"description,omitempty"`
+	Sources     []string `json:"sources,omitempty"`
+}
+
+// Alias is one name for an actor, with the source that uses it.
+type Alias struct {
+	Name   string `json:"name"`
+	Source string `json:"source"`
+}
+
+// Merge adds other's content to in. Indicators with the same content are
+// kept once with all their sources; other records are kept by ID, the first
+// one winning, with sources unioned.
+func (in *Intel) Merge(other *Intel) {
+	in.Sources = mergeByID(in.Sources, other.Sources, func(s Source) string { return s.ID }, nil)
+	in.Incidents = mergeByID(in.Incidents, other.Incidents, func(x Incident) string { return x.ID },
+		func(a *Incident, b Incident) { a.Sources = union(a.Sources, b.Sources) })
+	in.Actors = mergeByID(in.Actors, other.Actors, func(x Actor) string { return x.ID },
+		func(a *Actor, b Actor) {
+			a.Sources = union(a.Sources, b.Sources)
+			for _, al := range b.Aliases {
+				if !slices.Contains(a.Aliases, al) {
+					a.Aliases = append(a.Aliases, al)
+				}
+			}
+		})
+	in.Advisories = mergeByID(in.Advisories, other.Advisories, func(x Advisory) string { return x.ID },
+		func(a *Advisory, b Advisory) { a.Sources = union(a.Sources, b.Sources) })
+	in.Indicators = mergeByID(in.Indicators, other.Indicators, func(x Indicator) string { return x.Key() },
+		func(a *Indicator, b Indicator) {
+			a.Sources = union(a.Sources, b.Sources)
+			a.References = union(a.References, b.References)
+			a.Score = max(a.Score, b.Score)
+		})
+	in.HashLists = append(in.HashLists, other.HashLists...)
+}
+
+func mergeByID[T any](dst, src []T, key func(T) string, merge func(*T, T)) []T {
+	if len(src) == 0 {
+		return dst
+	}
+	at := make(map[string]int, len(dst))
+	for i, x := range dst {
+		at[key(x)] = i
+	}
+	for _, x := range src {
+		k := key(x)
+		if i, ok := at[k]; ok {
+			if merge != nil {
+				merge(&dst[i], x)
+			}
+			continue
+		}
+		at[k] = len(dst)
+		dst = append(dst, x)
+	}
+	return dst
+}
+
+func union(a, b []string) []string {
+	for _, s := range b {
+		if !slices.Contains(a, s) {
+			a = append(a, s)
+		}
+	}
+	return a
+}
+
+// Incident returns the incident with the given ID, or nil.
+func (in *Intel) Incident(id string) *Incident {
+	for i := range in.Incidents {
+		if in.Incidents[i].ID == id {
+			return &in.Incidents[i]
+		}
+	}
+	return nil
+}
+
+// Source returns the source with the given ID, or nil.
+func (in *Intel) Source(id string) *Source {
+	for i := range in.Sources {
+		if in.Sources[i].ID == id {
+			return &in.Sources[i]
+		}
+	}
+	return nil
+}
+
+// Actor returns the actor with the given ID, or nil.
+func (in *Intel) Actor(id string) *Actor {
+	for i := range in.Actors {
+		if in.Actors[i].ID == id {
+			return &in.Actors[i]
+		}
+	}
+	return nil
+}
+
+// Counts summarizes the intel: indicators by type plus advisories.
+func (in *Intel) Counts() map[string]int {
+	c := map[string]int{}
+	for _, ind := range in.Indicators {
+		c[string(ind.Type)]++
+	}
+	for _, h := range in.HashLists {
+		c[string(h.Type)] += h.Len()
+	}
+	if n := len(in.Advisories); n > 0 {
+		c["advisory"] = n
+	}
+	return c
+}
+
+// LoadError is a problem in an intel file at a known place.
+type LoadError struct {
+	File   string
+	Line   int // 1-based; 0 when unknown
+	Column int
+	Err    error
+}
+
+func (e *LoadError) Error() string {
+	switch {
+	case e.Line > 0 && e.Column > 0:
+		return fmt.Sprintf("%s:%d:%d: %v", e.File, e.Line, e.Column, e.Err)
+	case e.Line > 0:
+		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.File, e.Err)
+}
+
+func (e *LoadError) Unwrap() error { return e.Err }

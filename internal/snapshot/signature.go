@@ -1,0 +1,72 @@
+package snapshot
+
+import "time"
+
+// Signature formats.
+const (
+	SigAuthenticode = "authenticode" // PE
+	SigMSI          = "msi"          // Authenticode over an OLE compound file
+	SigMachO        = "macho"        // Apple code signature
+)
+
+// Signature is one code signature as a forensic record: who signed, when,
+// over what, and whether it still holds. Nested signatures are separate
+// entries with Nested set.
+type Signature struct {
+	Format string `json:"format"`
+	Nested bool   `json:"nested,omitempty"`
+	// Arch names the slice of a fat Mach-O the signature belongs to.
+	Arch            string `json:"arch,omitempty"`
+	DigestAlgorithm string `json:"digest_algorithm,omitempty"`
+	// SignedDigest is the digest the signature covers; ComputedDigest is the
+	// one recomputed from the file. DigestMatch is nil when not checked.
+	SignedDigest   string       `json:"signed_digest,omitempty"`
+	ComputedDigest string       `json:"computed_digest,omitempty"`
+	DigestMatch    *bool        `json:"digest_match,omitempty"`
+	Signer         *Certificate `json:"signer,omitempty"`
+	// Chain is the signer's chain as embedded, leaf first.
+	Chain       []Certificate `json:"chain,omitempty"`
+	ProgramName string        `json:"program_name,omitempty"`
+	ProgramURL  string        `json:"program_url,omitempty"`
+	Timestamp   *Timestamp    `json:"timestamp,omitempty"`
+	// ChainVerified is true when the chain reaches a configured root at the
+	// timestamp time (or now, without a timestamp). ChainError says why not.
+	ChainVerified *bool  `json:"chain_verified,omitempty"`
+	ChainError    string `json:"chain_error,omitempty"`
+
+	// Mach-O code directory facts.
+	Identifier string   `json:"identifier,omitempty"`
+	TeamID     string   `json:"team_id,omitempty"`
+	CDHash     string   `json:"cdhash,omitempty"`
+	Flags      []string `json:"flags,omitempty"`
+	AdHoc      bool     `json:"adhoc,omitempty"`
+}
+
+// Certificate is the identity part of an X.509 certificate.
+type Certificate struct {
+	Subject      string    `json:"subject"`
+	CommonName   string    `json:"common_name,omitempty"`
+	Organization string    `json:"organization,omitempty"`
+	Issuer       string    `json:"issuer"`
+	Serial       string    `json:"serial"` // lower-case hex, no separators
+	SHA1         string    `json:"sha1"`   // thumbprint of the DER
+	SHA256       string    `json:"sha256"`
+	NotBefore    time.Time `json:"not_before"`
+	NotAfter     time.Time `json:"not_after"`
+}
+
+// Timestamp is a countersignature (legacy Authenticode or RFC 3161).
+type Timestamp struct {
+	Time      time.Time `json:"time"`
+	Kind      string    `json:"kind"` // rfc3161 | legacy
+	Authority string    `json:"authority,omitempty"`
+}
+
+// Anomaly is a structural fact about a file that a clean file does not have,
+// such as bytes appended after the PKCS#7 blob inside its signature.
+type Anomaly struct {
+	Kind   string `json:"kind"`
+	Detail string `json:"detail"`
+	Offset int64  `json:"offset,omitempty"`
+	Length int64  `json:"length,omitempty"`
+}

@@ -1,0 +1,150 @@
+// Package snapshot is the inventory model: what a collector saw on one machine
+// at one time. It is a leaf package (standard library only) shared by the
+// scanner, the matcher, the server and the tracer.
+package snapshot
+
+import "time"
+
+// Schema is the version tag written in every snapshot. Bump the suffix on any
+// incompatible change; additive fields keep the version.
+const Schema = "cascade.snapshot/v1"
+
+// Snapshot is one machine's inventory at one time.
+type Snapshot struct {
+	Schema    string     `json:"schema"`
+	ID        string     `json:"id"`
+	Host      Host       `json:"host"`
+	Roots     []string   `json:"roots,omitempty"`
+	Software  []Software `json:"software"`
+	Files     []File     `json:"files"`
+	Artifacts []Artifact `json:"artifacts"`
+	Stats     Stats      `json:"stats"`
+	// Skipped counts files and directories not examined, by reason.
+	Skipped map[string]int64 `json:"skipped,omitempty"`
+	// Errors are per-path problems; none of them stopped the collection.
+	Errors []PathError `json:"errors,omitempty"`
+}
+
+// Host identifies the machine or image a snapshot describes.
+type Host struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	OS          string    `json:"os"` // windows | macos | linux | unknown
+	OSVersion   string    `json:"os_version,omitempty"`
+	Arch        string    `json:"arch,omitempty"`
+	Source      string    `json:"source"` // live | image
+	CollectedAt time.Time `json:"collected_at"`
+	Collector   string    `json:"collector"` // "cascade/<version>"
+}
+
+// Stats describes the collection itself.
+type Stats struct {
+	Started     time.Time `json:"started"`
+	DurationMS  int64     `json:"duration_ms"`
+	Dirs        int64     `json:"dirs"`
+	FilesSeen   int64     `json:"files_seen"`
+	FilesHashed int64     `json:"files_hashed"`
+	FilesCached int64     `json:"files_cached"`
+	BytesHashed int64     `json:"bytes_hashed"`
+}
+
+// Scope of a software installation.
+const (
+	ScopeMachine = "machine"
+	ScopeUser    = "user"
+)
+
+// Software is one installed product or package.
+type Software struct {
+	Name string `json:"name"`
+	// Identifier is the ecosystem's own key: a bundle id, a package name, a
+	// registry key name. Optional.
+	Identifier string `json:"identifier,omitempty"`
+	Vendor     string `json:"vendor,omitempty"`
+	Version    string `json:"version,omitempty"`
+	// BuildVersion carries a second version where the ecosystem has one
+	// (macOS CFBundleVersion).
+	BuildVersion string `json:"build_version,omitempty"`
+	Arch         string `json:"arch,omitempty"`
+	// Platform is windows | macos | linux.
+	Platform string `json:"platform,omitempty"`
+	// Ecosystem names the package world: windows, macos-app, dpkg, rpm, apk,
+	// npm, pypi, sbom.
+	Ecosystem string `json:"ecosystem"`
+	Scope     string `json:"scope,omitempty"` // machine | user
+	User      string `json:"user,omitempty"`
+	// Source says where the record was read, e.g.
+	// `registry:HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{…}` or `dpkg:/var/lib/dpkg/status`.
+	Source      string     `json:"source"`
+	InstallPath string     `json:"install_path,omitempty"`
+	InstallDate *time.Time `json:"install_date,omitempty"`
+}
+
+// File types detected by magic number.
+const (
+	TypePE     = "pe"
+	TypeELF    = "elf"
+	TypeMachO  = "macho"
+	TypeOLE    = "ole" // MSI and other compound files
+	TypeMSI    = "msi"
+	TypeZIP    = "zip"
+	TypeDMG    = "dmg"
+	TypeScript = "script"
+	TypeOther  = "other"
+)
+
+// File is one regular file that was examined.
+type File struct {
+	// Path is the file's path as the scanned system names it (C:\… for a
+	// Windows image, /… otherwise).
+	Path    string    `json:"path"`
+	Size    int64     `json:"size"`
+	ModTime time.Time `json:"mtime"`
+	Type    string    `json:"type"`
+	SHA256  string    `json:"sha256,omitempty"`
+	SHA1    string    `json:"sha1,omitempty"`
+	MD5     string    `json:"md5,omitempty"`
+	// User owns the profile the file lives in, when it is in one.
+	User string `json:"user,omitempty"`
+	// Meta holds format facts: PE version resources, MSI product properties.
+	Meta map[string]string `json:"meta,omitempty"`
+	// Signatures are the code signatures the file carries (PE, MSI, Mach-O).
+	Signatures []Signature `json:"signatures,omitempty"`
+	// Anomalies are structural findings about the file itself, such as data
+	// appended inside a signature.
+	Anomalies []Anomaly `json:"anomalies,omitempty"`
+}
+
+// Artifact kinds.
+const (
+	ArtifactHostsEntry      = "hosts-entry"
+	ArtifactBrowserVisit    = "browser-visit"
+	ArtifactBrowserDownload = "browser-download"
+	ArtifactDNSCache        = "dns-cache"
+)
+
+// Artifact is a trace of network contact or download.
+type Artifact struct {
+	Kind string `json:"kind"`
+	// URL is the full address when there is one.
+	URL string `json:"url,omitempty"`
+	// Domain is the host name involved (lower case, no port).
+	Domain string `json:"domain,omitempty"`
+	IP     string `json:"ip,omitempty"`
+	// TargetPath is the local file a download was saved to.
+	TargetPath string `json:"target_path,omitempty"`
+	Browser    string `json:"browser,omitempty"`
+	User       string `json:"user,omitempty"`
+	// Source is the file the artifact was read from.
+	Source    string     `json:"source"`
+	FirstSeen *time.Time `json:"first_seen,omitempty"`
+	LastSeen  *time.Time `json:"last_seen,omitempty"`
+	Count     int        `json:"count,omitempty"`
+}
+
+// PathError is a problem with one path that did not stop the collection.
+type PathError struct {
+	Path  string `json:"path"`
+	Stage string `json:"stage"` // walk, read, hash, parse:<collector>
+	Err   string `json:"error"`
+}
