@@ -143,7 +143,8 @@ func ValidDomain(d string) error {
 }
 
 func validURL(v string) error {
-	u, err := url.Parse(NormalizeURL(v))
+	// Reports write "%d" for a number in a family of URLs (icon%d.ico).
+	u, err := url.Parse(NormalizeURL(strings.NewReplacer("%d", "0", "%s", "x").Replace(v)))
 	if err != nil {
 		return fmt.Errorf("url %q: %w", v, err)
 	}

@@ -1,0 +1,238 @@
+package collect
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cascade-ir/cascade/internal/snapshot"
+	"github.com/cascade-ir/cascade/internal/source"
+)
+
+// Skip reasons, counted in snapshot.Skipped.
+const (
+	SkipSymlink      = "symlink"
+	SkipSpecial      = "special-file"
+	SkipExcluded     = "excluded"
+	SkipOtherFS      = "other-filesystem"
+	SkipNetworkFS    = "network-filesystem"
+	SkipPseudoFS     = "pseudo-filesystem"
+	SkipCloudSync    = "cloud-sync-folder"
+	SkipTooLarge     = "too-large"
+	SkipDenied       = "permission-denied"
+	SkipUnreadable   = "unreadable"
+	SkipVanished     = "vanished"
+	SkipErrorsCapped = "errors-not-listed"
+)
+
+// Digests selects which file digests to compute.
+type Digests struct{ SHA256, SHA1, MD5 bool }
+
+// Any reports whether any digest is selected.
+func (d Digests) Any() bool { return d.SHA256 || d.SHA1 || d.MD5 }
+
+// Covers reports whether have includes every digest d asks for.
+func (d Digests) Covers(have Digests) bool {
+	return (!d.SHA256 || have.SHA256) && (!d.SHA1 || have.SHA1) && (!d.MD5 || have.MD5)
+}
+
+// Progress receives the collection's running totals from time to time.
+type Progress interface {
+	Update(s snapshot.Stats, currentDir string)
+}
+
+// Options control a collection.
+type Options struct {
+	Digests Digests
+	// MaxFileSize: larger files are recorded (path, size, type) but not
+	// hashed or parsed; 0 means the default, 1 GiB.
+	MaxFileSize int64
+	// Exclude are glob patterns: without a separator they match a base
+	// name; with one, a display path (and everything under it).
+	Exclude []string
+	// CrossFS lets a live walk enter other mounted file systems (never
+	// network or pseudo file systems).
+	CrossFS bool
+	// IncludeCloud walks cloud-sync folders (OneDrive, Dropbox, iCloud …),
+	// skipped by default because reading them can download their content.
+	IncludeCloud bool
+	// Workers is the number of hashing goroutines; 0 means GOMAXPROCS.
+	Workers int
+	// Cache, when set, supplies and records file facts by stat identity.
+	Cache *Cache
+
+	PathCollectors    []PathCollector
+	ContentCollectors []ContentCollector
+	HostCollectors    []HostCollector
+
+	Progress Progress
+	Log      *slog.Logger
+	// MaxErrors caps the per-path errors kept in the snapshot; the rest are
+	// counted. 0 means 10,000.
+	MaxErrors int
+}
+
+const defaultMaxFileSize = 1 << 30
+
+// Collect walks src once and returns its snapshot. Per-file problems land in
+// the snapshot; only setup errors and cancellation return an error.
+func Collect(ctx context.Context, src *source.Source, opt Options) (*snapshot.Snapshot, error) {
+	if opt.MaxFileSize <= 0 {
+		opt.MaxFileSize = defaultMaxFileSize
+	}
+	if opt.Workers <= 0 {
+		opt.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opt.MaxErrors <= 0 {
+		opt.MaxErrors = 10000
+	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	tmp, err := os.MkdirTemp("", "cascade-collect-")
+	if err != nil {
+		return nil, fmt.Errorf("collect: scratch directory: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	c := newCollection(src, opt, tmp)
+	if err := c.compileExcludes(); err != nil {
+		return nil, err
+	}
+	for _, hc := range opt.HostCollectors {
+		c.runHostCollector(ctx, hc)
+	}
+	if err := c.walk(ctx); err != nil {
+		return nil, err
+	}
+	return c.finish(), nil
+}
+
+// collection is the state of one Collect call.
+type collection struct {
+	src            *source.Source
+	opt            Options
+	env            *Env
+	rules          skipRules
+	contentVersion string
+
+	started                           time.Time
+	dirs, seen, hashed, cached, bytes atomic.Int64
+	current                           atomic.Pointer[string]
+
+	mu        sync.Mutex
+	files     []snapshot.File
+	software  []snapshot.Software
+	artifacts []snapshot.Artifact
+	errors    []snapshot.PathError
+	skipped   map[string]int64
+}
+
+func newCollection(src *source.Source, opt Options, tmp string) *collection {
+	now := time.Now().UTC()
+	c := &collection{src: src, opt: opt, started: now, skipped: map[string]int64{}}
+	c.env = &Env{FS: src.FS(), OS: src.OS, Live: src.Kind == source.Live, Display: src.Display,
+		TempDir: tmp, Now: now}
+	c.contentVersion = ContentVersion(opt.ContentCollectors)
+	return c
+}
+
+// ContentVersion identifies the set of content collectors, so cached facts
+// from another set are collected again.
+func ContentVersion(cs []ContentCollector) string {
+	v := "sniff/1"
+	for _, cc := range cs {
+		v += ";" + cc.Name() + "/" + cc.Version()
+	}
+	return v
+}
+
+func (c *collection) skip(reason string) {
+	c.mu.Lock()
+	c.skipped[reason]++
+	c.mu.Unlock()
+}
+
+// AddSoftware, AddArtifact and AddError make the collection a Sink.
+func (c *collection) AddSoftware(s snapshot.Software) {
+	c.mu.Lock()
+	c.software = append(c.software, s)
+	c.mu.Unlock()
+}
+
+func (c *collection) AddArtifact(a snapshot.Artifact) {
+	c.mu.Lock()
+	c.artifacts = append(c.artifacts, a)
+	c.mu.Unlock()
+}
+
+func (c *collection) AddError(rel, stage string, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.errors) >= c.opt.MaxErrors {
+		c.skipped[SkipErrorsCapped]++
+		return
+	}
+	c.errors = append(c.errors, snapshot.PathError{Path: c.src.Display(rel), Stage: stage, Err: err.Error()})
+}
+
+func (c *collection) addFile(f snapshot.File) {
+	c.mu.Lock()
+	c.files = append(c.files, f)
+	c.mu.Unlock()
+}
+
+func (c *collection) runHostCollector(ctx context.Context, hc HostCollector) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.AddError("", "host:"+hc.Name(), fmt.Errorf("collector panicked: %v", r))
+		}
+	}()
+	if err := hc.CollectHost(ctx, c.env, c); err != nil {
+		c.AddError("", "host:"+hc.Name(), err)
+	}
+}
+
+func (c *collection) stats() snapshot.Stats {
+	return snapshot.Stats{Started: c.started, DurationMS: time.Since(c.started).Milliseconds(),
+		Dirs: c.dirs.Load(), FilesSeen: c.seen.Load(), FilesHashed: c.hashed.Load(),
+		FilesCached: c.cached.Load(), BytesHashed: c.bytes.Load()}
+}
+
+func (c *collection) finish() *snapshot.Snapshot {
+	slices.SortFunc(c.files, func(a, b snapshot.File) int { return cmpString(a.Path, b.Path) })
+	slices.SortStableFunc(c.software, func(a, b snapshot.Software) int {
+		return cmpString(a.Name+"\x00"+a.Version+"\x00"+a.Source, b.Name+"\x00"+b.Version+"\x00"+b.Source)
+	})
+	slices.SortStableFunc(c.artifacts, func(a, b snapshot.Artifact) int {
+		return cmpString(a.Source+"\x00"+a.Kind+"\x00"+a.URL+a.Domain, b.Source+"\x00"+b.Kind+"\x00"+b.URL+b.Domain)
+	})
+	slices.SortFunc(c.errors, func(a, b snapshot.PathError) int { return cmpString(a.Path, b.Path) })
+	return &snapshot.Snapshot{
+		Schema: snapshot.Schema, Roots: []string{c.src.Root},
+		Software: nonNil(c.software), Files: nonNil(c.files), Artifacts: nonNil(c.artifacts),
+		Stats: c.stats(), Skipped: c.skipped, Errors: c.errors,
+	}
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

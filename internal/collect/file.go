@@ -1,0 +1,210 @@
+package collect
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path"
+	"strings"
+
+	"github.com/cascade-ir/cascade/internal/snapshot"
+)
+
+const readBufSize = 256 << 10
+
+// processFile records one regular file: from the cache when its identity
+// is unchanged, otherwise by reading it once.
+func (c *collection) processFile(ctx context.Context, j fileJob, buf []byte) {
+	rec := snapshot.File{
+		Path:    c.src.Display(j.rel),
+		Size:    j.info.Size(),
+		ModTime: j.info.ModTime().UTC(),
+		User:    UserFromPath(c.src.OS, j.rel),
+	}
+	key, keyed := statKey(j.info, rec.Path)
+	if keyed && c.opt.Cache != nil {
+		if hit, ok := c.opt.Cache.Get(key, c.opt.Digests, c.contentVersion); ok {
+			hit.Path, hit.Size, hit.ModTime, hit.User = rec.Path, rec.Size, rec.ModTime, rec.User
+			c.cached.Add(1)
+			c.addFile(hit)
+			c.runPathCollectors(ctx, j.rel)
+			return
+		}
+	}
+	complete := c.readFile(ctx, j, &rec, buf)
+	c.addFile(rec)
+	if complete && keyed && c.opt.Cache != nil {
+		c.opt.Cache.Put(key, rec, c.opt.Digests, c.contentVersion)
+	}
+	c.runPathCollectors(ctx, j.rel)
+}
+
+// readFile fills rec's type, digests and content facts. It reports whether
+// the record is complete (worth caching).
+func (c *collection) readFile(ctx context.Context, j fileJob, rec *snapshot.File, buf []byte) bool {
+	f, err := openNoAtime(j.dir.root, j.name)
+	if err != nil {
+		c.fileError(j.rel, "open", err)
+		return false
+	}
+	defer f.Close()
+	head := buf[:SniffLen]
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		c.fileError(j.rel, "read", err)
+		return false
+	}
+	var tail []byte
+	if rec.Size >= 1024 && n == SniffLen {
+		tail = make([]byte, 512)
+		if _, err := f.ReadAt(tail, rec.Size-512); err != nil {
+			tail = nil
+		}
+	}
+	rec.Type = sniffNamed(j.name, head[:n], tail)
+	if rec.Size > c.opt.MaxFileSize {
+		c.skip(SkipTooLarge)
+		return false
+	}
+	if c.opt.Digests.Any() {
+		if err := c.hashFile(f, head[:n], buf, rec); err != nil {
+			c.fileError(j.rel, "hash", err)
+			return false
+		}
+	}
+	return c.runContentCollectors(ctx, j.rel, f, rec)
+}
+
+// hashFile computes the selected digests over head (already read) and the
+// rest of f, reading f exactly once.
+func (c *collection) hashFile(f *os.File, head, buf []byte, rec *snapshot.File) error {
+	var hs []hash.Hash
+	var s256, s1, m5 hash.Hash
+	if c.opt.Digests.SHA256 {
+		s256 = sha256.New()
+		hs = append(hs, s256)
+	}
+	if c.opt.Digests.SHA1 {
+		s1 = sha1.New()
+		hs = append(hs, s1)
+	}
+	if c.opt.Digests.MD5 {
+		m5 = md5.New()
+		hs = append(hs, m5)
+	}
+	write := func(p []byte) {
+		for _, h := range hs {
+			h.Write(p)
+		}
+	}
+	write(head)
+	total := int64(len(head))
+	if len(head) == SniffLen {
+		for {
+			n, err := f.Read(buf)
+			write(buf[:n])
+			total += int64(n)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	if total != rec.Size {
+		// The file changed while we read it; the digests describe what was read.
+		rec.Size = total
+	}
+	c.hashed.Add(1)
+	c.bytes.Add(total)
+	if s256 != nil {
+		rec.SHA256 = hex.EncodeToString(s256.Sum(nil))
+	}
+	if s1 != nil {
+		rec.SHA1 = hex.EncodeToString(s1.Sum(nil))
+	}
+	if m5 != nil {
+		rec.MD5 = hex.EncodeToString(m5.Sum(nil))
+	}
+	return nil
+}
+
+// runContentCollectors offers the open file to every interested content
+// collector, recovering from their panics. It reports whether all ran clean.
+func (c *collection) runContentCollectors(ctx context.Context, rel string, f *os.File, rec *snapshot.File) bool {
+	ok := true
+	for _, cc := range c.opt.ContentCollectors {
+		if !cc.WantsContent(rec) {
+			continue
+		}
+		if err := safeContent(ctx, cc, f, rec); err != nil {
+			c.AddError(rel, "parse:"+cc.Name(), err)
+			ok = ok && !isTransient(err)
+		}
+	}
+	return ok
+}
+
+func safeContent(ctx context.Context, cc ContentCollector, r io.ReaderAt, rec *snapshot.File) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%s collector panicked: %v", cc.Name(), p)
+		}
+	}()
+	return cc.CollectContent(ctx, r, rec)
+}
+
+// isTransient reports errors that a later scan may not see again (so the
+// record is not cached).
+func isTransient(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+func (c *collection) runPathCollectors(ctx context.Context, rel string) {
+	for _, pc := range c.opt.PathCollectors {
+		if !pc.WantsPath(c.env, rel) {
+			continue
+		}
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					c.AddError(rel, "parse:"+pc.Name(), fmt.Errorf("collector panicked: %v", p))
+				}
+			}()
+			if err := pc.CollectPath(ctx, c.env, rel, c); err != nil {
+				c.AddError(rel, "parse:"+pc.Name(), err)
+			}
+		}()
+	}
+}
+
+var scriptExt = map[string]bool{
+	".ps1": true, ".psm1": true, ".bat": true, ".cmd": true, ".vbs": true, ".js": true,
+	".jse": true, ".wsf": true, ".hta": true, ".sh": true, ".py": true, ".pl": true, ".rb": true,
+	".applescript": true, ".scpt": true,
+}
+
+var msiExt = map[string]bool{".msi": true, ".msp": true, ".msm": true}
+
+// sniffNamed refines Sniff with the file name where magic cannot decide:
+// OLE files named like installers are MSI, text files with script
+// extensions are scripts.
+func sniffNamed(name string, head, tail []byte) string {
+	t := Sniff(head, tail)
+	ext := strings.ToLower(path.Ext(name))
+	switch {
+	case t == "ole" && msiExt[ext]:
+		return snapshot.TypeMSI
+	case t == snapshot.TypeOther && scriptExt[ext]:
+		return snapshot.TypeScript
+	}
+	return t
+}

@@ -1,0 +1,19 @@
+package collect
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"syscall"
+)
+
+// openNoAtime opens a file for reading without updating its access time
+// where the kernel allows it (owner or CAP_FOWNER), so a sweep does not
+// disturb the evidence it reads.
+func openNoAtime(dir *os.Root, name string) (*os.File, error) {
+	f, err := dir.OpenFile(name, os.O_RDONLY|syscall.O_NOATIME, 0)
+	if errors.Is(err, fs.ErrPermission) {
+		return dir.Open(name)
+	}
+	return f, err
+}

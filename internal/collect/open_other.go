@@ -1,0 +1,8 @@
+//go:build !linux
+
+package collect
+
+import "os"
+
+// openNoAtime opens a file for reading.
+func openNoAtime(dir *os.Root, name string) (*os.File, error) { return dir.Open(name) }

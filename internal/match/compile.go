@@ -1,0 +1,168 @@
+// Package match is the matching engine: it compiles intel into look-up
+// structures and matches snapshots against them. Matching is a pure
+// function of (snapshot, intel): the scanner runs it on one machine, the
+// server over every stored snapshot.
+package match
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strings"
+
+	"github.com/cascade-ir/cascade/internal/intel"
+)
+
+// Needs says which file digests the compiled intel can use.
+type Needs struct{ SHA256, SHA1, MD5 bool }
+
+// Set is intel compiled for matching. It is read-only after Compile and
+// safe for concurrent use.
+type Set struct {
+	in     *intel.Intel
+	hashes map[intel.Type]map[string][]int // lower-case hex → indicator indexes
+	lists  []*intel.HashList
+	names  *nameIndex
+	paths  []pathRule
+	domain map[string][]int
+	urls   []urlRule
+	ips    map[netip.Addr][]int
+	cidrs  []cidrRule
+	signer []int
+	advis  map[string][]int // normalized product name → advisory indexes
+	needs  Needs
+}
+
+type pathRule struct {
+	re  *regexp.Regexp
+	ind int
+}
+
+type cidrRule struct {
+	prefix netip.Prefix
+	ind    int
+}
+
+// Compile builds the look-up structures. Indicators it cannot use (bad
+// regexes, unknown types) are errors: loaders validate first, so an error
+// here is a bug or hand-built intel.
+func Compile(in *intel.Intel) (*Set, error) {
+	s := &Set{in: in, hashes: map[intel.Type]map[string][]int{}, names: newNameIndex(),
+		domain: map[string][]int{}, ips: map[netip.Addr][]int{}, advis: map[string][]int{}}
+	var errs []error
+	for i := range in.Indicators {
+		if err := s.add(i, &in.Indicators[i]); err != nil {
+			errs = append(errs, fmt.Errorf("indicator %s: %w", in.Indicators[i].ID, err))
+		}
+	}
+	for _, h := range in.HashLists {
+		s.lists = append(s.lists, h)
+		s.need(h.Type)
+	}
+	for i, a := range in.Advisories {
+		for _, name := range append([]string{a.Product}, a.Aliases...) {
+			k := productKey(name)
+			if k != "" && !contains(s.advis[k], i) {
+				s.advis[k] = append(s.advis[k], i)
+			}
+		}
+	}
+	s.names.build()
+	return s, errors.Join(errs...)
+}
+
+func (s *Set) add(i int, ind *intel.Indicator) error {
+	switch ind.Type {
+	case intel.SHA256, intel.SHA1, intel.MD5:
+		m := s.hashes[ind.Type]
+		if m == nil {
+			m = map[string][]int{}
+			s.hashes[ind.Type] = m
+		}
+		k := strings.ToLower(ind.Value)
+		m[k] = append(m[k], i)
+		s.need(ind.Type)
+	case intel.Filename:
+		return s.names.add(i, ind.Value, ind.FalsePositive)
+	case intel.Path:
+		re, err := pathRegex(ind.Value)
+		if err != nil {
+			return err
+		}
+		s.paths = append(s.paths, pathRule{re, i})
+	case intel.Domain:
+		k := strings.TrimSuffix(strings.ToLower(ind.Value), ".")
+		s.domain[k] = append(s.domain[k], i)
+	case intel.URL:
+		r, err := newURLRule(ind.Value, i)
+		if err != nil {
+			return err
+		}
+		s.urls = append(s.urls, r)
+	case intel.IP:
+		return s.addIP(i, ind.Value)
+	case intel.Signer:
+		s.signer = append(s.signer, i)
+	case intel.STIX, intel.YARA:
+		// Evaluated by their own engines.
+	default:
+		return fmt.Errorf("unknown indicator type %q", ind.Type)
+	}
+	return nil
+}
+
+func (s *Set) addIP(i int, v string) error {
+	if strings.Contains(v, "/") {
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			return err
+		}
+		s.cidrs = append(s.cidrs, cidrRule{p.Masked(), i})
+		return nil
+	}
+	a, err := netip.ParseAddr(v)
+	if err != nil {
+		return err
+	}
+	s.ips[a.Unmap()] = append(s.ips[a.Unmap()], i)
+	return nil
+}
+
+func (s *Set) need(t intel.Type) {
+	switch t {
+	case intel.SHA256:
+		s.needs.SHA256 = true
+	case intel.SHA1:
+		s.needs.SHA1 = true
+	case intel.MD5:
+		s.needs.MD5 = true
+	}
+}
+
+// Needs returns the digests the intel can match.
+func (s *Set) Needs() Needs { return s.needs }
+
+// Intel returns the intel the set was compiled from.
+func (s *Set) Intel() *intel.Intel { return s.in }
+
+// productKey normalizes a product name for look-up: lower case, letters
+// and digits only ("3CX Desktop App" and "3CXDesktopApp" are one key).
+func productKey(name string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(name) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func contains(s []int, v int) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

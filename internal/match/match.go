@@ -1,0 +1,286 @@
+package match
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/cascade-ir/cascade/internal/finding"
+	"github.com/cascade-ir/cascade/internal/intel"
+	"github.com/cascade-ir/cascade/internal/snapshot"
+)
+
+// Match matches a whole snapshot and returns its findings, most severe
+// first. It does not modify the snapshot.
+func (s *Set) Match(snap *snapshot.Snapshot) []finding.Finding {
+	at := snap.Host.CollectedAt
+	host := hostLabel(snap.Host)
+	var out []finding.Finding
+	for i := range snap.Files {
+		if f, ok := s.FileFinding(host, &snap.Files[i], at); ok {
+			out = append(out, f)
+		}
+	}
+	for i := range snap.Software {
+		if f, ok := s.SoftwareFinding(host, &snap.Software[i], at); ok {
+			out = append(out, f)
+		}
+	}
+	for i := range snap.Artifacts {
+		if f, ok := s.ArtifactFinding(host, &snap.Artifacts[i], at); ok {
+			out = append(out, f)
+		}
+	}
+	finding.Sort(out)
+	return out
+}
+
+func hostLabel(h snapshot.Host) string {
+	if h.Name != "" {
+		return h.Name
+	}
+	return h.ID
+}
+
+// FileFinding matches one file: digests, name and path rules, signers.
+func (s *Set) FileFinding(host string, f *snapshot.File, at time.Time) (finding.Finding, bool) {
+	var rs reasons
+	s.matchDigest(&rs, intel.SHA256, f.SHA256, at)
+	s.matchDigest(&rs, intel.SHA1, f.SHA1, at)
+	s.matchDigest(&rs, intel.MD5, f.MD5, at)
+	s.names.match(f.Path, func(i int) { rs.add(s, i, "", at) })
+	for _, p := range s.paths {
+		if p.re.MatchString(f.Path) {
+			rs.add(s, p.ind, "", at)
+		}
+	}
+	s.matchSigners(&rs, f, at)
+	if len(rs.list) == 0 {
+		return finding.Finding{}, false
+	}
+	ev := finding.Evidence{Kind: finding.EvidenceFile, Path: f.Path, SHA256: f.SHA256, SHA1: f.SHA1,
+		MD5: f.MD5, Size: f.Size, User: f.User, Signer: signerName(f)}
+	fd := s.newFinding(host, ev, rs, "file:"+f.Path)
+	if !f.ModTime.IsZero() {
+		fd.FirstSeen = f.ModTime
+	}
+	fd.LastSeen = at
+	return fd, true
+}
+
+func (s *Set) matchDigest(rs *reasons, t intel.Type, hexd string, at time.Time) {
+	if hexd == "" {
+		return
+	}
+	for _, i := range s.hashes[t][hexd] {
+		rs.add(s, i, "", at)
+	}
+	var raw [32]byte
+	n, err := hex.Decode(raw[:], []byte(hexd))
+	if err != nil {
+		return
+	}
+	for _, l := range s.lists {
+		if l.Type != t {
+			continue
+		}
+		if e, ok := l.Lookup(raw[:n]); ok {
+			ind := l.Indicator(e)
+			rs.addIndicator(s, &ind, "", at)
+		}
+	}
+}
+
+// ArtifactFinding matches one network or download artifact: domains (the
+// host and every parent domain), URLs, and IP addresses.
+func (s *Set) ArtifactFinding(host string, a *snapshot.Artifact, at time.Time) (finding.Finding, bool) {
+	var rs reasons
+	domain := strings.TrimSuffix(strings.ToLower(a.Domain), ".")
+	uhost, upath, hasURL := splitURL(a.URL)
+	if domain == "" && hasURL {
+		domain = uhost
+	}
+	note := ""
+	if a.Kind == snapshot.ArtifactHostsEntry && isSinkhole(a.IP) {
+		note = "sinkhole"
+	}
+	for d := domain; d != ""; d = parentDomain(d) {
+		for _, i := range s.domain[d] {
+			rs.add(s, i, note, at)
+		}
+	}
+	if hasURL {
+		for _, r := range s.urls {
+			if r.matches(uhost, upath) {
+				rs.add(s, r.ind, "", at)
+			}
+		}
+	}
+	if addr, err := netip.ParseAddr(a.IP); err == nil && !isSinkhole(a.IP) {
+		addr = addr.Unmap()
+		for _, i := range s.ips[addr] {
+			rs.add(s, i, "", at)
+		}
+		for _, c := range s.cidrs {
+			if c.prefix.Contains(addr) {
+				rs.add(s, c.ind, "", at)
+			}
+		}
+	}
+	if len(rs.list) == 0 {
+		return finding.Finding{}, false
+	}
+	ev := finding.Evidence{Kind: finding.EvidenceArtifact, ArtifactKind: a.Kind, URL: a.URL, Domain: domain,
+		IP: a.IP, Path: a.TargetPath, User: a.User, Source: a.Source, Time: a.LastSeen}
+	if ev.Time == nil {
+		ev.Time = a.FirstSeen
+	}
+	fd := s.newFinding(host, ev, rs, "artifact:"+a.Source+"\x00"+a.Kind+"\x00"+a.URL+"\x00"+a.Domain+"\x00"+a.TargetPath)
+	if a.FirstSeen != nil {
+		fd.FirstSeen = *a.FirstSeen
+	}
+	if a.LastSeen != nil {
+		fd.LastSeen = *a.LastSeen
+	}
+	return fd, true
+}
+
+// isSinkhole reports a hosts-file address that blocks a name rather than
+// sending it anywhere.
+func isSinkhole(ip string) bool {
+	a, err := netip.ParseAddr(ip)
+	return err == nil && (a.IsUnspecified() || a.IsLoopback())
+}
+
+func parentDomain(d string) string {
+	i := strings.IndexByte(d, '.')
+	if i < 0 || !strings.Contains(d[i+1:], ".") {
+		return "" // never match a bare TLD
+	}
+	return d[i+1:]
+}
+
+// newFinding assembles a finding from its reasons.
+func (s *Set) newFinding(host string, ev finding.Evidence, rs reasons, identity string) finding.Finding {
+	sum := sha256.Sum256([]byte(host + "\x00" + identity))
+	top := rs.top() // before Combine reorders the reasons
+	f := finding.Finding{ID: hex.EncodeToString(sum[:8]), Host: host, Evidence: ev, Reasons: rs.list}
+	f.Combine()
+	if inc := s.in.Incident(top.incident); inc != nil {
+		f.Incident = &finding.Incident{ID: inc.ID, Name: inc.Name, Actors: s.actorNames(inc.Actors)}
+		f.Remediation = inc.Remediation
+	} else if top.incident != "" {
+		f.Incident = &finding.Incident{ID: top.incident, Name: top.incident}
+	}
+	if top.remediation != "" {
+		f.Remediation = top.remediation
+	}
+	f.Title = top.title
+	return f
+}
+
+func (s *Set) actorNames(ids []string) []string {
+	var names []string
+	for _, id := range ids {
+		if a := s.in.Actor(id); a != nil {
+			names = append(names, a.Name)
+		} else {
+			names = append(names, id)
+		}
+	}
+	return names
+}
+
+// reasons gathers the reasons for one piece of evidence, each indicator
+// once, remembering the context of the strongest.
+type reasons struct {
+	list []finding.Reason
+	ctx  []reasonCtx
+	seen map[string]bool
+}
+
+type reasonCtx struct {
+	incident, title, remediation string
+}
+
+func (r *reasons) add(s *Set, i int, note string, at time.Time) {
+	r.addIndicator(s, &s.in.Indicators[i], note, at)
+}
+
+func (r *reasons) addIndicator(s *Set, ind *intel.Indicator, note string, at time.Time) {
+	if !ind.ActiveAt(at) || r.seen[ind.ID] {
+		return
+	}
+	if r.seen == nil {
+		r.seen = map[string]bool{}
+	}
+	r.seen[ind.ID] = true
+	score, desc := ind.Score, ind.Description
+	if note == "sinkhole" {
+		score = min(score, 40)
+		desc = "blocked in the hosts file (sinkholed), which shows someone knew of it; " + desc
+	}
+	r.list = append(r.list, finding.Reason{Kind: string(ind.Type), IndicatorID: ind.ID, Matched: matchedValue(ind),
+		Description: desc, Score: score, Source: strings.Join(ind.Sources, ", "), References: ind.References})
+	r.ctx = append(r.ctx, reasonCtx{incident: ind.Incident, title: titleFor(ind)})
+}
+
+func (r *reasons) addAdvisory(a *intel.Advisory, sw *snapshot.Software, version string) {
+	key := "advisory:" + a.ID
+	if r.seen[key] {
+		return
+	}
+	if r.seen == nil {
+		r.seen = map[string]bool{}
+	}
+	r.seen[key] = true
+	r.list = append(r.list, finding.Reason{Kind: "advisory", IndicatorID: a.ID,
+		Matched: fmt.Sprintf("%s %s", a.Product, version), Description: a.Title, Score: a.Score,
+		Source: strings.Join(a.Sources, ", "), References: a.References})
+	r.ctx = append(r.ctx, reasonCtx{incident: a.Incident, remediation: a.Remediation,
+		title: fmt.Sprintf("%s %s installed: %s", sw.Name, sw.Version, a.Title)})
+}
+
+// top returns the context of the strongest reason (the first added among
+// equals).
+func (r *reasons) top() reasonCtx {
+	best := 0
+	for i := range r.list {
+		if r.list[i].Score > r.list[best].Score {
+			best = i
+		}
+	}
+	return r.ctx[best]
+}
+
+func matchedValue(ind *intel.Indicator) string {
+	if ind.Pattern != "" {
+		return ind.Pattern
+	}
+	return ind.Value
+}
+
+func titleFor(ind *intel.Indicator) string {
+	d := ind.Description
+	if d == "" {
+		d = ind.Value
+	}
+	switch ind.Type {
+	case intel.SHA256, intel.SHA1, intel.MD5:
+		return "Known file: " + d
+	case intel.Domain:
+		return "Contact with " + ind.Value + ": " + d
+	case intel.URL:
+		return "Visit or download of " + ind.Value + ": " + d
+	case intel.IP:
+		return "Contact with " + ind.Value + ": " + d
+	case intel.Filename, intel.Path:
+		return "Suspicious file location: " + d
+	case intel.Signer:
+		return "Signed by an abused certificate: " + d
+	}
+	return d
+}

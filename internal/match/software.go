@@ -1,0 +1,82 @@
+package match
+
+import (
+	"time"
+
+	"github.com/cascade-ir/cascade/internal/finding"
+	"github.com/cascade-ir/cascade/internal/intel"
+	"github.com/cascade-ir/cascade/internal/snapshot"
+	"github.com/cascade-ir/cascade/internal/version"
+)
+
+// SoftwareFinding matches one installed product against the advisories:
+// by name, bundle identifier or package name, then by platform, ecosystem
+// and version.
+func (s *Set) SoftwareFinding(host string, sw *snapshot.Software, at time.Time) (finding.Finding, bool) {
+	var rs reasons
+	seen := map[int]bool{}
+	for _, name := range []string{sw.Name, sw.Identifier} {
+		for _, ai := range s.advis[productKey(name)] {
+			if seen[ai] {
+				continue
+			}
+			seen[ai] = true
+			a := &s.in.Advisories[ai]
+			if v, ok := affects(a, sw); ok {
+				rs.addAdvisory(a, sw, v)
+			}
+		}
+	}
+	if len(rs.list) == 0 {
+		return finding.Finding{}, false
+	}
+	ev := finding.Evidence{Kind: finding.EvidenceSoftware, Product: sw.Name, Version: sw.Version,
+		Vendor: sw.Vendor, User: sw.User, Path: sw.InstallPath, Source: sw.Source}
+	fd := s.newFinding(host, ev, rs, "software:"+sw.Source+"\x00"+sw.Name+"\x00"+sw.Version)
+	if sw.InstallDate != nil {
+		fd.FirstSeen = *sw.InstallDate
+	}
+	fd.LastSeen = at
+	return fd, true
+}
+
+// affects reports whether the advisory covers the installed software, and
+// the version it compared.
+func affects(a *intel.Advisory, sw *snapshot.Software) (string, bool) {
+	for _, af := range a.Affected {
+		if af.Platform != "" && sw.Platform != "" && af.Platform != sw.Platform {
+			continue
+		}
+		if af.Ecosystem != "" && af.Ecosystem != sw.Ecosystem {
+			continue
+		}
+		for _, raw := range []string{sw.Version, sw.BuildVersion} {
+			if raw == "" {
+				continue
+			}
+			v := version.Upstream(sw.Ecosystem, raw)
+			if versionAffected(af, v) {
+				return raw, true
+			}
+		}
+	}
+	return "", false
+}
+
+func versionAffected(af intel.Affected, v string) bool {
+	for _, x := range af.Versions {
+		if version.Equal(v, x) {
+			return true
+		}
+	}
+	for _, r := range af.Ranges {
+		if r.Introduced != "" && version.Compare(v, r.Introduced) < 0 {
+			continue
+		}
+		if r.Fixed != "" && version.Compare(v, r.Fixed) >= 0 {
+			continue
+		}
+		return true
+	}
+	return false
+}
