@@ -8,6 +8,8 @@ import (
 // commands is the command table, in the order usage lists them.
 func commands() []command {
 	return []command{
+		{"scan", "sweep the live machine or image roots for known compromises", runScan},
+		{"inventory", "print the inventory snapshot (JSON) without matching", runInventory},
 		{"version", "print the version", runVersion},
 	}
 }

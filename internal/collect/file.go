@@ -61,14 +61,13 @@ func (c *collection) readFile(ctx context.Context, j fileJob, rec *snapshot.File
 		c.fileError(j.rel, "read", err)
 		return false
 	}
-	var tail []byte
-	if rec.Size >= 1024 && n == SniffLen {
-		tail = make([]byte, 512)
-		if _, err := f.ReadAt(tail, rec.Size-512); err != nil {
-			tail = nil
+	rec.Type = sniffNamed(j.name, head[:n], nil)
+	if rec.Type == snapshot.TypeOther && mayBeDMG(j.name, rec.Size) {
+		tail := make([]byte, 512)
+		if _, err := f.ReadAt(tail, rec.Size-512); err == nil {
+			rec.Type = sniffNamed(j.name, head[:n], tail)
 		}
 	}
-	rec.Type = sniffNamed(j.name, head[:n], tail)
 	if rec.Size > c.opt.MaxFileSize {
 		c.skip(SkipTooLarge)
 		return false
@@ -184,6 +183,16 @@ func (c *collection) runPathCollectors(ctx context.Context, rel string) {
 			}
 		}()
 	}
+}
+
+// mayBeDMG limits the extra read of a file's last block (where a DMG keeps
+// its "koly" trailer) to names and sizes a disk image can have.
+func mayBeDMG(name string, size int64) bool {
+	if size < 4096 {
+		return false
+	}
+	ext := strings.ToLower(path.Ext(name))
+	return ext == ".dmg" || ext == ".img" || ext == ".sparseimage" || size >= 1<<20
 }
 
 var scriptExt = map[string]bool{

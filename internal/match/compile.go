@@ -48,6 +48,9 @@ type cidrRule struct {
 // regexes, unknown types) are errors: loaders validate first, so an error
 // here is a bug or hand-built intel.
 func Compile(in *intel.Intel) (*Set, error) {
+	if in == nil {
+		in = &intel.Intel{}
+	}
 	s := &Set{in: in, hashes: map[intel.Type]map[string][]int{}, names: newNameIndex(),
 		domain: map[string][]int{}, ips: map[netip.Addr][]int{}, advis: map[string][]int{}}
 	var errs []error

@@ -1,0 +1,163 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/cascade-ir/cascade/internal/finding"
+	"github.com/cascade-ir/cascade/internal/match"
+	"github.com/cascade-ir/cascade/internal/report"
+	"github.com/cascade-ir/cascade/internal/scan"
+)
+
+type scanOptions struct {
+	collectFlags
+	intelFlags
+	format   string
+	output   string
+	minScore int
+	snapshot string
+}
+
+func runScan(ctx context.Context, e *env, args []string) error {
+	var o scanOptions
+	fs := newFlags(e, "scan", "scan [OPTIONS] [ROOT...]\n\nSweep the live machine (no ROOT) or each ROOT, a directory or the root of a mounted\nimage, and report what matches the intel. Exit 0: nothing found; 1: findings; 2: error.")
+	o.collectFlags.register(fs)
+	o.intelFlags.register(fs)
+	fs.StringVar(&o.format, "format", "table", "report format: table, jsonl or csv")
+	fs.StringVar(&o.output, "output", "", "write the report to this file instead of standard output")
+	fs.IntVar(&o.minScore, "min-score", 40, "report findings with at least this score (0-100)")
+	fs.StringVar(&o.snapshot, "snapshot", "", "also write the inventory snapshot(s) as JSON to this file")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if o.format != "table" && o.format != "jsonl" && o.format != "csv" {
+		return usagef("--format must be table, jsonl or csv, not %q", o.format)
+	}
+	if o.minScore < 0 || o.minScore > 100 {
+		return usagef("--min-score must be within 0..100")
+	}
+	opt, err := o.collectFlags.options(e, fs.Args())
+	if err != nil {
+		return err
+	}
+	in, err := o.intelFlags.load()
+	if err != nil {
+		return err
+	}
+	set, err := match.Compile(in)
+	if err != nil {
+		return fmt.Errorf("compile intel: %w", err)
+	}
+	results, err := scan.Run(ctx, set, opt)
+	if p, ok := opt.Collect.Progress.(*progressLine); ok {
+		p.clear()
+	}
+	if err != nil {
+		return err
+	}
+	found := false
+	for i := range results {
+		results[i].Findings = filterScore(results[i].Findings, o.minScore)
+		found = found || len(results[i].Findings) > 0
+	}
+	werr := writeScanOutputs(e, o, results)
+	switch {
+	case found && werr != nil:
+		fmt.Fprintf(e.stderr, "cascade scan: %v\n", werr)
+		return errFindings
+	case werr != nil:
+		return werr
+	case found:
+		return errFindings
+	}
+	return nil
+}
+
+func filterScore(fs []finding.Finding, min int) []finding.Finding {
+	out := fs[:0]
+	for _, f := range fs {
+		if f.Score >= min {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// writeScanOutputs writes the report and the optional snapshot file; both
+// are attempted, and their errors joined.
+func writeScanOutputs(e *env, o scanOptions, results []scan.Result) error {
+	var errs []error
+	if o.snapshot != "" {
+		errs = append(errs, writeFile(o.snapshot, func(w io.Writer) error { return writeSnapshots(w, results) }))
+	}
+	write := func(w io.Writer) error { return writeReport(w, o.format, results) }
+	if o.output != "" {
+		errs = append(errs, writeFile(o.output, write))
+	} else {
+		errs = append(errs, write(e.stdout))
+	}
+	return errors.Join(errs...)
+}
+
+func writeReport(w io.Writer, format string, results []scan.Result) error {
+	for i, r := range results {
+		s := report.Scan{ScanID: r.ScanID, Snapshot: r.Snapshot, Findings: r.Findings, Warnings: r.Warnings}
+		var err error
+		switch format {
+		case "jsonl":
+			err = report.JSONL(w, s)
+		case "csv":
+			err = report.CSV(w, s, i == 0)
+		default:
+			if i > 0 {
+				fmt.Fprintln(w)
+			}
+			err = report.Table(w, s)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeSnapshots writes one snapshot as an object, several as an array.
+func writeSnapshots(w io.Writer, results []scan.Result) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if len(results) == 1 {
+		return enc.Encode(results[0].Snapshot)
+	}
+	snaps := make([]any, len(results))
+	for i, r := range results {
+		snaps[i] = r.Snapshot
+	}
+	return enc.Encode(snaps)
+}
+
+// writeFile writes through a temporary file and renames it into place, so
+// a full or read-only disk never leaves a truncated report behind.
+func writeFile(name string, write func(io.Writer) error) error {
+	f, err := os.CreateTemp(dirOf(name), ".cascade-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	defer os.Remove(f.Name())
+	if err := write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	if err := os.Rename(f.Name(), name); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	return nil
+}

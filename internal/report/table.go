@@ -1,0 +1,186 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cascade-ir/cascade/internal/finding"
+)
+
+// maxErrorsShown bounds the per-path errors the table lists.
+const maxErrorsShown = 10
+
+// Table writes a report for people: a header about the host and the scan,
+// then findings grouped by incident, the most severe incident first.
+func Table(w io.Writer, s Scan) error {
+	tw := &errWriter{w: w}
+	writeHeader(tw, s)
+	groups := groupByIncident(s.Findings)
+	if len(groups) == 0 {
+		tw.printf("\nNo findings.\n")
+	}
+	for _, g := range groups {
+		tw.printf("\n%s\n", g.title)
+		for _, f := range g.findings {
+			writeFinding(tw, f)
+		}
+	}
+	return tw.err
+}
+
+func writeHeader(tw *errWriter, s Scan) {
+	snap := s.Snapshot
+	h := snap.Host
+	what := "live host"
+	if h.Source == "image" {
+		what = h.OS + " image at " + strings.Join(snap.Roots, ", ")
+	}
+	tw.printf("cascade scan %s: %s (%s", s.ScanID, h.Name, what)
+	if h.OSVersion != "" {
+		tw.printf(", %s", h.OSVersion)
+	}
+	st := snap.Stats
+	tw.printf(")\n  %d files (%d read, %d from cache), %s hashed, %d software items, %d artifacts in %s\n",
+		st.FilesSeen, st.FilesHashed, st.FilesCached, humanBytes(st.BytesHashed), len(snap.Software),
+		len(snap.Artifacts), (time.Duration(st.DurationMS) * time.Millisecond).String())
+	if len(snap.Skipped) > 0 {
+		var parts []string
+		for _, k := range slices.Sorted(maps.Keys(snap.Skipped)) {
+			parts = append(parts, fmt.Sprintf("%d %s", snap.Skipped[k], k))
+		}
+		tw.printf("  skipped: %s\n", strings.Join(parts, ", "))
+	}
+	if n := len(snap.Errors); n > 0 {
+		tw.printf("  %d errors (the scan went on):\n", n)
+		for _, e := range snap.Errors[:min(n, maxErrorsShown)] {
+			tw.printf("    %s [%s]: %s\n", e.Path, e.Stage, e.Err)
+		}
+		if n > maxErrorsShown {
+			tw.printf("    … %d more in the JSON report\n", n-maxErrorsShown)
+		}
+	}
+	for _, w := range s.Warnings {
+		tw.printf("  warning: %s\n", w)
+	}
+	c := Counts(s.Findings)
+	tw.printf("  findings: %d alert, %d warning, %d notice, %d info\n",
+		c[finding.Alert], c[finding.Warning], c[finding.Notice], c[finding.Info])
+}
+
+type group struct {
+	title    string
+	score    int
+	findings []finding.Finding
+}
+
+func groupByIncident(fs []finding.Finding) []group {
+	byID := map[string]*group{}
+	var order []*group
+	for _, f := range fs {
+		id, title := "", "Other findings"
+		if f.Incident != nil {
+			id, title = f.Incident.ID, f.Incident.Name
+			if len(f.Incident.Actors) > 0 {
+				title += " (actors: " + strings.Join(f.Incident.Actors, ", ") + ")"
+			}
+		}
+		g := byID[id]
+		if g == nil {
+			g = &group{title: title}
+			byID[id] = g
+			order = append(order, g)
+		}
+		g.findings = append(g.findings, f)
+		g.score = max(g.score, f.Score)
+	}
+	slices.SortStableFunc(order, func(a, b *group) int { return cmp.Compare(b.score, a.score) })
+	out := make([]group, len(order))
+	for i, g := range order {
+		out[i] = *g
+	}
+	return out
+}
+
+func writeFinding(tw *errWriter, f finding.Finding) {
+	tw.printf("  %-7s %3d  %s\n", strings.ToUpper(string(f.Level)), f.Score, f.Title)
+	e := f.Evidence
+	line := func(label, v string) {
+		if v != "" {
+			tw.printf("               %-8s %s\n", label, v)
+		}
+	}
+	switch e.Kind {
+	case finding.EvidenceSoftware:
+		line("software", strings.TrimSpace(e.Product+" "+e.Version))
+		line("path", e.Path)
+	case finding.EvidenceArtifact:
+		line(e.ArtifactKind, firstNonEmpty(e.URL, e.Domain))
+		line("saved to", e.Path)
+		if e.Time != nil {
+			line("time", e.Time.UTC().Format(time.RFC3339))
+		}
+	default:
+		line("file", e.Path)
+		line("sha256", e.SHA256)
+		line("signer", e.Signer)
+	}
+	line("user", e.User)
+	line("record", e.Source)
+	for i, r := range f.Reasons {
+		label := ""
+		if i == 0 {
+			label = "why"
+		}
+		tw.printf("               %-8s %s %s (score %d; %s)\n", label, r.Kind, clip(r.Matched, 90), r.Score, r.Source)
+		if r.Description != "" {
+			tw.printf("               %-8s   %s\n", "", clip(r.Description, 110))
+		}
+	}
+	line("fix", f.Remediation)
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func clip(s string, n int) string {
+	if len([]rune(s)) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// errWriter keeps the first write error so formatting code stays linear.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, a ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, a...)
+	}
+}

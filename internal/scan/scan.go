@@ -1,0 +1,179 @@
+// Package scan is the endpoint sweep: it opens each root as a source,
+// collects its snapshot, and matches it against compiled intel. The caller
+// (the CLI) chooses the collectors and the intel.
+package scan
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"runtime"
+
+	"github.com/cascade-ir/cascade/internal/collect"
+	"github.com/cascade-ir/cascade/internal/finding"
+	"github.com/cascade-ir/cascade/internal/match"
+	"github.com/cascade-ir/cascade/internal/snapshot"
+	"github.com/cascade-ir/cascade/internal/source"
+)
+
+// HostFacts names the machine an image holds.
+type HostFacts struct {
+	Name      string
+	OSVersion string
+}
+
+// HostInfoFunc reads host facts from a tree of the given OS.
+type HostInfoFunc func(fsys fs.FS) (HostFacts, error)
+
+// Options configure a scan.
+type Options struct {
+	// Roots to scan; none means the live machine.
+	Roots []string
+	// OS overrides detection and forces image semantics.
+	OS string
+	// Collect is passed to every collection; its Digests are set from the
+	// intel and its Cache from CacheFile.
+	Collect collect.Options
+	// CacheFile is the digest cache; "" disables it.
+	CacheFile func(root string) string
+	// HostInfo maps an OS to the function that names an image of it.
+	HostInfo map[string]HostInfoFunc
+	// LiveHost names the running machine.
+	LiveHost func() snapshot.Host
+	// CollectorVersion is written into snapshots ("cascade/<version>").
+	CollectorVersion string
+	Log              *slog.Logger
+}
+
+// Result is the outcome for one scanned root.
+type Result struct {
+	ScanID   string
+	Snapshot *snapshot.Snapshot
+	Findings []finding.Finding
+	// Warnings are problems with the scan itself that did not stop it
+	// (an unusable digest cache, for instance).
+	Warnings []string
+}
+
+// Run scans every root and matches it with set. Roots that cannot be opened
+// are errors; problems inside a root are in its snapshot.
+func Run(ctx context.Context, set *match.Set, opt Options) ([]Result, error) {
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	n := set.Needs()
+	opt.Collect.Digests = collect.Digests{SHA256: n.SHA256, SHA1: n.SHA1, MD5: n.MD5}
+	roots := opt.Roots
+	if len(roots) == 0 {
+		roots = []string{""}
+	}
+	scanID := newID()
+	var results []Result
+	for _, root := range roots {
+		r, err := scanRoot(ctx, set, opt, root)
+		if err != nil {
+			return results, err
+		}
+		r.ScanID = scanID
+		results = append(results, r)
+	}
+	return results, nil
+}
+
+// Inventory collects snapshots without matching (no digests unless asked).
+func Inventory(ctx context.Context, opt Options) ([]Result, error) {
+	set, err := match.Compile(nil)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	roots := opt.Roots
+	if len(roots) == 0 {
+		roots = []string{""}
+	}
+	var results []Result
+	for _, root := range roots {
+		r, err := scanRoot(ctx, set, opt, root)
+		if err != nil {
+			return results, err
+		}
+		r.Findings = nil
+		results = append(results, r)
+	}
+	return results, nil
+}
+
+func scanRoot(ctx context.Context, set *match.Set, opt Options, root string) (Result, error) {
+	src, err := source.Open(root, source.Options{OS: opt.OS})
+	if err != nil {
+		return Result{}, err
+	}
+	defer src.Close()
+	var res Result
+	copt := opt.Collect
+	cacheFile := ""
+	if opt.CacheFile != nil {
+		cacheFile = opt.CacheFile(src.Root)
+	}
+	if cacheFile != "" {
+		c, err := collect.LoadCache(cacheFile)
+		if err != nil {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%v; starting with an empty cache", err))
+			c = collect.NewCache()
+		}
+		copt.Cache = c
+	}
+	snap, err := collect.Collect(ctx, src, copt)
+	if err != nil {
+		return Result{}, fmt.Errorf("scan %s: %w", src.Root, err)
+	}
+	snap.ID = newID()
+	snap.Host = hostFor(src, opt)
+	snap.Host.CollectedAt = snap.Stats.Started
+	if cacheFile != "" {
+		if err := copt.Cache.Save(cacheFile); err != nil {
+			res.Warnings = append(res.Warnings, err.Error())
+		}
+	}
+	res.Snapshot = snap
+	res.Findings = set.Match(snap)
+	return res, nil
+}
+
+// hostFor names the host a source holds: the running machine for a live
+// source, the imaged machine (from its own records) for an image.
+func hostFor(src *source.Source, opt Options) snapshot.Host {
+	var h snapshot.Host
+	if src.Kind == source.Live && opt.LiveHost != nil {
+		h = opt.LiveHost()
+	}
+	h.OS = src.OS
+	h.Source = src.Kind
+	h.Collector = opt.CollectorVersion
+	if src.Kind == source.Image {
+		h.Arch = ""
+		if f := opt.HostInfo[src.OS]; f != nil {
+			if facts, err := f(src.FS()); err == nil {
+				h.Name, h.OSVersion = facts.Name, facts.OSVersion
+			}
+		}
+		if h.Name == "" {
+			h.Name = src.Root
+		}
+		h.ID = "image:" + h.Name + ":" + src.Root
+	} else if h.Arch == "" {
+		h.Arch = runtime.GOARCH
+	}
+	return h
+}
+
+func newID() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
