@@ -1,0 +1,79 @@
+package deptest
+
+import (
+	"encoding/json"
+	"io"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const mod = "github.com/cascade-ir/cascade/"
+
+type pkg struct {
+	ImportPath string
+	Imports    []string
+}
+
+// rules: a package (by prefix, relative to the module) may not import the
+// listed prefixes. "*" forbids every package of ours.
+var rules = []struct {
+	pkg    string
+	forbid []string
+}{
+	{"internal/snapshot", []string{"*"}},
+	{"internal/finding", []string{"*"}},
+	{"internal/version", []string{"*"}},
+	{"internal/intel", []string{"internal/collect", "internal/match", "internal/scan", "internal/report", "internal/store", "internal/server", "internal/agent", "internal/cli"}},
+	{"internal/source", []string{"internal/collect", "internal/match", "internal/intel", "internal/scan", "internal/report", "internal/store", "internal/server", "internal/cli"}},
+	{"internal/collect", []string{"internal/match", "internal/scan", "internal/report", "internal/store", "internal/server", "internal/agent", "internal/cli"}},
+	{"internal/match", []string{"internal/collect", "internal/scan", "internal/report", "internal/store", "internal/server", "internal/agent", "internal/cli"}},
+	{"internal/report", []string{"internal/collect", "internal/scan", "internal/store", "internal/server", "internal/agent", "internal/cli"}},
+	{"internal/scan", []string{"internal/report", "internal/store", "internal/server", "internal/agent", "internal/cli"}},
+	{"internal/store", []string{"internal/server", "internal/agent", "internal/cli", "internal/collect"}},
+	{"internal/server", []string{"internal/cli", "internal/agent"}},
+	{"internal/agent", []string{"internal/cli", "internal/server"}},
+	{"internal/", []string{"internal/cli"}}, // only cmd/ may import the CLI
+}
+
+func TestImportDirection(t *testing.T) {
+	out, err := exec.Command("go", "list", "-json", mod+"...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	n := 0
+	for {
+		var p pkg
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		checkPkg(t, p)
+	}
+	if n < 10 {
+		t.Fatalf("only %d packages listed; is the module path right?", n)
+	}
+}
+
+func checkPkg(t *testing.T, p pkg) {
+	rel := strings.TrimPrefix(p.ImportPath, mod)
+	for _, r := range rules {
+		if !strings.HasPrefix(rel, r.pkg) || rel == "internal/cli" || strings.HasPrefix(rel, "internal/cli/") {
+			continue
+		}
+		for _, imp := range p.Imports {
+			if !strings.HasPrefix(imp, mod) {
+				continue
+			}
+			irel := strings.TrimPrefix(imp, mod)
+			for _, f := range r.forbid {
+				if f == "*" && !strings.HasPrefix(irel, "internal/testutil") || f != "*" && strings.HasPrefix(irel, f) && !strings.HasPrefix(irel, r.pkg) {
+					t.Errorf("%s imports %s, which rule %q forbids", rel, irel, r.pkg)
+				}
+			}
+		}
+	}
+}
