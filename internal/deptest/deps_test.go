@@ -36,6 +36,8 @@ var rules = []struct {
 	{"internal/", []string{"internal/cli"}}, // only cmd/ may import the CLI
 }
 
+// TestImportDirection shells out to go list, which the test cache does not
+// track: run it with -count=1 after changing imports (CI starts clean).
 func TestImportDirection(t *testing.T) {
 	out, err := exec.Command("go", "list", "-json", mod+"...").Output()
 	if err != nil {

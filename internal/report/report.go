@@ -24,12 +24,3 @@ func Counts(fs []finding.Finding) map[finding.Level]int {
 	}
 	return c
 }
-
-// skippedTotal sums the skip counts.
-func skippedTotal(s *snapshot.Snapshot) int64 {
-	var n int64
-	for _, v := range s.Skipped {
-		n += v
-	}
-	return n
-}

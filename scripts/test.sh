@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh Debian machine with Go: installs the
+# Debian tools the fixture scripts use, starts a throw-away PostgreSQL on
+# loopback for the store tests, and runs every test with the race detector.
+# Tests that need a tool fail (not skip) here: CASCADE_REQUIRE_TOOLS=1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  libwin-hivex-perl   # hivexregedit: Windows registry hive fixtures
+  sqlite3             # browser history fixtures
+  osslsigncode openssl wixl msitools  # signed PE and MSI fixtures
+  rpm                 # rpm database fixtures
+  postgresql          # the store's PostgreSQL tests
+  chromium chromium-driver  # the web UI tests
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# A private PostgreSQL on loopback for the duration of the tests.
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+pgdir=$(mktemp -d /tmp/cascade-pg.XXXXXX)
+pgport=${CASCADE_PG_PORT:-55432}
+run_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+if [ -n "$pgbin" ]; then
+  [ "$(id -u)" -eq 0 ] && chown postgres "$pgdir"
+  run_pg "$pgbin/initdb" -D "$pgdir/data" -U cascade --auth=trust -E UTF8 >/dev/null
+  run_pg "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w \
+    -o "-c listen_addresses=127.0.0.1 -c port=$pgport -c unix_socket_directories=$pgdir -c fsync=off" start >/dev/null
+  trap 'run_pg "$pgbin/pg_ctl" -D "$pgdir/data" -m immediate stop >/dev/null 2>&1; rm -rf "$pgdir"' EXIT
+  export CASCADE_TEST_POSTGRES="postgres://cascade@127.0.0.1:$pgport/postgres?sslmode=disable"
+fi
+
+export CASCADE_REQUIRE_TOOLS=1
+go test -race -count=1 -timeout 30m ./...
