@@ -1,0 +1,73 @@
+package windows
+
+import (
+	"io/fs"
+	"strings"
+
+	"github.com/cascade-ir/cascade/internal/collect"
+)
+
+var softwareHivePath = []string{"Windows", "System32", "config", "SOFTWARE"}
+
+// hiveKind says which hive rel (a slash path relative to the root) is:
+// machineHive for Windows/System32/config/SOFTWARE, userHive (with the
+// profile's user name) for Users/<name>/NTUSER.DAT outside the shared
+// profiles (Public, Default, …), 0 otherwise. Components match without
+// regard to case, as on NTFS.
+func hiveKind(rel string) (int, string) {
+	n := strings.Count(rel, "/") + 1
+	switch {
+	case n == len(softwareHivePath) && foldEqual(rel, softwareHivePath):
+		return machineHive, ""
+	case n == 3:
+		parts := strings.Split(rel, "/")
+		if !strings.EqualFold(parts[0], "Users") || !strings.EqualFold(parts[2], "NTUSER.DAT") {
+			return 0, ""
+		}
+		if user := collect.UserFromPath("windows", rel); user != "" {
+			return userHive, user
+		}
+	}
+	return 0, ""
+}
+
+func foldEqual(rel string, comps []string) bool {
+	for i, p := range strings.Split(rel, "/") {
+		if !strings.EqualFold(p, comps[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// findFold resolves a slash path in fsys component by component without
+// regard to case, for images whose folders are named Windows or WINDOWS,
+// config or Config.
+func findFold(fsys fs.FS, name string) (string, error) {
+	if _, err := fs.Stat(fsys, name); err == nil {
+		return name, nil
+	}
+	cur := "."
+	for _, comp := range strings.Split(name, "/") {
+		entries, err := fs.ReadDir(fsys, cur)
+		if err != nil {
+			return "", err
+		}
+		found := ""
+		for _, e := range entries {
+			if strings.EqualFold(e.Name(), comp) {
+				found = e.Name()
+				break
+			}
+		}
+		if found == "" {
+			return "", &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+		}
+		if cur == "." {
+			cur = found
+		} else {
+			cur += "/" + found
+		}
+	}
+	return cur, nil
+}
