@@ -1,12 +1,26 @@
 package cli
 
 import (
+	"io/fs"
+
 	"github.com/cascade-ir/cascade/internal/collect"
+	"github.com/cascade-ir/cascade/internal/collect/software/windows"
 	"github.com/cascade-ir/cascade/internal/scan"
+	"github.com/cascade-ir/cascade/internal/source"
 )
 
 // addCollectors is the one place that chooses the concrete collectors.
-func addCollectors(o *collect.Options) {}
+func addCollectors(o *collect.Options) {
+	o.PathCollectors = append(o.PathCollectors, windows.New())
+	o.HostCollectors = append(o.HostCollectors, windows.NewLive())
+}
 
 // hostInfo names images of each OS from their own records.
-func hostInfo() map[string]scan.HostInfoFunc { return map[string]scan.HostInfoFunc{} }
+func hostInfo() map[string]scan.HostInfoFunc {
+	return map[string]scan.HostInfoFunc{
+		source.Windows: func(fsys fs.FS) (scan.HostFacts, error) {
+			h, err := windows.HostInfo(fsys)
+			return scan.HostFacts{Name: h.ComputerName, OSVersion: h.OSVersion()}, err
+		},
+	}
+}
