@@ -48,6 +48,18 @@ func TestThreeCXFacts(t *testing.T) {
 	if x := in.Incident("3cx-2023"); !slices.Contains(x.Related, "xtrader-2022") {
 		t.Errorf("3cx-2023 is not related to xtrader-2022: %v", x.Related)
 	}
+	signers := 0
+	for _, ind := range in.Indicators {
+		if ind.Type == intel.Signer {
+			signers++
+			if ind.Score >= 40 {
+				t.Errorf("signer %s scores %d: a vendor identity is context only", ind.ID, ind.Score)
+			}
+		}
+	}
+	if signers != 3 {
+		t.Errorf("%d signer indicators, want 3 (subject, serial, Apple Developer ID)", signers)
+	}
 	p := findValue(in, intel.Path, `%LOCALAPPDATA%\Programs\3CXDesktopApp\app\ffmpeg.dll`)
 	if p == nil || p.Score > 40 {
 		t.Errorf("ffmpeg.dll path indicator missing or above notice: %+v", p)

@@ -9,14 +9,25 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/cascade-ir/cascade/internal/intel"
 
 	"github.com/cascade-ir/cascade/internal/intel/packs/packgen"
 )
 
 func main() {
 	dir := flag.String("dir", ".", "the packs directory")
+	summary := flag.Bool("summary", false, "print a Markdown table of each pack's content instead of writing files")
 	flag.Parse()
-	if err := run(*dir); err != nil {
+	var err error
+	if *summary {
+		err = printSummary(*dir)
+	} else {
+		err = run(*dir)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
@@ -62,5 +73,45 @@ func removeStale(out string, res *packgen.Result) error {
 			}
 		}
 	}
+	return nil
+}
+
+// printSummary prints, per pack, the indicators by type and the advisories,
+// for the README.
+func printSummary(dir string) error {
+	res, err := packgen.Build(os.DirFS(dir))
+	if err != nil {
+		return err
+	}
+	types := []intel.Type{intel.SHA256, intel.SHA1, intel.MD5, intel.Domain, intel.IP, intel.URL,
+		intel.Filename, intel.Path, intel.Signer, intel.STIX}
+	head := []string{"pack"}
+	for _, t := range types {
+		head = append(head, string(t))
+	}
+	head = append(head, "advisories", "actors")
+	fmt.Println("| " + strings.Join(head, " | ") + " |")
+	fmt.Println("|" + strings.Repeat("---|", len(head)))
+	for _, name := range res.Names() {
+		in, err := intel.DecodeNative(name, res.Packs[name])
+		if err != nil {
+			return err
+		}
+		c := in.Counts()
+		cells := []string{name}
+		for _, t := range types {
+			cells = append(cells, fmt.Sprint(c[string(t)]))
+		}
+		cells = append(cells, fmt.Sprint(len(in.Advisories)), fmt.Sprint(len(in.Actors)))
+		fmt.Println("| " + strings.Join(cells, " | ") + " |")
+	}
+	var skipped []string
+	for _, d := range res.Rows {
+		if d.Action == packgen.Skipped {
+			skipped = append(skipped, fmt.Sprintf("%s %s", d.Type, d.Incident))
+		}
+	}
+	slices.Sort(skipped)
+	fmt.Printf("\n%d rows, %d skipped\n", res.TableRows, len(skipped))
 	return nil
 }
