@@ -33,19 +33,31 @@ func NewHashList(t Type, source string) *HashList {
 
 // Add appends one entry. hexDigest must be valid hex of the list's length.
 func (h *HashList) Add(hexDigest string, score int, comment string, line int) error {
+	return h.AddBytes([]byte(hexDigest), score, []byte(comment), line)
+}
+
+// AddBytes is Add for a digest and comment held in byte slices, as a
+// line-oriented loader has them; it keeps neither slice.
+func (h *HashList) AddBytes(hexDigest []byte, score int, comment []byte, line int) error {
 	if len(hexDigest) != h.size*2 {
 		return fmt.Errorf("%s digest must have %d hex characters, has %d", h.Type, h.size*2, len(hexDigest))
 	}
 	start := len(h.digests)
 	h.digests = append(h.digests, make([]byte, h.size)...)
-	if _, err := hex.Decode(h.digests[start:], []byte(hexDigest)); err != nil {
+	if _, err := hex.Decode(h.digests[start:], hexDigest); err != nil {
 		h.digests = h.digests[:start]
 		return fmt.Errorf("%s digest is not hex: %q", h.Type, hexDigest)
 	}
 	h.scores = append(h.scores, uint8(min(max(score, 0), 100)))
-	h.comments = append(h.comments, uint32(len(h.text)))
-	h.text = append(h.text, comment...)
-	h.ends = append(h.ends, uint32(len(h.text)))
+	if n := len(h.ends); n > 0 && bytes.Equal(h.text[h.comments[n-1]:h.ends[n-1]], comment) {
+		// Lists repeat one comment over a block of digests: share it.
+		h.comments = append(h.comments, h.comments[n-1])
+		h.ends = append(h.ends, h.ends[n-1])
+	} else {
+		h.comments = append(h.comments, uint32(len(h.text)))
+		h.text = append(h.text, comment...)
+		h.ends = append(h.ends, uint32(len(h.text)))
+	}
 	h.lines = append(h.lines, int32(line))
 	h.sealed = false
 	return nil

@@ -133,8 +133,19 @@ func (ind *Indicator) Key() string {
 		v = strings.ToLower(v)
 	case STIX, YARA:
 		v = ind.Pattern
+	case Signer:
+		v = ind.Signer.key()
 	}
 	return string(ind.Type) + "\x00" + v
+}
+
+// key identifies a signer spec's content; nil gives "".
+func (s *SignerSpec) key() string {
+	if s == nil {
+		return ""
+	}
+	return strings.Join([]string{s.Subject, strings.ToLower(s.Issuer), strings.ToLower(s.Serial),
+		strings.ToLower(s.Thumbprint), s.SignedAfter.String(), s.SignedBefore.String()}, "\x00")
 }
 
 // Advisory says which versions of a product are compromised.

@@ -1,0 +1,5 @@
+//go:build !race
+
+package sigbase
+
+const raceEnabled = false
