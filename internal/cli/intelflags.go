@@ -5,6 +5,7 @@ import (
 
 	"github.com/cascade-ir/cascade/internal/intel"
 	"github.com/cascade-ir/cascade/internal/intel/load"
+	"github.com/cascade-ir/cascade/internal/intel/packs"
 )
 
 // intelFlags choose the intel a command matches with.
@@ -40,4 +41,4 @@ func (f *intelFlags) load() (*intel.Intel, error) {
 }
 
 // builtinIntel is the embedded packs.
-func builtinIntel() (*intel.Intel, error) { return &intel.Intel{}, nil }
+func builtinIntel() (*intel.Intel, error) { return packs.Load() }

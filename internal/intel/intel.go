@@ -219,8 +219,9 @@ type Alias struct {
 	Source string `json:"source"`
 }
 
-// Merge adds other's content to in. Indicators with the same content are
-// kept once with all their sources; other records are kept by ID, the first
+// Merge adds other's content to in. Indicators with the same content in
+// the same incident are kept once with all their sources (the same domain
+// in two incidents stays two indicators, so a finding names both); other records are kept by ID, the first
 // one winning, with sources unioned.
 func (in *Intel) Merge(other *Intel) {
 	in.Sources = mergeByID(in.Sources, other.Sources, func(s Source) string { return s.ID }, nil)
@@ -237,7 +238,7 @@ func (in *Intel) Merge(other *Intel) {
 		})
 	in.Advisories = mergeByID(in.Advisories, other.Advisories, func(x Advisory) string { return x.ID },
 		func(a *Advisory, b Advisory) { a.Sources = union(a.Sources, b.Sources) })
-	in.Indicators = mergeByID(in.Indicators, other.Indicators, func(x Indicator) string { return x.Key() },
+	in.Indicators = mergeByID(in.Indicators, other.Indicators, func(x Indicator) string { return x.Key() + "\x00" + x.Incident },
 		func(a *Indicator, b Indicator) {
 			a.Sources = union(a.Sources, b.Sources)
 			a.References = union(a.References, b.References)

@@ -3,6 +3,7 @@
 package load
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"sort"
 
 	"github.com/cascade-ir/cascade/internal/intel"
+	"github.com/cascade-ir/cascade/internal/intel/sigbase"
 )
 
 // maxIntelFile bounds one intel file read into memory.
@@ -60,8 +62,12 @@ func expand(p string) ([]string, error) {
 	return files, nil
 }
 
-// File loads one intel file.
+// File loads one intel file. Signature-base lists (recognised by name) are
+// streamed, so a million-line hash list never sits in memory as text.
 func File(name string) (*intel.Intel, error) {
+	if f, err := sigbase.DetectFormat(filepath.Base(name)); err == nil {
+		return sigbase.LoadFile(name, sigbase.Options{Format: f})
+	}
 	st, err := os.Stat(name)
 	if err != nil {
 		return nil, fmt.Errorf("intel %s: %w", name, err)
@@ -81,6 +87,10 @@ func Bytes(name string, data []byte) (*intel.Intel, error) {
 	switch Detect(name, data) {
 	case FormatNative:
 		return intel.DecodeNative(name, data)
+	case FormatSigbase:
+		f, _ := sigbase.DetectFormat(filepath.Base(name))
+		return sigbase.Load(name, bytes.NewReader(data), sigbase.Options{Format: f})
 	}
-	return nil, &intel.LoadError{File: name, Err: fmt.Errorf("unknown intel format (want a cascade intel JSON document)")}
+	return nil, &intel.LoadError{File: name, Err: fmt.Errorf("unknown intel format: want a cascade intel JSON document, " +
+		"or a signature-base list named like *hash*.txt, *filename*.txt or *c2*.txt")}
 }
