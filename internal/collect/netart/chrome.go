@@ -9,10 +9,10 @@ import (
 	"github.com/cascade-ir/cascade/internal/snapshot"
 )
 
-// Every column goes through CAST/COALESCE so that a hostile file storing
-// text in an integer column, or NULL anywhere, still scans; text is cut at
-// maxText bytes so one row cannot take unbounded memory.
-const maxText = 8192
+// In every query, each column goes through CAST/COALESCE so that a hostile
+// file storing text in an integer column, or NULL anywhere, still scans;
+// text is cut at 8192 bytes (substr) so one row cannot take unbounded
+// memory.
 
 // chromeVisitsSQL reads one row per URL with its visits aggregated. Chrome
 // times are microseconds since 1601-01-01 UTC; 0 means unset.

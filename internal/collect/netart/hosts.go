@@ -96,6 +96,9 @@ func parseHosts(ctx context.Context, r io.Reader, maxEntries int) ([]hostsEntry,
 		if errors.Is(err, errHostsLineTooBig) {
 			return out, fmt.Errorf("line %d: %w", lineNo, err)
 		}
+		if lineNo == 1 {
+			line = strings.TrimPrefix(line, "\ufeff") // Notepad's UTF-8 BOM
+		}
 		if len(line) > 0 {
 			out = appendHostsLine(out, line, lineNo)
 			if len(out) > maxEntries {

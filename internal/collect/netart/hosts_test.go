@@ -76,6 +76,7 @@ func TestParseHosts(t *testing.T) {
 		{"comment and blank", "# 1.2.3.4 evil.example\n\n   \n", nil},
 		{"inline comment", "1.2.3.4 a.example #b.example\n", []string{"a.example 1.2.3.4"}},
 		{"many names, case, dot", "10.0.0.1\tA.Example. b\r\n", []string{"a.example 10.0.0.1", "b 10.0.0.1"}},
+		{"utf-8 bom", "\ufeff0.0.0.0 bom.example\n", []string{"bom.example 0.0.0.0"}},
 		{"no newline at end", "0.0.0.0 sink.example", []string{"sink.example 0.0.0.0"}},
 		{"bad address", "999.1.1.1 x.example\nexample.com 1.2.3.4\n", nil},
 		{"address only", "1.2.3.4\n", nil},
