@@ -16,7 +16,7 @@ import (
 
 // runSQLite runs the sqlite3 CLI on db, in db's directory, with the given
 // commands in order.
-func runSQLite(t *testing.T, db string, cmds ...string) {
+func runSQLite(t testing.TB, db string, cmds ...string) {
 	t.Helper()
 	cmd := exec.Command("sqlite3", append([]string{db}, cmds...)...)
 	cmd.Dir = filepath.Dir(db)
