@@ -140,6 +140,8 @@ type Artifact struct {
 	FirstSeen *time.Time `json:"first_seen,omitempty"`
 	LastSeen  *time.Time `json:"last_seen,omitempty"`
 	Count     int        `json:"count,omitempty"`
+	// Size is the byte count of a download, when the browser recorded it.
+	Size int64 `json:"size,omitempty"`
 }
 
 // PathError is a problem with one path that did not stop the collection.
