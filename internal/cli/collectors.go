@@ -4,6 +4,8 @@ import (
 	"io/fs"
 
 	"github.com/cascade-ir/cascade/internal/collect"
+	"github.com/cascade-ir/cascade/internal/collect/netart"
+	"github.com/cascade-ir/cascade/internal/collect/software/lang"
 	"github.com/cascade-ir/cascade/internal/collect/software/windows"
 	"github.com/cascade-ir/cascade/internal/scan"
 	"github.com/cascade-ir/cascade/internal/source"
@@ -12,6 +14,8 @@ import (
 // addCollectors is the one place that chooses the concrete collectors.
 func addCollectors(o *collect.Options) {
 	o.PathCollectors = append(o.PathCollectors, windows.New())
+	o.PathCollectors = append(o.PathCollectors, lang.Collectors()...)
+	o.PathCollectors = append(o.PathCollectors, netart.Collectors()...)
 	o.HostCollectors = append(o.HostCollectors, windows.NewLive())
 }
 

@@ -119,6 +119,15 @@ func (s *Set) ArtifactFinding(host string, a *snapshot.Artifact, at time.Time) (
 			}
 		}
 	}
+	// The file a download was saved to may be gone; its name still counts.
+	if a.TargetPath != "" {
+		s.names.match(a.TargetPath, func(i int) { rs.add(s, i, "", at) })
+		for _, p := range s.paths {
+			if p.re.MatchString(a.TargetPath) {
+				rs.add(s, p.ind, "", at)
+			}
+		}
+	}
 	if addr, err := netip.ParseAddr(a.IP); err == nil && !isSinkhole(a.IP) {
 		addr = addr.Unmap()
 		for _, i := range s.ips[addr] {

@@ -126,6 +126,7 @@ func TestArtifactFinding(t *testing.T) {
 		{"redirected hosts entry", snapshot.Artifact{Kind: snapshot.ArtifactHostsEntry, Domain: "msstorageboxes.com", IP: "203.0.113.9"}, []string{"d1"}, 80},
 		{"ip", snapshot.Artifact{Kind: snapshot.ArtifactBrowserVisit, URL: "http://159.148.186.228/download/jsextension", IP: "159.148.186.228"}, []string{"i1"}, 70},
 		{"cidr", snapshot.Artifact{Kind: snapshot.ArtifactHostsEntry, Domain: "intranet.example", IP: "10.99.3.4"}, []string{"i2"}, 50},
+		{"download saved under a listed name", snapshot.Artifact{Kind: snapshot.ArtifactBrowserDownload, URL: "https://example.net/x", TargetPath: `C:\Users\a\Downloads\evil.exe`}, []string{"n2"}, 70},
 		{"expired indicator", snapshot.Artifact{Kind: snapshot.ArtifactDNSCache, Domain: "expired.example.org"}, nil, 0},
 	}
 	for _, tt := range tests {
