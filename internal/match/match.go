@@ -97,7 +97,7 @@ func (s *Set) matchDigest(rs *reasons, t intel.Type, hexd string, at time.Time) 
 // ArtifactFinding matches one network or download artifact: domains (the
 // host and every parent domain), URLs, and IP addresses.
 func (s *Set) ArtifactFinding(host string, a *snapshot.Artifact, at time.Time) (finding.Finding, bool) {
-	var rs reasons
+	rs := reasons{artifact: true}
 	domain := strings.TrimSuffix(strings.ToLower(a.Domain), ".")
 	uhost, upath, hasURL := splitURL(a.URL)
 	if domain == "" && hasURL {
@@ -206,7 +206,8 @@ func (s *Set) actorNames(ids []string) []string {
 // reasons gathers the reasons for one piece of evidence, each indicator
 // once, remembering the context of the strongest.
 type reasons struct {
-	list []finding.Reason
+	artifact bool // the evidence is a network or download record
+	list     []finding.Reason
 	ctx  []reasonCtx
 	seen map[string]bool
 }
@@ -234,7 +235,7 @@ func (r *reasons) addIndicator(s *Set, ind *intel.Indicator, note string, at tim
 	}
 	r.list = append(r.list, finding.Reason{Kind: string(ind.Type), IndicatorID: ind.ID, Matched: matchedValue(ind),
 		Description: desc, Score: score, Source: strings.Join(ind.Sources, ", "), References: ind.References})
-	r.ctx = append(r.ctx, reasonCtx{incident: ind.Incident, title: titleFor(ind)})
+	r.ctx = append(r.ctx, reasonCtx{incident: ind.Incident, title: titleFor(ind, r.artifact)})
 }
 
 func (r *reasons) addAdvisory(a *intel.Advisory, sw *snapshot.Software, version string) {
@@ -272,7 +273,7 @@ func matchedValue(ind *intel.Indicator) string {
 	return ind.Value
 }
 
-func titleFor(ind *intel.Indicator) string {
+func titleFor(ind *intel.Indicator, artifact bool) string {
 	d := ind.Description
 	if d == "" {
 		d = ind.Value
@@ -287,6 +288,9 @@ func titleFor(ind *intel.Indicator) string {
 	case intel.IP:
 		return "Contact with " + ind.Value + ": " + d
 	case intel.Filename, intel.Path:
+		if artifact {
+			return "Download saved under a known name: " + d
+		}
 		return "Suspicious file location: " + d
 	case intel.Signer:
 		return "Signed by an abused certificate: " + d
