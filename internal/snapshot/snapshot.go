@@ -66,6 +66,11 @@ type Software struct {
 	// (macOS CFBundleVersion).
 	BuildVersion string `json:"build_version,omitempty"`
 	Arch         string `json:"arch,omitempty"`
+	// SourcePackage names the source package a binary package was built
+	// from (dpkg Source, the rpm source rpm's name, apk origin), so an
+	// advisory about xz-utils also finds liblzma5. Empty when the same as
+	// Name or unknown.
+	SourcePackage string `json:"source_package,omitempty"`
 	// Platform is windows | macos | linux.
 	Platform string `json:"platform,omitempty"`
 	// Ecosystem names the package world: windows, macos-app, dpkg, rpm, apk,
