@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 )
 
 // rpm's "ndb" Packages.db layout (lib/backend/ndb/rpmpkg.c): a 32-byte
@@ -22,8 +23,8 @@ const (
 )
 
 // readNDB hands each header blob in an ndb Packages.db to visit. The
-// blobs' checksums are not verified; blobs that do not fit are counted in
-// probs, and all blobs together may not be longer than the file.
+// blobs' checksums are not verified. Blobs that do not fit, or overlap a
+// blob already read, are counted in probs, so no byte is read twice.
 func readNDB(r io.ReaderAt, size int64, visit func([]byte), probs *problems) error {
 	head := make([]byte, 32)
 	if _, err := r.ReadAt(head, 0); err != nil {
@@ -37,38 +38,55 @@ func readNDB(r io.ReaderAt, size int64, visit func([]byte), probs *problems) err
 	if npages == 0 || npages > ndbMaxSlotPage || npages*ndbPageSize > size {
 		return fmt.Errorf("ndb claims %d slot pages in %d bytes", npages, size)
 	}
-	slots := make([]byte, npages*ndbPageSize)
-	if _, err := r.ReadAt(slots, 0); err != nil {
-		return fmt.Errorf("ndb slots: %w", err)
+	slots, err := readNDBSlots(r, npages)
+	if err != nil {
+		return err
 	}
-	budget := size
-	for off := 32; off < len(slots); off += 16 {
-		s := slots[off:]
-		if le.Uint32(s) != ndbSlotMagic {
-			return fmt.Errorf("ndb slot at %d: bad magic", off)
-		}
-		pkg, blk, cnt := le.Uint32(s[4:]), le.Uint32(s[8:]), le.Uint32(s[12:])
-		if pkg == 0 {
-			continue // free slot
-		}
-		blob, err := readNDBBlob(r, npages*ndbPageSize, size, pkg, blk, cnt)
-		if err != nil {
-			probs.add(fmt.Errorf("ndb package %d: %w", pkg, err))
+	end := npages * ndbPageSize // blobs lie after the slot pages, in block order
+	for _, s := range slots {
+		if int64(s.blk)*ndbBlockSize < end {
+			probs.add(fmt.Errorf("ndb package %d: blob at block %d overlaps another", s.pkg, s.blk))
 			continue
 		}
-		if budget -= int64(len(blob)); budget < 0 {
-			return errors.New("ndb blobs overlap: more blob bytes than the file holds")
+		blob, err := readNDBBlob(r, size, s)
+		if err != nil {
+			probs.add(fmt.Errorf("ndb package %d: %w", s.pkg, err))
+			continue
 		}
+		end = int64(s.blk+s.cnt) * ndbBlockSize
 		visit(blob)
 	}
 	return nil
 }
 
-// readNDBBlob reads the blob of package pkg from block blk, cnt blocks
-// long, which must lie between the slot pages' end (first) and size.
-func readNDBBlob(r io.ReaderAt, first, size int64, pkg, blk, cnt uint32) ([]byte, error) {
+type ndbSlot struct{ pkg, blk, cnt uint32 }
+
+// readNDBSlots returns the used slots in block order.
+func readNDBSlots(r io.ReaderAt, npages int64) ([]ndbSlot, error) {
+	raw := make([]byte, npages*ndbPageSize)
+	if _, err := r.ReadAt(raw, 0); err != nil {
+		return nil, fmt.Errorf("ndb slots: %w", err)
+	}
+	le := binary.LittleEndian
+	var slots []ndbSlot
+	for off := 32; off < len(raw); off += 16 {
+		s := raw[off:]
+		if le.Uint32(s) != ndbSlotMagic {
+			return nil, fmt.Errorf("ndb slot at %d: bad magic", off)
+		}
+		if pkg := le.Uint32(s[4:]); pkg != 0 { // 0 is a free slot
+			slots = append(slots, ndbSlot{pkg, le.Uint32(s[8:]), le.Uint32(s[12:])})
+		}
+	}
+	sort.Slice(slots, func(i, j int) bool { return slots[i].blk < slots[j].blk })
+	return slots, nil
+}
+
+// readNDBBlob reads a slot's blob, which must lie inside the file.
+func readNDBBlob(r io.ReaderAt, size int64, s ndbSlot) ([]byte, error) {
+	pkg, blk, cnt := s.pkg, s.blk, s.cnt
 	start, span := int64(blk)*ndbBlockSize, int64(cnt)*ndbBlockSize
-	if start < first || span < 2*ndbBlockSize || start+span > size {
+	if span < 2*ndbBlockSize || start+span > size {
 		return nil, fmt.Errorf("blocks %d+%d outside the file", blk, cnt)
 	}
 	head := make([]byte, 16)
