@@ -17,13 +17,15 @@ import (
 	"github.com/cascade-ir/cascade/internal/snapshot"
 )
 
-// Bounds on one rpm database: its size, the packages read from it, and
-// the time spent on it.
+// Bounds on one rpm database: its size and the packages read from it.
 const (
 	maxRPMDB       = 1 << 30
 	maxRPMPackages = 500000
-	rpmTimeout     = 2 * time.Minute
 )
+
+// rpmTimeout bounds the time spent on one SQLite database (a variable so
+// tests can shorten it).
+var rpmTimeout = 2 * time.Minute
 
 // rpmPaths are the databases rpm keeps: Berkeley DB (Packages), ndb
 // (Packages.db) and SQLite (rpmdb.sqlite), under /var/lib/rpm or
@@ -37,6 +39,9 @@ var rpmPaths = map[string]bool{
 	"usr/lib/sysimage/rpm/Packages.db":  true,
 	"usr/lib/sysimage/rpm/rpmdb.sqlite": true,
 }
+
+// visitFunc receives one header blob and where in the database it was.
+type visitFunc func(at string, blob []byte)
 
 // RPM reads rpm's package database in any of its three formats, told
 // apart by content rather than name. SQLite databases are copied into
@@ -61,15 +66,15 @@ func (c *RPM) CollectPath(ctx context.Context, env *collect.Env, rel string, sin
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, rpmTimeout)
+	tctx, cancel := context.WithTimeout(ctx, rpmTimeout)
 	defer cancel()
 	var probs problems
 	count := 0
-	visit := func(blob []byte) {
+	visit := func(at string, blob []byte) {
 		h, err := parseHeader(blob)
 		switch {
 		case err != nil:
-			probs.add(err)
+			probs.add(fmt.Errorf("%s: %w", at, err))
 		case h.name == "gpg-pubkey": // an imported signing key, not software
 		case count < maxRPMPackages:
 			count++
@@ -78,7 +83,7 @@ func (c *RPM) CollectPath(ctx context.Context, env *collect.Env, rel string, sin
 			sink.AddSoftware(sw)
 		}
 	}
-	err := readRPMDB(ctx, env, rel, visit, &probs)
+	err := readRPMDB(tctx, env, rel, visit, &probs)
 	if err == nil && count == maxRPMPackages {
 		err = fmt.Errorf("stopped after %d packages", maxRPMPackages)
 	}
@@ -89,7 +94,7 @@ func (c *RPM) CollectPath(ctx context.Context, env *collect.Env, rel string, sin
 }
 
 // readRPMDB opens rel, tells its format from its first bytes and walks it.
-func readRPMDB(ctx context.Context, env *collect.Env, rel string, visit func([]byte), probs *problems) error {
+func readRPMDB(ctx context.Context, env *collect.Env, rel string, visit visitFunc, probs *problems) error {
 	f, size, err := openBounded(env.FS, rel, maxRPMDB)
 	if err != nil {
 		return err

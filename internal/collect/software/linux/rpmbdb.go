@@ -35,7 +35,7 @@ type bdb struct {
 // readBDB hands each header blob in a Berkeley DB Packages file to visit.
 // Items it cannot follow are counted in probs; a file that is not a hash
 // database at all is an error.
-func readBDB(r io.ReaderAt, size int64, visit func([]byte), probs *problems) error {
+func readBDB(r io.ReaderAt, size int64, visit visitFunc, probs *problems) error {
 	db, err := openBDB(r, size)
 	if err != nil {
 		return err
@@ -89,7 +89,7 @@ func (db *bdb) readPage(pg uint32, buf []byte) error {
 }
 
 // hashPage visits the data item of every key/data pair on a hash page.
-func (db *bdb) hashPage(pg uint32, visit func([]byte), probs *problems) {
+func (db *bdb) hashPage(pg uint32, visit visitFunc, probs *problems) {
 	page := db.buf
 	entries := int(db.order.Uint16(page[20:]))
 	if bdbPageHeader+2*entries > db.pageSize {
@@ -108,7 +108,7 @@ func (db *bdb) hashPage(pg uint32, visit func([]byte), probs *problems) {
 			continue
 		}
 		if blob != nil {
-			visit(blob)
+			visit(fmt.Sprintf("berkeley db page %d item %d", pg, i), blob)
 		}
 	}
 }

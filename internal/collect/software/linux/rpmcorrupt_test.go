@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cascade-ir/cascade/internal/testutil"
 )
@@ -237,4 +238,15 @@ func TestSourceName(t *testing.T) {
 			t.Errorf("sourceName(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// TestRPMTimeout checks that running out of time on one database is an
+// error for that file, not for the scan.
+func TestRPMTimeout(t *testing.T) {
+	old := rpmTimeout
+	rpmTimeout = time.Nanosecond
+	defer func() { rpmTimeout = old }()
+	sink := collectBytes(t, "rpmdb.sqlite", makeSQLite(t,
+		"CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)"))
+	checkOneError(t, sink, "deadline", "parse:rpm")
 }

@@ -68,9 +68,9 @@ func buildBDB(blobs [][]byte, inline bool) []byte {
 
 // readAll runs a reader over data and checks the bounds every result
 // must keep, whatever the input.
-func readAll(t *testing.T, data []byte, read func(*bytes.Reader, func([]byte), *problems) error) {
+func readAll(t *testing.T, data []byte, read func(*bytes.Reader, visitFunc, *problems) error) {
 	var total int
-	visit := func(blob []byte) {
+	visit := func(_ string, blob []byte) {
 		total += len(blob)
 		if len(blob) > maxHeaderBlob {
 			t.Fatalf("blob of %d bytes", len(blob))
@@ -104,7 +104,7 @@ func FuzzBerkeleyDB(f *testing.F) {
 	f.Add(buildBDB([][]byte{tinyHeader(), tinyHeader()}, false))
 	f.Add(buildBDB([][]byte{tinyHeader()}, true))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		readAll(t, data, func(r *bytes.Reader, visit func([]byte), p *problems) error {
+		readAll(t, data, func(r *bytes.Reader, visit visitFunc, p *problems) error {
 			return readBDB(r, int64(len(data)), visit, p)
 		})
 	})
@@ -113,7 +113,7 @@ func FuzzBerkeleyDB(f *testing.F) {
 func FuzzNDB(f *testing.F) {
 	f.Add(buildNDB(f, [][]byte{tinyHeader(), tinyHeader()}))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		readAll(t, data, func(r *bytes.Reader, visit func([]byte), p *problems) error {
+		readAll(t, data, func(r *bytes.Reader, visit visitFunc, p *problems) error {
 			return readNDB(r, int64(len(data)), visit, p)
 		})
 	})
@@ -127,7 +127,7 @@ func TestSyntheticDatabases(t *testing.T) {
 	} {
 		var got []string
 		var probs problems
-		visit := func(blob []byte) {
+		visit := func(_ string, blob []byte) {
 			h, err := parseHeader(blob)
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)

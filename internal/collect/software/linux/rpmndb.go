@@ -25,7 +25,7 @@ const (
 // readNDB hands each header blob in an ndb Packages.db to visit. The
 // blobs' checksums are not verified. Blobs that do not fit, or overlap a
 // blob already read, are counted in probs, so no byte is read twice.
-func readNDB(r io.ReaderAt, size int64, visit func([]byte), probs *problems) error {
+func readNDB(r io.ReaderAt, size int64, visit visitFunc, probs *problems) error {
 	head := make([]byte, 32)
 	if _, err := r.ReadAt(head, 0); err != nil {
 		return fmt.Errorf("ndb header: %w", err)
@@ -54,7 +54,7 @@ func readNDB(r io.ReaderAt, size int64, visit func([]byte), probs *problems) err
 			continue
 		}
 		end = int64(s.blk+s.cnt) * ndbBlockSize
-		visit(blob)
+		visit(fmt.Sprintf("ndb package %d", s.pkg), blob)
 	}
 	return nil
 }

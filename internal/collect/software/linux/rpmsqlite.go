@@ -19,7 +19,7 @@ const sqliteLimitLength = 0
 // replay a write-ahead log into it. The schema is checked first, so a
 // hostile database cannot make the query run code of its choosing (a
 // view, a generated column, a virtual table).
-func readSQLite(ctx context.Context, path string, visit func([]byte), probs *problems) error {
+func readSQLite(ctx context.Context, path string, visit visitFunc, probs *problems) error {
 	db, err := sql.Open("sqlite", path+"?_pragma=trusted_schema(0)&_pragma=cell_size_check(1)")
 	if err != nil {
 		return fmt.Errorf("sqlite: %w", err)
@@ -53,7 +53,7 @@ func readSQLite(ctx context.Context, path string, visit func([]byte), probs *pro
 			probs.add(fmt.Errorf("sqlite package %d: no header or one over %d bytes", hnum, maxHeaderBlob))
 			continue
 		}
-		visit(blob)
+		visit(fmt.Sprintf("sqlite package %d", hnum), blob)
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("sqlite: %w", err)
