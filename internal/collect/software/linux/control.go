@@ -3,7 +3,6 @@ package linux
 import (
 	"bytes"
 	"fmt"
-	"strings"
 )
 
 // maxStanzas caps the records read from one control file.
@@ -47,9 +46,10 @@ func parseStanzas(data []byte, wanted []string, probs *problems) ([]stanza, erro
 				out = append(out, stanza{line: n, fields: map[string]string{}})
 				cur = &out[len(out)-1]
 			}
-			key := strings.ToLower(string(name))
-			if _, seen := cur.fields[key]; !seen && contains(wanted, key) {
-				cur.fields[key] = clip(string(value))
+			if key := wantedField(wanted, name); key != "" {
+				if _, seen := cur.fields[key]; !seen {
+					cur.fields[key] = clip(string(value))
+				}
 			}
 		}
 	}
@@ -65,11 +65,13 @@ func cutLine(data []byte) (line, rest []byte) {
 	return bytes.TrimSuffix(data[:i], []byte("\r")), data[i+1:]
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
+// wantedField returns the wanted (lower-case) name that name matches in
+// any case, or "".
+func wantedField(wanted []string, name []byte) string {
+	for _, w := range wanted {
+		if len(w) == len(name) && bytes.EqualFold([]byte(w), name) {
+			return w
 		}
 	}
-	return false
+	return ""
 }
