@@ -73,6 +73,10 @@ func (c *collection) readFile(ctx context.Context, j fileJob, rec *snapshot.File
 		return false
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		c.skip(SkipVanished) // replaced by something else since the listing
+		return false
+	}
 	head := buf[:SniffLen]
 	n, err := io.ReadFull(f, head)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {

@@ -157,6 +157,7 @@ func TestSoftwareFinding(t *testing.T) {
 		{"xz dpkg 5.6.1-1", snapshot.Software{Name: "liblzma5", Version: "5.6.1-1", Platform: "linux", Ecosystem: "dpkg"}, true},
 		{"xz dpkg really-downgrade", snapshot.Software{Name: "xz-utils", Version: "5.6.1+really5.4.5-1", Platform: "linux", Ecosystem: "dpkg"}, false},
 		{"xz dpkg 5.4.5", snapshot.Software{Name: "xz-utils", Version: "5.4.5-0.3", Platform: "linux", Ecosystem: "dpkg"}, false},
+		{"xz via source package", snapshot.Software{Name: "xzdec", SourcePackage: "xz-utils", Version: "5.6.0-0.2", Platform: "linux", Ecosystem: "dpkg"}, true},
 		{"xz wrong ecosystem", snapshot.Software{Name: "xz-utils", Version: "5.6.1", Platform: "linux", Ecosystem: "apk"}, false},
 		{"unrelated", snapshot.Software{Name: "7-Zip", Version: "18.12.416", Platform: "windows", Ecosystem: "windows"}, false},
 	}
