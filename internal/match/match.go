@@ -208,8 +208,8 @@ func (s *Set) actorNames(ids []string) []string {
 type reasons struct {
 	artifact bool // the evidence is a network or download record
 	list     []finding.Reason
-	ctx  []reasonCtx
-	seen map[string]bool
+	ctx      []reasonCtx
+	seen     map[string]bool
 }
 
 type reasonCtx struct {
