@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cascade-ir/cascade/internal/snapshot"
 )
@@ -27,9 +28,12 @@ type CacheKey struct {
 // a re-scan of an unchanged file reads nothing. Entries not used during a
 // run are dropped when it is saved. Safe for concurrent use.
 type Cache struct {
-	mu      sync.Mutex
+	mu      sync.RWMutex
 	version string
-	entries map[CacheKey]*cacheEntry
+	index   map[CacheKey]int32
+	list    []cacheEntry // one allocation for all entries
+	used    atomic.Int64 // entries used (got or put) since loading
+	dirty   bool         // entries added or replaced since loading
 }
 
 type cacheEntry struct {
@@ -39,7 +43,7 @@ type cacheEntry struct {
 	sha1   [20]byte
 	md5    [16]byte
 	extra  []byte // JSON of content facts, nil when none
-	used   bool
+	used   atomic.Bool
 }
 
 // contentFacts are the parts of a record content collectors fill in.
@@ -52,30 +56,36 @@ type contentFacts struct {
 const cacheMagic = "CASCADE-DIGESTS/1\n"
 
 // NewCache returns an empty cache.
-func NewCache() *Cache { return &Cache{entries: map[CacheKey]*cacheEntry{}} }
+func NewCache() *Cache { return &Cache{index: map[CacheKey]int32{}} }
 
 // Len is the number of entries.
 func (c *Cache) Len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.entries)
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.index)
 }
 
 // Get returns the cached record for key if it has the wanted digests and
 // was made by the same content collectors.
 func (c *Cache) Get(key CacheKey, want Digests, version string) (snapshot.File, bool) {
-	c.mu.Lock()
-	e, ok := c.entries[key]
-	if ok && (c.version != version || !want.Covers(e.have)) {
-		ok = false
-	}
-	if ok {
-		e.used = true
-	}
-	c.mu.Unlock()
-	if !ok {
+	c.mu.RLock()
+	i, ok := c.index[key]
+	if !ok || c.version != version || !want.Covers(c.list[i].have) {
+		c.mu.RUnlock()
 		return snapshot.File{}, false
 	}
+	e := &c.list[i]
+	if !e.used.Swap(true) {
+		c.used.Add(1)
+	}
+	f := c.record(e)
+	c.mu.RUnlock()
+	return f, f.Type != ""
+}
+
+// record rebuilds a file's facts from an entry; Type is empty when the
+// entry's content facts cannot be read.
+func (c *Cache) record(e *cacheEntry) snapshot.File {
 	f := snapshot.File{Type: e.typ}
 	if e.have.SHA256 {
 		f.SHA256 = hex.EncodeToString(e.sha256[:])
@@ -89,16 +99,18 @@ func (c *Cache) Get(key CacheKey, want Digests, version string) (snapshot.File, 
 	if e.extra != nil {
 		var cf contentFacts
 		if json.Unmarshal(e.extra, &cf) != nil {
-			return snapshot.File{}, false
+			return snapshot.File{}
 		}
 		f.Meta, f.Signatures, f.Anomalies = cf.Meta, cf.Signatures, cf.Anomalies
 	}
-	return f, true
+	return f
 }
 
 // Put records f under key.
 func (c *Cache) Put(key CacheKey, f snapshot.File, have Digests, version string) {
-	e := &cacheEntry{have: have, typ: f.Type, used: true}
+	var e cacheEntry
+	e.have, e.typ = have, f.Type
+	e.used.Store(true)
 	hex.Decode(e.sha256[:], []byte(f.SHA256))
 	hex.Decode(e.sha1[:], []byte(f.SHA1))
 	hex.Decode(e.md5[:], []byte(f.MD5))
@@ -109,9 +121,32 @@ func (c *Cache) Put(key CacheKey, f snapshot.File, have Digests, version string)
 	defer c.mu.Unlock()
 	if c.version != version {
 		c.version = version
-		clear(c.entries)
+		clear(c.index)
+		c.list = nil
+		c.used.Store(0)
 	}
-	c.entries[key] = e
+	c.dirty = true
+	if i, ok := c.index[key]; ok {
+		if !c.list[i].used.Load() {
+			c.used.Add(1)
+		}
+		c.list[i].have, c.list[i].typ, c.list[i].sha256, c.list[i].sha1, c.list[i].md5, c.list[i].extra =
+			e.have, e.typ, e.sha256, e.sha1, e.md5, e.extra
+		c.list[i].used.Store(true)
+		return
+	}
+	c.index[key] = int32(len(c.list))
+	c.list = append(c.list, cacheEntry{have: e.have, typ: e.typ, sha256: e.sha256, sha1: e.sha1, md5: e.md5, extra: e.extra})
+	c.list[len(c.list)-1].used.Store(true)
+	c.used.Add(1)
+}
+
+// unchanged reports whether saving would write what was loaded: nothing
+// added or replaced, and every entry still in use.
+func (c *Cache) unchanged() bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return !c.dirty && c.used.Load() == int64(len(c.list))
 }
 
 // LoadCache reads a cache file. A missing file is an empty cache; a
@@ -131,8 +166,14 @@ func LoadCache(name string) (*Cache, error) {
 	return c, nil
 }
 
-// Save writes the entries used since loading, atomically.
+// Save writes the entries used since loading, atomically. An unchanged
+// cache is not rewritten.
 func (c *Cache) Save(name string) error {
+	if c.unchanged() {
+		if _, err := os.Stat(name); err == nil {
+			return nil
+		}
+	}
 	if err := os.MkdirAll(filepath.Dir(name), 0o700); err != nil {
 		return fmt.Errorf("digest cache: %w", err)
 	}
@@ -164,8 +205,9 @@ func (c *Cache) encode(w io.Writer) {
 	b = binary.AppendUvarint(b, uint64(len(c.version)))
 	b = append(b, c.version...)
 	w.Write(b)
-	for k, e := range c.entries {
-		if !e.used {
+	for k, i := range c.index {
+		e := &c.list[i]
+		if !e.used.Load() {
 			continue
 		}
 		b = b[:0]
@@ -189,6 +231,9 @@ const fixedEntry = 40 + 2
 
 func decodeCache(data []byte) (*Cache, error) {
 	c := NewCache()
+	hint := len(data) / (fixedEntry + 3 + 68 + 1) // an upper bound on the entry count
+	c.index = make(map[CacheKey]int32, hint)
+	c.list = make([]cacheEntry, 0, hint)
 	if !bytes.HasPrefix(data, []byte(cacheMagic)) {
 		return nil, errors.New("not a cascade digest cache")
 	}
@@ -209,13 +254,14 @@ func decodeCache(data []byte) (*Cache, error) {
 		key.Size = int64(binary.LittleEndian.Uint64(p[16:]))
 		key.Mtime = int64(binary.LittleEndian.Uint64(p[24:]))
 		key.Ctime = int64(binary.LittleEndian.Uint64(p[32:]))
-		e := &cacheEntry{have: bitsDigests(p[40])}
+		c.list = append(c.list, cacheEntry{have: bitsDigests(p[40])})
+		e := &c.list[len(c.list)-1]
 		tl := int(p[41])
 		p = p[fixedEntry:]
 		if len(p) < tl+32+20+16 {
 			return nil, errors.New("truncated entry")
 		}
-		e.typ = string(p[:tl])
+		e.typ = internType(p[:tl])
 		p = p[tl:]
 		copy(e.sha256[:], p)
 		copy(e.sha1[:], p[32:])
@@ -229,9 +275,23 @@ func decodeCache(data []byte) (*Cache, error) {
 			e.extra = p[k : k+int(xl)]
 		}
 		p = p[k+int(xl):]
-		c.entries[key] = e
+		if _, dup := c.index[key]; dup {
+			return nil, errors.New("duplicate entry")
+		}
+		c.index[key] = int32(len(c.list) - 1)
 	}
 	return c, nil
+}
+
+// internType shares the strings of the known file types.
+func internType(b []byte) string {
+	for _, t := range []string{snapshot.TypeOther, snapshot.TypePE, snapshot.TypeELF, snapshot.TypeMachO,
+		snapshot.TypeScript, snapshot.TypeZIP, snapshot.TypeMSI, snapshot.TypeOLE, snapshot.TypeDMG} {
+		if string(b) == t {
+			return t
+		}
+	}
+	return string(b)
 }
 
 func digestBits(d Digests) byte {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -139,6 +140,10 @@ func newCollection(src *source.Source, opt Options, tmp string) *collection {
 	c.env = &Env{FS: src.FS(), OS: src.OS, Live: src.Kind == source.Live, Display: src.Display,
 		TempDir: tmp, Now: now}
 	c.contentVersion = ContentVersion(opt.ContentCollectors)
+	if opt.Cache != nil {
+		// A re-scan sees about as many files as the cache holds.
+		c.files = make([]snapshot.File, 0, opt.Cache.Len()+opt.Cache.Len()/8)
+	}
 	return c
 }
 
@@ -187,6 +192,15 @@ func (c *collection) addFile(f snapshot.File) {
 	c.mu.Unlock()
 }
 
+func (c *collection) addFiles(fs []snapshot.File) {
+	if len(fs) == 0 {
+		return
+	}
+	c.mu.Lock()
+	c.files = append(c.files, fs...)
+	c.mu.Unlock()
+}
+
 func (c *collection) runHostCollector(ctx context.Context, hc HostCollector) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -205,7 +219,7 @@ func (c *collection) stats() snapshot.Stats {
 }
 
 func (c *collection) finish() *snapshot.Snapshot {
-	slices.SortFunc(c.files, func(a, b snapshot.File) int { return cmpString(a.Path, b.Path) })
+	slices.SortFunc(c.files, func(a, b snapshot.File) int { return strings.Compare(a.Path, b.Path) })
 	slices.SortStableFunc(c.software, func(a, b snapshot.Software) int {
 		return cmpString(a.Name+"\x00"+a.Version+"\x00"+a.Source, b.Name+"\x00"+b.Version+"\x00"+b.Source)
 	})

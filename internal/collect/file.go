@@ -28,27 +28,26 @@ func (c *collection) newRecord(j fileJob) snapshot.File {
 	}
 }
 
-// fromCache records a file from the digest cache when its identity is
-// unchanged, and reports whether it did. The walker calls it inline, so a
-// re-scan of an unchanged tree never hands a file to the hashing workers.
-func (c *collection) fromCache(ctx context.Context, j fileJob) bool {
+// fromCache returns a file's record from the digest cache when its
+// identity is unchanged. The walker calls it inline, so a re-scan of an
+// unchanged tree never hands a file to the hashing workers.
+func (c *collection) fromCache(ctx context.Context, j fileJob) (snapshot.File, bool) {
 	if c.opt.Cache == nil {
-		return false
+		return snapshot.File{}, false
 	}
 	rec := c.newRecord(j)
 	key, keyed := statKey(j.info, rec.Path)
 	if !keyed {
-		return false
+		return snapshot.File{}, false
 	}
 	hit, ok := c.opt.Cache.Get(key, c.opt.Digests, c.contentVersion)
 	if !ok {
-		return false
+		return snapshot.File{}, false
 	}
 	hit.Path, hit.Size, hit.ModTime, hit.User = rec.Path, rec.Size, rec.ModTime, rec.User
 	c.cached.Add(1)
-	c.addFile(hit)
 	c.runPathCollectors(ctx, j.rel)
-	return true
+	return hit, true
 }
 
 // processFile records one regular file by reading it once, and caches what

@@ -2,6 +2,7 @@ package collect
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"strings"
@@ -56,7 +57,7 @@ func (r *skipRules) init(c *collection) error {
 }
 
 // skipDir returns why a directory is not walked, or "".
-func (r *skipRules) skipDir(rel, name string, parent *os.Root) string {
+func (r *skipRules) skipDir(rel, name string, info fs.FileInfo, parent *os.Root) string {
 	if r.excluded(rel, name) {
 		return SkipExcluded
 	}
@@ -67,11 +68,7 @@ func (r *skipRules) skipDir(rel, name string, parent *os.Root) string {
 		return SkipCloudSync
 	}
 	if r.live && r.hasDev {
-		fi, err := parent.Lstat(name)
-		if err != nil {
-			return ""
-		}
-		dev, ok := deviceOf(fi.Sys())
+		dev, ok := deviceOf(info.Sys())
 		if ok && dev != r.rootDev {
 			if !r.crossFS {
 				return SkipOtherFS

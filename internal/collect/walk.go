@@ -6,10 +6,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/cascade-ir/cascade/internal/snapshot"
 )
 
 // dirHandle is an open directory shared by the file jobs found in it; it is
@@ -192,49 +193,54 @@ func (c *collection) readDir(ctx context.Context, it dirItem, q *dirQueue, jobs 
 	h := &dirHandle{root: root}
 	h.refs.Store(1)
 	defer h.release()
-	entries, err := readEntries(root)
+	names, err := readNames(root)
 	if err != nil {
 		c.dirError(rel, err)
-		// Entries read before the error are still walked.
+		// Names read before the error are still walked.
 	}
-	for _, e := range entries {
+	var cached []snapshot.File
+	if c.opt.Cache != nil {
+		cached = make([]snapshot.File, 0, len(names))
+	}
+	defer func() { c.addFiles(cached) }()
+	for _, name := range names {
 		if ctx.Err() != nil {
 			return
 		}
-		child := path.Join(rel, e.Name())
-		switch t := e.Type(); {
-		case t&fs.ModeSymlink != 0:
+		child := joinRel(rel, name)
+		// One lstat per entry: the listing's d_type is not trusted (file
+		// systems without it make ReadDir stat every entry itself), and
+		// files need the stat for their cache key anyway.
+		info, err := root.Lstat(name)
+		if err != nil {
+			c.fileError(child, "walk", err)
+			continue
+		}
+		switch m := info.Mode(); {
+		case m&fs.ModeSymlink != 0:
 			c.skip(SkipSymlink)
-		case t.IsDir():
-			if reason := c.rules.skipDir(child, e.Name(), root); reason != "" {
+		case m.IsDir():
+			if reason := c.rules.skipDir(child, name, info, root); reason != "" {
 				c.skip(reason)
 				continue
 			}
 			item := dirItem{rel: child}
 			if q.wantHandle() {
-				if sub, err := root.OpenRoot(e.Name()); err == nil {
+				if sub, err := root.OpenRoot(name); err == nil {
 					item.root = sub
 				}
 			}
 			q.push(item)
-		case t.IsRegular():
-			info, err := root.Lstat(e.Name())
-			if err != nil {
-				c.fileError(child, "walk", err)
-				continue
-			}
-			if !info.Mode().IsRegular() { // replaced since the listing
-				c.skip(SkipVanished)
-				continue
-			}
+		case m.IsRegular():
 			c.seen.Add(1)
-			if c.rules.excluded(child, e.Name()) {
+			if c.rules.excluded(child, name) {
 				c.skip(SkipExcluded)
 				continue
 			}
-			j := fileJob{dir: h, rel: child, name: e.Name(), info: info}
-			if c.fromCache(ctx, j) {
-				continue // unchanged since the last scan: nothing to read
+			j := fileJob{dir: h, rel: child, name: name, info: info}
+			if rec, ok := c.fromCache(ctx, j); ok {
+				cached = append(cached, rec) // unchanged since the last scan: nothing to read
+				continue
 			}
 			h.refs.Add(1)
 			jobs <- j
@@ -244,16 +250,25 @@ func (c *collection) readDir(ctx context.Context, it dirItem, q *dirQueue, jobs 
 	}
 }
 
-// readEntries lists a directory unsorted (sorting is the snapshot's job).
-func readEntries(root *os.Root) ([]fs.DirEntry, error) {
+// joinRel joins a clean relative directory and an entry name.
+func joinRel(dir, name string) string {
+	if dir == "." {
+		return name
+	}
+	return dir + "/" + name
+}
+
+// readNames lists a directory's entry names, unsorted (sorting is the
+// snapshot's job).
+func readNames(root *os.Root) ([]string, error) {
 	d, err := root.Open(".")
 	if err != nil {
 		return nil, err
 	}
 	defer d.Close()
-	var all []fs.DirEntry
+	var all []string
 	for {
-		batch, err := d.ReadDir(4096)
+		batch, err := d.Readdirnames(4096)
 		all = append(all, batch...)
 		if errors.Is(err, io.EOF) || (err == nil && len(batch) == 0) {
 			return all, nil

@@ -118,7 +118,35 @@ func (s *Source) Display(rel string) string {
 	if s.OS == Windows {
 		return s.displayPrefix + strings.ReplaceAll(rel, "/", `\`)
 	}
+	if isCleanRel(rel) {
+		switch {
+		case rel == "":
+			return s.displayPrefix
+		case strings.HasSuffix(s.displayPrefix, "/"):
+			return s.displayPrefix + rel
+		}
+		return s.displayPrefix + "/" + rel
+	}
 	return path.Join(s.displayPrefix, rel)
+}
+
+// isCleanRel reports a relative slash path that path.Clean would leave as
+// it is (the walk only makes such paths), so Display can skip cleaning.
+func isCleanRel(rel string) bool {
+	start := 0
+	for i := 0; i <= len(rel); i++ {
+		if i < len(rel) && rel[i] != '/' {
+			continue
+		}
+		switch rel[start:i] {
+		case "", ".", "..":
+			if len(rel) > 0 {
+				return false
+			}
+		}
+		start = i + 1
+	}
+	return true
 }
 
 func (s *Source) computeDisplayPrefix() string {

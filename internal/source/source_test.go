@@ -3,6 +3,7 @@ package source
 import (
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"testing"
 	"time"
@@ -135,5 +136,17 @@ func TestFIFOIsRefusedNotBlocking(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("opening a FIFO blocked")
+	}
+}
+
+func TestIsCleanRel(t *testing.T) {
+	for rel, want := range map[string]bool{"": true, "a": true, "a/b.c": true, "a/.b": true, "..a/b": true,
+		"/a": false, "a/": false, "a//b": false, "./a": false, "a/.": false, "a/../b": false, "..": false} {
+		if got := isCleanRel(rel); got != want {
+			t.Errorf("isCleanRel(%q) = %v, want %v", rel, got, want)
+		}
+		if want && rel != "" && path.Clean(rel) != rel {
+			t.Errorf("%q called clean but path.Clean changes it", rel)
+		}
 	}
 }
