@@ -71,6 +71,9 @@ type Intel struct {
 	// Warninglists are known-benign values (MISP warninglists) whose
 	// matches are suppressed as likely false positives.
 	Warninglists []Warninglist `json:"-"`
+	// Warnings are problems loaders worked around (unknown object types,
+	// patterns kept but not evaluated), each naming its file and place.
+	Warnings []string `json:"-"`
 }
 
 // Source is one intel document or feed that indicators came from.
@@ -258,6 +261,7 @@ func (in *Intel) Merge(other *Intel) {
 			a.Score = max(a.Score, b.Score)
 		})
 	in.HashLists = append(in.HashLists, other.HashLists...)
+	in.Warnings = append(in.Warnings, other.Warnings...)
 	in.Warninglists = mergeByID(in.Warninglists, other.Warninglists, func(w Warninglist) string { return w.Name }, nil)
 }
 
