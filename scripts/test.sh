@@ -10,7 +10,7 @@ packages=(
   libwin-hivex-perl   # hivexregedit: Windows registry hive fixtures
   sqlite3             # browser history fixtures
   osslsigncode openssl wixl msitools  # signed PE and MSI fixtures
-  rpm                 # rpm database fixtures
+  rpm db5.3-util python3  # rpm database (SQLite, Berkeley DB) and plist fixtures
   postgresql          # the store's PostgreSQL tests
   chromium chromium-driver  # the web UI tests
 )

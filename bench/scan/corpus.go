@@ -77,7 +77,9 @@ func buildCorpus(dir string, files int, total int64) ([]hit, error) {
 	for i, s := range sizes {
 		size := max(int64(float64(s)*scale), 16)
 		k := pickKind(r.IntN(weights))
-		rel := filepath.Join(fmt.Sprintf("d%02d", i%50), fmt.Sprintf("s%03d", (i/50)%200), fmt.Sprintf("f%05d%s", i, kinds[k].ext))
+		// About 20 files per directory, three levels deep, like an install tree.
+		d := i / 20
+		rel := filepath.Join(fmt.Sprintf("d%02d", d%40), fmt.Sprintf("s%02d", (d/40)%30), fmt.Sprintf("f%05d%s", i, kinds[k].ext))
 		sha, err := writeFile(filepath.Join(dir, rel), kinds[k].magic, size, rng, buf)
 		if err != nil {
 			return nil, err

@@ -4,6 +4,10 @@ import (
 	"io/fs"
 
 	"github.com/cascade-ir/cascade/internal/collect"
+	"github.com/cascade-ir/cascade/internal/collect/netart"
+	"github.com/cascade-ir/cascade/internal/collect/software/lang"
+	"github.com/cascade-ir/cascade/internal/collect/software/linux"
+	"github.com/cascade-ir/cascade/internal/collect/software/macos"
 	"github.com/cascade-ir/cascade/internal/collect/software/windows"
 	"github.com/cascade-ir/cascade/internal/scan"
 	"github.com/cascade-ir/cascade/internal/source"
@@ -11,7 +15,10 @@ import (
 
 // addCollectors is the one place that chooses the concrete collectors.
 func addCollectors(o *collect.Options) {
-	o.PathCollectors = append(o.PathCollectors, windows.New())
+	o.PathCollectors = append(o.PathCollectors, windows.New(), macos.NewAppCollector())
+	o.PathCollectors = append(o.PathCollectors, linux.Collectors()...)
+	o.PathCollectors = append(o.PathCollectors, lang.Collectors()...)
+	o.PathCollectors = append(o.PathCollectors, netart.Collectors()...)
 	o.HostCollectors = append(o.HostCollectors, windows.NewLive())
 }
 
@@ -21,6 +28,14 @@ func hostInfo() map[string]scan.HostInfoFunc {
 		source.Windows: func(fsys fs.FS) (scan.HostFacts, error) {
 			h, err := windows.HostInfo(fsys)
 			return scan.HostFacts{Name: h.ComputerName, OSVersion: h.OSVersion()}, err
+		},
+		source.MacOS: func(fsys fs.FS) (scan.HostFacts, error) {
+			h, err := macos.HostInfo(fsys)
+			return scan.HostFacts{Name: h.Name, OSVersion: h.OSVersion}, err
+		},
+		source.Linux: func(fsys fs.FS) (scan.HostFacts, error) {
+			h, err := linux.HostInfo(fsys)
+			return scan.HostFacts{Name: h.Name, OSVersion: h.OSVersion}, err
 		},
 	}
 }

@@ -19,25 +19,43 @@ import (
 
 const readBufSize = 256 << 10
 
-// processFile records one regular file: from the cache when its identity
-// is unchanged, otherwise by reading it once.
-func (c *collection) processFile(ctx context.Context, j fileJob, buf []byte) {
-	rec := snapshot.File{
+func (c *collection) newRecord(j fileJob) snapshot.File {
+	return snapshot.File{
 		Path:    c.src.Display(j.rel),
 		Size:    j.info.Size(),
 		ModTime: j.info.ModTime().UTC(),
 		User:    UserFromPath(c.src.OS, j.rel),
 	}
-	key, keyed := statKey(j.info, rec.Path)
-	if keyed && c.opt.Cache != nil {
-		if hit, ok := c.opt.Cache.Get(key, c.opt.Digests, c.contentVersion); ok {
-			hit.Path, hit.Size, hit.ModTime, hit.User = rec.Path, rec.Size, rec.ModTime, rec.User
-			c.cached.Add(1)
-			c.addFile(hit)
-			c.runPathCollectors(ctx, j.rel)
-			return
-		}
+}
+
+// fromCache records a file from the digest cache when its identity is
+// unchanged, and reports whether it did. The walker calls it inline, so a
+// re-scan of an unchanged tree never hands a file to the hashing workers.
+func (c *collection) fromCache(ctx context.Context, j fileJob) bool {
+	if c.opt.Cache == nil {
+		return false
 	}
+	rec := c.newRecord(j)
+	key, keyed := statKey(j.info, rec.Path)
+	if !keyed {
+		return false
+	}
+	hit, ok := c.opt.Cache.Get(key, c.opt.Digests, c.contentVersion)
+	if !ok {
+		return false
+	}
+	hit.Path, hit.Size, hit.ModTime, hit.User = rec.Path, rec.Size, rec.ModTime, rec.User
+	c.cached.Add(1)
+	c.addFile(hit)
+	c.runPathCollectors(ctx, j.rel)
+	return true
+}
+
+// processFile records one regular file by reading it once, and caches what
+// it learnt.
+func (c *collection) processFile(ctx context.Context, j fileJob, buf []byte) {
+	rec := c.newRecord(j)
+	key, keyed := statKey(j.info, rec.Path)
 	complete := c.readFile(ctx, j, &rec, buf)
 	c.addFile(rec)
 	if complete && keyed && c.opt.Cache != nil {
@@ -55,6 +73,10 @@ func (c *collection) readFile(ctx context.Context, j fileJob, rec *snapshot.File
 		return false
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		c.skip(SkipVanished) // replaced by something else since the listing
+		return false
+	}
 	head := buf[:SniffLen]
 	n, err := io.ReadFull(f, head)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {

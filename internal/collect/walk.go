@@ -34,14 +34,25 @@ type fileJob struct {
 }
 
 // dirQueue is an unbounded LIFO of directories to read. Depth-first order
-// keeps the number of pending directories, and so memory, small.
+// keeps the number of pending directories, and so memory, small. The first
+// maxQueuedHandles queued directories carry an open handle (opened relative
+// to their parent, one system call); the rest are re-opened from the root
+// when their turn comes, so the walk never holds many descriptors.
 type dirQueue struct {
 	mu      sync.Mutex
 	cond    *sync.Cond
-	items   []string
+	items   []dirItem
+	handles int // items holding an open root
 	pending int // queued + being read
 	closed  bool
 }
+
+type dirItem struct {
+	rel  string
+	root *os.Root // nil: open from the source root
+}
+
+const maxQueuedHandles = 64
 
 func newDirQueue() *dirQueue {
 	q := &dirQueue{}
@@ -49,27 +60,48 @@ func newDirQueue() *dirQueue {
 	return q
 }
 
-func (q *dirQueue) push(rel string) {
+func (q *dirQueue) push(it dirItem) {
 	q.mu.Lock()
-	q.items = append(q.items, rel)
+	if q.closed {
+		q.mu.Unlock()
+		if it.root != nil {
+			it.root.Close()
+		}
+		return
+	}
+	q.items = append(q.items, it)
+	if it.root != nil {
+		q.handles++
+	}
 	q.pending++
 	q.mu.Unlock()
 	q.cond.Signal()
 }
 
+// wantHandle reports whether a newly found directory should be queued with
+// an open handle.
+func (q *dirQueue) wantHandle() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.handles < maxQueuedHandles
+}
+
 // pop blocks until a directory is available or the walk is over.
-func (q *dirQueue) pop() (string, bool) {
+func (q *dirQueue) pop() (dirItem, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for len(q.items) == 0 && !q.closed {
 		q.cond.Wait()
 	}
 	if len(q.items) == 0 {
-		return "", false
+		return dirItem{}, false
 	}
-	rel := q.items[len(q.items)-1]
+	it := q.items[len(q.items)-1]
 	q.items = q.items[:len(q.items)-1]
-	return rel, true
+	if it.root != nil {
+		q.handles--
+	}
+	return it, true
 }
 
 // done marks one directory read; the last one ends the walk.
@@ -86,6 +118,11 @@ func (q *dirQueue) done() {
 func (q *dirQueue) abort() {
 	q.mu.Lock()
 	q.closed = true
+	for _, it := range q.items {
+		if it.root != nil {
+			it.root.Close()
+		}
+	}
 	q.items = nil
 	q.mu.Unlock()
 	q.cond.Broadcast()
@@ -99,7 +136,7 @@ func (c *collection) walk(ctx context.Context) error {
 	}
 	jobs := make(chan fileJob, 1024)
 	q := newDirQueue()
-	q.push(".")
+	q.push(dirItem{rel: "."})
 	stopProgress := c.startProgress()
 	defer stopProgress()
 
@@ -107,12 +144,14 @@ func (c *collection) walk(ctx context.Context) error {
 	for range max(2, c.opt.Workers) {
 		walkers.Go(func() {
 			for {
-				rel, ok := q.pop()
+				it, ok := q.pop()
 				if !ok {
 					return
 				}
 				if ctx.Err() == nil {
-					c.readDir(ctx, rel, q, jobs)
+					c.readDir(ctx, it, q, jobs)
+				} else if it.root != nil {
+					it.root.Close()
 				}
 				q.done()
 			}
@@ -138,13 +177,17 @@ func (c *collection) walk(ctx context.Context) error {
 }
 
 // readDir lists one directory, queueing sub-directories and sending files.
-func (c *collection) readDir(ctx context.Context, rel string, q *dirQueue, jobs chan<- fileJob) {
+func (c *collection) readDir(ctx context.Context, it dirItem, q *dirQueue, jobs chan<- fileJob) {
+	rel := it.rel
 	c.dirs.Add(1)
 	c.current.Store(&rel)
-	root, err := c.src.OpenDir(rel)
-	if err != nil {
-		c.dirError(rel, err)
-		return
+	root := it.root
+	if root == nil {
+		var err error
+		if root, err = c.src.OpenDir(rel); err != nil {
+			c.dirError(rel, err)
+			return
+		}
 	}
 	h := &dirHandle{root: root}
 	h.refs.Store(1)
@@ -167,7 +210,13 @@ func (c *collection) readDir(ctx context.Context, rel string, q *dirQueue, jobs 
 				c.skip(reason)
 				continue
 			}
-			q.push(child)
+			item := dirItem{rel: child}
+			if q.wantHandle() {
+				if sub, err := root.OpenRoot(e.Name()); err == nil {
+					item.root = sub
+				}
+			}
+			q.push(item)
 		case t.IsRegular():
 			info, err := root.Lstat(e.Name())
 			if err != nil {
@@ -183,8 +232,12 @@ func (c *collection) readDir(ctx context.Context, rel string, q *dirQueue, jobs 
 				c.skip(SkipExcluded)
 				continue
 			}
+			j := fileJob{dir: h, rel: child, name: e.Name(), info: info}
+			if c.fromCache(ctx, j) {
+				continue // unchanged since the last scan: nothing to read
+			}
 			h.refs.Add(1)
-			jobs <- fileJob{dir: h, rel: child, name: e.Name(), info: info}
+			jobs <- j
 		default:
 			c.skip(SkipSpecial)
 		}

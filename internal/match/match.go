@@ -97,7 +97,7 @@ func (s *Set) matchDigest(rs *reasons, t intel.Type, hexd string, at time.Time) 
 // ArtifactFinding matches one network or download artifact: domains (the
 // host and every parent domain), URLs, and IP addresses.
 func (s *Set) ArtifactFinding(host string, a *snapshot.Artifact, at time.Time) (finding.Finding, bool) {
-	var rs reasons
+	rs := reasons{artifact: true}
 	domain := strings.TrimSuffix(strings.ToLower(a.Domain), ".")
 	uhost, upath, hasURL := splitURL(a.URL)
 	if domain == "" && hasURL {
@@ -116,6 +116,15 @@ func (s *Set) ArtifactFinding(host string, a *snapshot.Artifact, at time.Time) (
 		for _, r := range s.urls {
 			if r.matches(uhost, upath) {
 				rs.add(s, r.ind, "", at)
+			}
+		}
+	}
+	// The file a download was saved to may be gone; its name still counts.
+	if a.TargetPath != "" {
+		s.names.match(a.TargetPath, func(i int) { rs.add(s, i, "", at) })
+		for _, p := range s.paths {
+			if p.re.MatchString(a.TargetPath) {
+				rs.add(s, p.ind, "", at)
 			}
 		}
 	}
@@ -201,9 +210,10 @@ func (s *Set) actorNames(ids []string) []string {
 // reasons gathers the reasons for one piece of evidence, each indicator
 // once, remembering the context of the strongest.
 type reasons struct {
-	list []finding.Reason
-	ctx  []reasonCtx
-	seen map[string]bool
+	artifact bool // the evidence is a network or download record
+	list     []finding.Reason
+	ctx      []reasonCtx
+	seen     map[string]bool
 }
 
 type reasonCtx struct {
@@ -229,7 +239,7 @@ func (r *reasons) addIndicator(s *Set, ind *intel.Indicator, note string, at tim
 	}
 	r.list = append(r.list, finding.Reason{Kind: string(ind.Type), IndicatorID: ind.ID, Matched: matchedValue(ind),
 		Description: desc, Score: score, Source: strings.Join(ind.Sources, ", "), References: ind.References})
-	r.ctx = append(r.ctx, reasonCtx{incident: ind.Incident, title: titleFor(ind)})
+	r.ctx = append(r.ctx, reasonCtx{incident: ind.Incident, title: titleFor(ind, r.artifact)})
 }
 
 func (r *reasons) addAdvisory(a *intel.Advisory, sw *snapshot.Software, version string) {
@@ -267,7 +277,7 @@ func matchedValue(ind *intel.Indicator) string {
 	return ind.Value
 }
 
-func titleFor(ind *intel.Indicator) string {
+func titleFor(ind *intel.Indicator, artifact bool) string {
 	d := ind.Description
 	if d == "" {
 		d = ind.Value
@@ -282,6 +292,9 @@ func titleFor(ind *intel.Indicator) string {
 	case intel.IP:
 		return "Contact with " + ind.Value + ": " + d
 	case intel.Filename, intel.Path:
+		if artifact {
+			return "Download saved under a known name: " + d
+		}
 		return "Suspicious file location: " + d
 	case intel.Signer:
 		return "Signed by an abused certificate: " + d

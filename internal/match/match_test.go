@@ -126,6 +126,7 @@ func TestArtifactFinding(t *testing.T) {
 		{"redirected hosts entry", snapshot.Artifact{Kind: snapshot.ArtifactHostsEntry, Domain: "msstorageboxes.com", IP: "203.0.113.9"}, []string{"d1"}, 80},
 		{"ip", snapshot.Artifact{Kind: snapshot.ArtifactBrowserVisit, URL: "http://159.148.186.228/download/jsextension", IP: "159.148.186.228"}, []string{"i1"}, 70},
 		{"cidr", snapshot.Artifact{Kind: snapshot.ArtifactHostsEntry, Domain: "intranet.example", IP: "10.99.3.4"}, []string{"i2"}, 50},
+		{"download saved under a listed name", snapshot.Artifact{Kind: snapshot.ArtifactBrowserDownload, URL: "https://example.net/x", TargetPath: `C:\Users\a\Downloads\evil.exe`}, []string{"n2"}, 70},
 		{"expired indicator", snapshot.Artifact{Kind: snapshot.ArtifactDNSCache, Domain: "expired.example.org"}, nil, 0},
 	}
 	for _, tt := range tests {
@@ -156,6 +157,7 @@ func TestSoftwareFinding(t *testing.T) {
 		{"xz dpkg 5.6.1-1", snapshot.Software{Name: "liblzma5", Version: "5.6.1-1", Platform: "linux", Ecosystem: "dpkg"}, true},
 		{"xz dpkg really-downgrade", snapshot.Software{Name: "xz-utils", Version: "5.6.1+really5.4.5-1", Platform: "linux", Ecosystem: "dpkg"}, false},
 		{"xz dpkg 5.4.5", snapshot.Software{Name: "xz-utils", Version: "5.4.5-0.3", Platform: "linux", Ecosystem: "dpkg"}, false},
+		{"xz via source package", snapshot.Software{Name: "xzdec", SourcePackage: "xz-utils", Version: "5.6.0-0.2", Platform: "linux", Ecosystem: "dpkg"}, true},
 		{"xz wrong ecosystem", snapshot.Software{Name: "xz-utils", Version: "5.6.1", Platform: "linux", Ecosystem: "apk"}, false},
 		{"unrelated", snapshot.Software{Name: "7-Zip", Version: "18.12.416", Platform: "windows", Ecosystem: "windows"}, false},
 	}

@@ -15,7 +15,7 @@ import (
 func (s *Set) SoftwareFinding(host string, sw *snapshot.Software, at time.Time) (finding.Finding, bool) {
 	var rs reasons
 	seen := map[int]bool{}
-	for _, name := range []string{sw.Name, sw.Identifier} {
+	for _, name := range []string{sw.Name, sw.Identifier, sw.SourcePackage} {
 		for _, ai := range s.advis[productKey(name)] {
 			if seen[ai] {
 				continue

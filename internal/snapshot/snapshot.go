@@ -66,6 +66,12 @@ type Software struct {
 	// (macOS CFBundleVersion).
 	BuildVersion string `json:"build_version,omitempty"`
 	Arch         string `json:"arch,omitempty"`
+	// SourcePackage names the source package a binary package was built
+	// from (dpkg Source, the rpm source rpm's name, apk origin), so an
+	// advisory about xz-utils also finds liblzma5. Empty when unknown or
+	// when the record leaves it out because it equals Name (dpkg); a
+	// matcher should read an empty value as Name.
+	SourcePackage string `json:"source_package,omitempty"`
 	// Platform is windows | macos | linux.
 	Platform string `json:"platform,omitempty"`
 	// Ecosystem names the package world: windows, macos-app, dpkg, rpm, apk,
@@ -140,6 +146,8 @@ type Artifact struct {
 	FirstSeen *time.Time `json:"first_seen,omitempty"`
 	LastSeen  *time.Time `json:"last_seen,omitempty"`
 	Count     int        `json:"count,omitempty"`
+	// Size is the byte count of a download, when the browser recorded it.
+	Size int64 `json:"size,omitempty"`
 }
 
 // PathError is a problem with one path that did not stop the collection.

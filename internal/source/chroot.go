@@ -1,7 +1,9 @@
 package source
 
 import (
+	"errors"
 	"io/fs"
+	"os"
 	"path"
 	"strings"
 )
@@ -16,15 +18,31 @@ func (c chrootFS) Open(name string) (fs.File, error) {
 	if !fs.ValidPath(name) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
-	f, err := c.s.root.Open(name)
-	if err == nil || c.s.Kind != Image {
-		return f, err
+	f, err := c.s.root.OpenFile(name, openFlags, 0)
+	if err != nil && c.s.Kind == Image {
+		if resolved, rerr := c.s.resolve(name); rerr == nil {
+			f, err = c.s.root.OpenFile(resolved, openFlags, 0)
+		}
 	}
-	resolved, rerr := c.s.resolve(name)
-	if rerr != nil {
+	if err != nil {
 		return nil, err
 	}
-	return c.s.root.Open(resolved)
+	return onlyFilesAndDirs(f, name)
+}
+
+// onlyFilesAndDirs refuses devices, FIFOs and sockets: reading them can
+// block forever or have side effects.
+func onlyFilesAndDirs(f *os.File, name string) (fs.File, error) {
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if m := st.Mode(); !m.IsRegular() && !m.IsDir() {
+		f.Close()
+		return nil, &fs.PathError{Op: "open", Path: name, Err: errNotRegular}
+	}
+	return f, nil
 }
 
 func (c chrootFS) Stat(name string) (fs.FileInfo, error) {
@@ -41,6 +59,8 @@ func (c chrootFS) ReadFile(name string) ([]byte, error) { return fs.ReadFile(onl
 func (c chrootFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	return fs.ReadDir(onlyOpen{c}, name)
 }
+
+var errNotRegular = errors.New("not a regular file or directory")
 
 // onlyOpen hides the extension methods so the fs helpers use Open.
 type onlyOpen struct{ c chrootFS }

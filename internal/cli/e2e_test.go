@@ -1,0 +1,185 @@
+package cli
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cascade-ir/cascade/internal/testutil"
+)
+
+// jsonlFinding is the part of a JSON Lines finding the end-to-end tests read.
+type jsonlFinding struct {
+	Type     string `json:"type"`
+	Title    string `json:"title"`
+	Score    int    `json:"score"`
+	Level    string `json:"level"`
+	Incident *struct {
+		ID     string   `json:"id"`
+		Actors []string `json:"actors"`
+	} `json:"incident"`
+	Evidence struct {
+		Kind    string `json:"kind"`
+		Path    string `json:"path"`
+		SHA256  string `json:"sha256"`
+		Product string `json:"product"`
+		Version string `json:"version"`
+		User    string `json:"user"`
+		Source  string `json:"source"`
+		URL     string `json:"url"`
+		Time    string `json:"time"`
+	} `json:"evidence"`
+	Reasons []struct {
+		Kind   string `json:"kind"`
+		Source string `json:"source"`
+	} `json:"reasons"`
+	Remediation string `json:"remediation"`
+	Host        string `json:"host"`
+	Files       int    `json:"files"`
+}
+
+// scanJSONL scans root with the built-in packs plus extra intel files and
+// returns the exit code, the findings and the summary line.
+func scanJSONL(t *testing.T, root string, extra ...string) (int, []jsonlFinding, jsonlFinding) {
+	t.Helper()
+	args := []string{"scan", "--no-cache", "--format", "jsonl"}
+	for _, x := range extra {
+		args = append(args, "--intel", x)
+	}
+	code, out, errs := run(t, append(args, root)...)
+	if code == 2 {
+		t.Fatalf("scan %s failed: %s", root, errs)
+	}
+	var fs []jsonlFinding
+	var sum jsonlFinding
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var f jsonlFinding
+		if err := json.Unmarshal([]byte(line), &f); err != nil {
+			t.Fatalf("bad line %q: %v", line, err)
+		}
+		if f.Type == "summary" {
+			sum = f
+		} else {
+			fs = append(fs, f)
+		}
+	}
+	return code, fs, sum
+}
+
+func findBy(fs []jsonlFinding, pred func(jsonlFinding) bool) *jsonlFinding {
+	for i := range fs {
+		if pred(fs[i]) {
+			return &fs[i]
+		}
+	}
+	return nil
+}
+
+// ownHashIntel writes a signature-base hash list carrying the digest of the
+// fixture file at path, so the test's intel matches the fixture's own bytes.
+func ownHashIntel(t *testing.T, path, comment string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	f := filepath.Join(t.TempDir(), "fixture-hash-iocs.txt")
+	os.WriteFile(f, []byte(fmt.Sprintf("%s;100;%s\n", hex.EncodeToString(sum[:]), comment)), 0o644)
+	return f
+}
+
+func TestEndToEndWindowsImage(t *testing.T) {
+	testutil.NeedTools(t, "hivexregedit")
+	root := testutil.Fixture(t, "windows.sh")
+	dll := filepath.Join(root, "Users/alice/AppData/Local/Programs/3CXDesktopApp/app/ffmpeg.dll")
+	code, fs, sum := scanJSONL(t, root, ownHashIntel(t, dll, "trojanized ffmpeg.dll stand-in"))
+	if code != 1 || sum.Host != "WKS-FIN-07" {
+		t.Fatalf("exit %d host %q", code, sum.Host)
+	}
+	alice := findBy(fs, func(f jsonlFinding) bool { return f.Evidence.Kind == "software" && f.Evidence.User == "alice" })
+	if alice == nil || alice.Level != "alert" || alice.Evidence.Version != "18.12.416" || alice.Incident.ID != "3cx-2023" ||
+		!strings.HasPrefix(alice.Evidence.Source, `registry:HKU\alice\`) || !strings.Contains(alice.Remediation, "18.12.422") {
+		t.Errorf("alice's 3CX 18.12.416: %+v", alice)
+	}
+	if bob := findBy(fs, func(f jsonlFinding) bool { return f.Evidence.User == "bob" && f.Evidence.Kind == "software" }); bob != nil {
+		t.Errorf("bob's fixed 18.12.422 is a finding: %+v", bob)
+	}
+	hash := findBy(fs, func(f jsonlFinding) bool { return f.Evidence.Kind == "file" && strings.HasSuffix(f.Evidence.Path, `\app\ffmpeg.dll`) })
+	if hash == nil || hash.Score != 100 || hash.Evidence.Path != `C:\Users\alice\AppData\Local\Programs\3CXDesktopApp\app\ffmpeg.dll` ||
+		len(hash.Reasons) < 2 || hash.Reasons[0].Kind != "sha256" {
+		t.Errorf("ffmpeg.dll by its own hash: %+v", hash)
+	}
+}
+
+func TestEndToEndMacOSImage(t *testing.T) {
+	testutil.NeedTools(t, "python3")
+	root := testutil.Fixture(t, "macos.sh")
+	code, fs, _ := scanJSONL(t, root)
+	app := findBy(fs, func(f jsonlFinding) bool { return f.Evidence.Kind == "software" })
+	if code != 1 || app == nil || app.Evidence.Version != "18.11.1213" || app.Level != "alert" ||
+		!strings.HasPrefix(app.Evidence.Path, "/Applications/3CX Desktop App.app") {
+		t.Errorf("exit %d, 3CX app finding %+v", code, app)
+	}
+	if n := len(fs); n > 2 {
+		t.Errorf("%d findings on the macOS image, want the app and its libffmpeg.dylib: %+v", n, fs)
+	}
+}
+
+func TestEndToEndLinuxImage(t *testing.T) {
+	root := testutil.Fixture(t, "linux.sh")
+	code, fs, sum := scanJSONL(t, root)
+	got := map[string]string{}
+	for _, f := range fs {
+		if f.Evidence.Kind == "software" {
+			got[f.Evidence.Product] = f.Evidence.Version
+		}
+	}
+	if code != 1 || got["xz-utils"] != "5.6.1-1" || got["liblzma5"] != "5.6.1-1" || sum.Host != "build-01" {
+		t.Errorf("exit %d, software findings %v, host %q", code, got, sum.Host)
+	}
+}
+
+func TestEndToEndBrowserDownload(t *testing.T) {
+	testutil.NeedTools(t, "sqlite3")
+	root := testutil.Fixture(t, "browser.sh")
+	_, fs, _ := scanJSONL(t, filepath.Join(root, "windows"))
+	dl := findBy(fs, func(f jsonlFinding) bool {
+		return strings.HasSuffix(f.Evidence.Path, `Downloads\X_TRADER_r7.17.90p608.exe`)
+	})
+	if dl == nil || dl.Evidence.User != "dave" || dl.Incident.ID != "xtrader-2022" || dl.Score < 60 ||
+		!strings.HasPrefix(dl.Evidence.Time, "2022-04-12") || !strings.Contains(dl.Evidence.Source, `Google\Chrome\User Data\Default\History`) {
+		t.Errorf("X_TRADER download: %+v", dl)
+	}
+	_, fs, _ = scanJSONL(t, filepath.Join(root, "linux"))
+	if icon := findBy(fs, func(f jsonlFinding) bool { return strings.Contains(f.Evidence.URL, "IconStorages") }); icon == nil {
+		t.Error("IconStorages visit not found")
+	}
+	if decoy := findBy(fs, func(f jsonlFinding) bool { return strings.Contains(f.Evidence.URL, "someone/other") }); decoy != nil {
+		t.Errorf("a visit to another repository on raw.githubusercontent.com is a finding: %+v", decoy)
+	}
+}
+
+func TestEndToEndCleanImage(t *testing.T) {
+	root := t.TempDir()
+	for rel, content := range map[string]string{
+		"etc/os-release":      "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\n",
+		"etc/hostname":        "clean-01\n",
+		"var/lib/dpkg/status": "Package: xz-utils\nStatus: install ok installed\nVersion: 5.4.1-0.2\nArchitecture: amd64\n\nPackage: liblzma5\nStatus: install ok installed\nVersion: 5.6.1+really5.4.5-1\nArchitecture: amd64\n",
+		"etc/hosts":           "127.0.0.1 localhost\n",
+		"usr/bin/tool":        "\x7fELF clean",
+	} {
+		p := filepath.Join(root, rel)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte(content), 0o644)
+	}
+	code, fs, sum := scanJSONL(t, root)
+	if code != 0 || len(fs) != 0 || sum.Host != "clean-01" {
+		t.Errorf("clean image: exit %d, findings %+v", code, fs)
+	}
+}

@@ -1,0 +1,8 @@
+package collect
+
+import (
+	"os"
+	"syscall"
+)
+
+const openFlags = os.O_RDONLY | syscall.O_NONBLOCK

@@ -1,0 +1,5 @@
+package collect
+
+import "os"
+
+const openFlags = os.O_RDONLY
