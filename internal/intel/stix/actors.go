@@ -14,18 +14,15 @@ var actorTypes = map[string]bool{"intrusion-set": true, "threat-actor": true, "c
 // actors turns intrusion sets, threat actors, campaigns and malware into
 // actors, each alias with the source that uses it.
 func (r *resolver) actors() {
-	for _, id := range sortedIDs(r.b.sdos) {
+	for _, id := range r.b.sdoOrder {
 		o := r.b.sdos[id].obj
 		if !actorTypes[o.Type] || o.XKind == kindIncident || o.XKind == kindIncidentMalware {
 			continue
 		}
 		a := intel.Actor{ID: id, Name: o.Name, Kind: o.Type, Description: o.Description,
-			Sources: r.sourcesOf(o.CreatedByRef, o.XSourceRefs)}
+			Sources: r.sourcesOfOwn(o.CreatedByRef, o.XSourceRefs, o.XID != "")}
 		if o.XID != "" {
-			a.ID = o.XID
-		}
-		if o.XKind != "" {
-			a.Kind = o.XKind
+			a.ID, a.Kind = o.XID, o.XKind
 		}
 		if a.Name == "" {
 			a.Name = id
@@ -64,7 +61,7 @@ func (r *resolver) actorRef(id string) (string, bool) {
 // campaigns makes an incident of every campaign and STIX incident, so the
 // indicators that indicate it carry its context.
 func (r *resolver) campaigns() {
-	for _, id := range sortedIDs(r.b.sdos) {
+	for _, id := range r.b.sdoOrder {
 		o := r.b.sdos[id].obj
 		if o.Type != "campaign" && o.Type != "incident" || o.XKind != "" && o.XKind != kindIncident {
 			continue
@@ -75,7 +72,7 @@ func (r *resolver) campaigns() {
 
 func (r *resolver) newIncident(id string, o *object) int {
 	inc := intel.Incident{ID: id, Name: o.Name, Summary: o.Description, References: refsOf(o.ExternalRefs),
-		Sources: r.sourcesOf(o.CreatedByRef, o.XSourceRefs)}
+		Sources: r.sourcesOfOwn(o.CreatedByRef, o.XSourceRefs, o.XID != "")}
 	if o.XID != "" && o.XKind == kindIncident {
 		inc.ID = o.XID
 	}
@@ -88,7 +85,7 @@ func (r *resolver) newIncident(id string, o *object) int {
 		}
 	}
 	if x := o.XIncident; x != nil {
-		inc.Remediation, inc.Related, inc.Malware = x.Remediation, x.Related, x.Malware
+		inc.Remediation, inc.Related, inc.Malware, inc.Actors = x.Remediation, x.Related, x.Malware, x.Actors
 		inc.Disclosed, _ = parseTime("disclosed", x.Disclosed)
 	} else {
 		for _, m := range r.targets(id, "uses") {
@@ -199,7 +196,7 @@ func (r *resolver) checkCycles() {
 
 func (r *resolver) indicators() {
 	for _, rec := range r.b.inds {
-		srcs := r.sourcesOf(rec.createdBy, rec.srcRefs)
+		srcs := r.sourcesOfOwn(rec.createdBy, rec.srcRefs, rec.own)
 		incs := r.incidentsOf(rec.id)
 		extra := r.reports[rec.id]
 		tags := []string(nil)

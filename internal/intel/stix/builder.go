@@ -25,6 +25,7 @@ type builder struct {
 	inds      []*indRec
 	indAt     map[string]int
 	sdos      map[string]*sdoRec
+	sdoOrder  []string
 	rels      []*relRec
 	relAt     map[string]int
 	sightings map[string]int
@@ -38,6 +39,7 @@ type indRec struct {
 	modified  time.Time
 	createdBy string
 	srcRefs   []string
+	own       bool // exported by cascade
 	out       []intel.Indicator
 	start     int64
 }
@@ -103,7 +105,11 @@ func (b *builder) dispatch(o *object, raw json.RawMessage, modified time.Time, s
 			b.sightings[o.SightingOfRef]++
 		}
 	case "identity", "malware", "campaign", "intrusion-set", "threat-actor", "incident", "report", advisoryType:
-		if old := b.sdos[o.ID]; old == nil || modified.After(old.modified) {
+		old := b.sdos[o.ID]
+		if old == nil {
+			b.sdoOrder = append(b.sdoOrder, o.ID)
+		}
+		if old == nil || modified.After(old.modified) {
 			b.sdos[o.ID] = &sdoRec{obj: *o, modified: modified, start: start}
 		}
 	default:

@@ -46,7 +46,7 @@ type resolver struct {
 }
 
 func (r *resolver) sources() {
-	for _, id := range sortedIDs(r.b.sdos) {
+	for _, id := range r.b.sdoOrder {
 		s := r.b.sdos[id]
 		if s.obj.Type != "identity" {
 			continue
@@ -66,6 +66,12 @@ func (r *resolver) sources() {
 // sourcesOf names the sources of an object: cascade's list, else its
 // creator, else the document.
 func (r *resolver) sourcesOf(createdBy string, xrefs []string) []string {
+	return r.sourcesOfOwn(createdBy, xrefs, false)
+}
+
+// sourcesOfOwn is sourcesOf; own objects (exported by cascade, which
+// always names their sources) that name none keep none.
+func (r *resolver) sourcesOfOwn(createdBy string, xrefs []string, own bool) []string {
 	var out []string
 	for _, ref := range append(xrefs, createdBy) {
 		if id, ok := r.srcID[ref]; ok && !slices.Contains(out, id) {
@@ -75,7 +81,7 @@ func (r *resolver) sourcesOf(createdBy string, xrefs []string) []string {
 			break
 		}
 	}
-	if len(out) == 0 {
+	if len(out) == 0 && !own {
 		out = []string{r.document()}
 	}
 	return out
@@ -116,7 +122,7 @@ func (r *resolver) graph() {
 	}
 	r.checkCycles()
 	r.reports = map[string][]string{}
-	for _, id := range sortedIDs(r.b.sdos) {
+	for _, id := range r.b.sdoOrder {
 		s := r.b.sdos[id].obj
 		if s.Type != "report" {
 			continue
@@ -156,7 +162,7 @@ func (r *resolver) sourcesTo(dst string, typ string) []string {
 }
 
 func (r *resolver) advisories() error {
-	for _, id := range sortedIDs(r.b.sdos) {
+	for _, id := range r.b.sdoOrder {
 		s := r.b.sdos[id]
 		if s.obj.Type != advisoryType {
 			continue

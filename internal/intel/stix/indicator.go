@@ -34,7 +34,7 @@ func (b *builder) addIndicator(o *object, raw json.RawMessage, modified time.Tim
 	if err != nil {
 		return b.objErr(start, o.ID, err)
 	}
-	rec := &indRec{id: o.ID, modified: modified, createdBy: o.CreatedByRef, srcRefs: o.XSourceRefs, out: out, start: start}
+	rec := &indRec{id: o.ID, modified: modified, createdBy: o.CreatedByRef, srcRefs: o.XSourceRefs, own: o.XID != "", out: out, start: start}
 	if i, ok := b.indAt[o.ID]; ok {
 		b.inds[i] = rec
 		return nil

@@ -76,6 +76,7 @@ type xIncident struct {
 	Disclosed   string   `json:"disclosed,omitempty"`
 	Related     []string `json:"related,omitempty"`
 	Malware     []string `json:"malware,omitempty"`
+	Actors      []string `json:"actors,omitempty"`
 }
 
 // reference renders an external reference as one string: its URL, else
