@@ -2,8 +2,8 @@ package misp
 
 import (
 	"bytes"
-	"errors"
 	"encoding/json"
+	"errors"
 	"strconv"
 )
 
