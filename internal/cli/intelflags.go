@@ -3,25 +3,45 @@ package cli
 import (
 	"flag"
 
+	"github.com/cascade-ir/cascade/internal/finding"
 	"github.com/cascade-ir/cascade/internal/intel"
 	"github.com/cascade-ir/cascade/internal/intel/load"
 	"github.com/cascade-ir/cascade/internal/intel/packs"
+	"github.com/cascade-ir/cascade/internal/intel/store"
 )
+
+// envIntelStore names the environment variable that moves the intel store.
+const envIntelStore = "CASCADE_INTEL_STORE"
 
 // intelFlags choose the intel a command matches with.
 type intelFlags struct {
-	paths     stringList
-	noBuiltin bool
+	paths          stringList
+	noBuiltin      bool
+	storeDir       string
+	noStore        bool
+	showSuppressed bool
 }
 
 func (f *intelFlags) register(fs *flag.FlagSet) {
-	fs.Var(&f.paths, "intel", "load intel from this file or directory too (repeatable): cascade JSON, STIX 2.1, MISP, signature-base lists")
-	fs.BoolVar(&f.noBuiltin, "no-builtin", false, "do not load the built-in intel packs")
+	f.registerSources(fs)
+	fs.BoolVar(&f.showSuppressed, "show-suppressed", false, "also report findings a warninglist suppressed, marked as such")
 }
 
-// load returns the built-in packs (unless disabled) merged with the files
-// named. A bad file is an error naming it.
-func (f *intelFlags) load() (*intel.Intel, error) {
+// registerSources declares the flags that choose what intel is loaded.
+func (f *intelFlags) registerSources(fs *flag.FlagSet) {
+	fs.Var(&f.paths, "intel", "load intel from this file or directory too (repeatable): cascade JSON, STIX 2.1, MISP events, feeds and warninglists, signature-base lists")
+	fs.BoolVar(&f.noBuiltin, "no-builtin", false, "do not load the built-in intel packs")
+	f.registerStore(fs)
+}
+
+func (f *intelFlags) registerStore(fs *flag.FlagSet) {
+	fs.StringVar(&f.storeDir, "intel-store", "", "the local intel store (default $"+envIntelStore+", else cascade/intel in the user's configuration directory)")
+	fs.BoolVar(&f.noStore, "no-store", false, "do not load the local intel store")
+}
+
+// load returns the built-in packs (unless disabled) merged with the local
+// store and the files named. A bad file is an error naming it.
+func (f *intelFlags) load(e *env) (*intel.Intel, error) {
 	all := &intel.Intel{}
 	if !f.noBuiltin {
 		b, err := builtinIntel()
@@ -29,6 +49,17 @@ func (f *intelFlags) load() (*intel.Intel, error) {
 			return nil, err
 		}
 		all.Merge(b)
+	}
+	if !f.noStore {
+		s, err := f.store(e)
+		if err != nil {
+			return nil, err
+		}
+		in, err := s.Load()
+		if err != nil {
+			return nil, err
+		}
+		all.Merge(in)
 	}
 	if len(f.paths) > 0 {
 		in, err := load.Paths(f.paths)
@@ -38,6 +69,39 @@ func (f *intelFlags) load() (*intel.Intel, error) {
 		all.Merge(in)
 	}
 	return all, nil
+}
+
+// store opens the intel store: --intel-store, else $CASCADE_INTEL_STORE,
+// else the default under the user's configuration directory. This is the
+// one place the variable is read.
+func (f *intelFlags) store(e *env) (*store.Store, error) {
+	dir := f.storeDir
+	if dir == "" {
+		dir = e.getenv(envIntelStore)
+	}
+	if dir == "" {
+		d, err := store.DefaultDir()
+		if err != nil {
+			return nil, err
+		}
+		dir = d
+	}
+	return store.Open(dir), nil
+}
+
+// filterSuppressed drops findings a warninglist suppressed, unless they
+// were asked for.
+func (f *intelFlags) filterSuppressed(fs []finding.Finding) []finding.Finding {
+	if f.showSuppressed {
+		return fs
+	}
+	out := fs[:0]
+	for _, x := range fs {
+		if x.Suppressed == "" {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // builtinIntel is the embedded packs.

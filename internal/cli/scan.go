@@ -45,7 +45,7 @@ func runScan(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	in, err := o.intelFlags.load()
+	in, err := o.intelFlags.load(e)
 	if err != nil {
 		return err
 	}
@@ -62,7 +62,7 @@ func runScan(ctx context.Context, e *env, args []string) error {
 	}
 	found := false
 	for i := range results {
-		results[i].Findings = filterScore(results[i].Findings, o.minScore)
+		results[i].Findings = o.intelFlags.filterSuppressed(filterScore(results[i].Findings, o.minScore))
 		found = found || len(results[i].Findings) > 0
 	}
 	werr := writeScanOutputs(e, o, results)

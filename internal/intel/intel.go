@@ -4,6 +4,7 @@
 package intel
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -36,6 +37,10 @@ const (
 	Signer Type = "signer"
 	STIX   Type = "stix"
 	YARA   Type = "yara"
+	// OtherPattern keeps a pattern in a language cascade does not evaluate
+	// (sigma, snort, suricata, pcre, …; PatternType names it), so listings
+	// can report it as not evaluated instead of dropping it.
+	OtherPattern Type = "pattern"
 )
 
 // IsHash reports whether t is a file-digest type.
@@ -63,6 +68,12 @@ type Intel struct {
 	Indicators []Indicator `json:"indicators,omitempty"`
 	// HashLists hold large plain digest lists compactly.
 	HashLists []*HashList `json:"-"`
+	// Warninglists are known-benign values (MISP warninglists) whose
+	// matches are suppressed as likely false positives.
+	Warninglists []Warninglist `json:"-"`
+	// Warnings are problems loaders worked around (unknown object types,
+	// patterns kept but not evaluated), each naming its file and place.
+	Warnings []string `json:"-"`
 }
 
 // Source is one intel document or feed that indicators came from.
@@ -96,6 +107,9 @@ type Indicator struct {
 	ValidFrom  time.Time `json:"valid_from,omitzero"`
 	ValidUntil time.Time `json:"valid_until,omitzero"`
 	Revoked    bool      `json:"revoked,omitempty"`
+	// Custom keeps a source format's custom properties (STIX x_…) verbatim,
+	// so an export writes them back.
+	Custom map[string]json.RawMessage `json:"custom,omitempty"`
 }
 
 // SignerSpec describes a code-signing identity, optionally limited to a
@@ -133,6 +147,8 @@ func (ind *Indicator) Key() string {
 		v = strings.ToLower(v)
 	case STIX, YARA:
 		v = ind.Pattern
+	case OtherPattern:
+		v = ind.PatternType + "\x00" + ind.Pattern
 	case Signer:
 		v = ind.Signer.key()
 	}
@@ -245,6 +261,8 @@ func (in *Intel) Merge(other *Intel) {
 			a.Score = max(a.Score, b.Score)
 		})
 	in.HashLists = append(in.HashLists, other.HashLists...)
+	in.Warnings = append(in.Warnings, other.Warnings...)
+	in.Warninglists = mergeByID(in.Warninglists, other.Warninglists, func(w Warninglist) string { return w.Name }, nil)
 }
 
 func mergeByID[T any](dst, src []T, key func(T) string, merge func(*T, T)) []T {
@@ -319,6 +337,9 @@ func (in *Intel) Counts() map[string]int {
 	}
 	if n := len(in.Advisories); n > 0 {
 		c["advisory"] = n
+	}
+	if n := len(in.Warninglists); n > 0 {
+		c["warninglist"] = n
 	}
 	return c
 }

@@ -40,6 +40,11 @@ func (in *Intel) Validate() error {
 			errs = append(errs, fmt.Errorf("actor %d: id and name are required", i))
 		}
 	}
+	for i := range in.Warninglists {
+		if err := in.Warninglists[i].Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("warninglist %d (%s): %w", i, in.Warninglists[i].Name, err))
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -83,7 +88,7 @@ func (ind *Indicator) Validate() error {
 			return errors.New("signer indicator needs at least one of subject, issuer, serial, thumbprint")
 		}
 		return nil
-	case STIX, YARA:
+	case STIX, YARA, OtherPattern:
 		if ind.Pattern == "" {
 			return errors.New("pattern is required")
 		}

@@ -32,6 +32,7 @@ type Set struct {
 	signer []int
 	advis  map[string][]int // normalized product name → advisory indexes
 	needs  Needs
+	supp   suppressor
 }
 
 type pathRule struct {
@@ -72,6 +73,10 @@ func Compile(in *intel.Intel) (*Set, error) {
 		}
 	}
 	s.names.build()
+	var err error
+	if s.supp, err = newSuppressor(in); err != nil {
+		errs = append(errs, err)
+	}
 	return s, errors.Join(errs...)
 }
 

@@ -175,6 +175,7 @@ func parentDomain(d string) string {
 // newFinding assembles a finding from its reasons.
 func (s *Set) newFinding(host string, ev finding.Evidence, rs reasons, identity string) finding.Finding {
 	sum := sha256.Sum256([]byte(host + "\x00" + identity))
+	rs, suppressed := s.supp.filter(rs, ev)
 	top := rs.top() // before Combine reorders the reasons
 	f := finding.Finding{ID: hex.EncodeToString(sum[:8]), Host: host, Evidence: ev, Reasons: rs.list}
 	f.Combine()
@@ -188,6 +189,9 @@ func (s *Set) newFinding(host string, ev finding.Evidence, rs reasons, identity 
 		f.Remediation = top.remediation
 	}
 	f.Title = top.title
+	if suppressed != "" {
+		f.Suppressed = suppressedBy(suppressed)
+	}
 	return f
 }
 

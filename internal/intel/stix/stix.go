@@ -1,0 +1,93 @@
+// Package stix loads STIX 2.1 content (bundles and bare object arrays) into
+// cascade's intel model and exports the model as a STIX 2.1 bundle.
+//
+// Loading streams the objects array one element at a time, so a bundle of
+// hundreds of megabytes never sits in memory as generic JSON. Indicators
+// whose pattern is a plain list of equality tests on hashes, file names,
+// domains, URLs or addresses become native indicators (indexed by the
+// matcher); other STIX patterns stay intel.STIX indicators for the pattern
+// evaluator, YARA rules become intel.YARA, and patterns in other languages
+// are kept as intel.OtherPattern and reported as not evaluated.
+package stix
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/cascade-ir/cascade/internal/intel"
+)
+
+// Limits bound what one document may hold.
+const (
+	MaxObjects = 20_000_000
+	maxErrors  = 100
+	// maxUnknownWarnings caps warnings per kind, the rest are counted.
+	maxUnknownWarnings = 5
+)
+
+// Sniff reports whether the start of a document looks like STIX 2.x JSON:
+// a bundle, or an array or object carrying a STIX "type" and "id".
+func Sniff(head []byte) bool {
+	h := bytes.TrimLeft(head, " \t\r\n\xef\xbb\xbf")
+	if len(h) == 0 || (h[0] != '{' && h[0] != '[') {
+		return false
+	}
+	if bytes.Contains(h, []byte(`"bundle"`)) && bytes.Contains(h, []byte(`"type"`)) {
+		return true
+	}
+	return bytes.Contains(h, []byte(`"spec_version"`)) ||
+		(bytes.Contains(h, []byte(`"type"`)) && bytes.Contains(h, []byte(`--`)) && bytes.Contains(h, []byte(`"id"`)) &&
+			(bytes.Contains(h, []byte(`"pattern"`)) || bytes.Contains(h, []byte(`"created"`))))
+}
+
+// LoadFile streams one STIX file from disk.
+func LoadFile(name string) (*intel.Intel, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("intel %s: %w", name, err)
+	}
+	defer f.Close()
+	pos := func(off int64) (int, int) { return fileLineCol(name, off) }
+	return load(name, bufio.NewReaderSize(f, 1<<20), pos)
+}
+
+// Load reads STIX content from data; name is used in errors.
+func Load(name string, data []byte) (*intel.Intel, error) {
+	pos := func(off int64) (int, int) { return intel.LineCol(data, off) }
+	return load(name, bytes.NewReader(data), pos)
+}
+
+func load(name string, r io.Reader, pos func(int64) (int, int)) (*intel.Intel, error) {
+	b := newBuilder(name, filepath.Base(name), pos)
+	if err := decode(r, b); err != nil {
+		return nil, err
+	}
+	return b.finish()
+}
+
+// fileLineCol finds the line and column of a byte offset by reading the
+// file again, so streaming never has to remember line breaks.
+func fileLineCol(name string, off int64) (int, int) {
+	f, err := os.Open(name)
+	if err != nil {
+		return 0, 0
+	}
+	defer f.Close()
+	br := bufio.NewReader(io.LimitReader(f, off))
+	line, col := 1, 1
+	for {
+		c, err := br.ReadByte()
+		if err != nil {
+			return line, col
+		}
+		if c == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+}
