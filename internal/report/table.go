@@ -142,6 +142,9 @@ func writeFinding(tw *errWriter, f finding.Finding) {
 		}
 	}
 	line("fix", f.Remediation)
+	if f.Suppressed != "" {
+		line("note", "suppressed by "+f.Suppressed+" (shown because of --show-suppressed)")
+	}
 }
 
 func firstNonEmpty(s ...string) string {
