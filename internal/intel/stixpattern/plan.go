@@ -1,0 +1,169 @@
+package stixpattern
+
+import (
+	"strconv"
+	"time"
+)
+
+// pkind is a node kind of the search plan: the observation-expression tree
+// with START/STOP folded into the leaves' candidates, REPEATS folded into
+// leaf demands or expanded into copies, and WITHIN dropped where trivial.
+type pkind uint8
+
+const (
+	pLeaf pkind = iota
+	pAnd
+	pOr
+	pFB
+	pWithin
+)
+
+type pnode struct {
+	kind   pkind
+	kids   []*pnode
+	leaf   int      // pLeaf: index of the observation expression
+	demand int64    // pLeaf: observation instances required
+	cands  []int32  // pLeaf: observations matching, within START/STOP
+	d      duration // pWithin
+	label  string   // pLeaf: which REPEATS copy, "" outside copies
+	group  int      // copy key of a REPEATS expansion: group > 0
+	copy   int      // copy number within the group, from 0
+	under  []*pnode // cached: the leaves in this subtree
+}
+
+// window is the conjunction of START/STOP qualifiers above a node: an
+// observation passes if last_observed >= lo and first_observed < hi.
+type window struct {
+	lo, hi time.Time
+	set    bool
+}
+
+func (w window) and(start, stop time.Time) window {
+	if !w.set {
+		return window{lo: start, hi: stop, set: true}
+	}
+	if start.After(w.lo) {
+		w.lo = start
+	}
+	if stop.Before(w.hi) {
+		w.hi = stop
+	}
+	return w
+}
+
+func (w window) admits(o *Observation) bool {
+	return !w.set || (!o.LastObserved.Before(w.lo) && o.FirstObserved.Before(w.hi))
+}
+
+type planner struct {
+	obs      []Observation
+	cands    [][]int32
+	nodes    int
+	maxNodes int
+	groups   int
+	capacity int64 // all observation instances, saturated
+}
+
+const satMax = int64(1) << 62
+
+func satMul(a, b int64) int64 {
+	if a != 0 && b > satMax/a {
+		return satMax
+	}
+	return a * b
+}
+
+func satAdd(a, b int64) int64 {
+	if a > satMax-b {
+		return satMax
+	}
+	return a + b
+}
+
+func (pl *planner) build(n *obsNode, w window) (*pnode, error) {
+	pl.nodes++
+	if pl.nodes > pl.maxNodes {
+		return nil, ErrTooComplex
+	}
+	switch n.kind {
+	case obsSimple:
+		var cands []int32
+		for _, i := range pl.cands[n.leaf] {
+			if w.admits(&pl.obs[i]) {
+				cands = append(cands, i)
+			}
+		}
+		return &pnode{kind: pLeaf, leaf: n.leaf, demand: 1, cands: cands}, nil
+	case obsStartStop:
+		return pl.build(n.kids[0], w.and(n.start, n.stop))
+	case obsWithin:
+		c, err := pl.build(n.kids[0], w)
+		if err != nil || (c.kind == pLeaf && c.demand == 1) {
+			return c, err // one observation is always within any window
+		}
+		return &pnode{kind: pWithin, d: n.within, kids: []*pnode{c}}, nil
+	case obsRepeats:
+		c, err := pl.build(n.kids[0], w)
+		if err != nil {
+			return nil, err
+		}
+		return pl.repeat(c, n.count)
+	}
+	kind := map[obsKind]pkind{obsAnd: pAnd, obsOr: pOr, obsFollowedBy: pFB}[n.kind]
+	out := &pnode{kind: kind}
+	for _, k := range n.kids {
+		c, err := pl.build(k, w)
+		if err != nil {
+			return nil, err
+		}
+		if c.kind == kind && kind != pFB {
+			out.kids = append(out.kids, c.kids...) // AND and OR are associative
+		} else {
+			out.kids = append(out.kids, c)
+		}
+	}
+	return out, nil
+}
+
+// repeat builds n disjoint copies of c. Without any choice inside c, the
+// copies differ only in which observations they use, so multiplying the
+// leaf demands is exact. Otherwise c is copied n times (bounded by the plan
+// size limit), after checking that n copies could fit at all.
+func (pl *planner) repeat(c *pnode, n int64) (*pnode, error) {
+	if n == 1 {
+		return c, nil
+	}
+	if !hasChoice(c) {
+		for _, l := range leavesOf(c) {
+			l.demand = satMul(l.demand, n)
+		}
+		return c, nil
+	}
+	if satMul(minUnits(c), n) > pl.capacity {
+		return &pnode{kind: pLeaf, leaf: leavesOf(c)[0].leaf, demand: 1}, nil // cannot match
+	}
+	size := countNodes(c)
+	if n > int64(pl.maxNodes) || pl.nodes+size*int(n) > pl.maxNodes {
+		return nil, ErrTooComplex
+	}
+	pl.nodes += size * int(n)
+	pl.groups++
+	out := &pnode{kind: pAnd}
+	group := pl.groups
+	for i := int64(0); i < n; i++ {
+		inner := map[int]int{}
+		cp := clone(c, strconv.FormatInt(i+1, 10), func(g int) int {
+			if _, ok := inner[g]; !ok {
+				pl.groups++
+				inner[g] = pl.groups
+			}
+			return inner[g]
+		})
+		// A copy key already serving an inner expansion keeps that role.
+		if key := copyKey(cp); key != nil && key.group == 0 {
+			key.group, key.copy = group, int(i)
+		}
+		out.kids = append(out.kids, cp)
+	}
+	return out, nil
+}
