@@ -17,9 +17,9 @@ type Observation struct {
 	LastObserved   time.Time
 	NumberObserved int64
 
-	objects []objRef            // the observation's objects, in input order
-	byKey   map[string]*value   // object_refs ids and embedded "objects" keys
-	byType  map[string][]int32  // object type → indices into objects
+	objects []objRef           // the observation's objects, in input order
+	byKey   map[string]*value  // object_refs ids and embedded "objects" keys
+	byType  map[string][]int32 // object type → indices into objects
 }
 
 type objRef struct {

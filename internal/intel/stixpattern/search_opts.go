@@ -69,9 +69,9 @@ func addDuration(t time.Time, d duration) (time.Time, bool) {
 // which a successful search reads its bindings.
 type flowState struct {
 	active  []frame
-	edges   [][]int  // per active leaf: its leaf→observation edges
-	obsOf   []int32  // per network node: observation index
-	nodeOf  []int32  // per observation: network node, or 0
+	edges   [][]int // per active leaf: its leaf→observation edges
+	obsOf   []int32 // per network node: observation index
+	nodeOf  []int32 // per observation: network node, or 0
 	touched []int32
 }
 
