@@ -29,6 +29,8 @@ type pnode struct {
 	group  int      // copy key of a REPEATS expansion: group > 0
 	copy   int      // copy number within the group, from 0
 	under  []*pnode // cached: the leaves in this subtree
+	// cached: the leaves outside OR branches (non-nil once computed)
+	required []*pnode
 }
 
 // window is the conjunction of START/STOP qualifiers above a node: an
@@ -111,10 +113,17 @@ func (pl *planner) build(n *obsNode, w window) (*pnode, error) {
 	}
 	kind := map[obsKind]pkind{obsAnd: pAnd, obsOr: pOr, obsFollowedBy: pFB}[n.kind]
 	out := &pnode{kind: kind}
+	twins, order := map[string][]*pnode{}, []string{}
 	for _, k := range n.kids {
 		c, err := pl.build(k, w)
 		if err != nil {
 			return nil, err
+		}
+		if key := k.String(); kind == pAnd && hasChoice(c) {
+			if twins[key] == nil {
+				order = append(order, key)
+			}
+			twins[key] = append(twins[key], c)
 		}
 		if c.kind == kind && kind != pFB {
 			out.kids = append(out.kids, c.kids...) // AND and OR are associative
@@ -122,7 +131,23 @@ func (pl *planner) build(n *obsNode, w window) (*pnode, error) {
 			out.kids = append(out.kids, c)
 		}
 	}
+	for _, key := range order {
+		pl.markCopies(twins[key]) // X AND X is X REPEATS 2 TIMES
+	}
 	return out, nil
+}
+
+// markCopies makes interchangeable subtrees one symmetry group.
+func (pl *planner) markCopies(copies []*pnode) {
+	if len(copies) < 2 {
+		return
+	}
+	pl.groups++
+	for i, c := range copies {
+		if key := copyKey(c); key != nil && key.group == 0 {
+			key.group, key.copy = pl.groups, i
+		}
+	}
 }
 
 // repeat builds n disjoint copies of c. Without any choice inside c, the
@@ -147,9 +172,8 @@ func (pl *planner) repeat(c *pnode, n int64) (*pnode, error) {
 		return nil, ErrTooComplex
 	}
 	pl.nodes += size * int(n)
-	pl.groups++
 	out := &pnode{kind: pAnd}
-	group := pl.groups
+	var copies []*pnode
 	for i := int64(0); i < n; i++ {
 		inner := map[int]int{}
 		cp := clone(c, strconv.FormatInt(i+1, 10), func(g int) int {
@@ -159,11 +183,9 @@ func (pl *planner) repeat(c *pnode, n int64) (*pnode, error) {
 			}
 			return inner[g]
 		})
-		// A copy key already serving an inner expansion keeps that role.
-		if key := copyKey(cp); key != nil && key.group == 0 {
-			key.group, key.copy = group, int(i)
-		}
-		out.kids = append(out.kids, cp)
+		copies = append(copies, cp)
 	}
+	pl.markCopies(copies) // a copy key already serving an inner group keeps it
+	out.kids = copies
 	return out, nil
 }

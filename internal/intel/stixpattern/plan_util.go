@@ -65,7 +65,7 @@ func countNodes(n *pnode) int {
 // giving the copy keys of inner expansions groups of their own (regroup).
 func clone(n *pnode, label string, regroup func(int) int) *pnode {
 	c := *n
-	c.under, c.group, c.copy = nil, 0, 0
+	c.under, c.required, c.group, c.copy = nil, nil, 0, 0
 	if n.kind == pLeaf {
 		c.label = label
 		if n.label != "" {
@@ -98,4 +98,22 @@ func copyKey(n *pnode) *pnode {
 		}
 	}
 	return nil
+}
+
+// requiredLeaves returns the leaves every binding of n uses: all of them
+// except those below an OR.
+func requiredLeaves(n *pnode) []*pnode {
+	if n.required != nil || n.kind == pOr {
+		return n.required
+	}
+	if n.kind == pLeaf {
+		n.required = []*pnode{n}
+		return n.required
+	}
+	out := []*pnode{}
+	for _, k := range n.kids {
+		out = append(out, requiredLeaves(k)...)
+	}
+	n.required = out
+	return out
 }

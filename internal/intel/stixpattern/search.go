@@ -105,7 +105,15 @@ func (s *searcher) dfs(pending []frame, active []frame) (bool, error) {
 			decisions = append(decisions, fr)
 		}
 	}
-	if !s.feasible(active) {
+	// The leaves below undecided FOLLOWEDBY and WITHIN nodes will be bound
+	// whatever is decided, within at least the filters known now: checking
+	// them too prunes hopeless branches early. Leaves below an undecided OR
+	// may never be needed and are left out.
+	check := active
+	for _, d := range decisions {
+		check = s.relax(check, d)
+	}
+	if !s.feasible(check) {
 		return false, nil
 	}
 	if len(decisions) == 0 {
@@ -131,12 +139,18 @@ func (s *searcher) dfs(pending []frame, active []frame) (bool, error) {
 	return false, nil
 }
 
-// choose picks the eligible decision with the fewest options.
+// choose picks the eligible decision with the fewest options, deciding the
+// copies of REPEATS groups first: their order bounds the copies still
+// undecided (see relax), which prunes more than any inner decision.
 func (s *searcher) choose(decisions []frame) (int, []option) {
+	keys := false
+	for _, d := range decisions {
+		keys = keys || (d.n.group > 0 && s.eligible(d.n))
+	}
 	best := -1
 	var bestOpts []option
 	for i, d := range decisions {
-		if !s.eligible(d.n) {
+		if !s.eligible(d.n) || (keys && d.n.group == 0) {
 			continue
 		}
 		opts := s.options(d)
@@ -176,4 +190,42 @@ func (s *searcher) record(n *pnode, c choice, set bool) {
 	} else {
 		delete(s.chosen, [2]int{n.group, n.copy})
 	}
+}
+
+// relax adds to check the leaves every outcome of decision d will bind,
+// with the bounds known now. Copies of a REPEATS group decide in
+// non-decreasing order, so an undecided copy's anchor is at least the last
+// decided one: all its observations (WITHIN), or those of its right-hand
+// side (FOLLOWEDBY), have last_observed at or after that anchor.
+func (s *searcher) relax(check []frame, d frame) []frame {
+	bound, ok := s.groupBound(d.n)
+	add := func(n *pnode, f filter) {
+		for _, l := range requiredLeaves(n) {
+			check = append(check, frame{l, f})
+		}
+	}
+	switch {
+	case ok && d.n.kind == pWithin:
+		add(d.n, d.f.withLo(bound))
+	case ok && d.n.kind == pFB:
+		add(d.n.kids[0], d.f)
+		add(d.n.kids[1], d.f.withLo(bound))
+	default:
+		add(d.n, d.f)
+	}
+	return check
+}
+
+// groupBound returns the anchor of the latest decided earlier copy in n's
+// group.
+func (s *searcher) groupBound(n *pnode) (time.Time, bool) {
+	if n.group == 0 || n.kind == pOr {
+		return time.Time{}, false
+	}
+	for c := n.copy - 1; c >= 0; c-- {
+		if ch, ok := s.chosen[[2]int{n.group, c}]; ok {
+			return ch.t, true
+		}
+	}
+	return time.Time{}, false
 }
