@@ -85,15 +85,30 @@ func (s *searcher) bindings() []Binding {
 	fs := &s.flow
 	var out []Binding
 	for li, a := range fs.active {
-		b := Binding{Expression: a.n.leaf, Copy: a.n.label}
+		byExpr := map[int]*Binding{}
+		var order []int
 		for _, e := range fs.edges[li] {
-			if f := s.net.flowOn(e); f > 0 {
-				i := int(fs.obsOf[s.net.to[e]])
-				b.Observations = append(b.Observations, Bound{Index: i, ID: s.obs[i].ID, Count: f})
+			f := s.net.flowOn(e)
+			if f == 0 {
+				continue
 			}
+			i := fs.obsOf[s.net.to[e]]
+			expr := a.n.leaf
+			if a.n.from != nil {
+				expr = a.n.from[i]
+			}
+			if byExpr[expr] == nil {
+				byExpr[expr] = &Binding{Expression: expr, Copy: a.n.label}
+				order = append(order, expr)
+			}
+			b := byExpr[expr]
+			b.Observations = append(b.Observations, Bound{Index: int(i), ID: s.obs[i].ID, Count: f})
 		}
-		slices.SortFunc(b.Observations, func(x, y Bound) int { return cmp.Compare(x.Index, y.Index) })
-		out = append(out, b)
+		for _, expr := range order {
+			b := byExpr[expr]
+			slices.SortFunc(b.Observations, func(x, y Bound) int { return cmp.Compare(x.Index, y.Index) })
+			out = append(out, *b)
+		}
 	}
 	slices.SortFunc(out, func(x, y Binding) int {
 		if c := cmp.Compare(x.Expression, y.Expression); c != 0 {

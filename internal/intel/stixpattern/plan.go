@@ -1,6 +1,7 @@
 package stixpattern
 
 import (
+	"slices"
 	"strconv"
 	"time"
 )
@@ -21,14 +22,15 @@ const (
 type pnode struct {
 	kind   pkind
 	kids   []*pnode
-	leaf   int      // pLeaf: index of the observation expression
-	demand int64    // pLeaf: observation instances required
-	cands  []int32  // pLeaf: observations matching, within START/STOP
-	d      duration // pWithin
-	label  string   // pLeaf: which REPEATS copy, "" outside copies
-	group  int      // copy key of a REPEATS expansion: group > 0
-	copy   int      // copy number within the group, from 0
-	under  []*pnode // cached: the leaves in this subtree
+	leaf   int           // pLeaf: index of the observation expression
+	demand int64         // pLeaf: observation instances required
+	cands  []int32       // pLeaf: observations matching, within START/STOP
+	from   map[int32]int // merged OR leaf: the expression each candidate matched
+	d      duration      // pWithin
+	label  string        // pLeaf: which REPEATS copy, "" outside copies
+	group  int           // copy key of a REPEATS expansion: group > 0
+	copy   int           // copy number within the group, from 0
+	under  []*pnode      // cached: the leaves in this subtree
 	// cached: the leaves outside OR branches (non-nil once computed)
 	required []*pnode
 }
@@ -134,7 +136,33 @@ func (pl *planner) build(n *obsNode, w window) (*pnode, error) {
 	for _, key := range order {
 		pl.markCopies(twins[key]) // X AND X is X REPEATS 2 TIMES
 	}
+	if kind == pOr {
+		return mergeOrLeaves(out), nil
+	}
 	return out, nil
+}
+
+// mergeOrLeaves turns an OR of single observation expressions into one
+// leaf whose candidates are the union: binding one observation to "a OR b"
+// is binding it to a or to b, so nothing is lost, and the OR needs no
+// decision.
+func mergeOrLeaves(n *pnode) *pnode {
+	for _, k := range n.kids {
+		if k.kind != pLeaf || k.demand != 1 || k.from != nil {
+			return n
+		}
+	}
+	m := &pnode{kind: pLeaf, leaf: n.kids[0].leaf, demand: 1, label: n.kids[0].label, from: map[int32]int{}}
+	for _, k := range n.kids {
+		for _, i := range k.cands {
+			if _, seen := m.from[i]; !seen {
+				m.from[i] = k.leaf
+				m.cands = append(m.cands, i)
+			}
+		}
+	}
+	slices.Sort(m.cands)
+	return m
 }
 
 // markCopies makes interchangeable subtrees one symmetry group.
