@@ -9,6 +9,7 @@ import (
 func commands() []command {
 	return []command{
 		{"version", "print the version", runVersion},
+		{"intel", "threat intelligence: match", runIntel},
 	}
 }
 
