@@ -174,3 +174,19 @@ func TestFollowedByIntervals(t *testing.T) {
 		}
 	}
 }
+
+// START/STOP with an observation spanning the window's edges; a window
+// whose start is not before its stop admits nothing (reference matcher).
+func TestStartStopSpanning(t *testing.T) {
+	obs := people(t, person{name: "span", first: "57", last: "59"})
+	runCases(t, obs, []evalCase{
+		{"[person:name = 'span'] START t'2000-01-01T00:00:58Z' STOP t'2000-01-01T00:00:59Z'", match},
+		{"[person:name = 'span'] START t'2000-01-01T00:00:59Z' STOP t'2000-01-01T00:01:00Z'", match},
+		{"[person:name = 'span'] START t'2000-01-01T00:00:50Z' STOP t'2000-01-01T00:00:57.000000001Z'", match},
+		{"[person:name = 'span'] START t'2000-01-01T00:00:50Z' STOP t'2000-01-01T00:00:57Z'", nomatch},
+		{"[person:name = 'span'] START t'2000-01-01T00:00:59.5Z' STOP t'2000-01-01T00:01:00Z'", nomatch},
+		{"[person:name = 'span'] START t'2000-01-01T00:00:58Z' STOP t'2000-01-01T00:00:58Z'", nomatch},
+		{"[person:name = 'span'] START t'2000-01-01T00:00:59Z' STOP t'2000-01-01T00:00:58Z'", nomatch},
+		{"([person:name = 'span'] START t'2000-01-01T00:00:50Z' STOP t'2000-01-01T00:00:58Z') START t'2000-01-01T00:00:58Z' STOP t'2000-01-01T00:01:10Z'", match},
+	})
+}

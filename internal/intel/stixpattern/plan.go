@@ -36,15 +36,20 @@ type pnode struct {
 }
 
 // window is the conjunction of START/STOP qualifiers above a node: an
-// observation passes if last_observed >= lo and first_observed < hi.
+// observation passes if last_observed >= lo and first_observed < hi. A
+// qualifier whose start is not before its stop admits nothing (empty).
 type window struct {
 	lo, hi time.Time
 	set    bool
+	empty  bool
 }
 
 func (w window) and(start, stop time.Time) window {
+	if !start.Before(stop) {
+		w.empty = true
+	}
 	if !w.set {
-		return window{lo: start, hi: stop, set: true}
+		return window{lo: start, hi: stop, set: true, empty: w.empty}
 	}
 	if start.After(w.lo) {
 		w.lo = start
@@ -56,7 +61,7 @@ func (w window) and(start, stop time.Time) window {
 }
 
 func (w window) admits(o *Observation) bool {
-	return !w.set || (!o.LastObserved.Before(w.lo) && o.FirstObserved.Before(w.hi))
+	return !w.set || (!w.empty && !o.LastObserved.Before(w.lo) && o.FirstObserved.Before(w.hi))
 }
 
 type planner struct {

@@ -147,10 +147,18 @@ func (s *searcher) choose(decisions []frame) (int, []option) {
 	for _, d := range decisions {
 		keys = keys || (d.n.group > 0 && s.eligible(d.n))
 	}
+	eligible := 0
+	for _, d := range decisions {
+		if s.eligible(d.n) {
+			eligible++
+		}
+	}
 	best := -1
 	var bestOpts []option
 	for i, d := range decisions {
-		if !s.eligible(d.n) || (keys && d.n.group == 0) {
+		// Eligibility only orders the copies of a group; should no decision
+		// be eligible, any may go (inOrder then has nothing to compare).
+		if (eligible > 0 && !s.eligible(d.n)) || (keys && d.n.group == 0) {
 			continue
 		}
 		opts := s.options(d)

@@ -4,7 +4,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // duration is a WITHIN window: whole seconds and nanoseconds, with a range
@@ -47,17 +46,4 @@ func (d duration) String() string {
 		s += strings.TrimRight("."+strconv.FormatInt(d.nsec+1e9, 10)[1:], "0")
 	}
 	return s
-}
-
-// within reports whether later - earlier <= d.
-func within(later, earlier time.Time, d duration) bool {
-	sec := later.Unix() - earlier.Unix()
-	nsec := int64(later.Nanosecond()) - int64(earlier.Nanosecond())
-	if nsec < 0 {
-		sec, nsec = sec-1, nsec+1e9
-	}
-	if sec != d.sec {
-		return sec < d.sec
-	}
-	return nsec <= d.nsec
 }
