@@ -57,6 +57,7 @@ func TestIntelMatchCLI(t *testing.T) {
 		{"AND across types", []string{"intel", "match", "--pattern", "[file:size = 10 AND process:pid = 4]", hostJSON}, "", 2, "", "AND joins comparisons on different object types"},
 		{"deep nesting", []string{"intel", "match", "--pattern", strings.Repeat("(", 1000) + "[a:b = 1]" + strings.Repeat(")", 1000), hostJSON}, "", 2, "", "nested deeper than 256"},
 		{"invalid UTF-8", []string{"intel", "match", "--pattern", "[a:b = '\xff']", hostJSON}, "", 2, "", "1:9: invalid UTF-8"},
+		{"no observed-data", []string{"intel", "match", "--pattern", "[a:b = 1]", "-"}, `{"type":"bundle","id":"bundle--1","objects":[]}`, 1, "no match", "input: no observed-data objects"},
 		{"broken input", []string{"intel", "match", "--pattern", "[a:b = 1]", brokenJSON}, "", 2, "", "testdata/intel_match/broken.json: invalid JSON"},
 		{"missing file", []string{"intel", "match", "--pattern", "[a:b = 1]", "testdata/intel_match/nope.json"}, "", 2, "", "no such file"},
 		{"missing pattern", []string{"intel", "match", hostJSON}, "", 2, "", "--pattern is required\nRun 'cascade intel -h' for usage."},

@@ -88,7 +88,8 @@
 //     included, over the whole value; there is no escape character, so a
 //     backslash is literal (9.6.1 example). The reference's Python regex
 //     lets % stop at newlines and accepts a trailing newline.
-//   - MATCHES uses Go's RE2 with DOTALL, unanchored search (9.6.1). PCRE's
+//   - MATCHES uses Go's RE2 with DOTALL, unanchored search (9.6.1; the
+//     reference matcher omits DOTALL, so there . stops at newlines). PCRE's
 //     $ (end, or before a final newline) and \Z are translated. RE2 has no
 //     backreferences, lookaround, atomic or possessive groups, \h or \R:
 //     such patterns are invalid. \d, \w, \s and \b are ASCII, as in PCRE

@@ -51,6 +51,9 @@ func LoadObservations(data []byte) ([]Observation, []Warning, error) {
 	if err != nil {
 		return nil, l.warnings, err
 	}
+	if len(l.obs) == 0 {
+		l.warn("input", "no observed-data objects: nothing can match")
+	}
 	return l.obs, l.warnings, nil
 }
 

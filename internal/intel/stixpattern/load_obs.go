@@ -3,6 +3,7 @@ package stixpattern
 import (
 	"fmt"
 	"math/big"
+	"strings"
 	"time"
 )
 
@@ -15,7 +16,7 @@ func (l *loader) observation(o *object, byID map[string]*value, at string) (Obse
 	if obs.ID == "" {
 		l.warn(at, "observed-data has no id")
 		obs.ID = at
-	} else if !stixID.MatchString(obs.ID) {
+	} else if !strings.HasPrefix(obs.ID, "observed-data--") || !stixID.MatchString(obs.ID) {
 		l.warn(at, "id %q is not of the form observed-data--<UUID>", obs.ID)
 	}
 	if _, ok := o.get("created"); !ok {

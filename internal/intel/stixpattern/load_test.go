@@ -100,6 +100,13 @@ func TestLoadWarnings(t *testing.T) {
 }
 
 // Strictness: what matching depends on is an error.
+func TestLoadNoObservedData(t *testing.T) {
+	obs, warns, err := LoadObservations([]byte(`[` + sco1 + `]`))
+	if err != nil || len(obs) != 0 || len(warns) != 1 || !strings.Contains(warns[0].String(), "no observed-data objects") {
+		t.Errorf("%v %v %v", obs, warns, err)
+	}
+}
+
 func TestLoadErrors(t *testing.T) {
 	base := `"type":"observed-data","id":"observed-data--b67d30ff-02ac-498a-92f9-32f845f448cf"`
 	for doc, want := range map[string]string{
