@@ -56,12 +56,17 @@
 //   - MATCHES must compile; ISSUBSET and ISSUPERSET constants must be IPv4
 //     or IPv6 addresses or CIDR blocks (9.6.1 "MUST be a valid string
 //     representation").
-//   - Patterns are capped at MaxPatternBytes and MaxNesting parentheses.
+//   - Patterns are capped at MaxPatternBytes, MaxNesting parentheses and
+//     MaxPathSteps steps per object path.
 //
 // # Comparisons
 //
 //   - A path may select several values ([*], *_refs); the comparison holds
-//     when it holds for one of them. NOT negates each value's result, so
+//     when it holds for one of them, tried in the reference matcher's order
+//     and stopping at the first that passes. A data error on a value met
+//     before that one is reported; the reference also reports errors met
+//     while stepping towards later values (bad *_ref types), this package
+//     does not once a value has passed. NOT negates each value's result, so
 //     "list[*] NOT = 'a'" means "some element is not 'a'". A path that
 //     selects nothing (missing property, index out of range, unresolved
 //     reference) makes the comparison false whatever the operator, NOT and
@@ -129,7 +134,8 @@
 //   - a FOLLOWEDBY b: the latest first_observed among a's observations is
 //     at most the earliest last_observed among b's (9.5.2 ">=").
 //   - WITHIN d: the latest first_observed is at most d after the earliest
-//     last_observed, inclusive. The spec (9.5.1) says the window MUST NOT
+//     last_observed, inclusive; d is exact to the nanosecond (timestamps
+//     differ by whole nanoseconds). The spec (9.5.1) says the window MUST NOT
 //     be reached ("equal to or later"); the reference matcher and its tests
 //     include the boundary; this package follows the reference.
 //   - START s STOP e: every observation overlaps [s, e): first_observed < e

@@ -67,27 +67,23 @@ func evalCmp(obs *Observation, c *cmpNode) ([]int32, error) {
 }
 
 func evalTest(obs *Observation, c *cmpNode) ([]int32, error) {
+	roots := obs.byType[c.path.ObjectType]
+	if len(roots) == 0 {
+		return nil, nil
+	}
+	test := c.test
+	if c.op == opEXISTS {
+		test = func(*value) (bool, error) { return true, nil }
+	}
+	e := newPathEval(obs, c.path, test)
 	var out []int32
-	for _, r := range obs.byType[c.path.ObjectType] {
-		vals, err := pathValues(obs, obs.objects[r].v, c.path)
+	for _, r := range roots {
+		ok, err := e.pass(obs.objects[r].v, 0)
 		if err != nil {
 			return nil, wrapData(obs, c, err)
 		}
-		if c.op == opEXISTS {
-			if len(vals) > 0 {
-				out = append(out, r)
-			}
-			continue
-		}
-		for _, v := range vals {
-			ok, err := c.test(v)
-			if err != nil {
-				return nil, wrapData(obs, c, err)
-			}
-			if ok {
-				out = append(out, r)
-				break
-			}
+		if ok {
+			out = append(out, r)
 		}
 	}
 	return out, nil

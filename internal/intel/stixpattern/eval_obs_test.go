@@ -111,6 +111,11 @@ func TestTemporalQualifiers(t *testing.T) {
 		{"[person:name NOT LIKE 'foo'] START t'1994-11-29T13:37:50Z' STOP t'1994-11-29T13:37:57Z' REPEATS 3 TIMES", nomatch},
 		{"([person:name = 'bob'] START t'1994-11-29T13:37:50Z' STOP t'1994-11-29T13:38:00Z') START t'1994-11-29T13:37:58Z' STOP t'1994-11-29T13:39:00Z'", nomatch},
 
+		{"([person:name = 'alice'] AND [person:name = 'carol']) WITHIN 99999999999999999999999999999 SECONDS", match},
+		{"([person:name = 'alice'] AND [person:name = 'carol']) WITHIN 9.99999999999999999999 SECONDS", nomatch},
+		{"([person:name = 'alice'] AND [person:name = 'carol']) WITHIN 10.00000000000000000001 SECONDS", match},
+		{"([person:name = 'alice'] AND [person:name = 'carol']) WITHIN 9.9999999999 SECONDS", nomatch},
+		{"[person:name = 'alice'] WITHIN 0.0000000000001 SECONDS", match},
 		{"[person:name = 'alice'] WITHIN 0 SECONDS", invalid},
 		{"[person:name = 'alice'] WITHIN 0.0 SECONDS", invalid},
 		{"[person:name = 'alice'] WITHIN -1 SECONDS", invalid},

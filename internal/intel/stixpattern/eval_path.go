@@ -6,48 +6,79 @@ import (
 	"strings"
 )
 
-// pathValues returns the values path selects from one root object of obs.
-// Each step maps the current values to the next ones; values a step cannot
-// apply to (a key missing, an index out of range, a key into a list) drop
-// out. *_ref and *_refs properties are replaced by the objects they name
-// within the same observation. Values are de-duplicated by identity at each
-// step, so reference cycles cannot multiply the work.
-func pathValues(obs *Observation, root *value, path Path) ([]*value, error) {
-	cur := []*value{root}
-	for _, s := range path.Steps {
-		var next []*value
-		var err error
-		switch s.Kind {
-		case StepKey:
-			next, err = keyStep(obs, cur, s.Key)
-		case StepIndex:
-			for _, v := range cur {
-				if v.kind == vList && s.Index >= 0 && s.Index < int64(len(v.list)) {
-					if e := v.list[s.Index]; e.kind != vMissing {
-						next = append(next, e)
-					}
-				}
-			}
-		case StepAnyIndex:
-			for _, v := range cur {
-				if v.kind == vList {
-					for _, e := range v.list {
-						if e.kind != vMissing {
-							next = append(next, e)
-						}
-					}
-				}
-			}
+// pathEval decides whether a comparison holds at a root object: whether
+// some value the path selects passes the test. Each step maps a value to
+// the next values (a key's value, a list's element, the objects a *_ref or
+// *_refs names within the observation); values a step cannot apply to drop
+// out. Values are tried in path order, depth first, stopping at the first
+// that passes, and each (value, step) pair is decided once per comparison
+// and observation, so reference cycles and fan-out cost no more than the
+// references themselves. This visits final values in the order the
+// reference matcher's breadth-first walk does, duplicates skipped alike.
+type pathEval struct {
+	obs  *Observation
+	path Path
+	test func(*value) (bool, error)
+	memo map[pathKey]bool
+}
+
+type pathKey struct {
+	v    *value
+	step int
+}
+
+func newPathEval(obs *Observation, path Path, test func(*value) (bool, error)) *pathEval {
+	return &pathEval{obs: obs, path: path, test: test, memo: map[pathKey]bool{}}
+}
+
+// pass reports whether a value reached from v by steps[i:] passes the test.
+func (e *pathEval) pass(v *value, i int) (bool, error) {
+	key := pathKey{v, i}
+	if r, ok := e.memo[key]; ok {
+		return r, nil
+	}
+	var r bool
+	var err error
+	if i == len(e.path.Steps) {
+		r, err = e.test(v)
+	} else {
+		r, err = e.next(v, i)
+	}
+	if err != nil {
+		return false, err
+	}
+	e.memo[key] = r
+	return r, nil
+}
+
+func (e *pathEval) next(v *value, i int) (bool, error) {
+	s := e.path.Steps[i]
+	var succ []*value
+	switch s.Kind {
+	case StepKey:
+		w, err := keyStep(e.obs, v, s.Key)
+		if err != nil || w == nil {
+			return false, err
 		}
-		if err != nil {
-			return nil, err
+		succ = []*value{w}
+	case StepIndex:
+		if v.kind == vList && s.Index >= 0 && s.Index < int64(len(v.list)) {
+			succ = v.list[s.Index : s.Index+1]
 		}
-		cur = dedupe(next)
-		if len(cur) == 0 {
-			return nil, nil
+	case StepAnyIndex:
+		if v.kind == vList {
+			succ = v.list
 		}
 	}
-	return cur, nil
+	for _, w := range succ {
+		if w.kind == vMissing {
+			continue
+		}
+		if ok, err := e.pass(w, i+1); ok || err != nil {
+			return ok, err
+		}
+	}
+	return false, nil
 }
 
 // errData marks messages that become a DataError.
@@ -57,37 +88,29 @@ func dataErr(format string, a ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{errData}, a...)...)
 }
 
-func keyStep(obs *Observation, cur []*value, key string) ([]*value, error) {
-	var next []*value
-	for _, v := range cur {
-		if v.kind != vObject {
-			continue
-		}
-		m, ok := v.obj.get(key)
-		if !ok {
-			continue
-		}
-		switch {
-		case m.kind == vBad:
-			return nil, dataErr("%s", m.str)
-		case strings.HasSuffix(key, "_ref"):
-			if m.kind != vString {
-				return nil, dataErr("reference property %s is not a string", key)
-			}
-			if target, ok := obs.byKey[m.str]; ok {
-				next = append(next, target)
-			}
-		case strings.HasSuffix(key, "_refs"):
-			l, err := resolveList(obs, m, key)
-			if err != nil {
-				return nil, err
-			}
-			next = append(next, l)
-		default:
-			next = append(next, m)
-		}
+// keyStep takes key from object v, replacing a *_ref by the object it
+// names and a *_refs by the list of objects. It returns nil when the step
+// does not apply.
+func keyStep(obs *Observation, v *value, key string) (*value, error) {
+	if v.kind != vObject {
+		return nil, nil
 	}
-	return next, nil
+	m, ok := v.obj.get(key)
+	if !ok {
+		return nil, nil
+	}
+	switch {
+	case m.kind == vBad:
+		return nil, dataErr("%s", m.str)
+	case strings.HasSuffix(key, "_ref"):
+		if m.kind != vString {
+			return nil, dataErr("reference property %s is not a string", key)
+		}
+		return obs.byKey[m.str], nil
+	case strings.HasSuffix(key, "_refs"):
+		return resolveList(obs, m, key)
+	}
+	return m, nil
 }
 
 // resolveList replaces each reference of a *_refs list by its object,
@@ -113,18 +136,3 @@ func resolveList(obs *Observation, m *value, key string) (*value, error) {
 
 // missing stands for an unresolved reference in a *_refs list.
 var missing = &value{kind: vMissing}
-
-func dedupe(vals []*value) []*value {
-	if len(vals) < 2 {
-		return vals
-	}
-	seen := make(map[*value]struct{}, len(vals))
-	out := vals[:0]
-	for _, v := range vals {
-		if _, ok := seen[v]; !ok {
-			seen[v] = struct{}{}
-			out = append(out, v)
-		}
-	}
-	return out
-}

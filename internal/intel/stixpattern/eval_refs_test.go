@@ -1,6 +1,11 @@
 package stixpattern
 
-import "testing"
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
 
 // Comparisons joined by AND within one observation expression must hold
 // for the same object (9.5); OR may mix objects.
@@ -89,4 +94,31 @@ func TestObjectRefsAndSpecExamples(t *testing.T) {
 		{"[observed-data:number_observed = 1]", nomatch},
 		{"[ipv4-addr:value = '198.51.100.1/32']", nomatch}, // '=' compares strings
 	})
+}
+
+// A dense web of references and a long path of [*] steps: values are
+// de-duplicated at each step, so the work stays proportional to the input.
+func TestReferenceCyclesStayCheap(t *testing.T) {
+	const n = 300
+	var objs []string
+	for i := 0; i < n; i++ {
+		var refs []string
+		for j := 0; j < n; j++ {
+			refs = append(refs, fmt.Sprintf("%q", fmt.Sprint(j)))
+		}
+		objs = append(objs, fmt.Sprintf("%q:{\"type\":\"node\",\"name\":\"n%d\",\"self_ref\":%q,\"next_refs\":[%s]}",
+			fmt.Sprint(i), i, fmt.Sprint(i), strings.Join(refs, ",")))
+	}
+	obs := loadString(t, `{"type":"observed-data","id":"observed-data--9813cee6-9e9d-4199-88d2-a740331fa8a1",
+	  "first_observed":"1984-06-26T13:53:04Z","last_observed":"1984-06-26T13:53:04Z","number_observed":1,
+	  "objects":{`+strings.Join(objs, ",")+`}}`)
+	path := "node:self_ref" + strings.Repeat(".self_ref", 50) + strings.Repeat(".next_refs[*]", 20) + ".name"
+	start := time.Now()
+	runCases(t, obs, []evalCase{
+		{"[" + path + " = 'n299']", match},
+		{"[" + path + " = 'n300']", nomatch},
+	})
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("took %v", d)
+	}
 }

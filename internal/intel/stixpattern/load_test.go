@@ -100,6 +100,17 @@ func TestLoadWarnings(t *testing.T) {
 }
 
 // Strictness: what matching depends on is an error.
+// Invalid UTF-8 in JSON strings becomes U+FFFD (encoding/json), never a
+// failure.
+func TestLoadInvalidUTF8(t *testing.T) {
+	obs := loadString(t, `{"type":"observed-data","id":"observed-data--b67d30ff-02ac-498a-92f9-32f845f448cf",
+	 "first_observed":"2015-12-21T19:00:00Z","last_observed":"2015-12-21T19:00:00Z","number_observed":1,
+	 "objects":{"0":{"type":"file","name":"a`+"\xff"+`b"}}}`)
+	if _, ok := mustParse(t, "[file:name = 'a\ufffdb']").Match(obs); !ok {
+		t.Error("no match on U+FFFD")
+	}
+}
+
 func TestLoadNoObservedData(t *testing.T) {
 	obs, warns, err := LoadObservations([]byte(`[` + sco1 + `]`))
 	if err != nil || len(obs) != 0 || len(warns) != 1 || !strings.Contains(warns[0].String(), "no observed-data objects") {

@@ -2,6 +2,10 @@ package stixpattern
 
 import "math"
 
+// MaxPathSteps bounds the steps of one object path (evaluation recurses
+// once per step).
+const MaxPathSteps = 1000
+
 // path parses objectType ':' firstPathComponent objectPathComponent*.
 // Object types may contain '-'; property names must be quoted to contain
 // '-' or '.' (section 9.7).
@@ -23,6 +27,9 @@ func (p *parser) path() (Path, error) {
 	}
 	path.Steps = append(path.Steps, Step{Kind: StepKey, Key: key})
 	for {
+		if len(path.Steps) > MaxPathSteps {
+			return path, p.errAt(p.tok.pos, "object path longer than %d steps", MaxPathSteps)
+		}
 		switch p.tok.kind {
 		case tDot:
 			if err := p.advance(); err != nil {

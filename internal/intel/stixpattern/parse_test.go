@@ -227,6 +227,12 @@ func TestNestingLimit(t *testing.T) {
 			}
 		}
 	}
+	if _, err := Parse("[a:b" + strings.Repeat(".c", MaxPathSteps-1) + " = 1]"); err != nil {
+		t.Errorf("longest path: %v", err)
+	}
+	if _, err := Parse("[a:b" + strings.Repeat("[*]", MaxPathSteps+1) + " = 1]"); err == nil || !strings.Contains(err.Error(), "object path longer") {
+		t.Errorf("overlong path: %v", err)
+	}
 	long := strings.Repeat("[a:b = 1] AND ", 50000) + "[a:b = 1]" // long but flat
 	if _, err := Parse(long); err != nil {
 		t.Errorf("long flat pattern: %v", err)

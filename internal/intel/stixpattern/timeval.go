@@ -14,7 +14,8 @@ const maxSeconds = math.MaxInt64 / 4 // "forever" for any STIX timestamp
 
 // parseDuration reads the number of a WITHIN qualifier ("+"? digits, with an
 // optional fraction). It reports whether the value is greater than zero.
-// Sub-nanosecond digits round the window up to the next nanosecond.
+// Digits below a nanosecond are dropped: timestamps differ by whole
+// nanoseconds, so the comparison stays exact.
 func parseDuration(text string) (d duration, positive bool) {
 	text = strings.TrimPrefix(text, "+")
 	whole, frac, _ := strings.Cut(text, ".")
@@ -30,12 +31,6 @@ func parseDuration(text string) (d duration, positive bool) {
 		if i < len(frac) {
 			d.nsec += int64(frac[i] - '0')
 		}
-	}
-	if len(frac) > 9 && strings.Trim(frac[9:], "0") != "" {
-		d.nsec++
-	}
-	if d.nsec == 1e9 {
-		d.sec, d.nsec = d.sec+1, 0
 	}
 	return d, positive
 }
