@@ -70,9 +70,7 @@ func intelMatch(ctx context.Context, e *env, o intelMatchOptions) error {
 		return err
 	}
 	obs, warnings, err := stixpattern.LoadObservations(data)
-	for _, w := range warnings {
-		fmt.Fprintf(e.stderr, "cascade intel match: warning: %s: %s\n", o.file, w)
-	}
+	printWarnings(e.stderr, o.file, warnings)
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.file, err)
 	}
@@ -92,6 +90,19 @@ func intelMatch(ctx context.Context, e *env, o intelMatchOptions) error {
 	}
 	_, err = fmt.Fprintln(e.stdout, "match")
 	return err
+}
+
+// maxWarnings is how many input warnings are printed before summarizing.
+const maxWarnings = 20
+
+func printWarnings(w io.Writer, file string, warnings []stixpattern.Warning) {
+	for i, warn := range warnings {
+		if i == maxWarnings {
+			fmt.Fprintf(w, "cascade intel match: warning: %s: %d more warnings not shown\n", file, len(warnings)-i)
+			return
+		}
+		fmt.Fprintf(w, "cascade intel match: warning: %s: %s\n", file, warn)
+	}
 }
 
 // readInput reads FILE, or standard input for "-", up to the loader's cap.

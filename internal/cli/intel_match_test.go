@@ -58,6 +58,7 @@ func TestIntelMatchCLI(t *testing.T) {
 		{"deep nesting", []string{"intel", "match", "--pattern", strings.Repeat("(", 1000) + "[a:b = 1]" + strings.Repeat(")", 1000), hostJSON}, "", 2, "", "nested deeper than 256"},
 		{"invalid UTF-8", []string{"intel", "match", "--pattern", "[a:b = '\xff']", hostJSON}, "", 2, "", "1:9: invalid UTF-8"},
 		{"no observed-data", []string{"intel", "match", "--pattern", "[a:b = 1]", "-"}, `{"type":"bundle","id":"bundle--1","objects":[]}`, 1, "no match", "input: no observed-data objects"},
+		{"warnings capped", []string{"intel", "match", "--pattern", "[a:b = 1]", "-"}, manyWarnings(30), 1, "no match", "70 more warnings not shown"},
 		{"broken input", []string{"intel", "match", "--pattern", "[a:b = 1]", brokenJSON}, "", 2, "", "testdata/intel_match/broken.json: invalid JSON"},
 		{"missing file", []string{"intel", "match", "--pattern", "[a:b = 1]", "testdata/intel_match/nope.json"}, "", 2, "", "no such file"},
 		{"missing pattern", []string{"intel", "match", hostJSON}, "", 2, "", "--pattern is required\nRun 'cascade intel -h' for usage."},
@@ -78,6 +79,17 @@ func TestIntelMatchCLI(t *testing.T) {
 			}
 		})
 	}
+}
+
+// manyWarnings is an array of n observed-data without created, modified or
+// an id: three warnings each.
+func manyWarnings(n int) string {
+	var parts []string
+	for i := 0; i < n; i++ {
+		parts = append(parts, `{"type":"observed-data","first_observed":"2023-01-01T00:00:00Z",`+
+			`"last_observed":"2023-01-01T00:00:00Z","number_observed":1,"objects":{}}`)
+	}
+	return "[" + strings.Join(parts, ",") + "]"
 }
 
 // --explain output is compared with golden files (go test -update rewrites
