@@ -10,7 +10,7 @@ func commands() []command {
 	return []command{
 		{"scan", "sweep the live machine or image roots for known compromises", runScan},
 		{"inventory", "print the inventory snapshot (JSON) without matching", runInventory},
-		{"intel", "list, show, validate, import and export intel", runIntel},
+		{"intel", "list, show, validate, import, export and match intel", runIntel},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -2,11 +2,14 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 )
 
-// intelCommands is the `cascade intel` sub-command table.
+// intelCommands is the `cascade intel` sub-command table, in the order
+// usage lists them.
 func intelCommands() []command {
 	return []command{
 		{"list", "summarize the loaded intel: sources, counts by type, validity, patterns not evaluated", runIntelList},
@@ -14,29 +17,41 @@ func intelCommands() []command {
 		{"validate", "check intel files; every problem with its file and position", runIntelValidate},
 		{"import", "import intel files into the local store that scan reads", runIntelImport},
 		{"export", "export the loaded intel as STIX 2.1, CSV or cascade JSON", runIntelExport},
+		{"match", "match a STIX 2.1 pattern against observed-data (exit 0 match, 1 no match, 2 invalid)", runIntelMatch},
 	}
 }
 
-// runIntel dispatches `cascade intel SUBCOMMAND`.
+// runIntel dispatches `cascade intel SUBCOMMAND …`.
 func runIntel(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		w := e.stdout
-		if len(args) == 0 {
-			w = e.stderr
-		}
-		printIntelUsage(w)
-		if len(args) == 0 {
-			return usagef("missing sub-command")
-		}
-		return nil
+	if len(args) == 0 {
+		printIntelUsage(e.stderr)
+		return usagef("missing intel sub-command")
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		printIntelUsage(e.stdout)
+		return flag.ErrHelp
 	}
 	for _, c := range intelCommands() {
 		if c.name == args[0] {
-			return c.run(ctx, e, args[1:])
+			return withSubcommand(c.name, c.run(ctx, e, args[1:]))
 		}
 	}
 	printIntelUsage(e.stderr)
-	return usagef("unknown sub-command %q", args[0])
+	return usagef("unknown intel sub-command %q", args[0])
+}
+
+// withSubcommand prefixes a sub-command's error with its name, keeping
+// what decides the exit code.
+func withSubcommand(name string, err error) error {
+	var ue usageError
+	switch {
+	case err == nil, errors.Is(err, errFindings), errors.Is(err, flag.ErrHelp):
+		return err
+	case errors.As(err, &ue):
+		return usagef("%s: %s", name, ue.msg)
+	}
+	return fmt.Errorf("%s: %w", name, err)
 }
 
 func printIntelUsage(w io.Writer) {

@@ -43,7 +43,7 @@ func TestIntelCommands(t *testing.T) {
 	}{
 		{"usage", []string{"intel"}, 2, "", "Sub-commands:"},
 		{"help", []string{"intel", "--help"}, 0, "Sub-commands:", ""},
-		{"unknown", []string{"intel", "frob"}, 2, "", `unknown sub-command "frob"`},
+		{"unknown", []string{"intel", "frob"}, 2, "", `unknown intel sub-command "frob"`},
 		{"validate ok", []string{"intel", "validate", stixBundle, mispEvent, mispFeed, vendorWL}, 0, "3cx-bundle.json: valid: 9 indicators", "not evaluated"},
 		{"validate bad", []string{"intel", "validate", bad, mispEvent}, 2, "3cx-event.json: valid",
 			"bad.json:2:1: indicator--1: pattern"},

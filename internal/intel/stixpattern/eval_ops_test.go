@@ -1,0 +1,263 @@
+package stixpattern
+
+import "testing"
+
+// Operators against an integer property (section 9.6.1: incompatible types
+// are false, except != which is true; NOT negates).
+func TestIntegerOperators(t *testing.T) {
+	runCases(t, loadFile(t, "values.json"), []evalCase{
+		{"[x-test:int = 5]", match},
+		{"[x-test:int == 5]", match},
+		{"[x-test:int = +5]", match},
+		{"[x-test:int = 5.0]", match},
+		{"[x-test:int NOT != 5]", match},
+		{"[x-test:int > 3]", match},
+		{"[x-test:int NOT < 3]", match},
+		{"[x-test:int < 12]", match},
+		{"[x-test:int > 4.9]", match},
+		{"[x-test:int < 5.1]", match},
+		{"[x-test:int >= 5]", match},
+		{"[x-test:int <= 5]", match},
+		{"[x-test:int NOT < 5]", match},
+		{"[x-test:int > -5]", match},
+		{"[x-test:int <> 4]", match},
+		{"[x-test:int != false]", match},
+		{"[x-test:int != true]", match},
+		{"[x-test:int NOT = true]", match},
+		{"[x-test:int != 'world']", match},
+		{"[x-test:int != '5']", match},
+		{"[x-test:int != h'010203']", match},
+		{"[x-test:int != b'AQIDBA==']", match},
+		{"[x-test:int != t'1965-07-19T22:41:38Z']", match},
+		{"[x-test:int IN (-4, 5, 6)]", match},
+		{"[x-test:int IN (-4, 5, 6.6)]", match},
+		{"[x-test:int IN (5.0)]", match},
+		{"[x-test:int NOT IN ('a', 'b', 'c')]", match},
+		{"[x-test:int NOT MATCHES 'l+']", match},
+		{"[x-test:int NOT LIKE 'he%']", match},
+
+		{"[x-test:int NOT = 5]", nomatch},
+		{"[x-test:int NOT != 8]", nomatch},
+		{"[x-test:int > 8]", nomatch},
+		{"[x-test:int < 2]", nomatch},
+		{"[x-test:int > 5.1]", nomatch},
+		{"[x-test:int < 4.9]", nomatch},
+		{"[x-test:int = 5.000001]", nomatch},
+		{"[x-test:int = false]", nomatch},
+		{"[x-test:int = true]", nomatch},
+		{"[x-test:int = 'world']", nomatch},
+		{"[x-test:int = '5']", nomatch},
+		{"[x-test:int = h'010203']", nomatch},
+		{"[x-test:int > h'010203']", nomatch},
+		{"[x-test:int = b'AQIDBA==']", nomatch},
+		{"[x-test:int < b'AQIDBA==']", nomatch},
+		{"[x-test:int = t'1965-07-19T22:41:38Z']", nomatch},
+		{"[x-test:int > t'1965-07-19T22:41:38Z']", nomatch},
+		{"[x-test:int LIKE 'he%']", nomatch},
+		{"[x-test:int MATCHES 'l+']", nomatch},
+		{"[x-test:int MATCHES '5']", nomatch},
+		{"[x-test:int NOT IN (-4, 5, 6)]", nomatch},
+		{"[x-test:int NOT IN (-4, 5, 6.6)]", nomatch},
+		{"[x-test:int IN ('a', 'b', 'c')]", nomatch},
+		{"[x-test:int IN ()]", nomatch},
+		{"[x-test:int NOT IN ()]", match},
+	})
+}
+
+// Integers and floats compare by full value, never truncated (9.2).
+func TestNumberPrecision(t *testing.T) {
+	runCases(t, loadFile(t, "values.json"), []evalCase{
+		{"[x-test:float = 12.658]", match},
+		{"[x-test:float NOT != 12.658]", match},
+		{"[x-test:float > 12.65799]", match},
+		{"[x-test:float < 12.65801]", match},
+		{"[x-test:float > 12]", match},
+		{"[x-test:float = 12]", nomatch},
+		{"[x-test:float != 12.658]", nomatch},
+		{"[x-test:float_int = 12]", match},
+		{"[x-test:float_int IN (11, 12, 13)]", match},
+		{"[x-test:float_int IN (11.1, 12, 13)]", match},
+		{"[x-test:float_int NOT IN (11, 12, 13)]", nomatch},
+		{"[x-test:nums[0] = 1.0]", match},
+		{"[x-test:nums[0] = 1.5]", nomatch},
+		{"[x-test:big = 12345678901234567890]", match},
+		{"[x-test:big > 12345678901234567889]", match},
+		{"[x-test:big = 12345678901234567891]", nomatch},
+		// 12345678901234567000.0 is the double 12345678901234567168.
+		{"[x-test:big > 12345678901234567000.0]", match},
+		{"[x-test:big = 12345678901234567000.0]", nomatch},
+		{"[x-test:float > -.5]", match},
+		{"[x-test:float < +13.0]", match},
+	})
+}
+
+func TestBooleanOperators(t *testing.T) {
+	runCases(t, loadFile(t, "values.json"), []evalCase{
+		{"[x-test:bool = true]", match},
+		{"[x-test:bool NOT != true]", match},
+		{"[x-test:bool != false]", match},
+		{"[x-test:bool NOT = false]", match},
+		{"[x-test:bool != 1]", match},
+		{"[x-test:bool != 32.567]", match},
+		{"[x-test:bool != 'true']", match},
+		{"[x-test:bool IN (false, true, false)]", match},
+		{"[x-test:bool NOT IN ('a', 'b')]", match},
+		{"[x-test:bool NOT MATCHES 'l+']", match},
+		{"[x-test:bool NOT LIKE 'he%']", match},
+		{"[x-test:bool = 1]", nomatch},
+		{"[x-test:bool IN (1, 2)]", nomatch},
+		{"[x-test:bool = 'true']", nomatch},
+		{"[x-test:bool != true]", nomatch},
+		{"[x-test:bool = false]", nomatch},
+		{"[x-test:bool > 'a']", nomatch},
+		{"[x-test:bool > true]", invalid}, // booleans are not orderable literals
+		{"[x-test:bool = TRUE]", invalid}, // literals are lower case
+	})
+}
+
+// Strings compare by code point, case-sensitively, without normalization
+// (9.6.2); LIKE and MATCHES normalize to NFC.
+func TestStringOperators(t *testing.T) {
+	runCases(t, loadFile(t, "values.json"), []evalCase{
+		{"[x-test:string = 'hello']", match},
+		{"[x-test:string NOT != 'hello']", match},
+		{"[x-test:string != 'world']", match},
+		{"[x-test:string NOT = 'world']", match},
+		{"[x-test:string > 'alice']", match},
+		{"[x-test:string < 'zelda']", match},
+		{"[x-test:string >= 'hello']", match},
+		{"[x-test:string <= 'hello']", match},
+		{"[x-test:string > 'hell']", match},
+		{"[x-test:string < 'hellp']", match},
+		{"[x-test:string < 'hello!']", match},
+		{"[x-test:string != 1]", match},
+		{"[x-test:string != true]", match},
+		{"[x-test:string != h'010203']", match},
+		{"[x-test:string = h'68656c6c6f']", match},
+		{"[x-test:string = b'aGVsbG8=']", match},
+		{"[x-test:string IN ('goodbye', 'hello', 'world')]", match},
+		{"[x-test:string NOT IN (1, 2, 3)]", match},
+		{"[x-test:'string' = 'hello']", match},
+		{"[x-test:empty = '']", match},
+		{"[x-test:string = 'Hello']", nomatch},
+		{"[x-test:string = 'hello ']", nomatch},
+		{"[x-test:string = 1]", nomatch},
+		{"[x-test:string = true]", nomatch},
+		{"[x-test:string != 'hello']", nomatch},
+		{"[x-test:string < 'alice']", nomatch},
+		{"[x-test:string > 'zelda']", nomatch},
+		{"[x-test:string = h'010203']", nomatch},
+		{"[x-test:string IN (1, 2, 3)]", nomatch},
+		{"[x-test:string_u = h'616c696365']", nomatch},
+		{"[x-test:string_u > h'00']", nomatch},
+		{"[x-test:string_u NOT > h'00']", match},
+		{"[x-test:string = t'1965-07-19T22:41:38Z']", badData},
+		{"[x-test:string != t'1965-07-19T22:41:38Z']", badData},
+		{"[x-test:string > t'1965-07-19T22:41:38Z']", badData},
+		{"[x-test:nfc = '\u1e0d\u0307']", match},
+		{"[x-test:nfd = 'd\u0323\u0307']", match},
+		{"[x-test:nfd = '\u1e0d\u0307']", nomatch},
+		{"[x-test:nfc != 'd\u0323\u0307']", match},
+		{"[x-test:nfd IN ('\u1e0d\u0307')]", nomatch},
+		// 'o' < 'oz' < 'ò' (o + combining grave) < 'z' < 'ò' (U+00F2), 9.6.2.
+		{"[x-test:string > 'h\u0300']", nomatch},
+		{"[x-test:string < 'h\u0300']", match},
+	})
+}
+
+func TestLikeAndMatches(t *testing.T) {
+	runCases(t, loadFile(t, "values.json"), []evalCase{
+		{"[x-test:string LIKE 'he%']", match},
+		{"[x-test:string LIKE 'he__o']", match},
+		{"[x-test:string LIKE 'h%o']", match},
+		{"[x-test:string LIKE '%']", match},
+		{"[x-test:string LIKE 'hello%']", match},
+		{"[x-test:empty LIKE '%']", match},
+		{"[x-test:dots LIKE 'a.c']", match},
+		{"[x-test:string LIKE 'h.llo']", nomatch},
+		{"[x-test:win LIKE 'C:\\\\Windows\\\\%\\\\foo']", match},
+		{"[x-test:multi LIKE 'line1%line2']", match},
+		{"[x-test:multi LIKE 'line1_line2']", match},
+		{"[x-test:string LIKE 'he']", nomatch},
+		{"[x-test:string LIKE 'HE%']", nomatch},
+		{"[x-test:string LIKE 'hello_']", nomatch},
+		{"[x-test:empty LIKE '_']", nomatch},
+		{"[x-test:trailing LIKE 'abc']", nomatch},
+		{"[x-test:string NOT LIKE 'he%']", nomatch},
+		{"[x-test:nfd LIKE '\u1e0d\u0307']", match},
+		{"[x-test:nfc LIKE 'd\u0323\u0307']", match},
+		{"[x-test:nfd LIKE '__']", match}, // NFC: U+1E0D U+0307
+		{"[x-test:nfd LIKE '___']", nomatch},
+
+		{"[x-test:string MATCHES 'l+']", match},
+		{"[x-test:string MATCHES '.lo$']", match},
+		{"[x-test:string MATCHES '^hel']", match},
+		{"[x-test:string MATCHES '(?i)HELLO']", match},
+		{"[x-test:string MATCHES '']", match},
+		{"[x-test:empty MATCHES '^$']", match},
+		{"[x-test:multi MATCHES 'line1.line2']", match}, // DOTALL
+		{"[x-test:trailing MATCHES 'abc$']", match},     // PCRE $: before a final newline
+		{"[x-test:trailing MATCHES 'c\\\\Z']", match},
+		{"[x-test:trailing MATCHES 'abc\\\\z']", nomatch},
+		{"[x-test:string MATCHES 'HELLO']", nomatch},
+		{"[x-test:string MATCHES '^ello']", nomatch},
+		{"[x-test:string MATCHES '\\\\d']", nomatch},
+		{"[x-test:string NOT MATCHES 'l+']", nomatch},
+		{"[x-test:nfd MATCHES '^\u1e0d\u0307$']", match},
+		{"[x-test:string MATCHES '(a']", invalid},
+		{"[x-test:string MATCHES '(?<=h)ello']", invalid},
+		{"[x-test:string MATCHES '(l)\\\\1']", invalid},
+		{"[x-test:string LIKE 5]", invalid},
+		{"[x-test:string MATCHES /l+/]", invalid},
+	})
+}
+
+// Binary properties (*_bin base64, *_hex) are compared as bytes; strings
+// convert to bytes when all code points are below U+0100 (9.6.3, 9.6.4).
+func TestBinaryComparisons(t *testing.T) {
+	runCases(t, loadFile(t, "values.json"), []evalCase{
+		{"[x-test:name_bin = 'alice']", match},
+		{"[x-test:name_bin = b'YWxpY2U=']", match},
+		{"[x-test:name_bin = h'616c696365']", match},
+		{"[x-test:name_bin = h'616C696365']", match},
+		{"[x-test:name_hex = 'alice']", match},
+		{"[x-test:name_hex = b'YWxpY2U=']", match},
+		{"[x-test:name_hex = h'616c696365']", match},
+		{"[x-test:name_bin = 'YWxpY2U=']", nomatch},
+		{"[x-test:name_hex = '616c696365']", nomatch},
+		{"[x-test:name_bin > 'aardvark']", match},
+		{"[x-test:name_bin > h'616172647661726b']", match},
+		{"[x-test:name_hex > b'YWFyZHZhcms=']", match},
+		{"[x-test:name_hex MATCHES '\\\\x61li[c\\\\x01]e']", match},
+		{"[x-test:name_bin MATCHES '\\\\x61li[c\\\\x01]e']", match},
+		{"[x-test:name_bin NOT MATCHES '\\\\x62o[b\\\\x01]']", match},
+		{"[x-test:name_bin MATCHES '\\\\x62o[b\\\\x01]']", nomatch},
+		{"[x-test:name_bin NOT MATCHES '\u0103lice']", match},
+		{"[x-test:name_bin MATCHES '\u0103lice']", nomatch},
+		{"[x-test:name_bin LIKE '%alice%']", match},
+		{"[x-test:name_bin LIKE 'alice']", match},
+		{"[x-test:name_bin LIKE '\u0103lice']", nomatch},
+		{"[x-test:name_bin NOT LIKE '%\u0103lice%']", match},
+		{"[x-test:name_bin = '\u0103lice']", nomatch},
+		{"[x-test:name_bin > '\u0103lice']", nomatch},
+		{"[x-test:name_bin < '\u0103lice']", nomatch},
+		{"[x-test:name_hex NOT < '\u0103lice']", match},
+		{"[x-test:bin_hex = h'01020304']", match},
+		{"[x-test:bin_hex = b'AQIDBA==']", match},
+		{"[x-test:bin_hex = '\x01\x02\x03\x04']", match},
+		{"[x-test:bin_hex MATCHES '.*\\\\x03']", match},
+		{"[x-test:bin_hex < h'0103']", match},
+		{"[x-test:bin_hex > h'010203']", match}, // longer is greater
+		{"[x-test:bin_hex > h'01020304']", nomatch},
+		{"[x-test:bin_hex IN (h'00', h'01020304')]", match},
+		{"[x-test:bin_hex IN (h'00', b'AQIDBA==')]", match},
+		{"[x-test:bad_hex = 'x']", badData},
+		{"[x-test:int = h'0']", invalid},
+		{"[x-test:int = h'0g']", invalid},
+		{"[x-test:int = b'====']", invalid},
+		{"[x-test:int = b'']", invalid},
+		{"[x-test:int = b'AQI']", invalid},
+		{"[x-test:bin_hex = b'AQID\nBA==']", match}, // line feeds in base64 are ignored
+		{"[x-test:bin_hex = h'']", nomatch},
+	})
+}
