@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/cascade-ir/cascade/internal/intel/stixpattern"
 )
 
 // Validate checks every record and returns all problems, each naming the
@@ -88,7 +90,12 @@ func (ind *Indicator) Validate() error {
 			return errors.New("signer indicator needs at least one of subject, issuer, serial, thumbprint")
 		}
 		return nil
-	case STIX, YARA, OtherPattern:
+	case STIX:
+		if _, err := stixpattern.Parse(ind.Pattern); err != nil {
+			return fmt.Errorf("stix pattern: %w", err)
+		}
+		return nil
+	case YARA, OtherPattern:
 		if ind.Pattern == "" {
 			return errors.New("pattern is required")
 		}

@@ -33,6 +33,7 @@ type Set struct {
 	advis  map[string][]int // normalized product name → advisory indexes
 	needs  Needs
 	supp   suppressor
+	stix   stixIndex
 }
 
 type pathRule struct {
@@ -112,8 +113,12 @@ func (s *Set) add(i int, ind *intel.Indicator) error {
 		return s.addIP(i, ind.Value)
 	case intel.Signer:
 		s.signer = append(s.signer, i)
-	case intel.STIX, intel.YARA:
-		// Evaluated by their own engines.
+	case intel.STIX:
+		if err := s.stix.add(i, ind.Pattern); err != nil {
+			return stixCompileError(ind, err)
+		}
+	case intel.YARA, intel.OtherPattern:
+		// Kept for their own engines; not evaluated here.
 	default:
 		return fmt.Errorf("unknown indicator type %q", ind.Type)
 	}

@@ -34,8 +34,37 @@ func (s *Set) Match(snap *snapshot.Snapshot) []finding.Finding {
 			out = append(out, f)
 		}
 	}
+	out = append(out, s.matchMulti(host, snap, at)...)
 	finding.Sort(out)
 	return out
+}
+
+func fileEvidence(f *snapshot.File) finding.Evidence {
+	return finding.Evidence{Kind: finding.EvidenceFile, Path: f.Path, SHA256: f.SHA256, SHA1: f.SHA1,
+		MD5: f.MD5, Size: f.Size, User: f.User, Signer: signerName(f)}
+}
+
+func artifactEvidence(a *snapshot.Artifact, domain string) finding.Evidence {
+	ev := finding.Evidence{Kind: finding.EvidenceArtifact, ArtifactKind: a.Kind, URL: a.URL, Domain: domain,
+		IP: a.IP, Path: a.TargetPath, User: a.User, Source: a.Source, Time: a.LastSeen}
+	if ev.Time == nil {
+		ev.Time = a.FirstSeen
+	}
+	return ev
+}
+
+func artifactIdentity(a *snapshot.Artifact) string {
+	return "artifact:" + a.Source + "\x00" + a.Kind + "\x00" + a.URL + "\x00" + a.Domain + "\x00" + a.TargetPath
+}
+
+func artifactDomain(a *snapshot.Artifact) string {
+	domain := strings.TrimSuffix(strings.ToLower(a.Domain), ".")
+	if domain == "" {
+		if host, _, ok := splitURL(a.URL); ok {
+			domain = host
+		}
+	}
+	return domain
 }
 
 func hostLabel(h snapshot.Host) string {
@@ -58,12 +87,11 @@ func (s *Set) FileFinding(host string, f *snapshot.File, at time.Time) (finding.
 		}
 	}
 	s.matchSigners(&rs, f, at)
+	s.matchRow(&rs, fileRow(f, at), at)
 	if len(rs.list) == 0 {
 		return finding.Finding{}, false
 	}
-	ev := finding.Evidence{Kind: finding.EvidenceFile, Path: f.Path, SHA256: f.SHA256, SHA1: f.SHA1,
-		MD5: f.MD5, Size: f.Size, User: f.User, Signer: signerName(f)}
-	fd := s.newFinding(host, ev, rs, "file:"+f.Path)
+	fd := s.newFinding(host, fileEvidence(f), rs, "file:"+f.Path)
 	if !f.ModTime.IsZero() {
 		fd.FirstSeen = f.ModTime
 	}
@@ -98,11 +126,8 @@ func (s *Set) matchDigest(rs *reasons, t intel.Type, hexd string, at time.Time) 
 // host and every parent domain), URLs, and IP addresses.
 func (s *Set) ArtifactFinding(host string, a *snapshot.Artifact, at time.Time) (finding.Finding, bool) {
 	rs := reasons{artifact: true}
-	domain := strings.TrimSuffix(strings.ToLower(a.Domain), ".")
+	domain := artifactDomain(a)
 	uhost, upath, hasURL := splitURL(a.URL)
-	if domain == "" && hasURL {
-		domain = uhost
-	}
 	note := ""
 	if a.Kind == snapshot.ArtifactHostsEntry && isSinkhole(a.IP) {
 		note = "sinkhole"
@@ -128,6 +153,7 @@ func (s *Set) ArtifactFinding(host string, a *snapshot.Artifact, at time.Time) (
 			}
 		}
 	}
+	s.matchRow(&rs, artifactRow(a, domain, at), at)
 	if addr, err := netip.ParseAddr(a.IP); err == nil && !isSinkhole(a.IP) {
 		addr = addr.Unmap()
 		for _, i := range s.ips[addr] {
@@ -142,12 +168,7 @@ func (s *Set) ArtifactFinding(host string, a *snapshot.Artifact, at time.Time) (
 	if len(rs.list) == 0 {
 		return finding.Finding{}, false
 	}
-	ev := finding.Evidence{Kind: finding.EvidenceArtifact, ArtifactKind: a.Kind, URL: a.URL, Domain: domain,
-		IP: a.IP, Path: a.TargetPath, User: a.User, Source: a.Source, Time: a.LastSeen}
-	if ev.Time == nil {
-		ev.Time = a.FirstSeen
-	}
-	fd := s.newFinding(host, ev, rs, "artifact:"+a.Source+"\x00"+a.Kind+"\x00"+a.URL+"\x00"+a.Domain+"\x00"+a.TargetPath)
+	fd := s.newFinding(host, artifactEvidence(a, domain), rs, artifactIdentity(a))
 	if a.FirstSeen != nil {
 		fd.FirstSeen = *a.FirstSeen
 	}

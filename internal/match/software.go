@@ -27,12 +27,11 @@ func (s *Set) SoftwareFinding(host string, sw *snapshot.Software, at time.Time) 
 			}
 		}
 	}
+	s.matchRow(&rs, softwareRow(sw, at), at)
 	if len(rs.list) == 0 {
 		return finding.Finding{}, false
 	}
-	ev := finding.Evidence{Kind: finding.EvidenceSoftware, Product: sw.Name, Version: sw.Version,
-		Vendor: sw.Vendor, User: sw.User, Path: sw.InstallPath, Source: sw.Source}
-	fd := s.newFinding(host, ev, rs, "software:"+sw.Source+"\x00"+sw.Name+"\x00"+sw.Version)
+	fd := s.newFinding(host, softwareEvidence(sw), rs, softwareIdentity(sw))
 	if sw.InstallDate != nil {
 		fd.FirstSeen = *sw.InstallDate
 	}
@@ -79,4 +78,13 @@ func versionAffected(af intel.Affected, v string) bool {
 		return true
 	}
 	return false
+}
+
+func softwareEvidence(sw *snapshot.Software) finding.Evidence {
+	return finding.Evidence{Kind: finding.EvidenceSoftware, Product: sw.Name, Version: sw.Version,
+		Vendor: sw.Vendor, User: sw.User, Path: sw.InstallPath, Source: sw.Source}
+}
+
+func softwareIdentity(sw *snapshot.Software) string {
+	return "software:" + sw.Source + "\x00" + sw.Name + "\x00" + sw.Version
 }

@@ -1,0 +1,110 @@
+package match
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cascade-ir/cascade/internal/intel"
+	"github.com/cascade-ir/cascade/internal/intel/stixpattern"
+)
+
+// stixIndex holds the compiled STIX patterns. A pattern over one
+// observation (one [ ] expression, no qualifiers) is evaluated per
+// inventory row, and only on rows that carry one of its equality keys
+// (or on every row when it has none); other patterns are evaluated once
+// over the whole snapshot.
+type stixIndex struct {
+	rules  []stixRule
+	byKey  map[string][]int // path + "\x00" + value → single-observation rules
+	always []int            // single-observation rules without keys
+	multi  []int            // rules needing several observations
+}
+
+type stixRule struct {
+	p   *stixpattern.Pattern
+	ind int
+}
+
+func (x *stixIndex) add(ind int, pattern string) error {
+	p, err := stixpattern.Parse(pattern)
+	if err != nil {
+		return err
+	}
+	if x.byKey == nil {
+		x.byKey = map[string][]int{}
+	}
+	ri := len(x.rules)
+	x.rules = append(x.rules, stixRule{p: p, ind: ind})
+	if !singleObservation(p) {
+		x.multi = append(x.multi, ri)
+		return nil
+	}
+	keys, _ := p.IndexKeys()
+	if keys == nil {
+		x.always = append(x.always, ri)
+		return nil
+	}
+	for _, k := range keys {
+		ks := stixKey(k.Path.String(), k.Value)
+		if !contains(x.byKey[ks], ri) {
+			x.byKey[ks] = append(x.byKey[ks], ri)
+		}
+	}
+	return nil
+}
+
+// singleObservation reports a pattern a single observation can satisfy.
+func singleObservation(p *stixpattern.Pattern) bool {
+	if len(p.ObservationExpressions()) != 1 {
+		return false
+	}
+	s := p.String()
+	return !strings.Contains(s, " REPEATS ") && !strings.Contains(s, " WITHIN ") && !strings.Contains(s, " FOLLOWEDBY ")
+}
+
+func stixKey(path, value string) string { return path + "\x00" + value }
+
+// row is one inventory record seen as STIX: its index keys and a way to
+// build its observation when some rule needs it.
+type row struct {
+	keys  []string
+	build func() (stixpattern.Observation, error)
+}
+
+// matchRow evaluates the single-observation rules that can apply to the
+// row and adds a reason for each match.
+func (s *Set) matchRow(rs *reasons, r row, at time.Time) {
+	x := &s.stix
+	if len(x.rules) == 0 {
+		return
+	}
+	var cand []int
+	for _, k := range r.keys {
+		cand = append(cand, x.byKey[k]...)
+	}
+	cand = append(cand, x.always...)
+	if len(cand) == 0 {
+		return
+	}
+	obs, err := r.build()
+	if err != nil {
+		return
+	}
+	one := []stixpattern.Observation{obs}
+	done := map[int]bool{}
+	for _, ri := range cand {
+		if done[ri] {
+			continue
+		}
+		done[ri] = true
+		if _, ok := x.rules[ri].p.Match(one); ok {
+			rs.add(s, x.rules[ri].ind, "", at)
+		}
+	}
+}
+
+// stixCompileError names the indicator whose pattern did not compile.
+func stixCompileError(ind *intel.Indicator, err error) error {
+	return fmt.Errorf("stix pattern of %s: %w", ind.ID, err)
+}

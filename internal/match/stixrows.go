@@ -1,0 +1,139 @@
+package match
+
+import (
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/cascade-ir/cascade/internal/intel/stixpattern"
+	"github.com/cascade-ir/cascade/internal/snapshot"
+)
+
+// STIX object paths the index keys of inventory rows use; they are written
+// as stixpattern.Path.String() writes them.
+const (
+	keySHA256 = "file:hashes.'SHA-256'"
+	keySHA1   = "file:hashes.'SHA-1'"
+	keyMD5    = "file:hashes.MD5"
+	keyName   = "file:name"
+	keyDir    = "file:parent_directory_ref.path"
+	keySWName = "software:name"
+	keySWVer  = "software:version"
+	keySWVend = "software:vendor"
+	keyURL    = "url:value"
+	keyDomain = "domain-name:value"
+	keyIPv4   = "ipv4-addr:value"
+	keyIPv6   = "ipv6-addr:value"
+)
+
+// fileRow sees a file as a STIX file object with its directory.
+func fileRow(f *snapshot.File, at time.Time) row {
+	dir, name := splitPath(f.Path)
+	var keys []string
+	add := func(path, v string) {
+		if v != "" {
+			keys = append(keys, stixKey(path, v))
+		}
+	}
+	add(keySHA256, f.SHA256)
+	add(keySHA1, f.SHA1)
+	add(keyMD5, f.MD5)
+	add(keyName, name)
+	add(keyDir, dir)
+	return row{keys: keys, build: func() (stixpattern.Observation, error) {
+		objs := map[string]map[string]any{"0": fileObject(f, name, dir), "1": {"type": "directory", "path": dir}}
+		return stixpattern.NewObservation("observed-data--file", at, at, 1, objs)
+	}}
+}
+
+func fileObject(f *snapshot.File, name, dir string) map[string]any {
+	hashes := map[string]any{}
+	for k, v := range map[string]string{"SHA-256": f.SHA256, "SHA-1": f.SHA1, "MD5": f.MD5} {
+		if v != "" {
+			hashes[k] = v
+		}
+	}
+	obj := map[string]any{"type": "file", "name": name, "size": f.Size, "parent_directory_ref": "1"}
+	if len(hashes) > 0 {
+		obj["hashes"] = hashes
+	}
+	if !f.ModTime.IsZero() {
+		obj["mtime"] = f.ModTime.UTC().Format(time.RFC3339Nano)
+	}
+	return obj
+}
+
+// softwareRow sees an installed product as a STIX software object.
+func softwareRow(sw *snapshot.Software, at time.Time) row {
+	var keys []string
+	for _, kv := range [][2]string{{keySWName, sw.Name}, {keySWVer, sw.Version}, {keySWVend, sw.Vendor}} {
+		if kv[1] != "" {
+			keys = append(keys, stixKey(kv[0], kv[1]))
+		}
+	}
+	return row{keys: keys, build: func() (stixpattern.Observation, error) {
+		obj := map[string]any{"type": "software", "name": sw.Name}
+		if sw.Version != "" {
+			obj["version"] = sw.Version
+		}
+		if sw.Vendor != "" {
+			obj["vendor"] = sw.Vendor
+		}
+		return stixpattern.NewObservation("observed-data--software", at, at, 1, map[string]map[string]any{"0": obj})
+	}}
+}
+
+// artifactRow sees a network or download record as url, domain-name and
+// address objects, plus the saved file for a download.
+func artifactRow(a *snapshot.Artifact, domain string, at time.Time) row {
+	first, last := at, at
+	if a.FirstSeen != nil {
+		first = *a.FirstSeen
+	}
+	if a.LastSeen != nil {
+		last = *a.LastSeen
+	}
+	if last.Before(first) {
+		first = last
+	}
+	var keys []string
+	objs := map[string]map[string]any{}
+	if a.URL != "" {
+		keys = append(keys, stixKey(keyURL, a.URL))
+		objs["url"] = map[string]any{"type": "url", "value": a.URL}
+	}
+	if domain != "" {
+		keys = append(keys, stixKey(keyDomain, domain))
+		objs["domain"] = map[string]any{"type": "domain-name", "value": domain}
+	}
+	if addr, err := netip.ParseAddr(a.IP); err == nil {
+		typ, key := "ipv4-addr", keyIPv4
+		if addr.Unmap().Is6() {
+			typ, key = "ipv6-addr", keyIPv6
+		}
+		keys = append(keys, stixKey(key, a.IP))
+		objs["ip"] = map[string]any{"type": typ, "value": a.IP}
+		if d := objs["domain"]; d != nil {
+			d["resolves_to_refs"] = []any{"ip"}
+		}
+	}
+	if a.TargetPath != "" {
+		dir, name := splitPath(a.TargetPath)
+		keys = append(keys, stixKey(keyName, name), stixKey(keyDir, dir))
+		objs["file"] = map[string]any{"type": "file", "name": name, "parent_directory_ref": "dir"}
+		objs["dir"] = map[string]any{"type": "directory", "path": dir}
+	}
+	count := int64(max(a.Count, 1))
+	return row{keys: keys, build: func() (stixpattern.Observation, error) {
+		return stixpattern.NewObservation("observed-data--artifact", first, last, count, objs)
+	}}
+}
+
+// splitPath splits a Windows or POSIX path into directory and name.
+func splitPath(p string) (dir, name string) {
+	i := strings.LastIndexAny(p, `/\`)
+	if i < 0 {
+		return "", p
+	}
+	return p[:i], p[i+1:]
+}
