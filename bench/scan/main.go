@@ -67,6 +67,7 @@ func run(c config) error {
 
 	cores := runtime.NumCPU()
 	speed := sha256Speed()
+	allCores := sha256SpeedParallel(cores)
 	var rows []row
 
 	cold := timeIt("cascade cold scan (no digest cache)", bin, "scan", "--no-builtin", "--no-cache", "--quiet",
@@ -75,6 +76,7 @@ func run(c config) error {
 	floor := float64(bytes) / (float64(cores) * speed)
 	rows = append(rows, cold.row())
 	rows = append(rows, row{name: fmt.Sprintf("hash floor: %.2f GB ÷ (%d cores × %.2f GB/s SHA-256)", float64(bytes)/1e9, cores, speed/1e9), secs: floor})
+	rows = append(rows, row{name: fmt.Sprintf("  (all %d cores hashing at once measured %.2f GB/s in total)", cores, allCores/1e9), secs: float64(bytes) / allCores})
 
 	cache := filepath.Join(c.dir, "digests.bin")
 	os.Remove(cache)
@@ -117,6 +119,7 @@ func run(c config) error {
 	}
 	fmt.Printf("\nratios (targets in brackets):\n")
 	fmt.Printf("  cold scan / hash floor       %6.2f×  [≤ 1.2×]\n", cold.secs/floor)
+	fmt.Printf("  cold scan / all-cores floor  %6.2f×\n", cold.secs/(float64(bytes)/allCores))
 	if clam.secs > 0 {
 		fmt.Printf("  clamscan / cold scan         %6.1f×  [≥ 10×]\n", clam.secs/cold.secs)
 	}
@@ -240,6 +243,33 @@ func sha256Speed() float64 {
 		}
 		h.Sum(nil)
 		if s := float64(4*len(buf)) / time.Since(start).Seconds(); s > best {
+			best = s
+		}
+	}
+	return best
+}
+
+// sha256SpeedParallel measures the total SHA-256 throughput of n cores
+// hashing at once, which virtual machines do not always scale.
+func sha256SpeedParallel(n int) float64 {
+	buf := make([]byte, 64<<20)
+	best := 0.0
+	for range 3 {
+		start := time.Now()
+		done := make(chan struct{})
+		for range n {
+			go func() {
+				h := sha256.New()
+				for range 4 {
+					h.Write(buf)
+				}
+				done <- struct{}{}
+			}()
+		}
+		for range n {
+			<-done
+		}
+		if s := float64(n*4*len(buf)) / time.Since(start).Seconds(); s > best {
 			best = s
 		}
 	}

@@ -124,9 +124,17 @@ func (c *collection) hashFile(f *os.File, head, buf []byte, rec *snapshot.File) 
 			h.Write(p)
 		}
 	}
-	write(head)
 	total := int64(len(head))
-	if len(head) == SniffLen {
+	mapped, err := hashMapped(f, rec.Size, hs)
+	switch {
+	case err != nil:
+		return err
+	case mapped:
+		total = rec.Size
+	default:
+		write(head)
+	}
+	if !mapped && len(head) == SniffLen {
 		for {
 			n, err := f.Read(buf)
 			write(buf[:n])

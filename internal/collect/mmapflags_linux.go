@@ -1,0 +1,7 @@
+package collect
+
+import "golang.org/x/sys/unix"
+
+// MAP_POPULATE maps the whole file's pages in one call instead of one
+// fault per page.
+const mmapFlags = unix.MAP_SHARED | unix.MAP_POPULATE
