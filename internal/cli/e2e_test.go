@@ -110,7 +110,9 @@ func TestEndToEndWindowsImage(t *testing.T) {
 	if bob := findBy(fs, func(f jsonlFinding) bool { return f.Evidence.User == "bob" && f.Evidence.Kind == "software" }); bob != nil {
 		t.Errorf("bob's fixed 18.12.422 is a finding: %+v", bob)
 	}
-	hash := findBy(fs, func(f jsonlFinding) bool { return f.Evidence.Kind == "file" && strings.HasSuffix(f.Evidence.Path, `\app\ffmpeg.dll`) })
+	hash := findBy(fs, func(f jsonlFinding) bool {
+		return f.Evidence.Kind == "file" && strings.HasSuffix(f.Evidence.Path, `\app\ffmpeg.dll`)
+	})
 	if hash == nil || hash.Score != 100 || hash.Evidence.Path != `C:\Users\alice\AppData\Local\Programs\3CXDesktopApp\app\ffmpeg.dll` ||
 		len(hash.Reasons) < 2 || hash.Reasons[0].Kind != "sha256" {
 		t.Errorf("ffmpeg.dll by its own hash: %+v", hash)
