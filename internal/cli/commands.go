@@ -9,6 +9,7 @@ import (
 func commands() []command {
 	return []command{
 		{"version", "print the version", runVersion},
+		{"inspect", "one file's full record: type, digests, signatures, anomalies", runInspect},
 	}
 }
 

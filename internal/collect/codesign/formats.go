@@ -1,0 +1,61 @@
+package codesign
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/cascade-ir/cascade/internal/collect/codesign/authenticode"
+	"github.com/cascade-ir/cascade/internal/collect/codesign/macho"
+	"github.com/cascade-ir/cascade/internal/collect/codesign/msi"
+	"github.com/cascade-ir/cascade/internal/collect/codesign/peinfo"
+	"github.com/cascade-ir/cascade/internal/snapshot"
+)
+
+// pe reads the whole image (bounded by MaxFileSize) and parses it.
+func (c *Collector) pe(r io.ReaderAt, size int64) (found, error) {
+	if size > c.opt.MaxFileSize {
+		return found{}, errTooLarge
+	}
+	b := make([]byte, size)
+	if _, err := r.ReadAt(b, 0); err != nil && !(err == io.EOF && len(b) == int(size)) {
+		return found{}, fmt.Errorf("reading PE image: %w", err)
+	}
+	res, err := peinfo.Read(b, c.lim)
+	if res == nil {
+		return found{}, err
+	}
+	return found{sigs: c.authenticode(res.Sigs), anomalies: res.Anomalies, meta: res.Meta}, err
+}
+
+func (c *Collector) msi(r io.ReaderAt, size int64) (found, error) {
+	res, err := msi.Read(r, size, c.lim)
+	if res == nil {
+		return found{}, err
+	}
+	return found{sigs: c.authenticode(res.Sigs), anomalies: res.Anomalies, meta: res.Meta}, err
+}
+
+func (c *Collector) macho(r io.ReaderAt, size int64) (found, error) {
+	res, err := macho.Read(r, size, c.opt.MaxSignatureBlob)
+	if res == nil {
+		return found{}, err
+	}
+	now := c.opt.Now()
+	out := found{anomalies: res.Anomalies, meta: res.Meta}
+	for _, s := range res.Sigs {
+		s.CheckChain(c.roots, now)
+		out.sigs = append(out.sigs, s.Sig)
+	}
+	return out, err
+}
+
+// authenticode checks chains and returns the signature records.
+func (c *Collector) authenticode(ps []*authenticode.Parsed) []snapshot.Signature {
+	now := c.opt.Now()
+	out := make([]snapshot.Signature, 0, len(ps))
+	for _, p := range ps {
+		p.CheckChain(c.roots, now)
+		out = append(out, p.Sig)
+	}
+	return out
+}
