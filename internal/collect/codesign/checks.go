@@ -2,7 +2,9 @@ package codesign
 
 import (
 	"fmt"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/cascade-ir/cascade/internal/collect/codesign/anomaly"
 	"github.com/cascade-ir/cascade/internal/collect/codesign/peinfo"
@@ -29,12 +31,23 @@ func checkSignatures(f *snapshot.File, now time.Time) {
 func who(s *snapshot.Signature) string {
 	n := "an unknown signer"
 	if s.Signer != nil {
-		n = fmt.Sprintf("%q", s.Signer.Subject)
+		n = quote(s.Signer.Subject)
 	}
 	if s.Nested {
 		n += " (nested signature)"
 	}
 	return n
+}
+
+// quote shows a name from a certificate: DN escapes removed, control
+// characters replaced, in quotes.
+func quote(s string) string {
+	return `"` + strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '?'
+		}
+		return r
+	}, unescape(s)) + `"`
 }
 
 func integrity(s *snapshot.Signature) []snapshot.Anomaly {

@@ -64,11 +64,11 @@ func checkVendor(f *snapshot.File) {
 			if sameVendor(claimed, s.Signer) {
 				return
 			}
-			signers = append(signers, fmt.Sprintf("%q", s.Signer.Subject))
+			signers = append(signers, quote(s.Signer.Subject))
 		}
 		if len(signers) > 0 {
 			f.Anomalies = append(f.Anomalies, anomaly.New(anomaly.VendorMismatch, fmt.Sprintf(
-				"%s claims the vendor %q but the file is signed by %s", key, claimed, strings.Join(signers, ", "))))
+				"%s claims the vendor %s but the file is signed by %s", key, quote(claimed), strings.Join(signers, ", "))))
 		}
 		return
 	}

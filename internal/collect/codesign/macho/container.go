@@ -35,8 +35,8 @@ type slice struct {
 // ErrNotMachO means the content is not a Mach-O file.
 var ErrNotMachO = errors.New("not a Mach-O file")
 
-// slices lists the architectures of the file.
-func slices(r io.ReaderAt, size int64) ([]*slice, error) {
+// archSlices lists the architectures of the file.
+func archSlices(r io.ReaderAt, size int64) ([]*slice, error) {
 	var h [8]byte
 	if _, err := r.ReadAt(h[:], 0); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNotMachO, err)

@@ -61,7 +61,7 @@ func (rec *record) addError(msg string) {
 // Read parses the Mach-O file r of size bytes. maxSig caps the code
 // signature bytes read per slice. ErrNotMachO means r is no Mach-O file.
 func Read(r io.ReaderAt, size, maxSig int64) (*Result, error) {
-	sl, err := slices(r, size)
+	sl, err := archSlices(r, size)
 	if err != nil {
 		return nil, err
 	}

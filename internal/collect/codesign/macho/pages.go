@@ -47,7 +47,7 @@ func checkPages(r io.ReaderAt, s *slice, cd *codeDir) (*snapshot.Anomaly, error)
 		return nil, nil
 	}
 	a := anomaly.At(anomaly.PageHashMismatch, fmt.Sprintf(
-		"%d of %d code pages of the %s slice differ from the %s hashes in its code directory (pages %s): the code changed after signing",
+		"%d of %d code pages of the %s slice differ from the %s hashes in its code directory (first: page %s): the code changed after signing",
 		len(bad), cd.nCode, s.arch, hashTypes[cd.hashType].name, pageList(bad, page)),
 		s.off+int64(bad[0])*page, page)
 	return &a, nil

@@ -163,7 +163,7 @@ func (c *sealCheck) codeDirsOf(name string) ([]*codeDir, error) {
 		return nil, err
 	}
 	r := bytes.NewReader(b)
-	sl, err := slices(r, int64(len(b)))
+	sl, err := archSlices(r, int64(len(b)))
 	if err != nil {
 		return nil, err
 	}

@@ -104,7 +104,7 @@ func (d *doc) readStream(e *entry, limit int64) ([]byte, error) {
 	if e.size > uint64(limit) {
 		return nil, fmt.Errorf("stream %q is %d bytes, over the %d-byte limit", name(e), e.size, limit)
 	}
-	w := &sliceWriter{b: make([]byte, 0, e.size)}
+	w := &sliceWriter{b: make([]byte, 0, min(e.size, uint64(d.size)))} // a stream cannot outgrow its file
 	err := d.copyStream(w, e)
 	return w.b, err
 }

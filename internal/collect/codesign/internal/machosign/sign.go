@@ -75,6 +75,8 @@ type Options struct {
 	Chain     []*x509.Certificate
 	// CDHashes, when set, replaces the cdhashes attribute's list.
 	CDHashes [][]byte
+	// Trailer is appended to the CMS blob inside its wrapper.
+	Trailer []byte
 }
 
 const reserve = 16384 // bytes reserved for the CMS blob
@@ -109,10 +111,10 @@ func Sign(b []byte, o Options) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(cms) > reserve {
+	if len(cms)+len(o.Trailer) > reserve {
 		return nil, fmt.Errorf("CMS blob %d bytes exceeds the reserved %d", len(cms), reserve)
 	}
-	sb := superBlob([]blobEntry{{0, cd}, {2, reqs}, {0x10000, wrapBlob(0xfade0b01, cms)}})
+	sb := superBlob([]blobEntry{{0, cd}, {2, reqs}, {0x10000, wrapBlob(0xfade0b01, append(cms, o.Trailer...))}})
 	out = append(out, sb...)
 	return append(out, make([]byte, limit+dataSize-len(out))...), nil
 }
