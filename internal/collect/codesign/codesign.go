@@ -16,7 +16,6 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -34,8 +33,9 @@ type Options struct {
 	// against. RootsFile, a PEM bundle, adds to them.
 	Roots     []*x509.Certificate
 	RootsFile string
-	// MaxFileSize is the largest file parsed (default 512 MiB). PE files are
-	// read into memory whole, so this bounds memory per file.
+	// MaxFileSize is the largest file parsed (default 512 MiB); it also caps
+	// the headers and sections of a PE image held in memory for its version
+	// resource. Digests stream.
 	MaxFileSize int64
 	// MaxNesting is the deepest nested Authenticode signature followed
 	// (default 2); MaxSignatures caps the signatures of one file (16).
@@ -181,5 +181,3 @@ func (c *Collector) record(f *snapshot.File, fd found) {
 		checkVendor(f)
 	}
 }
-
-var errTooLarge = errors.New("file too large to read")

@@ -6,9 +6,11 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -216,5 +218,31 @@ func TestRootsFile(t *testing.T) {
 	c, err := New(Options{RootsFile: testkit.Path(t, "pki/root.pem")})
 	if err != nil || c.roots.Len() != 1 {
 		t.Fatalf("New: %v", err)
+	}
+}
+
+// TestCollectConcurrent: one Collector serves the engine's workers.
+func TestCollectConcurrent(t *testing.T) {
+	c := collector(t, testkit.Root(t))
+	files := []string{"pe/dual.exe", "pe/padded.exe", "msi/signed.msi", "macho/fat", "macho/cms-patched"}
+	var wg sync.WaitGroup
+	errs := make(chan error, 4*len(files))
+	for i := 0; i < 4; i++ {
+		for _, n := range files {
+			b := testkit.Read(t, n)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				f := &snapshot.File{Path: n, Size: int64(len(b)), Type: Sniff(b)}
+				if err := c.CollectContent(context.Background(), bytes.NewReader(b), f); err != nil || len(f.Signatures) == 0 {
+					errs <- fmt.Errorf("%s: %v, %d signatures", n, err, len(f.Signatures))
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

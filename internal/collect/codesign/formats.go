@@ -1,7 +1,6 @@
 package codesign
 
 import (
-	"fmt"
 	"io"
 
 	"github.com/cascade-ir/cascade/internal/collect/codesign/authenticode"
@@ -11,16 +10,10 @@ import (
 	"github.com/cascade-ir/cascade/internal/snapshot"
 )
 
-// pe reads the whole image (bounded by MaxFileSize) and parses it.
+// pe parses the image; peinfo holds at most the headers, sections and
+// certificate table in memory.
 func (c *Collector) pe(r io.ReaderAt, size int64) (found, error) {
-	if size > c.opt.MaxFileSize {
-		return found{}, errTooLarge
-	}
-	b := make([]byte, size)
-	if _, err := r.ReadAt(b, 0); err != nil && !(err == io.EOF && len(b) == int(size)) {
-		return found{}, fmt.Errorf("reading PE image: %w", err)
-	}
-	res, err := peinfo.Read(b, c.lim)
+	res, err := peinfo.Read(r, size, peinfo.Limits{Limits: c.lim, MaxImage: c.opt.MaxFileSize})
 	if res == nil {
 		return found{}, err
 	}

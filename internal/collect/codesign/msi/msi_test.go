@@ -26,8 +26,9 @@ func read(t testing.TB, b []byte) (*Result, error) {
 	return Read(bytes.NewReader(b), int64(len(b)), authenticode.Limits{})
 }
 
-// signedCFB signs the in-process database with a blob over its own digest.
-func signedCFB(t testing.TB, extra ...testStream) []byte {
+// signedCFB signs the in-process database with a blob over its own digest
+// (without the MsiDigitalSignatureEx pre-hash), followed by trailer.
+func signedCFB(t testing.TB, trailer []byte, extra ...testStream) []byte {
 	t.Helper()
 	streams := append(msiTables(props), extra...)
 	b := buildCFB(streams)
@@ -42,12 +43,12 @@ func signedCFB(t testing.TB, extra ...testStream) []byte {
 	root := testkit.CA(t, "Root")
 	signer := testkit.Leaf(t, root, pkix.Name{CommonName: "3CX Ltd", Organization: []string{"3CX Ltd"}},
 		time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC), 5)
-	blob := testkit.Marshal(t, testkit.Authenticode(t, signer, nil, digest, "3CX Desktop App"))
+	blob := append(testkit.Marshal(t, testkit.Authenticode(t, signer, nil, digest, "3CX Desktop App")), trailer...)
 	return buildCFB(append(streams, testStream{plainName(streamSignature), blob}))
 }
 
 func TestReadInProcess(t *testing.T) {
-	r, err := read(t, signedCFB(t))
+	r, err := read(t, signedCFB(t, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,13 +61,49 @@ func TestReadInProcess(t *testing.T) {
 	if len(r.Sigs) != 1 || !*r.Sigs[0].Sig.DigestMatch || r.Sigs[0].Sig.Format != "msi" {
 		t.Fatalf("signature: %+v", r.Sigs)
 	}
-	tampered := signedCFB(t)
+	tampered := signedCFB(t, nil)
 	i := bytes.Index(tampered, []byte("18.12.416"))
 	tampered[i+8] = '7'
 	r, _ = read(t, tampered)
 	if r.Meta[MetaProductVersion] != "18.12.417" || *r.Sigs[0].Sig.DigestMatch {
 		t.Errorf("tampered: version %q, match %v", r.Meta[MetaProductVersion], *r.Sigs[0].Sig.DigestMatch)
 	}
+}
+
+func TestReadSignatureAnomalies(t *testing.T) {
+	r, err := read(t, signedCFB(t, []byte{0, 0, 0, 0, 0, 0, 0, 0, 0xfe, 0xed, 0xfa, 0xce}))
+	if err != nil || len(r.Anomalies) != 1 || r.Anomalies[0].Kind != "signature-padding" || !*r.Sigs[0].Sig.DigestMatch {
+		t.Fatalf("padded signature stream: %v %+v", err, r.Anomalies)
+	}
+	if r, _ := read(t, signedCFB(t, []byte{0, 0, 0})); len(r.Anomalies) != 0 {
+		t.Errorf("alignment zeros flagged: %+v", r.Anomalies)
+	}
+	ex := testStream{plainName(streamSignatureEx), bytes.Repeat([]byte{7}, 32)}
+	r, err = read(t, buildCFB(append(msiTables(props), ex, testStream{plainName(streamSignature), signatureOf(t, signedCFB(t, nil))})))
+	if err != nil || len(r.Anomalies) != 1 || r.Anomalies[0].Kind != "digest-mismatch" ||
+		!strings.Contains(r.Anomalies[0].Detail, "MsiDigitalSignatureEx") || *r.Sigs[0].Sig.DigestMatch {
+		t.Fatalf("forged MsiDigitalSignatureEx: %v %+v", err, r.Anomalies)
+	}
+}
+
+// signatureOf extracts the DigitalSignature stream of an in-process file.
+func signatureOf(t *testing.T, b []byte) []byte {
+	d, err := openCFB(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kids, _ := d.children(&d.entries[0])
+	for _, k := range kids {
+		if name(k) == streamSignature {
+			s, err := d.readStream(k, 1<<20)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+	}
+	t.Fatal("no signature stream")
+	return nil
 }
 
 func TestDecodeName(t *testing.T) {
@@ -147,7 +184,7 @@ func TestReadHostile(t *testing.T) {
 
 func FuzzMSI(f *testing.F) {
 	f.Add(buildCFB(msiTables(props)))
-	f.Add(signedCFB(f))
+	f.Add(signedCFB(f, nil))
 	if d := os.Getenv(testkit.EnvDir); d != "" {
 		for _, n := range []string{"signed.msi", "unsigned.msi"} {
 			if b, err := os.ReadFile(d + "/msi/" + n); err == nil {

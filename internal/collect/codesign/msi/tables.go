@@ -198,10 +198,10 @@ func (b *db) properties() (map[string]string, error) {
 	}
 	rows, err := b.rows(raw, cols)
 	if err != nil {
-		return nil, fmt.Errorf("Property table: %w", err)
+		return nil, fmt.Errorf("table Property: %w", err)
 	}
 	if len(cols) < 2 || cols[0].typ&colString == 0 || cols[1].typ&colString == 0 {
-		return nil, errors.New("Property table does not have two string columns")
+		return nil, errors.New("table Property does not have two string columns")
 	}
 	props := make(map[string]string, len(rows))
 	for _, r := range rows {

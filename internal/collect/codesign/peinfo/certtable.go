@@ -23,15 +23,15 @@ type certTable struct {
 	errs      []error
 }
 
-// walkCertTable reads the WIN_CERTIFICATE entries of b[off:off+size] and
-// reports padding, size and trailing-data anomalies.
-func walkCertTable(b []byte, off, size int64, lim authenticode.Limits) certTable {
+// walkCertTable reads the WIN_CERTIFICATE entries of the certificate table
+// b, found at file offset base, and reports padding and size anomalies.
+func walkCertTable(b []byte, base int64, lim authenticode.Limits) certTable {
 	var t certTable
-	end := off + size
-	pos := off
+	end, size := int64(len(b)), int64(len(b))
+	pos := int64(0)
 	for n := 0; pos+8 <= end; n++ {
 		if n == maxEntries {
-			t.errs = append(t.errs, fmt.Errorf("certificate table at %#x: more than %d entries", off, maxEntries))
+			t.errs = append(t.errs, fmt.Errorf("certificate table at %#x: more than %d entries", base, maxEntries))
 			break
 		}
 		length := int64(binary.LittleEndian.Uint32(b[pos:]))
@@ -40,15 +40,15 @@ func walkCertTable(b []byte, off, size int64, lim authenticode.Limits) certTable
 			break // leftover bytes that are no entry: reported below
 		}
 		if typ == certTypePKCS7 {
-			t.entry(b[pos+8:pos+length], pos+8, lim)
+			t.entry(b[pos+8:pos+length], base+pos+8, lim)
 		}
 		pos += (length + 7) &^ 7
 	}
 	if pos < end {
 		t.anomalies = append(t.anomalies, anomaly.At(anomaly.SecurityDirectorySize,
 			fmt.Sprintf("the security directory declares %d bytes at %#x but its WIN_CERTIFICATE entries account for %d; "+
-				"%d bytes inside the directory belong to no entry", size, off, pos-off, end-pos),
-			pos, end-pos))
+				"%d bytes inside the directory belong to no entry", size, base, pos, end-pos),
+			base+pos, end-pos))
 	}
 	return t
 }

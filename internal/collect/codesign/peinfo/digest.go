@@ -2,13 +2,15 @@ package peinfo
 
 import (
 	"crypto"
+	"fmt"
+	"io"
 	"sort"
 )
 
-// authentihash computes the Authenticode image digest of b: every byte
+// authentihash computes the Authenticode image digest of r: every byte
 // except the CheckSum field, the security directory entry and the
-// certificate table, in file order.
-func authentihash(b []byte, l layout, h crypto.Hash) []byte {
+// certificate table, in file order, streamed.
+func authentihash(r io.ReaderAt, size int64, l layout, h crypto.Hash) ([]byte, error) {
 	type span struct{ start, end int64 }
 	skip := []span{{l.checksumOff, l.checksumOff + 4}}
 	if l.secDirOff > 0 {
@@ -19,17 +21,23 @@ func authentihash(b []byte, l layout, h crypto.Hash) []byte {
 	}
 	sort.Slice(skip, func(i, j int) bool { return skip[i].start < skip[j].start })
 	d := h.New()
+	buf := make([]byte, 256<<10)
 	pos := int64(0)
-	size := int64(len(b))
-	for _, s := range skip {
-		start, end := min(s.start, size), min(s.end, size)
-		if start > pos {
-			d.Write(b[pos:start])
+	copyTo := func(end int64) error {
+		if end <= pos {
+			return nil
 		}
-		pos = max(pos, end)
+		_, err := io.CopyBuffer(d, io.NewSectionReader(r, pos, end-pos), buf)
+		return err
 	}
-	if pos < size {
-		d.Write(b[pos:])
+	for _, s := range skip {
+		if err := copyTo(min(s.start, size)); err != nil {
+			return nil, fmt.Errorf("image digest: %w", err)
+		}
+		pos = max(pos, min(s.end, size))
 	}
-	return d.Sum(nil)
+	if err := copyTo(size); err != nil {
+		return nil, fmt.Errorf("image digest: %w", err)
+	}
+	return d.Sum(nil), nil
 }

@@ -1,6 +1,7 @@
 package peinfo
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/x509/pkix"
 	"encoding/binary"
@@ -16,6 +17,10 @@ import (
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }
+
+func readPE(b []byte) (*Result, error) {
+	return Read(bytes.NewReader(b), int64(len(b)), Limits{})
+}
 
 func kinds(r *Result) []string {
 	var out []string
@@ -57,7 +62,7 @@ func TestReadFixtures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			r, err := Read(testkit.Read(t, "pe/"+tt.file), authenticode.Limits{})
+			r, err := readPE(testkit.Read(t, "pe/"+tt.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -84,7 +89,7 @@ func TestReadFixtures(t *testing.T) {
 }
 
 func TestReadFixtureFacts(t *testing.T) {
-	r, err := Read(testkit.Read(t, "pe/dual.exe"), authenticode.Limits{})
+	r, err := readPE(testkit.Read(t, "pe/dual.exe"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,11 +122,14 @@ func signPE(t testing.TB, img []byte, nblobs int, subject string) []byte {
 	for len(img)%8 != 0 {
 		img = append(img, 0)
 	}
-	l, err := readLayout(img)
+	l, err := readLayout(bytes.NewReader(img), int64(len(img)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	digest := authentihash(img, l, crypto.SHA256)
+	digest, err := authentihash(bytes.NewReader(img), int64(len(img)), l, crypto.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
 	root := testkit.CA(t, "Root")
 	signer := testkit.Leaf(t, root, pkix.Name{CommonName: subject, Organization: []string{subject}},
 		time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC), 77)
@@ -174,7 +182,7 @@ func TestReadInProcess(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := Read(tt.b, authenticode.Limits{})
+			r, err := readPE(tt.b)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -193,15 +201,15 @@ func TestReadInProcess(t *testing.T) {
 
 func TestReadHostile(t *testing.T) {
 	signed := signPE(t, unsignedImage("X", 1), 1, "X")
-	if _, err := Read([]byte("MZ"), authenticode.Limits{}); err == nil {
+	if _, err := readPE([]byte("MZ")); err == nil {
 		t.Error("2-byte MZ accepted")
 	}
-	if _, err := Read([]byte("\x7fELF........"), authenticode.Limits{}); err == nil {
+	if _, err := readPE([]byte("\x7fELF........")); err == nil {
 		t.Error("ELF accepted")
 	}
 	bad := append([]byte(nil), signed...)
 	binary.LittleEndian.PutUint32(bad[0x3c:], 0xfffffff0)
-	if _, err := Read(bad, authenticode.Limits{}); err == nil {
+	if _, err := readPE(bad); err == nil {
 		t.Error("e_lfanew past the end accepted")
 	}
 	garbage := append([]byte(nil), signed...)
@@ -209,12 +217,12 @@ func TestReadHostile(t *testing.T) {
 	for i := certOff + 8; i < certOff+200; i++ {
 		garbage[i] = 0x42
 	}
-	if r, err := Read(garbage, authenticode.Limits{}); err == nil || len(r.Sigs) != 0 {
+	if r, err := readPE(garbage); err == nil || len(r.Sigs) != 0 {
 		t.Errorf("garbage PKCS#7: %v, %d signatures", err, len(r.Sigs))
 	}
 	// Every truncation is an error or a partial record, never a panic.
 	for n := 0; n < len(signed); n += 61 {
-		Read(signed[:n], authenticode.Limits{})
+		readPE(signed[:n])
 	}
 }
 
@@ -226,7 +234,7 @@ func FuzzPE(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		r, err := Read(b, authenticode.Limits{})
+		r, err := readPE(b)
 		if r == nil && err == nil {
 			t.Fatal("no result and no error")
 		}
@@ -235,15 +243,48 @@ func FuzzPE(f *testing.F) {
 
 func FuzzWinCertificate(f *testing.F) {
 	signed := signPE(f, unsignedImage("Seed", 1), 1, "Seed")
-	l, _ := readLayout(signed)
+	l, _ := readLayout(bytes.NewReader(signed), int64(len(signed)))
 	f.Add(signed[l.certOff:])
 	f.Add([]byte{16, 0, 0, 0, 0, 2, 2, 0, 0x30, 0x80, 0, 0, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		tbl := walkCertTable(b, 0, int64(len(b)), authenticode.Limits{})
+		tbl := walkCertTable(b, 0, authenticode.Limits{})
 		for _, a := range tbl.anomalies {
 			if a.Offset < 0 || a.Offset+a.Length > int64(len(b)) {
 				t.Fatalf("anomaly outside the table: %+v", a)
 			}
 		}
 	})
+}
+
+// maxReader records the largest single read.
+type maxReader struct {
+	r   *bytes.Reader
+	max int
+}
+
+func (m *maxReader) ReadAt(p []byte, off int64) (int, error) {
+	m.max = max(m.max, len(p))
+	return m.r.ReadAt(p, off)
+}
+
+// TestReadStreamsOverlay: an installer's overlay is digested, not held.
+func TestReadStreamsOverlay(t *testing.T) {
+	img := append(unsignedImage("Setup Corp", 1), bytes.Repeat([]byte("overlay!"), 1<<20)...) // 8 MiB
+	signed := signPE(t, img, 1, "Setup Corp")
+	m := &maxReader{r: bytes.NewReader(signed)}
+	r, err := Read(m, int64(len(signed)), Limits{})
+	if err != nil || !*r.Sigs[0].Sig.DigestMatch || r.Meta[MetaCompanyName] != "Setup Corp" {
+		t.Fatalf("%v %+v", err, r)
+	}
+	if m.max > 1<<20 {
+		t.Errorf("largest read %d bytes for an %d-byte file", m.max, len(signed))
+	}
+	r, err = Read(bytes.NewReader(signed), int64(len(signed)), Limits{MaxImage: 100})
+	if err == nil || !strings.Contains(err.Error(), "limit") || !*r.Sigs[0].Sig.DigestMatch {
+		t.Errorf("image limit: %v", err)
+	}
+	r, err = Read(bytes.NewReader(signed), int64(len(signed)), Limits{MaxCertTable: 16})
+	if err == nil || len(r.Sigs) != 0 {
+		t.Errorf("certificate table limit: %v", err)
+	}
 }

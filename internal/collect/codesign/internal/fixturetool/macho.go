@@ -54,7 +54,7 @@ func cmdMachOFlip(args []string) error {
 
 func cmdMachOFat(args []string) error {
 	if len(args) < 2 {
-		return fmt.Errorf("usage: macho-fat OUT IN...")
+		return fmt.Errorf("usage: macho-fat OUT IN [IN]")
 	}
 	var slices [][]byte
 	for _, in := range args[1:] {

@@ -19,6 +19,7 @@ var commands = map[string]func(args []string) error{
 	"pe-append":   peEdit(pegen.Append),
 	"pe-dirgrow":  peEdit(pegen.DirGrow),
 	"pe-flip":     cmdPEFlip,
+	"pe-corpus":   cmdPECorpus,
 	"replace":     cmdReplace,
 	"macho-sign":  cmdMachOSign,
 	"macho-fat":   cmdMachOFat,

@@ -83,6 +83,7 @@ func Root(t testing.TB) *x509.Certificate {
 	blk, _ := pem.Decode(Read(t, "pki/root.pem"))
 	if blk == nil {
 		t.Fatal("pki/root.pem: no PEM block")
+		return nil
 	}
 	c, err := x509.ParseCertificate(blk.Bytes)
 	if err != nil {
