@@ -21,6 +21,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/cascade-ir/cascade/internal/collect"
 	"github.com/cascade-ir/cascade/internal/collect/codesign/authenticode"
 	"github.com/cascade-ir/cascade/internal/collect/codesign/cms"
 	"github.com/cascade-ir/cascade/internal/snapshot"
@@ -57,6 +58,8 @@ type Collector struct {
 	opt   Options
 	lim   authenticode.Limits
 }
+
+var _ collect.ContentCollector = (*Collector)(nil)
 
 // Version changes whenever the recorded facts change.
 const Version = "1"

@@ -22,6 +22,8 @@ type SealCollector struct {
 	Limits macho.SealLimits
 }
 
+var _ collect.PathCollector = SealCollector{}
+
 // Name implements collect.PathCollector.
 func (SealCollector) Name() string { return "codesign-seal" }
 
