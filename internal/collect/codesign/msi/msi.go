@@ -74,8 +74,13 @@ func Read(r io.ReaderAt, size int64, lim authenticode.Limits) (*Result, error) {
 	return res, errors.Join(errs...)
 }
 
+// readMeta reads product facts; a compound file without a string pool is
+// not an MSI database (a legacy Office document, say) and has none.
 func (res *Result) readMeta(d *doc) error {
 	b, err := openDB(d)
+	if errors.Is(err, errNotDatabase) {
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("MSI database: %w", err)
 	}

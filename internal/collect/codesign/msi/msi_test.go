@@ -106,6 +106,15 @@ func signatureOf(t *testing.T, b []byte) []byte {
 	return nil
 }
 
+// TestReadNotMSI: a compound file without MSI tables (a legacy Office
+// document) is no error and has no MSI metadata.
+func TestReadNotMSI(t *testing.T) {
+	r, err := read(t, buildCFB([]testStream{{plainName("WordDocument"), []byte("text")}}))
+	if err != nil || len(r.Meta) != 0 || len(r.Sigs) != 0 {
+		t.Fatalf("%v %+v", err, r)
+	}
+}
+
 func TestDecodeName(t *testing.T) {
 	for _, s := range []string{"!_StringPool", "!Property", "!_Columns", "Binary.icon", "a"} {
 		if got := decodeName(encodeName(s)); got != s {

@@ -54,9 +54,15 @@ func (b *db) stream(n string) ([]byte, error) {
 	return b.d.readStream(e, maxTableStream)
 }
 
+// errNotDatabase means the compound file holds no MSI string pool.
+var errNotDatabase = errors.New("no MSI string pool")
+
 // readStringPool loads _StringPool (lengths and reference counts) and
 // _StringData (the bytes, in the database code page).
 func (b *db) readStringPool() error {
+	if b.streams["!_StringPool"] == nil {
+		return errNotDatabase
+	}
 	pool, err := b.stream("!_StringPool")
 	if err != nil {
 		return err
