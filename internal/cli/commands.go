@@ -12,6 +12,7 @@ func commands() []command {
 		{"inventory", "print the inventory snapshot (JSON) without matching", runInventory},
 		{"intel", "list, show, validate, import, export and match intel", runIntel},
 		{"version", "print the version", runVersion},
+		{"inspect", "one file's full record: type, digests, signatures, anomalies", runInspect},
 	}
 }
 

@@ -70,3 +70,12 @@ type HostCollector interface {
 	Name() string
 	CollectHost(ctx context.Context, env *Env, sink Sink) error
 }
+
+// AnomalySink is implemented by a Sink that can attach an anomaly to the
+// record of the file at rel (relative to the root). Path collectors whose
+// findings concern another file than the one they read (an app bundle's
+// seal belongs to its main executable) type-assert their Sink to it and
+// fall back to AddError when the engine's Sink does not implement it.
+type AnomalySink interface {
+	AddAnomaly(rel string, a snapshot.Anomaly)
+}

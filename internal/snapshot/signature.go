@@ -33,6 +33,15 @@ type Signature struct {
 	// timestamp time (or now, without a timestamp). ChainError says why not.
 	ChainVerified *bool  `json:"chain_verified,omitempty"`
 	ChainError    string `json:"chain_error,omitempty"`
+	// SignatureVerified is true when the CMS signature over the signed
+	// content verifies with the signer's public key; nil when not checked.
+	SignatureVerified *bool  `json:"signature_verified,omitempty"`
+	SignatureError    string `json:"signature_error,omitempty"`
+	// SigningTime is the signingTime attribute the signer claims (not
+	// countersigned: trust Timestamp first).
+	SigningTime *time.Time `json:"signing_time,omitempty"`
+	// Error says why the signature could not be read completely.
+	Error string `json:"error,omitempty"`
 
 	// Mach-O code directory facts.
 	Identifier string   `json:"identifier,omitempty"`
@@ -60,6 +69,16 @@ type Timestamp struct {
 	Time      time.Time `json:"time"`
 	Kind      string    `json:"kind"` // rfc3161 | legacy
 	Authority string    `json:"authority,omitempty"`
+	// Signer is the time-stamping authority's certificate.
+	Signer *Certificate `json:"signer,omitempty"`
+	// Verified is true when the countersignature verifies over the signature
+	// it stamps; Error says why not. The time is reported either way.
+	Verified *bool  `json:"verified,omitempty"`
+	Error    string `json:"error,omitempty"`
+	// ChainVerified is true when the authority's chain reaches a configured
+	// root at the stamped time; nil when no roots are configured.
+	ChainVerified *bool  `json:"chain_verified,omitempty"`
+	ChainError    string `json:"chain_error,omitempty"`
 }
 
 // Anomaly is a structural fact about a file that a clean file does not have,

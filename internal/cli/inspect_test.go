@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cascade-ir/cascade/internal/testutil"
+)
+
+func signedFixtures(t *testing.T) string {
+	t.Helper()
+	if d := os.Getenv("CASCADE_SIGNED_FIXTURES"); d != "" {
+		return d
+	}
+	testutil.NeedTools(t, "openssl", "osslsigncode", "wixl", "go")
+	return testutil.Fixture(t, "signed.sh")
+}
+
+func TestInspect(t *testing.T) {
+	fx := signedFixtures(t)
+	p := func(rel string) string { return filepath.Join(fx, filepath.FromSlash(rel)) }
+	roots := p("pki/root.pem")
+	tests := []struct {
+		args []string
+		exit int
+		out  []string
+	}{
+		{[]string{"inspect", "--roots", roots, p("pe/padded.exe")}, 0,
+			[]string{"Type     pe", "CN=3CX Ltd,O=3CX Ltd,C=GB", "pe.product_name", "3CX Desktop App", "signature-padding",
+				"CVE-2013-3900", "rfc3161", "Chain          verified", "matches the file"}},
+		{[]string{"inspect", p("pe/signed.exe")}, 0, []string{"not verified: no trusted roots configured", "Anomalies  0"}},
+		{[]string{"inspect", "--json", "--roots", roots, p("pe/dual.exe")}, 0,
+			[]string{`"nested": true`, `"program_name": "3CX Desktop App"`, `"sha256": "`, `"md5": "`, `"chain_verified": true`}},
+		{[]string{"inspect", "--roots", roots, p("pe/patched.exe")}, 0, []string{"MISMATCH", "digest-mismatch"}},
+		{[]string{"inspect", p("msi/signed.msi")}, 0, []string{"msi.product_name", "3CX Desktop App", "msi.product_version", "18.12.416", "Signature 1      msi"}},
+		{[]string{"inspect", "--json", p("macho/fat")}, 0, []string{`"arch": "x86_64"`, `"arch": "arm64"`, `"team_id": "33CF4654HL"`, `"cdhash": "`}},
+		{[]string{"inspect", p("macho/Broken.app")}, 0, []string{"bundle-seal-broken", "Resources/app.asar", "Bundle seal"}},
+		{[]string{"inspect", "--no-vendor-check", p("pe/vendor.exe")}, 0, []string{"Anomalies  0"}},
+		{[]string{"inspect", p("pki/ca.cnf")}, 0, []string{"Type     other", "Signatures  none"}},
+		{[]string{"inspect", p("nonexistent.exe")}, 2, []string{"no such file"}},
+		{[]string{"inspect", p("pe")}, 2, []string{"not a sealed app bundle"}},
+		{[]string{"inspect"}, 2, []string{"want exactly one FILE"}},
+		{[]string{"inspect", "--roots", p("nonexistent.pem"), p("pe/signed.exe")}, 2, []string{"trusted roots"}},
+		{[]string{"inspect", "-h"}, 0, []string{"Usage: cascade inspect"}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := Run(context.Background(), append([]string{"cascade"}, tt.args...), strings.NewReader(""), &stdout, &stderr)
+			out := stdout.String() + stderr.String()
+			if code != tt.exit {
+				t.Fatalf("exit %d, want %d\n%s", code, tt.exit, out)
+			}
+			for _, s := range tt.out {
+				if !strings.Contains(out, s) {
+					t.Errorf("output lacks %q:\n%s", s, out)
+				}
+			}
+		})
+	}
+
+	t.Run("read-only", func(t *testing.T) { inspectReadOnly(t, fx) })
+}
+
+// inspectReadOnly: inspecting never changes the file.
+func inspectReadOnly(t *testing.T, fx string) {
+	path := filepath.Join(fx, "pe", "padded.exe")
+	before, _ := os.ReadFile(path)
+	st, _ := os.Stat(path)
+	var out bytes.Buffer
+	if code := Run(context.Background(), []string{"cascade", "inspect", path}, nil, &out, &out); code != 0 {
+		t.Fatalf("exit %d: %s", code, out.String())
+	}
+	after, _ := os.ReadFile(path)
+	st2, _ := os.Stat(path)
+	if !bytes.Equal(before, after) || !st.ModTime().Equal(st2.ModTime()) {
+		t.Error("inspect modified the file")
+	}
+}

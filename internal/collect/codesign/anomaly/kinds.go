@@ -1,0 +1,82 @@
+// Package anomaly names, in one place, every snapshot.Anomaly kind the
+// code-signing collector records. Each kind is a structural or temporal fact
+// that a cleanly signed file does not have; its Detail explains the
+// particular case to a person.
+package anomaly
+
+import "github.com/cascade-ir/cascade/internal/snapshot"
+
+// Anomaly kinds. The string values are stored in snapshots: never change one.
+const (
+	// SignaturePadding: bytes follow the PKCS#7 blob inside its
+	// WIN_CERTIFICATE (or the CMS blob inside a Mach-O signature) beyond
+	// the ≤ 7 zero bytes of alignment a signer writes. Verifiers ignore
+	// them, so a validly signed file can carry a payload there: the
+	// CVE-2013-3900 trick of the 3CX d3dcompiler_47.dll.
+	SignaturePadding = "signature-padding"
+	// SecurityDirectorySize: the PE security directory's size differs from
+	// the sum of its 8-byte-aligned WIN_CERTIFICATE entries, so it covers
+	// bytes no entry accounts for (or entries run past it).
+	SecurityDirectorySize = "security-directory-size"
+	// DataAfterCertificateTable: the file continues after the end of the
+	// certificate table, which signers always put last; the extra bytes are
+	// outside what the signature covers.
+	DataAfterCertificateTable = "data-after-certificate-table"
+	// CertificateTableInvalid: the security directory points outside the
+	// file or holds entries that cannot be walked.
+	CertificateTableInvalid = "certificate-table-invalid"
+	// DigestMismatch: the digest the signature covers differs from the one
+	// recomputed from the file: the file changed after it was signed.
+	DigestMismatch = "digest-mismatch"
+	// BadSignature: the CMS signature does not verify with the signer's key
+	// over the signed attributes and content: the signature was forged or
+	// its signed part edited.
+	BadSignature = "bad-signature"
+	// BadTimestamp: the countersignature does not verify over the signature
+	// it claims to stamp, so its time cannot be trusted.
+	BadTimestamp = "bad-timestamp"
+	// SignedOutsideValidity: the signing time (the timestamp, else the
+	// signer's claimed signingTime) falls outside the signer certificate's
+	// validity window.
+	SignedOutsideValidity = "signed-outside-validity"
+	// ExpiredNoTimestamp: the signer certificate has expired and no
+	// countersignature proves the file was signed while it was valid.
+	ExpiredNoTimestamp = "expired-no-timestamp"
+	// CompiledAfterSigning: the PE header's compile time is later than the
+	// signing time. Reproducible builds put a hash in that field, so this
+	// is a lead, not a proof.
+	CompiledAfterSigning = "compiled-after-signing"
+	// PageHashMismatch: a Mach-O code page differs from the hash its code
+	// directory records: the code changed after signing.
+	PageHashMismatch = "page-hash-mismatch"
+	// SpecialSlotMismatch: a Mach-O code directory special slot (requirements,
+	// entitlements, Info.plist, resources) does not match the blob or file
+	// it binds.
+	SpecialSlotMismatch = "special-slot-mismatch"
+	// BundleSealBroken: an app bundle's _CodeSignature/CodeResources does
+	// not match the bundle: a sealed file changed or is missing, an unsealed
+	// file was added, or the seal itself is not the one the executable
+	// binds.
+	BundleSealBroken = "bundle-seal-broken"
+	// VendorMismatch (policy): the version resource's CompanyName names a
+	// vendor that none of the file's signers is.
+	VendorMismatch = "vendor-mismatch"
+)
+
+// Kinds lists every kind, for documentation and validation.
+var Kinds = []string{
+	SignaturePadding, SecurityDirectorySize, DataAfterCertificateTable,
+	CertificateTableInvalid, DigestMismatch, BadSignature, BadTimestamp,
+	SignedOutsideValidity, ExpiredNoTimestamp, CompiledAfterSigning,
+	PageHashMismatch, SpecialSlotMismatch, BundleSealBroken, VendorMismatch,
+}
+
+// New returns an anomaly of kind explained by detail.
+func New(kind, detail string) snapshot.Anomaly {
+	return snapshot.Anomaly{Kind: kind, Detail: detail}
+}
+
+// At returns an anomaly that points at length bytes at offset.
+func At(kind, detail string, offset, length int64) snapshot.Anomaly {
+	return snapshot.Anomaly{Kind: kind, Detail: detail, Offset: offset, Length: length}
+}

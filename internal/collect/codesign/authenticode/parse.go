@@ -1,0 +1,229 @@
+// Package authenticode reads Authenticode signatures (the PKCS#7 blobs in a
+// PE certificate table or an MSI DigitalSignature stream) as forensic
+// records: signer, chain, program name, signed digest, countersignature and
+// every nested signature. It checks the CMS signature itself; comparing the
+// signed digest with the file is the caller's job (peinfo, msi).
+package authenticode
+
+import (
+	"crypto"
+	"crypto/x509"
+	"encoding/asn1"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sassoftware/relic/v8/lib/pkcs7"
+
+	"github.com/cascade-ir/cascade/internal/collect/codesign/cms"
+	"github.com/cascade-ir/cascade/internal/snapshot"
+)
+
+// Limits bound what one blob may make the parser do.
+type Limits struct {
+	// MaxNesting is the deepest nested signature followed (1 = nested
+	// signatures of the primary only, as Windows writes them); 0 means 2.
+	MaxNesting int
+	// MaxSignatures caps the signatures read from one blob in total; 0
+	// means 16.
+	MaxSignatures int
+}
+
+// Parsed is one signature with what the caller needs to finish checking it.
+type Parsed struct {
+	Sig snapshot.Signature
+	// Hash and Digest are the file digest the signature covers; Hash is 0
+	// when the algorithm is unknown.
+	Hash   crypto.Hash
+	Digest []byte
+	// Subject says what the digest is of: OIDPEImageData or OIDSipInfo.
+	Subject asn1.ObjectIdentifier
+
+	signer cms.Signer
+}
+
+// Parse reads the PKCS#7 blob at the start of blob and its nested
+// signatures, primary first. rest is what follows the blob's DER object. An
+// error means not even the primary SignedData could be decoded; problems
+// with parts of a signature are recorded in its Sig.Error.
+func Parse(blob []byte, format string, lim Limits) (sigs []*Parsed, rest []byte, err error) {
+	if lim.MaxNesting <= 0 {
+		lim.MaxNesting = 2
+	}
+	if lim.MaxSignatures <= 0 {
+		lim.MaxSignatures = 16
+	}
+	var psd pkcs7.ContentInfoSignedData
+	rest, err = asn1.Unmarshal(blob, &psd)
+	if err != nil {
+		return nil, nil, fmt.Errorf("decoding PKCS#7 SignedData: %w", err)
+	}
+	w := walker{format: format, lim: lim}
+	w.add(&psd, false, 0)
+	return w.out, rest, nil
+}
+
+type walker struct {
+	format string
+	lim    Limits
+	out    []*Parsed
+}
+
+func (w *walker) add(psd *pkcs7.ContentInfoSignedData, nested bool, depth int) {
+	p, si := parseOne(psd, w.format, nested)
+	w.out = append(w.out, p)
+	if si == nil {
+		return
+	}
+	for _, a := range si.UnauthenticatedAttributes {
+		if !a.Type.Equal(OIDNestedSignature) {
+			continue
+		}
+		if depth >= w.lim.MaxNesting {
+			p.addError(fmt.Sprintf("nested signatures deeper than %d not read", w.lim.MaxNesting))
+			return
+		}
+		w.nested(p, a.Values.Bytes, depth+1)
+	}
+}
+
+// nested reads the ContentInfo values of one SPC_NESTED_SIGNATURE attribute.
+func (w *walker) nested(parent *Parsed, values []byte, depth int) {
+	for len(values) > 0 {
+		if len(w.out) >= w.lim.MaxSignatures {
+			parent.addError(fmt.Sprintf("more than %d signatures: the rest were not read", w.lim.MaxSignatures))
+			return
+		}
+		var inner pkcs7.ContentInfoSignedData
+		var err error
+		values, err = asn1.Unmarshal(values, &inner)
+		if err != nil {
+			parent.addError(fmt.Sprintf("nested signature: %v", err))
+			return
+		}
+		w.add(&inner, true, depth)
+	}
+}
+
+// parseOne reads one SignedData; it returns the signer info to walk for
+// nested signatures, or nil when there is none to trust the shape of.
+func parseOne(psd *pkcs7.ContentInfoSignedData, format string, nested bool) (*Parsed, *pkcs7.SignerInfo) {
+	p := &Parsed{Sig: snapshot.Signature{Format: format, Nested: nested}}
+	sd := &psd.Content
+	switch {
+	case !psd.ContentType.Equal(pkcs7.OidSignedData):
+		p.addError(fmt.Sprintf("content type %s is not SignedData", psd.ContentType))
+		return p, nil
+	case !sd.ContentInfo.ContentType.Equal(OIDIndirectData):
+		p.addError(fmt.Sprintf("signed content type %s is not Authenticode indirect data", sd.ContentInfo.ContentType))
+		return p, nil
+	case len(sd.SignerInfos) != 1:
+		p.addError(fmt.Sprintf("%d signer infos, want exactly 1", len(sd.SignerInfos)))
+		if len(sd.SignerInfos) == 0 {
+			return p, nil
+		}
+	}
+	si := &sd.SignerInfos[0]
+	p.readCerts(sd, si)
+	p.readIndirect(sd)
+	p.verifySignature(sd, si)
+	p.readAttributes(si)
+	return p, si
+}
+
+func (p *Parsed) readCerts(sd *pkcs7.SignedData, si *pkcs7.SignerInfo) {
+	if len(sd.Certificates) > cms.MaxCerts {
+		sd.Certificates = sd.Certificates[:cms.MaxCerts]
+		p.addError(fmt.Sprintf("more than %d certificates: the rest were ignored", cms.MaxCerts))
+	}
+	certs, certErr := sd.Certificates.Parse()
+	if certErr != nil {
+		p.addError(fmt.Sprintf("embedded certificate unreadable: %v", certErr))
+	}
+	p.signer.Certs = certs
+	cert, err := si.FindCertificate(certs)
+	if err != nil {
+		p.addError(err.Error())
+		return
+	}
+	p.signer.Cert = cert
+	d := cms.Describe(cert)
+	p.Sig.Signer = &d
+	p.Sig.Chain = cms.DescribeChain(cms.OrderChain(cert, certs))
+}
+
+func (p *Parsed) readIndirect(sd *pkcs7.SignedData) {
+	var ind indirectData
+	if err := sd.ContentInfo.Unmarshal(&ind); err != nil {
+		p.addError(fmt.Sprintf("SpcIndirectDataContent: %v", err))
+		return
+	}
+	p.Subject = ind.Data.Type
+	p.Digest = ind.MessageDigest.Digest
+	p.Hash, p.Sig.DigestAlgorithm = digestAlgorithm(ind.MessageDigest.Algorithm.Algorithm)
+	p.Sig.SignedDigest = hex.EncodeToString(p.Digest)
+}
+
+// verifySignature checks the messageDigest attribute against the indirect
+// data and the signer's signature over the attributes.
+func (p *Parsed) verifySignature(sd *pkcs7.SignedData, si *pkcs7.SignerInfo) {
+	if p.signer.Cert == nil {
+		return
+	}
+	content, err := sd.ContentInfo.Bytes()
+	if err == nil && content == nil {
+		err = errors.New("signed content missing")
+	}
+	if err == nil {
+		_, err = si.Verify(content, false, []*x509.Certificate{p.signer.Cert})
+	}
+	ok := err == nil
+	p.Sig.SignatureVerified = &ok
+	if err != nil {
+		p.Sig.SignatureError = err.Error()
+	}
+}
+
+func (p *Parsed) readAttributes(si *pkcs7.SignerInfo) {
+	var opus opusInfo
+	if err := si.AuthenticatedAttributes.GetOne(OIDOpusInfo, &opus); err == nil {
+		p.Sig.ProgramName = strings.TrimRight(opus.ProgramName.String(), "\x00")
+		p.Sig.ProgramURL = opus.MoreInfo.URL
+	}
+	if t, err := si.SigningTime(); err == nil {
+		t = t.UTC()
+		p.Sig.SigningTime = &t
+	}
+	stamp, err := cms.ReadStamp(si.UnauthenticatedAttributes, si.EncryptedDigest, p.signer.Certs)
+	if err != nil {
+		p.addError(err.Error())
+		return
+	}
+	if stamp != nil {
+		p.signer.Stamp = stamp
+		p.Sig.Timestamp = &stamp.TS
+	}
+}
+
+func (p *Parsed) addError(msg string) {
+	if p.Sig.Error != "" {
+		p.Sig.Error += "; "
+	}
+	p.Sig.Error += msg
+}
+
+// CheckChain verifies the signer's chain against roots at the verified
+// timestamp time, or at now without one, and the timestamp authority's
+// chain at its stamped time.
+func (p *Parsed) CheckChain(r *cms.Roots, now time.Time) {
+	p.signer.CheckChain(&p.Sig, r, now)
+}
+
+// SetComputed records the digest recomputed from the file.
+func (p *Parsed) SetComputed(computed []byte) {
+	p.Sig.ComputedDigest = hex.EncodeToString(computed)
+	match := p.Digest != nil && hex.EncodeToString(p.Digest) == p.Sig.ComputedDigest
+	p.Sig.DigestMatch = &match
+}

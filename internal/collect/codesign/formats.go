@@ -1,0 +1,54 @@
+package codesign
+
+import (
+	"io"
+
+	"github.com/cascade-ir/cascade/internal/collect/codesign/authenticode"
+	"github.com/cascade-ir/cascade/internal/collect/codesign/macho"
+	"github.com/cascade-ir/cascade/internal/collect/codesign/msi"
+	"github.com/cascade-ir/cascade/internal/collect/codesign/peinfo"
+	"github.com/cascade-ir/cascade/internal/snapshot"
+)
+
+// pe parses the image; peinfo holds at most the headers, sections and
+// certificate table in memory.
+func (c *Collector) pe(r io.ReaderAt, size int64) (found, error) {
+	res, err := peinfo.Read(r, size, peinfo.Limits{Limits: c.lim, MaxImage: c.opt.MaxFileSize})
+	if res == nil {
+		return found{}, err
+	}
+	return found{sigs: c.authenticode(res.Sigs), anomalies: res.Anomalies, meta: res.Meta}, err
+}
+
+func (c *Collector) msi(r io.ReaderAt, size int64) (found, error) {
+	res, err := msi.Read(r, size, c.lim)
+	if res == nil {
+		return found{}, err
+	}
+	return found{sigs: c.authenticode(res.Sigs), anomalies: res.Anomalies, meta: res.Meta}, err
+}
+
+func (c *Collector) macho(r io.ReaderAt, size int64) (found, error) {
+	res, err := macho.Read(r, size, c.opt.MaxSignatureBlob)
+	if res == nil {
+		return found{}, err
+	}
+	now := c.opt.Now()
+	out := found{anomalies: res.Anomalies, meta: res.Meta}
+	for _, s := range res.Sigs {
+		s.CheckChain(c.roots, now)
+		out.sigs = append(out.sigs, s.Sig)
+	}
+	return out, err
+}
+
+// authenticode checks chains and returns the signature records.
+func (c *Collector) authenticode(ps []*authenticode.Parsed) []snapshot.Signature {
+	now := c.opt.Now()
+	out := make([]snapshot.Signature, 0, len(ps))
+	for _, p := range ps {
+		p.CheckChain(c.roots, now)
+		out = append(out, p.Sig)
+	}
+	return out
+}

@@ -1,0 +1,123 @@
+package codesign
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/cascade-ir/cascade/internal/collect/codesign/macho"
+	"github.com/cascade-ir/cascade/internal/snapshot"
+)
+
+// Inspection is one file's full record, as `cascade inspect` shows it.
+type Inspection struct {
+	File snapshot.File `json:"file"`
+	// Error says what could not be parsed; the rest of the record stands.
+	Error string `json:"error,omitempty"`
+	// Bundle is set when an app bundle was inspected: File is then its main
+	// executable and the seal's anomalies are among File.Anomalies.
+	Bundle *macho.SealReport `json:"bundle,omitempty"`
+}
+
+// Inspect reads one file (or an .app bundle directory) read-only and
+// returns its record: type, size, digests, metadata, signatures and
+// anomalies. The error is for a path that cannot be read at all.
+func Inspect(ctx context.Context, path string, opts Options) (*Inspection, error) {
+	c, err := New(opts)
+	if err != nil {
+		return nil, err
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	ins := &Inspection{}
+	if st.IsDir() {
+		if path, err = ins.bundle(ctx, path); err != nil {
+			return nil, err
+		}
+	}
+	if err := ins.readFile(ctx, c, path); err != nil {
+		return nil, err
+	}
+	if ins.Bundle != nil {
+		ins.File.Anomalies = append(ins.File.Anomalies, ins.Bundle.Anomalies...)
+	}
+	return ins, nil
+}
+
+// bundle checks the seal of the app bundle at dir and returns the path of
+// its main executable.
+func (ins *Inspection) bundle(ctx context.Context, dir string) (string, error) {
+	dir = filepath.Clean(dir)
+	seal := filepath.Join(dir, "Contents", "_CodeSignature", "CodeResources")
+	if _, err := os.Stat(seal); err != nil {
+		return "", fmt.Errorf("%s is a directory but not a sealed app bundle: %w", dir, err)
+	}
+	rep, err := macho.Seal(ctx, os.DirFS(filepath.Dir(dir)), filepath.Base(dir), macho.SealLimits{})
+	if err != nil {
+		if rep == nil {
+			return "", fmt.Errorf("bundle %s: %w", dir, err)
+		}
+		ins.Error = err.Error()
+	}
+	ins.Bundle = rep
+	return filepath.Join(filepath.Dir(dir), filepath.FromSlash(rep.Executable)), nil
+}
+
+func (ins *Inspection) readFile(ctx context.Context, c *Collector, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("%s: not a regular file", path)
+	}
+	ins.File = snapshot.File{Path: path, Size: st.Size(), ModTime: st.ModTime().UTC()}
+	head := make([]byte, SniffSize)
+	n, err := f.ReadAt(head, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	ins.File.Type = Sniff(head[:n])
+	if err := digests(f, &ins.File); err != nil {
+		return err
+	}
+	if c.WantsContent(&ins.File) {
+		if err := c.CollectContent(ctx, f, &ins.File); err != nil {
+			ins.Error = join(ins.Error, err.Error())
+		}
+	}
+	return nil
+}
+
+func digests(f fs.File, rec *snapshot.File) error {
+	s256, s1, m5 := sha256.New(), sha1.New(), md5.New()
+	if _, err := io.Copy(io.MultiWriter(s256, s1, m5), f); err != nil {
+		return fmt.Errorf("%s: %w", rec.Path, err)
+	}
+	rec.SHA256 = hex.EncodeToString(s256.Sum(nil))
+	rec.SHA1 = hex.EncodeToString(s1.Sum(nil))
+	rec.MD5 = hex.EncodeToString(m5.Sum(nil))
+	return nil
+}
+
+func join(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
