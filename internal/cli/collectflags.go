@@ -24,6 +24,7 @@ type collectFlags struct {
 	cacheFile    string
 	noCache      bool
 	quiet        bool
+	trustedRoots string
 }
 
 func (c *collectFlags) register(fs *flag.FlagSet) {
@@ -36,6 +37,7 @@ func (c *collectFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.cacheFile, "cache", "", "digest cache file (default: in the user cache directory)")
 	fs.BoolVar(&c.noCache, "no-cache", false, "do not use or write the digest cache")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress line")
+	fs.StringVar(&c.trustedRoots, "trusted-roots", "", "PEM bundle of root certificates code-signing chains are checked against (default: chains are reported, not verified)")
 }
 
 // options turns the flags into scan options (without intel).
@@ -53,7 +55,9 @@ func (c *collectFlags) options(e *env, roots []string) (scan.Options, error) {
 			IncludeCloud: c.includeCloud, Workers: c.workers, Log: e.log},
 		HostInfo: hostInfo(), LiveHost: scan.LiveHost, CollectorVersion: "cascade/" + Version, Log: e.log,
 	}
-	addCollectors(&opt.Collect)
+	if err := addCollectors(&opt.Collect, c.trustedRoots); err != nil {
+		return scan.Options{}, err
+	}
 	if !c.quiet && e.isTerminal {
 		opt.Collect.Progress = &progressLine{w: e.stderr}
 	}

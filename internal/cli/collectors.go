@@ -4,6 +4,7 @@ import (
 	"io/fs"
 
 	"github.com/cascade-ir/cascade/internal/collect"
+	"github.com/cascade-ir/cascade/internal/collect/codesign"
 	"github.com/cascade-ir/cascade/internal/collect/netart"
 	"github.com/cascade-ir/cascade/internal/collect/software/lang"
 	"github.com/cascade-ir/cascade/internal/collect/software/linux"
@@ -14,12 +15,21 @@ import (
 )
 
 // addCollectors is the one place that chooses the concrete collectors.
-func addCollectors(o *collect.Options) {
+// trustedRoots is a PEM bundle the code-signing chains are checked against
+// ("" leaves chains unverified).
+func addCollectors(o *collect.Options, trustedRoots string) error {
+	cs, err := codesign.New(codesign.Options{RootsFile: trustedRoots})
+	if err != nil {
+		return err
+	}
+	o.ContentCollectors = append(o.ContentCollectors, cs)
+	o.PathCollectors = append(o.PathCollectors, codesign.SealCollector{})
 	o.PathCollectors = append(o.PathCollectors, windows.New(), macos.NewAppCollector())
 	o.PathCollectors = append(o.PathCollectors, linux.Collectors()...)
 	o.PathCollectors = append(o.PathCollectors, lang.Collectors()...)
 	o.PathCollectors = append(o.PathCollectors, netart.Collectors()...)
 	o.HostCollectors = append(o.HostCollectors, windows.NewLive())
+	return nil
 }
 
 // hostInfo names images of each OS from their own records.

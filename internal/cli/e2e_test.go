@@ -185,3 +185,85 @@ func TestEndToEndCleanImage(t *testing.T) {
 		t.Errorf("clean image: exit %d, findings %+v", code, fs)
 	}
 }
+
+func TestEndToEndCodeSigning(t *testing.T) {
+	testutil.NeedTools(t, "osslsigncode", "openssl", "wixl")
+	root := testutil.Fixture(t, "signed.sh")
+	// A signer indicator for the fixture certificate, limited to a window
+	// that contains the fixtures' timestamps (they are signed now).
+	signer := filepath.Join(t.TempDir(), "signer.json")
+	os.WriteFile(signer, []byte(`{"schema":"cascade.intel/v1","source":{"id":"test-signer","name":"test"},
+"indicators":[{"id":"sig","type":"signer","score":65,"description":"fixture signing certificate",
+"signer":{"subject":"3CX Ltd","serial":"1001","signed_after":"2020-01-01T00:00:00Z"}}]}`), 0o644)
+	scanFiles := func(extra ...string) map[string]jsonlFinding {
+		args := append([]string{"scan", "--no-cache", "--format", "jsonl", "--trusted-roots", filepath.Join(root, "pki/root.pem")}, extra...)
+		code, out, errs := run(t, append(args, root)...)
+		if code != 1 {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		byFile := map[string]jsonlFinding{}
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			var f jsonlFinding
+			json.Unmarshal([]byte(line), &f)
+			if f.Type == "finding" {
+				rel, _ := filepath.Rel(root, f.Evidence.Path)
+				byFile[filepath.ToSlash(rel)] = f
+			}
+		}
+		return byFile
+	}
+	kinds := func(f jsonlFinding) []string {
+		var k []string
+		for _, r := range f.Reasons {
+			k = append(k, r.Kind)
+		}
+		return k
+	}
+
+	// Structure and signer only: no built-in intel.
+	byFile := scanFiles("--no-builtin", "--intel", signer)
+	want := map[string]string{ // file → the reason kind that must be among its reasons
+		"pe/padded.exe":     "signature-padding",
+		"pe/patched.exe":    "digest-mismatch",
+		"pe/dirgrow.exe":    "security-directory-size",
+		"msi/tampered.msi":  "digest-mismatch",
+		"macho/cms-patched": "page-hash-mismatch",
+		"macho/Broken.app/Contents/MacOS/3CX Desktop App": "bundle-seal-broken",
+		"pe/signed.exe": "signer",
+	}
+	for rel, kind := range want {
+		if !slicesContains(kinds(byFile[rel]), kind) {
+			t.Errorf("%s: reasons %v, want %s", rel, kinds(byFile[rel]), kind)
+		}
+	}
+	if f := byFile["pe/padded.exe"]; f.Level != "warning" {
+		t.Errorf("padded.exe level %s, want warning (padding alone)", f.Level)
+	}
+	if f := byFile["pe/signed.exe"]; f.Score != 65 || len(f.Reasons) != 1 {
+		t.Errorf("signed.exe: %+v, want the signer indicator alone", f)
+	}
+	for _, clean := range []string{"pe/unsigned.exe", "macho/App.app/Contents/MacOS/3CX Desktop App", "macho/adhoc", "macho/fat"} {
+		if f, ok := byFile[clean]; ok {
+			t.Errorf("clean %s is a finding: %+v", clean, f)
+		}
+	}
+
+	// With the built-in packs, the installer and the programs are recognised
+	// by what their own metadata says they are: 3CX Desktop App 18.12.416.
+	byFile = scanFiles()
+	for _, rel := range []string{"msi/signed.msi", "pe/unsigned.exe"} {
+		f := byFile[rel]
+		if !slicesContains(kinds(f), "advisory") || f.Level != "alert" || !strings.Contains(f.Title, "3CX Desktop App 18.12.416") {
+			t.Errorf("%s by content: %+v", rel, f)
+		}
+	}
+}
+
+func slicesContains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

@@ -25,6 +25,16 @@ func write(t *testing.T, root, rel, content string) {
 	}
 }
 
+// fakePE is a minimal byte string that carries a PE signature where its
+// DOS header points, followed by tail.
+func fakePE(tail string) string {
+	b := make([]byte, 0x84)
+	copy(b, "MZ")
+	b[0x3c] = 0x80
+	copy(b[0x80:], "PE\x00\x00")
+	return string(b) + tail
+}
+
 func sum(s string) string { h := sha256.Sum256([]byte(s)); return hex.EncodeToString(h[:]) }
 
 func collectDir(t *testing.T, root string, opt Options) *snapshot.Snapshot {
@@ -52,7 +62,7 @@ func byPath(s *snapshot.Snapshot) map[string]snapshot.File {
 func TestCollectTypesAndDigests(t *testing.T) {
 	root := t.TempDir()
 	write(t, root, "bin/tool", "\x7fELF\x02\x01\x01rest")
-	write(t, root, "win/app.exe", "MZ\x90\x00 pe")
+	write(t, root, "win/app.exe", fakePE("pe"))
 	write(t, root, "mac/lib.dylib", "\xcf\xfa\xed\xfe\x07\x00\x00\x01mach")
 	write(t, root, "mac/fat", "\xca\xfe\xba\xbe\x00\x00\x00\x02fat")
 	write(t, root, "java/A.class", "\xca\xfe\xba\xbe\x00\x00\x00\x34class")
@@ -232,8 +242,8 @@ func (f *fakePath) CollectPath(_ context.Context, env *Env, rel string, sink Sin
 
 func TestCollectorsAndPanics(t *testing.T) {
 	root := t.TempDir()
-	write(t, root, "a.exe", "MZ a")
-	write(t, root, "panic.exe", "MZ b")
+	write(t, root, "a.exe", fakePE("a"))
+	write(t, root, "panic.exe", fakePE("b"))
 	write(t, root, "var/lib/dpkg/status", "Package: x")
 	fc, fp := &fakeContent{}, &fakePath{}
 	snap := collectDir(t, root, Options{Digests: Digests{SHA256: true}, ContentCollectors: []ContentCollector{fc}, PathCollectors: []PathCollector{fp}})
@@ -271,4 +281,24 @@ func FuzzSniff(f *testing.F) {
 			t.Fatal("empty type")
 		}
 	})
+}
+
+type anomalyPath struct{}
+
+func (anomalyPath) Name() string                      { return "seal" }
+func (anomalyPath) WantsPath(_ *Env, rel string) bool { return strings.HasSuffix(rel, "CodeResources") }
+func (anomalyPath) CollectPath(_ context.Context, _ *Env, rel string, sink Sink) error {
+	sink.(AnomalySink).AddAnomaly("A.app/Contents/MacOS/A", snapshot.Anomaly{Kind: "bundle-seal-broken", Detail: "x"})
+	return nil
+}
+
+func TestAnomalySinkAttachesToOtherFile(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "A.app/Contents/_CodeSignature/CodeResources", "<plist/>")
+	write(t, root, "A.app/Contents/MacOS/A", "\xcf\xfa\xed\xfe binary")
+	snap := collectDir(t, root, Options{PathCollectors: []PathCollector{anomalyPath{}}})
+	f := byPath(snap)["/A.app/Contents/MacOS/A"]
+	if len(f.Anomalies) != 1 || f.Anomalies[0].Kind != "bundle-seal-broken" {
+		t.Errorf("anomalies = %+v", f.Anomalies)
+	}
 }

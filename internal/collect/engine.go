@@ -132,6 +132,9 @@ type collection struct {
 	artifacts []snapshot.Artifact
 	errors    []snapshot.PathError
 	skipped   map[string]int64
+	// anomalies found by path collectors about other files, by display
+	// path; attached to those files' records when the walk is done.
+	anomalies map[string][]snapshot.Anomaly
 }
 
 func newCollection(src *source.Source, opt Options, tmp string) *collection {
@@ -186,6 +189,37 @@ func (c *collection) AddError(rel, stage string, err error) {
 	c.errors = append(c.errors, snapshot.PathError{Path: c.src.Display(rel), Stage: stage, Err: err.Error()})
 }
 
+// AddAnomaly makes the collection an AnomalySink.
+func (c *collection) AddAnomaly(rel string, a snapshot.Anomaly) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.anomalies == nil {
+		c.anomalies = map[string][]snapshot.Anomaly{}
+	}
+	p := c.src.Display(rel)
+	c.anomalies[p] = append(c.anomalies[p], a)
+}
+
+// attachAnomalies adds the anomalies path collectors reported about other
+// files to those files' records.
+func (c *collection) attachAnomalies() {
+	if len(c.anomalies) == 0 {
+		return
+	}
+	for i := range c.files {
+		if as, ok := c.anomalies[c.files[i].Path]; ok {
+			c.files[i].Anomalies = append(c.files[i].Anomalies, as...)
+			delete(c.anomalies, c.files[i].Path)
+		}
+	}
+	for p, as := range c.anomalies {
+		for _, a := range as {
+			c.errors = append(c.errors, snapshot.PathError{Path: p, Stage: "anomaly",
+				Err: "no such file in the snapshot for anomaly " + a.Kind + ": " + a.Detail})
+		}
+	}
+}
+
 func (c *collection) addFile(f snapshot.File) {
 	c.mu.Lock()
 	c.files = append(c.files, f)
@@ -219,6 +253,7 @@ func (c *collection) stats() snapshot.Stats {
 }
 
 func (c *collection) finish() *snapshot.Snapshot {
+	c.attachAnomalies()
 	slices.SortFunc(c.files, func(a, b snapshot.File) int { return strings.Compare(a.Path, b.Path) })
 	slices.SortStableFunc(c.software, func(a, b snapshot.Software) int {
 		return cmpString(a.Name+"\x00"+a.Version+"\x00"+a.Source, b.Name+"\x00"+b.Version+"\x00"+b.Source)

@@ -88,6 +88,8 @@ func (s *Set) FileFinding(host string, f *snapshot.File, at time.Time) (finding.
 	}
 	s.matchSigners(&rs, f, at)
 	s.matchRow(&rs, fileRow(f, at), at)
+	rs.addAnomalies(f)
+	s.matchContentProducts(&rs, f)
 	if len(rs.list) == 0 {
 		return finding.Finding{}, false
 	}
@@ -277,6 +279,19 @@ func (r *reasons) addAdvisory(a *intel.Advisory, sw *snapshot.Software, version 
 		Source: strings.Join(a.Sources, ", "), References: a.References})
 	r.ctx = append(r.ctx, reasonCtx{incident: a.Incident, remediation: a.Remediation,
 		title: fmt.Sprintf("%s %s installed: %s", sw.Name, sw.Version, a.Title)})
+}
+
+// explain adds why the last reason matched to its description.
+func (r *reasons) explain(why string) {
+	if why == "" || len(r.list) == 0 {
+		return
+	}
+	last := &r.list[len(r.list)-1]
+	if last.Description == "" {
+		last.Description = why
+		return
+	}
+	last.Description += " (" + why + ")"
 }
 
 // top returns the context of the strongest reason (the first added among

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -70,6 +71,7 @@ func ids(f finding.Finding) []string {
 
 func TestFileFinding(t *testing.T) {
 	s := compile(t)
+	yes, no := true, false
 	tests := []struct {
 		name  string
 		file  snapshot.File
@@ -86,7 +88,8 @@ func TestFileFinding(t *testing.T) {
 		{"directory itself no", snapshot.File{Path: `C:\ProgramData\TPMx`}, nil, 0},
 		{"home path", snapshot.File{Path: `/Users/carol/Library/Application Support/3CX Desktop App/UpdateAgent`}, []string{"p3"}, 90},
 		{"strongest wins, not sum", snapshot.File{Path: `C:\Users\a\AppData\Local\Programs\3CXDesktopApp\app\ffmpeg.dll`, SHA256: "59e1edf4d82fae4978e97512b0331b7eb21dd4b838b850ba46794d9c7a2c0983"}, []string{"h1", "n1"}, 100},
-		{"signer in window", snapshot.File{Path: "/x", Signatures: []snapshot.Signature{{Signer: &snapshot.Certificate{CommonName: "3CX Ltd", Subject: "CN=3CX Ltd,O=3CX Ltd"}, Timestamp: &snapshot.Timestamp{Time: time.Date(2023, 3, 13, 0, 0, 0, 0, time.UTC)}}}}, []string{"s1"}, 60},
+		{"signer in window", snapshot.File{Path: "/x", Signatures: []snapshot.Signature{{Signer: &snapshot.Certificate{CommonName: "3CX Ltd", Subject: "CN=3CX Ltd,O=3CX Ltd"}, Timestamp: &snapshot.Timestamp{Time: time.Date(2023, 3, 13, 0, 0, 0, 0, time.UTC), Verified: &yes}}}}, []string{"s1"}, 60},
+		{"signer with unverified timestamp", snapshot.File{Path: "/x", Signatures: []snapshot.Signature{{Signer: &snapshot.Certificate{CommonName: "3CX Ltd"}, Timestamp: &snapshot.Timestamp{Time: time.Date(2023, 3, 13, 0, 0, 0, 0, time.UTC), Verified: &no}}}}, nil, 0},
 		{"signer outside window", snapshot.File{Path: "/x", Signatures: []snapshot.Signature{{Signer: &snapshot.Certificate{CommonName: "3CX Ltd"}, Timestamp: &snapshot.Timestamp{Time: time.Date(2021, 3, 13, 0, 0, 0, 0, time.UTC)}}}}, nil, 0},
 	}
 	for _, tt := range tests {
@@ -216,20 +219,56 @@ func TestBulkHashList(t *testing.T) {
 	}
 }
 
-func TestSerialEqual(t *testing.T) {
+func TestSignerSerialForms(t *testing.T) {
 	tests := []struct {
-		a, b string
-		want bool
+		spec, cert string
+		want       bool
 	}{
-		{"1b6611df9c9a4d6ecc8ed50c9b917873", "1B:66:11:DF:9C:9A:4D:6E:CC:8E:D5:0C:9B:91:78:73", true},
+		{"1b6611df9c9a4d6ecc8ed50c9b917873", "1b6611df9c9a4d6ecc8ed50c9b917873", true},
+		{"1B:66:11:DF:9C:9A:4D:6E:CC:8E:D5:0C:9B:91:78:73", "1b6611df9c9a4d6ecc8ed50c9b917873", true},
 		{"00 85 38 A6 C5 01 8F 50 FC", "8538a6c5018f50fc", true},
 		{"21150566861557194870231784728595120365", "0fe973752022a606adf2a36e345dc0ed", true},
-		{"0fe973752022a606adf2a36e345dc0ed", "0fe973752022a606adf2a36e345dc0ee", false},
-		{"", "00", false},
+		{"0fe973752022a606adf2a36e345dc0ee", "0fe973752022a606adf2a36e345dc0ed", false},
 	}
 	for _, tt := range tests {
-		if got := SerialEqual(tt.a, tt.b); got != tt.want {
-			t.Errorf("SerialEqual(%q, %q) = %v", tt.a, tt.b, got)
+		sig := snapshot.Signature{Signer: &snapshot.Certificate{Serial: tt.cert}}
+		if got, why := MatchSigner(intel.SignerSpec{Serial: tt.spec}, sig); got != tt.want {
+			t.Errorf("serial %q vs %q = %v (%s)", tt.spec, tt.cert, got, why)
 		}
+	}
+}
+
+func TestAnomalyFindings(t *testing.T) {
+	s := compile(t)
+	padded := snapshot.File{Path: `C:\Users\a\AppData\Local\Programs\3CXDesktopApp\app\d3dcompiler_47.dll`,
+		Anomalies: []snapshot.Anomaly{{Kind: "signature-padding", Detail: "4,096 bytes after the PKCS#7 blob"}}}
+	f, ok := s.FileFinding("h", &padded, at)
+	if !ok || f.Score != 70 || f.Level != finding.Warning || f.Reasons[0].Kind != "signature-padding" ||
+		f.Reasons[0].Description != "4,096 bytes after the PKCS#7 blob" {
+		t.Fatalf("padded file: %+v", f)
+	}
+	if !strings.Contains(f.Title, "padding") {
+		t.Errorf("title %q does not explain the anomaly", f.Title)
+	}
+	plain := snapshot.File{Path: "/x", Anomalies: []snapshot.Anomaly{{Kind: "expired-no-timestamp", Detail: "d"}}}
+	if f, _ := s.FileFinding("h", &plain, at); f.Score != 40 {
+		t.Errorf("expired-no-timestamp score %d, want 40", f.Score)
+	}
+	if _, ok := s.FileFinding("h", &snapshot.File{Path: "/clean"}, at); ok {
+		t.Error("a file without anomalies or indicators is a finding")
+	}
+}
+
+func TestInstallerRecognisedByContent(t *testing.T) {
+	s := compile(t)
+	msi := snapshot.File{Path: `C:\Users\dave\Downloads\setup (1).msi`, Type: snapshot.TypeMSI, Meta: map[string]string{
+		"msi.product_name": "3CX Desktop App", "msi.product_version": "18.12.416", "msi.manufacturer": "3CX Ltd"}}
+	f, ok := s.FileFinding("h", &msi, at)
+	if !ok || f.Score != 85 || f.Reasons[0].Kind != "advisory" || !strings.Contains(f.Title, "setup (1).msi is an installer of 3CX Desktop App 18.12.416") {
+		t.Fatalf("finding = %+v", f)
+	}
+	msi.Meta["msi.product_version"] = "18.12.422"
+	if _, ok := s.FileFinding("h", &msi, at); ok {
+		t.Error("the fixed version's installer is a finding")
 	}
 }

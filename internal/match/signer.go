@@ -1,6 +1,7 @@
 package match
 
 import (
+	"fmt"
 	"math/big"
 	"strings"
 	"time"
@@ -9,121 +10,159 @@ import (
 	"github.com/cascade-ir/cascade/internal/snapshot"
 )
 
-// matchSigners checks every signature on the file against the signer
-// indicators.
-func (s *Set) matchSigners(rs *reasons, f *snapshot.File, at time.Time) {
-	if len(s.signer) == 0 {
-		return
-	}
-	for _, i := range s.signer {
-		ind := &s.in.Indicators[i]
-		for _, sig := range f.Signatures {
-			if SignerMatches(ind.Signer, &sig) {
-				rs.add(s, i, "", at)
-				break
-			}
-		}
-	}
-}
-
-// SignerMatches reports whether a signature's signer fits the spec: every
-// non-empty field of the spec must match, and a signing-time window needs a
-// timestamp inside it.
-func SignerMatches(spec *intel.SignerSpec, sig *snapshot.Signature) bool {
+// MatchSigner reports whether sig's signer satisfies spec — every non-empty
+// field must — and explains why or why not. Subject matches a substring of
+// the subject DN or the exact CN or O, case-insensitively; Issuer a
+// substring of the issuer DN; Serial compares as a number written in hex
+// (any case, with or without spaces, colons, dashes, 0x or leading zeros)
+// or, failing that, in decimal; Thumbprint is the certificate's SHA-1 or
+// SHA-256. The signing window uses the verified timestamp, else the claimed
+// signing time: [SignedAfter, SignedBefore).
+func MatchSigner(spec intel.SignerSpec, sig snapshot.Signature) (bool, string) {
 	c := sig.Signer
-	if spec == nil || c == nil {
-		return false
+	if c == nil {
+		return false, "the signature has no signer certificate"
 	}
-	if spec.Subject != "" && !subjectMatches(spec.Subject, c) {
-		return false
+	if spec == (intel.SignerSpec{}) {
+		return false, "the signer indicator is empty"
 	}
-	if spec.Issuer != "" && !strings.Contains(strings.ToLower(c.Issuer), strings.ToLower(spec.Issuer)) {
-		return false
-	}
-	if spec.Serial != "" && !SerialEqual(spec.Serial, c.Serial) {
-		return false
-	}
-	if spec.Thumbprint != "" {
-		t := hexOnly(spec.Thumbprint)
-		if t != hexOnly(c.SHA1) && t != hexOnly(c.SHA256) {
-			return false
+	var why []string
+	for _, check := range []func(intel.SignerSpec, *snapshot.Certificate) (bool, string){
+		matchSubject, matchIssuer, matchSerial, matchThumbprint,
+	} {
+		ok, msg := check(spec, c)
+		if !ok {
+			return false, msg
+		}
+		if msg != "" {
+			why = append(why, msg)
 		}
 	}
-	if !spec.SignedAfter.IsZero() || !spec.SignedBefore.IsZero() {
-		if sig.Timestamp == nil {
-			return false
-		}
-		ts := sig.Timestamp.Time
-		if (!spec.SignedAfter.IsZero() && ts.Before(spec.SignedAfter)) ||
-			(!spec.SignedBefore.IsZero() && !ts.Before(spec.SignedBefore)) {
-			return false
-		}
+	ok, msg := matchWindow(spec, &sig)
+	if !ok {
+		return false, msg
 	}
-	return true
+	if msg != "" {
+		why = append(why, msg)
+	}
+	return true, strings.Join(why, "; ")
 }
 
-// subjectMatches accepts an exact common name or organization, or a
-// substring of the full subject.
-func subjectMatches(want string, c *snapshot.Certificate) bool {
-	w := strings.ToLower(strings.TrimSpace(want))
-	return strings.EqualFold(c.CommonName, w) || strings.EqualFold(c.Organization, w) ||
-		strings.Contains(strings.ToLower(c.Subject), w)
+// unescape drops the DN escaping of commas and other specials.
+func unescape(dn string) string { return strings.ReplaceAll(dn, `\`, "") }
+
+func matchSubject(spec intel.SignerSpec, c *snapshot.Certificate) (bool, string) {
+	if spec.Subject == "" {
+		return true, ""
+	}
+	want := strings.ToLower(strings.TrimSpace(spec.Subject))
+	switch {
+	case strings.EqualFold(c.CommonName, want):
+		return true, fmt.Sprintf("signer CN %q is %q", c.CommonName, spec.Subject)
+	case strings.EqualFold(c.Organization, want):
+		return true, fmt.Sprintf("signer O %q is %q", c.Organization, spec.Subject)
+	case strings.Contains(strings.ToLower(unescape(c.Subject)), want):
+		return true, fmt.Sprintf("signer subject %q contains %q", c.Subject, spec.Subject)
+	}
+	return false, fmt.Sprintf("signer subject %q does not match %q", c.Subject, spec.Subject)
 }
 
-// SerialEqual compares certificate serial numbers written as hex (with or
-// without spaces, colons, leading zeros) or as decimal.
-func SerialEqual(a, b string) bool {
-	x, okx := serialInts(a)
-	y, oky := serialInts(b)
-	if !okx || !oky {
-		return false
+func matchIssuer(spec intel.SignerSpec, c *snapshot.Certificate) (bool, string) {
+	if spec.Issuer == "" {
+		return true, ""
 	}
-	for _, p := range x {
-		for _, q := range y {
-			if p.Cmp(q) == 0 {
-				return true
-			}
+	want := strings.ToLower(strings.TrimSpace(spec.Issuer))
+	if strings.Contains(strings.ToLower(unescape(c.Issuer)), want) {
+		return true, fmt.Sprintf("issuer %q contains %q", c.Issuer, spec.Issuer)
+	}
+	return false, fmt.Sprintf("issuer %q does not contain %q", c.Issuer, spec.Issuer)
+}
+
+func matchSerial(spec intel.SignerSpec, c *snapshot.Certificate) (bool, string) {
+	if spec.Serial == "" {
+		return true, ""
+	}
+	have := normalizeHex(c.Serial)
+	if hx := normalizeHex(spec.Serial); hx != "" && hx == have {
+		return true, fmt.Sprintf("serial %s equals %q", c.Serial, spec.Serial)
+	}
+	if d := decimalAsHex(spec.Serial); d != "" && d == have {
+		return true, fmt.Sprintf("serial %s equals decimal %q", c.Serial, spec.Serial)
+	}
+	return false, fmt.Sprintf("serial %s is not %q", c.Serial, spec.Serial)
+}
+
+// normalizeHex strips separators, a 0x prefix and leading zeros; it returns
+// "" when s is not hexadecimal.
+func normalizeHex(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.TrimPrefix(s, "0x")
+	s = strings.Map(func(r rune) rune {
+		if r == ' ' || r == ':' || r == '-' || r == '\t' {
+			return -1
 		}
+		return r
+	}, s)
+	if s == "" || strings.Trim(s, "0123456789abcdef") != "" {
+		return ""
 	}
-	return false
+	s = strings.TrimLeft(s, "0")
+	if s == "" {
+		return "0"
+	}
+	return s
 }
 
-// serialInts reads a serial both as hex and, when it is all digits, as
-// decimal: a report's "21150566861557194870231784728595120365" is decimal.
-func serialInts(s string) ([]*big.Int, bool) {
-	h := hexOnly(s)
-	if h == "" {
-		return nil, false
+// decimalAsHex reads s as a decimal number and writes it in hex, or "".
+func decimalAsHex(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.Trim(s, "0123456789") != "" {
+		return ""
 	}
-	var out []*big.Int
-	if v, ok := new(big.Int).SetString(h, 16); ok {
-		out = append(out, v)
+	n, ok := new(big.Int).SetString(s, 10)
+	if !ok {
+		return ""
 	}
-	digits := strings.TrimSpace(s)
-	if v, ok := new(big.Int).SetString(digits, 10); ok && len(digits) > 20 {
-		out = append(out, v)
-	}
-	return out, len(out) > 0
+	return n.Text(16)
 }
 
-func hexOnly(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		if (r >= '0' && r <= '9') || (r >= 'a' && r <= 'f') {
-			b.WriteRune(r)
+func matchThumbprint(spec intel.SignerSpec, c *snapshot.Certificate) (bool, string) {
+	if spec.Thumbprint == "" {
+		return true, ""
+	}
+	want := strings.Map(func(r rune) rune {
+		if r == ' ' || r == ':' {
+			return -1
 		}
+		return r
+	}, strings.ToLower(strings.TrimSpace(spec.Thumbprint)))
+	switch want {
+	case c.SHA1:
+		return true, "certificate SHA-1 thumbprint matches"
+	case c.SHA256:
+		return true, "certificate SHA-256 thumbprint matches"
 	}
-	return b.String()
+	return false, fmt.Sprintf("certificate thumbprints %s / %s are not %s", c.SHA1, c.SHA256, spec.Thumbprint)
 }
 
-func signerName(f *snapshot.File) string {
-	for _, sig := range f.Signatures {
-		if sig.Signer != nil && !sig.Nested {
-			if sig.Signer.CommonName != "" {
-				return sig.Signer.CommonName
-			}
-			return sig.Signer.Subject
-		}
+func matchWindow(spec intel.SignerSpec, sig *snapshot.Signature) (bool, string) {
+	if spec.SignedAfter.IsZero() && spec.SignedBefore.IsZero() {
+		return true, ""
 	}
-	return ""
+	t, src, ok := sig.SignedAt()
+	if !ok {
+		return false, "the signature carries no signing time to compare with the indicator's window"
+	}
+	window := fmt.Sprintf("[%s, %s)", day(spec.SignedAfter), day(spec.SignedBefore))
+	if (!spec.SignedAfter.IsZero() && t.Before(spec.SignedAfter)) || (!spec.SignedBefore.IsZero() && !t.Before(spec.SignedBefore)) {
+		return false, fmt.Sprintf("signed %s (%s), outside %s", t.Format(time.RFC3339), src, window)
+	}
+	return true, fmt.Sprintf("signed %s (%s), within %s", t.Format(time.RFC3339), src, window)
+}
+
+func day(t time.Time) string {
+	if t.IsZero() {
+		return "…"
+	}
+	return t.UTC().Format("2006-01-02")
 }

@@ -1,6 +1,8 @@
 package match
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/finding"
@@ -87,4 +89,47 @@ func softwareEvidence(sw *snapshot.Software) finding.Evidence {
 
 func softwareIdentity(sw *snapshot.Software) string {
 	return "software:" + sw.Source + "\x00" + sw.Name + "\x00" + sw.Version
+}
+
+// contentProducts are the products a file declares in its own metadata:
+// an MSI's Property table, a PE's version resource. An installer in a
+// Downloads folder is recognised by what it installs, whatever its name.
+func contentProducts(f *snapshot.File) []snapshot.Software {
+	var out []snapshot.Software
+	add := func(kind, name, version, vendor string) {
+		if name != "" && version != "" {
+			// The product is a Windows product whatever declared it.
+			out = append(out, snapshot.Software{Name: name, Version: version, Vendor: vendor,
+				Platform: "windows", Ecosystem: "windows", Source: kind + ":" + f.Path})
+		}
+	}
+	m := f.Meta
+	add("msi", m["msi.product_name"], m["msi.product_version"], m["msi.manufacturer"])
+	add("pe", m["pe.product_name"], m["pe.product_version"], m["pe.company_name"])
+	return out
+}
+
+// matchContentProducts checks the products a file declares against the
+// advisories.
+func (s *Set) matchContentProducts(rs *reasons, f *snapshot.File) {
+	for _, sw := range contentProducts(f) {
+		for _, ai := range s.advis[productKey(sw.Name)] {
+			a := &s.in.Advisories[ai]
+			if v, ok := affects(a, &sw); ok {
+				kind, what := "msi", "an installer of"
+				if strings.HasPrefix(sw.Source, "pe:") {
+					kind, what = "pe", "a program of"
+				}
+				rs.addAdvisory(a, &sw, v)
+				last := len(rs.ctx) - 1
+				rs.ctx[last].title = fmt.Sprintf("%s is %s %s %s: %s", baseName(f.Path), what, sw.Name, sw.Version, a.Title)
+				rs.explain(fmt.Sprintf("its %s metadata names %s %s", kind, sw.Name, sw.Version))
+			}
+		}
+	}
+}
+
+func baseName(p string) string {
+	_, name := splitPath(p)
+	return name
 }

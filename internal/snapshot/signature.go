@@ -89,3 +89,16 @@ type Anomaly struct {
 	Offset int64  `json:"offset,omitempty"`
 	Length int64  `json:"length,omitempty"`
 }
+
+// SignedAt is when the signature was made, as far as the file proves it:
+// the verified timestamp's time, else the signer's claimed signing time.
+// source says which one; ok is false when neither is known.
+func (s *Signature) SignedAt() (t time.Time, source string, ok bool) {
+	if ts := s.Timestamp; ts != nil && ts.Verified != nil && *ts.Verified {
+		return ts.Time, ts.Kind + " timestamp", true
+	}
+	if s.SigningTime != nil {
+		return *s.SigningTime, "claimed signing time (not countersigned)", true
+	}
+	return time.Time{}, "", false
+}

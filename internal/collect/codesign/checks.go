@@ -72,24 +72,13 @@ func integrity(s *snapshot.Signature) []snapshot.Anomaly {
 	return out
 }
 
-// signingTime is the verified timestamp time, else the claimed signing time.
-func signingTime(s *snapshot.Signature) (time.Time, string, bool) {
-	if ts := s.Timestamp; ts != nil && ts.Verified != nil && *ts.Verified {
-		return ts.Time, ts.Kind + " timestamp", true
-	}
-	if s.SigningTime != nil {
-		return *s.SigningTime, "claimed signing time (not countersigned)", true
-	}
-	return time.Time{}, "", false
-}
-
 func validity(s *snapshot.Signature, now time.Time) []snapshot.Anomaly {
 	c := s.Signer
 	if c == nil {
 		return nil
 	}
 	var out []snapshot.Anomaly
-	if t, src, ok := signingTime(s); ok && (t.Before(c.NotBefore) || t.After(c.NotAfter)) {
+	if t, src, ok := s.SignedAt(); ok && (t.Before(c.NotBefore) || t.After(c.NotAfter)) {
 		out = append(out, anomaly.New(anomaly.SignedOutsideValidity, fmt.Sprintf(
 			"signed at %s (%s), outside the validity of the certificate of %s (%s to %s)",
 			t.Format(time.RFC3339), src, who(s), c.NotBefore.Format(time.RFC3339), c.NotAfter.Format(time.RFC3339))))
@@ -109,7 +98,7 @@ func compiledAfter(f *snapshot.File, s *snapshot.Signature) *snapshot.Anomaly {
 	if err != nil || s.Format != snapshot.SigAuthenticode {
 		return nil
 	}
-	t, src, ok := signingTime(s)
+	t, src, ok := s.SignedAt()
 	if !ok || !ct.After(t.Add(compileSlack)) {
 		return nil
 	}
@@ -119,3 +108,6 @@ func compiledAfter(f *snapshot.File, s *snapshot.Signature) *snapshot.Anomaly {
 		ct.Format(time.RFC3339), t.Format(time.RFC3339), src, who(s)))
 	return &a
 }
+
+// unescape drops the DN escaping of commas and other specials.
+func unescape(dn string) string { return strings.ReplaceAll(dn, `\`, "") }

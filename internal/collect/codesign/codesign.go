@@ -14,7 +14,9 @@ package codesign
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/pem"
 	"fmt"
 	"io"
@@ -54,9 +56,10 @@ type Options struct {
 // Collector implements collect.ContentCollector. It is safe for concurrent
 // use.
 type Collector struct {
-	roots *cms.Roots
-	opt   Options
-	lim   authenticode.Limits
+	roots   *cms.Roots
+	opt     Options
+	lim     authenticode.Limits
+	version string // Version plus a fingerprint of the roots and policy
 }
 
 var _ collect.ContentCollector = (*Collector)(nil)
@@ -83,8 +86,19 @@ func New(opts Options) (*Collector, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Collector{roots: cms.NewRoots(roots), opt: opts,
+	return &Collector{roots: cms.NewRoots(roots), opt: opts, version: fingerprint(roots, opts),
 		lim: authenticode.Limits{MaxNesting: opts.MaxNesting, MaxSignatures: opts.MaxSignatures}}, nil
+}
+
+// fingerprint is the collector version with a digest of what else shapes
+// its records: the trusted roots, the limits and the vendor policy.
+func fingerprint(roots []*x509.Certificate, o Options) string {
+	h := sha256.New()
+	for _, r := range roots {
+		h.Write(r.Raw)
+	}
+	fmt.Fprintf(h, "|%d|%d|%d|%d|%v", o.MaxFileSize, o.MaxNesting, o.MaxSignatures, o.MaxSignatureBlob, o.SkipVendorCheck)
+	return Version + "+" + hex.EncodeToString(h.Sum(nil)[:6])
 }
 
 // LoadPEM reads every certificate of a PEM bundle.
@@ -118,7 +132,9 @@ func LoadPEM(path string) ([]*x509.Certificate, error) {
 func (c *Collector) Name() string { return "codesign" }
 
 // Version implements collect.ContentCollector.
-func (c *Collector) Version() string { return Version }
+// The trusted roots and the vendor policy are part of it: cached records
+// whose chains were checked against other roots are collected again.
+func (c *Collector) Version() string { return c.version }
 
 // WantsContent reports whether f is a PE, OLE/MSI or Mach-O file.
 func (c *Collector) WantsContent(f *snapshot.File) bool {

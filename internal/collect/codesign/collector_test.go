@@ -16,6 +16,7 @@ import (
 
 	"github.com/sassoftware/relic/v8/lib/pkcs7"
 
+	"github.com/cascade-ir/cascade/internal/collect"
 	"github.com/cascade-ir/cascade/internal/collect/codesign/anomaly"
 	"github.com/cascade-ir/cascade/internal/collect/codesign/cms"
 	"github.com/cascade-ir/cascade/internal/collect/codesign/internal/testkit"
@@ -40,7 +41,7 @@ func collector(t testing.TB, roots ...*x509.Certificate) *Collector {
 // run runs the collector over b as a file of type typ.
 func run(t testing.TB, c *Collector, name string, b []byte) (*snapshot.File, error) {
 	t.Helper()
-	f := &snapshot.File{Path: name, Size: int64(len(b)), Type: Sniff(b)}
+	f := &snapshot.File{Path: name, Size: int64(len(b)), Type: collect.Sniff(b, nil)}
 	if !c.WantsContent(f) {
 		t.Fatalf("%s: collector does not want type %q", name, f.Type)
 	}
@@ -233,7 +234,7 @@ func TestCollectConcurrent(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				f := &snapshot.File{Path: n, Size: int64(len(b)), Type: Sniff(b)}
+				f := &snapshot.File{Path: n, Size: int64(len(b)), Type: collect.Sniff(b, nil)}
 				if err := c.CollectContent(context.Background(), bytes.NewReader(b), f); err != nil || len(f.Signatures) == 0 {
 					errs <- fmt.Errorf("%s: %v, %d signatures", n, err, len(f.Signatures))
 				}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/cascade-ir/cascade/internal/collect"
 	"github.com/cascade-ir/cascade/internal/collect/codesign/macho"
 	"github.com/cascade-ir/cascade/internal/snapshot"
 )
@@ -87,12 +88,12 @@ func (ins *Inspection) readFile(ctx context.Context, c *Collector, path string) 
 		return fmt.Errorf("%s: not a regular file", path)
 	}
 	ins.File = snapshot.File{Path: path, Size: st.Size(), ModTime: st.ModTime().UTC()}
-	head := make([]byte, SniffSize)
+	head := make([]byte, collect.SniffLen)
 	n, err := f.ReadAt(head, 0)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	ins.File.Type = Sniff(head[:n])
+	ins.File.Type = collect.SniffName(filepath.Base(path), head[:n], nil)
 	if err := digests(f, &ins.File); err != nil {
 		return err
 	}
