@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"regexp"
 	"strings"
 
 	"github.com/cascade-ir/cascade/internal/intel"
@@ -24,7 +23,6 @@ type Set struct {
 	hashes map[intel.Type]map[string][]int // lower-case hex → indicator indexes
 	lists  []*intel.HashList
 	names  *nameIndex
-	paths  []pathRule
 	domain map[string][]int
 	urls   []urlRule
 	ips    map[netip.Addr][]int
@@ -34,11 +32,6 @@ type Set struct {
 	needs  Needs
 	supp   suppressor
 	stix   stixIndex
-}
-
-type pathRule struct {
-	re  *regexp.Regexp
-	ind int
 }
 
 type cidrRule struct {
@@ -99,7 +92,7 @@ func (s *Set) add(i int, ind *intel.Indicator) error {
 		if err != nil {
 			return err
 		}
-		s.paths = append(s.paths, pathRule{re, i})
+		s.names.addPath(i, re)
 	case intel.Domain:
 		k := strings.TrimSuffix(strings.ToLower(ind.Value), ".")
 		s.domain[k] = append(s.domain[k], i)

@@ -81,13 +81,10 @@ func (s *Set) FileFinding(host string, f *snapshot.File, at time.Time) (finding.
 	s.matchDigest(&rs, intel.SHA1, f.SHA1, at)
 	s.matchDigest(&rs, intel.MD5, f.MD5, at)
 	s.names.match(f.Path, func(i int) { rs.add(s, i, "", at) })
-	for _, p := range s.paths {
-		if p.re.MatchString(f.Path) {
-			rs.add(s, p.ind, "", at)
-		}
-	}
 	s.matchSigners(&rs, f, at)
-	s.matchRow(&rs, fileRow(f, at), at)
+	if s.stix.active() {
+		s.matchRow(&rs, fileRow(f, at, s.stix.wantPath), at)
+	}
 	rs.addAnomalies(f)
 	s.matchContentProducts(&rs, f)
 	if len(rs.list) == 0 {
@@ -149,13 +146,10 @@ func (s *Set) ArtifactFinding(host string, a *snapshot.Artifact, at time.Time) (
 	// The file a download was saved to may be gone; its name still counts.
 	if a.TargetPath != "" {
 		s.names.match(a.TargetPath, func(i int) { rs.add(s, i, "", at) })
-		for _, p := range s.paths {
-			if p.re.MatchString(a.TargetPath) {
-				rs.add(s, p.ind, "", at)
-			}
-		}
 	}
-	s.matchRow(&rs, artifactRow(a, domain, at), at)
+	if s.stix.active() {
+		s.matchRow(&rs, artifactRow(a, domain, at, s.stix.wantPath), at)
+	}
 	if addr, err := netip.ParseAddr(a.IP); err == nil && !isSinkhole(a.IP) {
 		addr = addr.Unmap()
 		for _, i := range s.ips[addr] {

@@ -38,18 +38,27 @@ func (n *nameIndex) add(ind int, expr, fp string) error {
 			return err
 		}
 	}
+	n.addRule(r, expr)
+	return nil
+}
+
+// addPath adds a compiled path-indicator regex (see pathRegex).
+func (n *nameIndex) addPath(ind int, re *regexp.Regexp) {
+	n.addRule(nameRule{re: re, ind: ind}, re.String())
+}
+
+func (n *nameIndex) addRule(r nameRule, expr string) {
 	idx := len(n.rules)
 	n.rules = append(n.rules, r)
 	lit := requiredLiteral(expr)
 	if len(lit) < 3 {
 		n.always = append(n.always, idx)
-		return nil
+		return
 	}
 	if _, ok := n.byLit[lit]; !ok {
 		n.lits = append(n.lits, lit)
 	}
 	n.byLit[lit] = append(n.byLit[lit], idx)
-	return nil
 }
 
 func (n *nameIndex) build() { n.ac = newAho(n.lits) }

@@ -29,7 +29,9 @@ func (s *Set) SoftwareFinding(host string, sw *snapshot.Software, at time.Time) 
 			}
 		}
 	}
-	s.matchRow(&rs, softwareRow(sw, at), at)
+	if s.stix.active() {
+		s.matchRow(&rs, softwareRow(sw, at, s.stix.wantPath), at)
+	}
 	if len(rs.list) == 0 {
 		return finding.Finding{}, false
 	}

@@ -16,8 +16,9 @@ import (
 // over the whole snapshot.
 type stixIndex struct {
 	rules  []stixRule
+	paths  map[string]bool  // object paths some single-observation rule keys on
 	byKey  map[string][]int // path + "\x00" + value → single-observation rules
-	always []int            // single-observation rules without keys
+	always map[string][]int // single-observation rules without keys, by object type
 	multi  []int            // rules needing several observations
 }
 
@@ -42,10 +43,19 @@ func (x *stixIndex) add(ind int, pattern string) error {
 	}
 	keys, _ := p.IndexKeys()
 	if keys == nil {
-		x.always = append(x.always, ri)
+		if x.always == nil {
+			x.always = map[string][]int{}
+		}
+		for _, t := range p.ObjectTypes() {
+			x.always[t] = append(x.always[t], ri)
+		}
 		return nil
 	}
+	if x.paths == nil {
+		x.paths = map[string]bool{}
+	}
 	for _, k := range keys {
+		x.paths[k.Path.String()] = true
 		ks := stixKey(k.Path.String(), k.Value)
 		if !contains(x.byKey[ks], ri) {
 			x.byKey[ks] = append(x.byKey[ks], ri)
@@ -69,21 +79,28 @@ func stixKey(path, value string) string { return path + "\x00" + value }
 // build its observation when some rule needs it.
 type row struct {
 	keys  []string
+	types []string // the STIX object types the row's observation holds
 	build func() (stixpattern.Observation, error)
 }
+
+// wantPath reports whether some rule keys on an object path, so rows only
+// compute the keys that can hit.
+func (x *stixIndex) wantPath(path string) bool { return x.paths[path] }
+
+// active reports whether any single-observation rule exists.
+func (x *stixIndex) active() bool { return len(x.rules) > len(x.multi) }
 
 // matchRow evaluates the single-observation rules that can apply to the
 // row and adds a reason for each match.
 func (s *Set) matchRow(rs *reasons, r row, at time.Time) {
 	x := &s.stix
-	if len(x.rules) == 0 {
-		return
-	}
 	var cand []int
 	for _, k := range r.keys {
 		cand = append(cand, x.byKey[k]...)
 	}
-	cand = append(cand, x.always...)
+	for _, t := range r.types {
+		cand = append(cand, x.always[t]...)
+	}
 	if len(cand) == 0 {
 		return
 	}

@@ -76,16 +76,16 @@ func snapshotRows(snap *snapshot.Snapshot, at time.Time) []snapRow {
 	rows := make([]snapRow, 0, len(snap.Files)+len(snap.Software)+len(snap.Artifacts))
 	for i := range snap.Files {
 		f := &snap.Files[i]
-		rows = append(rows, snapRow{fileRow(f, at), fileEvidence(f), "file:" + f.Path})
+		rows = append(rows, snapRow{fileRow(f, at, nil), fileEvidence(f), "file:" + f.Path})
 	}
 	for i := range snap.Software {
 		sw := &snap.Software[i]
-		rows = append(rows, snapRow{softwareRow(sw, at), softwareEvidence(sw), softwareIdentity(sw)})
+		rows = append(rows, snapRow{softwareRow(sw, at, nil), softwareEvidence(sw), softwareIdentity(sw)})
 	}
 	for i := range snap.Artifacts {
 		a := &snap.Artifacts[i]
 		d := artifactDomain(a)
-		rows = append(rows, snapRow{artifactRow(a, d, at), artifactEvidence(a, d), artifactIdentity(a)})
+		rows = append(rows, snapRow{artifactRow(a, d, at, nil), artifactEvidence(a, d), artifactIdentity(a)})
 	}
 	return rows
 }

@@ -26,21 +26,29 @@ const (
 	keyIPv6   = "ipv6-addr:value"
 )
 
-// fileRow sees a file as a STIX file object with its directory.
-func fileRow(f *snapshot.File, at time.Time) row {
-	dir, name := splitPath(f.Path)
-	var keys []string
-	add := func(path, v string) {
-		if v != "" {
-			keys = append(keys, stixKey(path, v))
-		}
+// keyAdder collects the index keys of a row, for the paths wanted only.
+type keyAdder struct {
+	want func(string) bool
+	keys []string
+}
+
+func (k *keyAdder) add(path, v string) {
+	if v != "" && (k.want == nil || k.want(path)) {
+		k.keys = append(k.keys, stixKey(path, v))
 	}
+}
+
+// fileRow sees a file as a STIX file object with its directory.
+func fileRow(f *snapshot.File, at time.Time, want func(string) bool) row {
+	dir, name := splitPath(f.Path)
+	k := keyAdder{want: want}
+	add := k.add
 	add(keySHA256, f.SHA256)
 	add(keySHA1, f.SHA1)
 	add(keyMD5, f.MD5)
 	add(keyName, name)
 	add(keyDir, dir)
-	return row{keys: keys, build: func() (stixpattern.Observation, error) {
+	return row{keys: k.keys, types: []string{"file", "directory"}, build: func() (stixpattern.Observation, error) {
 		objs := map[string]map[string]any{"0": fileObject(f, name, dir), "1": {"type": "directory", "path": dir}}
 		return stixpattern.NewObservation("observed-data--file", at, at, 1, objs)
 	}}
@@ -64,14 +72,12 @@ func fileObject(f *snapshot.File, name, dir string) map[string]any {
 }
 
 // softwareRow sees an installed product as a STIX software object.
-func softwareRow(sw *snapshot.Software, at time.Time) row {
-	var keys []string
-	for _, kv := range [][2]string{{keySWName, sw.Name}, {keySWVer, sw.Version}, {keySWVend, sw.Vendor}} {
-		if kv[1] != "" {
-			keys = append(keys, stixKey(kv[0], kv[1]))
-		}
-	}
-	return row{keys: keys, build: func() (stixpattern.Observation, error) {
+func softwareRow(sw *snapshot.Software, at time.Time, want func(string) bool) row {
+	k := keyAdder{want: want}
+	k.add(keySWName, sw.Name)
+	k.add(keySWVer, sw.Version)
+	k.add(keySWVend, sw.Vendor)
+	return row{keys: k.keys, types: []string{"software"}, build: func() (stixpattern.Observation, error) {
 		obj := map[string]any{"type": "software", "name": sw.Name}
 		if sw.Version != "" {
 			obj["version"] = sw.Version
@@ -85,7 +91,7 @@ func softwareRow(sw *snapshot.Software, at time.Time) row {
 
 // artifactRow sees a network or download record as url, domain-name and
 // address objects, plus the saved file for a download.
-func artifactRow(a *snapshot.Artifact, domain string, at time.Time) row {
+func artifactRow(a *snapshot.Artifact, domain string, at time.Time, want func(string) bool) row {
 	first, last := at, at
 	if a.FirstSeen != nil {
 		first = *a.FirstSeen
@@ -96,14 +102,14 @@ func artifactRow(a *snapshot.Artifact, domain string, at time.Time) row {
 	if last.Before(first) {
 		first = last
 	}
-	var keys []string
+	k := keyAdder{want: want}
 	objs := map[string]map[string]any{}
 	if a.URL != "" {
-		keys = append(keys, stixKey(keyURL, a.URL))
+		k.add(keyURL, a.URL)
 		objs["url"] = map[string]any{"type": "url", "value": a.URL}
 	}
 	if domain != "" {
-		keys = append(keys, stixKey(keyDomain, domain))
+		k.add(keyDomain, domain)
 		objs["domain"] = map[string]any{"type": "domain-name", "value": domain}
 	}
 	if addr, err := netip.ParseAddr(a.IP); err == nil {
@@ -111,7 +117,7 @@ func artifactRow(a *snapshot.Artifact, domain string, at time.Time) row {
 		if addr.Unmap().Is6() {
 			typ, key = "ipv6-addr", keyIPv6
 		}
-		keys = append(keys, stixKey(key, a.IP))
+		k.add(key, a.IP)
 		objs["ip"] = map[string]any{"type": typ, "value": a.IP}
 		if d := objs["domain"]; d != nil {
 			d["resolves_to_refs"] = []any{"ip"}
@@ -119,12 +125,17 @@ func artifactRow(a *snapshot.Artifact, domain string, at time.Time) row {
 	}
 	if a.TargetPath != "" {
 		dir, name := splitPath(a.TargetPath)
-		keys = append(keys, stixKey(keyName, name), stixKey(keyDir, dir))
+		k.add(keyName, name)
+		k.add(keyDir, dir)
 		objs["file"] = map[string]any{"type": "file", "name": name, "parent_directory_ref": "dir"}
 		objs["dir"] = map[string]any{"type": "directory", "path": dir}
 	}
 	count := int64(max(a.Count, 1))
-	return row{keys: keys, build: func() (stixpattern.Observation, error) {
+	var types []string
+	for _, o := range objs {
+		types = append(types, o["type"].(string))
+	}
+	return row{keys: k.keys, types: types, build: func() (stixpattern.Observation, error) {
 		return stixpattern.NewObservation("observed-data--artifact", first, last, count, objs)
 	}}
 }
