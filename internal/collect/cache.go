@@ -27,13 +27,19 @@ type CacheKey struct {
 // Cache remembers what was learnt about each file by its stat identity, so
 // a re-scan of an unchanged file reads nothing. Entries not used during a
 // run are dropped when it is saved. Safe for concurrent use.
+//
+// During a collection the loaded entries are read without locking: Get
+// only reads the index and flips atomic flags, and Put files new records in
+// a side list (under a mutex) that Save merges.
 type Cache struct {
-	mu      sync.RWMutex
 	version string
 	index   map[CacheKey]int32
-	list    []cacheEntry // one allocation for all entries
-	used    atomic.Int64 // entries used (got or put) since loading
-	dirty   bool         // entries added or replaced since loading
+	list    []cacheEntry // one allocation for all loaded entries
+	used    atomic.Int64 // loaded entries used since loading
+
+	mu         sync.Mutex
+	pending    map[CacheKey]*cacheEntry // put since loading
+	putVersion string                   // collectors version of the pending entries
 }
 
 type cacheEntry struct {
@@ -58,20 +64,14 @@ const cacheMagic = "CASCADE-DIGESTS/1\n"
 // NewCache returns an empty cache.
 func NewCache() *Cache { return &Cache{index: map[CacheKey]int32{}} }
 
-// Len is the number of entries.
-func (c *Cache) Len() int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return len(c.index)
-}
+// Len is the number of loaded entries.
+func (c *Cache) Len() int { return len(c.index) }
 
 // Get returns the cached record for key if it has the wanted digests and
 // was made by the same content collectors.
 func (c *Cache) Get(key CacheKey, want Digests, version string) (snapshot.File, bool) {
-	c.mu.RLock()
 	i, ok := c.index[key]
 	if !ok || c.version != version || !want.Covers(c.list[i].have) {
-		c.mu.RUnlock()
 		return snapshot.File{}, false
 	}
 	e := &c.list[i]
@@ -79,7 +79,6 @@ func (c *Cache) Get(key CacheKey, want Digests, version string) (snapshot.File, 
 		c.used.Add(1)
 	}
 	f := c.record(e)
-	c.mu.RUnlock()
 	return f, f.Type != ""
 }
 
@@ -108,9 +107,7 @@ func (c *Cache) record(e *cacheEntry) snapshot.File {
 
 // Put records f under key.
 func (c *Cache) Put(key CacheKey, f snapshot.File, have Digests, version string) {
-	var e cacheEntry
-	e.have, e.typ = have, f.Type
-	e.used.Store(true)
+	e := &cacheEntry{have: have, typ: f.Type}
 	hex.Decode(e.sha256[:], []byte(f.SHA256))
 	hex.Decode(e.sha1[:], []byte(f.SHA1))
 	hex.Decode(e.md5[:], []byte(f.MD5))
@@ -119,34 +116,19 @@ func (c *Cache) Put(key CacheKey, f snapshot.File, have Digests, version string)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.version != version {
-		c.version = version
-		clear(c.index)
-		c.list = nil
-		c.used.Store(0)
+	if c.pending == nil || c.putVersion != version {
+		c.pending = map[CacheKey]*cacheEntry{}
+		c.putVersion = version
 	}
-	c.dirty = true
-	if i, ok := c.index[key]; ok {
-		if !c.list[i].used.Load() {
-			c.used.Add(1)
-		}
-		c.list[i].have, c.list[i].typ, c.list[i].sha256, c.list[i].sha1, c.list[i].md5, c.list[i].extra =
-			e.have, e.typ, e.sha256, e.sha1, e.md5, e.extra
-		c.list[i].used.Store(true)
-		return
-	}
-	c.index[key] = int32(len(c.list))
-	c.list = append(c.list, cacheEntry{have: e.have, typ: e.typ, sha256: e.sha256, sha1: e.sha1, md5: e.md5, extra: e.extra})
-	c.list[len(c.list)-1].used.Store(true)
-	c.used.Add(1)
+	c.pending[key] = e
 }
 
 // unchanged reports whether saving would write what was loaded: nothing
-// added or replaced, and every entry still in use.
+// put, and every loaded entry still in use.
 func (c *Cache) unchanged() bool {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return !c.dirty && c.used.Load() == int64(len(c.list))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.pending) == 0 && c.used.Load() == int64(len(c.list))
 }
 
 // LoadCache reads a cache file. A missing file is an empty cache; a
@@ -200,31 +182,40 @@ func (c *Cache) Save(name string) error {
 }
 
 func (c *Cache) encode(w io.Writer) {
+	version := c.version
+	keepLoaded := true
+	if len(c.pending) > 0 && c.putVersion != c.version {
+		// Entries made by other collectors than the pending ones are stale.
+		version, keepLoaded = c.putVersion, false
+	}
 	var b []byte
 	b = append(b, cacheMagic...)
-	b = binary.AppendUvarint(b, uint64(len(c.version)))
-	b = append(b, c.version...)
+	b = binary.AppendUvarint(b, uint64(len(version)))
+	b = append(b, version...)
 	w.Write(b)
 	for k, i := range c.index {
-		e := &c.list[i]
-		if !e.used.Load() {
-			continue
+		if keepLoaded && c.pending[k] == nil && c.list[i].used.Load() {
+			w.Write(encodeEntry(b[:0], k, &c.list[i]))
 		}
-		b = b[:0]
-		b = binary.LittleEndian.AppendUint64(b, k.Dev)
-		b = binary.LittleEndian.AppendUint64(b, k.Ino)
-		b = binary.LittleEndian.AppendUint64(b, uint64(k.Size))
-		b = binary.LittleEndian.AppendUint64(b, uint64(k.Mtime))
-		b = binary.LittleEndian.AppendUint64(b, uint64(k.Ctime))
-		b = append(b, digestBits(e.have), byte(len(e.typ)))
-		b = append(b, e.typ...)
-		b = append(b, e.sha256[:]...)
-		b = append(b, e.sha1[:]...)
-		b = append(b, e.md5[:]...)
-		b = binary.AppendUvarint(b, uint64(len(e.extra)))
-		b = append(b, e.extra...)
-		w.Write(b)
 	}
+	for k, e := range c.pending {
+		w.Write(encodeEntry(b[:0], k, e))
+	}
+}
+
+func encodeEntry(b []byte, k CacheKey, e *cacheEntry) []byte {
+	b = binary.LittleEndian.AppendUint64(b, k.Dev)
+	b = binary.LittleEndian.AppendUint64(b, k.Ino)
+	b = binary.LittleEndian.AppendUint64(b, uint64(k.Size))
+	b = binary.LittleEndian.AppendUint64(b, uint64(k.Mtime))
+	b = binary.LittleEndian.AppendUint64(b, uint64(k.Ctime))
+	b = append(b, digestBits(e.have), byte(len(e.typ)))
+	b = append(b, e.typ...)
+	b = append(b, e.sha256[:]...)
+	b = append(b, e.sha1[:]...)
+	b = append(b, e.md5[:]...)
+	b = binary.AppendUvarint(b, uint64(len(e.extra)))
+	return append(b, e.extra...)
 }
 
 const fixedEntry = 40 + 2

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -300,5 +301,18 @@ func TestAnomalySinkAttachesToOtherFile(t *testing.T) {
 	f := byPath(snap)["/A.app/Contents/MacOS/A"]
 	if len(f.Anomalies) != 1 || f.Anomalies[0].Kind != "bundle-seal-broken" {
 		t.Errorf("anomalies = %+v", f.Anomalies)
+	}
+}
+
+func TestSortFilesLarge(t *testing.T) {
+	var fs []snapshot.File
+	for i := range 10000 {
+		fs = append(fs, snapshot.File{Path: fmt.Sprintf("/d%d/f%05d", (i*7919)%97, (i*104729)%10007)})
+	}
+	sortFiles(fs)
+	for i := 1; i < len(fs); i++ {
+		if fs[i-1].Path > fs[i].Path {
+			t.Fatalf("not sorted at %d: %q > %q", i, fs[i-1].Path, fs[i].Path)
+		}
 	}
 }

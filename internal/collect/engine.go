@@ -254,7 +254,7 @@ func (c *collection) stats() snapshot.Stats {
 
 func (c *collection) finish() *snapshot.Snapshot {
 	c.attachAnomalies()
-	slices.SortFunc(c.files, func(a, b snapshot.File) int { return strings.Compare(a.Path, b.Path) })
+	sortFiles(c.files)
 	slices.SortStableFunc(c.software, func(a, b snapshot.Software) int {
 		return cmpString(a.Name+"\x00"+a.Version+"\x00"+a.Source, b.Name+"\x00"+b.Version+"\x00"+b.Source)
 	})
@@ -267,6 +267,35 @@ func (c *collection) finish() *snapshot.Snapshot {
 		Software: nonNil(c.software), Files: nonNil(c.files), Artifacts: nonNil(c.artifacts),
 		Stats: c.stats(), Skipped: c.skipped, Errors: c.errors,
 	}
+}
+
+// sortFiles orders records by path, sorting the two halves on two cores and
+// merging them.
+func sortFiles(fs []snapshot.File) {
+	byPath := func(a, b snapshot.File) int { return strings.Compare(a.Path, b.Path) }
+	if len(fs) < 4096 {
+		slices.SortFunc(fs, byPath)
+		return
+	}
+	mid := len(fs) / 2
+	var wg sync.WaitGroup
+	wg.Go(func() { slices.SortFunc(fs[:mid], byPath) })
+	slices.SortFunc(fs[mid:], byPath)
+	wg.Wait()
+	merged := make([]snapshot.File, 0, len(fs))
+	i, j := 0, mid
+	for i < mid && j < len(fs) {
+		if fs[j].Path < fs[i].Path {
+			merged = append(merged, fs[j])
+			j++
+		} else {
+			merged = append(merged, fs[i])
+			i++
+		}
+	}
+	merged = append(merged, fs[i:mid]...)
+	merged = append(merged, fs[j:]...)
+	copy(fs, merged)
 }
 
 func nonNil[T any](s []T) []T {

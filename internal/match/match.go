@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/netip"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/finding"
@@ -18,12 +20,7 @@ import (
 func (s *Set) Match(snap *snapshot.Snapshot) []finding.Finding {
 	at := snap.Host.CollectedAt
 	host := hostLabel(snap.Host)
-	var out []finding.Finding
-	for i := range snap.Files {
-		if f, ok := s.FileFinding(host, &snap.Files[i], at); ok {
-			out = append(out, f)
-		}
-	}
+	out := s.matchFiles(host, snap.Files, at)
 	for i := range snap.Software {
 		if f, ok := s.SoftwareFinding(host, &snap.Software[i], at); ok {
 			out = append(out, f)
@@ -36,6 +33,29 @@ func (s *Set) Match(snap *snapshot.Snapshot) []finding.Finding {
 	}
 	out = append(out, s.matchMulti(host, snap, at)...)
 	finding.Sort(out)
+	return out
+}
+
+// matchFiles matches files on every core: rows are independent and a
+// snapshot can hold hundreds of thousands of them.
+func (s *Set) matchFiles(host string, files []snapshot.File, at time.Time) []finding.Finding {
+	n := min(runtime.GOMAXPROCS(0), max(1, len(files)/2048))
+	parts := make([][]finding.Finding, n)
+	var wg sync.WaitGroup
+	for w := range n {
+		wg.Go(func() {
+			for i := w; i < len(files); i += n {
+				if f, ok := s.FileFinding(host, &files[i], at); ok {
+					parts[w] = append(parts[w], f)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	var out []finding.Finding
+	for _, p := range parts {
+		out = append(out, p...)
+	}
 	return out
 }
 
