@@ -1,0 +1,335 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/cascade-ir/cascade/internal/fleet"
+	"github.com/cascade-ir/cascade/internal/intel"
+	"github.com/cascade-ir/cascade/internal/match"
+	"github.com/cascade-ir/cascade/internal/snapshot"
+	"github.com/cascade-ir/cascade/internal/store"
+)
+
+// obsTable describes one observation table.
+type obsTable struct {
+	kind, table string
+	// cols are the kind-specific columns, in insert and select order.
+	cols []string
+	// order sorts a host's listing.
+	order string
+	// search is the column a listing search matches.
+	search string
+}
+
+var (
+	softwareT = obsTable{fleet.ObsSoftware, "software_obs", []string{"name", "version", "product_key", "ident_key", "body"}, "o.name, o.version, o.id", "o.name"}
+	fileT     = obsTable{fleet.ObsFile, "file_obs", []string{"path", "sha256", "sha1", "md5", "size", "mtime", "type", "usr", "detail"}, "o.path, o.id", "o.path"}
+	artifactT = obsTable{fleet.ObsArtifact, "artifact_obs", []string{"kind", "rdomain", "ip", "body"}, "o.rdomain, o.id", "o.rdomain"}
+)
+
+func tableFor(kind string) (obsTable, error) {
+	switch kind {
+	case fleet.ObsSoftware:
+		return softwareT, nil
+	case fleet.ObsFile:
+		return fileT, nil
+	case fleet.ObsArtifact:
+		return artifactT, nil
+	}
+	return obsTable{}, fmt.Errorf("unknown observation kind %q", kind)
+}
+
+// selectList is the column list scanObs reads.
+func (t obsTable) selectList() string {
+	return "o.id, o.host_id, o.first_seen, o.last_seen, o.closed_at, h.last_seen, h.uid, h.name, o." +
+		strings.Join(t.cols, ", o.")
+}
+
+func (t obsTable) from() string {
+	return " FROM " + t.table + " o JOIN hosts h ON h.id = o.host_id "
+}
+
+// scanObs reads rows selected with selectList.
+func scanObs(t obsTable, rows *sql.Rows) ([]store.Obs, error) {
+	defer rows.Close()
+	var out []store.Obs
+	for rows.Next() {
+		var o store.Obs
+		var first, hostLast int64
+		var last, closed sql.NullInt64
+		common := []any{&o.ID, &o.HostID, &first, &last, &closed, &hostLast, &o.HostUID, &o.HostName}
+		var err error
+		switch t.kind {
+		case fleet.ObsFile:
+			err = scanFile(rows, common, &o)
+		default:
+			var a, b, c, d string
+			var body []byte
+			dest := []any{&a, &b, &c, &d, &body}
+			if t.kind == fleet.ObsArtifact {
+				dest = []any{&a, &b, &c, &body}
+			}
+			if err = rows.Scan(append(common, dest...)...); err == nil {
+				err = decodeBody(t.kind, body, &o)
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s observation: %w", t.kind, err)
+		}
+		o.Kind = t.kind
+		o.FirstSeen = tm(first)
+		o.Present = !closed.Valid
+		o.LastSeen = tmNull(last)
+		if o.Present {
+			o.LastSeen = tm(hostLast)
+		}
+		o.GoneAt = tmNull(closed)
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+func decodeBody(kind string, body []byte, o *store.Obs) error {
+	if kind == fleet.ObsSoftware {
+		o.Software = new(snapshot.Software)
+		return json.Unmarshal(body, o.Software)
+	}
+	o.Artifact = new(snapshot.Artifact)
+	return json.Unmarshal(body, o.Artifact)
+}
+
+// fileDetail is the part of a file record kept as JSON.
+type fileDetail struct {
+	Meta       map[string]string    `json:"meta,omitempty"`
+	Signatures []snapshot.Signature `json:"signatures,omitempty"`
+	Anomalies  []snapshot.Anomaly   `json:"anomalies,omitempty"`
+}
+
+func scanFile(rows *sql.Rows, common []any, o *store.Obs) error {
+	f := new(snapshot.File)
+	var s256, s1, m5, detail []byte
+	var mtime int64
+	if err := rows.Scan(append(common, &f.Path, &s256, &s1, &m5, &f.Size, &mtime, &f.Type, &f.User, &detail)...); err != nil {
+		return err
+	}
+	f.SHA256, f.SHA1, f.MD5 = hex.EncodeToString(s256), hex.EncodeToString(s1), hex.EncodeToString(m5)
+	f.ModTime = tm(mtime)
+	if len(detail) > 0 {
+		var d fileDetail
+		if err := json.Unmarshal(detail, &d); err != nil {
+			return err
+		}
+		f.Meta, f.Signatures, f.Anomalies = d.Meta, d.Signatures, d.Anomalies
+	}
+	o.File = f
+	return nil
+}
+
+// obsRow is one new observation's kind-specific column values.
+type obsRow struct {
+	key  fleet.Key
+	vals []any
+}
+
+func softwareRow(s *snapshot.Software) (obsRow, error) {
+	body, err := json.Marshal(s)
+	return obsRow{fleet.SoftwareKey(s), []any{s.Name, s.Version, match.ProductKey(s.Name), match.ProductKey(s.Identifier), body}}, err
+}
+
+func fileRow(f *snapshot.File) (obsRow, error) {
+	var detail []byte
+	if len(f.Meta) > 0 || len(f.Signatures) > 0 || len(f.Anomalies) > 0 {
+		var err error
+		if detail, err = json.Marshal(fileDetail{f.Meta, f.Signatures, f.Anomalies}); err != nil {
+			return obsRow{}, err
+		}
+	}
+	return obsRow{fleet.FileKey(f), []any{f.Path, unhex(f.SHA256), unhex(f.SHA1), unhex(f.MD5), f.Size,
+		ms(f.ModTime), f.Type, f.User, detail}}, nil
+}
+
+func artifactRow(a *snapshot.Artifact) (obsRow, error) {
+	body, err := json.Marshal(a)
+	return obsRow{fleet.ArtifactKey(a), []any{a.Kind, ReverseDomain(artifactDomain(a)), normIP(a.IP), body}}, err
+}
+
+// unhex decodes a validated hex digest; empty is NULL.
+func unhex(s string) []byte {
+	if s == "" {
+		return nil
+	}
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// artifactDomain is the host name the matcher checks: the artifact's
+// domain, or its URL's host.
+func artifactDomain(a *snapshot.Artifact) string {
+	d := strings.TrimSuffix(strings.ToLower(a.Domain), ".")
+	if d == "" && a.URL != "" {
+		if h := urlHost(a.URL); h != "" {
+			d = h
+		}
+	}
+	return d
+}
+
+func urlHost(raw string) string {
+	raw = intel.NormalizeURL(raw)
+	i := strings.Index(raw, "://")
+	rest := raw[i+3:]
+	if j := strings.IndexAny(rest, "/?#"); j >= 0 {
+		rest = rest[:j]
+	}
+	if j := strings.LastIndexByte(rest, '@'); j >= 0 {
+		rest = rest[j+1:]
+	}
+	if strings.HasPrefix(rest, "[") {
+		if j := strings.IndexByte(rest, ']'); j > 0 {
+			return strings.ToLower(rest[1:j])
+		}
+	}
+	if j := strings.LastIndexByte(rest, ':'); j >= 0 {
+		rest = rest[:j]
+	}
+	return strings.ToLower(rest)
+}
+
+func normIP(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ""
+	}
+	return a.Unmap().String()
+}
+
+// ReverseDomain writes a domain's labels in reverse order ("com.example.www")
+// so "a domain and its subdomains" is one index range.
+func ReverseDomain(d string) string {
+	if d == "" {
+		return ""
+	}
+	labels := strings.Split(d, ".")
+	for i, j := 0, len(labels)-1; i < j; i, j = i+1, j-1 {
+		labels[i], labels[j] = labels[j], labels[i]
+	}
+	return strings.Join(labels, ".")
+}
+
+// insertObs adds new open observations for a host in chunked multi-row
+// inserts and returns their ids by key.
+func (s *Store) insertObs(ctx context.Context, tx *sql.Tx, t obsTable, hostID, at int64, rows []obsRow) (map[fleet.Key]int64, error) {
+	ids := make(map[fleet.Key]int64, len(rows))
+	per := 3 + len(t.cols)
+	head := "INSERT INTO " + t.table + " (host_id, key, first_seen, " + strings.Join(t.cols, ", ") + ") VALUES "
+	one := "(?" + strings.Repeat(", ?", per-1) + ")"
+	for _, chunk := range chunks(rows, s.d.MaxVars/per) {
+		var b strings.Builder
+		b.WriteString(head)
+		args := make([]any, 0, len(chunk)*per)
+		for i, r := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(one)
+			args = append(args, hostID, r.key[:], at)
+			args = append(args, r.vals...)
+		}
+		b.WriteString(" RETURNING id, key")
+		res, err := s.query(ctx, tx, b.String(), args...)
+		if err != nil {
+			return nil, fmt.Errorf("insert %s: %w", t.kind, err)
+		}
+		for res.Next() {
+			var id int64
+			var k []byte
+			if err := res.Scan(&id, &k); err != nil {
+				res.Close()
+				return nil, err
+			}
+			ids[fleet.Key(k)] = id
+		}
+		res.Close()
+		if err := res.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
+}
+
+// openKeys returns the host's open observations of a table by key,
+// optionally only those among keys.
+func (s *Store) openKeys(ctx context.Context, tx *sql.Tx, t obsTable, hostID int64, keys []fleet.Key) (map[fleet.Key]int64, error) {
+	out := map[fleet.Key]int64{}
+	scan := func(q string, args ...any) error {
+		rows, err := s.query(ctx, tx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var k []byte
+			if err := rows.Scan(&id, &k); err != nil {
+				return err
+			}
+			out[fleet.Key(k)] = id
+		}
+		return rows.Err()
+	}
+	base := "SELECT id, key FROM " + t.table + " WHERE host_id = ? AND closed_at IS NULL"
+	if keys == nil {
+		return out, scan(base, hostID)
+	}
+	for _, c := range chunks(keys, s.d.MaxVars-1) {
+		raw := make([][]byte, len(c))
+		for i := range c {
+			raw[i] = c[i][:]
+		}
+		cond, args := inList(s.d, "key", raw)
+		if err := scan(base+" AND "+cond, append([]any{hostID}, args...)...); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// closeObs ends the intervals of observations gone from the host.
+func (s *Store) closeObs(ctx context.Context, tx *sql.Tx, t obsTable, ids []int64, lastSeen, goneAt int64) error {
+	for _, c := range chunks(ids, s.d.MaxVars-2) {
+		cond, args := inList(s.d, "id", c)
+		_, err := s.exec(ctx, tx, "UPDATE "+t.table+" SET last_seen = ?, closed_at = ? WHERE "+cond,
+			append([]any{lastSeen, goneAt}, args...)...)
+		if err != nil {
+			return fmt.Errorf("close %s observations: %w", t.kind, err)
+		}
+	}
+	return nil
+}
+
+// obsByID loads observations of one kind by id, with their hosts.
+func (s *Store) obsByID(ctx context.Context, e execer, t obsTable, ids []int64) ([]store.Obs, error) {
+	var out []store.Obs
+	for _, c := range chunks(ids, s.d.MaxVars) {
+		cond, args := inList(s.d, "o.id", c)
+		rows, err := s.query(ctx, e, "SELECT "+t.selectList()+t.from()+"WHERE "+cond, args...)
+		if err != nil {
+			return nil, err
+		}
+		obs, err := scanObs(t, rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, obs...)
+	}
+	return out, nil
+}

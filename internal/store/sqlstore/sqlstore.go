@@ -1,0 +1,220 @@
+// Package sqlstore implements store.Store over database/sql for both
+// engines. The differences between SQLite and PostgreSQL (placeholders,
+// arrays, row locks, migrations) are described by a Dialect; everything
+// else is one body of SQL.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cascade-ir/cascade/internal/store"
+)
+
+// Dialect is what differs between the engines.
+type Dialect struct {
+	Name string
+	// Numbered placeholders ($1) instead of ?.
+	Numbered bool
+	// Arrays: "col = ANY(?)" with a slice argument instead of IN lists.
+	Arrays bool
+	// ForUpdate and ForShare are row-lock suffixes ("" where the engine
+	// serializes writers anyway).
+	ForUpdate, ForShare string
+	// ILike is the case-insensitive LIKE operator.
+	ILike string
+	// SerializeWrites takes a process-wide lock around write transactions
+	// (SQLite has one writer).
+	SerializeWrites bool
+	// Migrations holds NNNN_name.sql files; MigrationLock runs first in the
+	// migration transaction (an advisory lock for concurrent replicas).
+	Migrations    fs.FS
+	MigrationLock string
+	// Unavailable reports errors that mean the database is unreachable.
+	Unavailable func(error) bool
+	// MaxVars caps bind variables per statement.
+	MaxVars int
+}
+
+// Store is the shared implementation.
+type Store struct {
+	db  *sql.DB
+	d   *Dialect
+	wmu sync.Mutex
+	qs  sync.Map // query text → rebound text
+}
+
+// New wraps an open database and runs the migrations up to max (0: all).
+func New(ctx context.Context, db *sql.DB, d *Dialect, max int) (*Store, error) {
+	s := &Store{db: db, d: d}
+	if err := s.migrate(ctx, max); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Engine names the database engine.
+func (s *Store) Engine() string { return s.d.Name }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// DB exposes the handle to engine packages and tests.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// q rewrites ? placeholders for the engine.
+func (s *Store) q(query string) string {
+	if !s.d.Numbered {
+		return query
+	}
+	if v, ok := s.qs.Load(query); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	out := b.String()
+	if len(query) < 4096 {
+		s.qs.Store(query, out)
+	}
+	return out
+}
+
+// execer is a *sql.DB or a *sql.Tx.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (s *Store) exec(ctx context.Context, e execer, query string, args ...any) (sql.Result, error) {
+	r, err := e.ExecContext(ctx, s.q(query), args...)
+	return r, s.wrap(err)
+}
+
+func (s *Store) query(ctx context.Context, e execer, query string, args ...any) (*sql.Rows, error) {
+	r, err := e.QueryContext(ctx, s.q(query), args...)
+	return r, s.wrap(err)
+}
+
+func (s *Store) row(ctx context.Context, e execer, query string, args ...any) *sql.Row {
+	return e.QueryRowContext(ctx, s.q(query), args...)
+}
+
+// write runs fn in a write transaction.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if s.d.SerializeWrites {
+		s.wmu.Lock()
+		defer s.wmu.Unlock()
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.wrap(err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return s.wrap(err)
+	}
+	return s.wrap(tx.Commit())
+}
+
+// wrap marks connection failures as store.ErrUnavailable and missing rows
+// as store.ErrNotFound.
+func (s *Store) wrap(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("%w: %v", store.ErrNotFound, err)
+	case errors.Is(err, store.ErrUnavailable):
+		return err
+	case s.d.Unavailable != nil && s.d.Unavailable(err):
+		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+	}
+	return err
+}
+
+// inList returns "col IN (?,…)" or "col = ANY(?)" and its arguments.
+func inList[T any](d *Dialect, col string, vals []T) (string, []any) {
+	if d.Arrays {
+		return col + " = ANY(?)", []any{vals}
+	}
+	args := make([]any, len(vals))
+	for i, v := range vals {
+		args[i] = v
+	}
+	if len(vals) == 0 {
+		return "1 = 0", nil
+	}
+	return col + " IN (?" + strings.Repeat(",?", len(vals)-1) + ")", args
+}
+
+// chunks splits vals so no statement exceeds the variable cap.
+func chunks[T any](vals []T, n int) [][]T {
+	var out [][]T
+	for len(vals) > n {
+		out = append(out, vals[:n])
+		vals = vals[n:]
+	}
+	if len(vals) > 0 {
+		out = append(out, vals)
+	}
+	return out
+}
+
+// ms stores times as Unix milliseconds; the zero time is 0.
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// tm reads a stored time.
+func tm(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+func tmNull(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return tm(v.Int64)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// likeEscape quotes LIKE wildcards in a search term.
+func likeEscape(s string) string {
+	return "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s) + "%"
+}
+
+func clampLimit(n, def, max int) int {
+	if n <= 0 {
+		return def
+	}
+	return min(n, max)
+}
