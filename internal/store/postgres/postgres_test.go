@@ -36,4 +36,3 @@ func TestUnavailable(t *testing.T) {
 		t.Fatalf("a refused connection is not classified as unavailable: %v", err)
 	}
 }
-

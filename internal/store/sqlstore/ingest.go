@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -326,4 +325,3 @@ func newID() string {
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
-
