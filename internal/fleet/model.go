@@ -182,9 +182,9 @@ type Hunt struct {
 	Created      time.Time `json:"created"`
 	Started      time.Time `json:"started,omitzero"`
 	Finished     time.Time `json:"finished,omitzero"`
-	// Phase and Step say how far it got (it resumes there after a crash).
+	// Phase and Cursor say how far it got (it resumes there after a crash).
 	Phase      int    `json:"phase"`
-	Step       int    `json:"step"`
+	Cursor     string `json:"cursor,omitempty"`
 	Candidates int64  `json:"candidates"`
 	Findings   int64  `json:"findings"`
 	Retracted  int64  `json:"retracted"`

@@ -240,7 +240,8 @@ type HuntCommit struct {
 	HuntID       int64
 	Owner        string
 	IntelVersion int64
-	Phase, Step  int
+	Phase        int
+	Cursor       string
 	Candidates   int64
 	Hits         []Hit
 	// Rechecked are findings re-evaluated in this batch; those without a
@@ -260,8 +261,9 @@ type Hunts interface {
 	CommitHunt(ctx context.Context, c HuntCommit) error
 	FailHunt(ctx context.Context, id int64, owner, msg string, now time.Time) error
 	Candidates(ctx context.Context, q CandidateQuery) ([]Obs, error)
-	// FindingsByIndicator lists findings whose reasons include any id.
-	FindingsByIndicator(ctx context.Context, ids []string) ([]string, error)
+	// FindingsByIndicator lists, in id order, up to limit findings after
+	// the id after whose reasons include any of ids.
+	FindingsByIndicator(ctx context.Context, ids []string, after string, limit int) ([]string, error)
 }
 
 // Session is a logged-in browser.

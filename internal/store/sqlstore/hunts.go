@@ -12,13 +12,13 @@ import (
 	"github.com/cascade-ir/cascade/internal/store"
 )
 
-const huntCols = `id, status, reason, intel_version, created, started, finished, phase, step, candidates, findings,
+const huntCols = `id, status, reason, intel_version, created, started, finished, phase, cursor, candidates, findings,
 	retracted, error, spec`
 
 func scanHunt(sc interface{ Scan(...any) error }) (fleet.Hunt, error) {
 	var h fleet.Hunt
 	var created, started, finished int64
-	err := sc.Scan(&h.ID, &h.Status, &h.Reason, &h.IntelVersion, &created, &started, &finished, &h.Phase, &h.Step,
+	err := sc.Scan(&h.ID, &h.Status, &h.Reason, &h.IntelVersion, &created, &started, &finished, &h.Phase, &h.Cursor,
 		&h.Candidates, &h.Findings, &h.Retracted, &h.Error, &h.Spec)
 	h.Created, h.Started, h.Finished = tm(created), tm(started), tm(finished)
 	return h, err
@@ -140,9 +140,9 @@ func (s *Store) huntProgress(ctx context.Context, tx *sql.Tx, c store.HuntCommit
 	if c.Done {
 		status, finished = fleet.HuntDone, ms(c.Now)
 	}
-	_, err := s.exec(ctx, tx, `UPDATE hunts SET phase = ?, step = ?, candidates = candidates + ?, findings = findings + ?,
+	_, err := s.exec(ctx, tx, `UPDATE hunts SET phase = ?, cursor = ?, candidates = candidates + ?, findings = findings + ?,
 		retracted = retracted + ?, lease_until = ?, status = ?, finished = ? WHERE id = ?`,
-		c.Phase, c.Step, c.Candidates, found, retracted, ms(c.Now.Add(c.Lease)), status, finished, c.HuntID)
+		c.Phase, c.Cursor, c.Candidates, found, retracted, ms(c.Now.Add(c.Lease)), status, finished, c.HuntID)
 	return err
 }
 
@@ -219,28 +219,29 @@ func collect[T any](vals []T, n int, fn func([]T) ([]store.Obs, error)) ([]store
 	return out, nil
 }
 
-// FindingsByIndicator lists findings whose reasons name any of ids.
-func (s *Store) FindingsByIndicator(ctx context.Context, ids []string) ([]string, error) {
+// FindingsByIndicator lists findings whose reasons name any of ids, in id
+// order after the given id.
+func (s *Store) FindingsByIndicator(ctx context.Context, ids []string, after string, limit int) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if len(ids) > s.d.MaxVars-2 {
+		return nil, fmt.Errorf("%d indicators to recheck exceed %d per query", len(ids), s.d.MaxVars-2)
+	}
+	cond, args := inList(s.d, "indicator", ids)
+	rows, err := s.query(ctx, s.db, "SELECT DISTINCT finding_id FROM finding_reasons WHERE "+cond+
+		" AND finding_id > ? ORDER BY finding_id LIMIT ?", append(args, after, clampLimit(limit, 1000, 100000))...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
 	var out []string
-	seen := map[string]bool{}
-	for _, c := range chunks(ids, s.d.MaxVars) {
-		cond, args := inList(s.d, "indicator", c)
-		rows, err := s.query(ctx, s.db, "SELECT finding_id FROM finding_reasons WHERE "+cond, args...)
-		if err != nil {
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
 			return nil, err
 		}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			if !seen[id] {
-				seen[id] = true
-				out = append(out, id)
-			}
-		}
-		rows.Close()
+		out = append(out, id)
 	}
-	return out, nil
+	return out, s.wrap(rows.Err())
 }

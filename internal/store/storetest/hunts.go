@@ -82,7 +82,7 @@ func testHunts(t *testing.T, h Harness) {
 	wantErr(t, err, store.ErrConflict)
 	err = s.CommitHunt(ctx, store.HuntCommit{HuntID: id, Owner: "r2", IntelVersion: v, Hits: hits, Now: now, Lease: time.Minute})
 	wantErr(t, err, store.ErrConflict)
-	if err := s.CommitHunt(ctx, store.HuntCommit{HuntID: id, Owner: "r1", IntelVersion: v, Phase: 1, Step: 1, Candidates: 1, Hits: hits, Now: now, Lease: time.Minute}); err != nil {
+	if err := s.CommitHunt(ctx, store.HuntCommit{HuntID: id, Owner: "r1", IntelVersion: v, Phase: 1, Cursor: "c1", Candidates: 1, Hits: hits, Now: now, Lease: time.Minute}); err != nil {
 		t.Fatal(err)
 	}
 	fs, _, _ := s.ListFindings(ctx, store.FindingQuery{})
@@ -93,12 +93,15 @@ func testHunts(t *testing.T, h Harness) {
 	sameTime(t, "hunt finding last seen", fs[0].LastSeen, day(0))
 	// After a crash the lease runs out and another replica resumes it.
 	hu2, err := s.ClaimHunt(ctx, "r2", now.Add(2*time.Minute), time.Minute)
-	if err != nil || hu2 == nil || hu2.Phase != 1 || hu2.Step != 1 || hu2.Findings != 1 {
+	if err != nil || hu2 == nil || hu2.Phase != 1 || hu2.Cursor != "c1" || hu2.Findings != 1 {
 		t.Fatalf("resume: %+v %v", hu2, err)
 	}
-	ids, err := s.FindingsByIndicator(ctx, []string{"advisory:adv-X_TRADER", "other"})
+	ids, err := s.FindingsByIndicator(ctx, []string{"advisory:adv-X_TRADER", "other"}, "", 10)
 	if err != nil || len(ids) != 1 || ids[0] != fs[0].ID {
 		t.Fatalf("by indicator: %v %v", ids, err)
+	}
+	if more, _ := s.FindingsByIndicator(ctx, []string{"advisory:adv-X_TRADER"}, ids[0], 10); len(more) != 0 {
+		t.Fatalf("paging after the last finding: %v", more)
 	}
 	if err := s.CommitHunt(ctx, store.HuntCommit{HuntID: id, Owner: "r2", IntelVersion: v, Phase: 2, Rechecked: ids, Done: true, Now: now.Add(2 * time.Minute)}); err != nil {
 		t.Fatal(err)
@@ -113,7 +116,7 @@ func testHunts(t *testing.T, h Harness) {
 	if fs, _, _ := s.ListFindings(ctx, store.FindingQuery{Retracted: true}); len(fs) != 1 || !fs[0].Retracted {
 		t.Fatal("retracted finding not listed when asked")
 	}
-	if ids, _ := s.FindingsByIndicator(ctx, []string{"advisory:adv-X_TRADER"}); len(ids) != 0 {
+	if ids, _ := s.FindingsByIndicator(ctx, []string{"advisory:adv-X_TRADER"}, "", 10); len(ids) != 0 {
 		t.Fatal("a retracted finding keeps its reasons")
 	}
 	if next, _ := s.ClaimHunt(ctx, "r1", now.Add(time.Hour), time.Minute); next != nil {
