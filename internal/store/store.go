@@ -197,13 +197,9 @@ type IntelDocument struct {
 	Content []byte
 }
 
-// Revocation withdraws one indicator or advisory id server-wide.
-type Revocation struct {
-	Indicator string    `json:"indicator"`
-	Reason    string    `json:"reason,omitempty"`
-	By        string    `json:"by"`
-	At        time.Time `json:"at"`
-}
+// Revocation withdraws one indicator or advisory ("advisory:<id>")
+// server-wide.
+type Revocation = fleet.Revocation
 
 // Intel keeps intel documents and the version counter every change bumps.
 type Intel interface {
