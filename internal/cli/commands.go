@@ -10,6 +10,9 @@ func commands() []command {
 	return []command{
 		{"scan", "sweep the live machine or image roots for known compromises", runScan},
 		{"inventory", "print the inventory snapshot (JSON) without matching", runInventory},
+		{"serve", "run the fleet server: agent endpoints, JSON API, web UI, retro-hunts", runServe},
+		{"agent", "enroll, then collect and upload this machine's inventory on a schedule", runAgent},
+		{"client", "talk to a fleet server: hosts, findings, triage, import intel or snapshots, tokens", runClient},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"strings"
 
 	"github.com/cascade-ir/cascade/internal/store/sqlstore"
@@ -39,6 +40,12 @@ type Options struct {
 // Open opens (creating if needed) the store in the SQLite file at path and
 // migrates it.
 func Open(ctx context.Context, path string, opt Options) (*sqlstore.Store, error) {
+	// The database holds credential hashes and every host's inventory:
+	// create it readable by the server's user only (SQLite gives its
+	// -wal and -shm files the same mode).
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600); err == nil {
+		f.Close()
+	}
 	q := url.Values{}
 	for _, p := range []string{"busy_timeout(30000)", "journal_mode(WAL)", "synchronous(NORMAL)",
 		"foreign_keys(ON)", "cache_size(-65536)", "temp_store(MEMORY)"} {
