@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
@@ -27,7 +28,9 @@ type hunter struct {
 	lease  time.Duration
 	now    func() time.Time
 	wake   chan struct{}
-	paused func() bool // tests: stop between batches
+	every  time.Duration // how often to look for hunts other replicas queued
+	paused func() bool   // tests: stop between batches
+	hook   func(event string, id int64, phase int, cursor string)
 }
 
 // phase is one kind of candidate selection.
@@ -64,20 +67,35 @@ var phases = []phase{
 	{"recheck", recheckPhase},
 }
 
-// listPhase confirms the candidates of a list of selectors, a chunk at a
-// time; the cursor is the next chunk's index.
+// listPhase confirms the candidates of a list of selectors, a chunk of
+// selectors at a time and at most a batch of observations per step; the
+// cursor is "<chunk>:<last observation id>".
 func listPhase(values func(*HuntSpec) []string, q func([]string) store.CandidateQuery) func(context.Context, *hunter, *HuntSpec, string) (batch, error) {
 	return func(ctx context.Context, h *hunter, spec *HuntSpec, cursor string) (batch, error) {
 		all := values(spec)
-		i, _ := strconv.Atoi(cursor)
-		const per = 500
+		i, after := parseCursor(cursor)
+		const per = 100
 		if i*per >= len(all) {
 			return batch{done: true}, nil
 		}
-		chunk := all[i*per : min(len(all), (i+1)*per)]
-		obs, err := h.st.Candidates(ctx, q(chunk))
-		return batch{obs: obs, next: strconv.Itoa(i + 1), done: (i+1)*per >= len(all)}, err
+		cq := q(all[i*per : min(len(all), (i+1)*per)])
+		cq.AfterID, cq.Limit = after, h.batch
+		obs, err := h.st.Candidates(ctx, cq)
+		if err != nil {
+			return batch{}, err
+		}
+		if len(obs) == h.batch {
+			return batch{obs: obs, next: fmt.Sprintf("%d:%d", i, obs[len(obs)-1].ID)}, nil
+		}
+		return batch{obs: obs, next: fmt.Sprintf("%d:0", i+1), done: (i+1)*per >= len(all)}, nil
 	}
+}
+
+func parseCursor(c string) (chunk int, after int64) {
+	a, b, _ := strings.Cut(c, ":")
+	chunk, _ = strconv.Atoi(a)
+	after, _ = strconv.ParseInt(b, 10, 64)
+	return chunk, after
 }
 
 func digestPhase(typ string) func(context.Context, *hunter, *HuntSpec, string) (batch, error) {
@@ -134,7 +152,7 @@ func recheckPhase(ctx context.Context, h *hunter, spec *HuntSpec, cursor string)
 
 // loop claims and runs hunts until ctx ends.
 func (h *hunter) loop(ctx context.Context) {
-	t := time.NewTicker(5 * time.Second)
+	t := time.NewTicker(h.every)
 	defer t.Stop()
 	for {
 		for h.runOne(ctx) {
@@ -179,7 +197,8 @@ func (h *hunter) run(ctx context.Context, hu *fleet.Hunt) error {
 		return fmt.Errorf("hunt %d spec: %w", hu.ID, err)
 	}
 	p, cursor := hu.Phase, hu.Cursor
-	h.log.Info("hunt running", "hunt", hu.ID, "reason", hu.Reason, "phase", p)
+	h.log.Info("hunt running", "hunt", hu.ID, "reason", hu.Reason, "phase", p, "cursor", cursor)
+	h.notify("start", hu.ID, p, cursor)
 	for p < len(phases) {
 		if h.paused != nil && h.paused() {
 			return nil
@@ -192,10 +211,15 @@ func (h *hunter) run(ctx context.Context, hu *fleet.Hunt) error {
 		if b.done {
 			np, nc = p+1, ""
 		}
+		if b.done && len(b.obs) == 0 && len(b.rechecked) == 0 && np < len(phases) {
+			p, cursor = np, nc // nothing to record for an empty phase
+			continue
+		}
 		committed, err := h.commit(ctx, hu, b, np, nc)
 		if err != nil || !committed {
 			return err
 		}
+		h.notify("commit", hu.ID, np, nc)
 		p, cursor = np, nc
 	}
 	h.log.Info("hunt done", "hunt", hu.ID)
@@ -227,4 +251,10 @@ func (h *hunter) commit(ctx context.Context, hu *fleet.Hunt, b batch, phase int,
 		}
 	}
 	return false, fmt.Errorf("hunt %d: intel kept changing", hu.ID)
+}
+
+func (h *hunter) notify(event string, id int64, phase int, cursor string) {
+	if h.hook != nil {
+		h.hook(event, id, phase, cursor)
+	}
 }

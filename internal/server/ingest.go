@@ -35,6 +35,9 @@ func (s *Server) Ingest(ctx context.Context, host fleet.Host, up *fleet.Upload, 
 		if err != nil {
 			return nil, err
 		}
+		if s.cfg.Hooks.Ingesting != nil {
+			s.cfg.Hooks.Ingesting()
+		}
 		return matchObs(ist.set, obs), nil
 	})
 	if err != nil {

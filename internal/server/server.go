@@ -44,11 +44,27 @@ type Config struct {
 	Secure bool
 	// HuntBatch is how many observations a hunt confirms per commit.
 	HuntBatch int
+	// HuntLease is how long a replica holds a hunt between commits; a
+	// hunt whose replica died is resumed by another after it runs out.
+	HuntLease time.Duration
 	// Owner names this replica in leases; "" generates one.
 	Owner string
 	Now   func() time.Time
 	// HuntPaused stops hunts between batches (tests of resumption).
 	HuntPaused func() bool
+	// Hooks observe points fault tests kill the process at.
+	Hooks Hooks
+}
+
+// Hooks are called at points where a crash must lose nothing; the fault
+// tests use them to SIGKILL the server there. All may be nil.
+type Hooks struct {
+	// Ingesting runs inside a snapshot's transaction, after its
+	// observations are written and before it commits.
+	Ingesting func()
+	// Hunt runs when a replica starts or resumes a hunt ("start") and after
+	// each committed batch ("commit").
+	Hunt func(event string, id int64, phase int, cursor string)
 }
 
 // Server is one replica. Several replicas may share a PostgreSQL store.
@@ -84,7 +100,8 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, st: cfg.Store, log: cfg.Log, now: cfg.Now}
 	s.intel = &intelCache{st: cfg.Store, log: cfg.Log}
 	s.hunter = &hunter{st: cfg.Store, intel: s.intel, log: cfg.Log, owner: cfg.Owner, batch: cfg.HuntBatch,
-		lease: time.Minute, now: cfg.Now, wake: make(chan struct{}, 1), paused: cfg.HuntPaused}
+		lease: cfg.HuntLease, now: cfg.Now, wake: make(chan struct{}, 1), paused: cfg.HuntPaused, hook: cfg.Hooks.Hunt,
+		every: min(cfg.PollEvery, 5*time.Second)}
 	s.feeds = &feeder{s: s, http: cfg.FeedHTTP}
 	return s, nil
 }
@@ -110,6 +127,9 @@ func setDefaults(cfg *Config) {
 	}
 	if cfg.HuntBatch <= 0 {
 		cfg.HuntBatch = 5000
+	}
+	if cfg.HuntLease <= 0 {
+		cfg.HuntLease = time.Minute
 	}
 }
 

@@ -223,7 +223,8 @@ type CandidateQuery struct {
 	// Domains selects artifacts on a domain or any subdomain of it.
 	Domains []string
 	IPs     []string
-	// Scan selects every observation of Kind with id > AfterID.
+	// Scan selects every observation of Kind with id > AfterID. With a
+	// Limit, selectors (at most 100) are paged the same way, by id.
 	Scan    bool
 	AfterID int64
 	Limit   int

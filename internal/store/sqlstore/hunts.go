@@ -162,8 +162,12 @@ func (s *Store) Candidates(ctx context.Context, q store.CandidateQuery) ([]store
 		return nil, err
 	}
 	sel := "SELECT " + t.selectList() + t.from() + "WHERE "
+	page, pageArgs := "", []any{}
+	if q.Limit > 0 && !q.Scan {
+		page, pageArgs = " AND o.id > ? ORDER BY o.id LIMIT ?", []any{q.AfterID, q.Limit}
+	}
 	run := func(cond string, args ...any) ([]store.Obs, error) {
-		rows, err := s.query(ctx, s.db, sel+cond, args...)
+		rows, err := s.query(ctx, s.db, sel+cond+page, append(args, pageArgs...)...)
 		if err != nil {
 			return nil, fmt.Errorf("hunt candidates: %w", err)
 		}
@@ -172,6 +176,8 @@ func (s *Store) Candidates(ctx context.Context, q store.CandidateQuery) ([]store
 	switch {
 	case q.Scan:
 		return run("o.id > ? ORDER BY o.id LIMIT ?", q.AfterID, clampLimit(q.Limit, 1000, 100000))
+	case q.Limit > 0 && len(q.Digests)+len(q.Products)+len(q.Domains)+len(q.IPs) > 100:
+		return nil, fmt.Errorf("a paged candidate query takes at most 100 selectors")
 	case q.DigestType != "":
 		col := map[string]string{"sha256": "o.sha256", "sha1": "o.sha1", "md5": "o.md5"}[q.DigestType]
 		if col == "" || t.kind != fleet.ObsFile {
