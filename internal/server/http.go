@@ -27,7 +27,9 @@ func (s *Server) common(next http.Handler) http.Handler {
 		start := time.Now()
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
+		// same-origin, not no-referrer: under no-referrer browsers send
+		// "Origin: null" on form posts, which the CSRF check refuses.
+		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")
 		if s.cfg.Secure {
 			h.Set("Strict-Transport-Security", "max-age=31536000")
