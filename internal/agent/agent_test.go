@@ -85,7 +85,9 @@ type machine struct {
 	round atomic.Int64
 }
 
-func (m *machine) host() snapshot.Host { return snapshot.Host{ID: m.uid, Name: "pc-" + m.uid, OS: "linux"} }
+func (m *machine) host() snapshot.Host {
+	return snapshot.Host{ID: m.uid, Name: "pc-" + m.uid, OS: "linux"}
+}
 
 func (m *machine) collect(context.Context) (*snapshot.Snapshot, error) {
 	n := m.round.Add(1)

@@ -116,7 +116,9 @@ func (b *browser) must(err error) {
 
 func (b *browser) session(path string) string { return "/session/" + b.sid + path }
 
-func (b *browser) open(url string) { b.must(b.call("POST", b.session("/url"), map[string]string{"url": url}, nil)) }
+func (b *browser) open(url string) {
+	b.must(b.call("POST", b.session("/url"), map[string]string{"url": url}, nil))
+}
 
 func (b *browser) url() string {
 	var u string
