@@ -181,6 +181,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, p *principa
 	if err := s.st.RevokeToken(r.Context(), id); err != nil {
 		return err
 	}
+	s.forgetTokens(func(t fleet.Token) bool { return t.ID == id })
 	s.audit(r, p, "token.revoke", fmt.Sprintf("token %d", id), "")
 	w.WriteHeader(http.StatusNoContent)
 	return nil

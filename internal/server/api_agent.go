@@ -30,6 +30,7 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request, p *principal) er
 	if err != nil {
 		return err
 	}
+	s.forgetTokens(func(t fleet.Token) bool { return t.HostID == host.ID && t.ID != tok.ID })
 	s.audit(r, p, "host.enroll", fmt.Sprintf("host %d (%s)", host.ID, host.UID), "agent token "+fmt.Sprint(tok.ID))
 	writeJSON(w, http.StatusCreated, fleet.EnrollResponse{HostID: host.ID, Token: secret})
 	return nil

@@ -76,7 +76,7 @@ func (s *Server) tokenFor(ctx context.Context, secret string) (fleet.Token, erro
 	if !strings.HasPrefix(secret, tokenPrefix) || len(secret) > 200 {
 		return fleet.Token{}, bad
 	}
-	t, err := s.st.TokenByHash(ctx, hashSecret(secret))
+	t, err := s.lookupToken(ctx, hashSecret(secret))
 	if errors.Is(err, store.ErrNotFound) {
 		return t, bad
 	}
@@ -88,6 +88,38 @@ func (s *Server) tokenFor(ctx context.Context, secret string) (fleet.Token, erro
 	}
 	s.touchToken(ctx, t.ID)
 	return t, nil
+}
+
+// tokenCacheTTL bounds how long a replica trusts a token it looked up: a
+// revocation made through another replica takes effect within it (at
+// once on the replica that made it).
+const tokenCacheTTL = 5 * time.Second
+
+type cachedToken struct {
+	t  fleet.Token
+	at time.Time
+}
+
+// lookupToken finds a token by hash, from the cache when fresh.
+func (s *Server) lookupToken(ctx context.Context, hash []byte) (fleet.Token, error) {
+	if v, ok := s.tokens.Load(string(hash)); ok && time.Since(v.(cachedToken).at) < tokenCacheTTL {
+		return v.(cachedToken).t, nil
+	}
+	t, err := s.st.TokenByHash(ctx, hash)
+	if err == nil {
+		s.tokens.Store(string(hash), cachedToken{t, time.Now()})
+	}
+	return t, err
+}
+
+// forgetTokens drops cached tokens that match, after a revocation.
+func (s *Server) forgetTokens(match func(fleet.Token) bool) {
+	s.tokens.Range(func(k, v any) bool {
+		if match(v.(cachedToken).t) {
+			s.tokens.Delete(k)
+		}
+		return true
+	})
 }
 
 // touchToken records a token's use, at most every five minutes.

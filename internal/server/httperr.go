@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,6 +42,8 @@ func toHTTP(err error) *Error {
 	switch {
 	case errors.As(err, &he):
 		return he
+	case errors.Is(err, context.Canceled):
+		return &Error{499, "canceled", "request canceled", err}
 	case errors.As(err, &mbe):
 		return &Error{http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("request body is larger than %d bytes", mbe.Limit), err}
 	case errors.Is(err, errBadUpload), errors.Is(err, errBadIntel):
@@ -80,7 +83,9 @@ func (s *Server) writeAPIError(w http.ResponseWriter, r *http.Request, err error
 
 func (s *Server) logError(r *http.Request, he *Error) {
 	level := slog.LevelInfo
-	if he.Status >= 500 {
+	if he.Status == 499 {
+		level = slog.LevelDebug
+	} else if he.Status >= 500 {
 		level = slog.LevelError
 	}
 	s.log.Log(r.Context(), level, "request failed", "method", r.Method, "path", r.URL.Path, "status", he.Status,

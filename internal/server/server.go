@@ -77,6 +77,7 @@ type Server struct {
 	feeds  *feeder
 	now    func() time.Time
 	touch  sync.Map // token id → last recorded use
+	tokens sync.Map // token hash → cachedToken
 }
 
 // New checks the configuration and builds a server.

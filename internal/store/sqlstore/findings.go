@@ -5,9 +5,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/cascade-ir/cascade/internal/finding"
 	"github.com/cascade-ir/cascade/internal/fleet"
 	"github.com/cascade-ir/cascade/internal/store"
 )
@@ -134,7 +137,7 @@ const findingCols = `f.id, f.host_id, h.uid, h.name, h.last_seen, f.body, f.stat
 	f.first_seen, f.last_seen, f.present, f.detected_at, f.updated_at, f.origin, f.retracted
 	FROM findings f JOIN hosts h ON h.id = f.host_id`
 
-func scanFinding(sc interface{ Scan(...any) error }) (fleet.Finding, error) {
+func (s *Store) scanFinding(sc interface{ Scan(...any) error }) (fleet.Finding, error) {
 	var f fleet.Finding
 	var hostName string
 	var hostLast, stateAt, first, last, detected, updated int64
@@ -146,7 +149,7 @@ func scanFinding(sc interface{ Scan(...any) error }) (fleet.Finding, error) {
 		return f, err
 	}
 	id := f.ID
-	if err := json.Unmarshal(body, &f.Finding); err != nil {
+	if err := s.decodeFinding(id, body, &f); err != nil {
 		return f, fmt.Errorf("finding %s body: %w", id, err)
 	}
 	f.ID, f.Host = id, hostName
@@ -177,7 +180,7 @@ func (s *Store) ListFindings(ctx context.Context, q store.FindingQuery) ([]fleet
 	defer rows.Close()
 	var out []fleet.Finding
 	for rows.Next() {
-		f, err := scanFinding(rows)
+		f, err := s.scanFinding(rows)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -217,7 +220,7 @@ func (s *Store) findingWhere(q store.FindingQuery) (string, []any) {
 
 // Finding returns one finding.
 func (s *Store) Finding(ctx context.Context, id string) (fleet.Finding, error) {
-	f, err := scanFinding(s.row(ctx, s.db, "SELECT "+findingCols+" WHERE f.id = ?", id))
+	f, err := s.scanFinding(s.row(ctx, s.db, "SELECT "+findingCols+" WHERE f.id = ?", id))
 	if err != nil {
 		return f, fmt.Errorf("finding %s: %w", id, s.wrap(err))
 	}
@@ -243,7 +246,7 @@ func (s *Store) evidence(ctx context.Context, e execer, id string) ([]store.Obs,
 	if err != nil {
 		return nil, err
 	}
-	return scanObs(t, rows)
+	return s.scanObs(t, rows)
 }
 
 // FindingEvents lists a finding's state changes, oldest first.
@@ -308,4 +311,20 @@ func (s *Store) Incidents(ctx context.Context) ([]fleet.Incident, error) {
 		out = append(out, in)
 	}
 	return out, s.wrap(rows.Err())
+}
+
+// decodeFinding decodes a stored finding body, cached by its content.
+func (s *Store) decodeFinding(id string, body []byte, f *fleet.Finding) error {
+	h := fnv.New64a()
+	h.Write(body)
+	key := "finding:" + id + ":" + strconv.FormatUint(h.Sum64(), 16)
+	if v, ok := s.cache.get(key); ok {
+		f.Finding = v.(finding.Finding)
+		return nil
+	}
+	if err := json.Unmarshal(body, &f.Finding); err != nil {
+		return err
+	}
+	s.cache.put(key, f.Finding)
+	return nil
 }

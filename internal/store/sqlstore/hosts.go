@@ -190,7 +190,7 @@ func (s *Store) Observations(ctx context.Context, q store.ObsQuery) ([]fleet.Obs
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", t.kind, err)
 	}
-	obs, err := scanObs(t, rows)
+	obs, err := s.scanObs(t, rows)
 	if err != nil {
 		return nil, err
 	}

@@ -171,7 +171,7 @@ func (s *Store) Candidates(ctx context.Context, q store.CandidateQuery) ([]store
 		if err != nil {
 			return nil, fmt.Errorf("hunt candidates: %w", err)
 		}
-		return scanObs(t, rows)
+		return s.scanObs(t, rows)
 	}
 	switch {
 	case q.Scan:

@@ -33,7 +33,6 @@ type part struct {
 	row  func(i int) (obsRow, error)
 	obs  func(i int, o *store.Obs)
 	// results
-	added  map[fleet.Key]int64
 	closed []int64
 }
 
@@ -78,7 +77,7 @@ func (s *Store) ingest(ctx context.Context, tx *sql.Tx, in *store.Incoming, matc
 		if err := s.openObs(ctx, tx, p, h.id, at); err != nil {
 			return res, err
 		}
-		res.Opened += len(p.added)
+		res.Opened += len(p.keys)
 		res.Closed += len(p.closed)
 	}
 	if res.Findings, err = s.matchNew(ctx, tx, h, parts, at, match); err != nil {
@@ -236,21 +235,27 @@ func (s *Store) openObs(ctx context.Context, tx *sql.Tx, p *part, hostID, at int
 		}
 		rows[i] = r
 	}
-	ids, err := s.insertObs(ctx, tx, p.t, hostID, at, rows)
-	p.added = ids
-	return err
+	return s.insertObs(ctx, tx, p.t, hostID, at, rows)
 }
 
 // matchNew matches the opened observations and stores their findings.
+// The matcher sees each new observation under a provisional id (-1, -2, …);
+// the real ids of the few that matched are looked up afterwards.
 func (s *Store) matchNew(ctx context.Context, tx *sql.Tx, h hostState, parts []*part, at int64, match store.MatchFunc) (int, error) {
 	var obs []store.Obs
+	type ref struct {
+		p   *part
+		key fleet.Key
+	}
+	var refs []ref
 	for _, p := range parts {
 		for i, k := range p.keys {
 			o := store.Obs{HostUID: h.uid, HostName: h.name}
-			o.ID, o.HostID, o.Kind = p.added[k], h.id, p.t.kind
+			o.ID, o.HostID, o.Kind = -int64(len(obs)+1), h.id, p.t.kind
 			o.FirstSeen, o.LastSeen, o.Present = tm(at), tm(at), true
 			p.obs(p.idx[i], &o)
 			obs = append(obs, o)
+			refs = append(refs, ref{p, k})
 		}
 	}
 	if len(obs) == 0 || match == nil {
@@ -261,8 +266,18 @@ func (s *Store) matchNew(ctx context.Context, tx *sql.Tx, h hostState, parts []*
 		return 0, err
 	}
 	hits, err := match(ctx, version, obs)
-	if err != nil {
+	if err != nil || len(hits) == 0 {
 		return 0, err
+	}
+	for i := range hits {
+		r := refs[-hits[i].ObsID-1]
+		ids, err := s.openKeys(ctx, tx, r.p.t, h.id, []fleet.Key{r.key})
+		if err != nil {
+			return 0, err
+		}
+		if hits[i].ObsID = ids[r.key]; hits[i].ObsID == 0 {
+			return 0, fmt.Errorf("new %s observation not found after insert", r.p.t.kind)
+		}
 	}
 	return s.upsertHits(ctx, tx, hits, "snapshot", at, true)
 }
@@ -306,7 +321,7 @@ func (s *Store) recordSnapshot(ctx context.Context, tx *sql.Tx, h hostState, in 
 	}
 	counts := [3]int{h.nSoft, h.nFile, h.nArti}
 	for i, p := range parts {
-		counts[i] += len(p.added) - len(p.closed)
+		counts[i] += len(p.keys) - len(p.closed)
 	}
 	_, err = s.exec(ctx, tx, `UPDATE hosts SET last_seen = ?, last_upload = ?, snapshot_id = ?, snapshots = snapshots + 1,
 		digest = ?, n_software = ?, n_files = ?, n_artifacts = ?,

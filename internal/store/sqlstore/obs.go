@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
@@ -19,8 +20,10 @@ import (
 // obsTable describes one observation table.
 type obsTable struct {
 	kind, table string
-	// cols are the kind-specific columns, in insert and select order.
-	cols []string
+	// cols are the kind-specific columns, in insert and select order, and
+	// pgTypes their PostgreSQL array element types.
+	cols    []string
+	pgTypes []string
 	// order sorts a host's listing.
 	order string
 	// search is the column a listing search matches.
@@ -28,9 +31,12 @@ type obsTable struct {
 }
 
 var (
-	softwareT = obsTable{fleet.ObsSoftware, "software_obs", []string{"name", "version", "product_key", "ident_key", "body"}, "o.name, o.version, o.id", "o.name"}
-	fileT     = obsTable{fleet.ObsFile, "file_obs", []string{"path", "sha256", "sha1", "md5", "size", "mtime", "type", "usr", "detail"}, "o.path, o.id", "o.path"}
-	artifactT = obsTable{fleet.ObsArtifact, "artifact_obs", []string{"kind", "rdomain", "ip", "body"}, "o.rdomain, o.id", "o.rdomain"}
+	softwareT = obsTable{fleet.ObsSoftware, "software_obs", []string{"name", "version", "product_key", "ident_key", "body"},
+		[]string{"text", "text", "text", "text", "bytea"}, "o.name, o.version, o.id", "o.name"}
+	fileT = obsTable{fleet.ObsFile, "file_obs", []string{"path", "sha256", "sha1", "md5", "size", "mtime", "type", "usr", "detail"},
+		[]string{"text", "bytea", "bytea", "bytea", "int8", "int8", "text", "text", "bytea"}, "o.path, o.id", "o.path"}
+	artifactT = obsTable{fleet.ObsArtifact, "artifact_obs", []string{"kind", "rdomain", "ip", "body"},
+		[]string{"text", "text", "text", "bytea"}, "o.rdomain, o.id", "o.rdomain"}
 )
 
 func tableFor(kind string) (obsTable, error) {
@@ -56,7 +62,7 @@ func (t obsTable) from() string {
 }
 
 // scanObs reads rows selected with selectList.
-func scanObs(t obsTable, rows *sql.Rows) ([]store.Obs, error) {
+func (s *Store) scanObs(t obsTable, rows *sql.Rows) ([]store.Obs, error) {
 	defer rows.Close()
 	var out []store.Obs
 	for rows.Next() {
@@ -76,7 +82,7 @@ func scanObs(t obsTable, rows *sql.Rows) ([]store.Obs, error) {
 				dest = []any{&a, &b, &c, &body}
 			}
 			if err = rows.Scan(append(common, dest...)...); err == nil {
-				err = decodeBody(t.kind, body, &o)
+				err = s.decodeBody(t.kind, body, &o)
 			}
 		}
 		if err != nil {
@@ -95,13 +101,35 @@ func scanObs(t obsTable, rows *sql.Rows) ([]store.Obs, error) {
 	return out, rows.Err()
 }
 
-func decodeBody(kind string, body []byte, o *store.Obs) error {
-	if kind == fleet.ObsSoftware {
-		o.Software = new(snapshot.Software)
-		return json.Unmarshal(body, o.Software)
+// decodeBody decodes a software or artifact record. Observation rows
+// never change, so decoded records are cached by kind and id.
+func (s *Store) decodeBody(kind string, body []byte, o *store.Obs) error {
+	key := kind + ":" + strconv.FormatInt(o.ID, 10)
+	if v, ok := s.cache.get(key); ok {
+		switch x := v.(type) {
+		case snapshot.Software:
+			o.Software = &x
+		case snapshot.Artifact:
+			o.Artifact = &x
+		}
+		return nil
 	}
-	o.Artifact = new(snapshot.Artifact)
-	return json.Unmarshal(body, o.Artifact)
+	if kind == fleet.ObsSoftware {
+		var sw snapshot.Software
+		if err := json.Unmarshal(body, &sw); err != nil {
+			return err
+		}
+		s.cache.put(key, sw)
+		o.Software = &sw
+		return nil
+	}
+	var a snapshot.Artifact
+	if err := json.Unmarshal(body, &a); err != nil {
+		return err
+	}
+	s.cache.put(key, a)
+	o.Artifact = &a
+	return nil
 }
 
 // fileDetail is the part of a file record kept as JSON.
@@ -225,45 +253,95 @@ func ReverseDomain(d string) string {
 	return strings.Join(labels, ".")
 }
 
-// insertObs adds new open observations for a host in chunked multi-row
-// inserts and returns their ids by key.
-func (s *Store) insertObs(ctx context.Context, tx *sql.Tx, t obsTable, hostID, at int64, rows []obsRow) (map[fleet.Key]int64, error) {
-	ids := make(map[fleet.Key]int64, len(rows))
+// insertObs adds new open observations for a host: one array insert on
+// PostgreSQL, prepared multi-row inserts on SQLite. Ids are not returned:
+// the few rows that need theirs (those with findings) look them up.
+func (s *Store) insertObs(ctx context.Context, tx *sql.Tx, t obsTable, hostID, at int64, rows []obsRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if s.d.Arrays {
+		return s.insertArrays(ctx, tx, t, hostID, at, rows)
+	}
 	per := 3 + len(t.cols)
+	const batch = 64
 	head := "INSERT INTO " + t.table + " (host_id, key, first_seen, " + strings.Join(t.cols, ", ") + ") VALUES "
 	one := "(?" + strings.Repeat(", ?", per-1) + ")"
-	for _, chunk := range chunks(rows, s.d.MaxVars/per) {
-		var b strings.Builder
-		b.WriteString(head)
-		args := make([]any, 0, len(chunk)*per)
-		for i, r := range chunk {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(one)
+	stmtFor := func(n int) string { return head + one + strings.Repeat(", "+one, n-1) }
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
+	args := make([]any, 0, batch*per)
+	for _, chunk := range chunks(rows, batch) {
+		args = args[:0]
+		for _, r := range chunk {
 			args = append(args, hostID, r.key[:], at)
 			args = append(args, r.vals...)
 		}
-		b.WriteString(" RETURNING id, key")
-		res, err := s.query(ctx, tx, b.String(), args...)
-		if err != nil {
-			return nil, fmt.Errorf("insert %s: %w", t.kind, err)
-		}
-		for res.Next() {
-			var id int64
-			var k []byte
-			if err := res.Scan(&id, &k); err != nil {
-				res.Close()
-				return nil, err
+		var err error
+		if len(chunk) == batch {
+			if full == nil {
+				if full, err = tx.PrepareContext(ctx, stmtFor(batch)); err != nil {
+					return fmt.Errorf("insert %s: %w", t.kind, s.wrap(err))
+				}
 			}
-			ids[fleet.Key(k)] = id
+			_, err = full.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, stmtFor(len(chunk)), args...)
 		}
-		res.Close()
-		if err := res.Err(); err != nil {
-			return nil, err
+		if err != nil {
+			return fmt.Errorf("insert %s: %w", t.kind, s.wrap(err))
 		}
 	}
-	return ids, nil
+	return nil
+}
+
+// insertArrays inserts every row in one statement from column arrays
+// (PostgreSQL's unnest).
+func (s *Store) insertArrays(ctx context.Context, tx *sql.Tx, t obsTable, hostID, at int64, rows []obsRow) error {
+	keys := make([][]byte, len(rows))
+	cols := make([]any, len(t.cols))
+	for c, typ := range t.pgTypes {
+		switch typ {
+		case "text":
+			v := make([]string, len(rows))
+			for i, r := range rows {
+				v[i] = r.vals[c].(string)
+			}
+			cols[c] = v
+		case "bytea":
+			v := make([][]byte, len(rows))
+			for i, r := range rows {
+				v[i], _ = r.vals[c].([]byte)
+			}
+			cols[c] = v
+		case "int8":
+			v := make([]int64, len(rows))
+			for i, r := range rows {
+				v[i] = r.vals[c].(int64)
+			}
+			cols[c] = v
+		}
+	}
+	for i := range rows {
+		keys[i] = rows[i].key[:]
+	}
+	var un, names []string
+	args := []any{hostID, at, keys}
+	for c, typ := range t.pgTypes {
+		un = append(un, fmt.Sprintf("$%d::%s[]", c+4, typ))
+		names = append(names, "c"+strconv.Itoa(c))
+		args = append(args, cols[c])
+	}
+	q := "INSERT INTO " + t.table + " (host_id, key, first_seen, " + strings.Join(t.cols, ", ") + ") SELECT $1, u.k, $2, u." +
+		strings.Join(names, ", u.") + " FROM unnest($3::bytea[], " + strings.Join(un, ", ") + ") AS u(k, " + strings.Join(names, ", ") + ")"
+	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("insert %s: %w", t.kind, s.wrap(err))
+	}
+	return nil
 }
 
 // openKeys returns the host's open observations of a table by key,
@@ -325,7 +403,7 @@ func (s *Store) obsByID(ctx context.Context, e execer, t obsTable, ids []int64) 
 		if err != nil {
 			return nil, err
 		}
-		obs, err := scanObs(t, rows)
+		obs, err := s.scanObs(t, rows)
 		if err != nil {
 			return nil, err
 		}

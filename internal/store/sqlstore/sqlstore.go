@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/store"
@@ -49,7 +50,41 @@ type Store struct {
 	d   *Dialect
 	wmu sync.Mutex
 	qs  sync.Map // query text → rebound text
+	// stmts caches prepared statements by query text (SQLite parses every
+	// unprepared query again; PostgreSQL's driver caches on its own).
+	stmts  sync.Map
+	nstmts atomic.Int64
+	// cache keeps decoded records that do not change.
+	cache bodyCache
 }
+
+// bodyCache is a bounded map of decoded records; when full it starts over.
+type bodyCache struct {
+	mu sync.Mutex
+	m  map[string]any
+}
+
+const bodyCacheSize = 200_000
+
+func (c *bodyCache) get(k string) (any, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[k]
+	return v, ok
+}
+
+func (c *bodyCache) put(k string, v any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= bodyCacheSize {
+		c.m = make(map[string]any, 1024)
+	}
+	c.m[k] = v
+}
+
+// maxStmts bounds the statement cache: queries with expanded IN lists
+// vary in length and are not worth keeping.
+const maxStmts = 256
 
 // New wraps an open database and runs the migrations up to max (0: all).
 func New(ctx context.Context, db *sql.DB, d *Dialect, max int) (*Store, error) {
@@ -103,17 +138,59 @@ type execer interface {
 }
 
 func (s *Store) exec(ctx context.Context, e execer, query string, args ...any) (sql.Result, error) {
+	if st := s.prepared(ctx, e, query); st != nil {
+		r, err := st.ExecContext(ctx, args...)
+		return r, s.wrap(err)
+	}
 	r, err := e.ExecContext(ctx, s.q(query), args...)
 	return r, s.wrap(err)
 }
 
 func (s *Store) query(ctx context.Context, e execer, query string, args ...any) (*sql.Rows, error) {
+	if st := s.prepared(ctx, e, query); st != nil {
+		r, err := st.QueryContext(ctx, args...)
+		return r, s.wrap(err)
+	}
 	r, err := e.QueryContext(ctx, s.q(query), args...)
 	return r, s.wrap(err)
 }
 
 func (s *Store) row(ctx context.Context, e execer, query string, args ...any) *sql.Row {
+	if st := s.prepared(ctx, e, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return e.QueryRowContext(ctx, s.q(query), args...)
+}
+
+// prepared returns the cached prepared statement for a query, bound to the
+// transaction when e is one, or nil when the query is not worth caching.
+func (s *Store) prepared(ctx context.Context, e execer, query string) *sql.Stmt {
+	if len(query) > 4096 {
+		return nil
+	}
+	var st *sql.Stmt
+	if v, ok := s.stmts.Load(query); ok {
+		st = v.(*sql.Stmt)
+	} else {
+		if s.nstmts.Load() >= maxStmts {
+			return nil
+		}
+		p, err := s.db.PrepareContext(ctx, s.q(query))
+		if err != nil {
+			return nil // the unprepared path reports the error
+		}
+		if v, loaded := s.stmts.LoadOrStore(query, p); loaded {
+			p.Close()
+			st = v.(*sql.Stmt)
+		} else {
+			s.nstmts.Add(1)
+			st = p
+		}
+	}
+	if tx, ok := e.(*sql.Tx); ok {
+		return tx.StmtContext(ctx, st)
+	}
+	return st
 }
 
 // write runs fn in a write transaction.
