@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -186,6 +187,43 @@ func TestRetroHuntFindsThePast(t *testing.T) {
 		r := upload(t, s, hosts["b"], hostSnap("b", day(40), []snapshot.Software{office, xtrader}, nil))
 		if r.Findings != 1 {
 			t.Fatalf("ingest findings = %d", r.Findings)
+		}
+	})
+}
+
+// racingStore changes the intel right before the first ingest, as another
+// replica would between a warm-up and the transaction.
+type racingStore struct {
+	store.Store
+	raced bool
+}
+
+func (r *racingStore) Ingest(ctx context.Context, in *store.Incoming, m store.MatchFunc) (fleet.UploadResult, error) {
+	if !r.raced {
+		r.raced = true
+		v, _ := r.Store.IntelVersion(ctx)
+		doc := &store.IntelDocument{IntelDoc: fleet.IntelDoc{Name: "raced.json", SHA256: "x"}, Content: readRaced}
+		if _, _, err := r.Store.ApplyIntelChange(ctx, store.IntelChange{ExpectVersion: v, Put: doc, Now: day(1)}); err != nil {
+			return fleet.UploadResult{}, err
+		}
+	}
+	return r.Store.Ingest(ctx, in, m)
+}
+
+var readRaced []byte
+
+func TestIngestRetriesWhenIntelMoves(t *testing.T) {
+	engines(t, func(t *testing.T, open func() store.Store) {
+		readRaced = readTestdata(t, "xtrader.json")
+		rs := &racingStore{Store: open()}
+		s := newCore(t, rs)
+		h, _ := rs.EnsureHost(bg, snapshot.Host{ID: "a", Name: "a"}, nil, day(0))
+		res := upload(t, s, h, hostSnap("a", day(0), []snapshot.Software{xtrader}, nil))
+		if !rs.raced || res.Findings != 1 {
+			t.Fatalf("ingest racing an intel change: raced=%v findings=%d (the new intel must be used)", rs.raced, res.Findings)
+		}
+		if _, err := s.matchIngest(bg, 999, nil); !errors.Is(err, errIntelMoved) {
+			t.Fatalf("matching with an uncompiled version: %v", err)
 		}
 	})
 }

@@ -27,26 +27,39 @@ func (s *Server) Ingest(ctx context.Context, host fleet.Host, up *fleet.Upload, 
 	if err != nil {
 		return fleet.UploadResult{}, err
 	}
-	if _, err := s.intel.current(ctx); err != nil { // compile outside the transaction
-		return fleet.UploadResult{}, err
-	}
-	res, err := s.st.Ingest(ctx, in, func(ctx context.Context, version int64, obs []store.Obs) ([]store.Hit, error) {
-		ist, err := s.intel.at(ctx, version)
-		if err != nil {
-			return nil, err
+	for range 5 {
+		// Compile the intel outside the transaction: loading it inside
+		// would take a second connection while holding one.
+		if _, err := s.intel.current(ctx); err != nil {
+			return fleet.UploadResult{}, err
 		}
-		if s.cfg.Hooks.Ingesting != nil {
-			s.cfg.Hooks.Ingesting()
+		res, err := s.st.Ingest(ctx, in, s.matchIngest)
+		if errors.Is(err, errIntelMoved) {
+			continue // the intel changed meanwhile: compile it and store again
 		}
-		return matchObs(ist.set, obs), nil
-	})
-	if err != nil {
+		if err == nil && !res.Duplicate {
+			s.log.Debug("snapshot stored", "host", host.UID, "kind", in.Kind, "opened", res.Opened, "closed", res.Closed, "findings", res.Findings)
+		}
 		return res, err
 	}
-	if !res.Duplicate {
-		s.log.Debug("snapshot stored", "host", host.UID, "kind", in.Kind, "opened", res.Opened, "closed", res.Closed, "findings", res.Findings)
+	return fleet.UploadResult{}, fmt.Errorf("intel kept changing during an ingest: %w", store.ErrConflict)
+}
+
+// errIntelMoved aborts an ingest whose transaction holds an intel version
+// this replica has not compiled yet.
+var errIntelMoved = errors.New("intel version moved")
+
+// matchIngest matches a snapshot's new observations inside its
+// transaction, with the intel version the transaction holds.
+func (s *Server) matchIngest(ctx context.Context, version int64, obs []store.Obs) ([]store.Hit, error) {
+	ist := s.intel.cached(version)
+	if ist == nil {
+		return nil, errIntelMoved
 	}
-	return res, nil
+	if s.cfg.Hooks.Ingesting != nil {
+		s.cfg.Hooks.Ingesting()
+	}
+	return matchObs(ist.set, obs), nil
 }
 
 func (s *Server) incoming(host fleet.Host, up *fleet.Upload, kind string) (*store.Incoming, error) {

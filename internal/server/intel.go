@@ -44,6 +44,16 @@ func (c *intelCache) current(ctx context.Context) (*intelState, error) {
 	return c.at(ctx, v)
 }
 
+// cached returns the compiled intel of version v if this replica has it.
+func (c *intelCache) cached(v int64) *intelState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cur != nil && c.cur.version == v {
+		return c.cur
+	}
+	return nil
+}
+
 // at returns the intel at version v, loading it when the cache is older.
 // Inside a transaction that holds the version, the load is consistent;
 // elsewhere load retries until the version is steady around it.

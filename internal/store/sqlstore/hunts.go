@@ -183,9 +183,20 @@ func (s *Store) Candidates(ctx context.Context, q store.CandidateQuery) ([]store
 		if col == "" || t.kind != fleet.ObsFile {
 			return nil, fmt.Errorf("no digest column %q for %s", q.DigestType, t.kind)
 		}
-		return collect(q.Digests, s.d.MaxVars, func(c [][]byte) ([]store.Obs, error) {
-			cond, args := inList(s.d, col, c)
-			return run(cond, args...)
+		return collect(q.Digests, s.d.MaxVars/2, func(c [][]byte) ([]store.Obs, error) {
+			if q.DigestType != "sha256" {
+				cond, args := inList(s.d, col, c)
+				return run(cond, args...)
+			}
+			prefixes := make([]int64, 0, len(c))
+			for _, d := range c {
+				if p, ok := DigestPrefix(d).(int64); ok {
+					prefixes = append(prefixes, p)
+				}
+			}
+			c1, a1 := inList(s.d, "o.sha256_p", prefixes)
+			c2, a2 := inList(s.d, "o.sha256", c)
+			return run(c1+" AND "+c2, append(a1, a2...)...)
 		})
 	case len(q.Products) > 0:
 		return collect(q.Products, s.d.MaxVars/2, func(c []string) ([]store.Obs, error) {

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -33,8 +34,8 @@ type obsTable struct {
 var (
 	softwareT = obsTable{fleet.ObsSoftware, "software_obs", []string{"name", "version", "product_key", "ident_key", "body"},
 		[]string{"text", "text", "text", "text", "bytea"}, "o.name, o.version, o.id", "o.name"}
-	fileT = obsTable{fleet.ObsFile, "file_obs", []string{"path", "sha256", "sha1", "md5", "size", "mtime", "type", "usr", "detail"},
-		[]string{"text", "bytea", "bytea", "bytea", "int8", "int8", "text", "text", "bytea"}, "o.path, o.id", "o.path"}
+	fileT = obsTable{fleet.ObsFile, "file_obs", []string{"path", "sha256", "sha256_p", "sha1", "md5", "size", "mtime", "type", "usr", "detail"},
+		[]string{"text", "bytea", "int8", "bytea", "bytea", "int8", "int8", "text", "text", "bytea"}, "o.path, o.id", "o.path"}
 	artifactT = obsTable{fleet.ObsArtifact, "artifact_obs", []string{"kind", "rdomain", "ip", "body"},
 		[]string{"text", "text", "text", "bytea"}, "o.rdomain, o.id", "o.rdomain"}
 )
@@ -143,7 +144,8 @@ func scanFile(rows *sql.Rows, common []any, o *store.Obs) error {
 	f := new(snapshot.File)
 	var s256, s1, m5, detail []byte
 	var mtime int64
-	if err := rows.Scan(append(common, &f.Path, &s256, &s1, &m5, &f.Size, &mtime, &f.Type, &f.User, &detail)...); err != nil {
+	var prefix sql.NullInt64
+	if err := rows.Scan(append(common, &f.Path, &s256, &prefix, &s1, &m5, &f.Size, &mtime, &f.Type, &f.User, &detail)...); err != nil {
 		return err
 	}
 	f.SHA256, f.SHA1, f.MD5 = hex.EncodeToString(s256), hex.EncodeToString(s1), hex.EncodeToString(m5)
@@ -178,13 +180,23 @@ func fileRow(f *snapshot.File) (obsRow, error) {
 			return obsRow{}, err
 		}
 	}
-	return obsRow{fleet.FileKey(f), []any{f.Path, unhex(f.SHA256), unhex(f.SHA1), unhex(f.MD5), f.Size,
+	s256 := unhex(f.SHA256)
+	return obsRow{fleet.FileKey(f), []any{f.Path, s256, DigestPrefix(s256), unhex(f.SHA1), unhex(f.MD5), f.Size,
 		ms(f.ModTime), f.Type, f.User, detail}}, nil
 }
 
 func artifactRow(a *snapshot.Artifact) (obsRow, error) {
 	body, err := json.Marshal(a)
 	return obsRow{fleet.ArtifactKey(a), []any{a.Kind, ReverseDomain(artifactDomain(a)), normIP(a.IP), body}}, err
+}
+
+// DigestPrefix is the indexed integer form of a digest: its first eight
+// bytes, big-endian; nil (NULL) without a digest.
+func DigestPrefix(d []byte) any {
+	if len(d) < 8 {
+		return nil
+	}
+	return int64(binary.BigEndian.Uint64(d))
 }
 
 // unhex decodes a validated hex digest; empty is NULL.
@@ -319,9 +331,11 @@ func (s *Store) insertArrays(ctx context.Context, tx *sql.Tx, t obsTable, hostID
 			}
 			cols[c] = v
 		case "int8":
-			v := make([]int64, len(rows))
+			v := make([]*int64, len(rows))
 			for i, r := range rows {
-				v[i] = r.vals[c].(int64)
+				if x, ok := r.vals[c].(int64); ok {
+					v[i] = &x
+				}
 			}
 			cols[c] = v
 		}

@@ -164,33 +164,33 @@ func (s *Store) row(ctx context.Context, e execer, query string, args ...any) *s
 
 // prepared returns the cached prepared statement for a query, bound to the
 // transaction when e is one, or nil when the query is not worth caching.
+// Statements are prepared only outside transactions: preparing takes a
+// connection from the pool, and a transaction already holds one (with a
+// full pool that would wait forever).
 func (s *Store) prepared(ctx context.Context, e execer, query string) *sql.Stmt {
 	if len(query) > 4096 {
 		return nil
 	}
-	var st *sql.Stmt
+	tx, inTx := e.(*sql.Tx)
 	if v, ok := s.stmts.Load(query); ok {
-		st = v.(*sql.Stmt)
-	} else {
-		if s.nstmts.Load() >= maxStmts {
-			return nil
+		if inTx {
+			return tx.StmtContext(ctx, v.(*sql.Stmt))
 		}
-		p, err := s.db.PrepareContext(ctx, s.q(query))
-		if err != nil {
-			return nil // the unprepared path reports the error
-		}
-		if v, loaded := s.stmts.LoadOrStore(query, p); loaded {
-			p.Close()
-			st = v.(*sql.Stmt)
-		} else {
-			s.nstmts.Add(1)
-			st = p
-		}
+		return v.(*sql.Stmt)
 	}
-	if tx, ok := e.(*sql.Tx); ok {
-		return tx.StmtContext(ctx, st)
+	if inTx || s.nstmts.Load() >= maxStmts {
+		return nil
 	}
-	return st
+	p, err := s.db.PrepareContext(ctx, s.q(query))
+	if err != nil {
+		return nil // the unprepared path reports the error
+	}
+	if v, loaded := s.stmts.LoadOrStore(query, p); loaded {
+		p.Close()
+		return v.(*sql.Stmt)
+	}
+	s.nstmts.Add(1)
+	return p
 }
 
 // write runs fn in a write transaction.
@@ -218,6 +218,8 @@ func (s *Store) wrap(err error) error {
 		return nil
 	case errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("%w: %v", store.ErrNotFound, err)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err // the caller gave up; the database may be fine
 	case errors.Is(err, store.ErrUnavailable):
 		return err
 	case s.d.Unavailable != nil && s.d.Unavailable(err):
