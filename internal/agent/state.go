@@ -15,7 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cascade-ir/cascade/internal/fleet"
 	"github.com/cascade-ir/cascade/internal/snapshot"
 )
 
@@ -231,5 +230,3 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 	}
 	return os.Rename(f.Name(), path)
 }
-
-var _ = fleet.APIVersion

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -132,5 +131,4 @@ func TestServeAndClient(t *testing.T) {
 	if code, _, errs = run(t, "client", "hosts", "--server", "https://"+addr, "--token-file", tokenFile); code != 2 || !strings.Contains(errs, "certificate") {
 		t.Fatalf("an untrusted certificate was accepted: %d %s", code, errs)
 	}
-	_ = fmt.Sprint
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"path/filepath"
 	"testing"
 	"time"
@@ -15,7 +14,6 @@ import (
 	"github.com/cascade-ir/cascade/internal/fleet"
 	"github.com/cascade-ir/cascade/internal/fleet/fleetclient"
 	"github.com/cascade-ir/cascade/internal/server"
-	"github.com/cascade-ir/cascade/internal/snapshot"
 	"github.com/cascade-ir/cascade/internal/store"
 	"github.com/cascade-ir/cascade/internal/store/postgres"
 	"github.com/cascade-ir/cascade/internal/store/postgres/pgtest"
@@ -148,8 +146,5 @@ func waitHunt(t *testing.T, c *fleetclient.Client, id int64, within time.Duratio
 var t0 = time.Date(2022, 3, 1, 9, 0, 0, 0, time.UTC)
 
 func day(n int) time.Time { return t0.Add(time.Duration(n) * 24 * time.Hour) }
-
-var _ = http.StatusOK
-var _ snapshot.Snapshot
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

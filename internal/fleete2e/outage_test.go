@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/agent"
-	"github.com/cascade-ir/cascade/internal/fleet"
 	"github.com/cascade-ir/cascade/internal/fleet/fleetclient"
 	"github.com/cascade-ir/cascade/internal/snapshot"
 	"github.com/cascade-ir/cascade/internal/store/postgres"
@@ -178,5 +177,4 @@ func TestDatabaseOutage(t *testing.T) {
 	if err := admin.Get(bg, "/healthz", nil, &health); err != nil || health["status"] != "ok" {
 		t.Fatalf("health after the outage: %v %v", health, err)
 	}
-	_ = fleet.APIVersion
 }

@@ -3,7 +3,6 @@ package server
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -154,10 +153,3 @@ func (s *Server) openapi(w http.ResponseWriter, _ *http.Request, _ *principal) e
 	_, err := w.Write(openapiDoc)
 	return err
 }
-
-func notImplemented(what string) error {
-	return errorf(http.StatusNotImplemented, "not_implemented", "%s is not implemented", what)
-}
-
-var _ = fmt.Sprint
-var _ = notImplemented

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
+	"github.com/cascade-ir/cascade/internal/store"
 )
 
 func (s *Server) getIntel(w http.ResponseWriter, r *http.Request, _ *principal) error {
@@ -242,6 +244,9 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request, _ *principal) 
 
 func (s *Server) listReleases(w http.ResponseWriter, r *http.Request, _ *principal) error {
 	rs, err := s.st.Releases(r.Context(), r.URL.Query().Get("sha256"))
+	if errors.Is(err, store.ErrUnavailable) {
+		return err
+	}
 	if err != nil {
 		return errorf(http.StatusBadRequest, "bad_request", "%v", err)
 	}
@@ -259,6 +264,9 @@ func (s *Server) addRelease(w http.ResponseWriter, r *http.Request, p *principal
 	}
 	rel.ID = 0
 	out, err := s.st.AddRelease(r.Context(), rel)
+	if errors.Is(err, store.ErrUnavailable) {
+		return err
+	}
 	if err != nil {
 		return errorf(http.StatusBadRequest, "bad_request", "%v", err)
 	}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/cascade-ir/cascade/internal/fleet"
 	"github.com/cascade-ir/cascade/internal/server/sbom"
-	"github.com/cascade-ir/cascade/internal/snapshot"
 	"github.com/cascade-ir/cascade/internal/store"
 )
 
@@ -153,5 +152,3 @@ func importUploadID(base string, i int) string {
 	}
 	return fmt.Sprintf("%s-%d", base, i)
 }
-
-var _ snapshot.Snapshot

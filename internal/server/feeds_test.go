@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
-	"github.com/cascade-ir/cascade/internal/store"
 	"github.com/cascade-ir/cascade/internal/store/sqlite"
 )
 
@@ -141,5 +140,4 @@ func TestURLFeed(t *testing.T) {
 	if len(docs(t, s)) != 1 {
 		t.Fatal("a failed poll removed the feed's intel")
 	}
-	_ = store.ErrNotFound
 }

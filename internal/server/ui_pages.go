@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
 	"github.com/cascade-ir/cascade/internal/store"
@@ -122,5 +121,3 @@ func (s *Server) intelPage(w http.ResponseWriter, r *http.Request, p *principal)
 	}
 	return s.render(w, http.StatusOK, "intel", p, data)
 }
-
-var _ = strconv.Itoa

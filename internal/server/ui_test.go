@@ -1,7 +1,6 @@
 package server
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -228,5 +227,3 @@ func between(s, a, b string) string {
 	}
 	return s[:j]
 }
-
-var _ = fmt.Sprint

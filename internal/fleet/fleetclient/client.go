@@ -257,3 +257,8 @@ func (c *Client) Incidents(ctx context.Context) ([]fleet.Incident, error) {
 func (c *Client) Get(ctx context.Context, path string, q url.Values, out any) error {
 	return c.do(ctx, request{method: "GET", path: path, query: q}, out)
 }
+
+// Delete sends DELETE to an API path.
+func (c *Client) Delete(ctx context.Context, path string) error {
+	return c.do(ctx, request{method: "DELETE", path: path}, nil)
+}
