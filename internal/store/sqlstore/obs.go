@@ -407,21 +407,3 @@ func (s *Store) closeObs(ctx context.Context, tx *sql.Tx, t obsTable, ids []int6
 	}
 	return nil
 }
-
-// obsByID loads observations of one kind by id, with their hosts.
-func (s *Store) obsByID(ctx context.Context, e execer, t obsTable, ids []int64) ([]store.Obs, error) {
-	var out []store.Obs
-	for _, c := range chunks(ids, s.d.MaxVars) {
-		cond, args := inList(s.d, "o.id", c)
-		rows, err := s.query(ctx, e, "SELECT "+t.selectList()+t.from()+"WHERE "+cond, args...)
-		if err != nil {
-			return nil, err
-		}
-		obs, err := s.scanObs(t, rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, obs...)
-	}
-	return out, nil
-}
