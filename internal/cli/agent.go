@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"syscall"
 	"time"
@@ -89,6 +90,11 @@ func (o *agentOptions) agentOptions(e *env, nargs int) (agent.Options, error) {
 	o.quiet = true
 	if o.workers == 0 && !o.noLowPrio {
 		o.workers = 1
+	}
+	if o.cacheFile == "" {
+		// The digest cache lives with the agent's state, so a collection
+		// rehashes only files that changed.
+		o.cacheFile = filepath.Join(o.state, "digests.bin")
 	}
 	scanOpt, err := o.collectFlags.options(e, nil)
 	if err != nil {
