@@ -205,9 +205,18 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
+		if ctx.Err() != nil { // database/sql rolled back for a caller that left
+			return fmt.Errorf("%w (%v)", ctx.Err(), err)
+		}
 		return s.wrap(err)
 	}
-	return s.wrap(tx.Commit())
+	if err := tx.Commit(); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w (%v)", ctx.Err(), err)
+		}
+		return s.wrap(err)
+	}
+	return nil
 }
 
 // wrap marks connection failures as store.ErrUnavailable and missing rows
