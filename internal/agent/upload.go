@@ -58,9 +58,11 @@ func (a *Agent) uploadOne(ctx context.Context, it queueItem) error {
 		return a.state.remove(it)
 	case status == http.StatusUnauthorized:
 		return ErrCredentialRefused
-	case status == http.StatusConflict:
+	case fleetclient.IsCode(err, "stale"):
 		a.log.Warn("server refused a queued snapshot as not newer than its last; dropped", "file", it.path, "err", err)
 		return a.state.remove(it)
+	case status == http.StatusConflict:
+		return fmt.Errorf("upload %s: %w", it.uploadID, err) // a conflict: retry later
 	case status >= 400 && status < 500 && status != http.StatusTooManyRequests && status != http.StatusRequestTimeout:
 		a.log.Error("server refused a queued snapshot; set aside", "file", it.path, "err", err)
 		return a.state.reject(it)

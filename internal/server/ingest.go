@@ -34,8 +34,8 @@ func (s *Server) Ingest(ctx context.Context, host fleet.Host, up *fleet.Upload, 
 			return fleet.UploadResult{}, err
 		}
 		res, err := s.st.Ingest(ctx, in, s.matchIngest)
-		if errors.Is(err, errIntelMoved) {
-			continue // the intel changed meanwhile: compile it and store again
+		if errors.Is(err, errIntelMoved) || errors.Is(err, store.ErrConflict) {
+			continue // the intel changed meanwhile, or the database broke a deadlock: again
 		}
 		if err == nil && !res.Duplicate {
 			s.log.Debug("snapshot stored", "host", host.UID, "kind", in.Kind, "opened", res.Opened, "closed", res.Closed, "findings", res.Findings)

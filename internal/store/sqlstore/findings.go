@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
@@ -17,6 +18,9 @@ import (
 // observation and recomputes the exposure window. It returns how many
 // findings were created or changed.
 func (s *Store) upsertHits(ctx context.Context, tx *sql.Tx, hits []store.Hit, origin string, now int64, reopen bool) (int, error) {
+	// Lock findings in one order (by id) in every transaction, so an
+	// ingest and a hunt touching the same findings cannot deadlock.
+	sort.SliceStable(hits, func(i, j int) bool { return hits[i].Finding.ID < hits[j].Finding.ID })
 	touched := map[string]string{}
 	for i := range hits {
 		h := &hits[i]
@@ -97,7 +101,7 @@ func (s *Store) refreshFinding(ctx context.Context, tx *sql.Tx, id, kind string)
 // refreshHostFindings recomputes the windows of a host's present findings
 // after some of its observations closed.
 func (s *Store) refreshHostFindings(ctx context.Context, tx *sql.Tx, hostID int64) error {
-	rows, err := s.query(ctx, tx, "SELECT id, kind FROM findings WHERE host_id = ? AND present = 1", hostID)
+	rows, err := s.query(ctx, tx, "SELECT id, kind FROM findings WHERE host_id = ? AND present = 1 ORDER BY id", hostID)
 	if err != nil {
 		return err
 	}

@@ -40,6 +40,9 @@ type Dialect struct {
 	MigrationLock string
 	// Unavailable reports errors that mean the database is unreachable.
 	Unavailable func(error) bool
+	// Retryable reports a transaction aborted to break a deadlock or a
+	// serialization conflict; it becomes store.ErrConflict.
+	Retryable func(error) bool
 	// MaxVars caps bind variables per statement.
 	MaxVars int
 }
@@ -233,6 +236,8 @@ func (s *Store) wrap(err error) error {
 		return err
 	case s.d.Unavailable != nil && s.d.Unavailable(err):
 		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+	case s.d.Retryable != nil && s.d.Retryable(err):
+		return fmt.Errorf("%w: %v", store.ErrConflict, err)
 	}
 	return err
 }
