@@ -10,9 +10,12 @@ func commands() []command {
 	return []command{
 		{"scan", "sweep the live machine or image roots for known compromises", runScan},
 		{"inventory", "print the inventory snapshot (JSON) without matching", runInventory},
-		{"intel", "list, show, validate, import, export and match intel", runIntel},
-		{"version", "print the version", runVersion},
 		{"inspect", "one file's full record: type, digests, signatures, anomalies", runInspect},
+		{"intel", "list, show, validate, import, export and match intel", runIntel},
+		{"serve", "run the fleet server: agent endpoints, JSON API, web UI, retro-hunts", runServe},
+		{"agent", "enroll, then collect and upload this machine's inventory on a schedule", runAgent},
+		{"client", "talk to a fleet server: hosts, findings, triage, import intel or snapshots, tokens", runClient},
+		{"version", "print the version", runVersion},
 	}
 }
 

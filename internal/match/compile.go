@@ -172,3 +172,9 @@ func contains(s []int, v int) bool {
 	}
 	return false
 }
+
+// ProductKey is the normalized product name advisories are looked up by:
+// lower case, letters and digits only. Stores index software by it so a
+// retro-hunt can select candidates with SQL before confirming each with
+// SoftwareFinding.
+func ProductKey(name string) string { return productKey(name) }

@@ -1,0 +1,79 @@
+// Command server benchmarks the fleet server on loopback, on SQLite and
+// PostgreSQL side by side: simulated hosts enroll and upload a first full
+// snapshot each, then unchanged re-uploads (empty deltas, as agents send
+// them), then 50 concurrent analyst API clients while hosts keep
+// uploading changes, then a retro-hunt of new hash indicators and software
+// advisories over the whole history. Bounded: everything runs in-process
+// on 127.0.0.1 and the data lives in -dir (SQLite) or a throw-away
+// database (PostgreSQL).
+//
+//	go run ./bench/server -hosts 200 -files 20000 -engines sqlite,postgres \
+//	    -pg 'postgres://cascade@127.0.0.1:55432/postgres?sslmode=disable'
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"runtime/pprof"
+	"strings"
+	"time"
+)
+
+type config struct {
+	engines      []string
+	pg           string
+	dir          string
+	hosts        int
+	files        int
+	software     int
+	workers      int
+	firstWorkers int
+	apiClients   int
+	apiDuration  time.Duration
+	indicators   int
+	advisories   int
+	keep         bool
+}
+
+func main() {
+	var c config
+	var engines string
+	flag.StringVar(&engines, "engines", "sqlite", "comma-separated: sqlite, postgres")
+	flag.StringVar(&c.pg, "pg", os.Getenv("CASCADE_TEST_POSTGRES"), "PostgreSQL URL of a server where a throw-away database is created")
+	flag.StringVar(&c.dir, "dir", os.TempDir(), "directory for the SQLite database")
+	flag.IntVar(&c.hosts, "hosts", 200, "simulated hosts (the target scenario is 2000)")
+	flag.IntVar(&c.files, "files", 20000, "files per host")
+	flag.IntVar(&c.software, "software", 80, "software records per host")
+	flag.IntVar(&c.workers, "workers", 4, "concurrent uploading hosts (changes, API phase)")
+	flag.IntVar(&c.firstWorkers, "first-workers", 1, "concurrent hosts uploading their first full snapshot (1 measures one snapshot's ingest time)")
+	flag.IntVar(&c.apiClients, "api-clients", 50, "concurrent analyst API clients in the load phase")
+	flag.DurationVar(&c.apiDuration, "api-duration", 20*time.Second, "length of the API load phase")
+	flag.IntVar(&c.indicators, "indicators", 1000, "new SHA-256 indicators in the retro-hunt")
+	flag.IntVar(&c.advisories, "advisories", 100, "new software advisories in the retro-hunt")
+	flag.BoolVar(&c.keep, "keep", false, "keep the databases")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	c.engines = strings.Split(engines, ",")
+	var results []*result
+	for _, e := range c.engines {
+		r, err := runEngine(context.Background(), c, strings.TrimSpace(e))
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bench %s: %v\n", e, err)
+			pprof.StopCPUProfile()
+			os.Exit(1)
+		}
+		results = append(results, r)
+	}
+	report(os.Stdout, c, results)
+}

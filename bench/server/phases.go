@@ -1,0 +1,306 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/cascade-ir/cascade/internal/fleet"
+	"github.com/cascade-ir/cascade/internal/intel"
+	"github.com/cascade-ir/cascade/internal/snapshot"
+)
+
+// each runs fn for every host on the configured number of workers.
+func (b *bench) each(ctx context.Context, workers int, fn func(h *simHost) error) error {
+	ch := make(chan *simHost)
+	errc := make(chan error, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for h := range ch {
+				if err := fn(h); err != nil {
+					errc <- err
+					return
+				}
+			}
+		}()
+	}
+	for _, h := range b.hosts {
+		select {
+		case ch <- h:
+		case err := <-errc:
+			close(ch)
+			wg.Wait()
+			return err
+		}
+	}
+	close(ch)
+	wg.Wait()
+	select {
+	case err := <-errc:
+		return err
+	default:
+		return nil
+	}
+}
+
+func gz(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if err := json.NewEncoder(zw).Encode(v); err != nil {
+		return nil, err
+	}
+	err := zw.Close()
+	return buf.Bytes(), err
+}
+
+// firstSnapshots uploads every host's full first snapshot; the time
+// measured is the request (the body is compressed beforehand, as the
+// agent does before it connects).
+func (b *bench) firstSnapshots(ctx context.Context) error {
+	var mu sync.Mutex
+	start := time.Now()
+	err := b.each(ctx, b.c.firstWorkers, func(h *simHost) error {
+		s := fullSnapshot(h.n, b.c.files, b.c.software, h.nextTime(b.t0), h.gen)
+		fleet.Dedup(s)
+		h.digest = fleet.StateDigest(s)
+		body, err := gz(&fleet.Upload{UploadID: fmt.Sprintf("first-%06d", h.n), Snapshot: s})
+		if err != nil {
+			return err
+		}
+		t := time.Now()
+		var res fleet.UploadResult
+		if err := h.client.UploadRaw(ctx, body, &res); err != nil {
+			return err
+		}
+		d := time.Since(t)
+		if res.Opened != b.c.files+b.c.software {
+			return fmt.Errorf("host %d: %d opened, want %d", h.n, res.Opened, b.c.files+b.c.software)
+		}
+		h.sid = res.SnapshotID
+		mu.Lock()
+		b.res.first = append(b.res.first, d)
+		b.res.firstBytes += int64(len(body))
+		mu.Unlock()
+		return nil
+	})
+	b.res.firstWall = time.Since(start)
+	return err
+}
+
+// emptyDelta is what an agent sends when nothing changed.
+func (b *bench) emptyDelta(h *simHost) *fleet.Upload {
+	return &fleet.Upload{UploadID: fmt.Sprintf("same-%06d-%d", h.n, h.round+1), Delta: &fleet.Delta{Base: h.sid, Digest: h.digest,
+		Snapshot: snapshot.Snapshot{Schema: snapshot.Schema, Host: snapshot.Host{ID: hostUID(h.n), Name: hostUID(h.n), OS: "windows",
+			CollectedAt: h.nextTime(b.t0), Collector: "cascade/bench"}}}}
+}
+
+// unchanged measures re-uploads of hosts where nothing changed: empty
+// deltas for every host, then full snapshots for a sample.
+func (b *bench) unchanged(ctx context.Context) error {
+	start := time.Now()
+	err := b.each(ctx, 16, func(h *simHost) error {
+		res, err := h.client.Upload(ctx, b.emptyDelta(h))
+		if err != nil {
+			return err
+		}
+		if res.Opened+res.Closed != 0 {
+			return fmt.Errorf("unchanged delta changed %d", res.Opened+res.Closed)
+		}
+		h.sid = res.SnapshotID
+		return nil
+	})
+	b.res.unchangedWall = time.Since(start)
+	if err != nil {
+		return err
+	}
+	sample := b.hosts[:min(len(b.hosts), 20)]
+	start = time.Now()
+	for _, h := range sample {
+		s := fullSnapshot(h.n, b.c.files, b.c.software, h.nextTime(b.t0), h.gen)
+		res, err := h.client.Upload(ctx, &fleet.Upload{UploadID: fmt.Sprintf("samefull-%06d", h.n), Snapshot: s})
+		if err != nil {
+			return err
+		}
+		if res.Opened+res.Closed != 0 {
+			return fmt.Errorf("unchanged full snapshot changed %d", res.Opened+res.Closed)
+		}
+		h.sid = res.SnapshotID
+	}
+	b.res.unchangedFullPerHost = time.Since(start) / time.Duration(len(sample))
+	return nil
+}
+
+// changeDelta replaces n of a host's files with new versions.
+func (b *bench) changeDelta(h *simHost, n int, rnd *rand.Rand) *fleet.Upload {
+	d := b.emptyDelta(h).Delta
+	picked := map[int]bool{}
+	for range n {
+		j := rnd.IntN(b.c.files)
+		if picked[j] {
+			continue
+		}
+		picked[j] = true
+		old := fileAt(h.n, j, h.gen[j])
+		h.gen[j]++
+		nf := fileAt(h.n, j, h.gen[j])
+		ko, kn := fleet.FileKey(&old), fleet.FileKey(&nf)
+		if ko == kn {
+			continue
+		}
+		d.Remove.Files = append(d.Remove.Files, ko)
+		d.Snapshot.Files = append(d.Snapshot.Files, nf)
+		h.digest.Toggle(ko)
+		h.digest.Toggle(kn)
+	}
+	d.Digest = h.digest
+	return &fleet.Upload{UploadID: fmt.Sprintf("chg-%06d-%d", h.n, h.round), Delta: d}
+}
+
+func (b *bench) upload(ctx context.Context, h *simHost, up *fleet.Upload) error {
+	res, err := h.client.Upload(ctx, up)
+	if err != nil {
+		return fmt.Errorf("host %d: %w", h.n, err)
+	}
+	h.sid = res.SnapshotID
+	return nil
+}
+
+// changes gives every host some history: 50 files replaced.
+func (b *bench) changes(ctx context.Context) error {
+	var mu sync.Mutex
+	rnd := rand.New(rand.NewPCG(1, 2))
+	return b.each(ctx, b.c.workers, func(h *simHost) error {
+		mu.Lock()
+		up := b.changeDelta(h, 50, rnd)
+		mu.Unlock()
+		return b.upload(ctx, h, up)
+	})
+}
+
+// retroHunt imports new indicators and advisories and times the hunt to
+// its end. Some indicators name files that are gone (history), some name
+// files present now; most name nothing.
+func (b *bench) retroHunt(ctx context.Context) error {
+	doc := intel.Document{Schema: intel.Schema, Source: intel.Source{ID: "bench", Name: "bench intel", Kind: "cascade"}}
+	rnd := rand.New(rand.NewPCG(3, 4))
+	hits := b.c.indicators / 20
+	for i := range b.c.indicators {
+		v := digestOf(9, i)
+		if i < hits {
+			h := b.hosts[rnd.IntN(len(b.hosts))]
+			j := 7 + 10*rnd.IntN(b.c.files/10) // a host-specific file
+			v = fileAt(h.n, j, 0).SHA256
+		}
+		doc.Indicators = append(doc.Indicators, intel.Indicator{ID: fmt.Sprintf("h%d", i), Type: intel.SHA256, Value: v, Score: 80})
+	}
+	for i := range b.c.advisories {
+		p, ver := i*5%500, "0.0.0"
+		if i%20 == 0 { // affects the version every host with the product has
+			p = i * 5 % 500
+			ver = productVersion(p)
+		}
+		doc.Advisories = append(doc.Advisories, intel.Advisory{ID: fmt.Sprintf("a%d", i), Title: "bench advisory",
+			Product: fmt.Sprintf("Product %03d", p), Score: 85, Affected: []intel.Affected{{Versions: []string{ver}}}})
+	}
+	data, _ := json.Marshal(doc)
+	start := time.Now()
+	res, err := b.admin.ImportIntel(ctx, "bench-intel.json", data)
+	if err != nil {
+		return err
+	}
+	for {
+		h, err := b.admin.Hunt(ctx, res.HuntID)
+		if err != nil {
+			return err
+		}
+		if h.Status == fleet.HuntDone {
+			b.res.hunt = time.Since(start)
+			b.res.huntFindings, b.res.huntCandidates = h.Findings, h.Candidates
+			return nil
+		}
+		if h.Status == fleet.HuntFailed {
+			return fmt.Errorf("hunt failed: %s", h.Error)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// apiLoad runs analyst clients against the API while hosts keep
+// uploading changes, and records every request's latency.
+func (b *bench) apiLoad(ctx context.Context) error {
+	tc, err := b.admin.CreateToken(ctx, fleet.TokenRequest{Name: "bench-analyst", Role: fleet.TokenAnalyst})
+	if err != nil {
+		return err
+	}
+	an := b.client(tc.Secret)
+	ctx, cancel := context.WithTimeout(ctx, b.c.apiDuration)
+	defer cancel()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var ingested int
+	for w := range b.c.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rnd := rand.New(rand.NewPCG(uint64(w), 9))
+			for i := w; ctx.Err() == nil; i += b.c.workers {
+				h := b.hosts[i%len(b.hosts)]
+				if b.upload(ctx, h, b.changeDelta(h, 20, rnd)) == nil {
+					mu.Lock()
+					ingested++
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	paths := []func(r *rand.Rand) (string, url.Values){
+		func(r *rand.Rand) (string, url.Values) {
+			return "/hosts", url.Values{"limit": {"50"}, "offset": {fmt.Sprint(r.IntN(max(1, len(b.hosts)-50)))}}
+		},
+		func(r *rand.Rand) (string, url.Values) { return fmt.Sprintf("/hosts/%d", r.IntN(len(b.hosts))+1), nil },
+		func(r *rand.Rand) (string, url.Values) { return "/findings", url.Values{"limit": {"50"}} },
+		func(r *rand.Rand) (string, url.Values) { return "/incidents", nil },
+		func(r *rand.Rand) (string, url.Values) {
+			return fmt.Sprintf("/hosts/%d/observations", r.IntN(len(b.hosts))+1), url.Values{"kind": {"software"}, "limit": {"100"}}
+		},
+	}
+	var errs int
+	for c := range b.c.apiClients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rnd := rand.New(rand.NewPCG(uint64(c), 77))
+			for ctx.Err() == nil {
+				p, q := paths[rnd.IntN(len(paths))](rnd)
+				t := time.Now()
+				var sink json.RawMessage
+				err := an.Get(ctx, fleet.APIVersion+p, q, &sink)
+				d := time.Since(t)
+				mu.Lock()
+				if err != nil {
+					if ctx.Err() == nil {
+						errs++
+					}
+				} else {
+					b.res.api = append(b.res.api, d)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	b.res.apiIngested, b.res.apiErrors = ingested, errs
+	if errs > 0 {
+		return fmt.Errorf("%d API errors under load", errs)
+	}
+	return nil
+}

@@ -1,0 +1,5 @@
+//go:build !unix && !windows
+
+package agent
+
+func lowerPriority() error { return nil }

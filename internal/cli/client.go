@@ -1,0 +1,99 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/cascade-ir/cascade/internal/fleet/fleetclient"
+)
+
+// clientCommands are the subcommands of `cascade client`.
+func clientCommands() []command {
+	return []command{
+		{"hosts", "list hosts", runClientHosts},
+		{"findings", "list findings (table, jsonl, csv or json); exit 1 when any is listed", runClientFindings},
+		{"triage", "set a finding's state: new, acknowledged, false_positive (with --reason) or resolved", runClientTriage},
+		{"import-intel", "import intel files; each change starts a retro-hunt over every host's history", runClientImportIntel},
+		{"import-snapshot", "store a `cascade inventory` file or a CycloneDX/SPDX SBOM as a host's snapshot", runClientImportSnapshot},
+		{"token", "create an admin, analyst or enrollment token: token create --role R --name N", runClientToken},
+	}
+}
+
+func runClient(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		w := e.stderr
+		if len(args) > 0 {
+			w = e.stdout
+		}
+		printClientUsage(w)
+		if len(args) == 0 {
+			return usagef("a subcommand is required")
+		}
+		return nil
+	}
+	for _, c := range clientCommands() {
+		if c.name == args[0] {
+			return c.run(ctx, e, args[1:])
+		}
+	}
+	return usagef("unknown client subcommand %q", args[0])
+}
+
+func printClientUsage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: cascade client SUBCOMMAND --server URL [--token T | --token-file F] [OPTIONS]")
+	fmt.Fprintln(w, "\nSubcommands:")
+	for _, c := range clientCommands() {
+		fmt.Fprintf(w, "  %-16s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nThe server and token may come from CASCADE_SERVER and CASCADE_TOKEN.")
+}
+
+// apiFlags are the flags every client subcommand shares.
+type apiFlags struct {
+	conn      connFlags
+	token     string
+	tokenFile string
+}
+
+func (a *apiFlags) register(fs *flag.FlagSet) {
+	a.conn.register(fs)
+	fs.StringVar(&a.token, "token", "", "API token (env CASCADE_TOKEN)")
+	fs.StringVar(&a.tokenFile, "token-file", "", "read the API token from this file")
+}
+
+func (a *apiFlags) client(e *env) (*fleetclient.Client, error) {
+	conf, err := a.conn.resolve(e)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := readSecret(e, a.token, a.tokenFile, "CASCADE_TOKEN")
+	if err != nil {
+		return nil, err
+	}
+	if tok == "" {
+		return nil, usagef("a token is required (--token, --token-file or CASCADE_TOKEN)")
+	}
+	c := fleetclient.New(a.conn.server, tok, conf)
+	c.UserAgent = "cascade/" + Version
+	return c, nil
+}
+
+// newClientFlags starts a subcommand's flag set with the shared flags.
+func newClientFlags(e *env, name, usage string, a *apiFlags) *flag.FlagSet {
+	fs := newFlags(e, "client "+name, "client "+name+" "+usage)
+	a.register(fs)
+	return fs
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,192 @@
+package cli
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/cascade-ir/cascade/internal/server"
+	"github.com/cascade-ir/cascade/internal/store"
+	"github.com/cascade-ir/cascade/internal/store/postgres"
+	"github.com/cascade-ir/cascade/internal/store/sqlite"
+)
+
+type serveOptions struct {
+	listen     string
+	data       string
+	db         string
+	tlsCert    string
+	tlsKey     string
+	tlsNames   stringList
+	plainHTTP  bool
+	intelDir   string
+	staleAfter time.Duration
+	maxUpload  string
+	poll       time.Duration
+	logLevel   string
+}
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	var o serveOptions
+	fs := newFlags(e, "serve", "serve [OPTIONS]\n\nRun the fleet server: agent endpoints, the JSON API (/api/v1) and the web UI.\nData (the SQLite store, the TLS certificate, the first admin token) lives in --data.")
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:8443", "address to listen on (use :8443 to accept remote agents)")
+	fs.StringVar(&o.data, "data", "cascade-data", "data directory")
+	fs.StringVar(&o.db, "db", "", "PostgreSQL URL (postgres://…) shared by several replicas; default: SQLite in --data (env CASCADE_DB)")
+	fs.StringVar(&o.tlsCert, "tls-cert", "", "TLS certificate (PEM); default: a self-signed one made at first start in --data")
+	fs.StringVar(&o.tlsKey, "tls-key", "", "TLS private key (PEM) for --tls-cert")
+	fs.Var(&o.tlsNames, "tls-name", "host name or IP the self-signed certificate is for (repeatable)")
+	fs.BoolVar(&o.plainHTTP, "insecure-http", false, "serve plain HTTP (only behind a TLS-terminating proxy)")
+	fs.StringVar(&o.intelDir, "intel-dir", "", "import intel files dropped into this folder (and remove intel whose file is deleted)")
+	fs.DurationVar(&o.staleAfter, "stale-after", 72*time.Hour, "mark hosts stale after this long without an upload")
+	fs.StringVar(&o.maxUpload, "max-upload", "256MiB", "largest request body accepted (compressed)")
+	fs.DurationVar(&o.poll, "poll", 30*time.Second, "how often to check the intel folder and due feeds")
+	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if (o.tlsCert == "") != (o.tlsKey == "") {
+		return usagef("--tls-cert and --tls-key go together")
+	}
+	maxUpload, err := parseSize(o.maxUpload)
+	if err != nil {
+		return usagef("--max-upload: %v", err)
+	}
+	log, err := newLogger(e, o.logLevel)
+	if err != nil {
+		return err
+	}
+	if o.db == "" {
+		o.db = e.getenv("CASCADE_DB")
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
+	defer stop()
+	return serve(ctx, e, o, maxUpload, log)
+}
+
+func newLogger(e *env, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, usagef("--log-level: %v", err)
+	}
+	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: l})), nil
+}
+
+func serve(ctx context.Context, e *env, o serveOptions, maxUpload int64, log *slog.Logger) error {
+	if err := os.MkdirAll(o.data, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	st, err := openStore(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	srv, err := server.New(server.Config{Store: st, Log: log, StaleAfter: o.staleAfter, MaxUpload: maxUpload,
+		IntelDir: o.intelDir, PollEvery: o.poll, Secure: !o.plainHTTP})
+	if err != nil {
+		return err
+	}
+	if err := bootstrapAdmin(ctx, srv, o.data, log); err != nil {
+		return err
+	}
+	hs := srv.NewHTTPServer(o.listen)
+	if !o.plainHTTP {
+		if hs.TLSConfig, err = serverTLS(o, log); err != nil {
+			return err
+		}
+	}
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	scheme := "https"
+	if o.plainHTTP {
+		scheme = "http"
+	} else {
+		ln = tlsListener(ln, hs.TLSConfig)
+	}
+	log.Info("cascade serve listening", "url", scheme+"://"+ln.Addr().String(), "store", st.Engine())
+	return runServer(ctx, srv, hs, ln, log)
+}
+
+// runServer serves until ctx ends, then shuts down gracefully.
+func runServer(ctx context.Context, srv *server.Server, hs *http.Server, ln net.Listener, log *slog.Logger) error {
+	bgCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{})
+	go func() { srv.Run(bgCtx); close(done) }()
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		cancel()
+		<-done
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, scancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer scancel()
+	err := hs.Shutdown(sctx)
+	cancel()
+	<-done
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func openStore(ctx context.Context, o serveOptions) (store.Store, error) {
+	if strings.HasPrefix(o.db, "postgres://") || strings.HasPrefix(o.db, "postgresql://") {
+		return postgres.Open(ctx, o.db, postgres.Options{})
+	}
+	if o.db != "" {
+		return nil, usagef("--db must be a postgres:// URL (leave it out for SQLite in --data)")
+	}
+	return sqlite.Open(ctx, filepath.Join(o.data, "cascade.db"), sqlite.Options{})
+}
+
+// bootstrapAdmin writes the first admin token to a 0600 file in the data
+// directory the first time the store is used, and says where.
+func bootstrapAdmin(ctx context.Context, srv *server.Server, data string, log *slog.Logger) error {
+	secret, err := srv.Bootstrap(ctx)
+	if err != nil || secret == "" {
+		return err
+	}
+	path := filepath.Join(data, "admin-token")
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write the first admin token: %w", err)
+	}
+	abs, _ := filepath.Abs(path)
+	log.Info("first start: an admin token was written; use it to sign in and to create other tokens", "file", abs)
+	return nil
+}
+
+func serverTLS(o serveOptions, log *slog.Logger) (*tls.Config, error) {
+	files := server.TLSFiles{Cert: o.tlsCert, Key: o.tlsKey}
+	if o.tlsCert == "" {
+		var err error
+		if files, err = server.SelfSigned(o.data, o.tlsNames); err != nil {
+			return nil, fmt.Errorf("self-signed certificate: %w", err)
+		}
+		if files.Created {
+			log.Info("generated a self-signed TLS certificate", "cert", files.Cert)
+		}
+		log.Info("TLS certificate fingerprint (agents: --pin)", "sha256", files.Fingerprint)
+	}
+	return server.ServerTLS(files)
+}
+
+func tlsListener(ln net.Listener, conf *tls.Config) net.Listener { return tls.NewListener(ln, conf) }

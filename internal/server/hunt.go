@@ -1,0 +1,260 @@
+package server
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cascade-ir/cascade/internal/fleet"
+	"github.com/cascade-ir/cascade/internal/store"
+)
+
+// hunter runs durable retro-hunts: it claims a hunt, works through its
+// phases in batches, and commits each batch's findings together with its
+// progress, so a crash loses at most the batch in flight and any replica
+// resumes where the last commit left off.
+type hunter struct {
+	st     store.Store
+	intel  *intelCache
+	log    *slog.Logger
+	owner  string
+	batch  int
+	lease  time.Duration
+	now    func() time.Time
+	wake   chan struct{}
+	every  time.Duration // how often to look for hunts other replicas queued
+	paused func() bool   // tests: stop between batches
+	hook   func(event string, id int64, phase int, cursor string)
+}
+
+// phase is one kind of candidate selection.
+type phase struct {
+	name string
+	// step selects one batch after cursor; it returns the observations to
+	// confirm, the findings re-evaluated, the next cursor and whether the
+	// phase is finished.
+	step func(ctx context.Context, h *hunter, spec *HuntSpec, cursor string) (batch, error)
+}
+
+type batch struct {
+	obs       []store.Obs
+	rechecked []string
+	next      string
+	done      bool
+}
+
+var phases = []phase{
+	{"sha256", digestPhase("sha256")},
+	{"sha1", digestPhase("sha1")},
+	{"md5", digestPhase("md5")},
+	{"software", listPhase(func(s *HuntSpec) []string { return s.Products }, func(v []string) store.CandidateQuery {
+		return store.CandidateQuery{Kind: fleet.ObsSoftware, Products: v}
+	})},
+	{"domains", listPhase(func(s *HuntSpec) []string { return s.Domains }, func(v []string) store.CandidateQuery {
+		return store.CandidateQuery{Kind: fleet.ObsArtifact, Domains: v}
+	})},
+	{"ips", listPhase(func(s *HuntSpec) []string { return s.IPs }, func(v []string) store.CandidateQuery {
+		return store.CandidateQuery{Kind: fleet.ObsArtifact, IPs: v}
+	})},
+	{"scan-files", scanPhase(fleet.ObsFile, func(s *HuntSpec) bool { return s.ScanFiles })},
+	{"scan-artifacts", scanPhase(fleet.ObsArtifact, func(s *HuntSpec) bool { return s.ScanArtifacts })},
+	{"recheck", recheckPhase},
+}
+
+// listPhase confirms the candidates of a list of selectors, a chunk of
+// selectors at a time and at most a batch of observations per step; the
+// cursor is "<chunk>:<last observation id>".
+func listPhase(values func(*HuntSpec) []string, q func([]string) store.CandidateQuery) func(context.Context, *hunter, *HuntSpec, string) (batch, error) {
+	return func(ctx context.Context, h *hunter, spec *HuntSpec, cursor string) (batch, error) {
+		all := values(spec)
+		i, after := parseCursor(cursor)
+		const per = 100
+		if i*per >= len(all) {
+			return batch{done: true}, nil
+		}
+		cq := q(all[i*per : min(len(all), (i+1)*per)])
+		cq.AfterID, cq.Limit = after, h.batch
+		obs, err := h.st.Candidates(ctx, cq)
+		if err != nil {
+			return batch{}, err
+		}
+		if len(obs) == h.batch {
+			return batch{obs: obs, next: fmt.Sprintf("%d:%d", i, obs[len(obs)-1].ID)}, nil
+		}
+		return batch{obs: obs, next: fmt.Sprintf("%d:0", i+1), done: (i+1)*per >= len(all)}, nil
+	}
+}
+
+func parseCursor(c string) (chunk int, after int64) {
+	a, b, _ := strings.Cut(c, ":")
+	chunk, _ = strconv.Atoi(a)
+	after, _ = strconv.ParseInt(b, 10, 64)
+	return chunk, after
+}
+
+func digestPhase(typ string) func(context.Context, *hunter, *HuntSpec, string) (batch, error) {
+	return listPhase(func(s *HuntSpec) []string { return s.Hashes[typ] }, func(v []string) store.CandidateQuery {
+		raw := make([][]byte, 0, len(v))
+		for _, x := range v {
+			if b, err := hex.DecodeString(x); err == nil {
+				raw = append(raw, b)
+			}
+		}
+		return store.CandidateQuery{Kind: fleet.ObsFile, DigestType: typ, Digests: raw}
+	})
+}
+
+// scanPhase walks every observation of a kind by id; the cursor is the
+// last id done.
+func scanPhase(kind string, on func(*HuntSpec) bool) func(context.Context, *hunter, *HuntSpec, string) (batch, error) {
+	return func(ctx context.Context, h *hunter, spec *HuntSpec, cursor string) (batch, error) {
+		if !on(spec) {
+			return batch{done: true}, nil
+		}
+		after, _ := strconv.ParseInt(cursor, 10, 64)
+		obs, err := h.st.Candidates(ctx, store.CandidateQuery{Kind: kind, Scan: true, AfterID: after, Limit: h.batch})
+		b := batch{obs: obs, next: cursor, done: len(obs) < h.batch}
+		if len(obs) > 0 {
+			b.next = strconv.FormatInt(obs[len(obs)-1].ID, 10)
+		}
+		return b, err
+	}
+}
+
+// recheckPhase re-evaluates the findings that cite a changed or withdrawn
+// indicator; those no longer confirmed are retracted.
+func recheckPhase(ctx context.Context, h *hunter, spec *HuntSpec, cursor string) (batch, error) {
+	if len(spec.Recheck) == 0 {
+		return batch{done: true}, nil
+	}
+	per := max(h.batch/10, 10)
+	ids, err := h.st.FindingsByIndicator(ctx, spec.Recheck, cursor, per)
+	if err != nil {
+		return batch{}, err
+	}
+	b := batch{rechecked: ids, next: cursor, done: len(ids) < per}
+	for _, id := range ids {
+		ev, err := h.st.FindingEvidence(ctx, id)
+		if err != nil {
+			return b, err
+		}
+		b.obs = append(b.obs, ev...)
+		b.next = id
+	}
+	return b, nil
+}
+
+// loop claims and runs hunts until ctx ends.
+func (h *hunter) loop(ctx context.Context) {
+	t := time.NewTicker(h.every)
+	defer t.Stop()
+	for {
+		for h.runOne(ctx) {
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-h.wake:
+		}
+	}
+}
+
+// runOne claims one hunt and runs it; it reports whether it found one.
+func (h *hunter) runOne(ctx context.Context) bool {
+	if h.paused != nil && h.paused() {
+		return false
+	}
+	hu, err := h.st.ClaimHunt(ctx, h.owner, h.now(), h.lease)
+	if err != nil {
+		if ctx.Err() == nil {
+			h.log.Warn("claim hunt", "err", err)
+		}
+		return false
+	}
+	if hu == nil {
+		return false
+	}
+	if err := h.run(ctx, hu); err != nil && ctx.Err() == nil {
+		h.log.Error("hunt failed", "hunt", hu.ID, "err", err)
+		if !errors.Is(err, store.ErrUnavailable) {
+			h.st.FailHunt(context.WithoutCancel(ctx), hu.ID, h.owner, err.Error(), h.now())
+		}
+	}
+	return ctx.Err() == nil
+}
+
+// run works through a claimed hunt from its saved phase and cursor.
+func (h *hunter) run(ctx context.Context, hu *fleet.Hunt) error {
+	var spec HuntSpec
+	if err := json.Unmarshal(hu.Spec, &spec); err != nil {
+		return fmt.Errorf("hunt %d spec: %w", hu.ID, err)
+	}
+	p, cursor := hu.Phase, hu.Cursor
+	h.log.Info("hunt running", "hunt", hu.ID, "reason", hu.Reason, "phase", p, "cursor", cursor)
+	h.notify("start", hu.ID, p, cursor)
+	for p < len(phases) {
+		if h.paused != nil && h.paused() {
+			return nil
+		}
+		b, err := phases[p].step(ctx, h, &spec, cursor)
+		if err != nil {
+			return fmt.Errorf("hunt %d %s: %w", hu.ID, phases[p].name, err)
+		}
+		np, nc := p, b.next
+		if b.done {
+			np, nc = p+1, ""
+		}
+		if b.done && len(b.obs) == 0 && len(b.rechecked) == 0 && np < len(phases) {
+			p, cursor = np, nc // nothing to record for an empty phase
+			continue
+		}
+		committed, err := h.commit(ctx, hu, b, np, nc)
+		if err != nil || !committed {
+			return err
+		}
+		h.notify("commit", hu.ID, np, nc)
+		p, cursor = np, nc
+	}
+	h.log.Info("hunt done", "hunt", hu.ID)
+	return nil
+}
+
+// commit confirms a batch with the current intel and stores it with the
+// progress; on an intel change it reloads and confirms again. It reports
+// false when the hunt's lease was lost to another replica.
+func (h *hunter) commit(ctx context.Context, hu *fleet.Hunt, b batch, phase int, cursor string) (bool, error) {
+	for range 10 {
+		ist, err := h.intel.current(ctx)
+		if err != nil {
+			return false, err
+		}
+		c := store.HuntCommit{HuntID: hu.ID, Owner: h.owner, IntelVersion: ist.version, Phase: phase, Cursor: cursor,
+			Candidates: int64(len(b.obs)), Hits: matchObs(ist.set, b.obs), Rechecked: b.rechecked,
+			Done: phase >= len(phases), Now: h.now(), Lease: h.lease}
+		err = h.st.CommitHunt(ctx, c)
+		if err == nil {
+			return true, nil
+		}
+		if !errors.Is(err, store.ErrConflict) {
+			return false, err
+		}
+		if v, verr := h.st.IntelVersion(ctx); verr == nil && v == ist.version {
+			h.log.Info("hunt lease lost", "hunt", hu.ID)
+			return false, nil
+		}
+	}
+	return false, fmt.Errorf("hunt %d: intel kept changing", hu.ID)
+}
+
+func (h *hunter) notify(event string, id int64, phase int, cursor string) {
+	if h.hook != nil {
+		h.hook(event, id, phase, cursor)
+	}
+}

@@ -1,0 +1,59 @@
+package server
+
+import (
+	"net/netip"
+
+	"github.com/cascade-ir/cascade/internal/finding"
+	"github.com/cascade-ir/cascade/internal/match"
+	"github.com/cascade-ir/cascade/internal/store"
+)
+
+// matchObs confirms observations with the row-level matchers scan uses,
+// each at the time it was last seen on its host. Findings are keyed by
+// the host's uid, so two hosts with one name never share a finding.
+func matchObs(set *match.Set, obs []store.Obs) []store.Hit {
+	var hits []store.Hit
+	for i := range obs {
+		o := &obs[i]
+		var f finding.Finding
+		var ok bool
+		switch {
+		case o.File != nil:
+			f, ok = set.FileFinding(o.HostUID, o.File, o.At())
+		case o.Software != nil:
+			f, ok = set.SoftwareFinding(o.HostUID, o.Software, o.At())
+		case o.Artifact != nil:
+			f, ok = set.ArtifactFinding(o.HostUID, o.Artifact, o.At())
+		}
+		if !ok {
+			continue
+		}
+		if o.HostName != "" {
+			f.Host = o.HostName
+		}
+		hits = append(hits, store.Hit{Finding: f, HostID: o.HostID, ObsID: o.ID, ObsKind: o.Kind, Indicators: reasonIDs(f)})
+	}
+	return hits
+}
+
+// reasonIDs names the indicators and advisories behind a finding, as
+// revocations name them.
+func reasonIDs(f finding.Finding) []string {
+	ids := make([]string, 0, len(f.Reasons))
+	for _, r := range f.Reasons {
+		if r.Kind == "advisory" {
+			ids = append(ids, "advisory:"+r.IndicatorID)
+		} else {
+			ids = append(ids, r.IndicatorID)
+		}
+	}
+	return ids
+}
+
+func normalizeIP(s string) string {
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return s
+	}
+	return a.Unmap().String()
+}

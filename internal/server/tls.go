@@ -1,0 +1,104 @@
+package server
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// TLSFiles names the server's certificate and key.
+type TLSFiles struct {
+	Cert, Key string
+	// Created is true when a self-signed pair was generated now.
+	Created bool
+	// Fingerprint is the SHA-256 of the certificate (DER), for pinning.
+	Fingerprint string
+}
+
+// SelfSigned returns the certificate in dir, generating a self-signed one
+// (ECDSA P-256, five years, for the given names plus localhost) at first
+// start. The key is written 0600.
+func SelfSigned(dir string, names []string) (TLSFiles, error) {
+	f := TLSFiles{Cert: filepath.Join(dir, "tls-cert.pem"), Key: filepath.Join(dir, "tls-key.pem")}
+	if _, err := os.Stat(f.Cert); err == nil {
+		fp, err := Fingerprint(f.Cert)
+		f.Fingerprint = fp
+		return f, err
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return f, err
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return f, err
+	}
+	serial, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 126))
+	tmpl := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{CommonName: "cascade serve", Organization: []string{"cascade"}},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(5, 0, 0),
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true, IsCA: true, DNSNames: []string{"localhost"},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}}
+	if h, err := os.Hostname(); err == nil && h != "" {
+		tmpl.DNSNames = append(tmpl.DNSNames, h)
+	}
+	for _, n := range names {
+		if ip := net.ParseIP(n); ip != nil {
+			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
+		} else if n != "" {
+			tmpl.DNSNames = append(tmpl.DNSNames, n)
+		}
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return f, err
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return f, err
+	}
+	if err := os.WriteFile(f.Key, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
+		return f, err
+	}
+	if err := os.WriteFile(f.Cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		return f, err
+	}
+	sum := sha256.Sum256(der)
+	f.Created, f.Fingerprint = true, hex.EncodeToString(sum[:])
+	return f, nil
+}
+
+// Fingerprint is the SHA-256 of the first certificate in a PEM file.
+func Fingerprint(certFile string) (string, error) {
+	b, err := os.ReadFile(certFile)
+	if err != nil {
+		return "", err
+	}
+	blk, _ := pem.Decode(b)
+	if blk == nil {
+		return "", fmt.Errorf("%s: no PEM certificate", certFile)
+	}
+	sum := sha256.Sum256(blk.Bytes)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// ServerTLS is the TLS configuration for a certificate and key.
+func ServerTLS(f TLSFiles) (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(f.Cert, f.Key)
+	if err != nil {
+		return nil, fmt.Errorf("load TLS certificate: %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+}

@@ -1,0 +1,72 @@
+// Package sqlite opens the embedded fleet store: one SQLite file in the
+// server's data directory, in WAL mode, with no set-up. Pure Go
+// (modernc.org/sqlite), so the server builds without cgo everywhere.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/cascade-ir/cascade/internal/store/sqlstore"
+	_ "modernc.org/sqlite" // driver "sqlite"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Dialect describes SQLite to the shared store.
+func Dialect() *sqlstore.Dialect {
+	sub, _ := fs.Sub(migrations, "migrations")
+	return &sqlstore.Dialect{
+		Name: "sqlite", ILike: "LIKE", SerializeWrites: true, Migrations: sub, MaxVars: 10000,
+		Unavailable: func(err error) bool {
+			return strings.Contains(err.Error(), "SQLITE_CANTOPEN") || strings.Contains(err.Error(), "database is locked")
+		},
+	}
+}
+
+// Options tune Open; the zero value is right outside tests.
+type Options struct {
+	// MaxMigration stops migrating at this version (tests of upgrades).
+	MaxMigration int
+}
+
+// Open opens (creating if needed) the store in the SQLite file at path and
+// migrates it.
+func Open(ctx context.Context, path string, opt Options) (*sqlstore.Store, error) {
+	// The database holds credential hashes and every host's inventory:
+	// create it readable by the server's user only (SQLite gives its
+	// -wal and -shm files the same mode).
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600); err == nil {
+		f.Close()
+	}
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(30000)", "journal_mode(WAL)", "synchronous(NORMAL)",
+		"foreign_keys(ON)", "cache_size(-65536)", "temp_store(MEMORY)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s, err := sqlstore.New(ctx, db, Dialect(), opt.MaxMigration)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	return s, nil
+}

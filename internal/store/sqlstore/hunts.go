@@ -1,0 +1,264 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cascade-ir/cascade/internal/fleet"
+	"github.com/cascade-ir/cascade/internal/store"
+)
+
+const huntCols = `id, status, reason, intel_version, created, started, finished, phase, cursor, candidates, findings,
+	retracted, error, spec`
+
+func scanHunt(sc interface{ Scan(...any) error }) (fleet.Hunt, error) {
+	var h fleet.Hunt
+	var created, started, finished int64
+	err := sc.Scan(&h.ID, &h.Status, &h.Reason, &h.IntelVersion, &created, &started, &finished, &h.Phase, &h.Cursor,
+		&h.Candidates, &h.Findings, &h.Retracted, &h.Error, &h.Spec)
+	h.Created, h.Started, h.Finished = tm(created), tm(started), tm(finished)
+	return h, err
+}
+
+// ListHunts lists hunts, newest first.
+func (s *Store) ListHunts(ctx context.Context, limit int) ([]fleet.Hunt, error) {
+	rows, err := s.query(ctx, s.db, "SELECT "+huntCols+" FROM hunts ORDER BY id DESC LIMIT ?", clampLimit(limit, 50, 1000))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []fleet.Hunt
+	for rows.Next() {
+		h, err := scanHunt(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, s.wrap(rows.Err())
+}
+
+// Hunt returns one hunt.
+func (s *Store) Hunt(ctx context.Context, id int64) (fleet.Hunt, error) {
+	h, err := scanHunt(s.row(ctx, s.db, "SELECT "+huntCols+" FROM hunts WHERE id = ?", id))
+	if err != nil {
+		return h, fmt.Errorf("hunt %d: %w", id, s.wrap(err))
+	}
+	return h, nil
+}
+
+// ClaimHunt leases the oldest unfinished hunt nobody holds.
+func (s *Store) ClaimHunt(ctx context.Context, owner string, now time.Time, lease time.Duration) (*fleet.Hunt, error) {
+	var claimed *fleet.Hunt
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		lock := s.d.ForUpdate
+		if lock != "" {
+			lock += " SKIP LOCKED"
+		}
+		h, err := scanHunt(s.row(ctx, tx, "SELECT "+huntCols+` FROM hunts WHERE status IN ('pending', 'running')
+			AND (owner = '' OR owner = ? OR lease_until < ?) ORDER BY id LIMIT 1`+lock, owner, ms(now)))
+		if err == sql.ErrNoRows {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("claim hunt: %w", s.wrap(err))
+		}
+		if h.Started.IsZero() {
+			h.Started = now
+		}
+		h.Status = fleet.HuntRunning
+		_, err = s.exec(ctx, tx, "UPDATE hunts SET status = ?, owner = ?, lease_until = ?, started = ? WHERE id = ?",
+			h.Status, owner, ms(now.Add(lease)), ms(h.Started), h.ID)
+		claimed = &h
+		return err
+	})
+	return claimed, err
+}
+
+// CommitHunt stores one batch of a hunt's results with its progress.
+func (s *Store) CommitHunt(ctx context.Context, c store.HuntCommit) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		var owner, status string
+		if err := s.row(ctx, tx, "SELECT owner, status FROM hunts WHERE id = ?"+s.d.ForUpdate, c.HuntID).Scan(&owner, &status); err != nil {
+			return fmt.Errorf("hunt %d: %w", c.HuntID, s.wrap(err))
+		}
+		if owner != c.Owner || status != fleet.HuntRunning {
+			return fmt.Errorf("%w: hunt %d is held by %q (%s)", store.ErrConflict, c.HuntID, owner, status)
+		}
+		v, err := s.lockIntelVersion(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if v != c.IntelVersion {
+			return fmt.Errorf("%w: intel moved to version %d", store.ErrConflict, v)
+		}
+		for _, id := range c.Rechecked {
+			if _, err := s.exec(ctx, tx, "DELETE FROM finding_reasons WHERE finding_id = ?", id); err != nil {
+				return err
+			}
+		}
+		now := ms(c.Now)
+		n, err := s.upsertHits(ctx, tx, c.Hits, "hunt:"+strconv.FormatInt(c.HuntID, 10), now, false)
+		if err != nil {
+			return err
+		}
+		retracted, err := s.retract(ctx, tx, c, now)
+		if err != nil {
+			return err
+		}
+		return s.huntProgress(ctx, tx, c, int64(n), retracted)
+	})
+}
+
+// retract withdraws rechecked findings that no hit confirmed.
+func (s *Store) retract(ctx context.Context, tx *sql.Tx, c store.HuntCommit, now int64) (int64, error) {
+	hit := map[string]bool{}
+	for _, h := range c.Hits {
+		hit[h.Finding.ID] = true
+	}
+	var n int64
+	for _, id := range c.Rechecked {
+		if hit[id] {
+			continue
+		}
+		r, err := s.exec(ctx, tx, "UPDATE findings SET retracted = 1, updated_at = ? WHERE id = ? AND retracted = 0", now, id)
+		if err != nil {
+			return 0, err
+		}
+		k, _ := r.RowsAffected()
+		n += k
+	}
+	return n, nil
+}
+
+func (s *Store) huntProgress(ctx context.Context, tx *sql.Tx, c store.HuntCommit, found, retracted int64) error {
+	status, finished := fleet.HuntRunning, int64(0)
+	if c.Done {
+		status, finished = fleet.HuntDone, ms(c.Now)
+	}
+	_, err := s.exec(ctx, tx, `UPDATE hunts SET phase = ?, cursor = ?, candidates = candidates + ?, findings = findings + ?,
+		retracted = retracted + ?, lease_until = ?, status = ?, finished = ? WHERE id = ?`,
+		c.Phase, c.Cursor, c.Candidates, found, retracted, ms(c.Now.Add(c.Lease)), status, finished, c.HuntID)
+	return err
+}
+
+// FailHunt stops a hunt with an error.
+func (s *Store) FailHunt(ctx context.Context, id int64, owner, msg string, now time.Time) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := s.exec(ctx, tx, "UPDATE hunts SET status = ?, error = ?, finished = ? WHERE id = ? AND owner = ?",
+			fleet.HuntFailed, msg, ms(now), id, owner)
+		return err
+	})
+}
+
+// Candidates selects observations a retro-hunt must confirm.
+func (s *Store) Candidates(ctx context.Context, q store.CandidateQuery) ([]store.Obs, error) {
+	t, err := tableFor(q.Kind)
+	if err != nil {
+		return nil, err
+	}
+	sel := "SELECT " + t.selectList() + t.from() + "WHERE "
+	page, pageArgs := "", []any{}
+	if q.Limit > 0 && !q.Scan {
+		page, pageArgs = " AND o.id > ? ORDER BY o.id LIMIT ?", []any{q.AfterID, q.Limit}
+	}
+	run := func(cond string, args ...any) ([]store.Obs, error) {
+		rows, err := s.query(ctx, s.db, sel+cond+page, append(args, pageArgs...)...)
+		if err != nil {
+			return nil, fmt.Errorf("hunt candidates: %w", err)
+		}
+		return s.scanObs(t, rows)
+	}
+	switch {
+	case q.Scan:
+		return run("o.id > ? ORDER BY o.id LIMIT ?", q.AfterID, clampLimit(q.Limit, 1000, 100000))
+	case q.Limit > 0 && len(q.Digests)+len(q.Products)+len(q.Domains)+len(q.IPs) > 100:
+		return nil, fmt.Errorf("a paged candidate query takes at most 100 selectors")
+	case q.DigestType != "":
+		col := map[string]string{"sha256": "o.sha256", "sha1": "o.sha1", "md5": "o.md5"}[q.DigestType]
+		if col == "" || t.kind != fleet.ObsFile {
+			return nil, fmt.Errorf("no digest column %q for %s", q.DigestType, t.kind)
+		}
+		return collect(q.Digests, s.d.MaxVars/2, func(c [][]byte) ([]store.Obs, error) {
+			if q.DigestType != "sha256" {
+				cond, args := inList(s.d, col, c)
+				return run(cond, args...)
+			}
+			prefixes := make([]int64, 0, len(c))
+			for _, d := range c {
+				if p, ok := DigestPrefix(d).(int64); ok {
+					prefixes = append(prefixes, p)
+				}
+			}
+			c1, a1 := inList(s.d, "o.sha256_p", prefixes)
+			c2, a2 := inList(s.d, "o.sha256", c)
+			return run(c1+" AND "+c2, append(a1, a2...)...)
+		})
+	case len(q.Products) > 0:
+		return collect(q.Products, s.d.MaxVars/2, func(c []string) ([]store.Obs, error) {
+			c1, a1 := inList(s.d, "o.product_key", c)
+			c2, a2 := inList(s.d, "o.ident_key", c)
+			return run("("+c1+" OR "+c2+")", append(a1, a2...)...)
+		})
+	case len(q.Domains) > 0:
+		return collect(q.Domains, 100, func(c []string) ([]store.Obs, error) {
+			var conds []string
+			var args []any
+			for _, d := range c {
+				r := ReverseDomain(strings.TrimSuffix(strings.ToLower(d), "."))
+				conds = append(conds, "o.rdomain = ? OR (o.rdomain > ? AND o.rdomain < ?)")
+				args = append(args, r, r+".", r+"/")
+			}
+			return run("("+strings.Join(conds, " OR ")+")", args...)
+		})
+	case len(q.IPs) > 0:
+		return collect(q.IPs, s.d.MaxVars, func(c []string) ([]store.Obs, error) {
+			cond, args := inList(s.d, "o.ip", c)
+			return run(cond, args...)
+		})
+	}
+	return nil, nil
+}
+
+func collect[T any](vals []T, n int, fn func([]T) ([]store.Obs, error)) ([]store.Obs, error) {
+	var out []store.Obs
+	for _, c := range chunks(vals, n) {
+		obs, err := fn(c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, obs...)
+	}
+	return out, nil
+}
+
+// FindingsByIndicator lists findings whose reasons name any of ids, in id
+// order after the given id.
+func (s *Store) FindingsByIndicator(ctx context.Context, ids []string, after string, limit int) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if len(ids) > s.d.MaxVars-2 {
+		return nil, fmt.Errorf("%d indicators to recheck exceed %d per query", len(ids), s.d.MaxVars-2)
+	}
+	cond, args := inList(s.d, "indicator", ids)
+	rows, err := s.query(ctx, s.db, "SELECT DISTINCT finding_id FROM finding_reasons WHERE "+cond+
+		" AND finding_id > ? ORDER BY finding_id LIMIT ?", append(args, after, clampLimit(limit, 1000, 100000))...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, s.wrap(rows.Err())
+}

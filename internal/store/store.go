@@ -1,0 +1,308 @@
+// Package store is the fleet server's storage: hosts with roles, every
+// host's software, files and artifacts as observations with time intervals,
+// findings with their exposure windows and triage state, intel documents,
+// durable hunt jobs, credentials, feeds, the audit log and releases. The
+// Store interface has two implementations, store/sqlite (embedded, the
+// default) and store/postgres (shared by several server replicas); both
+// pass the conformance suite in store/storetest.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/cascade-ir/cascade/internal/finding"
+	"github.com/cascade-ir/cascade/internal/fleet"
+	"github.com/cascade-ir/cascade/internal/snapshot"
+)
+
+// Errors callers act on; implementations wrap them with context.
+var (
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: an optimistic check failed (the intel version moved, a
+	// lease was lost); the caller retries.
+	ErrConflict = errors.New("conflict")
+	// ErrBaseMismatch: a delta's base is not the host's last snapshot, or
+	// the state after applying it differs from the agent's.
+	ErrBaseMismatch = errors.New("delta does not apply to the host's last snapshot")
+	// ErrStale: the snapshot is not newer than the host's last one.
+	ErrStale = errors.New("snapshot is not newer than the host's last accepted snapshot")
+	// ErrUnavailable: the database cannot be reached.
+	ErrUnavailable = errors.New("database unavailable")
+	// ErrExists: a unique name is taken.
+	ErrExists = errors.New("already exists")
+	// ErrInvalidToken: an enrollment token is unknown, expired, revoked or
+	// used up.
+	ErrInvalidToken = errors.New("token unknown, expired, revoked or used up")
+)
+
+// Store is the fleet server's storage. Every method is safe for concurrent
+// use; several processes may share one PostgreSQL store.
+type Store interface {
+	Engine() string
+	Close() error
+	// SchemaVersion is the migration level of the database.
+	SchemaVersion(ctx context.Context) (int, error)
+
+	Hosts
+	Ingester
+	Findings
+	Intel
+	Hunts
+	Auth
+	Feeds
+	Audit(ctx context.Context, e fleet.AuditEntry) error
+	AuditLog(ctx context.Context, limit int, beforeID int64) ([]fleet.AuditEntry, error)
+	AddRelease(ctx context.Context, r fleet.Release) (fleet.Release, error)
+	Releases(ctx context.Context, sha256 string) ([]fleet.Release, error)
+}
+
+// HostQuery filters a host listing.
+type HostQuery struct {
+	// Search matches the name or uid (substring, case-insensitive).
+	Search string
+	Role   string
+	Limit  int
+	Offset int
+}
+
+// ObsQuery selects a host's observations of one kind.
+type ObsQuery struct {
+	HostID int64
+	Kind   string
+	// History includes observations that are gone; otherwise only
+	// present ones.
+	History bool
+	Search  string
+	Limit   int
+	Offset  int
+}
+
+// Hosts keeps machines, their roles and their observations.
+type Hosts interface {
+	// EnsureHost returns the host with h.ID as uid, creating it (with
+	// roles) when new; facts (name, OS) are updated.
+	EnsureHost(ctx context.Context, h snapshot.Host, roles []string, now time.Time) (fleet.Host, error)
+	Host(ctx context.Context, id int64) (fleet.Host, error)
+	HostByUID(ctx context.Context, uid string) (fleet.Host, error)
+	ListHosts(ctx context.Context, q HostQuery) ([]fleet.Host, int, error)
+	SetHostRoles(ctx context.Context, id int64, roles []string) error
+	Observations(ctx context.Context, q ObsQuery) ([]fleet.Observation, error)
+	Snapshots(ctx context.Context, hostID int64, limit int) ([]fleet.SnapshotInfo, error)
+}
+
+// Incoming is one snapshot to store for a host.
+type Incoming struct {
+	HostID   int64
+	UploadID string
+	// Kind is full, delta or import. For a delta, Snapshot holds the
+	// header and the added records only.
+	Kind     string
+	Snapshot *snapshot.Snapshot
+	Base     string
+	Remove   fleet.Removed
+	Digest   fleet.Digest
+	Received time.Time
+}
+
+// Snapshot kinds.
+const (
+	KindFull   = "full"
+	KindDelta  = "delta"
+	KindImport = "import"
+)
+
+// Obs is an observation handed to the matcher, with its host's identity.
+type Obs struct {
+	fleet.Observation
+	HostUID  string
+	HostName string
+}
+
+// At is the time to match the observation at: when it was last seen.
+func (o *Obs) At() time.Time { return o.LastSeen }
+
+// Hit is one finding the matcher made from one observation.
+type Hit struct {
+	Finding finding.Finding
+	HostID  int64
+	ObsID   int64
+	ObsKind string
+	// Indicators are the ids of the indicators and advisories
+	// ("advisory:<id>") behind the finding, for rechecks when intel is
+	// revoked.
+	Indicators []string
+}
+
+// MatchFunc matches observations with the intel at the given version. The
+// store calls it inside the transaction that stores a snapshot, holding
+// the intel version steady until the transaction ends.
+type MatchFunc func(ctx context.Context, intelVersion int64, obs []Obs) ([]Hit, error)
+
+// Ingester stores snapshots as observation changes, atomically.
+type Ingester interface {
+	// Ingest applies one snapshot in one transaction: observations opened,
+	// extended or closed, the new ones matched by match, their findings
+	// stored, the host updated. A repeated upload id returns the first
+	// result with Duplicate set and changes nothing.
+	Ingest(ctx context.Context, in *Incoming, match MatchFunc) (fleet.UploadResult, error)
+}
+
+// FindingQuery filters a findings listing.
+type FindingQuery struct {
+	HostID   int64
+	Incident string
+	States   []string
+	MinScore int
+	// PresentOnly keeps findings whose evidence is on the host now.
+	PresentOnly bool
+	// Retracted includes findings whose intel was withdrawn.
+	Retracted bool
+	Search    string
+	Limit     int
+	Offset    int
+}
+
+// Findings keeps stored findings and their triage.
+type Findings interface {
+	ListFindings(ctx context.Context, q FindingQuery) ([]fleet.Finding, int, error)
+	Finding(ctx context.Context, id string) (fleet.Finding, error)
+	FindingEvidence(ctx context.Context, id string) ([]Obs, error)
+	FindingEvents(ctx context.Context, id string) ([]fleet.FindingEvent, error)
+	SetFindingState(ctx context.Context, id, state, reason, actor string, now time.Time) (fleet.Finding, error)
+	// Incidents summarizes findings by incident id ("" for findings
+	// without one); false positives and retracted findings do not count.
+	Incidents(ctx context.Context) ([]fleet.Incident, error)
+}
+
+// IntelChange is one atomic change to the server's intel, with the hunt it
+// starts. It applies only if the intel version is still ExpectVersion.
+type IntelChange struct {
+	ExpectVersion int64
+	Put           *IntelDocument
+	Delete        string
+	Revoke        *Revocation
+	Unrevoke      string
+	// HuntReason and HuntSpec describe the retro-hunt to queue; no hunt
+	// when HuntSpec is nil.
+	HuntReason string
+	HuntSpec   []byte
+	Now        time.Time
+}
+
+// IntelDocument is a stored intel document with its content.
+type IntelDocument struct {
+	fleet.IntelDoc
+	Content []byte
+}
+
+// Revocation withdraws one indicator or advisory ("advisory:<id>")
+// server-wide.
+type Revocation = fleet.Revocation
+
+// Intel keeps intel documents and the version counter every change bumps.
+type Intel interface {
+	IntelVersion(ctx context.Context) (int64, error)
+	IntelDocs(ctx context.Context, content bool) ([]IntelDocument, error)
+	Revocations(ctx context.Context) ([]Revocation, error)
+	// ApplyIntelChange returns the new version and the queued hunt's id
+	// (0 without one); ErrConflict when the version moved.
+	ApplyIntelChange(ctx context.Context, c IntelChange) (version, huntID int64, err error)
+}
+
+// CandidateQuery selects observations a retro-hunt must confirm. Exactly
+// one selector is used per call.
+type CandidateQuery struct {
+	Kind string
+	// DigestType (sha256, sha1, md5) with Digests selects files.
+	DigestType string
+	Digests    [][]byte
+	// Products selects software by normalized name or identifier.
+	Products []string
+	// Domains selects artifacts on a domain or any subdomain of it.
+	Domains []string
+	IPs     []string
+	// Scan selects every observation of Kind with id > AfterID. With a
+	// Limit, selectors (at most 100) are paged the same way, by id.
+	Scan    bool
+	AfterID int64
+	Limit   int
+}
+
+// HuntCommit records a batch of a hunt's work atomically: its findings,
+// retractions and progress. It fails with ErrConflict when the intel
+// version is no longer IntelVersion or the lease was lost.
+type HuntCommit struct {
+	HuntID       int64
+	Owner        string
+	IntelVersion int64
+	Phase        int
+	Cursor       string
+	Candidates   int64
+	Hits         []Hit
+	// Rechecked are findings re-evaluated in this batch; those without a
+	// hit are retracted.
+	Rechecked []string
+	Done      bool
+	Now       time.Time
+	Lease     time.Duration
+}
+
+// Hunts keeps durable retro-hunt jobs.
+type Hunts interface {
+	ListHunts(ctx context.Context, limit int) ([]fleet.Hunt, error)
+	Hunt(ctx context.Context, id int64) (fleet.Hunt, error)
+	// ClaimHunt leases the oldest unfinished hunt whose lease expired.
+	ClaimHunt(ctx context.Context, owner string, now time.Time, lease time.Duration) (*fleet.Hunt, error)
+	CommitHunt(ctx context.Context, c HuntCommit) error
+	FailHunt(ctx context.Context, id int64, owner, msg string, now time.Time) error
+	Candidates(ctx context.Context, q CandidateQuery) ([]Obs, error)
+	// FindingsByIndicator lists, in id order, up to limit findings after
+	// the id after whose reasons include any of ids.
+	FindingsByIndicator(ctx context.Context, ids []string, after string, limit int) ([]string, error)
+}
+
+// Session is a logged-in browser.
+type Session struct {
+	Token   fleet.Token
+	CSRF    string
+	Expires time.Time
+}
+
+// Auth keeps hashed credentials and browser sessions.
+type Auth interface {
+	// Bootstrap creates the first admin token unless one was ever made.
+	Bootstrap(ctx context.Context, hash []byte, t fleet.Token) (bool, error)
+	CreateToken(ctx context.Context, hash []byte, t fleet.Token) (fleet.Token, error)
+	TokenByHash(ctx context.Context, hash []byte) (fleet.Token, error)
+	ListTokens(ctx context.Context) ([]fleet.Token, error)
+	RevokeToken(ctx context.Context, id int64) error
+	TouchToken(ctx context.Context, id int64, at time.Time) error
+	// Enroll spends one use of an enrollment token, creates or updates the
+	// host, revokes the host's earlier agent tokens and stores the new one.
+	Enroll(ctx context.Context, enrollHash []byte, h snapshot.Host, agentHash []byte, now time.Time) (fleet.Host, fleet.Token, error)
+	CreateSession(ctx context.Context, hash []byte, tokenID int64, csrf string, expires time.Time) error
+	Session(ctx context.Context, hash []byte, now time.Time) (Session, error)
+	DeleteSession(ctx context.Context, hash []byte) error
+}
+
+// FeedResult records one poll of a feed.
+type FeedResult struct {
+	At       time.Time
+	OK       bool
+	Err      string
+	ETag     string
+	Modified string
+	NextAt   time.Time
+}
+
+// Feeds keeps polled intel URLs.
+type Feeds interface {
+	AddFeed(ctx context.Context, f fleet.Feed) (fleet.Feed, error)
+	ListFeeds(ctx context.Context) ([]fleet.Feed, error)
+	DeleteFeed(ctx context.Context, id int64) error
+	// ClaimFeed leases one feed due at now.
+	ClaimFeed(ctx context.Context, owner string, now time.Time, lease time.Duration) (*fleet.Feed, error)
+	FeedPolled(ctx context.Context, id int64, r FeedResult) error
+}

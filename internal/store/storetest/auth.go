@@ -1,0 +1,78 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/cascade-ir/cascade/internal/fleet"
+	"github.com/cascade-ir/cascade/internal/snapshot"
+	"github.com/cascade-ir/cascade/internal/store"
+)
+
+func testAuth(t *testing.T, h Harness) {
+	s := fresh(t, h)
+	admin := fleet.Token{Name: "bootstrap", Role: fleet.TokenAdmin, Created: day(0), UsesLeft: -1}
+	ok, err := s.Bootstrap(ctx, []byte("h-admin"), admin)
+	if err != nil || !ok {
+		t.Fatalf("bootstrap: %v %v", ok, err)
+	}
+	if ok, _ := s.Bootstrap(ctx, []byte("h-admin2"), admin); ok {
+		t.Fatal("bootstrapped twice")
+	}
+	got, err := s.TokenByHash(ctx, []byte("h-admin"))
+	if err != nil || got.Role != fleet.TokenAdmin || got.Revoked {
+		t.Fatalf("token: %+v %v", got, err)
+	}
+	_, err = s.TokenByHash(ctx, []byte("unknown"))
+	wantErr(t, err, store.ErrNotFound)
+	enroll, err := s.CreateToken(ctx, []byte("h-enroll"), fleet.Token{Name: "build-farm", Role: fleet.TokenEnroll,
+		HostRoles: []string{fleet.RoleBuild}, Created: day(0), Expires: day(2), UsesLeft: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := snapshot.Host{ID: "m1", Name: "builder1", OS: "linux"}
+	host, agent, err := s.Enroll(ctx, []byte("h-enroll"), hs, []byte("h-agent1"), day(1))
+	if err != nil || host.UID != "m1" || agent.HostID != host.ID || agent.Role != fleet.TokenAgent || len(host.Roles) != 1 || host.Roles[0] != fleet.RoleBuild {
+		t.Fatalf("enroll: %+v %+v %v", host, agent, err)
+	}
+	// Re-enrolling the same machine replaces its credential.
+	host2, _, err := s.Enroll(ctx, []byte("h-enroll"), hs, []byte("h-agent2"), day(1))
+	if err != nil || host2.ID != host.ID {
+		t.Fatalf("re-enroll: %+v %v", host2, err)
+	}
+	if old, _ := s.TokenByHash(ctx, []byte("h-agent1")); !old.Revoked {
+		t.Fatal("old agent token not revoked on re-enrollment")
+	}
+	_, _, err = s.Enroll(ctx, []byte("h-enroll"), snapshot.Host{ID: "m2"}, []byte("h-agent3"), day(1))
+	wantErr(t, err, store.ErrInvalidToken) // used up
+	s.CreateToken(ctx, []byte("h-enroll2"), fleet.Token{Name: "x", Role: fleet.TokenEnroll, Created: day(0), Expires: day(1), UsesLeft: -1})
+	_, _, err = s.Enroll(ctx, []byte("h-enroll2"), snapshot.Host{ID: "m3"}, []byte("h-agent4"), day(1))
+	wantErr(t, err, store.ErrInvalidToken) // expired
+	_, _, err = s.Enroll(ctx, []byte("h-admin"), snapshot.Host{ID: "m3"}, []byte("h-agent5"), day(0))
+	wantErr(t, err, store.ErrInvalidToken) // not an enrollment token
+	if _, err := s.HostByUID(ctx, "m3"); err == nil {
+		t.Fatal("a refused enrollment created a host")
+	}
+	if err := s.CreateSession(ctx, []byte("sess"), got.ID, "csrf-1", time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	sess, err := s.Session(ctx, []byte("sess"), time.Now())
+	if err != nil || sess.CSRF != "csrf-1" || sess.Token.ID != got.ID {
+		t.Fatalf("session: %+v %v", sess, err)
+	}
+	_, err = s.Session(ctx, []byte("sess"), time.Now().Add(2*time.Hour))
+	wantErr(t, err, store.ErrNotFound)
+	if err := s.RevokeToken(ctx, got.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Session(ctx, []byte("sess"), time.Now())
+	wantErr(t, err, store.ErrNotFound)
+	wantErr(t, s.RevokeToken(ctx, 99999), store.ErrNotFound)
+	if err := s.TouchToken(ctx, enroll.ID, day(5)); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.ListTokens(ctx)
+	if err != nil || len(list) != 5 {
+		t.Fatalf("tokens: %d %v", len(list), err)
+	}
+}

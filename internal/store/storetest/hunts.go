@@ -1,0 +1,189 @@
+package storetest
+
+import (
+	"encoding/hex"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/cascade-ir/cascade/internal/fleet"
+	"github.com/cascade-ir/cascade/internal/snapshot"
+	"github.com/cascade-ir/cascade/internal/store"
+)
+
+func testIntel(t *testing.T, h Harness) {
+	s := fresh(t, h)
+	v, err := s.IntelVersion(ctx)
+	if err != nil || v != 0 {
+		t.Fatalf("initial version %d %v", v, err)
+	}
+	doc := &store.IntelDocument{IntelDoc: fleet.IntelDoc{Name: "x.json", Origin: "upload", SHA256: "ab",
+		Counts: map[string]int{"sha256": 2}, Sources: []string{"s1", "s2"}, ImportedAt: day(1), ImportedBy: "admin"}, Content: []byte(`{"a":1}`)}
+	v, hunt, err := s.ApplyIntelChange(ctx, store.IntelChange{ExpectVersion: 0, Put: doc, HuntReason: "import x.json", HuntSpec: []byte("{}"), Now: day(1)})
+	if err != nil || v != 1 || hunt == 0 {
+		t.Fatalf("put: v=%d hunt=%d %v", v, hunt, err)
+	}
+	_, _, err = s.ApplyIntelChange(ctx, store.IntelChange{ExpectVersion: 0, Put: doc, Now: day(1)})
+	wantErr(t, err, store.ErrConflict)
+	docs, err := s.IntelDocs(ctx, true)
+	if err != nil || len(docs) != 1 || string(docs[0].Content) != `{"a":1}` || docs[0].Counts["sha256"] != 2 ||
+		!slices.Equal(docs[0].Sources, []string{"s1", "s2"}) || docs[0].Size != 7 {
+		t.Fatalf("docs: %+v %v", docs, err)
+	}
+	doc.Content = []byte(`{"a":2}`)
+	if v, hunt, err = s.ApplyIntelChange(ctx, store.IntelChange{ExpectVersion: 1, Put: doc, Now: day(2)}); err != nil || v != 2 || hunt != 0 {
+		t.Fatalf("replace: %d %d %v", v, hunt, err)
+	}
+	if docs, _ := s.IntelDocs(ctx, false); len(docs) != 1 || len(docs[0].Content) != 0 {
+		t.Fatalf("replace kept two docs or returned content: %+v", docs)
+	}
+	rev := &store.Revocation{Indicator: "ind-1", Reason: "wrong", By: "admin", At: day(3)}
+	if v, _, err = s.ApplyIntelChange(ctx, store.IntelChange{ExpectVersion: 2, Revoke: rev, Now: day(3)}); err != nil || v != 3 {
+		t.Fatal(err)
+	}
+	if rs, _ := s.Revocations(ctx); len(rs) != 1 || rs[0].Indicator != "ind-1" || rs[0].By != "admin" {
+		t.Fatalf("revocations: %+v", rs)
+	}
+	_, _, err = s.ApplyIntelChange(ctx, store.IntelChange{ExpectVersion: 3, Delete: "nope.json"})
+	wantErr(t, err, store.ErrNotFound)
+	if v, _, err = s.ApplyIntelChange(ctx, store.IntelChange{ExpectVersion: 3, Delete: "x.json", Unrevoke: "ind-1"}); err != nil || v != 4 {
+		t.Fatal(err)
+	}
+	if docs, _ := s.IntelDocs(ctx, false); len(docs) != 0 {
+		t.Fatal("delete kept the doc")
+	}
+}
+
+func testHunts(t *testing.T, h Harness) {
+	s := fresh(t, h)
+	host := mustHost(t, s, "a")
+	ingest(t, s, host.ID, snap("a", day(0), []string{"X_TRADER@7.17"}, nil), nil)
+	ingest(t, s, host.ID, snap("a", day(2), nil, nil), nil)
+	v, id, err := s.ApplyIntelChange(ctx, store.IntelChange{ExpectVersion: 0, HuntReason: "test", HuntSpec: []byte(`{"x":1}`), Now: day(3)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := day(3)
+	hu, err := s.ClaimHunt(ctx, "r1", now, time.Minute)
+	if err != nil || hu == nil || hu.ID != id || hu.Status != fleet.HuntRunning || string(hu.Spec) != `{"x":1}` {
+		t.Fatalf("claim: %+v %v", hu, err)
+	}
+	if other, _ := s.ClaimHunt(ctx, "r2", now.Add(time.Second), time.Minute); other != nil {
+		t.Fatal("a leased hunt was claimed by another replica")
+	}
+	obs, err := s.Candidates(ctx, store.CandidateQuery{Kind: fleet.ObsSoftware, Products: []string{"xtrader"}})
+	if err != nil || len(obs) != 1 || obs[0].Present {
+		t.Fatalf("candidates: %+v %v", obs, err)
+	}
+	sameTime(t, "candidate last seen", obs[0].LastSeen, day(0))
+	hits, _ := matchSoftware("X_TRADER", 95)(ctx, v, obs)
+	err = s.CommitHunt(ctx, store.HuntCommit{HuntID: id, Owner: "r1", IntelVersion: v + 1, Hits: hits, Now: now, Lease: time.Minute})
+	wantErr(t, err, store.ErrConflict)
+	err = s.CommitHunt(ctx, store.HuntCommit{HuntID: id, Owner: "r2", IntelVersion: v, Hits: hits, Now: now, Lease: time.Minute})
+	wantErr(t, err, store.ErrConflict)
+	if err := s.CommitHunt(ctx, store.HuntCommit{HuntID: id, Owner: "r1", IntelVersion: v, Phase: 1, Cursor: "c1", Candidates: 1, Hits: hits, Now: now, Lease: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	fs, _, _ := s.ListFindings(ctx, store.FindingQuery{})
+	if len(fs) != 1 || fs[0].Present || fs[0].Origin != "hunt:"+itoa(id) {
+		t.Fatalf("hunt finding: %+v", fs)
+	}
+	sameTime(t, "hunt finding first seen", fs[0].FirstSeen, day(0))
+	sameTime(t, "hunt finding last seen", fs[0].LastSeen, day(0))
+	// After a crash the lease runs out and another replica resumes it.
+	hu2, err := s.ClaimHunt(ctx, "r2", now.Add(2*time.Minute), time.Minute)
+	if err != nil || hu2 == nil || hu2.Phase != 1 || hu2.Cursor != "c1" || hu2.Findings != 1 {
+		t.Fatalf("resume: %+v %v", hu2, err)
+	}
+	ids, err := s.FindingsByIndicator(ctx, []string{"advisory:adv-X_TRADER", "other"}, "", 10)
+	if err != nil || len(ids) != 1 || ids[0] != fs[0].ID {
+		t.Fatalf("by indicator: %v %v", ids, err)
+	}
+	if more, _ := s.FindingsByIndicator(ctx, []string{"advisory:adv-X_TRADER"}, ids[0], 10); len(more) != 0 {
+		t.Fatalf("paging after the last finding: %v", more)
+	}
+	if err := s.CommitHunt(ctx, store.HuntCommit{HuntID: id, Owner: "r2", IntelVersion: v, Phase: 2, Rechecked: ids, Done: true, Now: now.Add(2 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	done, _ := s.Hunt(ctx, id)
+	if done.Status != fleet.HuntDone || done.Retracted != 1 || done.Candidates != 1 || done.Finished.IsZero() {
+		t.Fatalf("finished hunt: %+v", done)
+	}
+	if fs, _, _ := s.ListFindings(ctx, store.FindingQuery{}); len(fs) != 0 {
+		t.Fatal("retracted finding listed by default")
+	}
+	if fs, _, _ := s.ListFindings(ctx, store.FindingQuery{Retracted: true}); len(fs) != 1 || !fs[0].Retracted {
+		t.Fatal("retracted finding not listed when asked")
+	}
+	if ids, _ := s.FindingsByIndicator(ctx, []string{"advisory:adv-X_TRADER"}, "", 10); len(ids) != 0 {
+		t.Fatal("a retracted finding keeps its reasons")
+	}
+	if next, _ := s.ClaimHunt(ctx, "r1", now.Add(time.Hour), time.Minute); next != nil {
+		t.Fatal("a finished hunt was claimed")
+	}
+	_, _, err = s.ApplyIntelChange(ctx, store.IntelChange{ExpectVersion: v, HuntSpec: []byte("{}"), HuntReason: "second", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h2, _ := s.ClaimHunt(ctx, "r1", now, time.Minute)
+	if err := s.FailHunt(ctx, h2.ID, "r1", "broken spec", now); err != nil {
+		t.Fatal(err)
+	}
+	if hs, _ := s.ListHunts(ctx, 10); len(hs) != 2 || hs[0].Status != fleet.HuntFailed || hs[0].Error != "broken spec" {
+		t.Fatalf("hunts: %+v", hs)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func testCandidates(t *testing.T, h Harness) {
+	s := fresh(t, h)
+	a := mustHost(t, s, "a")
+	sn := snap("a", day(0), nil, map[string]string{`C:\evil.exe`: "evil", `C:\ok.exe`: "ok"},
+		"https://download.tradingtechnologies.com/x_trader.exe", "https://evilexample.com/", "https://example.com/")
+	sn.Software = append(sn.Software, snapshot.Software{Name: "Trading Tech", Identifier: "X_TRADER", Version: "7", Source: "s"})
+	sn.Artifacts = append(sn.Artifacts, snapshot.Artifact{Kind: snapshot.ArtifactDNSCache, Domain: "C2.Example.ORG.", IP: "::ffff:10.0.0.1", Source: "dns"})
+	sn.Files[0].SHA1 = "0000000000000000000000000000000000000001"
+	ingest(t, s, a.ID, sn, nil)
+	raw, _ := hex.DecodeString(digest("evil"))
+	count := func(q store.CandidateQuery) int {
+		t.Helper()
+		obs, err := s.Candidates(ctx, q)
+		if err != nil {
+			t.Fatalf("%+v: %v", q, err)
+		}
+		return len(obs)
+	}
+	sha1, _ := hex.DecodeString("0000000000000000000000000000000000000001")
+	tests := []struct {
+		name string
+		q    store.CandidateQuery
+		want int
+	}{
+		{"sha256", store.CandidateQuery{Kind: fleet.ObsFile, DigestType: "sha256", Digests: [][]byte{raw, make([]byte, 32)}}, 1},
+		{"sha1", store.CandidateQuery{Kind: fleet.ObsFile, DigestType: "sha1", Digests: [][]byte{sha1}}, 1},
+		{"identifier", store.CandidateQuery{Kind: fleet.ObsSoftware, Products: []string{"xtrader"}}, 1},
+		{"name", store.CandidateQuery{Kind: fleet.ObsSoftware, Products: []string{"tradingtech"}}, 1},
+		{"url host", store.CandidateQuery{Kind: fleet.ObsArtifact, Domains: []string{"download.tradingtechnologies.com"}}, 1},
+		{"parent domain", store.CandidateQuery{Kind: fleet.ObsArtifact, Domains: []string{"tradingtechnologies.com"}}, 1},
+		{"no suffix confusion", store.CandidateQuery{Kind: fleet.ObsArtifact, Domains: []string{"example.com"}}, 1},
+		{"domain case", store.CandidateQuery{Kind: fleet.ObsArtifact, Domains: []string{"example.org"}}, 1},
+		{"ip unmapped", store.CandidateQuery{Kind: fleet.ObsArtifact, IPs: []string{"10.0.0.1"}}, 1},
+		{"scan", store.CandidateQuery{Kind: fleet.ObsFile, Scan: true, Limit: 1}, 1},
+		{"scan all", store.CandidateQuery{Kind: fleet.ObsArtifact, Scan: true}, 4},
+	}
+	for _, tc := range tests {
+		if got := count(tc.q); got != tc.want {
+			t.Errorf("%s: %d candidates, want %d", tc.name, got, tc.want)
+		}
+	}
+	first, _ := s.Candidates(ctx, store.CandidateQuery{Kind: fleet.ObsFile, Scan: true, Limit: 1})
+	if n := count(store.CandidateQuery{Kind: fleet.ObsFile, Scan: true, AfterID: first[0].ID}); n != 1 {
+		t.Errorf("scan after the first file: %d, want 1", n)
+	}
+	obs, _ := s.Candidates(ctx, store.CandidateQuery{Kind: fleet.ObsFile, DigestType: "sha256", Digests: [][]byte{raw}})
+	if f := obs[0].File; f.Path != `C:\evil.exe` || f.SHA256 != digest("evil") || obs[0].HostUID != "a" || !obs[0].Present {
+		t.Errorf("candidate file decoded as %+v", obs[0])
+	}
+}
