@@ -30,7 +30,7 @@ func TestHashMappedFaultIsAnError(t *testing.T) {
 }
 
 func TestHashMappedMatchesRead(t *testing.T) {
-	data := make([]byte, mmapMin*3+123)
+	data := make([]byte, mmapWindow*2+mmapMin*3+123)
 	for i := range data {
 		data[i] = byte(i * 7)
 	}

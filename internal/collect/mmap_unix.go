@@ -24,21 +24,45 @@ var errChangedWhileMapped = errors.New("file shrank while it was read")
 // it instead. A file truncated meanwhile makes the mapping fault: the fault
 // becomes an error for this file, not a crash.
 func hashMapped(f *os.File, size int64, hs []hash.Hash) (mapped bool, err error) {
-	if size < mmapMin || size != int64(int(size)) {
+	if size < mmapMin {
 		return false, nil
 	}
-	data, err := unix.Mmap(int(f.Fd()), 0, int(size), unix.PROT_READ, mmapFlags)
-	if err != nil {
-		return false, nil
-	}
-	defer unix.Munmap(data)
-	unix.Madvise(data, unix.MADV_SEQUENTIAL)
+	fd := int(f.Fd())
+	var cur []byte // the window mapped now, unmapped on every exit
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
+		if cur != nil {
+			unix.Munmap(cur)
+		}
 		if r := recover(); r != nil {
 			mapped, err = true, fmt.Errorf("%w: %v", errChangedWhileMapped, r)
 		}
 	}()
+	// Map a window at a time, so a worker never holds more than mmapWindow
+	// of the file resident.
+	for off := int64(0); off < size; off += mmapWindow {
+		n := int(min(mmapWindow, size-off))
+		data, err := unix.Mmap(fd, off, n, unix.PROT_READ, mmapFlags)
+		if err != nil {
+			if off == 0 {
+				return false, nil // not mappable: the caller reads instead
+			}
+			return true, fmt.Errorf("map at %d: %w", off, err)
+		}
+		cur = data
+		unix.Madvise(data, unix.MADV_SEQUENTIAL)
+		hashChunks(data, hs)
+		unix.Munmap(data)
+		cur = nil
+	}
+	return true, nil
+}
+
+// mmapWindow is the largest part of a file mapped at once (a multiple of
+// every page size in use).
+const mmapWindow = 4 << 20
+
+func hashChunks(data []byte, hs []hash.Hash) {
 	const chunk = 256 << 10 // hashers share a chunk while it is in cache
 	for off := 0; off < len(data); off += chunk {
 		end := min(off+chunk, len(data))
@@ -46,5 +70,4 @@ func hashMapped(f *os.File, size int64, hs []hash.Hash) (mapped bool, err error)
 			h.Write(data[off:end])
 		}
 	}
-	return true, nil
 }
