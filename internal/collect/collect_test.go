@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/cascade-ir/cascade/internal/snapshot"
@@ -215,13 +216,13 @@ func TestCollectCacheReadsNothingTheSecondTime(t *testing.T) {
 	}
 }
 
-type fakeContent struct{ calls int }
+type fakeContent struct{ calls atomic.Int32 }
 
 func (f *fakeContent) Name() string                       { return "fake" }
 func (f *fakeContent) Version() string                    { return "1" }
 func (f *fakeContent) WantsContent(r *snapshot.File) bool { return r.Type == snapshot.TypePE }
 func (f *fakeContent) CollectContent(_ context.Context, r io.ReaderAt, rec *snapshot.File) error {
-	f.calls++
+	f.calls.Add(1)
 	b := make([]byte, 2)
 	r.ReadAt(b, 0)
 	if string(b) == "MZ" && strings.Contains(rec.Path, "panic") {
@@ -248,8 +249,8 @@ func TestCollectorsAndPanics(t *testing.T) {
 	write(t, root, "var/lib/dpkg/status", "Package: x")
 	fc, fp := &fakeContent{}, &fakePath{}
 	snap := collectDir(t, root, Options{Digests: Digests{SHA256: true}, ContentCollectors: []ContentCollector{fc}, PathCollectors: []PathCollector{fp}})
-	if fc.calls != 2 || len(fp.seen) != 1 || len(snap.Software) != 1 {
-		t.Fatalf("content calls %d, path calls %v, software %v", fc.calls, fp.seen, snap.Software)
+	if fc.calls.Load() != 2 || len(fp.seen) != 1 || len(snap.Software) != 1 {
+		t.Fatalf("content calls %d, path calls %v, software %v", fc.calls.Load(), fp.seen, snap.Software)
 	}
 	if f := byPath(snap)["/a.exe"]; f.Meta["fake.magic"] != "MZ" {
 		t.Errorf("meta = %v", f.Meta)

@@ -121,6 +121,8 @@ type collection struct {
 	env            *Env
 	rules          skipRules
 	contentVersion string
+	top            dirFD               // the walk's root directory
+	display        func(string) string // src.Display, bound once
 
 	started                           time.Time
 	dirs, seen, hashed, cached, bytes atomic.Int64
@@ -139,7 +141,7 @@ type collection struct {
 
 func newCollection(src *source.Source, opt Options, tmp string) *collection {
 	now := time.Now().UTC()
-	c := &collection{src: src, opt: opt, started: now, skipped: map[string]int64{}}
+	c := &collection{src: src, opt: opt, started: now, skipped: map[string]int64{}, display: src.Display}
 	c.env = &Env{FS: src.FS(), OS: src.OS, Live: src.Kind == source.Live, Display: src.Display,
 		TempDir: tmp, Now: now}
 	c.contentVersion = ContentVersion(opt.ContentCollectors)
@@ -269,33 +271,42 @@ func (c *collection) finish() *snapshot.Snapshot {
 	}
 }
 
-// sortFiles orders records by path, sorting the two halves on two cores and
-// merging them.
+// sortFiles orders records by path. It sorts a permutation of indexes
+// (records are hundreds of bytes; swapping them dominated), the two halves
+// on two cores, and moves each record once.
 func sortFiles(fs []snapshot.File) {
-	byPath := func(a, b snapshot.File) int { return strings.Compare(a.Path, b.Path) }
-	if len(fs) < 4096 {
-		slices.SortFunc(fs, byPath)
-		return
+	idx := make([]int32, len(fs))
+	for i := range idx {
+		idx[i] = int32(i)
 	}
-	mid := len(fs) / 2
-	var wg sync.WaitGroup
-	wg.Go(func() { slices.SortFunc(fs[:mid], byPath) })
-	slices.SortFunc(fs[mid:], byPath)
-	wg.Wait()
-	merged := make([]snapshot.File, 0, len(fs))
-	i, j := 0, mid
-	for i < mid && j < len(fs) {
-		if fs[j].Path < fs[i].Path {
-			merged = append(merged, fs[j])
-			j++
+	byPath := func(a, b int32) int { return strings.Compare(fs[a].Path, fs[b].Path) }
+	mid := len(idx) / 2
+	if len(idx) < 4096 {
+		slices.SortFunc(idx, byPath)
+	} else {
+		var wg sync.WaitGroup
+		wg.Go(func() { slices.SortFunc(idx[:mid], byPath) })
+		slices.SortFunc(idx[mid:], byPath)
+		wg.Wait()
+		idx = mergeIdx(idx[:mid], idx[mid:], byPath)
+	}
+	sorted := make([]snapshot.File, len(fs))
+	for i, k := range idx {
+		sorted[i] = fs[k]
+	}
+	copy(fs, sorted)
+}
+
+func mergeIdx(a, b []int32, cmp func(a, b int32) int) []int32 {
+	out := make([]int32, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		if cmp(b[0], a[0]) < 0 {
+			out, b = append(out, b[0]), b[1:]
 		} else {
-			merged = append(merged, fs[i])
-			i++
+			out, a = append(out, a[0]), a[1:]
 		}
 	}
-	merged = append(merged, fs[i:mid]...)
-	merged = append(merged, fs[j:]...)
-	copy(fs, merged)
+	return append(append(out, a...), b...)
 }
 
 func nonNil[T any](s []T) []T {

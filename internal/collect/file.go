@@ -22,8 +22,8 @@ const readBufSize = 256 << 10
 func (c *collection) newRecord(j fileJob) snapshot.File {
 	return snapshot.File{
 		Path:    c.src.Display(j.rel),
-		Size:    j.info.Size(),
-		ModTime: j.info.ModTime().UTC(),
+		Size:    j.meta.size,
+		ModTime: j.meta.mtime.UTC(),
 		User:    UserFromPath(c.src.OS, j.rel),
 	}
 }
@@ -35,15 +35,14 @@ func (c *collection) fromCache(ctx context.Context, j fileJob) (snapshot.File, b
 	if c.opt.Cache == nil {
 		return snapshot.File{}, false
 	}
-	rec := c.newRecord(j)
-	key, keyed := statKey(j.info, rec.Path)
-	if !keyed {
+	if !j.meta.keyed {
 		return snapshot.File{}, false
 	}
-	hit, ok := c.opt.Cache.Get(key, c.opt.Digests, c.contentVersion)
+	hit, ok := c.opt.Cache.Get(j.meta.key, c.opt.Digests, c.contentVersion)
 	if !ok {
 		return snapshot.File{}, false
 	}
+	rec := c.newRecord(j)
 	hit.Path, hit.Size, hit.ModTime, hit.User = rec.Path, rec.Size, rec.ModTime, rec.User
 	c.cached.Add(1)
 	c.runPathCollectors(ctx, j.rel)
@@ -54,7 +53,7 @@ func (c *collection) fromCache(ctx context.Context, j fileJob) (snapshot.File, b
 // it learnt.
 func (c *collection) processFile(ctx context.Context, j fileJob, buf []byte) {
 	rec := c.newRecord(j)
-	key, keyed := statKey(j.info, rec.Path)
+	key, keyed := j.meta.key, j.meta.keyed
 	complete := c.readFile(ctx, j, &rec, buf)
 	c.addFile(rec)
 	if complete && keyed && c.opt.Cache != nil {
@@ -66,7 +65,7 @@ func (c *collection) processFile(ctx context.Context, j fileJob, buf []byte) {
 // readFile fills rec's type, digests and content facts. It reports whether
 // the record is complete (worth caching).
 func (c *collection) readFile(ctx context.Context, j fileJob, rec *snapshot.File, buf []byte) bool {
-	f, err := openNoAtime(j.dir.root, j.name)
+	f, err := j.dir.dir.openFile(j.name)
 	if err != nil {
 		c.fileError(j.rel, "open", err)
 		return false

@@ -1,10 +1,6 @@
 package collect
 
-import (
-	"os"
-
-	"golang.org/x/sys/unix"
-)
+import "golang.org/x/sys/unix"
 
 var fsSkipNames = map[string]string{
 	"nfs": SkipNetworkFS, "smbfs": SkipNetworkFS, "afpfs": SkipNetworkFS, "webdav": SkipNetworkFS,
@@ -14,8 +10,8 @@ var fsSkipNames = map[string]string{
 
 // fsKindSkip says whether a mounted directory is a file system the walk
 // must not enter even when crossing file systems.
-func fsKindSkip(parent *os.Root, name string) string {
-	d, err := parent.Open(name)
+func fsKindSkip(parent dirFD, name string) string {
+	d, err := parent.dirFile(name)
 	if err != nil {
 		return ""
 	}

@@ -1,10 +1,6 @@
 package collect
 
-import (
-	"os"
-
-	"golang.org/x/sys/unix"
-)
+import "golang.org/x/sys/unix"
 
 // Magic numbers of network and pseudo file systems (statfs f_type).
 var fsSkip = map[int64]string{
@@ -30,8 +26,8 @@ var fsSkip = map[int64]string{
 
 // fsKindSkip says whether a mounted directory is a file system the walk
 // must not enter even when crossing file systems.
-func fsKindSkip(parent *os.Root, name string) string {
-	d, err := parent.Open(name)
+func fsKindSkip(parent dirFD, name string) string {
+	d, err := parent.dirFile(name)
 	if err != nil {
 		return ""
 	}

@@ -2,8 +2,6 @@ package collect
 
 import (
 	"fmt"
-	"io/fs"
-	"os"
 	"path"
 	"strings"
 
@@ -57,7 +55,7 @@ func (r *skipRules) init(c *collection) error {
 }
 
 // skipDir returns why a directory is not walked, or "".
-func (r *skipRules) skipDir(rel, name string, info fs.FileInfo, parent *os.Root) string {
+func (r *skipRules) skipDir(rel, name string, meta fileMeta, parent dirFD) string {
 	if r.excluded(rel, name) {
 		return SkipExcluded
 	}
@@ -68,8 +66,7 @@ func (r *skipRules) skipDir(rel, name string, info fs.FileInfo, parent *os.Root)
 		return SkipCloudSync
 	}
 	if r.live && r.hasDev {
-		dev, ok := deviceOf(info.Sys())
-		if ok && dev != r.rootDev {
+		if meta.hasDev && meta.dev != r.rootDev {
 			if !r.crossFS {
 				return SkipOtherFS
 			}

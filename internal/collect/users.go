@@ -4,30 +4,36 @@ import "strings"
 
 // UserFromPath returns the account whose profile holds rel (a slash path
 // relative to the root): Users/<name>/… on Windows and macOS, home/<name>/…
-// and root/… on Linux. It returns "" outside a profile.
+// and root/… on Linux. It returns "" outside a profile. It does not
+// allocate: it runs for every file of a scan.
 func UserFromPath(osName, rel string) string {
-	parts := strings.SplitN(rel, "/", 3)
-	if len(parts) < 2 {
+	top, rest, ok := strings.Cut(rel, "/")
+	if !ok {
+		return ""
+	}
+	name, _, _ := strings.Cut(rest, "/")
+	if name == "" {
 		return ""
 	}
 	switch {
-	case strings.EqualFold(parts[0], "Users") && osName != "linux":
-		if isSharedProfile(parts[1]) {
+	case strings.EqualFold(top, "Users") && osName != "linux":
+		if isSharedProfile(name) {
 			return ""
 		}
-		return parts[1]
-	case parts[0] == "home" && osName == "linux":
-		return parts[1]
-	case parts[0] == "root" && osName == "linux":
+		return name
+	case top == "home" && osName == "linux":
+		return name
+	case top == "root" && osName == "linux":
 		return "root"
 	}
 	return ""
 }
 
 func isSharedProfile(name string) bool {
-	switch strings.ToLower(name) {
-	case "public", "default", "default user", "all users", "shared":
-		return true
+	for _, s := range []string{"public", "default", "default user", "all users", "shared"} {
+		if strings.EqualFold(name, s) {
+			return true
+		}
 	}
 	return false
 }

@@ -3,9 +3,11 @@ package collect
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,13 +18,13 @@ import (
 // dirHandle is an open directory shared by the file jobs found in it; it is
 // closed when the last of them is done.
 type dirHandle struct {
-	root *os.Root
+	dir  dirFD
 	refs atomic.Int32
 }
 
 func (d *dirHandle) release() {
 	if d.refs.Add(-1) == 0 {
-		d.root.Close()
+		d.dir.close()
 	}
 }
 
@@ -31,7 +33,7 @@ type fileJob struct {
 	dir  *dirHandle
 	rel  string // slash path relative to the source root
 	name string // base name
-	info fs.FileInfo
+	meta fileMeta
 }
 
 // dirQueue is an unbounded LIFO of directories to read. Depth-first order
@@ -50,7 +52,7 @@ type dirQueue struct {
 
 type dirItem struct {
 	rel  string
-	root *os.Root // nil: open from the source root
+	root dirFD // nil: open from the walk's root
 }
 
 const maxQueuedHandles = 64
@@ -66,7 +68,7 @@ func (q *dirQueue) push(it dirItem) {
 	if q.closed {
 		q.mu.Unlock()
 		if it.root != nil {
-			it.root.Close()
+			it.root.close()
 		}
 		return
 	}
@@ -121,7 +123,7 @@ func (q *dirQueue) abort() {
 	q.closed = true
 	for _, it := range q.items {
 		if it.root != nil {
-			it.root.Close()
+			it.root.close()
 		}
 	}
 	q.items = nil
@@ -135,6 +137,12 @@ func (c *collection) walk(ctx context.Context) error {
 	if err := c.rules.init(c); err != nil {
 		return err
 	}
+	top, err := openWalkRoot(c.src.Root)
+	if err != nil {
+		return fmt.Errorf("collect: %w", err)
+	}
+	c.top = top
+	defer top.close()
 	jobs := make(chan fileJob, 1024)
 	q := newDirQueue()
 	q.push(dirItem{rel: "."})
@@ -152,7 +160,7 @@ func (c *collection) walk(ctx context.Context) error {
 				if ctx.Err() == nil {
 					c.readDir(ctx, it, q, jobs)
 				} else if it.root != nil {
-					it.root.Close()
+					it.root.close()
 				}
 				q.done()
 			}
@@ -185,15 +193,15 @@ func (c *collection) readDir(ctx context.Context, it dirItem, q *dirQueue, jobs 
 	root := it.root
 	if root == nil {
 		var err error
-		if root, err = c.src.OpenDir(rel); err != nil {
+		if root, err = c.openRel(rel); err != nil {
 			c.dirError(rel, err)
 			return
 		}
 	}
-	h := &dirHandle{root: root}
+	h := &dirHandle{dir: root}
 	h.refs.Store(1)
 	defer h.release()
-	names, err := readNames(root)
+	names, err := root.names()
 	if err != nil {
 		c.dirError(rel, err)
 		// Names read before the error are still walked.
@@ -211,22 +219,22 @@ func (c *collection) readDir(ctx context.Context, it dirItem, q *dirQueue, jobs 
 		// One lstat per entry: the listing's d_type is not trusted (file
 		// systems without it make ReadDir stat every entry itself), and
 		// files need the stat for their cache key anyway.
-		info, err := root.Lstat(name)
+		meta, err := root.lstat(name, child, c.display)
 		if err != nil {
 			c.fileError(child, "walk", err)
 			continue
 		}
-		switch m := info.Mode(); {
+		switch m := meta.mode; {
 		case m&fs.ModeSymlink != 0:
 			c.skip(SkipSymlink)
 		case m.IsDir():
-			if reason := c.rules.skipDir(child, name, info, root); reason != "" {
+			if reason := c.rules.skipDir(child, name, meta, root); reason != "" {
 				c.skip(reason)
 				continue
 			}
 			item := dirItem{rel: child}
 			if q.wantHandle() {
-				if sub, err := root.OpenRoot(name); err == nil {
+				if sub, err := root.openDir(name); err == nil {
 					item.root = sub
 				}
 			}
@@ -237,7 +245,7 @@ func (c *collection) readDir(ctx context.Context, it dirItem, q *dirQueue, jobs 
 				c.skip(SkipExcluded)
 				continue
 			}
-			j := fileJob{dir: h, rel: child, name: name, info: info}
+			j := fileJob{dir: h, rel: child, name: name, meta: meta}
 			if rec, ok := c.fromCache(ctx, j); ok {
 				cached = append(cached, rec) // unchanged since the last scan: nothing to read
 				continue
@@ -256,6 +264,24 @@ func joinRel(dir, name string) string {
 		return name
 	}
 	return dir + "/" + name
+}
+
+// openRel opens a directory below the walk's root one component at a
+// time, never following a link.
+func (c *collection) openRel(rel string) (dirFD, error) {
+	d, err := c.top.openDir(".")
+	if rel == "." || err != nil {
+		return d, err
+	}
+	for _, comp := range strings.Split(rel, "/") {
+		sub, err := d.openDir(comp)
+		d.close()
+		if err != nil {
+			return nil, err
+		}
+		d = sub
+	}
+	return d, nil
 }
 
 // readNames lists a directory's entry names, unsorted (sorting is the

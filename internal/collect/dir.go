@@ -1,0 +1,66 @@
+package collect
+
+import (
+	"io/fs"
+	"os"
+	"time"
+)
+
+// dirFD is an open directory of the walk. Implementations never follow a
+// symbolic link: children are looked up and opened by name, relative to the
+// directory, without following a final link.
+type dirFD interface {
+	// names lists the entries (without "." and "..").
+	names() ([]string, error)
+	// lstat describes an entry without following a link; display(rel)
+	// names the entry for cache keys that need a path (Windows).
+	lstat(name, rel string, display func(string) string) (fileMeta, error)
+	// openDir opens a sub-directory.
+	openDir(name string) (dirFD, error)
+	// openFile opens a regular file for reading without blocking.
+	openFile(name string) (*os.File, error)
+	// dirFile opens a sub-directory as an *os.File (for statfs).
+	dirFile(name string) (*os.File, error)
+	close() error
+}
+
+// fileMeta is what the walk needs of a directory entry's stat.
+type fileMeta struct {
+	mode  fs.FileMode // type bits only
+	size  int64
+	mtime time.Time
+	dev   uint64
+	hasDev bool
+	key   CacheKey
+	keyed bool
+}
+
+// rootDir is the portable dirFD, on os.Root.
+type rootDir struct{ r *os.Root }
+
+func (d rootDir) names() ([]string, error) { return readNames(d.r) }
+
+func (d rootDir) lstat(name, rel string, display func(string) string) (fileMeta, error) {
+	fi, err := d.r.Lstat(name)
+	if err != nil {
+		return fileMeta{}, err
+	}
+	m := fileMeta{mode: fi.Mode().Type(), size: fi.Size(), mtime: fi.ModTime()}
+	m.dev, m.hasDev = deviceOf(fi.Sys())
+	m.key, m.keyed = statKey(fi, display(rel))
+	return m, nil
+}
+
+func (d rootDir) openDir(name string) (dirFD, error) {
+	r, err := d.r.OpenRoot(name)
+	if err != nil {
+		return nil, err
+	}
+	return rootDir{r}, nil
+}
+
+func (d rootDir) openFile(name string) (*os.File, error) { return openNoAtime(d.r, name) }
+
+func (d rootDir) dirFile(name string) (*os.File, error) { return d.r.Open(name) }
+
+func (d rootDir) close() error { return d.r.Close() }

@@ -1,0 +1,127 @@
+package collect
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// rawDir is the Linux dirFD: a directory descriptor used with openat,
+// getdents64 and fstatat directly. Every lookup is one name relative to an
+// open directory with O_NOFOLLOW / AT_SYMLINK_NOFOLLOW, so the walk cannot
+// be led out of its root by a link, and costs one system call per entry.
+type rawDir struct{ fd int }
+
+// openWalkRoot opens the walk's top directory.
+func openWalkRoot(path string) (dirFD, error) {
+	fd, err := retryEINTR(func() (int, error) {
+		return unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	})
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	return rawDir{fd}, nil
+}
+
+func (d rawDir) names() ([]string, error) {
+	buf := make([]byte, 16<<10)
+	var names []string
+	for {
+		n, err := unix.Getdents(d.fd, buf)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return names, &fs.PathError{Op: "getdents", Path: ".", Err: err}
+		}
+		if n <= 0 {
+			return names, nil
+		}
+		_, _, names = unix.ParseDirent(buf[:n], -1, names)
+	}
+}
+
+func (d rawDir) lstat(name, _ string, _ func(string) string) (fileMeta, error) {
+	var st unix.Stat_t
+	var err error
+	for {
+		if err = unix.Fstatat(d.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW); !errors.Is(err, unix.EINTR) {
+			break
+		}
+	}
+	if err != nil {
+		return fileMeta{}, &fs.PathError{Op: "lstat", Path: name, Err: err}
+	}
+	m := fileMeta{mode: modeType(st.Mode), size: st.Size, mtime: time.Unix(st.Mtim.Sec, st.Mtim.Nsec),
+		dev: st.Dev, hasDev: true, keyed: true}
+	m.key = CacheKey{Dev: st.Dev, Ino: st.Ino, Size: st.Size,
+		Mtime: st.Mtim.Sec*1e9 + st.Mtim.Nsec, Ctime: st.Ctim.Sec*1e9 + st.Ctim.Nsec}
+	return m, nil
+}
+
+func modeType(m uint32) fs.FileMode {
+	switch m & unix.S_IFMT {
+	case unix.S_IFREG:
+		return 0
+	case unix.S_IFDIR:
+		return fs.ModeDir
+	case unix.S_IFLNK:
+		return fs.ModeSymlink
+	case unix.S_IFIFO:
+		return fs.ModeNamedPipe
+	case unix.S_IFSOCK:
+		return fs.ModeSocket
+	case unix.S_IFCHR:
+		return fs.ModeDevice | fs.ModeCharDevice
+	case unix.S_IFBLK:
+		return fs.ModeDevice
+	}
+	return fs.ModeIrregular
+}
+
+func (d rawDir) openDir(name string) (dirFD, error) {
+	fd, err := retryEINTR(func() (int, error) {
+		return unix.Openat(d.fd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	})
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+	}
+	return rawDir{fd}, nil
+}
+
+// openFile opens without following a link, without blocking (a FIFO
+// swapped in since the listing) and, where allowed, without touching the
+// access time.
+func (d rawDir) openFile(name string) (*os.File, error) {
+	const flags = unix.O_RDONLY | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_CLOEXEC
+	fd, err := retryEINTR(func() (int, error) { return unix.Openat(d.fd, name, flags|unix.O_NOATIME, 0) })
+	if errors.Is(err, unix.EPERM) {
+		fd, err = retryEINTR(func() (int, error) { return unix.Openat(d.fd, name, flags, 0) })
+	}
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+	}
+	return os.NewFile(uintptr(fd), name), nil
+}
+
+func (d rawDir) dirFile(name string) (*os.File, error) {
+	sub, err := d.openDir(name)
+	if err != nil {
+		return nil, err
+	}
+	return os.NewFile(uintptr(sub.(rawDir).fd), name), nil
+}
+
+func (d rawDir) close() error { return unix.Close(d.fd) }
+
+func retryEINTR(f func() (int, error)) (int, error) {
+	for {
+		fd, err := f()
+		if !errors.Is(err, unix.EINTR) {
+			return fd, err
+		}
+	}
+}
