@@ -26,13 +26,13 @@ type dirFD interface {
 
 // fileMeta is what the walk needs of a directory entry's stat.
 type fileMeta struct {
-	mode  fs.FileMode // type bits only
-	size  int64
-	mtime time.Time
-	dev   uint64
+	mode   fs.FileMode // type bits only
+	size   int64
+	mtime  time.Time
+	dev    uint64
 	hasDev bool
-	key   CacheKey
-	keyed bool
+	key    CacheKey
+	keyed  bool
 }
 
 // rootDir is the portable dirFD, on os.Root.
