@@ -45,6 +45,7 @@ func runScan(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	opt.FullSnapshot = o.snapshot != ""
 	in, err := o.intelFlags.load(e)
 	if err != nil {
 		return err

@@ -317,3 +317,22 @@ func TestSortFilesLarge(t *testing.T) {
 		}
 	}
 }
+
+func TestKeepRetainsOnlyWhatItKeeps(t *testing.T) {
+	root := t.TempDir()
+	for i := range 20 {
+		write(t, root, fmt.Sprintf("d/f%02d", i), fmt.Sprint(i))
+	}
+	write(t, root, "A.app/Contents/_CodeSignature/CodeResources", "<plist/>")
+	write(t, root, "A.app/Contents/MacOS/A", "\xcf\xfa\xed\xfe\x07\x00\x00\x01 binary")
+	keep := func(f *snapshot.File) bool { return f.SHA256 == sum("7") }
+	snap := collectDir(t, root, Options{Digests: Digests{SHA256: true}, Keep: keep, PathCollectors: []PathCollector{anomalyPath{}}})
+	files := byPath(snap)
+	if len(files) != 2 || files["/d/f07"].SHA256 != sum("7") || snap.Stats.FilesSeen != 22 {
+		t.Fatalf("kept %v, seen %d", files, snap.Stats.FilesSeen)
+	}
+	// A dropped record that a path collector gives an anomaly comes back.
+	if a := files["/A.app/Contents/MacOS/A"]; len(a.Anomalies) != 1 || a.Type != snapshot.TypeMachO {
+		t.Errorf("anomaly target = %+v", a)
+	}
+}

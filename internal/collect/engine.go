@@ -3,8 +3,10 @@ package collect
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
+	"path"
 	"runtime"
 	"slices"
 	"strings"
@@ -77,6 +79,11 @@ type Options struct {
 	// MaxErrors caps the per-path errors kept in the snapshot; the rest are
 	// counted. 0 means 10,000.
 	MaxErrors int
+	// Keep, when set, decides which file records the snapshot retains
+	// (Stats still count every file). A scan that only needs the files
+	// that matched sets it, so memory stays flat however many files a
+	// machine has.
+	Keep func(*snapshot.File) bool
 }
 
 const defaultMaxFileSize = 1 << 30
@@ -136,7 +143,7 @@ type collection struct {
 	skipped   map[string]int64
 	// anomalies found by path collectors about other files, by display
 	// path; attached to those files' records when the walk is done.
-	anomalies map[string][]snapshot.Anomaly
+	anomalies map[string]*pendingAnomalies
 }
 
 func newCollection(src *source.Source, opt Options, tmp string) *collection {
@@ -145,7 +152,7 @@ func newCollection(src *source.Source, opt Options, tmp string) *collection {
 	c.env = &Env{FS: src.FS(), OS: src.OS, Live: src.Kind == source.Live, Display: src.Display,
 		TempDir: tmp, Now: now}
 	c.contentVersion = ContentVersion(opt.ContentCollectors)
-	if opt.Cache != nil {
+	if opt.Cache != nil && opt.Keep == nil {
 		// A re-scan sees about as many files as the cache holds.
 		c.files = make([]snapshot.File, 0, opt.Cache.Len()+opt.Cache.Len()/8)
 	}
@@ -196,39 +203,78 @@ func (c *collection) AddAnomaly(rel string, a snapshot.Anomaly) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.anomalies == nil {
-		c.anomalies = map[string][]snapshot.Anomaly{}
+		c.anomalies = map[string]*pendingAnomalies{}
 	}
 	p := c.src.Display(rel)
-	c.anomalies[p] = append(c.anomalies[p], a)
+	if c.anomalies[p] == nil {
+		c.anomalies[p] = &pendingAnomalies{rel: rel}
+	}
+	c.anomalies[p].list = append(c.anomalies[p].list, a)
+}
+
+type pendingAnomalies struct {
+	rel  string
+	list []snapshot.Anomaly
 }
 
 // attachAnomalies adds the anomalies path collectors reported about other
-// files to those files' records.
+// files to those files' records. A record the Keep filter dropped (it had
+// matched nothing then) is rebuilt from a fresh lstat, without digests.
 func (c *collection) attachAnomalies() {
 	if len(c.anomalies) == 0 {
 		return
 	}
 	for i := range c.files {
-		if as, ok := c.anomalies[c.files[i].Path]; ok {
-			c.files[i].Anomalies = append(c.files[i].Anomalies, as...)
+		if pa, ok := c.anomalies[c.files[i].Path]; ok {
+			c.files[i].Anomalies = append(c.files[i].Anomalies, pa.list...)
 			delete(c.anomalies, c.files[i].Path)
 		}
 	}
-	for p, as := range c.anomalies {
-		for _, a := range as {
-			c.errors = append(c.errors, snapshot.PathError{Path: p, Stage: "anomaly",
-				Err: "no such file in the snapshot for anomaly " + a.Kind + ": " + a.Detail})
+	for p, pa := range c.anomalies {
+		fi, err := c.src.Lstat(pa.rel)
+		if err != nil || !fi.Mode().IsRegular() {
+			for _, a := range pa.list {
+				c.errors = append(c.errors, snapshot.PathError{Path: p, Stage: "anomaly",
+					Err: "no such file for anomaly " + a.Kind + ": " + a.Detail})
+			}
+			continue
 		}
+		c.files = append(c.files, snapshot.File{Path: p, Size: fi.Size(), ModTime: fi.ModTime().UTC(),
+			Type: c.sniffRel(pa.rel), User: UserFromPath(c.src.OS, pa.rel), Anomalies: pa.list})
 	}
 }
 
+// sniffRel types a file by its first bytes, read through the source.
+func (c *collection) sniffRel(rel string) string {
+	f, err := c.env.FS.Open(rel)
+	if err != nil {
+		return snapshot.TypeOther
+	}
+	defer f.Close()
+	head := make([]byte, SniffLen)
+	n, _ := io.ReadFull(f, head)
+	return SniffName(path.Base(rel), head[:n], nil)
+}
+
 func (c *collection) addFile(f snapshot.File) {
+	if c.opt.Keep != nil && !c.opt.Keep(&f) {
+		return
+	}
 	c.mu.Lock()
 	c.files = append(c.files, f)
 	c.mu.Unlock()
 }
 
 func (c *collection) addFiles(fs []snapshot.File) {
+	if c.opt.Keep != nil {
+		kept := fs[:0]
+		for i := range fs {
+			if c.opt.Keep(&fs[i]) {
+				kept = append(kept, fs[i])
+			}
+		}
+		fs = kept
+	}
 	if len(fs) == 0 {
 		return
 	}
@@ -255,7 +301,7 @@ func (c *collection) stats() snapshot.Stats {
 }
 
 func (c *collection) finish() *snapshot.Snapshot {
-	c.attachAnomalies()
+	c.attachAnomalies() // before sorting: it may add records
 	sortFiles(c.files)
 	slices.SortStableFunc(c.software, func(a, b snapshot.Software) int {
 		return cmpString(a.Name+"\x00"+a.Version+"\x00"+a.Source, b.Name+"\x00"+b.Version+"\x00"+b.Source)

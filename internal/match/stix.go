@@ -121,6 +121,11 @@ func (s *Set) matchRow(rs *reasons, r row, at time.Time) {
 	}
 }
 
+// NeedsWholeSnapshot reports whether some intel can only be matched with
+// the whole snapshot at hand (patterns over several observations); without
+// it, files can be matched one by one as they are collected.
+func (s *Set) NeedsWholeSnapshot() bool { return len(s.stix.multi) > 0 }
+
 // stixCompileError names the indicator whose pattern did not compile.
 func stixCompileError(ind *intel.Indicator, err error) error {
 	return fmt.Errorf("stix pattern of %s: %w", ind.ID, err)

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"runtime"
+	"time"
 
 	"github.com/cascade-ir/cascade/internal/collect"
 	"github.com/cascade-ir/cascade/internal/finding"
@@ -45,7 +46,10 @@ type Options struct {
 	LiveHost func() snapshot.Host
 	// CollectorVersion is written into snapshots ("cascade/<version>").
 	CollectorVersion string
-	Log              *slog.Logger
+	// FullSnapshot keeps every file record (for --snapshot); otherwise a
+	// scan keeps only the files that matched, when the intel allows it.
+	FullSnapshot bool
+	Log          *slog.Logger
 }
 
 // Result is the outcome for one scanned root.
@@ -85,6 +89,7 @@ func Run(ctx context.Context, set *match.Set, opt Options) ([]Result, error) {
 
 // Inventory collects snapshots without matching (no digests unless asked).
 func Inventory(ctx context.Context, opt Options) ([]Result, error) {
+	opt.FullSnapshot = true
 	set, err := match.Compile(nil)
 	if err != nil {
 		return nil, err
@@ -128,11 +133,16 @@ func scanRoot(ctx context.Context, set *match.Set, opt Options, root string) (Re
 		}
 		copt.Cache = c
 	}
+	if !opt.FullSnapshot && !set.NeedsWholeSnapshot() {
+		at := time.Now().UTC()
+		copt.Keep = func(f *snapshot.File) bool { _, ok := set.FileFinding("", f, at); return ok }
+	}
 	snap, err := collect.Collect(ctx, src, copt)
 	if err != nil {
 		return Result{}, fmt.Errorf("scan %s: %w", src.Root, err)
 	}
 	snap.ID = newID()
+	snap.Stats.FilesPartial = copt.Keep != nil
 	snap.Host = hostFor(src, opt)
 	snap.Host.CollectedAt = snap.Stats.Started
 	if cacheFile != "" {

@@ -46,6 +46,9 @@ type Stats struct {
 	FilesHashed int64     `json:"files_hashed"`
 	FilesCached int64     `json:"files_cached"`
 	BytesHashed int64     `json:"bytes_hashed"`
+	// FilesPartial is true when the snapshot lists only the files that
+	// matched intel (a scan that did not ask for the full inventory).
+	FilesPartial bool `json:"files_partial,omitempty"`
 }
 
 // Scope of a software installation.
