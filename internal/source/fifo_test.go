@@ -38,4 +38,3 @@ func TestFIFOIsRefusedNotBlocking(t *testing.T) {
 		t.Fatal("opening a FIFO blocked")
 	}
 }
-
