@@ -61,7 +61,25 @@ func byPath(s *snapshot.Snapshot) map[string]snapshot.File {
 	return m
 }
 
-func TestCollectTypesAndDigests(t *testing.T) {
+// bothWalkers runs a test with the system's walker and with the portable
+// os.Root one (used on macOS and Windows).
+func bothWalkers(t *testing.T, test func(t *testing.T)) {
+	t.Run("native", test)
+	t.Run("portable", func(t *testing.T) {
+		old := openTop
+		openTop = openRootDir
+		defer func() { openTop = old }()
+		test(t)
+	})
+}
+
+func TestCollectTypesAndDigests(t *testing.T) { bothWalkers(t, testCollectTypesAndDigests) }
+func TestCollectSkipsAndErrors(t *testing.T)  { bothWalkers(t, testCollectSkipsAndErrors) }
+func TestCollectCacheReadsNothingTheSecondTime(t *testing.T) {
+	bothWalkers(t, testCollectCacheReadsNothingTheSecondTime)
+}
+
+func testCollectTypesAndDigests(t *testing.T) {
 	root := t.TempDir()
 	write(t, root, "bin/tool", "\x7fELF\x02\x01\x01rest")
 	write(t, root, "win/app.exe", fakePE("pe"))
@@ -112,7 +130,7 @@ func TestCollectLargeFileHashesAcrossBuffers(t *testing.T) {
 	}
 }
 
-func TestCollectSkipsAndErrors(t *testing.T) {
+func testCollectSkipsAndErrors(t *testing.T) {
 	root := t.TempDir()
 	outside := t.TempDir()
 	write(t, outside, "secret", "outside the root")
@@ -177,7 +195,7 @@ func TestCollectSkipsAndErrors(t *testing.T) {
 	}
 }
 
-func TestCollectCacheReadsNothingTheSecondTime(t *testing.T) {
+func testCollectCacheReadsNothingTheSecondTime(t *testing.T) {
 	root := t.TempDir()
 	for i := range 50 {
 		write(t, root, filepath.Join("d", string(rune('a'+i%26)), strings.Repeat("f", i+1)), strings.Repeat("x", i))

@@ -38,6 +38,19 @@ type fileMeta struct {
 // rootDir is the portable dirFD, on os.Root.
 type rootDir struct{ r *os.Root }
 
+// openRootDir opens a walk's top directory as an os.Root.
+func openRootDir(path string) (dirFD, error) {
+	r, err := os.OpenRoot(path)
+	if err != nil {
+		return nil, err
+	}
+	return rootDir{r}, nil
+}
+
+// openTop opens the walk's top directory: the system's fastest dirFD
+// (tests switch it to exercise the portable one too).
+var openTop = openWalkRoot
+
 func (d rootDir) names() ([]string, error) { return readNames(d.r) }
 
 func (d rootDir) lstat(name, rel string, display func(string) string) (fileMeta, error) {

@@ -137,7 +137,7 @@ func (c *collection) walk(ctx context.Context) error {
 	if err := c.rules.init(c); err != nil {
 		return err
 	}
-	top, err := openWalkRoot(c.src.Root)
+	top, err := openTop(c.src.Root)
 	if err != nil {
 		return fmt.Errorf("collect: %w", err)
 	}
