@@ -94,7 +94,7 @@ func (s *Set) add(i int, ind *intel.Indicator) error {
 		}
 		s.names.addPath(i, re)
 	case intel.Domain:
-		k := strings.TrimSuffix(strings.ToLower(ind.Value), ".")
+		k := strings.TrimRight(strings.ToLower(ind.Value), ".")
 		s.domain[k] = append(s.domain[k], i)
 	case intel.URL:
 		r, err := newURLRule(ind.Value, i)

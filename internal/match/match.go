@@ -78,7 +78,7 @@ func artifactIdentity(a *snapshot.Artifact) string {
 }
 
 func artifactDomain(a *snapshot.Artifact) string {
-	domain := strings.TrimSuffix(strings.ToLower(a.Domain), ".")
+	domain := strings.TrimRight(strings.ToLower(a.Domain), ".")
 	if domain == "" {
 		if host, _, ok := splitURL(a.URL); ok {
 			domain = host

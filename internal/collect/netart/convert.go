@@ -89,7 +89,7 @@ func urlDomain(raw string) string {
 	if err != nil || !networkSchemes[strings.ToLower(u.Scheme)] {
 		return ""
 	}
-	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	host := strings.TrimRight(strings.ToLower(u.Hostname()), ".")
 	if strings.ContainsAny(host, " \t\r\n/\\") {
 		return ""
 	}
