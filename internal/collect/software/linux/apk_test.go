@@ -2,6 +2,7 @@ package linux
 
 import (
 	"context"
+	"github.com/cascade-ir/cascade/internal/collect/collecttest"
 	"reflect"
 	"testing"
 	"testing/fstest"
@@ -14,8 +15,8 @@ func TestApkFixture(t *testing.T) {
 	const db = "apk:/lib/apk/db/installed"
 	env := fixtureEnv(t, "alpine")
 	sink := runWalk(t, env, NewApk())
-	if len(sink.errs) != 0 {
-		t.Errorf("errors: %+v", sink.errs)
+	if len(sink.Errors) != 0 {
+		t.Errorf("errors: %+v", sink.Errors)
 	}
 	want := map[string]brief{
 		"musl":    {"musl", "1.2.4_git20230717-r4", "x86_64", "musl", db},
@@ -23,10 +24,10 @@ func TestApkFixture(t *testing.T) {
 		"xz-libs": {"xz-libs", "5.6.1-r1", "x86_64", "xz", db},
 		"xz":      {"xz", "5.6.1-r1", "x86_64", "xz", db},
 	}
-	if got := briefs(sink.software); !reflect.DeepEqual(got, want) {
+	if got := briefs(sink.Software); !reflect.DeepEqual(got, want) {
 		t.Errorf("packages:\n got %+v\nwant %+v", got, want)
 	}
-	checkCommon(t, sink.software, "apk")
+	checkCommon(t, sink.Software, "apk")
 }
 
 func TestApkCorrupt(t *testing.T) {
@@ -46,12 +47,12 @@ func TestApkCorrupt(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env := imageEnv(fstest.MapFS{apkInstalled: {Data: []byte(tt.data)}})
-			sink := &testSink{}
+			sink := &collecttest.Sink{}
 			if err := NewApk().CollectPath(context.Background(), env, apkInstalled, sink); err != nil {
 				t.Fatal(err)
 			}
 			var names []string
-			for _, s := range sink.software {
+			for _, s := range sink.Software {
 				names = append(names, s.Name)
 			}
 			if !reflect.DeepEqual(names, tt.names) {

@@ -2,6 +2,7 @@ package linux
 
 import (
 	"context"
+	"github.com/cascade-ir/cascade/internal/collect/collecttest"
 	"reflect"
 	"strings"
 	"testing"
@@ -32,8 +33,8 @@ func TestDpkgFixture(t *testing.T) {
 	const status = "dpkg:/var/lib/dpkg/status"
 	env := fixtureEnv(t, "debian")
 	sink := runWalk(t, env, NewDpkg())
-	if len(sink.errs) != 0 {
-		t.Errorf("errors: %+v", sink.errs)
+	if len(sink.Errors) != 0 {
+		t.Errorf("errors: %+v", sink.Errors)
 	}
 	want := map[string]brief{
 		"bash":           {"bash", "5.2.21-2+b1", "amd64", "bash", status},
@@ -44,11 +45,11 @@ func TestDpkgFixture(t *testing.T) {
 		"xz-utils":       {"xz-utils", "5.6.1-1", "amd64", "", status},
 		"zlib1g":         {"zlib1g", "1:1.3.dfsg-3+b1", "amd64", "zlib", status}, // marked for removal
 	}
-	if got := briefs(sink.software); !reflect.DeepEqual(got, want) {
+	if got := briefs(sink.Software); !reflect.DeepEqual(got, want) {
 		t.Errorf("packages:\n got %+v\nwant %+v", got, want)
 	}
-	checkCommon(t, sink.software, "dpkg")
-	for _, s := range sink.software {
+	checkCommon(t, sink.Software, "dpkg")
+	for _, s := range sink.Software {
 		if s.Name == "liblzma5" && s.Vendor != "Sebastian Andrzej Siewior <sebastian@breakpoint.cc>" {
 			t.Errorf("liblzma5 vendor = %q", s.Vendor)
 		}
@@ -59,10 +60,10 @@ func TestDpkgDistroless(t *testing.T) {
 	testutil.NeedTools(t, "python3")
 	env := fixtureEnv(t, "distroless")
 	sink := runWalk(t, env, NewDpkg())
-	if len(sink.errs) != 0 {
-		t.Errorf("errors: %+v", sink.errs)
+	if len(sink.Errors) != 0 {
+		t.Errorf("errors: %+v", sink.Errors)
 	}
-	got := briefs(sink.software)
+	got := briefs(sink.Software)
 	want := brief{"liblzma5", "5.6.1-1", "amd64", "xz-utils", "dpkg:/var/lib/dpkg/status.d/liblzma5"}
 	if got["liblzma5"] != want || len(got) != 5 {
 		t.Errorf("packages: %+v", got)
@@ -92,12 +93,12 @@ func TestDpkgCorrupt(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env := imageEnv(fstest.MapFS{dpkgStatus: {Data: []byte(tt.data)}})
-			sink := &testSink{}
+			sink := &collecttest.Sink{}
 			if err := NewDpkg().CollectPath(context.Background(), env, dpkgStatus, sink); err != nil {
 				t.Fatal(err)
 			}
 			var names []string
-			for _, s := range sink.software {
+			for _, s := range sink.Software {
 				names = append(names, s.Name)
 			}
 			if !reflect.DeepEqual(names, tt.names) {
@@ -110,18 +111,18 @@ func TestDpkgCorrupt(t *testing.T) {
 
 // checkOneError wants exactly one error naming the file and errPart, or
 // none when errPart is empty.
-func checkOneError(t *testing.T, sink *testSink, errPart, stage string) {
+func checkOneError(t *testing.T, sink *collecttest.Sink, errPart, stage string) {
 	t.Helper()
 	if errPart == "" {
-		if len(sink.errs) != 0 {
-			t.Errorf("errors %+v, want none", sink.errs)
+		if len(sink.Errors) != 0 {
+			t.Errorf("errors %+v, want none", sink.Errors)
 		}
 		return
 	}
-	if len(sink.errs) != 1 {
-		t.Fatalf("errors %+v, want one mentioning %q", sink.errs, errPart)
+	if len(sink.Errors) != 1 {
+		t.Fatalf("errors %+v, want one mentioning %q", sink.Errors, errPart)
 	}
-	e := sink.errs[0]
+	e := sink.Errors[0]
 	if !strings.Contains(e.Err, errPart) || !strings.Contains(e.Err, e.Path) || e.Stage != stage {
 		t.Errorf("error %+v, want stage %s and a message naming the file and %q", e, stage, errPart)
 	}
@@ -129,7 +130,7 @@ func checkOneError(t *testing.T, sink *testSink, errPart, stage string) {
 
 func TestDpkgTooLarge(t *testing.T) {
 	env := imageEnv(fstest.MapFS{dpkgStatus: {Data: make([]byte, maxDpkgStatus+1)}})
-	sink := &testSink{}
+	sink := &collecttest.Sink{}
 	if err := NewDpkg().CollectPath(context.Background(), env, dpkgStatus, sink); err != nil {
 		t.Fatal(err)
 	}

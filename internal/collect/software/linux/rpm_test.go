@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/cascade-ir/cascade/internal/collect/collecttest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -68,15 +69,15 @@ func TestRPMFixtureSQLite(t *testing.T) {
 	testutil.NeedTools(t, "python3", "rpmbuild", "rpm")
 	env := fixtureEnv(t, "fedora")
 	sink := runWalk(t, env, NewRPM())
-	if len(sink.errs) != 0 {
-		t.Errorf("errors: %+v", sink.errs)
+	if len(sink.Errors) != 0 {
+		t.Errorf("errors: %+v", sink.Errors)
 	}
-	if got, want := fromSoftware(sink.software), dist("fc40", true); !reflect.DeepEqual(got, want) {
+	if got, want := fromSoftware(sink.Software), dist("fc40", true); !reflect.DeepEqual(got, want) {
 		t.Errorf("packages:\n got %+v\nwant %+v", got, want)
 	}
-	checkCommon(t, sink.software, "rpm")
+	checkCommon(t, sink.Software, "rpm")
 	installed := time.Date(2024, 3, 29, 12, 0, 0, 0, time.UTC)
-	for _, s := range sink.software {
+	for _, s := range sink.Software {
 		if s.Source != "rpm:/usr/lib/sysimage/rpm/rpmdb.sqlite" {
 			t.Errorf("%s: source %q", s.Name, s.Source)
 		}
@@ -96,13 +97,13 @@ func TestRPMFixtureBerkeleyDB(t *testing.T) {
 		t.Run(args[0]+"/"+args[1], func(t *testing.T) {
 			env := fixtureEnv(t, append([]string{"centos"}, args...)...)
 			sink := runWalk(t, env, NewRPM())
-			if len(sink.errs) != 0 {
-				t.Errorf("errors: %+v", sink.errs)
+			if len(sink.Errors) != 0 {
+				t.Errorf("errors: %+v", sink.Errors)
 			}
-			if got, want := fromSoftware(sink.software), dist("el7_9", true); !reflect.DeepEqual(got, want) {
+			if got, want := fromSoftware(sink.Software), dist("el7_9", true); !reflect.DeepEqual(got, want) {
 				t.Errorf("packages:\n got %+v\nwant %+v", got, want)
 			}
-			for _, s := range sink.software {
+			for _, s := range sink.Software {
 				if s.Source != "rpm:/var/lib/rpm/Packages" {
 					t.Errorf("%s: source %q", s.Name, s.Source)
 				}
@@ -197,13 +198,13 @@ func collectFile(t *testing.T, path string) []snapshot.Software {
 		t.Fatal(err)
 	}
 	sink := collectBytes(t, filepath.Base(path), data)
-	if len(sink.errs) != 0 {
-		t.Errorf("%s: errors %+v", path, sink.errs)
+	if len(sink.Errors) != 0 {
+		t.Errorf("%s: errors %+v", path, sink.Errors)
 	}
-	return sink.software
+	return sink.Software
 }
 
-func collectBytes(t *testing.T, name string, data []byte, extra ...string) *testSink {
+func collectBytes(t *testing.T, name string, data []byte, extra ...string) *collecttest.Sink {
 	t.Helper()
 	root := t.TempDir()
 	rel := "var/lib/rpm/" + name
@@ -220,7 +221,7 @@ func collectBytes(t *testing.T, name string, data []byte, extra ...string) *test
 	}
 	env := imageEnv(os.DirFS(root))
 	env.TempDir = t.TempDir()
-	sink := &testSink{}
+	sink := &collecttest.Sink{}
 	if err := NewRPM().CollectPath(context.Background(), env, rel, sink); err != nil {
 		t.Fatal(fmt.Errorf("CollectPath returned %w; corrupt files are sink errors", err))
 	}

@@ -52,8 +52,8 @@ func TestRPMCorruptFiles(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sink := collectBytes(t, tt.file, tt.data)
-			if len(sink.software) != tt.found {
-				t.Errorf("%d packages, want %d", len(sink.software), tt.found)
+			if len(sink.Software) != tt.found {
+				t.Errorf("%d packages, want %d", len(sink.Software), tt.found)
 			}
 			checkOneError(t, sink, tt.errPart, "parse:rpm")
 		})
@@ -149,8 +149,8 @@ func TestRPMSQLiteOversizeAndBadRows(t *testing.T) {
 		"CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)",
 		"INSERT INTO Packages (blob) VALUES (zeroblob(20000000))",
 		"INSERT INTO Packages (blob) VALUES (x'00000001000000ff')"))
-	if len(sink.software) != 0 {
-		t.Errorf("packages %+v", sink.software)
+	if len(sink.Software) != 0 {
+		t.Errorf("packages %+v", sink.Software)
 	}
 	checkOneError(t, sink, "2 malformed records", "parse:rpm")
 }
@@ -182,9 +182,9 @@ func TestRPMWriteAheadLog(t *testing.T) {
 	}
 	without := collectBytes(t, "rpmdb.sqlite", data)
 	with := collectBytes(t, "rpmdb.sqlite", data, "rpmdb.sqlite-wal", string(wal))
-	if len(without.software) != 4 || len(with.software) != 5 || len(with.errs) != 0 {
+	if len(without.Software) != 4 || len(with.Software) != 5 || len(with.Errors) != 0 {
 		t.Errorf("without the log %d packages, with it %d (errors %+v); want 4 and 5",
-			len(without.software), len(with.software), with.errs)
+			len(without.Software), len(with.Software), with.Errors)
 	}
 }
 

@@ -3,6 +3,7 @@ package macos
 import (
 	"context"
 	"encoding/hex"
+	"github.com/cascade-ir/cascade/internal/collect/collecttest"
 	"reflect"
 	"strings"
 	"testing"
@@ -27,8 +28,8 @@ func TestAppsFixture(t *testing.T) {
 	}
 	env := &collect.Env{FS: src.FS(), OS: src.OS, Display: src.Display}
 	sink := runWalk(t, env, NewAppCollector())
-	if len(sink.errs) != 0 {
-		t.Errorf("errors: %v", sink.errs)
+	if len(sink.Errors) != 0 {
+		t.Errorf("errors: %v", sink.Errors)
 	}
 	machine := func(name, id, version, build, bundle string) snapshot.Software {
 		return snapshot.Software{Name: name, Identifier: id, Version: version, BuildVersion: build,
@@ -45,8 +46,8 @@ func TestAppsFixture(t *testing.T) {
 		machine("XQuartz", "org.xquartz.X11", "2.8.5", "2.8.5", "Applications/Utilities/XQuartz.app"),
 		slack,
 	}
-	if !reflect.DeepEqual(sink.software, want) {
-		t.Errorf("software:\n got %+v\nwant %+v", sink.software, want)
+	if !reflect.DeepEqual(sink.Software, want) {
+		t.Errorf("software:\n got %+v\nwant %+v", sink.Software, want)
 	}
 }
 
@@ -97,23 +98,23 @@ func TestAppsCorrupt(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env := imageEnv(fstest.MapFS{rel: {Data: tt.data}})
-			sink := &testSink{}
+			sink := &collecttest.Sink{}
 			if err := NewAppCollector().CollectPath(context.Background(), env, rel, sink); err != nil {
 				t.Fatalf("CollectPath returned %v; corrupt files are sink errors", err)
 			}
 			if tt.want == "" {
-				if len(sink.software) != 0 || len(sink.errs) != 1 || !strings.Contains(sink.errs[0].Err, tt.errPart) {
-					t.Fatalf("want one error mentioning %q, got software %+v errors %+v", tt.errPart, sink.software, sink.errs)
+				if len(sink.Software) != 0 || len(sink.Errors) != 1 || !strings.Contains(sink.Errors[0].Err, tt.errPart) {
+					t.Fatalf("want one error mentioning %q, got software %+v errors %+v", tt.errPart, sink.Software, sink.Errors)
 				}
-				if !strings.Contains(sink.errs[0].Err, rel) || sink.errs[0].Stage != "parse:macos-apps" {
-					t.Errorf("error %+v does not name the file and stage", sink.errs[0])
+				if !strings.Contains(sink.Errors[0].Err, rel) || sink.Errors[0].Stage != "parse:macos-apps" {
+					t.Errorf("error %+v does not name the file and stage", sink.Errors[0])
 				}
 				return
 			}
-			if len(sink.errs) != 0 || len(sink.software) != 1 {
-				t.Fatalf("want one record, got %+v errors %+v", sink.software, sink.errs)
+			if len(sink.Errors) != 0 || len(sink.Software) != 1 {
+				t.Fatalf("want one record, got %+v errors %+v", sink.Software, sink.Errors)
 			}
-			if sw := sink.software[0]; sw.Name != tt.want || sw.Version != tt.version {
+			if sw := sink.Software[0]; sw.Name != tt.want || sw.Version != tt.version {
 				t.Errorf("got name %q version %q, want %q %q", sw.Name, sw.Version, tt.want, tt.version)
 			}
 		})
@@ -133,12 +134,12 @@ func TestAppsBinaryIntegerBuild(t *testing.T) {
 func TestAppsTooLarge(t *testing.T) {
 	const rel = "Applications/Big.app/Contents/Info.plist"
 	env := imageEnv(fstest.MapFS{rel: {Data: make([]byte, maxPlist+1)}})
-	sink := &testSink{}
+	sink := &collecttest.Sink{}
 	if err := NewAppCollector().CollectPath(context.Background(), env, rel, sink); err != nil {
 		t.Fatal(err)
 	}
-	if len(sink.errs) != 1 || !strings.Contains(sink.errs[0].Err, "limit") {
-		t.Errorf("errors = %+v, want the size limit", sink.errs)
+	if len(sink.Errors) != 1 || !strings.Contains(sink.Errors[0].Err, "limit") {
+		t.Errorf("errors = %+v, want the size limit", sink.Errors)
 	}
 }
 
@@ -146,7 +147,7 @@ func TestAppsCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	const rel = "Applications/X.app/Contents/Info.plist"
-	err := NewAppCollector().CollectPath(ctx, imageEnv(fstest.MapFS{}), rel, &testSink{})
+	err := NewAppCollector().CollectPath(ctx, imageEnv(fstest.MapFS{}), rel, &collecttest.Sink{})
 	if err != context.Canceled {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}

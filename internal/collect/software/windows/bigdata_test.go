@@ -64,11 +64,11 @@ func TestBigDataValue(t *testing.T) {
 	put32(b, vk+8, dbo[0])
 
 	sink := collectBytes(t, New(), b)
-	if len(sink.errs) != 0 {
-		t.Fatalf("errors: %+v", sink.errs)
+	if len(sink.Errors) != 0 {
+		t.Fatalf("errors: %+v", sink.Errors)
 	}
 	found := false
-	for _, s := range sink.software {
+	for _, s := range sink.Software {
 		found = found || (s.Identifier == "7-Zip" && s.Name == long)
 	}
 	if !found {
@@ -78,7 +78,7 @@ func TestBigDataValue(t *testing.T) {
 	// One segment missing: the value is reported as an error.
 	put32(b, vk+4, uint32(len(data)+4000))
 	sink = collectBytes(t, New(), b)
-	if len(sink.errs) != 1 || !strings.Contains(sink.errs[0].Err, "segments hold") {
-		t.Errorf("errors %+v, want one about missing segment data", sink.errs)
+	if len(sink.Errors) != 1 || !strings.Contains(sink.Errors[0].Err, "segments hold") {
+		t.Errorf("errors %+v, want one about missing segment data", sink.Errors)
 	}
 }

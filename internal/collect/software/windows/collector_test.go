@@ -83,8 +83,8 @@ func TestCollectFixtureImage(t *testing.T) {
 	if !reflect.DeepEqual(wanted, wantPaths) {
 		t.Errorf("wanted paths %q, want %q", wanted, wantPaths)
 	}
-	if len(sink.errs) != 0 {
-		t.Errorf("errors: %+v", sink.errs)
+	if len(sink.Errors) != 0 {
+		t.Errorf("errors: %+v", sink.Errors)
 	}
 	got := sink.sorted()
 	if !reflect.DeepEqual(got, fixtureSoftware) {
@@ -113,13 +113,13 @@ func TestCollectLiveWindows(t *testing.T) {
 	if want := []string{`C:\Users\alice`, `C:\Users\bob`}; !reflect.DeepEqual(asked, want) {
 		t.Errorf("asked about profiles %q, want %q", asked, want)
 	}
-	for _, s := range sink.software {
+	for _, s := range sink.Software {
 		if s.User != "bob" {
 			t.Errorf("reported %s of %q: alice's hive is loaded and read live", s.Name, s.User)
 		}
 	}
-	if len(sink.software) != 3 || len(sink.errs) != 0 {
-		t.Errorf("got %d records, errors %+v; want bob's 3 records", len(sink.software), sink.errs)
+	if len(sink.Software) != 3 || len(sink.Errors) != 0 {
+		t.Errorf("got %d records, errors %+v; want bob's 3 records", len(sink.Software), sink.Errors)
 	}
 }
 

@@ -117,19 +117,19 @@ func TestCorruptHives(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			data := tt.mutate(t, append([]byte(nil), seed...))
 			sink := collectBytes(t, New(), data)
-			if len(sink.software) != tt.records {
-				t.Errorf("%d records, want %d: %+v", len(sink.software), tt.records, sink.software)
+			if len(sink.Software) != tt.records {
+				t.Errorf("%d records, want %d: %+v", len(sink.Software), tt.records, sink.Software)
 			}
 			if tt.errWant == "" {
-				if len(sink.errs) != 0 {
-					t.Errorf("errors: %+v", sink.errs)
+				if len(sink.Errors) != 0 {
+					t.Errorf("errors: %+v", sink.Errors)
 				}
 				return
 			}
-			if len(sink.errs) != 1 || !strings.Contains(sink.errs[0].Err, tt.errWant) {
-				t.Fatalf("errors %+v, want one containing %q", sink.errs, tt.errWant)
+			if len(sink.Errors) != 1 || !strings.Contains(sink.Errors[0].Err, tt.errWant) {
+				t.Fatalf("errors %+v, want one containing %q", sink.Errors, tt.errWant)
 			}
-			if e := sink.errs[0]; e.Path != softwareRel || e.Stage != stage {
+			if e := sink.Errors[0]; e.Path != softwareRel || e.Stage != stage {
 				t.Errorf("error recorded as %q at %q, want %q at %q", e.Stage, e.Path, stage, softwareRel)
 			}
 		})
@@ -152,8 +152,8 @@ func TestBudgets(t *testing.T) {
 			defer func(c, b int) { cellBudget, byteBudget = c, b }(cellBudget, byteBudget)
 			cellBudget, byteBudget = tt.cells, tt.bytes
 			sink := collectBytes(t, New(), seed)
-			if len(sink.software) >= 5 || len(sink.errs) != 1 || !strings.Contains(sink.errs[0].Err, "budget") {
-				t.Errorf("%d records, errors %+v; want fewer than 5 and one budget error", len(sink.software), sink.errs)
+			if len(sink.Software) >= 5 || len(sink.Errors) != 1 || !strings.Contains(sink.Errors[0].Err, "budget") {
+				t.Errorf("%d records, errors %+v; want fewer than 5 and one budget error", len(sink.Software), sink.Errors)
 			}
 		})
 	}
@@ -163,9 +163,9 @@ func TestHiveSizeCap(t *testing.T) {
 	c := New()
 	c.maxHiveSize = 8192
 	sink := collectBytes(t, c, []byte(readFile(t, "testdata/seed/software.hive")))
-	if len(sink.software) != 0 || len(sink.errs) != 1 || sink.errs[0].Stage != "read" ||
-		!strings.Contains(sink.errs[0].Err, "cap") {
-		t.Fatalf("software %d, errors %+v; want one read error about the cap", len(sink.software), sink.errs)
+	if len(sink.Software) != 0 || len(sink.Errors) != 1 || sink.Errors[0].Stage != "read" ||
+		!strings.Contains(sink.Errors[0].Err, "cap") {
+		t.Fatalf("software %d, errors %+v; want one read error about the cap", len(sink.Software), sink.Errors)
 	}
 }
 
