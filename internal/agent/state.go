@@ -1,6 +1,8 @@
 package agent
 
 import (
+	"github.com/cascade-ir/cascade/internal/atomicfile"
+
 	"compress/gzip"
 	"crypto/rand"
 	"encoding/hex"
@@ -205,28 +207,8 @@ func readGz(path string, v any) error {
 	return nil
 }
 
-// writeAtomic writes a 0600 file through a temporary file and a rename,
-// so a crash never leaves a half-written credential or snapshot.
+// writeAtomic replaces path (mode 0600: credentials and queued snapshots)
+// so a crash never leaves half a file.
 func writeAtomic(path string, write func(io.Writer) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.Write(path, 0o600, write)
 }

@@ -109,7 +109,6 @@ func (o *agentOptions) agentOptions(e *env, nargs int) (agent.Options, error) {
 	if err != nil {
 		return agent.Options{}, err
 	}
-	scanOpt.Log, scanOpt.Collect.Log = log, log
 	return agent.Options{Server: o.conn.server, TLS: tlsConf, EnrollToken: enroll, StateDir: o.state, Interval: o.interval,
 		Once: o.once, QueueCap: cap, Host: liveHost, Scan: scanOpt, LowPriority: !o.noLowPrio, Log: log}, nil
 }

@@ -52,8 +52,8 @@ func (c *collectFlags) options(e *env, roots []string) (scan.Options, error) {
 	opt := scan.Options{
 		Roots: roots, OS: c.os,
 		Collect: collect.Options{MaxFileSize: max, Exclude: c.exclude, CrossFS: c.crossFS,
-			IncludeCloud: c.includeCloud, Workers: c.workers, Log: e.log},
-		HostInfo: hostInfo(), LiveHost: scan.LiveHost, CollectorVersion: "cascade/" + Version, Log: e.log,
+			IncludeCloud: c.includeCloud, Workers: c.workers},
+		HostInfo: hostInfo(), LiveHost: scan.LiveHost, CollectorVersion: "cascade/" + Version,
 	}
 	if err := addCollectors(&opt.Collect, c.trustedRoots); err != nil {
 		return scan.Options{}, err

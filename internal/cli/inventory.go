@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"io"
-	"path/filepath"
 	"strings"
 
 	"github.com/cascade-ir/cascade/internal/collect"
@@ -66,5 +65,3 @@ func parseDigests(s string) (collect.Digests, error) {
 	}
 	return d, nil
 }
-
-func dirOf(name string) string { return filepath.Dir(name) }

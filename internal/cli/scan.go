@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
+	"github.com/cascade-ir/cascade/internal/atomicfile"
 	"github.com/cascade-ir/cascade/internal/finding"
 	"github.com/cascade-ir/cascade/internal/match"
 	"github.com/cascade-ir/cascade/internal/report"
@@ -142,23 +142,8 @@ func writeSnapshots(w io.Writer, results []scan.Result) error {
 	return enc.Encode(snaps)
 }
 
-// writeFile writes through a temporary file and renames it into place, so
-// a full or read-only disk never leaves a truncated report behind.
+// writeFile writes an output file atomically, so a full or read-only disk
+// never leaves a truncated report behind.
 func writeFile(name string, write func(io.Writer) error) error {
-	f, err := os.CreateTemp(dirOf(name), ".cascade-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	defer os.Remove(f.Name())
-	if err := write(f); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	if err := os.Rename(f.Name(), name); err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	return nil
+	return atomicfile.Write(name, 0o644, write)
 }

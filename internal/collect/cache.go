@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/cascade-ir/cascade/internal/atomicfile"
+
 	"github.com/cascade-ir/cascade/internal/snapshot"
 )
 
@@ -159,24 +161,15 @@ func (c *Cache) Save(name string) error {
 	if err := os.MkdirAll(filepath.Dir(name), 0o700); err != nil {
 		return fmt.Errorf("digest cache: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), ".digests-*")
+	err := atomicfile.Write(name, 0o600, func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 1<<20)
+		c.mu.Lock()
+		c.encode(bw)
+		c.mu.Unlock()
+		return bw.Flush()
+	})
 	if err != nil {
 		return fmt.Errorf("digest cache: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	w := bufio.NewWriterSize(tmp, 1<<20)
-	c.mu.Lock()
-	c.encode(w)
-	c.mu.Unlock()
-	if err := w.Flush(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("digest cache %s: %w", name, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("digest cache %s: %w", name, err)
-	}
-	if err := os.Rename(tmp.Name(), name); err != nil {
-		return fmt.Errorf("digest cache %s: %w", name, err)
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path"
 	"runtime"
@@ -75,7 +74,6 @@ type Options struct {
 	HostCollectors    []HostCollector
 
 	Progress Progress
-	Log      *slog.Logger
 	// MaxErrors caps the per-path errors kept in the snapshot; the rest are
 	// counted. 0 means 10,000.
 	MaxErrors int
@@ -99,9 +97,6 @@ func Collect(ctx context.Context, src *source.Source, opt Options) (*snapshot.Sn
 	}
 	if opt.MaxErrors <= 0 {
 		opt.MaxErrors = 10000
-	}
-	if opt.Log == nil {
-		opt.Log = slog.New(slog.DiscardHandler)
 	}
 	tmp, err := os.MkdirTemp("", "cascade-collect-")
 	if err != nil {
@@ -304,12 +299,12 @@ func (c *collection) finish() *snapshot.Snapshot {
 	c.attachAnomalies() // before sorting: it may add records
 	sortFiles(c.files)
 	slices.SortStableFunc(c.software, func(a, b snapshot.Software) int {
-		return cmpString(a.Name+"\x00"+a.Version+"\x00"+a.Source, b.Name+"\x00"+b.Version+"\x00"+b.Source)
+		return strings.Compare(a.Name+"\x00"+a.Version+"\x00"+a.Source, b.Name+"\x00"+b.Version+"\x00"+b.Source)
 	})
 	slices.SortStableFunc(c.artifacts, func(a, b snapshot.Artifact) int {
-		return cmpString(a.Source+"\x00"+a.Kind+"\x00"+a.URL+a.Domain, b.Source+"\x00"+b.Kind+"\x00"+b.URL+b.Domain)
+		return strings.Compare(a.Source+"\x00"+a.Kind+"\x00"+a.URL+a.Domain, b.Source+"\x00"+b.Kind+"\x00"+b.URL+b.Domain)
 	})
-	slices.SortFunc(c.errors, func(a, b snapshot.PathError) int { return cmpString(a.Path, b.Path) })
+	slices.SortFunc(c.errors, func(a, b snapshot.PathError) int { return strings.Compare(a.Path, b.Path) })
 	return &snapshot.Snapshot{
 		Schema: snapshot.Schema, Roots: []string{c.src.Root},
 		Software: nonNil(c.software), Files: nonNil(c.files), Artifacts: nonNil(c.artifacts),
@@ -360,14 +355,4 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -81,11 +81,11 @@ func (c *collection) readFile(ctx context.Context, j fileJob, rec *snapshot.File
 		c.fileError(j.rel, "read", err)
 		return false
 	}
-	rec.Type = sniffNamed(j.name, head[:n], nil)
+	rec.Type = SniffName(j.name, head[:n], nil)
 	if rec.Type == snapshot.TypeOther && mayBeDMG(j.name, rec.Size) {
 		tail := make([]byte, 512)
 		if _, err := f.ReadAt(tail, rec.Size-512); err == nil {
-			rec.Type = sniffNamed(j.name, head[:n], tail)
+			rec.Type = SniffName(j.name, head[:n], tail)
 		}
 	}
 	if rec.Size > c.opt.MaxFileSize {
@@ -231,10 +231,10 @@ var scriptExt = map[string]bool{
 
 var msiExt = map[string]bool{".msi": true, ".msp": true, ".msm": true}
 
-// sniffNamed refines Sniff with the file name where magic cannot decide:
+// SniffName refines Sniff with the file name where magic cannot decide:
 // OLE files named like installers are MSI, text files with script
 // extensions are scripts.
-func sniffNamed(name string, head, tail []byte) string {
+func SniffName(name string, head, tail []byte) string {
 	t := Sniff(head, tail)
 	ext := strings.ToLower(path.Ext(name))
 	switch {

@@ -11,11 +11,6 @@ import (
 // header that a DOS stub points to.
 const SniffLen = 1024
 
-// SniffName refines Sniff with the file name where magic cannot decide:
-// OLE files named like installers are MSI, text files with script
-// extensions are scripts.
-func SniffName(name string, head, tail []byte) string { return sniffNamed(name, head, tail) }
-
 // Sniff returns the file type from the leading bytes of a file and its size.
 // DMG images are recognised by their trailing "koly" block, so the caller
 // passes the last 512 bytes as tail (nil when not read).

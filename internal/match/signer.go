@@ -48,9 +48,6 @@ func MatchSigner(spec intel.SignerSpec, sig snapshot.Signature) (bool, string) {
 	return true, strings.Join(why, "; ")
 }
 
-// unescape drops the DN escaping of commas and other specials.
-func unescape(dn string) string { return strings.ReplaceAll(dn, `\`, "") }
-
 func matchSubject(spec intel.SignerSpec, c *snapshot.Certificate) (bool, string) {
 	if spec.Subject == "" {
 		return true, ""
@@ -61,7 +58,7 @@ func matchSubject(spec intel.SignerSpec, c *snapshot.Certificate) (bool, string)
 		return true, fmt.Sprintf("signer CN %q is %q", c.CommonName, spec.Subject)
 	case strings.EqualFold(c.Organization, want):
 		return true, fmt.Sprintf("signer O %q is %q", c.Organization, spec.Subject)
-	case strings.Contains(strings.ToLower(unescape(c.Subject)), want):
+	case strings.Contains(strings.ToLower(snapshot.UnescapeDN(c.Subject)), want):
 		return true, fmt.Sprintf("signer subject %q contains %q", c.Subject, spec.Subject)
 	}
 	return false, fmt.Sprintf("signer subject %q does not match %q", c.Subject, spec.Subject)
@@ -72,7 +69,7 @@ func matchIssuer(spec intel.SignerSpec, c *snapshot.Certificate) (bool, string) 
 		return true, ""
 	}
 	want := strings.ToLower(strings.TrimSpace(spec.Issuer))
-	if strings.Contains(strings.ToLower(unescape(c.Issuer)), want) {
+	if strings.Contains(strings.ToLower(snapshot.UnescapeDN(c.Issuer)), want) {
 		return true, fmt.Sprintf("issuer %q contains %q", c.Issuer, spec.Issuer)
 	}
 	return false, fmt.Sprintf("issuer %q does not contain %q", c.Issuer, spec.Issuer)

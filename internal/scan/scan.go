@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"runtime"
 	"time"
 
@@ -49,7 +48,6 @@ type Options struct {
 	// FullSnapshot keeps every file record (for --snapshot); otherwise a
 	// scan keeps only the files that matched, when the intel allows it.
 	FullSnapshot bool
-	Log          *slog.Logger
 }
 
 // Result is the outcome for one scanned root.
@@ -65,11 +63,20 @@ type Result struct {
 // Run scans every root and matches it with set. Roots that cannot be opened
 // are errors; problems inside a root are in its snapshot.
 func Run(ctx context.Context, set *match.Set, opt Options) ([]Result, error) {
-	if opt.Log == nil {
-		opt.Log = slog.New(slog.DiscardHandler)
-	}
 	n := set.Needs()
 	opt.Collect.Digests = collect.Digests{SHA256: n.SHA256, SHA1: n.SHA1, MD5: n.MD5}
+	return runRoots(ctx, set, opt)
+}
+
+// Inventory collects snapshots without matching (no digests unless asked).
+func Inventory(ctx context.Context, opt Options) ([]Result, error) {
+	opt.FullSnapshot = true
+	return runRoots(ctx, nil, opt)
+}
+
+// runRoots scans each root (the live machine when there are none) under
+// one scan id.
+func runRoots(ctx context.Context, set *match.Set, opt Options) ([]Result, error) {
 	roots := opt.Roots
 	if len(roots) == 0 {
 		roots = []string{""}
@@ -87,32 +94,7 @@ func Run(ctx context.Context, set *match.Set, opt Options) ([]Result, error) {
 	return results, nil
 }
 
-// Inventory collects snapshots without matching (no digests unless asked).
-func Inventory(ctx context.Context, opt Options) ([]Result, error) {
-	opt.FullSnapshot = true
-	set, err := match.Compile(nil)
-	if err != nil {
-		return nil, err
-	}
-	if opt.Log == nil {
-		opt.Log = slog.New(slog.DiscardHandler)
-	}
-	roots := opt.Roots
-	if len(roots) == 0 {
-		roots = []string{""}
-	}
-	var results []Result
-	for _, root := range roots {
-		r, err := scanRoot(ctx, set, opt, root)
-		if err != nil {
-			return results, err
-		}
-		r.Findings = nil
-		results = append(results, r)
-	}
-	return results, nil
-}
-
+// scanRoot collects one root and, when set is not nil, matches it.
 func scanRoot(ctx context.Context, set *match.Set, opt Options, root string) (Result, error) {
 	src, err := source.Open(root, source.Options{OS: opt.OS})
 	if err != nil {
@@ -133,7 +115,7 @@ func scanRoot(ctx context.Context, set *match.Set, opt Options, root string) (Re
 		}
 		copt.Cache = c
 	}
-	if !opt.FullSnapshot && !set.NeedsWholeSnapshot() {
+	if set != nil && !opt.FullSnapshot && !set.NeedsWholeSnapshot() {
 		at := time.Now().UTC()
 		copt.Keep = func(f *snapshot.File) bool { _, ok := set.FileFinding("", f, at); return ok }
 	}
@@ -151,7 +133,9 @@ func scanRoot(ctx context.Context, set *match.Set, opt Options, root string) (Re
 		}
 	}
 	res.Snapshot = snap
-	res.Findings = set.Match(snap)
+	if set != nil { // nil: an inventory, nothing to match
+		res.Findings = set.Match(snap)
+	}
 	return res, nil
 }
 
@@ -166,7 +150,6 @@ func hostFor(src *source.Source, opt Options) snapshot.Host {
 	h.Source = src.Kind
 	h.Collector = opt.CollectorVersion
 	if src.Kind == source.Image {
-		h.Arch = ""
 		if f := opt.HostInfo[src.OS]; f != nil {
 			if facts, err := f(src.FS()); err == nil {
 				h.Name, h.OSVersion = facts.Name, facts.OSVersion

@@ -1,6 +1,9 @@
 package snapshot
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Signature formats.
 const (
@@ -102,3 +105,8 @@ func (s *Signature) SignedAt() (t time.Time, source string, ok bool) {
 	}
 	return time.Time{}, "", false
 }
+
+// UnescapeDN drops the escaping of a distinguished name as Subject and
+// Issuer are written (`Trading Technologies International\, Inc`), so it
+// can be compared with the plain names in reports.
+func UnescapeDN(dn string) string { return strings.ReplaceAll(dn, `\`, "") }

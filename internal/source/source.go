@@ -166,11 +166,6 @@ func (s *Source) computeDisplayPrefix() string {
 // Lstat describes the named file without following a final symlink.
 func (s *Source) Lstat(name string) (fs.FileInfo, error) { return s.root.Lstat(clean(name)) }
 
-// OpenDir returns a root for a sub-directory, without following symlinks
-// out of the tree; the walker opens files through it with one system call
-// each.
-func (s *Source) OpenDir(name string) (*os.Root, error) { return s.root.OpenRoot(clean(name)) }
-
 // LiveRoot is the running system's root directory.
 func LiveRoot() string {
 	if runtime.GOOS == "windows" {

@@ -47,7 +47,7 @@ func quote(s string) string {
 			return '?'
 		}
 		return r
-	}, unescape(s)) + `"`
+	}, snapshot.UnescapeDN(s)) + `"`
 }
 
 func integrity(s *snapshot.Signature) []snapshot.Anomaly {
@@ -108,6 +108,3 @@ func compiledAfter(f *snapshot.File, s *snapshot.Signature) *snapshot.Anomaly {
 		ct.Format(time.RFC3339), t.Format(time.RFC3339), src, who(s)))
 	return &a
 }
-
-// unescape drops the DN escaping of commas and other specials.
-func unescape(dn string) string { return strings.ReplaceAll(dn, `\`, "") }

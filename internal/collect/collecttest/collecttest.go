@@ -5,8 +5,10 @@ package collecttest
 import (
 	"context"
 	"io/fs"
+	"sort"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cascade-ir/cascade/internal/collect"
 	"github.com/cascade-ir/cascade/internal/snapshot"
@@ -65,4 +67,22 @@ func Walk(t testing.TB, env *collect.Env, c collect.PathCollector, sink collect.
 		t.Fatal(err)
 	}
 	return wanted
+}
+
+// ImageEnv is an Env over fsys as an image of osName rooted at "/".
+func ImageEnv(fsys fs.FS, osName string) *collect.Env {
+	return &collect.Env{FS: fsys, OS: osName, Now: time.Unix(0, 0),
+		Display: func(rel string) string { return "/" + rel }}
+}
+
+// Run walks env with c and returns what it reported, software sorted by
+// install path.
+func Run(t testing.TB, env *collect.Env, c collect.PathCollector) *Sink {
+	t.Helper()
+	sink := &Sink{}
+	Walk(t, env, c, sink)
+	sort.Slice(sink.Software, func(i, j int) bool {
+		return sink.Software[i].InstallPath < sink.Software[j].InstallPath
+	})
+	return sink
 }

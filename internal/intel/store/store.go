@@ -5,6 +5,9 @@
 package store
 
 import (
+	"github.com/cascade-ir/cascade/internal/atomicfile"
+	"io"
+
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -127,19 +130,11 @@ func (s *Store) writeIndex(entries []Entry) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(s.Dir, ".index-*")
+	err = atomicfile.Write(filepath.Join(s.Dir, indexFile), 0o600, func(w io.Writer) error {
+		_, err := w.Write(append(data, '\n'))
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("intel store: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("intel store: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("intel store: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(s.Dir, indexFile)); err != nil {
 		return fmt.Errorf("intel store: %w", err)
 	}
 	return nil
