@@ -279,10 +279,13 @@ func (r *reasons) addIndicator(s *Set, ind *intel.Indicator, note string, at tim
 	r.ctx = append(r.ctx, reasonCtx{incident: ind.Incident, title: titleFor(ind, r.artifact)})
 }
 
-func (r *reasons) addAdvisory(a *intel.Advisory, sw *snapshot.Software, version string) {
+// addAdvisory adds an advisory that matched the given version, with the
+// finding title to use if it is the strongest reason; it reports false when
+// the advisory was already a reason.
+func (r *reasons) addAdvisory(a *intel.Advisory, version, title string) bool {
 	key := "advisory:" + a.ID
 	if r.seen[key] {
-		return
+		return false
 	}
 	if r.seen == nil {
 		r.seen = map[string]bool{}
@@ -291,8 +294,8 @@ func (r *reasons) addAdvisory(a *intel.Advisory, sw *snapshot.Software, version 
 	r.list = append(r.list, finding.Reason{Kind: "advisory", IndicatorID: a.ID,
 		Matched: fmt.Sprintf("%s %s", a.Product, version), Description: a.Title, Score: a.Score,
 		Source: strings.Join(a.Sources, ", "), References: a.References})
-	r.ctx = append(r.ctx, reasonCtx{incident: a.Incident, remediation: a.Remediation,
-		title: fmt.Sprintf("%s %s installed: %s", sw.Name, sw.Version, a.Title)})
+	r.ctx = append(r.ctx, reasonCtx{incident: a.Incident, remediation: a.Remediation, title: title})
+	return true
 }
 
 // explain adds why the last reason matched to its description.

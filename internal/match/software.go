@@ -25,7 +25,7 @@ func (s *Set) SoftwareFinding(host string, sw *snapshot.Software, at time.Time) 
 			seen[ai] = true
 			a := &s.in.Advisories[ai]
 			if v, ok := affects(a, sw); ok {
-				rs.addAdvisory(a, sw, v)
+				rs.addAdvisory(a, v, fmt.Sprintf("%s %s installed: %s", sw.Name, sw.Version, a.Title))
 			}
 		}
 	}
@@ -122,10 +122,10 @@ func (s *Set) matchContentProducts(rs *reasons, f *snapshot.File) {
 				if strings.HasPrefix(sw.Source, "pe:") {
 					kind, what = "pe", "a program of"
 				}
-				rs.addAdvisory(a, &sw, v)
-				last := len(rs.ctx) - 1
-				rs.ctx[last].title = fmt.Sprintf("%s is %s %s %s: %s", baseName(f.Path), what, sw.Name, sw.Version, a.Title)
-				rs.explain(fmt.Sprintf("its %s metadata names %s %s", kind, sw.Name, sw.Version))
+				title := fmt.Sprintf("%s is %s %s %s: %s", baseName(f.Path), what, sw.Name, sw.Version, a.Title)
+				if rs.addAdvisory(a, v, title) {
+					rs.explain(fmt.Sprintf("its %s metadata names %s %s", kind, sw.Name, sw.Version))
+				}
 			}
 		}
 	}
