@@ -261,9 +261,11 @@ func (r *reasons) add(s *Set, i int, note string, at time.Time) {
 	r.addIndicator(s, &s.in.Indicators[i], note, at)
 }
 
-func (r *reasons) addIndicator(s *Set, ind *intel.Indicator, note string, at time.Time) {
+// addIndicator adds an indicator that matched, unless it is not in force
+// at the time or already a reason; it reports whether it added it.
+func (r *reasons) addIndicator(s *Set, ind *intel.Indicator, note string, at time.Time) bool {
 	if !ind.ActiveAt(at) || r.seen[ind.ID] {
-		return
+		return false
 	}
 	if r.seen == nil {
 		r.seen = map[string]bool{}
@@ -277,6 +279,7 @@ func (r *reasons) addIndicator(s *Set, ind *intel.Indicator, note string, at tim
 	r.list = append(r.list, finding.Reason{Kind: string(ind.Type), IndicatorID: ind.ID, Matched: matchedValue(ind),
 		Description: desc, Score: score, Source: strings.Join(ind.Sources, ", "), References: ind.References})
 	r.ctx = append(r.ctx, reasonCtx{incident: ind.Incident, title: titleFor(ind, r.artifact)})
+	return true
 }
 
 // addAdvisory adds an advisory that matched the given version, with the

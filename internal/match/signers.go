@@ -19,8 +19,9 @@ func (s *Set) matchSigners(rs *reasons, f *snapshot.File, at time.Time) {
 		}
 		for _, sig := range f.Signatures {
 			if ok, why := MatchSigner(*ind.Signer, sig); ok {
-				rs.addIndicator(s, ind, "", at)
-				rs.explain(why)
+				if rs.addIndicator(s, ind, "", at) {
+					rs.explain(why)
+				}
 				break
 			}
 		}
