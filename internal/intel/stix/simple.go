@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/cascade-ir/cascade/internal/intel"
 )
@@ -123,6 +124,9 @@ func exactName(re string) (string, bool) {
 // parseSimple reads a simple pattern, failing on anything outside the
 // subset.
 func parseSimple(p string) ([]comparison, error) {
+	if !utf8.ValidString(p) {
+		return nil, errors.New("pattern is not valid UTF-8")
+	}
 	s := &scanner{src: p}
 	var out []comparison
 	for {
