@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -30,28 +31,32 @@ type CacheKey struct {
 // a re-scan of an unchanged file reads nothing. Entries not used during a
 // run are dropped when it is saved. Safe for concurrent use.
 //
-// During a collection the loaded entries are read without locking: Get
-// only reads the index and flips atomic flags, and Put files new records in
-// a side list (under a mutex) that Save merges.
+// The file holds fixed-size entries sorted by key, so loading is one read
+// and a lookup is a binary search over the loaded bytes: a re-scan does not
+// pay for rebuilding an index of every file it knows. During a collection
+// the loaded entries are only read (Get flips atomic used flags), and Put
+// files new records in a side map (under a mutex) that Save merges.
 type Cache struct {
 	version string
-	index   map[CacheKey]int32
-	list    []cacheEntry // one allocation for all loaded entries
-	used    atomic.Int64 // loaded entries used since loading
+	entries []byte // n × entrySize, sorted by key
+	extras  []byte // content facts, addressed by the entries
+	n       int
+	used    []atomic.Bool
+	nused   atomic.Int64 // loaded entries used since loading
 
 	mu         sync.Mutex
 	pending    map[CacheKey]*cacheEntry // put since loading
 	putVersion string                   // collectors version of the pending entries
 }
 
+// cacheEntry is one file's facts, as Put receives them.
 type cacheEntry struct {
 	have   Digests
-	typ    string
+	typ    byte // index in cacheTypes
 	sha256 [32]byte
 	sha1   [20]byte
 	md5    [16]byte
 	extra  []byte // JSON of content facts, nil when none
-	used   atomic.Bool
 }
 
 // contentFacts are the parts of a record content collectors fill in.
@@ -61,55 +66,145 @@ type contentFacts struct {
 	Anomalies  []snapshot.Anomaly   `json:"a,omitempty"`
 }
 
-const cacheMagic = "CASCADE-DIGESTS/1\n"
+// The file: cacheMagic, the collectors version (uvarint length, bytes),
+// the entry count (uint32), the entries, then the content facts. An entry
+// is the key (five little-endian uint64), the digest bits, the type code,
+// two zero bytes, the offset and length of its facts (two uint32) and the
+// SHA-256, SHA-1 and MD5 digests.
+const (
+	cacheMagic = "CASCADE-DIGESTS/2\n"
+	keySize    = 40
+	entrySize  = keySize + 4 + 8 + 32 + 20 + 16
+)
+
+// cacheTypes are the file types an entry can hold, by code.
+var cacheTypes = []string{snapshot.TypeOther, snapshot.TypePE, snapshot.TypeELF, snapshot.TypeMachO,
+	snapshot.TypeScript, snapshot.TypeZIP, snapshot.TypeMSI, snapshot.TypeOLE, snapshot.TypeDMG}
+
+func typeCode(t string) (byte, bool) {
+	for i, c := range cacheTypes {
+		if c == t {
+			return byte(i), true
+		}
+	}
+	return 0, false
+}
 
 // NewCache returns an empty cache.
-func NewCache() *Cache { return &Cache{index: map[CacheKey]int32{}} }
+func NewCache() *Cache { return &Cache{} }
 
 // Len is the number of loaded entries.
-func (c *Cache) Len() int { return len(c.index) }
+func (c *Cache) Len() int { return c.n }
 
 // Get returns the cached record for key if it has the wanted digests and
 // was made by the same content collectors.
 func (c *Cache) Get(key CacheKey, want Digests, version string) (snapshot.File, bool) {
-	i, ok := c.index[key]
-	if !ok || c.version != version || !want.Covers(c.list[i].have) {
+	if c.n == 0 || c.version != version {
 		return snapshot.File{}, false
 	}
-	e := &c.list[i]
-	if !e.used.Swap(true) {
-		c.used.Add(1)
+	i, ok := c.find(key)
+	if !ok {
+		return snapshot.File{}, false
 	}
-	f := c.record(e)
-	return f, f.Type != ""
+	e := c.entries[i*entrySize : (i+1)*entrySize]
+	have := bitsDigests(e[keySize])
+	if !want.Covers(have) || int(e[keySize+1]) >= len(cacheTypes) {
+		return snapshot.File{}, false
+	}
+	f, ok := c.record(e, have)
+	if ok && !c.used[i].Swap(true) {
+		c.nused.Add(1)
+	}
+	return f, ok
 }
 
-// record rebuilds a file's facts from an entry; Type is empty when the
-// entry's content facts cannot be read.
-func (c *Cache) record(e *cacheEntry) snapshot.File {
-	f := snapshot.File{Type: e.typ}
-	if e.have.SHA256 {
-		f.SHA256 = hex.EncodeToString(e.sha256[:])
-	}
-	if e.have.SHA1 {
-		f.SHA1 = hex.EncodeToString(e.sha1[:])
-	}
-	if e.have.MD5 {
-		f.MD5 = hex.EncodeToString(e.md5[:])
-	}
-	if e.extra != nil {
-		var cf contentFacts
-		if json.Unmarshal(e.extra, &cf) != nil {
-			return snapshot.File{}
+// find binary-searches the loaded entries for key.
+func (c *Cache) find(key CacheKey) (int, bool) {
+	var kb [keySize]byte
+	putKey(kb[:0], key)
+	k0, k1 := binary.BigEndian.Uint64(kb[:]), binary.BigEndian.Uint64(kb[8:])
+	lo, hi := 0, c.n
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		e := c.entries[m*entrySize : m*entrySize+keySize]
+		// Device and inode decide nearly every step; compare them as words.
+		cmp := cmpUint(binary.BigEndian.Uint64(e), k0)
+		if cmp == 0 {
+			cmp = cmpUint(binary.BigEndian.Uint64(e[8:]), k1)
 		}
-		f.Meta, f.Signatures, f.Anomalies = cf.Meta, cf.Signatures, cf.Anomalies
+		if cmp == 0 {
+			cmp = bytes.Compare(e[16:], kb[16:])
+		}
+		switch cmp {
+		case 0:
+			return m, true
+		case -1:
+			lo = m + 1
+		default:
+			hi = m
+		}
 	}
-	return f
+	return 0, false
+}
+
+func cmpUint(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// putKey appends key so that byte order is key order: big-endian, with the
+// sign bit of the signed fields flipped.
+func putKey(b []byte, k CacheKey) []byte {
+	const flip = 1 << 63
+	b = binary.BigEndian.AppendUint64(b, k.Dev)
+	b = binary.BigEndian.AppendUint64(b, k.Ino)
+	b = binary.BigEndian.AppendUint64(b, uint64(k.Size)^flip)
+	b = binary.BigEndian.AppendUint64(b, uint64(k.Mtime)^flip)
+	return binary.BigEndian.AppendUint64(b, uint64(k.Ctime)^flip)
+}
+
+// record rebuilds a file's facts from a loaded entry; false when its
+// content facts cannot be read.
+func (c *Cache) record(e []byte, have Digests) (snapshot.File, bool) {
+	f := snapshot.File{Type: cacheTypes[e[keySize+1]]}
+	d := e[keySize+12:]
+	if have.SHA256 {
+		f.SHA256 = hex.EncodeToString(d[:32])
+	}
+	if have.SHA1 {
+		f.SHA1 = hex.EncodeToString(d[32:52])
+	}
+	if have.MD5 {
+		f.MD5 = hex.EncodeToString(d[52:68])
+	}
+	off := uint64(binary.LittleEndian.Uint32(e[keySize+4:]))
+	n := uint64(binary.LittleEndian.Uint32(e[keySize+8:]))
+	if n == 0 {
+		return f, true
+	}
+	if off+n > uint64(len(c.extras)) {
+		return snapshot.File{}, false
+	}
+	var cf contentFacts
+	if json.Unmarshal(c.extras[off:off+n], &cf) != nil {
+		return snapshot.File{}, false
+	}
+	f.Meta, f.Signatures, f.Anomalies = cf.Meta, cf.Signatures, cf.Anomalies
+	return f, true
 }
 
 // Put records f under key.
 func (c *Cache) Put(key CacheKey, f snapshot.File, have Digests, version string) {
-	e := &cacheEntry{have: have, typ: f.Type}
+	typ, ok := typeCode(f.Type)
+	if !ok {
+		return
+	}
+	e := &cacheEntry{have: have, typ: typ}
 	hex.Decode(e.sha256[:], []byte(f.SHA256))
 	hex.Decode(e.sha1[:], []byte(f.SHA1))
 	hex.Decode(e.md5[:], []byte(f.MD5))
@@ -130,7 +225,7 @@ func (c *Cache) Put(key CacheKey, f snapshot.File, have Digests, version string)
 func (c *Cache) unchanged() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.pending) == 0 && c.used.Load() == int64(len(c.list))
+	return len(c.pending) == 0 && c.nused.Load() == int64(c.n)
 }
 
 // LoadCache reads a cache file. A missing file is an empty cache; a
@@ -174,6 +269,8 @@ func (c *Cache) Save(name string) error {
 	return nil
 }
 
+// encode writes the loaded entries still in use and the pending ones, in
+// key order.
 func (c *Cache) encode(w io.Writer) {
 	version := c.version
 	keepLoaded := true
@@ -181,101 +278,108 @@ func (c *Cache) encode(w io.Writer) {
 		// Entries made by other collectors than the pending ones are stale.
 		version, keepLoaded = c.putVersion, false
 	}
+	type item struct {
+		key   [keySize]byte
+		entry []byte // a loaded entry, or nil
+		put   *cacheEntry
+	}
+	var items []item
+	if keepLoaded {
+		for i := range c.n {
+			if !c.used[i].Load() {
+				continue
+			}
+			e := c.entries[i*entrySize : (i+1)*entrySize]
+			it := item{entry: e}
+			copy(it.key[:], e)
+			items = append(items, it)
+		}
+	}
+	for k, e := range c.pending {
+		it := item{put: e}
+		putKey(it.key[:0], k)
+		items = append(items, it)
+	}
+	// Stable, with loaded entries first: a pending entry for the same key
+	// follows its loaded one and replaces it below.
+	slices.SortStableFunc(items, func(a, b item) int { return bytes.Compare(a.key[:], b.key[:]) })
+	kept := items[:0]
+	for _, it := range items {
+		if n := len(kept); n > 0 && kept[n-1].key == it.key {
+			kept[n-1] = it
+			continue
+		}
+		kept = append(kept, it)
+	}
+
 	var b []byte
 	b = append(b, cacheMagic...)
 	b = binary.AppendUvarint(b, uint64(len(version)))
 	b = append(b, version...)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(kept)))
 	w.Write(b)
-	for k, i := range c.index {
-		if keepLoaded && c.pending[k] == nil && c.list[i].used.Load() {
-			w.Write(encodeEntry(b[:0], k, &c.list[i]))
+	var extras []byte
+	for _, it := range kept {
+		b = append(b[:0], it.key[:]...)
+		var extra []byte
+		if it.entry != nil {
+			b = append(b, it.entry[keySize:keySize+4]...)
+			off := binary.LittleEndian.Uint32(it.entry[keySize+4:])
+			n := binary.LittleEndian.Uint32(it.entry[keySize+8:])
+			if n > 0 && uint64(off)+uint64(n) <= uint64(len(c.extras)) {
+				extra = c.extras[off : off+n]
+			}
+		} else {
+			b = append(b, digestBits(it.put.have), it.put.typ, 0, 0)
+			extra = it.put.extra
 		}
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(extras)))
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(extra)))
+		extras = append(extras, extra...)
+		if it.entry != nil {
+			b = append(b, it.entry[keySize+12:]...)
+		} else {
+			b = append(b, it.put.sha256[:]...)
+			b = append(b, it.put.sha1[:]...)
+			b = append(b, it.put.md5[:]...)
+		}
+		w.Write(b)
 	}
-	for k, e := range c.pending {
-		w.Write(encodeEntry(b[:0], k, e))
-	}
+	w.Write(extras)
 }
 
-func encodeEntry(b []byte, k CacheKey, e *cacheEntry) []byte {
-	b = binary.LittleEndian.AppendUint64(b, k.Dev)
-	b = binary.LittleEndian.AppendUint64(b, k.Ino)
-	b = binary.LittleEndian.AppendUint64(b, uint64(k.Size))
-	b = binary.LittleEndian.AppendUint64(b, uint64(k.Mtime))
-	b = binary.LittleEndian.AppendUint64(b, uint64(k.Ctime))
-	b = append(b, digestBits(e.have), byte(len(e.typ)))
-	b = append(b, e.typ...)
-	b = append(b, e.sha256[:]...)
-	b = append(b, e.sha1[:]...)
-	b = append(b, e.md5[:]...)
-	b = binary.AppendUvarint(b, uint64(len(e.extra)))
-	return append(b, e.extra...)
-}
-
-const fixedEntry = 40 + 2
-
+// decodeCache checks a cache file's header and size; entries are read
+// where they lie.
 func decodeCache(data []byte) (*Cache, error) {
-	c := NewCache()
-	hint := len(data) / (fixedEntry + 3 + 68 + 1) // an upper bound on the entry count
-	c.index = make(map[CacheKey]int32, hint)
-	c.list = make([]cacheEntry, 0, hint)
 	if !bytes.HasPrefix(data, []byte(cacheMagic)) {
-		return nil, errors.New("not a cascade digest cache")
+		return nil, errors.New("not a cascade digest cache (or one from another release)")
 	}
 	p := data[len(cacheMagic):]
 	n, k := binary.Uvarint(p)
 	if k <= 0 || uint64(len(p)-k) < n {
 		return nil, errors.New("truncated header")
 	}
+	c := NewCache()
 	c.version = string(p[k : k+int(n)])
 	p = p[k+int(n):]
-	for len(p) > 0 {
-		if len(p) < fixedEntry {
-			return nil, errors.New("truncated entry")
-		}
-		var key CacheKey
-		key.Dev = binary.LittleEndian.Uint64(p)
-		key.Ino = binary.LittleEndian.Uint64(p[8:])
-		key.Size = int64(binary.LittleEndian.Uint64(p[16:]))
-		key.Mtime = int64(binary.LittleEndian.Uint64(p[24:]))
-		key.Ctime = int64(binary.LittleEndian.Uint64(p[32:]))
-		c.list = append(c.list, cacheEntry{have: bitsDigests(p[40])})
-		e := &c.list[len(c.list)-1]
-		tl := int(p[41])
-		p = p[fixedEntry:]
-		if len(p) < tl+32+20+16 {
-			return nil, errors.New("truncated entry")
-		}
-		e.typ = internType(p[:tl])
-		p = p[tl:]
-		copy(e.sha256[:], p)
-		copy(e.sha1[:], p[32:])
-		copy(e.md5[:], p[52:])
-		p = p[68:]
-		xl, k := binary.Uvarint(p)
-		if k <= 0 || uint64(len(p)-k) < xl {
-			return nil, errors.New("truncated entry")
-		}
-		if xl > 0 {
-			e.extra = p[k : k+int(xl)]
-		}
-		p = p[k+int(xl):]
-		if _, dup := c.index[key]; dup {
-			return nil, errors.New("duplicate entry")
-		}
-		c.index[key] = int32(len(c.list) - 1)
+	if len(p) < 4 {
+		return nil, errors.New("truncated header")
 	}
+	count := uint64(binary.LittleEndian.Uint32(p))
+	p = p[4:]
+	if count*entrySize > uint64(len(p)) {
+		return nil, fmt.Errorf("truncated: %d entries announced, room for %d", count, len(p)/entrySize)
+	}
+	c.n = int(count)
+	c.entries = p[:c.n*entrySize]
+	c.extras = p[c.n*entrySize:]
+	for i := 1; i < c.n; i++ {
+		if bytes.Compare(c.entries[(i-1)*entrySize:(i-1)*entrySize+keySize], c.entries[i*entrySize:i*entrySize+keySize]) >= 0 {
+			return nil, fmt.Errorf("entry %d is out of order", i)
+		}
+	}
+	c.used = make([]atomic.Bool, c.n)
 	return c, nil
-}
-
-// internType shares the strings of the known file types.
-func internType(b []byte) string {
-	for _, t := range []string{snapshot.TypeOther, snapshot.TypePE, snapshot.TypeELF, snapshot.TypeMachO,
-		snapshot.TypeScript, snapshot.TypeZIP, snapshot.TypeMSI, snapshot.TypeOLE, snapshot.TypeDMG} {
-		if string(b) == t {
-			return t
-		}
-	}
-	return string(b)
 }
 
 func digestBits(d Digests) byte {

@@ -287,8 +287,18 @@ func FuzzDecodeCache(f *testing.F) {
 	f.Add([]byte(cacheMagic))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := decodeCache(data)
-		if err == nil {
-			c.Get(CacheKey{1, 2, 3, 4, 5}, Digests{SHA256: true}, "v")
+		if err != nil {
+			return
+		}
+		c.Get(CacheKey{1, 2, 3, 4, 5}, Digests{SHA256: true}, "v")
+		for i := range c.used {
+			c.used[i].Store(true) // keep every entry, however odd
+		}
+		c.Put(CacheKey{Ino: 7}, snapshot.File{Type: snapshot.TypeOther}, Digests{}, c.version)
+		var b strings.Builder
+		c.encode(&b)
+		if _, err := decodeCache([]byte(b.String())); err != nil {
+			t.Fatalf("re-encoded cache does not load: %v", err)
 		}
 	})
 }

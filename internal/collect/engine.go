@@ -260,16 +260,8 @@ func (c *collection) addFile(f snapshot.File) {
 	c.mu.Unlock()
 }
 
+// addFiles adds records that were already offered to Keep.
 func (c *collection) addFiles(fs []snapshot.File) {
-	if c.opt.Keep != nil {
-		kept := fs[:0]
-		for i := range fs {
-			if c.opt.Keep(&fs[i]) {
-				kept = append(kept, fs[i])
-			}
-		}
-		fs = kept
-	}
 	if len(fs) == 0 {
 		return
 	}

@@ -206,8 +206,11 @@ func (c *collection) readDir(ctx context.Context, it dirItem, q *dirQueue, jobs 
 		c.dirError(rel, err)
 		// Names read before the error are still walked.
 	}
+	// Records served from the cache are gathered per directory and added
+	// at once. When only some records are kept, they are filtered here, so
+	// an unchanged tree costs no per-file allocation for the list.
 	var cached []snapshot.File
-	if c.opt.Cache != nil {
+	if c.opt.Cache != nil && c.opt.Keep == nil {
 		cached = make([]snapshot.File, 0, len(names))
 	}
 	defer func() { c.addFiles(cached) }()
@@ -247,7 +250,10 @@ func (c *collection) readDir(ctx context.Context, it dirItem, q *dirQueue, jobs 
 			}
 			j := fileJob{dir: h, rel: child, name: name, meta: meta}
 			if rec, ok := c.fromCache(ctx, j); ok {
-				cached = append(cached, rec) // unchanged since the last scan: nothing to read
+				// Unchanged since the last scan: nothing to read.
+				if c.opt.Keep == nil || c.opt.Keep(&rec) {
+					cached = append(cached, rec)
+				}
 				continue
 			}
 			h.refs.Add(1)

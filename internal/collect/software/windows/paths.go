@@ -20,8 +20,9 @@ func hiveKind(rel string) (int, string) {
 	case n == len(softwareHivePath) && foldEqual(rel, softwareHivePath):
 		return machineHive, ""
 	case n == 3:
-		parts := strings.Split(rel, "/")
-		if !strings.EqualFold(parts[0], "Users") || !strings.EqualFold(parts[2], "NTUSER.DAT") {
+		top, rest, _ := strings.Cut(rel, "/")
+		_, file, _ := strings.Cut(rest, "/")
+		if !strings.EqualFold(top, "Users") || !strings.EqualFold(file, "NTUSER.DAT") {
 			return 0, ""
 		}
 		if user := collect.UserFromPath("windows", rel); user != "" {
@@ -31,9 +32,14 @@ func hiveKind(rel string) (int, string) {
 	return 0, ""
 }
 
+// foldEqual reports whether rel's components are comps, ignoring case; the
+// caller has checked that their counts agree. It runs for every file of a
+// scan, so it does not allocate.
 func foldEqual(rel string, comps []string) bool {
-	for i, p := range strings.Split(rel, "/") {
-		if !strings.EqualFold(p, comps[i]) {
+	for _, c := range comps {
+		var p string
+		p, rel, _ = strings.Cut(rel, "/")
+		if !strings.EqualFold(p, c) {
 			return false
 		}
 	}
