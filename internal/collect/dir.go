@@ -1,6 +1,7 @@
 package collect
 
 import (
+	"io"
 	"io/fs"
 	"os"
 	"time"
@@ -18,7 +19,7 @@ type dirFD interface {
 	// openDir opens a sub-directory.
 	openDir(name string) (dirFD, error)
 	// openFile opens a regular file for reading without blocking.
-	openFile(name string) (*os.File, error)
+	openFile(name string) (regularFile, error)
 	// dirFile opens a sub-directory as an *os.File (for statfs).
 	dirFile(name string) (*os.File, error)
 	close() error
@@ -34,6 +35,30 @@ type fileMeta struct {
 	key    CacheKey
 	keyed  bool
 }
+
+// regularFile is a file opened by the walk, as the engine reads it.
+type regularFile interface {
+	io.Reader
+	io.ReaderAt
+	io.Closer
+	// isRegular reports whether the open file is (still) a regular file.
+	isRegular() (bool, error)
+	// mapFD is the descriptor to map the file from, or -1.
+	mapFD() int
+}
+
+// osFile is the portable regularFile.
+type osFile struct{ *os.File }
+
+func (f osFile) isRegular() (bool, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return false, err
+	}
+	return st.Mode().IsRegular(), nil
+}
+
+func (f osFile) mapFD() int { return int(f.Fd()) }
 
 // rootDir is the portable dirFD, on os.Root.
 type rootDir struct{ r *os.Root }
@@ -72,7 +97,13 @@ func (d rootDir) openDir(name string) (dirFD, error) {
 	return rootDir{r}, nil
 }
 
-func (d rootDir) openFile(name string) (*os.File, error) { return openNoAtime(d.r, name) }
+func (d rootDir) openFile(name string) (regularFile, error) {
+	f, err := openNoAtime(d.r, name)
+	if err != nil {
+		return nil, err
+	}
+	return osFile{f}, nil
+}
 
 func (d rootDir) dirFile(name string) (*os.File, error) { return d.r.Open(name) }
 

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"os"
 	"path"
 	"strings"
 
@@ -71,21 +70,21 @@ func (c *collection) readFile(ctx context.Context, j fileJob, rec *snapshot.File
 		return false
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+	if ok, err := f.isRegular(); err != nil || !ok {
 		c.skip(SkipVanished) // replaced by something else since the listing
 		return false
 	}
-	head := buf[:SniffLen]
-	n, err := io.ReadFull(f, head)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+	n, whole, err := readHead(f, buf, rec.Size)
+	if err != nil {
 		c.fileError(j.rel, "read", err)
 		return false
 	}
-	rec.Type = SniffName(j.name, head[:n], nil)
+	head := buf[:min(n, SniffLen)]
+	rec.Type = SniffName(j.name, head, nil)
 	if rec.Type == snapshot.TypeOther && mayBeDMG(j.name, rec.Size) {
 		tail := make([]byte, 512)
 		if _, err := f.ReadAt(tail, rec.Size-512); err == nil {
-			rec.Type = SniffName(j.name, head[:n], tail)
+			rec.Type = SniffName(j.name, head, tail)
 		}
 	}
 	if rec.Size > c.opt.MaxFileSize {
@@ -93,7 +92,7 @@ func (c *collection) readFile(ctx context.Context, j fileJob, rec *snapshot.File
 		return false
 	}
 	if c.opt.Digests.Any() {
-		if err := c.hashFile(f, head[:n], buf, rec); err != nil {
+		if err := c.hashFile(f, buf[:n], whole, buf, rec); err != nil {
 			c.fileError(j.rel, "hash", err)
 			return false
 		}
@@ -101,9 +100,45 @@ func (c *collection) readFile(ctx context.Context, j fileJob, rec *snapshot.File
 	return c.runContentCollectors(ctx, j.rel, f, rec)
 }
 
-// hashFile computes the selected digests over head (already read) and the
-// rest of f, reading f exactly once.
-func (c *collection) hashFile(f *os.File, head, buf []byte, rec *snapshot.File) error {
+// wholeReadMax is the size under which a file is read in one call.
+const wholeReadMax = 64 << 10
+
+// readHead reads the start of f into buf: at least SniffLen bytes when the
+// file has them, and the whole file in one call when it is small. A read
+// of size+1 bytes that returns size bytes has met the end of the file, so
+// a small file costs one read, not three (head, rest, end of file); one
+// that grew or shrank since its stat is read on to its end by hashFile.
+func readHead(f io.Reader, buf []byte, size int64) (n int, whole bool, err error) {
+	if size < wholeReadMax && size < int64(len(buf)) {
+		n, err = f.Read(buf[:size+1])
+		if errors.Is(err, io.EOF) {
+			err = nil
+		}
+		if err != nil || int64(n) == size {
+			return n, err == nil, err
+		}
+		if n >= SniffLen {
+			return n, false, nil
+		}
+		// Grown, or a short read: top up the head as usual.
+		m, err := io.ReadFull(f, buf[n:SniffLen])
+		n += m
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			err = nil
+		}
+		return n, false, err
+	}
+	n, err = io.ReadFull(f, buf[:SniffLen])
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		err = nil
+	}
+	return n, false, err
+}
+
+// hashFile computes the selected digests over head (already read: the
+// whole file when whole) and the rest of f, reading f exactly once. head
+// may share buf's memory: it is hashed before buf is reused.
+func (c *collection) hashFile(f regularFile, head []byte, whole bool, buf []byte, rec *snapshot.File) error {
 	var hs []hash.Hash
 	var s256, s1, m5 hash.Hash
 	if c.opt.Digests.SHA256 {
@@ -124,16 +159,19 @@ func (c *collection) hashFile(f *os.File, head, buf []byte, rec *snapshot.File) 
 		}
 	}
 	total := int64(len(head))
-	mapped, err := hashMapped(f, rec.Size, hs)
-	switch {
-	case err != nil:
-		return err
-	case mapped:
+	mapped := false
+	if !whole {
+		var err error
+		if mapped, err = hashMapped(f, rec.Size, hs); err != nil {
+			return err
+		}
+	}
+	if mapped {
 		total = rec.Size
-	default:
+	} else {
 		write(head)
 	}
-	if !mapped && len(head) == SniffLen {
+	if !mapped && !whole {
 		for {
 			n, err := f.Read(buf)
 			write(buf[:n])
@@ -166,7 +204,7 @@ func (c *collection) hashFile(f *os.File, head, buf []byte, rec *snapshot.File) 
 
 // runContentCollectors offers the open file to every interested content
 // collector, recovering from their panics. It reports whether all ran clean.
-func (c *collection) runContentCollectors(ctx context.Context, rel string, f *os.File, rec *snapshot.File) bool {
+func (c *collection) runContentCollectors(ctx context.Context, rel string, f io.ReaderAt, rec *snapshot.File) bool {
 	ok := true
 	for _, cc := range c.opt.ContentCollectors {
 		if !cc.WantsContent(rec) {

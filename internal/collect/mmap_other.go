@@ -3,9 +3,12 @@
 package collect
 
 import (
+	"errors"
 	"hash"
-	"os"
 )
 
 // hashMapped is not used here: files are read.
-func hashMapped(*os.File, int64, []hash.Hash) (bool, error) { return false, nil }
+func hashMapped(regularFile, int64, []hash.Hash) (bool, error) { return false, nil }
+
+// errChangedWhileMapped is never returned here: files are read.
+var errChangedWhileMapped = errors.New("file shrank while it was read")

@@ -23,7 +23,7 @@ func TestHashMappedFaultIsAnError(t *testing.T) {
 	defer f.Close()
 	// Claiming more bytes than the file has maps pages past its end, which
 	// fault exactly as a file truncated during hashing does.
-	mapped, err := hashMapped(f, 1<<20, []hash.Hash{sha256.New()})
+	mapped, err := hashMapped(osFile{f}, 1<<20, []hash.Hash{sha256.New()})
 	if !mapped || !errors.Is(err, errChangedWhileMapped) {
 		t.Fatalf("mapped %v, err %v; want the fault reported as errChangedWhileMapped", mapped, err)
 	}
@@ -39,7 +39,7 @@ func TestHashMappedMatchesRead(t *testing.T) {
 	f, _ := os.Open(p)
 	defer f.Close()
 	h := sha256.New()
-	if mapped, err := hashMapped(f, int64(len(data)), []hash.Hash{h}); !mapped || err != nil {
+	if mapped, err := hashMapped(osFile{f}, int64(len(data)), []hash.Hash{h}); !mapped || err != nil {
 		t.Fatalf("mapped %v err %v", mapped, err)
 	}
 	want := sha256.Sum256(data)

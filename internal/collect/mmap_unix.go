@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"os"
 	"runtime/debug"
 
 	"golang.org/x/sys/unix"
@@ -23,11 +22,14 @@ var errChangedWhileMapped = errors.New("file shrank while it was read")
 // false (and no error) when the file cannot be mapped, so the caller reads
 // it instead. A file truncated meanwhile makes the mapping fault: the fault
 // becomes an error for this file, not a crash.
-func hashMapped(f *os.File, size int64, hs []hash.Hash) (mapped bool, err error) {
+func hashMapped(f regularFile, size int64, hs []hash.Hash) (mapped bool, err error) {
 	if size < mmapMin {
 		return false, nil
 	}
-	fd := int(f.Fd())
+	fd := f.mapFD()
+	if fd < 0 {
+		return false, nil
+	}
 	var cur []byte // the window mapped now, unmapped on every exit
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
@@ -50,7 +52,9 @@ func hashMapped(f *os.File, size int64, hs []hash.Hash) (mapped bool, err error)
 			return true, fmt.Errorf("map at %d: %w", off, err)
 		}
 		cur = data
-		unix.Madvise(data, unix.MADV_SEQUENTIAL)
+		if mmapFlags&mapPopulate == 0 {
+			unix.Madvise(data, unix.MADV_SEQUENTIAL) // already resident when populated
+		}
 		hashChunks(data, hs)
 		unix.Munmap(data)
 		cur = nil

@@ -2,6 +2,7 @@ package collect
 
 import (
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"time"
@@ -94,8 +95,11 @@ func (d rawDir) openDir(name string) (dirFD, error) {
 
 // openFile opens without following a link, without blocking (a FIFO
 // swapped in since the listing) and, where allowed, without touching the
-// access time.
-func (d rawDir) openFile(name string) (*os.File, error) {
+// access time. The descriptor is used bare: an *os.File would cost each
+// file two more system calls (os.NewFile asks for the flags, and tries to
+// register a non-blocking descriptor with the poller, which refuses
+// regular files).
+func (d rawDir) openFile(name string) (regularFile, error) {
 	const flags = unix.O_RDONLY | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_CLOEXEC
 	fd, err := retryEINTR(func() (int, error) { return unix.Openat(d.fd, name, flags|unix.O_NOATIME, 0) })
 	if errors.Is(err, unix.EPERM) {
@@ -104,8 +108,70 @@ func (d rawDir) openFile(name string) (*os.File, error) {
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
-	return os.NewFile(uintptr(fd), name), nil
+	return &rawFile{fd: fd, name: name}, nil
 }
+
+// rawFile is a regular file's descriptor. Not safe for concurrent use.
+type rawFile struct {
+	fd   int
+	name string
+}
+
+func (f *rawFile) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	n, err := retryEINTR(func() (int, error) { return unix.Read(f.fd, p) })
+	switch {
+	case err != nil:
+		return 0, &fs.PathError{Op: "read", Path: f.name, Err: err}
+	case n == 0:
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// ReadAt fills p from off, as io.ReaderAt asks: fewer bytes only with an
+// error (io.EOF at the end of the file).
+func (f *rawFile) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, &fs.PathError{Op: "read", Path: f.name, Err: errors.New("negative offset")}
+	}
+	n := 0
+	for n < len(p) {
+		m, err := retryEINTR(func() (int, error) { return unix.Pread(f.fd, p[n:], off+int64(n)) })
+		if err != nil {
+			return n, &fs.PathError{Op: "read", Path: f.name, Err: err}
+		}
+		if m == 0 {
+			return n, io.EOF
+		}
+		n += m
+	}
+	return n, nil
+}
+
+func (f *rawFile) Close() error {
+	if f.fd < 0 {
+		return &fs.PathError{Op: "close", Path: f.name, Err: fs.ErrClosed}
+	}
+	err := unix.Close(f.fd)
+	f.fd = -1
+	if err != nil {
+		return &fs.PathError{Op: "close", Path: f.name, Err: err}
+	}
+	return nil
+}
+
+func (f *rawFile) isRegular() (bool, error) {
+	var st unix.Stat_t
+	if _, err := retryEINTR(func() (int, error) { return 0, unix.Fstat(f.fd, &st) }); err != nil {
+		return false, &fs.PathError{Op: "fstat", Path: f.name, Err: err}
+	}
+	return st.Mode&unix.S_IFMT == unix.S_IFREG, nil
+}
+
+func (f *rawFile) mapFD() int { return f.fd }
 
 func (d rawDir) dirFile(name string) (*os.File, error) {
 	sub, err := d.openDir(name)
