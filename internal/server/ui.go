@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
@@ -32,8 +33,9 @@ const (
 // uiFunc handles a browser request; p is nil on public pages.
 type uiFunc func(w http.ResponseWriter, r *http.Request, p *principal) error
 
-// pages are the UI's templates, each parsed with the layout.
-var pages = parsePages()
+// pages are the UI's templates, each parsed with the layout, on first use:
+// the binary also runs scans, which should not pay for parsing them.
+var pages = sync.OnceValue(parsePages)
 
 func parsePages() map[string]*template.Template {
 	funcs := template.FuncMap{
@@ -187,7 +189,7 @@ func (s *Server) checkCSRF(r *http.Request, p *principal) error {
 // render writes a page; templates render into a buffer first so an error
 // never leaves half a page.
 func (s *Server) render(w http.ResponseWriter, status int, page string, p *principal, data map[string]any) error {
-	t := pages[page]
+	t := pages()[page]
 	if t == nil {
 		return errors.New("no template " + page)
 	}
