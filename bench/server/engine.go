@@ -6,8 +6,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -16,18 +14,12 @@ import (
 
 	"github.com/cascade-ir/cascade/internal/fleet"
 	"github.com/cascade-ir/cascade/internal/fleet/fleetclient"
-	"github.com/cascade-ir/cascade/internal/server"
 	"github.com/cascade-ir/cascade/internal/snapshot"
-	"github.com/cascade-ir/cascade/internal/store"
-	"github.com/cascade-ir/cascade/internal/store/postgres"
-	"github.com/cascade-ir/cascade/internal/store/sqlite"
 )
 
 // bench is one engine's run.
 type bench struct {
 	c      config
-	st     store.Store
-	srv    *server.Server
 	url    string
 	admin  *fleetclient.Client
 	hosts  []*simHost
@@ -53,35 +45,21 @@ func (h *simHost) nextTime(t0 time.Time) time.Time {
 
 func runEngine(ctx context.Context, c config, engine string) (*result, error) {
 	b := &bench{c: c, res: &result{engine: engine}, t0: time.Now().Add(-30 * 24 * time.Hour).Truncate(time.Second)}
-	cleanup, err := b.open(ctx, engine)
+	dsn, cleanup, err := b.open(ctx, engine)
 	if err != nil {
 		return nil, err
 	}
 	defer cleanup()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	prof := ""
+	if c.cpuProfile != "" {
+		prof = c.cpuProfile + "." + engine
+	}
+	u, secret, stop, err := startChild(engine, dsn, prof)
 	if err != nil {
 		return nil, err
 	}
-	b.srv, err = server.New(server.Config{Store: b.st, Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		PollEvery: 200 * time.Millisecond, MaxUpload: 1 << 30})
-	if err != nil {
-		return nil, err
-	}
-	hs := &http.Server{Handler: b.srv.Handler()}
-	bctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go b.srv.Run(bctx)
-	go hs.Serve(ln)
-	defer func() { // let requests in flight finish before the store closes
-		sctx, scancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer scancel()
-		hs.Shutdown(sctx)
-	}()
-	b.url = "http://" + ln.Addr().String()
-	secret, err := b.srv.Bootstrap(ctx)
-	if err != nil {
-		return nil, err
-	}
+	defer stop()
+	b.url = u
 	b.admin = b.client(secret)
 	steps := []struct {
 		name string
@@ -108,23 +86,18 @@ func (b *bench) client(token string) *fleetclient.Client {
 	return c
 }
 
-// open creates the store: SQLite in a fresh file, or a fresh PostgreSQL
-// database on the -pg server.
-func (b *bench) open(ctx context.Context, engine string) (func(), error) {
+// open creates a fresh database for the server process: a new SQLite file
+// name, or a new database on the -pg server. It returns the DSN and a
+// cleanup that removes the data (unless -keep).
+func (b *bench) open(ctx context.Context, engine string) (string, func(), error) {
 	var rnd [4]byte
 	rand.Read(rnd[:])
 	name := "cascade_bench_" + hex.EncodeToString(rnd[:])
 	switch engine {
 	case "sqlite":
 		path := filepath.Join(b.c.dir, name+".db")
-		st, err := sqlite.Open(ctx, path, sqlite.Options{})
-		if err != nil {
-			return nil, err
-		}
-		b.st = st
 		b.sizeFn = func() int64 { return fileSize(path) + fileSize(path+"-wal") }
-		return func() {
-			st.Close()
+		return path, func() {
 			if !b.c.keep {
 				os.Remove(path)
 				os.Remove(path + "-wal")
@@ -133,36 +106,31 @@ func (b *bench) open(ctx context.Context, engine string) (func(), error) {
 		}, nil
 	case "postgres":
 		if b.c.pg == "" {
-			return nil, fmt.Errorf("-pg (or CASCADE_TEST_POSTGRES) is required for postgres")
+			return "", nil, fmt.Errorf("-pg (or CASCADE_TEST_POSTGRES) is required for postgres")
 		}
 		admin, err := sql.Open("pgx", b.c.pg)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
 		if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-			return nil, err
+			admin.Close()
+			return "", nil, err
 		}
 		u, _ := url.Parse(b.c.pg)
 		u.Path = "/" + name
-		st, err := postgres.Open(ctx, u.String(), postgres.Options{MaxConns: 32})
-		if err != nil {
-			return nil, err
-		}
-		b.st = st
 		b.sizeFn = func() int64 {
 			var n int64
 			admin.QueryRowContext(ctx, "SELECT pg_database_size($1)", name).Scan(&n)
 			return n
 		}
-		return func() {
-			st.Close()
+		return u.String(), func() {
 			if !b.c.keep {
 				admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 			}
 			admin.Close()
 		}, nil
 	}
-	return nil, fmt.Errorf("unknown engine %q", engine)
+	return "", nil, fmt.Errorf("unknown engine %q", engine)
 }
 
 func fileSize(p string) int64 {

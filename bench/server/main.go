@@ -3,9 +3,9 @@
 // snapshot each, then unchanged re-uploads (empty deltas, as agents send
 // them), then 50 concurrent analyst API clients while hosts keep
 // uploading changes, then a retro-hunt of new hash indicators and software
-// advisories over the whole history. Bounded: everything runs in-process
-// on 127.0.0.1 and the data lives in -dir (SQLite) or a throw-away
-// database (PostgreSQL).
+// advisories over the whole history. Bounded: the server runs in a child
+// process on 127.0.0.1, the load comes from this one, and the data lives in
+// -dir (SQLite) or a throw-away database (PostgreSQL).
 //
 //	go run ./bench/server -hosts 200 -files 20000 -engines sqlite,postgres \
 //	    -pg 'postgres://cascade@127.0.0.1:55432/postgres?sslmode=disable'
@@ -16,7 +16,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"runtime/pprof"
 	"strings"
 	"time"
 )
@@ -35,6 +34,8 @@ type config struct {
 	indicators   int
 	advisories   int
 	keep         bool
+	ingestEvery  time.Duration
+	cpuProfile   string
 }
 
 func main() {
@@ -53,16 +54,17 @@ func main() {
 	flag.IntVar(&c.indicators, "indicators", 1000, "new SHA-256 indicators in the retro-hunt")
 	flag.IntVar(&c.advisories, "advisories", 100, "new software advisories in the retro-hunt")
 	flag.BoolVar(&c.keep, "keep", false, "keep the databases")
-	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	flag.DurationVar(&c.ingestEvery, "ingest-every", time.Minute, "in the paced API phase, each host uploads a change this often")
+	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the server process to this file (.ENGINE appended)")
+	childEngine := flag.String("child-engine", "", "internal: run the server process for this engine")
+	childDSN := flag.String("child-dsn", "", "internal: the server process's database")
 	flag.Parse()
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
+	if *childEngine != "" {
+		if err := serveChild(*childEngine, *childDSN, c.cpuProfile); err != nil {
+			fmt.Fprintln(os.Stderr, "bench server process:", err)
 			os.Exit(1)
 		}
-		pprof.StartCPUProfile(f)
-		defer pprof.StopCPUProfile()
+		return
 	}
 	c.engines = strings.Split(engines, ",")
 	var results []*result
@@ -70,7 +72,6 @@ func main() {
 		r, err := runEngine(context.Background(), c, strings.TrimSpace(e))
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "bench %s: %v\n", e, err)
-			pprof.StopCPUProfile()
 			os.Exit(1)
 		}
 		results = append(results, r)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
+	"github.com/cascade-ir/cascade/internal/fleet/fleetclient"
 	"github.com/cascade-ir/cascade/internal/intel"
 	"github.com/cascade-ir/cascade/internal/snapshot"
 )
@@ -234,53 +235,123 @@ func (b *bench) retroHunt(ctx context.Context) error {
 	}
 }
 
-// apiLoad runs analyst clients against the API while hosts keep
-// uploading changes, and records every request's latency.
+// apiPaths are the analyst requests of the API phases, by name.
+var apiPaths = []struct {
+	name string
+	req  func(b *bench, r *rand.Rand) (string, url.Values)
+}{
+	{"hosts page", func(b *bench, r *rand.Rand) (string, url.Values) {
+		return "/hosts", url.Values{"limit": {"50"}, "offset": {fmt.Sprint(r.IntN(max(1, len(b.hosts)-50)))}}
+	}},
+	{"one host", func(b *bench, r *rand.Rand) (string, url.Values) {
+		return fmt.Sprintf("/hosts/%d", r.IntN(len(b.hosts))+1), nil
+	}},
+	{"findings page", func(b *bench, r *rand.Rand) (string, url.Values) { return "/findings", url.Values{"limit": {"50"}} }},
+	{"incidents", func(b *bench, r *rand.Rand) (string, url.Values) { return "/incidents", nil }},
+	{"host software", func(b *bench, r *rand.Rand) (string, url.Values) {
+		return fmt.Sprintf("/hosts/%d/observations", r.IntN(len(b.hosts))+1), url.Values{"kind": {"software"}, "limit": {"100"}}
+	}},
+}
+
+// apiRun is one API phase's record.
+type apiRun struct {
+	lat      []time.Duration   // every request
+	byPath   [][]time.Duration // per apiPaths entry
+	ingested int
+	errors   int
+}
+
+// apiLoad runs analyst clients against the API while hosts keep uploading
+// changes, twice: with the uploaders in a closed loop (ingest as fast as
+// the server takes it), then with each host uploading every -ingest-every
+// (a fleet's steady reporting). Every request's latency is recorded.
 func (b *bench) apiLoad(ctx context.Context) error {
 	tc, err := b.admin.CreateToken(ctx, fleet.TokenRequest{Name: "bench-analyst", Role: fleet.TokenAnalyst})
 	if err != nil {
 		return err
 	}
 	an := b.client(tc.Secret)
+	if b.res.apiIdle, err = b.apiIdle(ctx, an); err != nil {
+		return fmt.Errorf("one analyst alone: %w", err)
+	}
+	if b.res.apiSaturated, err = b.apiPhase(ctx, an, 0); err != nil {
+		return fmt.Errorf("with ingest saturating: %w", err)
+	}
+	rate := float64(len(b.hosts)) / b.c.ingestEvery.Seconds()
+	b.res.apiPacedRate = rate
+	if b.res.apiPaced, err = b.apiPhase(ctx, an, rate); err != nil {
+		return fmt.Errorf("with paced ingest: %w", err)
+	}
+	return nil
+}
+
+// apiIdle sends every analyst request 100 times, one at a time, with
+// nothing else running: the service time each costs, without queueing.
+func (b *bench) apiIdle(ctx context.Context, an *fleetclient.Client) (*apiRun, error) {
+	run := &apiRun{byPath: make([][]time.Duration, len(apiPaths))}
+	rnd := rand.New(rand.NewPCG(5, 6))
+	for range 100 {
+		for k, p := range apiPaths {
+			path, q := p.req(b, rnd)
+			t := time.Now()
+			var sink json.RawMessage
+			if err := an.Get(ctx, fleet.APIVersion+path, q, &sink); err != nil {
+				return nil, err
+			}
+			d := time.Since(t)
+			run.lat = append(run.lat, d)
+			run.byPath[k] = append(run.byPath[k], d)
+		}
+	}
+	return run, nil
+}
+
+// apiPhase runs the analysts for -api-duration while -workers uploaders
+// send deltas of 20 changed files: back to back when rate is 0, else at
+// rate uploads per second in all.
+func (b *bench) apiPhase(ctx context.Context, an *fleetclient.Client, rate float64) (*apiRun, error) {
 	ctx, cancel := context.WithTimeout(ctx, b.c.apiDuration)
 	defer cancel()
+	run := &apiRun{byPath: make([][]time.Duration, len(apiPaths))}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	var ingested int
+	start := time.Now()
+	var next int64 // uploads started, when paced
 	for w := range b.c.workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			rnd := rand.New(rand.NewPCG(uint64(w), 9))
 			for i := w; ctx.Err() == nil; i += b.c.workers {
+				if rate > 0 {
+					mu.Lock()
+					at := start.Add(time.Duration(float64(next) / rate * float64(time.Second)))
+					next++
+					mu.Unlock()
+					select {
+					case <-time.After(time.Until(at)):
+					case <-ctx.Done():
+						return
+					}
+				}
 				h := b.hosts[i%len(b.hosts)]
+				// Each uploader has its own hosts (i ≡ w mod workers).
 				if b.upload(ctx, h, b.changeDelta(h, 20, rnd)) == nil {
 					mu.Lock()
-					ingested++
+					run.ingested++
 					mu.Unlock()
 				}
 			}
 		}()
 	}
-	paths := []func(r *rand.Rand) (string, url.Values){
-		func(r *rand.Rand) (string, url.Values) {
-			return "/hosts", url.Values{"limit": {"50"}, "offset": {fmt.Sprint(r.IntN(max(1, len(b.hosts)-50)))}}
-		},
-		func(r *rand.Rand) (string, url.Values) { return fmt.Sprintf("/hosts/%d", r.IntN(len(b.hosts))+1), nil },
-		func(r *rand.Rand) (string, url.Values) { return "/findings", url.Values{"limit": {"50"}} },
-		func(r *rand.Rand) (string, url.Values) { return "/incidents", nil },
-		func(r *rand.Rand) (string, url.Values) {
-			return fmt.Sprintf("/hosts/%d/observations", r.IntN(len(b.hosts))+1), url.Values{"kind": {"software"}, "limit": {"100"}}
-		},
-	}
-	var errs int
 	for c := range b.c.apiClients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			rnd := rand.New(rand.NewPCG(uint64(c), 77))
 			for ctx.Err() == nil {
-				p, q := paths[rnd.IntN(len(paths))](rnd)
+				k := rnd.IntN(len(apiPaths))
+				p, q := apiPaths[k].req(b, rnd)
 				t := time.Now()
 				var sink json.RawMessage
 				err := an.Get(ctx, fleet.APIVersion+p, q, &sink)
@@ -288,19 +359,19 @@ func (b *bench) apiLoad(ctx context.Context) error {
 				mu.Lock()
 				if err != nil {
 					if ctx.Err() == nil {
-						errs++
+						run.errors++
 					}
 				} else {
-					b.res.api = append(b.res.api, d)
+					run.lat = append(run.lat, d)
+					run.byPath[k] = append(run.byPath[k], d)
 				}
 				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
-	b.res.apiIngested, b.res.apiErrors = ingested, errs
-	if errs > 0 {
-		return fmt.Errorf("%d API errors under load", errs)
+	if run.errors > 0 {
+		return nil, fmt.Errorf("%d API errors under load", run.errors)
 	}
-	return nil
+	return run, nil
 }

@@ -18,9 +18,10 @@ type result struct {
 	hunt                 time.Duration
 	huntFindings         int64
 	huntCandidates       int64
-	api                  []time.Duration
-	apiIngested          int
-	apiErrors            int
+	apiIdle              *apiRun
+	apiSaturated         *apiRun
+	apiPaced             *apiRun
+	apiPacedRate         float64
 	dbBytes              int64
 }
 
@@ -63,10 +64,27 @@ func report(w io.Writer, c config, rs []*result) {
 	row("  candidates confirmed / findings", "", func(r *result) string {
 		return fmt.Sprintf("%d / %d", r.huntCandidates, r.huntFindings)
 	})
-	row(fmt.Sprintf("API p50, %d analysts while ingesting", c.apiClients), "", func(r *result) string { return ms(pct(r.api, 0.5)) })
-	row("API p99", "< 100 ms", func(r *result) string { return ms(pct(r.api, 0.99)) })
-	row("API requests / deltas ingested meanwhile", "", func(r *result) string {
-		return fmt.Sprintf("%d / %d", len(r.api), r.apiIngested)
-	})
+	fmt.Fprintf(w, "API, one analyst alone (service time, p50 of 100 each):\n")
+	for k, p := range apiPaths {
+		row("    "+p.name, "", func(r *result) string { return ms(pct(r.apiIdle.byPath[k], 0.5)) })
+	}
+	for _, ph := range []struct {
+		name string
+		run  func(r *result) *apiRun
+	}{
+		{fmt.Sprintf("ingest saturating (%d uploaders back to back)", c.workers), func(r *result) *apiRun { return r.apiSaturated }},
+		{fmt.Sprintf("ingest paced (each host every %s)", c.ingestEvery), func(r *result) *apiRun { return r.apiPaced }},
+	} {
+		fmt.Fprintf(w, "API, %d analysts, %s:\n", c.apiClients, ph.name)
+		row("  p50", "", func(r *result) string { return ms(pct(ph.run(r).lat, 0.5)) })
+		row("  p99", "< 100 ms", func(r *result) string { return ms(pct(ph.run(r).lat, 0.99)) })
+		for k, p := range apiPaths {
+			row("    p99 "+p.name, "", func(r *result) string { return ms(pct(ph.run(r).byPath[k], 0.99)) })
+		}
+		row("  requests/s / deltas ingested/s", "", func(r *result) string {
+			a := ph.run(r)
+			return fmt.Sprintf("%.0f / %.1f", float64(len(a.lat))/c.apiDuration.Seconds(), float64(a.ingested)/c.apiDuration.Seconds())
+		})
+	}
 	row("database size", "", func(r *result) string { return fmt.Sprintf("%.0f MiB", float64(r.dbBytes)/(1<<20)) })
 }
