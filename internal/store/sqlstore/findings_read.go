@@ -48,8 +48,9 @@ func (s *Store) ListFindings(ctx context.Context, q store.FindingQuery) ([]fleet
 	if err := s.row(ctx, s.db, "SELECT COUNT(*) FROM findings f JOIN hosts h ON h.id = f.host_id WHERE "+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count findings: %w", s.wrap(err))
 	}
-	rows, err := s.query(ctx, s.db, "SELECT "+findingCols+" WHERE "+where+" ORDER BY f.score DESC, f.detected_at DESC, f.id LIMIT ? OFFSET ?",
-		append(args, clampLimit(q.Limit, 100, 100000), max(q.Offset, 0))...)
+	pg, pargs := page(clampLimit(q.Limit, 100, 100000), q.Offset)
+	rows, err := s.query(ctx, s.db, "SELECT "+findingCols+" WHERE "+where+" ORDER BY f.score DESC, f.detected_at DESC, f.id"+pg,
+		append(args, pargs...)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list findings: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
@@ -100,8 +101,9 @@ func (s *Store) ListHosts(ctx context.Context, q store.HostQuery) ([]fleet.Host,
 	if err := s.row(ctx, s.db, "SELECT COUNT(*) FROM hosts h WHERE "+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count hosts: %w", s.wrap(err))
 	}
-	rows, err := s.query(ctx, s.db, "SELECT "+hostCols+" FROM hosts h WHERE "+where+" ORDER BY h.name, h.id LIMIT ? OFFSET ?",
-		append(args, clampLimit(q.Limit, 100, 10000), max(q.Offset, 0))...)
+	pg, pargs := page(clampLimit(q.Limit, 100, 10000), q.Offset)
+	rows, err := s.query(ctx, s.db, "SELECT "+hostCols+" FROM hosts h WHERE "+where+" ORDER BY h.name, h.id"+pg,
+		append(args, pargs...)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list hosts: %w", err)
 	}
@@ -185,8 +187,9 @@ func (s *Store) Observations(ctx context.Context, q store.ObsQuery) ([]fleet.Obs
 		where += " AND " + t.search + " " + s.d.ILike + ` ? ESCAPE '\'`
 		args = append(args, likeEscape(q.Search))
 	}
-	rows, err := s.query(ctx, s.db, "SELECT "+t.selectList()+t.from()+"WHERE "+where+" ORDER BY "+t.order+" LIMIT ? OFFSET ?",
-		append(args, clampLimit(q.Limit, 1000, 100000), max(q.Offset, 0))...)
+	pg, pargs := page(clampLimit(q.Limit, 1000, 100000), q.Offset)
+	rows, err := s.query(ctx, s.db, "SELECT "+t.selectList()+t.from()+"WHERE "+where+" ORDER BY "+t.order+pg,
+		append(args, pargs...)...)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", t.kind, err)
 	}
@@ -204,7 +207,7 @@ func (s *Store) Observations(ctx context.Context, q store.ObsQuery) ([]fleet.Obs
 // Snapshots lists a host's accepted snapshots, newest first.
 func (s *Store) Snapshots(ctx context.Context, hostID int64, limit int) ([]fleet.SnapshotInfo, error) {
 	rows, err := s.query(ctx, s.db, `SELECT id, host_id, upload_id, collected_at, received_at, kind, opened, closed, collector, info
-		FROM snapshots WHERE host_id = ? ORDER BY collected_at DESC LIMIT ?`, hostID, clampLimit(limit, 100, 10000))
+		FROM snapshots WHERE host_id = ? ORDER BY collected_at DESC LIMIT `+strconv.Itoa(clampLimit(limit, 100, 10000)), hostID)
 	if err != nil {
 		return nil, fmt.Errorf("list snapshots: %w", err)
 	}

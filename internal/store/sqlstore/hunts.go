@@ -26,7 +26,7 @@ func scanHunt(sc interface{ Scan(...any) error }) (fleet.Hunt, error) {
 
 // ListHunts lists hunts, newest first.
 func (s *Store) ListHunts(ctx context.Context, limit int) ([]fleet.Hunt, error) {
-	rows, err := s.query(ctx, s.db, "SELECT "+huntCols+" FROM hunts ORDER BY id DESC LIMIT ?", clampLimit(limit, 50, 1000))
+	rows, err := s.query(ctx, s.db, "SELECT "+huntCols+" FROM hunts ORDER BY id DESC LIMIT "+strconv.Itoa(clampLimit(limit, 50, 1000)))
 	if err != nil {
 		return nil, err
 	}

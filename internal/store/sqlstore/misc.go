@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,7 +28,7 @@ func (s *Store) AuditLog(ctx context.Context, limit int, beforeID int64) ([]flee
 		beforeID = 1 << 62
 	}
 	rows, err := s.query(ctx, s.db, `SELECT id, at, actor, role, action, target, detail, remote FROM audit
-		WHERE id < ? ORDER BY id DESC LIMIT ?`, beforeID, clampLimit(limit, 100, 10000))
+		WHERE id < ? ORDER BY id DESC LIMIT `+strconv.Itoa(clampLimit(limit, 100, 10000)), beforeID)
 	if err != nil {
 		return nil, err
 	}

@@ -305,6 +305,20 @@ func likeEscape(s string) string {
 	return "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s) + "%"
 }
 
+// page is a listing's LIMIT and OFFSET clause and its arguments. The limit
+// is written into the SQL, not bound, and a zero offset is left out: with a
+// bound LIMIT, modernc's SQLite re-prepared the statement at every execution
+// (a tenth of the server's CPU under the bench's API load; a listing query
+// took ~35 µs longer). Limits are clamped, so few statements result; a
+// non-zero offset stays bound so that paging does not fill the statement
+// cache.
+func page(limit, offset int) (string, []any) {
+	if offset <= 0 {
+		return " LIMIT " + strconv.Itoa(limit), nil
+	}
+	return " LIMIT " + strconv.Itoa(limit) + " OFFSET ?", []any{offset}
+}
+
 func clampLimit(n, def, max int) int {
 	if n <= 0 {
 		return def
