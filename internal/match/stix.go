@@ -37,7 +37,7 @@ func (x *stixIndex) add(ind int, pattern string) error {
 	}
 	ri := len(x.rules)
 	x.rules = append(x.rules, stixRule{p: p, ind: ind})
-	if !singleObservation(p) {
+	if !SingleObservation(p) {
 		x.multi = append(x.multi, ri)
 		return nil
 	}
@@ -64,8 +64,9 @@ func (x *stixIndex) add(ind int, pattern string) error {
 	return nil
 }
 
-// singleObservation reports a pattern a single observation can satisfy.
-func singleObservation(p *stixpattern.Pattern) bool {
+// SingleObservation reports a pattern one observation can satisfy: the
+// patterns evaluated row by row (at ingest, and by retro-hunts).
+func SingleObservation(p *stixpattern.Pattern) bool {
 	if len(p.ObservationExpressions()) != 1 {
 		return false
 	}

@@ -191,6 +191,49 @@ func TestRetroHuntFindsThePast(t *testing.T) {
 	})
 }
 
+// TestRetroHuntSTIXPattern imports a STIX pattern that stays a pattern
+// (software name and version together) after the fact: the retro-hunt walks
+// the software history and finds the host that had X_TRADER, with its
+// exposure window.
+func TestRetroHuntSTIXPattern(t *testing.T) {
+	engines(t, func(t *testing.T, open func() store.Store) {
+		st := open()
+		s := newCore(t, st)
+		a, err := st.EnsureHost(bg, snapshot.Host{ID: "a", Name: "pc-a"}, nil, day(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := st.EnsureHost(bg, snapshot.Host{ID: "b", Name: "pc-b"}, nil, day(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		upload(t, s, a, hostSnap("a", day(0), []snapshot.Software{office, xtrader}, nil))
+		upload(t, s, a, hostSnap("a", day(10), []snapshot.Software{office, xtrader}, nil))
+		upload(t, s, a, hostSnap("a", day(30), []snapshot.Software{office}, nil))
+		other := xtrader
+		other.Version = "7.17.91" // not the trojanized build
+		upload(t, s, b, hostSnap("b", day(0), []snapshot.Software{office, other}, nil))
+		bundle := `{"type": "bundle", "id": "bundle--6d0ea2a4-1b55-4e0f-9d5f-2d9a1c1a0b01", "objects": [{
+			"type": "indicator", "spec_version": "2.1", "id": "indicator--0b5e3c52-5f0c-4d8e-9d7c-6b6d8a3f2e11",
+			"created": "2023-04-01T00:00:00Z", "modified": "2023-04-01T00:00:00Z", "valid_from": "2020-01-01T00:00:00Z",
+			"name": "Trojanized X_TRADER 7.17.90", "pattern_type": "stix",
+			"pattern": "[software:name = 'X_TRADER' AND software:version = '7.17.90']"}]}`
+		res, err := s.ImportIntel(bg, "xtrader-stix.json", "upload", []byte(bundle), "admin")
+		if err != nil || res.HuntID == 0 {
+			t.Fatalf("import: %+v %v", res, err)
+		}
+		runHunts(t, s)
+		fs, _, err := st.ListFindings(bg, store.FindingQuery{})
+		if err != nil || len(fs) != 1 {
+			t.Fatalf("findings = %+v, %v; want one for pc-a", fs, err)
+		}
+		f := fs[0]
+		if f.HostID != a.ID || f.Present || f.Evidence.Kind != "software" || !f.FirstSeen.Equal(day(0)) || !f.LastSeen.Equal(day(10)) {
+			t.Errorf("finding %+v, want pc-a's X_TRADER, gone, seen day 0 - day 10", f)
+		}
+	})
+}
+
 // racingStore changes the intel right before the first ingest, as another
 // replica would between a warm-up and the transaction.
 type racingStore struct {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/cascade-ir/cascade/internal/intel"
+	"github.com/cascade-ir/cascade/internal/intel/stixpattern"
 	"github.com/cascade-ir/cascade/internal/match"
 )
 
@@ -24,12 +25,15 @@ type HuntSpec struct {
 	ScanFiles     bool                `json:"scan_files,omitempty"`
 	ScanArtifacts bool                `json:"scan_artifacts,omitempty"`
 	Recheck       []string            `json:"recheck,omitempty"`
+	// ScanSoftware walks every software observation: a new STIX pattern
+	// over software objects has no cheaper selector.
+	ScanSoftware bool `json:"scan_software,omitempty"`
 }
 
 // Empty reports a change that needs no hunt.
 func (h *HuntSpec) Empty() bool {
 	return len(h.Hashes) == 0 && len(h.Products) == 0 && len(h.Domains) == 0 && len(h.IPs) == 0 &&
-		!h.ScanFiles && !h.ScanArtifacts && len(h.Recheck) == 0
+		!h.ScanFiles && !h.ScanArtifacts && !h.ScanSoftware && len(h.Recheck) == 0
 }
 
 // indicatorFacts is an indicator reduced to what the diff needs.
@@ -129,6 +133,33 @@ func (spec *HuntSpec) addIndicator(f indicatorFacts) {
 		}
 	case intel.Filename, intel.Path, intel.Signer:
 		spec.ScanFiles = true
+	case intel.STIX:
+		if f.ind != nil {
+			spec.addPattern(f.ind.Pattern)
+		}
+	}
+}
+
+// addPattern selects what a STIX pattern that stayed a pattern (not
+// simplified into native indicators) must be evaluated on: every
+// observation of the kinds whose STIX objects it names. The confirming
+// matcher evaluates it row by row, so a pattern that needs several
+// observations at once (several [ ] expressions, or a qualifier) cannot be
+// hunted over history; it is matched when snapshots arrive.
+func (spec *HuntSpec) addPattern(pattern string) {
+	p, err := stixpattern.Parse(pattern)
+	if err != nil || !match.SingleObservation(p) {
+		return
+	}
+	for _, t := range p.ObjectTypes() {
+		switch t {
+		case "file", "directory":
+			spec.ScanFiles = true
+		case "software":
+			spec.ScanSoftware = true
+		case "domain-name", "url", "ipv4-addr", "ipv6-addr":
+			spec.ScanArtifacts = true
+		}
 	}
 }
 

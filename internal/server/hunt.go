@@ -65,6 +65,9 @@ var phases = []phase{
 	{"scan-files", scanPhase(fleet.ObsFile, func(s *HuntSpec) bool { return s.ScanFiles })},
 	{"scan-artifacts", scanPhase(fleet.ObsArtifact, func(s *HuntSpec) bool { return s.ScanArtifacts })},
 	{"recheck", recheckPhase},
+	// Phases are stored by position: new ones go last, so a hunt queued by
+	// an older release resumes where it was.
+	{"scan-software", scanPhase(fleet.ObsSoftware, func(s *HuntSpec) bool { return s.ScanSoftware })},
 }
 
 // listPhase confirms the candidates of a list of selectors, a chunk of
