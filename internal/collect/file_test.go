@@ -42,24 +42,9 @@ func TestHashFileSizeChanges(t *testing.T) {
 			if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			for _, opener := range []struct {
-				name string
-				open func(string) (dirFD, error)
-			}{{"native", openWalkRoot}, {"portable", openRootDir}} {
-				t.Run(opener.name, func(t *testing.T) {
-					d, err := opener.open(dir)
-					if err != nil {
-						t.Fatal(err)
-					}
-					defer d.close()
-					f, err := d.openFile(filepath.Base(name))
-					if err != nil {
-						t.Fatal(err)
-					}
-					defer f.Close()
-					checkHashFile(t, f, content, tc.statSize, tc.wantWhole)
-				})
-			}
+			eachOpen(t, dir, filepath.Base(name), func(t *testing.T, _ dirFD, f regularFile) {
+				checkHashFile(t, f, content, tc.statSize, tc.wantWhole)
+			})
 		})
 	}
 }
@@ -102,6 +87,42 @@ func TestRegularFileReads(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "f"), []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	eachOpen(t, dir, "f", func(t *testing.T, d dirFD, f regularFile) {
+		if ok, err := f.isRegular(); !ok || err != nil {
+			t.Errorf("isRegular = %v, %v", ok, err)
+		}
+		p := make([]byte, 4)
+		if n, err := f.ReadAt(p, 8); n != 2 || err != io.EOF || string(p[:n]) != "89" {
+			t.Errorf("ReadAt past the end = %d %v %q, want 2 io.EOF \"89\"", n, err, p[:n])
+		}
+		if n, err := f.ReadAt(p, 2); n != 4 || err != nil || string(p) != "2345" {
+			t.Errorf("ReadAt = %d %v %q", n, err, p)
+		}
+		if _, err := f.ReadAt(p, -1); err == nil {
+			t.Error("ReadAt at a negative offset succeeded")
+		}
+		all, err := io.ReadAll(f)
+		if err != nil || string(all) != content {
+			t.Errorf("ReadAll = %q, %v (ReadAt must not move the offset)", all, err)
+		}
+		if n, err := f.Read(p); n != 0 || err != io.EOF {
+			t.Errorf("Read at the end = %d, %v; want 0, io.EOF", n, err)
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Close(); err == nil {
+			t.Error("a second Close succeeded")
+		}
+		if _, err := d.openFile("missing"); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("opening a missing file: %v, want fs.ErrNotExist", err)
+		}
+	})
+}
+
+// eachOpen opens name in dir through each dirFD implementation (the
+// system's own and the portable one) and runs fn on it in a subtest.
+func eachOpen(t *testing.T, dir, name string, fn func(t *testing.T, d dirFD, f regularFile)) {
 	for _, opener := range []struct {
 		name string
 		open func(string) (dirFD, error)
@@ -112,39 +133,12 @@ func TestRegularFileReads(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer d.close()
-			f, err := d.openFile("f")
+			f, err := d.openFile(name)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if ok, err := f.isRegular(); !ok || err != nil {
-				t.Errorf("isRegular = %v, %v", ok, err)
-			}
-			p := make([]byte, 4)
-			if n, err := f.ReadAt(p, 8); n != 2 || err != io.EOF || string(p[:n]) != "89" {
-				t.Errorf("ReadAt past the end = %d %v %q, want 2 io.EOF \"89\"", n, err, p[:n])
-			}
-			if n, err := f.ReadAt(p, 2); n != 4 || err != nil || string(p) != "2345" {
-				t.Errorf("ReadAt = %d %v %q", n, err, p)
-			}
-			if _, err := f.ReadAt(p, -1); err == nil {
-				t.Error("ReadAt at a negative offset succeeded")
-			}
-			all, err := io.ReadAll(f)
-			if err != nil || string(all) != content {
-				t.Errorf("ReadAll = %q, %v (ReadAt must not move the offset)", all, err)
-			}
-			if n, err := f.Read(p); n != 0 || err != io.EOF {
-				t.Errorf("Read at the end = %d, %v; want 0, io.EOF", n, err)
-			}
-			if err := f.Close(); err != nil {
-				t.Fatal(err)
-			}
-			if err := f.Close(); err == nil {
-				t.Error("a second Close succeeded")
-			}
-			if _, err := d.openFile("missing"); !errors.Is(err, fs.ErrNotExist) {
-				t.Errorf("opening a missing file: %v, want fs.ErrNotExist", err)
-			}
+			defer f.Close()
+			fn(t, d, f)
 		})
 	}
 }
