@@ -64,7 +64,8 @@ func serveChild(engine, dsn, cpuProfile string) error {
 		return err
 	}
 	hs := &http.Server{Handler: srv.Handler()}
-	go srv.Run(ctx)
+	done := make(chan struct{})
+	go func() { srv.Run(ctx); close(done) }()
 	go hs.Serve(ln)
 	secret, err := srv.Bootstrap(ctx)
 	if err != nil {
@@ -74,7 +75,10 @@ func serveChild(engine, dsn, cpuProfile string) error {
 	io.Copy(io.Discard, os.Stdin)
 	sctx, scancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer scancel()
-	return hs.Shutdown(sctx) // requests in flight finish before the store closes
+	err = hs.Shutdown(sctx) // requests in flight finish before the store closes
+	cancel()
+	<-done // and the hunter stops before it does
+	return err
 }
 
 // startChild runs the server for engine on dsn in a child process and

@@ -54,7 +54,7 @@ func main() {
 	flag.IntVar(&c.indicators, "indicators", 1000, "new SHA-256 indicators in the retro-hunt")
 	flag.IntVar(&c.advisories, "advisories", 100, "new software advisories in the retro-hunt")
 	flag.BoolVar(&c.keep, "keep", false, "keep the databases")
-	flag.DurationVar(&c.ingestEvery, "ingest-every", time.Minute, "in the paced API phase, each host uploads a change this often")
+	flag.DurationVar(&c.ingestEvery, "ingest-every", 15*time.Minute, "in the paced API phase, each host uploads a change this often (a fleet reporting every 15 min by default)")
 	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the server process to this file (.ENGINE appended)")
 	childEngine := flag.String("child-engine", "", "internal: run the server process for this engine")
 	childDSN := flag.String("child-dsn", "", "internal: the server process's database")
