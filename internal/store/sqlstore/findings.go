@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
@@ -15,87 +16,187 @@ import (
 // upsertHits stores findings from hits: new ones in state "new", existing
 // ones refreshed (un-retracted; a resolved finding whose evidence came
 // back is reopened when reopen is set). It links each finding to its
-// observation and recomputes the exposure window. It returns how many
+// observations and recomputes the exposure windows. It returns how many
 // findings were created or changed.
+//
+// A hunt commits hundreds of findings at once, so the work is done in a
+// few statements per batch rather than a few per hit (PostgreSQL: each
+// statement is a round trip). Findings are locked in one order (by id) in
+// every transaction, so an ingest and a hunt touching the same findings
+// cannot deadlock: the inserts go in id order, then the updates of those
+// that already existed, again in id order; the window refresh at the end
+// touches only rows this transaction already holds.
 func (s *Store) upsertHits(ctx context.Context, tx *sql.Tx, hits []store.Hit, origin string, now int64, reopen bool) (int, error) {
-	// Lock findings in one order (by id) in every transaction, so an
-	// ingest and a hunt touching the same findings cannot deadlock.
+	if len(hits) == 0 {
+		return 0, nil
+	}
 	sort.SliceStable(hits, func(i, j int) bool { return hits[i].Finding.ID < hits[j].Finding.ID })
-	touched := map[string]string{}
+	// One row per finding; as when hits were stored one by one, the last
+	// hit of a finding gives its body.
+	var rows []findingRow
 	for i := range hits {
 		h := &hits[i]
-		if err := s.upsertHit(ctx, tx, h, origin, now, reopen); err != nil {
+		if n := len(rows); n > 0 && rows[n-1].hit.Finding.ID == h.Finding.ID {
+			rows[n-1].hit = h
+			continue
+		}
+		rows = append(rows, findingRow{hit: h})
+	}
+	for i := range rows {
+		f := &rows[i].hit.Finding
+		body, err := json.Marshal(f)
+		if err != nil {
 			return 0, err
 		}
-		touched[h.Finding.ID] = h.ObsKind
+		rows[i].body = body
+		if f.Incident != nil {
+			rows[i].incident = f.Incident.ID
+		}
 	}
-	for id, kind := range touched {
-		if err := s.refreshFinding(ctx, tx, id, kind); err != nil {
+	inserted, err := s.insertFindings(ctx, tx, rows, origin, now)
+	if err != nil {
+		return 0, err
+	}
+	for i := range rows {
+		if inserted[rows[i].hit.Finding.ID] {
+			continue
+		}
+		if err := s.updateFinding(ctx, tx, &rows[i], now, reopen); err != nil {
 			return 0, err
 		}
 	}
-	return len(touched), nil
+	if err := s.linkHits(ctx, tx, hits); err != nil {
+		return 0, err
+	}
+	byKind := map[string][]string{}
+	for i := range rows {
+		k := rows[i].hit.ObsKind
+		byKind[k] = append(byKind[k], rows[i].hit.Finding.ID)
+	}
+	for kind, ids := range byKind {
+		if err := s.refreshFindings(ctx, tx, kind, ids); err != nil {
+			return 0, err
+		}
+	}
+	return len(rows), nil
 }
 
-func (s *Store) upsertHit(ctx context.Context, tx *sql.Tx, h *store.Hit, origin string, now int64, reopen bool) error {
-	f := h.Finding
-	body, err := json.Marshal(&f)
-	if err != nil {
-		return err
-	}
-	inc := ""
-	if f.Incident != nil {
-		inc = f.Incident.ID
-	}
-	var state string
-	var stateAt int64
-	err = s.row(ctx, tx, "SELECT state, state_at FROM findings WHERE id = ?", f.ID).Scan(&state, &stateAt)
-	switch {
-	case err == sql.ErrNoRows:
-		_, err = s.exec(ctx, tx, `INSERT INTO findings (id, host_id, kind, score, level, incident, title, body, state,
-			first_seen, last_seen, present, detected_at, updated_at, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?)`,
-			f.ID, h.HostID, h.ObsKind, f.Score, string(f.Level), inc, f.Title, body, fleet.StateNew, now, now, origin)
-	case err != nil:
-		return s.wrap(err)
-	default:
-		_, err = s.exec(ctx, tx, `UPDATE findings SET score = ?, level = ?, incident = ?, title = ?, body = ?,
-			updated_at = ?, retracted = 0 WHERE id = ?`, f.Score, string(f.Level), inc, f.Title, body, now, f.ID)
-		if err == nil && reopen && state == fleet.StateResolved {
-			err = s.changeState(ctx, tx, f.ID, state, fleet.StateNew, "evidence seen again", "cascade", now)
+// findingRow is one finding to store and the hit that gives its content.
+type findingRow struct {
+	hit      *store.Hit
+	body     []byte
+	incident string
+}
+
+const findingInsertCols = 11
+
+// insertFindings inserts the findings that do not exist yet, in id order,
+// and returns the ids it inserted.
+func (s *Store) insertFindings(ctx context.Context, tx *sql.Tx, rows []findingRow, origin string, now int64) (map[string]bool, error) {
+	inserted := map[string]bool{}
+	for _, c := range chunks(rows, s.d.MaxVars/findingInsertCols) {
+		var q strings.Builder
+		q.WriteString(`INSERT INTO findings (id, host_id, kind, score, level, incident, title, body, state,
+			first_seen, last_seen, present, detected_at, updated_at, origin) VALUES `)
+		args := make([]any, 0, len(c)*findingInsertCols)
+		for i := range c {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?)")
+			f := &c[i].hit.Finding
+			args = append(args, f.ID, c[i].hit.HostID, c[i].hit.ObsKind, f.Score, string(f.Level), c[i].incident, f.Title,
+				c[i].body, fleet.StateNew, now, now, origin)
 		}
+		q.WriteString(" ON CONFLICT (id) DO NOTHING RETURNING id")
+		rs, err := s.query(ctx, tx, q.String(), args...)
+		if err != nil {
+			return nil, fmt.Errorf("store findings: %w", err)
+		}
+		for rs.Next() {
+			var id string
+			if err := rs.Scan(&id); err != nil {
+				rs.Close()
+				return nil, fmt.Errorf("store findings: %w", s.wrap(err))
+			}
+			inserted[id] = true
+		}
+		rs.Close()
+		if err := rs.Err(); err != nil {
+			return nil, fmt.Errorf("store findings: %w", s.wrap(err))
+		}
+	}
+	return inserted, nil
+}
+
+// updateFinding refreshes an existing finding's content and un-retracts
+// it; with reopen, a resolved finding goes back to new.
+func (s *Store) updateFinding(ctx context.Context, tx *sql.Tx, r *findingRow, now int64, reopen bool) error {
+	f := &r.hit.Finding
+	var state string
+	err := s.row(ctx, tx, `UPDATE findings SET score = ?, level = ?, incident = ?, title = ?, body = ?,
+		updated_at = ?, retracted = 0 WHERE id = ? RETURNING state`, f.Score, string(f.Level), r.incident, f.Title, r.body, now, f.ID).Scan(&state)
+	if err == nil && reopen && state == fleet.StateResolved {
+		err = s.changeState(ctx, tx, f.ID, state, fleet.StateNew, "evidence seen again", "cascade", now)
 	}
 	if err != nil {
 		return fmt.Errorf("store finding %s: %w", f.ID, s.wrap(err))
 	}
-	if _, err := s.exec(ctx, tx, "INSERT INTO finding_obs (finding_id, obs_id) VALUES (?, ?) ON CONFLICT DO NOTHING", f.ID, h.ObsID); err != nil {
-		return err
+	return nil
+}
+
+// linkHits records each hit's observation and indicators against its
+// finding.
+func (s *Store) linkHits(ctx context.Context, tx *sql.Tx, hits []store.Hit) error {
+	type pair struct{ a, b any }
+	var obs, reasons []pair
+	for i := range hits {
+		obs = append(obs, pair{hits[i].Finding.ID, hits[i].ObsID})
+		for _, ind := range hits[i].Indicators {
+			reasons = append(reasons, pair{hits[i].Finding.ID, ind})
+		}
 	}
-	for _, ind := range h.Indicators {
-		if _, err := s.exec(ctx, tx, "INSERT INTO finding_reasons (finding_id, indicator) VALUES (?, ?) ON CONFLICT DO NOTHING", f.ID, ind); err != nil {
-			return err
+	for _, t := range []struct {
+		insert string
+		pairs  []pair
+	}{
+		{"INSERT INTO finding_obs (finding_id, obs_id) VALUES ", obs},
+		{"INSERT INTO finding_reasons (finding_id, indicator) VALUES ", reasons},
+	} {
+		for _, c := range chunks(t.pairs, s.d.MaxVars/2) {
+			args := make([]any, 0, 2*len(c))
+			for _, p := range c {
+				args = append(args, p.a, p.b)
+			}
+			q := t.insert + "(?, ?)" + strings.Repeat(", (?, ?)", len(c)-1) + " ON CONFLICT DO NOTHING"
+			if _, err := s.exec(ctx, tx, q, args...); err != nil {
+				return fmt.Errorf("link findings: %w", err)
+			}
 		}
 	}
 	return nil
 }
 
-// refreshFinding recomputes a finding's exposure window from its
-// observations: first seen, last seen (while gone), present now.
-func (s *Store) refreshFinding(ctx context.Context, tx *sql.Tx, id, kind string) error {
+// refreshFindings recomputes the exposure windows of findings on
+// observations of one kind: first seen, last seen (while gone), present.
+func (s *Store) refreshFindings(ctx context.Context, tx *sql.Tx, kind string, ids []string) error {
 	t, err := tableFor(kind)
 	if err != nil {
 		return err
 	}
-	var first, last sql.NullInt64
-	var open int
-	err = s.row(ctx, tx, `SELECT MIN(o.first_seen), MAX(COALESCE(o.last_seen, 0)),
-		COALESCE(SUM(CASE WHEN o.closed_at IS NULL THEN 1 ELSE 0 END), 0)
-		FROM finding_obs fo JOIN `+t.table+` o ON o.id = fo.obs_id WHERE fo.finding_id = ?`, id).Scan(&first, &last, &open)
-	if err != nil {
-		return fmt.Errorf("finding %s window: %w", id, s.wrap(err))
+	from := " FROM finding_obs fo JOIN " + t.table + " o ON o.id = fo.obs_id WHERE fo.finding_id = findings.id"
+	for _, c := range chunks(ids, s.d.MaxVars) {
+		cond, args := inList(s.d, "id", c)
+		_, err := s.exec(ctx, tx, `UPDATE findings SET
+			first_seen = COALESCE((SELECT MIN(o.first_seen)`+from+`), 0),
+			last_seen = COALESCE((SELECT MAX(COALESCE(o.last_seen, 0))`+from+`), 0),
+			present = CASE WHEN EXISTS (SELECT 1`+from+` AND o.closed_at IS NULL) THEN 1 ELSE 0 END
+			WHERE `+cond, args...)
+		if err != nil {
+			return fmt.Errorf("finding windows: %w", s.wrap(err))
+		}
 	}
-	_, err = s.exec(ctx, tx, "UPDATE findings SET first_seen = ?, last_seen = ?, present = ? WHERE id = ?",
-		first.Int64, last.Int64, b2i(open > 0), id)
-	return err
+	return nil
 }
 
 // refreshHostFindings recomputes the windows of a host's present findings
@@ -105,18 +206,21 @@ func (s *Store) refreshHostFindings(ctx context.Context, tx *sql.Tx, hostID int6
 	if err != nil {
 		return err
 	}
-	var ids, kinds []string
+	byKind := map[string][]string{}
 	for rows.Next() {
 		var id, kind string
 		if err := rows.Scan(&id, &kind); err != nil {
 			rows.Close()
 			return err
 		}
-		ids, kinds = append(ids, id), append(kinds, kind)
+		byKind[kind] = append(byKind[kind], id)
 	}
 	rows.Close()
-	for i := range ids {
-		if err := s.refreshFinding(ctx, tx, ids[i], kinds[i]); err != nil {
+	if err := rows.Err(); err != nil {
+		return s.wrap(err)
+	}
+	for kind, ids := range byKind {
+		if err := s.refreshFindings(ctx, tx, kind, ids); err != nil {
 			return err
 		}
 	}

@@ -293,13 +293,6 @@ func tmNull(v sql.NullInt64) time.Time {
 	return tm(v.Int64)
 }
 
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // likeEscape quotes LIKE wildcards in a search term.
 func likeEscape(s string) string {
 	return "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s) + "%"

@@ -187,3 +187,57 @@ func testCandidates(t *testing.T, h Harness) {
 		t.Errorf("candidate file decoded as %+v", obs[0])
 	}
 }
+
+// testHuntBatch commits one batch holding a new finding with two pieces
+// of evidence (a product removed and installed again) and an existing,
+// resolved finding: the first gets both observations and the whole window,
+// the second new content but not a new state.
+func testHuntBatch(t *testing.T, h Harness) {
+	s := fresh(t, h)
+	a := mustHost(t, s, "a")
+	b := mustHost(t, s, "b")
+	ingest(t, s, a.ID, snap("a", day(0), []string{"X_TRADER@7.17"}, nil), nil)
+	ingest(t, s, a.ID, snap("a", day(2), nil, nil), nil)
+	ingest(t, s, a.ID, snap("a", day(4), []string{"X_TRADER@7.18"}, nil), nil)
+	ingest(t, s, b.ID, snap("b", day(1), []string{"X_TRADER@7.17"}, nil), matchSoftware("X_TRADER", 60))
+	fb, _, _ := s.ListFindings(ctx, store.FindingQuery{HostID: b.ID})
+	if len(fb) != 1 {
+		t.Fatalf("finding on b: %+v", fb)
+	}
+	if _, err := s.SetFindingState(ctx, fb[0].ID, fleet.StateResolved, "known", "alice", day(5)); err != nil {
+		t.Fatal(err)
+	}
+	v, id, err := s.ApplyIntelChange(ctx, store.IntelChange{ExpectVersion: 0, HuntReason: "batch", HuntSpec: []byte(`{}`), Now: day(6)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ClaimHunt(ctx, "r1", day(6), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	obs, err := s.Candidates(ctx, store.CandidateQuery{Kind: fleet.ObsSoftware, Products: []string{"xtrader"}})
+	if err != nil || len(obs) != 3 {
+		t.Fatalf("candidates: %d %v", len(obs), err)
+	}
+	hits, _ := matchSoftware("X_TRADER", 95)(ctx, v, obs)
+	if err := s.CommitHunt(ctx, store.HuntCommit{HuntID: id, Owner: "r1", IntelVersion: v, Phase: 1, Candidates: 3,
+		Hits: hits, Done: true, Now: day(6), Lease: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	if hu, _ := s.Hunt(ctx, id); hu.Findings != 2 {
+		t.Fatalf("hunt findings = %d, want 2", hu.Findings)
+	}
+	fa, _, _ := s.ListFindings(ctx, store.FindingQuery{HostID: a.ID})
+	if len(fa) != 1 || !fa[0].Present || fa[0].Score != 95 || fa[0].State != fleet.StateNew {
+		t.Fatalf("finding on a: %+v", fa)
+	}
+	sameTime(t, "first seen over both installs", fa[0].FirstSeen, day(0))
+	sameTime(t, "present finding last seen", fa[0].LastSeen, day(4))
+	if ev, err := s.FindingEvidence(ctx, fa[0].ID); err != nil || len(ev) != 2 {
+		t.Fatalf("evidence on a: %d %v", len(ev), err)
+	}
+	gb, err := s.Finding(ctx, fb[0].ID)
+	if err != nil || gb.Score != 95 || gb.State != fleet.StateResolved || !gb.Present {
+		t.Fatalf("finding on b after the hunt: %+v %v", gb, err)
+	}
+	sameTime(t, "existing finding first seen", gb.FirstSeen, day(1))
+}

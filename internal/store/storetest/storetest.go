@@ -43,6 +43,7 @@ func Run(t *testing.T, h Harness) {
 		{"FindingsWindowAndState", testFindings},
 		{"Intel", testIntel},
 		{"HuntJobs", testHunts},
+		{"HuntBatch", testHuntBatch},
 		{"Candidates", testCandidates},
 		{"Auth", testAuth},
 		{"FeedsAuditReleases", testMisc},
