@@ -178,20 +178,20 @@ func (s *Store) linkHits(ctx context.Context, tx *sql.Tx, hits []store.Hit) erro
 }
 
 // refreshFindings recomputes the exposure windows of findings on
-// observations of one kind: first seen, last seen (while gone), present.
+// observations of one kind from their evidence: first seen, last seen
+// (while gone), present.
 func (s *Store) refreshFindings(ctx context.Context, tx *sql.Tx, kind string, ids []string) error {
 	t, err := tableFor(kind)
 	if err != nil {
 		return err
 	}
-	from := " FROM finding_obs fo JOIN " + t.table + " o ON o.id = fo.obs_id WHERE fo.finding_id = findings.id"
 	for _, c := range chunks(ids, s.d.MaxVars) {
-		cond, args := inList(s.d, "id", c)
-		_, err := s.exec(ctx, tx, `UPDATE findings SET
-			first_seen = COALESCE((SELECT MIN(o.first_seen)`+from+`), 0),
-			last_seen = COALESCE((SELECT MAX(COALESCE(o.last_seen, 0))`+from+`), 0),
-			present = CASE WHEN EXISTS (SELECT 1`+from+` AND o.closed_at IS NULL) THEN 1 ELSE 0 END
-			WHERE `+cond, args...)
+		cond, args := inList(s.d, "fo.finding_id", c)
+		_, err := s.exec(ctx, tx, `UPDATE findings SET first_seen = w.first, last_seen = w.last, present = w.present
+			FROM (SELECT fo.finding_id AS id, MIN(o.first_seen) AS first, MAX(COALESCE(o.last_seen, 0)) AS last,
+				MAX(CASE WHEN o.closed_at IS NULL THEN 1 ELSE 0 END) AS present
+				FROM finding_obs fo JOIN `+t.table+` o ON o.id = fo.obs_id WHERE `+cond+` GROUP BY fo.finding_id) w
+			WHERE findings.id = w.id`, args...)
 		if err != nil {
 			return fmt.Errorf("finding windows: %w", s.wrap(err))
 		}
