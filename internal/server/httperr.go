@@ -68,9 +68,21 @@ func toHTTP(err error) *Error {
 	return &Error{http.StatusInternalServerError, "internal", "internal error", err}
 }
 
+// requestError is toHTTP for a request: a server-side failure of a
+// request whose client has gone is the cancellation's doing (a database
+// driver reports a query it abandoned as a bad connection), so it is a
+// cancellation, not a server error.
+func requestError(r *http.Request, err error) *Error {
+	he := toHTTP(err)
+	if he.Status >= 500 && r.Context().Err() != nil {
+		return &Error{499, "canceled", "request canceled", err}
+	}
+	return he
+}
+
 // writeAPIError answers with the JSON error body and logs the detail.
 func (s *Server) writeAPIError(w http.ResponseWriter, r *http.Request, err error) {
-	he := toHTTP(err)
+	he := requestError(r, err)
 	s.logError(r, he)
 	if he.Status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "30")

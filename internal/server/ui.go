@@ -212,7 +212,7 @@ func (s *Server) render(w http.ResponseWriter, status int, page string, p *princ
 }
 
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, p *principal, err error) {
-	he := toHTTP(err)
+	he := requestError(r, err)
 	s.logError(r, he)
 	if rerr := s.render(w, he.Status, "error", p, map[string]any{"Title": "Error", "Status": he.Status, "Message": he.Msg}); rerr != nil {
 		http.Error(w, he.Msg, he.Status)
