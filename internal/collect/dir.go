@@ -43,8 +43,6 @@ type regularFile interface {
 	io.Closer
 	// isRegular reports whether the open file is (still) a regular file.
 	isRegular() (bool, error)
-	// mapFD is the descriptor to map the file from, or -1.
-	mapFD() int
 }
 
 // osFile is the portable regularFile.
@@ -57,8 +55,6 @@ func (f osFile) isRegular() (bool, error) {
 	}
 	return st.Mode().IsRegular(), nil
 }
-
-func (f osFile) mapFD() int { return int(f.Fd()) }
 
 // rootDir is the portable dirFD, on os.Root.
 type rootDir struct{ r *os.Root }

@@ -171,8 +171,6 @@ func (f *rawFile) isRegular() (bool, error) {
 	return st.Mode&unix.S_IFMT == unix.S_IFREG, nil
 }
 
-func (f *rawFile) mapFD() int { return f.fd }
-
 func (d rawDir) dirFile(name string) (*os.File, error) {
 	sub, err := d.openDir(name)
 	if err != nil {
