@@ -88,7 +88,8 @@ type findingRow struct {
 	incident string
 }
 
-const findingInsertCols = 11
+// findingInsertCols is the bound values per inserted finding (the VALUES row below).
+const findingInsertCols = 12
 
 // insertFindings inserts the findings that do not exist yet, in id order,
 // and returns the ids it inserted.
