@@ -101,8 +101,12 @@ func (s *Store) ListHosts(ctx context.Context, q store.HostQuery) ([]fleet.Host,
 	if err := s.row(ctx, s.db, "SELECT COUNT(*) FROM hosts h WHERE "+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count hosts: %w", s.wrap(err))
 	}
+	// The page's ids first, then their columns: an engine that computes
+	// the select list before skipping the offset (PostgreSQL does) would
+	// otherwise count the open findings of every host before the page.
 	pg, pargs := page(clampLimit(q.Limit, 100, 10000), q.Offset)
-	rows, err := s.query(ctx, s.db, "SELECT "+hostCols+" FROM hosts h WHERE "+where+" ORDER BY h.name, h.id"+pg,
+	rows, err := s.query(ctx, s.db, "SELECT "+hostCols+" FROM (SELECT h.id FROM hosts h WHERE "+where+
+		" ORDER BY h.name, h.id"+pg+") p JOIN hosts h ON h.id = p.id ORDER BY h.name, h.id",
 		append(args, pargs...)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list hosts: %w", err)
