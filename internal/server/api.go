@@ -85,6 +85,11 @@ func (s *Server) apiHandler(rt route) http.Handler {
 				err = allow(p, rt.roles)
 			}
 		}
+		if err == nil && r.Method == http.MethodGet && rt.roles != nil {
+			if err = s.reads.enter(r.Context()); err == nil {
+				defer s.reads.leave()
+			}
+		}
 		if err == nil {
 			err = rt.h(w, r, p)
 		}

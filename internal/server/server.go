@@ -54,6 +54,10 @@ type Config struct {
 	HuntPaused func() bool
 	// Hooks observe points fault tests kill the process at.
 	Hooks Hooks
+	// MaxReads is how many analyst reads (API GETs, UI pages) run at
+	// once; the others wait their turn in arrival order. 0: 2 ×
+	// GOMAXPROCS, at least 4.
+	MaxReads int
 }
 
 // Hooks are called at points where a crash must lose nothing; the fault
@@ -78,6 +82,7 @@ type Server struct {
 	now    func() time.Time
 	touch  sync.Map // token id → last recorded use
 	tokens sync.Map // token hash → cachedToken
+	reads  readGate
 }
 
 // New checks the configuration and builds a server.
@@ -98,7 +103,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Owner = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 	}
 	setDefaults(&cfg)
-	s := &Server{cfg: cfg, st: cfg.Store, log: cfg.Log, now: cfg.Now}
+	s := &Server{cfg: cfg, st: cfg.Store, log: cfg.Log, now: cfg.Now, reads: newReadGate(cfg.MaxReads)}
 	s.intel = &intelCache{st: cfg.Store, log: cfg.Log}
 	s.hunter = &hunter{st: cfg.Store, intel: s.intel, log: cfg.Log, owner: cfg.Owner, batch: cfg.HuntBatch,
 		lease: cfg.HuntLease, now: cfg.Now, wake: make(chan struct{}, 1), paused: cfg.HuntPaused, hook: cfg.Hooks.Hunt,

@@ -131,6 +131,11 @@ func (s *Server) ui(needSession bool, h uiFunc) http.Handler {
 		if err == nil && r.Method == http.MethodPost {
 			err = s.checkCSRF(r, p)
 		}
+		if err == nil && r.Method == http.MethodGet && needSession {
+			if err = s.reads.enter(r.Context()); err == nil {
+				defer s.reads.leave()
+			}
+		}
 		if err == nil {
 			err = h(w, r, p)
 		}
