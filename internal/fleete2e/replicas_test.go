@@ -60,6 +60,12 @@ func TestTwoReplicas(t *testing.T) {
 		}
 		prev, base = cur, r.SnapshotID
 	}
+	// Replica 0 computes (and caches) the incident overview before the
+	// intel arrives; whichever replica hunts, it must show the incident
+	// within its cache's age bound.
+	if incs, err := ls[0].client(admin).Incidents(bg); err != nil || len(incs) != 0 {
+		t.Fatalf("incidents before the import: %+v %v", incs, err)
+	}
 	doc, _ := os.ReadFile(filepath.Join("..", "server", "testdata", "xtrader.json"))
 	imp, err := ls[0].client(admin).ImportIntel(bg, "xtrader.json", doc)
 	if err != nil {
@@ -69,6 +75,15 @@ func TestTwoReplicas(t *testing.T) {
 	list, err := ls[1].client(admin).Findings(bg, nil)
 	if err != nil || list.Total != 2 || h.Findings != 2 {
 		t.Fatalf("findings through the other replica: %d (hunt %d) %v", list.Total, h.Findings, err)
+	}
+	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		incs, err := ls[0].client(admin).Incidents(bg)
+		if err == nil && len(incs) == 1 && incs[0].HostsEver == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("incident overview through the other replica, 3 s after the hunt: %+v %v", incs, err)
+		}
 	}
 	an, err := ls[0].client(admin).CreateToken(bg, fleet.TokenRequest{Name: "a", Role: fleet.TokenAnalyst})
 	if err != nil {

@@ -151,8 +151,14 @@ func (s *Store) FindingEvents(ctx context.Context, id string) ([]fleet.FindingEv
 	return out, s.wrap(rows.Err())
 }
 
-// Incidents summarizes findings by incident.
+// Incidents summarizes findings by incident. The summary is cached (see
+// summaryCache): it is current for this process's writes and at most
+// summaryMaxAge old for other replicas'.
 func (s *Store) Incidents(ctx context.Context) ([]fleet.Incident, error) {
+	return s.incidents.get(s.writes.Load, func() ([]fleet.Incident, error) { return s.incidentSummary(ctx) })
+}
+
+func (s *Store) incidentSummary(ctx context.Context) ([]fleet.Incident, error) {
 	rows, err := s.query(ctx, s.db, `SELECT f.incident, COUNT(*), COUNT(DISTINCT f.host_id),
 		COUNT(DISTINCT CASE WHEN f.present = 1 THEN f.host_id END), MAX(f.score), MIN(f.first_seen),
 		MAX(CASE WHEN f.present = 1 THEN h.last_seen ELSE f.last_seen END)

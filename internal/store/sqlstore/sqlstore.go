@@ -59,6 +59,10 @@ type Store struct {
 	nstmts atomic.Int64
 	// cache keeps decoded records that do not change.
 	cache bodyCache
+	// writes counts this process's committed write transactions: a
+	// summary cached under one count is current until it moves.
+	writes    atomic.Uint64
+	incidents summaryCache
 }
 
 // bodyCache is a bounded map of decoded records; when full it starts over.
@@ -213,7 +217,9 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		}
 		return s.wrap(err)
 	}
-	if err := tx.Commit(); err != nil {
+	err = tx.Commit()
+	s.writes.Add(1) // even a failed commit may have landed
+	if err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("%w (%v)", ctx.Err(), err)
 		}
