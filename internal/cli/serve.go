@@ -33,6 +33,7 @@ type serveOptions struct {
 	staleAfter time.Duration
 	maxUpload  string
 	poll       time.Duration
+	maxReads   int
 	logLevel   string
 }
 
@@ -50,6 +51,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.DurationVar(&o.staleAfter, "stale-after", 72*time.Hour, "mark hosts stale after this long without an upload")
 	fs.StringVar(&o.maxUpload, "max-upload", "256MiB", "largest request body accepted (compressed)")
 	fs.DurationVar(&o.poll, "poll", 30*time.Second, "how often to check the intel folder and due feeds")
+	fs.IntVar(&o.maxReads, "max-reads", 0, "analyst reads (API GETs, UI pages) served at once, the rest queued in arrival order; 0: 2 × CPUs, at least 4")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -94,7 +96,7 @@ func serve(ctx context.Context, e *env, o serveOptions, maxUpload int64, log *sl
 	}
 	defer st.Close()
 	srv, err := server.New(server.Config{Store: st, Log: log, StaleAfter: o.staleAfter, MaxUpload: maxUpload,
-		IntelDir: o.intelDir, PollEvery: o.poll, Secure: !o.plainHTTP})
+		IntelDir: o.intelDir, PollEvery: o.poll, Secure: !o.plainHTTP, MaxReads: o.maxReads})
 	if err != nil {
 		return err
 	}
