@@ -103,7 +103,7 @@ func (s *Set) FileFinding(host string, f *snapshot.File, at time.Time) (finding.
 	s.names.match(f.Path, func(i int) { rs.add(s, i, "", at) })
 	s.matchSigners(&rs, f, at)
 	if s.stix.active() {
-		s.matchRow(&rs, fileRow(f, at, s.stix.wantPath), at)
+		s.matchRow(&rs, fileRow(f, at, at, s.stix.wantPath), at)
 	}
 	rs.addAnomalies(f)
 	s.matchContentProducts(&rs, f)
@@ -168,7 +168,7 @@ func (s *Set) ArtifactFinding(host string, a *snapshot.Artifact, at time.Time) (
 		s.names.match(a.TargetPath, func(i int) { rs.add(s, i, "", at) })
 	}
 	if s.stix.active() {
-		s.matchRow(&rs, artifactRow(a, domain, at, s.stix.wantPath), at)
+		s.matchRow(&rs, artifactRow(a, domain, at, at, s.stix.wantPath), at)
 	}
 	if addr, err := netip.ParseAddr(a.IP); err == nil && !isSinkhole(a.IP) {
 		addr = addr.Unmap()

@@ -30,7 +30,7 @@ func (s *Set) SoftwareFinding(host string, sw *snapshot.Software, at time.Time) 
 		}
 	}
 	if s.stix.active() {
-		s.matchRow(&rs, softwareRow(sw, at, s.stix.wantPath), at)
+		s.matchRow(&rs, softwareRow(sw, at, at, s.stix.wantPath), at)
 	}
 	if len(rs.list) == 0 {
 		return finding.Finding{}, false

@@ -88,3 +88,63 @@ func TestSTIXMultiObservation(t *testing.T) {
 		t.Errorf("one half of the pattern matched alone: %+v", fs)
 	}
 }
+
+// TestMatchHistory evaluates multi-observation patterns over items that
+// were on a host at different times: each item is observed from first to
+// last seen, so an AND holds across time and FOLLOWEDBY follows the
+// order the items appeared in.
+func TestMatchHistory(t *testing.T) {
+	s := stixSet(t, map[string]string{
+		"pair":  `[file:hashes.'SHA-256' = 'aaaa'] AND [domain-name:value = 'msstorageboxes.com']`,
+		"order": `[domain-name:value = 'msstorageboxes.com'] FOLLOWEDBY [file:hashes.'SHA-256' = 'aaaa']`,
+		"other": `[file:hashes.'SHA-256' = 'bbbb'] AND [domain-name:value = 'msstorageboxes.com']`,
+		"one":   `[file:hashes.'SHA-256' = 'aaaa']`, // single observation: not MatchHistory's
+	})
+	day := func(n int) time.Time { return at.Add(time.Duration(n) * 24 * time.Hour) }
+	file := snapshot.File{Path: `C:\Users\a\AppData\Local\Programs\3CXDesktopApp\app\ffmpeg.dll`, SHA256: "aaaa"}
+	visit := snapshot.Artifact{Kind: snapshot.ArtifactBrowserVisit, URL: "https://msstorageboxes.com/x"}
+	office := snapshot.Software{Name: "Office", Version: "16"}
+	ids := func(hits []HistoryHit) map[string]int {
+		out := map[string]int{}
+		for _, h := range hits {
+			out[h.Finding.Reasons[0].IndicatorID] = h.Item
+		}
+		return out
+	}
+	tests := []struct {
+		name  string
+		items []HistoryItem
+		only  map[string]bool
+		want  map[string]int // indicator → the item cited
+	}{
+		{"visit, then the file", []HistoryItem{
+			{Software: &office, First: day(0), Last: day(9)},
+			{Artifact: &visit, First: day(1), Last: day(1)},
+			{File: &file, First: day(5), Last: day(9)},
+		}, nil, map[string]int{"pair": 2, "order": 1}},
+		{"the file, gone before the visit", []HistoryItem{
+			{File: &file, First: day(0), Last: day(2)},
+			{Artifact: &visit, First: day(5), Last: day(5)},
+		}, nil, map[string]int{"pair": 0}},
+		{"only the pair asked for", []HistoryItem{
+			{Artifact: &visit, First: day(1), Last: day(1)},
+			{File: &file, First: day(5), Last: day(9)},
+		}, map[string]bool{"pair": true}, map[string]int{"pair": 1}},
+		{"half of it", []HistoryItem{{File: &file, First: day(0), Last: day(9)}}, nil, map[string]int{}},
+	}
+	for _, tc := range tests {
+		got := ids(s.MatchHistory("h", tc.items, tc.only))
+		if len(got) != len(tc.want) {
+			t.Errorf("%s: hits %v, want %v", tc.name, got, tc.want)
+			continue
+		}
+		for id, item := range tc.want {
+			if g, ok := got[id]; !ok || g != item {
+				t.Errorf("%s: %s cites item %d (found %v), want %d", tc.name, id, g, ok, item)
+			}
+		}
+	}
+	if m := s.MultiIndicators(); len(m) != 3 {
+		t.Errorf("multi indicators %v, want pair, order, other", m)
+	}
+}

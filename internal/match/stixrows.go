@@ -38,8 +38,9 @@ func (k *keyAdder) add(path, v string) {
 	}
 }
 
-// fileRow sees a file as a STIX file object with its directory.
-func fileRow(f *snapshot.File, at time.Time, want func(string) bool) row {
+// fileRow sees a file as a STIX file object with its directory, observed
+// from first to last.
+func fileRow(f *snapshot.File, first, last time.Time, want func(string) bool) row {
 	dir, name := splitPath(f.Path)
 	k := keyAdder{want: want}
 	add := k.add
@@ -50,7 +51,7 @@ func fileRow(f *snapshot.File, at time.Time, want func(string) bool) row {
 	add(keyDir, dir)
 	return row{keys: k.keys, types: []string{"file", "directory"}, build: func() (stixpattern.Observation, error) {
 		objs := map[string]map[string]any{"0": fileObject(f, name, dir), "1": {"type": "directory", "path": dir}}
-		return stixpattern.NewObservation("observed-data--file", at, at, 1, objs)
+		return stixpattern.NewObservation("observed-data--file", first, last, 1, objs)
 	}}
 }
 
@@ -71,8 +72,9 @@ func fileObject(f *snapshot.File, name, dir string) map[string]any {
 	return obj
 }
 
-// softwareRow sees an installed product as a STIX software object.
-func softwareRow(sw *snapshot.Software, at time.Time, want func(string) bool) row {
+// softwareRow sees an installed product as a STIX software object,
+// observed from first to last.
+func softwareRow(sw *snapshot.Software, first, last time.Time, want func(string) bool) row {
 	k := keyAdder{want: want}
 	k.add(keySWName, sw.Name)
 	k.add(keySWVer, sw.Version)
@@ -85,14 +87,14 @@ func softwareRow(sw *snapshot.Software, at time.Time, want func(string) bool) ro
 		if sw.Vendor != "" {
 			obj["vendor"] = sw.Vendor
 		}
-		return stixpattern.NewObservation("observed-data--software", at, at, 1, map[string]map[string]any{"0": obj})
+		return stixpattern.NewObservation("observed-data--software", first, last, 1, map[string]map[string]any{"0": obj})
 	}}
 }
 
 // artifactRow sees a network or download record as url, domain-name and
-// address objects, plus the saved file for a download.
-func artifactRow(a *snapshot.Artifact, domain string, at time.Time, want func(string) bool) row {
-	first, last := at, at
+// address objects, plus the saved file for a download, observed when the
+// record says (a visit's own times) or else from first to last.
+func artifactRow(a *snapshot.Artifact, domain string, first, last time.Time, want func(string) bool) row {
 	if a.FirstSeen != nil {
 		first = *a.FirstSeen
 	}

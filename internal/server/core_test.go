@@ -270,3 +270,54 @@ func TestIngestRetriesWhenIntelMoves(t *testing.T) {
 		}
 	})
 }
+
+// TestRetroHuntMultiObservationPattern imports, after the fact, a STIX
+// pattern that needs two observations — the X_TRADER download followed by
+// the installed product — and the retro-hunt evaluates each host's whole
+// history: only the host that had both, at different times, is found.
+func TestRetroHuntMultiObservationPattern(t *testing.T) {
+	engines(t, func(t *testing.T, open func() store.Store) {
+		st := open()
+		s := newCore(t, st)
+		hosts := map[string]fleet.Host{}
+		for _, uid := range []string{"a", "b", "c"} {
+			h, err := st.EnsureHost(bg, snapshot.Host{ID: uid, Name: "pc-" + uid}, nil, day(0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			hosts[uid] = h
+		}
+		// a downloads X_TRADER on day 0 (the history is cleared by day 10)
+		// and has it installed from day 10; b has it installed without a
+		// download; c only downloaded it.
+		upload(t, s, hosts["a"], hostSnap("a", day(0), []snapshot.Software{office}, []snapshot.Artifact{download}))
+		upload(t, s, hosts["a"], hostSnap("a", day(10), []snapshot.Software{office, xtrader}, nil))
+		upload(t, s, hosts["b"], hostSnap("b", day(0), []snapshot.Software{office, xtrader}, nil))
+		upload(t, s, hosts["c"], hostSnap("c", day(0), []snapshot.Software{office}, []snapshot.Artifact{download}))
+		bundle := `{"type": "bundle", "id": "bundle--6d0ea2a4-1b55-4e0f-9d5f-2d9a1c1a0b02", "objects": [{
+			"type": "indicator", "spec_version": "2.1", "id": "indicator--0b5e3c52-5f0c-4d8e-9d7c-6b6d8a3f2e12",
+			"created": "2023-04-01T00:00:00Z", "modified": "2023-04-01T00:00:00Z", "valid_from": "2020-01-01T00:00:00Z",
+			"name": "X_TRADER downloaded, then installed", "pattern_type": "stix",
+			"pattern": "[domain-name:value = 'download.tradingtechnologies.com'] FOLLOWEDBY [software:name = 'X_TRADER']"}]}`
+		res, err := s.ImportIntel(bg, "xtrader-multi.json", "upload", []byte(bundle), "admin")
+		if err != nil || res.HuntID == 0 {
+			t.Fatalf("import: %+v %v", res, err)
+		}
+		runHunts(t, s)
+		fs, _, err := st.ListFindings(bg, store.FindingQuery{})
+		if err != nil || len(fs) != 1 {
+			t.Fatalf("findings = %+v, %v; want one for pc-a", fs, err)
+		}
+		f := fs[0]
+		if f.HostID != hosts["a"].ID || f.Evidence.Kind != "artifact" || f.Origin != fmt.Sprintf("hunt:%d", res.HuntID) {
+			t.Errorf("finding %+v, want pc-a's download, from the hunt", f)
+		}
+		if !f.FirstSeen.Equal(day(0)) || f.Present {
+			t.Errorf("exposure %v – %v (present %v), want from day 0, gone", f.FirstSeen, f.LastSeen, f.Present)
+		}
+		h, err := st.Hunt(bg, res.HuntID)
+		if err != nil || h.Findings != 1 {
+			t.Fatalf("hunt %+v %v", h, err)
+		}
+	})
+}

@@ -28,12 +28,15 @@ type HuntSpec struct {
 	// ScanSoftware walks every software observation: a new STIX pattern
 	// over software objects has no cheaper selector.
 	ScanSoftware bool `json:"scan_software,omitempty"`
+	// Multi names the indicators whose STIX patterns need several
+	// observations at once: each host's whole history is evaluated.
+	Multi []string `json:"multi,omitempty"`
 }
 
 // Empty reports a change that needs no hunt.
 func (h *HuntSpec) Empty() bool {
 	return len(h.Hashes) == 0 && len(h.Products) == 0 && len(h.Domains) == 0 && len(h.IPs) == 0 &&
-		!h.ScanFiles && !h.ScanArtifacts && !h.ScanSoftware && len(h.Recheck) == 0
+		!h.ScanFiles && !h.ScanArtifacts && !h.ScanSoftware && len(h.Recheck) == 0 && len(h.Multi) == 0
 }
 
 // indicatorFacts is an indicator reduced to what the diff needs.
@@ -135,20 +138,24 @@ func (spec *HuntSpec) addIndicator(f indicatorFacts) {
 		spec.ScanFiles = true
 	case intel.STIX:
 		if f.ind != nil {
-			spec.addPattern(f.ind.Pattern)
+			spec.addPattern(f.id, f.ind.Pattern)
 		}
 	}
 }
 
 // addPattern selects what a STIX pattern that stayed a pattern (not
 // simplified into native indicators) must be evaluated on: every
-// observation of the kinds whose STIX objects it names. The confirming
-// matcher evaluates it row by row, so a pattern that needs several
-// observations at once (several [ ] expressions, or a qualifier) cannot be
-// hunted over history; it is matched when snapshots arrive.
-func (spec *HuntSpec) addPattern(pattern string) {
+// observation of the kinds whose STIX objects it names, each confirmed by
+// the row-level matcher; or, for a pattern that needs several
+// observations at once (several [ ] expressions, or a qualifier), every
+// host's whole history.
+func (spec *HuntSpec) addPattern(id, pattern string) {
 	p, err := stixpattern.Parse(pattern)
-	if err != nil || !match.SingleObservation(p) {
+	if err != nil {
+		return
+	}
+	if !match.SingleObservation(p) {
+		spec.Multi = append(spec.Multi, id)
 		return
 	}
 	for _, t := range p.ObjectTypes() {
@@ -198,6 +205,7 @@ func (spec *HuntSpec) normalize() {
 		spec.Hashes = nil
 	}
 	spec.Products, spec.Domains, spec.IPs, spec.Recheck = uniq(spec.Products), uniq(spec.Domains), uniq(spec.IPs), uniq(spec.Recheck)
+	spec.Multi = uniq(spec.Multi)
 }
 
 func uniq(v []string) []string {

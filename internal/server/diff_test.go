@@ -45,10 +45,10 @@ func TestDiffIntel(t *testing.T) {
 			}
 		}, HuntSpec{ScanSoftware: true, ScanFiles: true, ScanArtifacts: true}},
 		{"stix pattern over two observations", func(in *intel.Intel) {
-			// Row-by-row confirmation cannot see it; it is matched at ingest.
+			// Row-by-row confirmation cannot see it: each host's history is evaluated.
 			in.Indicators = append(in.Indicators, intel.Indicator{ID: "m", Type: intel.STIX, PatternType: "stix",
 				Pattern: "[file:name = 'a.exe'] AND [domain-name:value = 'evil.example']", Score: 80})
-		}, HuntSpec{}},
+		}, HuntSpec{Multi: []string{"m"}}},
 		{"revoked", func(in *intel.Intel) { in.Indicators[1].Revoked = true }, HuntSpec{Recheck: []string{"d1"}}},
 		{"score changed", func(in *intel.Intel) { in.Indicators[1].Score = 40 },
 			HuntSpec{Domains: []string{"evil.example"}, Recheck: []string{"d1"}}},
@@ -65,7 +65,7 @@ func TestDiffIntel(t *testing.T) {
 			if !equalSpec(*got, tc.want) {
 				t.Errorf("spec = %+v, want %+v", *got, tc.want)
 			}
-			if got.Empty() != (tc.name == "no change" || tc.name == "stix pattern over two observations") {
+			if got.Empty() != (tc.name == "no change") {
 				t.Errorf("Empty() = %v", got.Empty())
 			}
 		})
@@ -88,5 +88,5 @@ func equalSpec(a, b HuntSpec) bool {
 	}
 	return slices.Equal(a.Products, b.Products) && slices.Equal(a.Domains, b.Domains) && slices.Equal(a.IPs, b.IPs) &&
 		a.ScanFiles == b.ScanFiles && a.ScanArtifacts == b.ScanArtifacts && a.ScanSoftware == b.ScanSoftware &&
-		slices.Equal(a.Recheck, b.Recheck)
+		slices.Equal(a.Recheck, b.Recheck) && slices.Equal(a.Multi, b.Multi)
 }

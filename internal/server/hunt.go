@@ -44,6 +44,7 @@ type phase struct {
 
 type batch struct {
 	obs       []store.Obs
+	histories [][]store.Obs // whole host histories, for the multi patterns
 	rechecked []string
 	next      string
 	done      bool
@@ -68,6 +69,7 @@ var phases = []phase{
 	// Phases are stored by position: new ones go last, so a hunt queued by
 	// an older release resumes where it was.
 	{"scan-software", scanPhase(fleet.ObsSoftware, func(s *HuntSpec) bool { return s.ScanSoftware })},
+	{"multi", multiPhase},
 }
 
 // listPhase confirms the candidates of a list of selectors, a chunk of
@@ -153,6 +155,44 @@ func recheckPhase(ctx context.Context, h *hunter, spec *HuntSpec, cursor string)
 	return b, nil
 }
 
+// multiPhase evaluates the STIX patterns that need several observations
+// over whole host histories: hosts in id order, each with every file,
+// product and artifact it ever had, until a batch's worth of observations
+// (at least one host); the cursor is the last host done. A host none of
+// whose items carries a pattern's index keys costs its loading only.
+func multiPhase(ctx context.Context, h *hunter, spec *HuntSpec, cursor string) (batch, error) {
+	if len(spec.Multi) == 0 {
+		return batch{done: true}, nil
+	}
+	after, _ := strconv.ParseInt(cursor, 10, 64)
+	b := batch{next: cursor}
+	for n := 0; n < h.batch; {
+		ids, err := h.st.HostsAfter(ctx, after, 1)
+		if err != nil {
+			return b, err
+		}
+		if len(ids) == 0 {
+			b.done = true
+			return b, nil
+		}
+		var hist []store.Obs
+		for _, kind := range []string{fleet.ObsFile, fleet.ObsSoftware, fleet.ObsArtifact} {
+			obs, err := h.st.Candidates(ctx, store.CandidateQuery{Kind: kind, HostID: ids[0]})
+			if err != nil {
+				return b, err
+			}
+			hist = append(hist, obs...)
+		}
+		if len(hist) > 0 {
+			b.histories = append(b.histories, hist)
+		}
+		n += max(len(hist), 1)
+		after = ids[0]
+		b.next = strconv.FormatInt(after, 10)
+	}
+	return b, nil
+}
+
 // loop claims and runs hunts until ctx ends.
 func (h *hunter) loop(ctx context.Context) {
 	t := time.NewTicker(h.every)
@@ -214,11 +254,11 @@ func (h *hunter) run(ctx context.Context, hu *fleet.Hunt) error {
 		if b.done {
 			np, nc = p+1, ""
 		}
-		if b.done && len(b.obs) == 0 && len(b.rechecked) == 0 && np < len(phases) {
+		if b.done && len(b.obs) == 0 && len(b.histories) == 0 && len(b.rechecked) == 0 && np < len(phases) {
 			p, cursor = np, nc // nothing to record for an empty phase
 			continue
 		}
-		committed, err := h.commit(ctx, hu, b, np, nc)
+		committed, err := h.commit(ctx, hu, &spec, b, np, nc)
 		if err != nil || !committed {
 			return err
 		}
@@ -232,14 +272,15 @@ func (h *hunter) run(ctx context.Context, hu *fleet.Hunt) error {
 // commit confirms a batch with the current intel and stores it with the
 // progress; on an intel change it reloads and confirms again. It reports
 // false when the hunt's lease was lost to another replica.
-func (h *hunter) commit(ctx context.Context, hu *fleet.Hunt, b batch, phase int, cursor string) (bool, error) {
+func (h *hunter) commit(ctx context.Context, hu *fleet.Hunt, spec *HuntSpec, b batch, phase int, cursor string) (bool, error) {
 	for range 10 {
 		ist, err := h.intel.current(ctx)
 		if err != nil {
 			return false, err
 		}
+		hits := append(matchObs(ist.set, b.obs), matchHistories(ist.set, spec.Multi, b.histories)...)
 		c := store.HuntCommit{HuntID: hu.ID, Owner: h.owner, IntelVersion: ist.version, Phase: phase, Cursor: cursor,
-			Candidates: int64(len(b.obs)), Hits: matchObs(ist.set, b.obs), Rechecked: b.rechecked,
+			Candidates: int64(len(b.obs) + len(b.histories)), Hits: hits, Rechecked: b.rechecked,
 			Done: phase >= len(phases), Now: h.now(), Lease: h.lease}
 		err = h.st.CommitHunt(ctx, c)
 		if err == nil {

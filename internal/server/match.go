@@ -36,6 +36,36 @@ func matchObs(set *match.Set, obs []store.Obs) []store.Hit {
 	return hits
 }
 
+// matchHistories evaluates the multi-observation patterns of the
+// indicators in ids over each host's history (one host's observations per
+// entry): each observation from first to last seen.
+func matchHistories(set *match.Set, ids []string, hosts [][]store.Obs) []store.Hit {
+	if len(hosts) == 0 || len(ids) == 0 {
+		return nil
+	}
+	only := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		only[id] = true
+	}
+	var hits []store.Hit
+	for _, obs := range hosts {
+		items := make([]match.HistoryItem, len(obs))
+		for i := range obs {
+			o := &obs[i]
+			items[i] = match.HistoryItem{File: o.File, Software: o.Software, Artifact: o.Artifact, First: o.FirstSeen, Last: o.LastSeen}
+		}
+		for _, hh := range set.MatchHistory(obs[0].HostUID, items, only) {
+			o := &obs[hh.Item]
+			f := hh.Finding
+			if o.HostName != "" {
+				f.Host = o.HostName
+			}
+			hits = append(hits, store.Hit{Finding: f, HostID: o.HostID, ObsID: o.ID, ObsKind: o.Kind, Indicators: reasonIDs(f)})
+		}
+	}
+	return hits
+}
+
 // reasonIDs names the indicators and advisories behind a finding, as
 // revocations name them.
 func reasonIDs(f finding.Finding) []string {

@@ -223,6 +223,9 @@ type CandidateQuery struct {
 	// Domains selects artifacts on a domain or any subdomain of it.
 	Domains []string
 	IPs     []string
+	// HostID selects every observation of Kind one host ever had, open
+	// or gone, in id order.
+	HostID int64
 	// Scan selects every observation of Kind with id > AfterID. With a
 	// Limit, selectors (at most 100) are paged the same way, by id.
 	Scan    bool
@@ -261,6 +264,8 @@ type Hunts interface {
 	// FindingsByIndicator lists, in id order, up to limit findings after
 	// the id after whose reasons include any of ids.
 	FindingsByIndicator(ctx context.Context, ids []string, after string, limit int) ([]string, error)
+	// HostsAfter lists up to limit host ids greater than after, in order.
+	HostsAfter(ctx context.Context, after int64, limit int) ([]int64, error)
 }
 
 // Session is a logged-in browser.

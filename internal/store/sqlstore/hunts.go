@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -174,6 +175,17 @@ func (s *Store) Candidates(ctx context.Context, q store.CandidateQuery) ([]store
 		return s.scanObs(t, rows)
 	}
 	switch {
+	case q.HostID != 0:
+		// Open and gone separately: each half has its own partial index
+		// on file observations.
+		open, err := run("o.host_id = ? AND o.closed_at IS NULL", q.HostID)
+		if err != nil {
+			return nil, err
+		}
+		gone, err := run("o.host_id = ? AND o.closed_at IS NOT NULL", q.HostID)
+		out := append(open, gone...)
+		sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+		return out, err
 	case q.Scan:
 		return run("o.id > ? ORDER BY o.id LIMIT ?", q.AfterID, clampLimit(q.Limit, 1000, 100000))
 	case q.Limit > 0 && len(q.Digests)+len(q.Products)+len(q.Domains)+len(q.IPs) > 100:
@@ -255,6 +267,24 @@ func (s *Store) FindingsByIndicator(ctx context.Context, ids []string, after str
 	var out []string
 	for rows.Next() {
 		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, s.wrap(rows.Err())
+}
+
+// HostsAfter lists up to limit host ids greater than after, in order.
+func (s *Store) HostsAfter(ctx context.Context, after int64, limit int) ([]int64, error) {
+	rows, err := s.query(ctx, s.db, "SELECT id FROM hosts WHERE id > ? ORDER BY id LIMIT ?", after, clampLimit(limit, 100, 10000))
+	if err != nil {
+		return nil, fmt.Errorf("hosts after %d: %w", after, err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
 		if err := rows.Scan(&id); err != nil {
 			return nil, err
 		}

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"encoding/hex"
+	"fmt"
 	"slices"
 	"strconv"
 	"testing"
@@ -185,6 +186,37 @@ func testCandidates(t *testing.T, h Harness) {
 	obs, _ := s.Candidates(ctx, store.CandidateQuery{Kind: fleet.ObsFile, DigestType: "sha256", Digests: [][]byte{raw}})
 	if f := obs[0].File; f.Path != `C:\evil.exe` || f.SHA256 != digest("evil") || obs[0].HostUID != "a" || !obs[0].Present {
 		t.Errorf("candidate file decoded as %+v", obs[0])
+	}
+
+	// A host's whole history, open and gone, in id order; other hosts'
+	// observations are not in it.
+	b := mustHost(t, s, "b")
+	ingest(t, s, b.ID, snap("b", day(0), nil, map[string]string{`C:\b.exe`: "b"}), nil)
+	ingest(t, s, a.ID, snap("a", day(1), nil, map[string]string{`C:\ok.exe`: "ok", `C:\new.exe`: "new"}), nil)
+	hist, err := s.Candidates(ctx, store.CandidateQuery{Kind: fleet.ObsFile, HostID: a.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for i, o := range hist {
+		got = append(got, fmt.Sprintf("%s present=%v", o.File.Path, o.Present))
+		if o.HostID != a.ID || (i > 0 && hist[i-1].ID >= o.ID) {
+			t.Errorf("history entry %d: host %d, id %d after %d", i, o.HostID, o.ID, hist[max(i-1, 0)].ID)
+		}
+	}
+	slices.Sort(got) // the first snapshot's files went in in map order
+	want := []string{`C:\evil.exe present=false`, `C:\new.exe present=true`, `C:\ok.exe present=true`}
+	if !slices.Equal(got, want) {
+		t.Errorf("history of a: %q, want %q", got, want)
+	}
+	for _, tc := range []struct {
+		after int64
+		limit int
+		want  []int64
+	}{{0, 10, []int64{a.ID, b.ID}}, {a.ID, 10, []int64{b.ID}}, {0, 1, []int64{a.ID}}, {b.ID, 10, nil}} {
+		if ids, err := s.HostsAfter(ctx, tc.after, tc.limit); err != nil || !slices.Equal(ids, tc.want) {
+			t.Errorf("HostsAfter(%d, %d) = %v %v, want %v", tc.after, tc.limit, ids, err, tc.want)
+		}
 	}
 }
 
