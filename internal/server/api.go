@@ -86,9 +86,9 @@ func (s *Server) apiHandler(rt route) http.Handler {
 			}
 		}
 		if err == nil && r.Method == http.MethodGet && rt.roles != nil {
-			if err = s.reads.enter(r.Context()); err == nil {
-				defer s.reads.leave()
-			}
+			var release func()
+			w, release, err = s.reads.hold(w, r)
+			defer release()
 		}
 		if err == nil {
 			err = rt.h(w, r, p)

@@ -2,7 +2,9 @@ package server
 
 import (
 	"context"
+	"net/http"
 	"runtime"
+	"sync"
 )
 
 // readGate admits analyst reads (API GETs and UI pages) in arrival order,
@@ -40,3 +42,36 @@ func (g readGate) enter(ctx context.Context) error {
 }
 
 func (g readGate) leave() { <-g }
+
+// hold admits r and returns the writer its handler must use and the
+// release to defer. The slot is given back when the handler starts its
+// answer or returns, whichever comes first: the work a slot bounds is the
+// database's and the encoder's, and a client that reads its answer slowly
+// then holds its own connection, not a slot every analyst needs.
+func (g readGate) hold(w http.ResponseWriter, r *http.Request) (http.ResponseWriter, func(), error) {
+	if err := g.enter(r.Context()); err != nil {
+		return w, func() {}, err
+	}
+	var once sync.Once
+	release := func() { once.Do(g.leave) }
+	return &releasingWriter{ResponseWriter: w, release: release}, release, nil
+}
+
+// releasingWriter calls release before the first byte of the answer.
+type releasingWriter struct {
+	http.ResponseWriter
+	release func()
+}
+
+func (w *releasingWriter) WriteHeader(code int) {
+	w.release()
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *releasingWriter) Write(b []byte) (int, error) {
+	w.release()
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *releasingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

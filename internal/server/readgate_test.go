@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 )
@@ -51,5 +53,38 @@ func TestReadGate(t *testing.T) {
 	}
 	if d := cap(newReadGate(0)); d < 4 {
 		t.Fatalf("default gate admits %d, want at least 4", d)
+	}
+}
+
+// TestReadGateReleasesOnAnswer: a read's slot is given back when its
+// answer starts, so a client slow to read it holds no slot; releasing
+// again when the handler returns gives back nothing more.
+func TestReadGateReleasesOnAnswer(t *testing.T) {
+	for _, start := range []struct {
+		name string
+		fn   func(w http.ResponseWriter)
+	}{
+		{"WriteHeader", func(w http.ResponseWriter) { w.WriteHeader(http.StatusOK) }},
+		{"Write", func(w http.ResponseWriter) { w.Write([]byte("{}")) }},
+		{"nothing written", func(http.ResponseWriter) {}},
+	} {
+		g := newReadGate(2)
+		rec := httptest.NewRecorder()
+		w, release, err := g.hold(rec, httptest.NewRequest("GET", "/api/v1/hosts", nil))
+		if err != nil || len(g) != 1 {
+			t.Fatalf("%s: hold: %v, %d slots taken", start.name, err, len(g))
+		}
+		start.fn(w)
+		if want := map[bool]int{true: 1, false: 0}[start.name == "nothing written"]; len(g) != want {
+			t.Errorf("%s: %d slots taken once the answer started, want %d", start.name, len(g), want)
+		}
+		release()
+		release()
+		if len(g) != 0 {
+			t.Errorf("%s: %d slots taken after release", start.name, len(g))
+		}
+		if rc := http.NewResponseController(w); rc.Flush() != nil {
+			t.Errorf("%s: the wrapped writer does not reach the recorder's Flush", start.name)
+		}
 	}
 }

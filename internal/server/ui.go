@@ -132,9 +132,9 @@ func (s *Server) ui(needSession bool, h uiFunc) http.Handler {
 			err = s.checkCSRF(r, p)
 		}
 		if err == nil && r.Method == http.MethodGet && needSession {
-			if err = s.reads.enter(r.Context()); err == nil {
-				defer s.reads.leave()
-			}
+			var release func()
+			w, release, err = s.reads.hold(w, r)
+			defer release()
 		}
 		if err == nil {
 			err = h(w, r, p)
