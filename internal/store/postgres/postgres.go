@@ -31,7 +31,7 @@ func Dialect() *sqlstore.Dialect {
 	return &sqlstore.Dialect{
 		Name: "postgres", Numbered: true, Arrays: true, ForUpdate: " FOR UPDATE", ForShare: " FOR SHARE",
 		ILike: "ILIKE", Migrations: sub, MigrationLock: "SELECT pg_advisory_xact_lock(7318001)",
-		Unavailable: unavailable, MaxVars: 30000,
+		Unavailable: unavailable, MaxVars: 30000, AfterHunt: "ANALYZE findings, finding_obs, finding_reasons",
 		Retryable: func(err error) bool {
 			var pe *pgconn.PgError
 			return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")

@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"testing"
+	"time"
 
 	"github.com/cascade-ir/cascade/internal/store"
 	"github.com/cascade-ir/cascade/internal/store/postgres/pgtest"
@@ -34,5 +36,51 @@ func TestUnavailable(t *testing.T) {
 	}
 	if !unavailable(err) {
 		t.Fatalf("a refused connection is not classified as unavailable: %v", err)
+	}
+}
+
+// TestAnalyzeAfterHunt: a finished hunt refreshes the planner's statistics
+// on the findings tables (a running one does not).
+func TestAnalyzeAfterHunt(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.Database(t)
+	s, err := Open(ctx, dsn, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	analyzed := func() bool {
+		t.Helper()
+		var at sql.NullTime
+		if err := db.QueryRowContext(ctx, "SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'findings'").Scan(&at); err != nil {
+			t.Fatal(err)
+		}
+		return at.Valid
+	}
+	now := time.Now()
+	v, id, err := s.ApplyIntelChange(ctx, store.IntelChange{HuntReason: "test", HuntSpec: []byte(`{}`), Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ClaimHunt(ctx, "r1", now, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	for _, done := range []bool{false, true} {
+		c := store.HuntCommit{HuntID: id, Owner: "r1", IntelVersion: v, Phase: 1, Done: done, Now: now, Lease: time.Minute}
+		if err := s.CommitHunt(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		got := analyzed()
+		for deadline := time.Now().Add(3 * time.Second); done && !got && time.Now().Before(deadline); got = analyzed() {
+			time.Sleep(50 * time.Millisecond) // statistics are shared at the analyzing backend's pace
+		}
+		if got != done {
+			t.Fatalf("hunt done %v: findings analyzed %v", done, got)
+		}
 	}
 }

@@ -82,6 +82,15 @@ func (s *Store) ClaimHunt(ctx context.Context, owner string, now time.Time, leas
 
 // CommitHunt stores one batch of a hunt's results with its progress.
 func (s *Store) CommitHunt(ctx context.Context, c store.HuntCommit) error {
+	err := s.commitHunt(ctx, c)
+	if err == nil && c.Done && s.d.AfterHunt != "" {
+		// Statistics only: the hunt is stored whether or not they refresh.
+		s.db.ExecContext(ctx, s.d.AfterHunt)
+	}
+	return err
+}
+
+func (s *Store) commitHunt(ctx context.Context, c store.HuntCommit) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		var owner, status string
 		if err := s.row(ctx, tx, "SELECT owner, status FROM hunts WHERE id = ?"+s.d.ForUpdate, c.HuntID).Scan(&owner, &status); err != nil {

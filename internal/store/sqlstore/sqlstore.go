@@ -45,6 +45,12 @@ type Dialect struct {
 	Retryable func(error) bool
 	// MaxVars caps bind variables per statement.
 	MaxVars int
+	// AfterHunt runs once a hunt is done, outside its transactions (""
+	// for none): PostgreSQL refreshes the planner's statistics on the
+	// findings tables the hunt filled, which autovacuum would leave stale
+	// for up to a minute, planning the findings pages for the empty tables
+	// they were.
+	AfterHunt string
 }
 
 // Store is the shared implementation.
