@@ -165,30 +165,29 @@ func multiPhase(ctx context.Context, h *hunter, spec *HuntSpec, cursor string) (
 		return batch{done: true}, nil
 	}
 	after, _ := strconv.ParseInt(cursor, 10, 64)
-	b := batch{next: cursor}
-	for n := 0; n < h.batch; {
-		ids, err := h.st.HostsAfter(ctx, after, 1)
-		if err != nil {
-			return b, err
-		}
-		if len(ids) == 0 {
-			b.done = true
-			return b, nil
-		}
+	ids, err := h.st.HostsAfter(ctx, after, h.batch)
+	if err != nil {
+		return batch{}, err
+	}
+	b := batch{next: cursor, done: len(ids) < h.batch}
+	n := 0
+	for i, id := range ids {
 		var hist []store.Obs
 		for _, kind := range []string{fleet.ObsFile, fleet.ObsSoftware, fleet.ObsArtifact} {
-			obs, err := h.st.Candidates(ctx, store.CandidateQuery{Kind: kind, HostID: ids[0]})
+			obs, err := h.st.Candidates(ctx, store.CandidateQuery{Kind: kind, HostID: id})
 			if err != nil {
-				return b, err
+				return batch{}, err
 			}
 			hist = append(hist, obs...)
 		}
 		if len(hist) > 0 {
 			b.histories = append(b.histories, hist)
 		}
-		n += max(len(hist), 1)
-		after = ids[0]
-		b.next = strconv.FormatInt(after, 10)
+		b.next = strconv.FormatInt(id, 10)
+		if n += max(len(hist), 1); n >= h.batch && i < len(ids)-1 {
+			b.done = false // a batch's worth: the rest next time
+			break
+		}
 	}
 	return b, nil
 }
@@ -280,7 +279,7 @@ func (h *hunter) commit(ctx context.Context, hu *fleet.Hunt, spec *HuntSpec, b b
 		}
 		hits := append(matchObs(ist.set, b.obs), matchHistories(ist.set, spec.Multi, b.histories)...)
 		c := store.HuntCommit{HuntID: hu.ID, Owner: h.owner, IntelVersion: ist.version, Phase: phase, Cursor: cursor,
-			Candidates: int64(len(b.obs) + len(b.histories)), Hits: hits, Rechecked: b.rechecked,
+			Candidates: int64(len(b.obs) + countObs(b.histories)), Hits: hits, Rechecked: b.rechecked,
 			Done: phase >= len(phases), Now: h.now(), Lease: h.lease}
 		err = h.st.CommitHunt(ctx, c)
 		if err == nil {
@@ -301,4 +300,12 @@ func (h *hunter) notify(event string, id int64, phase int, cursor string) {
 	if h.hook != nil {
 		h.hook(event, id, phase, cursor)
 	}
+}
+
+func countObs(hosts [][]store.Obs) int {
+	n := 0
+	for _, h := range hosts {
+		n += len(h)
+	}
+	return n
 }

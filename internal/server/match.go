@@ -28,12 +28,17 @@ func matchObs(set *match.Set, obs []store.Obs) []store.Hit {
 		if !ok {
 			continue
 		}
-		if o.HostName != "" {
-			f.Host = o.HostName
-		}
-		hits = append(hits, store.Hit{Finding: f, HostID: o.HostID, ObsID: o.ID, ObsKind: o.Kind, Indicators: reasonIDs(f)})
+		hits = append(hits, hitOn(o, f))
 	}
 	return hits
+}
+
+// hitOn is a finding made from observation o, named for o's host.
+func hitOn(o *store.Obs, f finding.Finding) store.Hit {
+	if o.HostName != "" {
+		f.Host = o.HostName
+	}
+	return store.Hit{Finding: f, HostID: o.HostID, ObsID: o.ID, ObsKind: o.Kind, Indicators: reasonIDs(f)}
 }
 
 // matchHistories evaluates the multi-observation patterns of the
@@ -55,12 +60,7 @@ func matchHistories(set *match.Set, ids []string, hosts [][]store.Obs) []store.H
 			items[i] = match.HistoryItem{File: o.File, Software: o.Software, Artifact: o.Artifact, First: o.FirstSeen, Last: o.LastSeen}
 		}
 		for _, hh := range set.MatchHistory(obs[0].HostUID, items, only) {
-			o := &obs[hh.Item]
-			f := hh.Finding
-			if o.HostName != "" {
-				f.Host = o.HostName
-			}
-			hits = append(hits, store.Hit{Finding: f, HostID: o.HostID, ObsID: o.ID, ObsKind: o.Kind, Indicators: reasonIDs(f)})
+			hits = append(hits, hitOn(&obs[hh.Item], hh.Finding))
 		}
 	}
 	return hits

@@ -31,11 +31,6 @@ func (g readGate) enter(ctx context.Context) error {
 	select {
 	case g <- struct{}{}:
 		return nil
-	default:
-	}
-	select {
-	case g <- struct{}{}:
-		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}

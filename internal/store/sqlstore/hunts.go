@@ -192,9 +192,12 @@ func (s *Store) Candidates(ctx context.Context, q store.CandidateQuery) ([]store
 			return nil, err
 		}
 		gone, err := run("o.host_id = ? AND o.closed_at IS NOT NULL", q.HostID)
+		if err != nil {
+			return nil, err
+		}
 		out := append(open, gone...)
 		sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-		return out, err
+		return out, nil
 	case q.Scan:
 		return run("o.id > ? ORDER BY o.id LIMIT ?", q.AfterID, clampLimit(q.Limit, 1000, 100000))
 	case q.Limit > 0 && len(q.Digests)+len(q.Products)+len(q.Domains)+len(q.IPs) > 100:
@@ -267,37 +270,33 @@ func (s *Store) FindingsByIndicator(ctx context.Context, ids []string, after str
 		return nil, fmt.Errorf("%d indicators to recheck exceed %d per query", len(ids), s.d.MaxVars-2)
 	}
 	cond, args := inList(s.d, "indicator", ids)
-	rows, err := s.query(ctx, s.db, "SELECT DISTINCT finding_id FROM finding_reasons WHERE "+cond+
+	return column[string](ctx, s, "SELECT DISTINCT finding_id FROM finding_reasons WHERE "+cond+
 		" AND finding_id > ? ORDER BY finding_id LIMIT ?", append(args, after, clampLimit(limit, 1000, 100000))...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, s.wrap(rows.Err())
 }
 
 // HostsAfter lists up to limit host ids greater than after, in order.
 func (s *Store) HostsAfter(ctx context.Context, after int64, limit int) ([]int64, error) {
-	rows, err := s.query(ctx, s.db, "SELECT id FROM hosts WHERE id > ? ORDER BY id LIMIT ?", after, clampLimit(limit, 100, 10000))
+	ids, err := column[int64](ctx, s, "SELECT id FROM hosts WHERE id > ? ORDER BY id LIMIT ?", after, clampLimit(limit, 100, 10000))
 	if err != nil {
 		return nil, fmt.Errorf("hosts after %d: %w", after, err)
 	}
+	return ids, nil
+}
+
+// column runs a query of one column and returns its values.
+func column[T any](ctx context.Context, s *Store, q string, args ...any) ([]T, error) {
+	rows, err := s.query(ctx, s.db, q, args...)
+	if err != nil {
+		return nil, err
+	}
 	defer rows.Close()
-	var out []int64
+	var out []T
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var v T
+		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
-		out = append(out, id)
+		out = append(out, v)
 	}
 	return out, s.wrap(rows.Err())
 }
