@@ -31,10 +31,12 @@ type Client struct {
 }
 
 // New returns a client for base (https://host:port) with TLS settings
-// (nil: the system roots).
+// (nil: the system roots). The client keeps its own copy of tlsConf: an
+// HTTP transport writes to its TLS config on first use (the protocols it
+// offers), so clients sharing one would race.
 func New(base, token string, tlsConf *tls.Config) *Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = tlsConf
+	tr.TLSClientConfig = tlsConf.Clone()
 	tr.DisableCompression = false
 	return &Client{Base: strings.TrimRight(base, "/"), Token: token,
 		HTTP: &http.Client{Transport: tr, Timeout: 10 * time.Minute}, UserAgent: "cascade"}
