@@ -132,6 +132,8 @@ func TestAPIRoles(t *testing.T) {
 		{"unknown endpoint", "GET", v + "/nope", x.admin, 404},
 		{"bad id", "GET", v + "/hosts/abc", x.admin, 400},
 		{"missing host", "GET", v + "/hosts/999", x.admin, 404},
+		{"missing host's observations", "GET", v + "/hosts/999/observations?kind=file", x.admin, 404},
+		{"bad id's observations", "GET", v + "/hosts/abc/observations", x.admin, 400},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

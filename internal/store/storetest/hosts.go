@@ -66,6 +66,30 @@ func testHosts(t *testing.T, h Harness) {
 	if len(list) != 1 || list[0].UID != "uid-b" {
 		t.Fatalf("by role: %+v", list)
 	}
+	// Pages carry the total of all that match, also past the end, and each
+	// host's roles in order.
+	for _, c := range []struct {
+		q     store.HostQuery
+		uids  []string
+		total int
+	}{
+		{store.HostQuery{Limit: 1}, []string{"uid-a"}, 2},
+		{store.HostQuery{Limit: 1, Offset: 1}, []string{"uid-b"}, 2},
+		{store.HostQuery{Limit: 1, Offset: 5}, nil, 2},
+		{store.HostQuery{Search: "nothing"}, nil, 0},
+	} {
+		list, total, err := s.ListHosts(ctx, c.q)
+		var uids []string
+		for _, h := range list {
+			uids = append(uids, h.UID)
+		}
+		if err != nil || total != c.total || !slices.Equal(uids, c.uids) {
+			t.Fatalf("ListHosts(%+v) = %v, total %d, %v; want %v, total %d", c.q, uids, total, err, c.uids, c.total)
+		}
+		if len(list) > 0 && list[0].UID == "uid-a" && !slices.Equal(list[0].Roles, []string{fleet.RoleBuild, fleet.RoleRelease}) {
+			t.Fatalf("listed roles = %v", list[0].Roles)
+		}
+	}
 	list, _, _ = s.ListHosts(ctx, store.HostQuery{Search: "%"})
 	if len(list) != 0 {
 		t.Fatalf("a %% search must be literal, got %d hosts", len(list))
