@@ -93,6 +93,41 @@ func TestSTIXMultiObservation(t *testing.T) {
 // were on a host at different times: each item is observed from first to
 // last seen, so an AND holds across time and FOLLOWEDBY follows the
 // order the items appeared in.
+func TestHistoryKinds(t *testing.T) {
+	s := stixSet(t, map[string]string{
+		"pair":     `[file:hashes.'SHA-256' = 'aaaa'] AND [domain-name:value = 'msstorageboxes.com']`,
+		"install":  `[url:value = 'https://x.example/setup.exe'] FOLLOWEDBY [software:name = 'X_TRADER']`,
+		"products": `[software:name = 'a'] AND [software:name = 'b']`,
+		"process":  `[process:name = 'a'] AND [process:name = 'b']`, // nothing is seen as a process
+		"one":      `[file:hashes.'SHA-256' = 'aaaa']`,              // single observation: not a history's
+	})
+	type kinds struct{ files, software, artifacts bool }
+	for _, tc := range []struct {
+		only []string
+		want kinds
+	}{
+		{nil, kinds{true, true, true}},
+		{[]string{"pair"}, kinds{true, false, true}},
+		{[]string{"install"}, kinds{false, true, true}},
+		{[]string{"products"}, kinds{false, true, false}},
+		{[]string{"process"}, kinds{}},
+		{[]string{"one"}, kinds{}},
+	} {
+		var only map[string]bool
+		if tc.only != nil {
+			only = map[string]bool{}
+			for _, id := range tc.only {
+				only[id] = true
+			}
+		}
+		var got kinds
+		got.files, got.software, got.artifacts = s.HistoryKinds(only)
+		if got != tc.want {
+			t.Errorf("HistoryKinds(%v) = %+v, want %+v", tc.only, got, tc.want)
+		}
+	}
+}
+
 func TestMatchHistory(t *testing.T) {
 	s := stixSet(t, map[string]string{
 		"pair":  `[file:hashes.'SHA-256' = 'aaaa'] AND [domain-name:value = 'msstorageboxes.com']`,

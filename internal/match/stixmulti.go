@@ -58,6 +58,31 @@ func (s *Set) MultiIndicators() []string {
 	return ids
 }
 
+// HistoryKinds says which kinds of item the multi-observation patterns of
+// the indicators in only (all when nil) can bind: an item is seen as the
+// STIX objects its row builder makes (fileRow, softwareRow, artifactRow),
+// and a pattern with no object of those types never binds it. A hunt
+// loads only these kinds of a host's history; most of it is files.
+func (s *Set) HistoryKinds(only map[string]bool) (files, software, artifacts bool) {
+	for _, ri := range s.stix.multi {
+		rule := s.stix.rules[ri]
+		if only != nil && !only[s.in.Indicators[rule.ind].ID] {
+			continue
+		}
+		for _, t := range rule.p.ObjectTypes() {
+			switch t {
+			case "file", "directory": // a download's saved file is one too
+				files, artifacts = true, true
+			case "software":
+				software = true
+			case "url", "domain-name", "ipv4-addr", "ipv6-addr":
+				artifacts = true
+			}
+		}
+	}
+	return files, software, artifacts
+}
+
 // MatchHistory evaluates the patterns that need several observations, of
 // the indicators in only (all when nil), over everything a host ever had:
 // each item is one observation from when it was first seen to when it

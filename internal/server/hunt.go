@@ -156,12 +156,34 @@ func recheckPhase(ctx context.Context, h *hunter, spec *HuntSpec, cursor string)
 }
 
 // multiPhase evaluates the STIX patterns that need several observations
-// over whole host histories: hosts in id order, each with every file,
-// product and artifact it ever had, until a batch's worth of observations
-// (at least one host); the cursor is the last host done. A host none of
-// whose items carries a pattern's index keys costs its loading only.
+// over whole host histories: hosts in id order, each with every item it
+// ever had of the kinds the patterns can bind (files only when a pattern
+// names a file or directory), until a batch's worth of observations (at
+// least one host); the cursor is the last host done. A host none of whose
+// items carries a pattern's index keys costs its loading only.
 func multiPhase(ctx context.Context, h *hunter, spec *HuntSpec, cursor string) (batch, error) {
 	if len(spec.Multi) == 0 {
+		return batch{done: true}, nil
+	}
+	ist, err := h.intel.current(ctx)
+	if err != nil {
+		return batch{}, err
+	}
+	only := make(map[string]bool, len(spec.Multi))
+	for _, id := range spec.Multi {
+		only[id] = true
+	}
+	var kinds []string
+	files, software, artifacts := ist.set.HistoryKinds(only)
+	for _, k := range []struct {
+		on   bool
+		kind string
+	}{{files, fleet.ObsFile}, {software, fleet.ObsSoftware}, {artifacts, fleet.ObsArtifact}} {
+		if k.on {
+			kinds = append(kinds, k.kind)
+		}
+	}
+	if len(kinds) == 0 { // the patterns bind nothing a host is seen as
 		return batch{done: true}, nil
 	}
 	after, _ := strconv.ParseInt(cursor, 10, 64)
@@ -173,7 +195,7 @@ func multiPhase(ctx context.Context, h *hunter, spec *HuntSpec, cursor string) (
 	n := 0
 	for i, id := range ids {
 		var hist []store.Obs
-		for _, kind := range []string{fleet.ObsFile, fleet.ObsSoftware, fleet.ObsArtifact} {
+		for _, kind := range kinds {
 			obs, err := h.st.Candidates(ctx, store.CandidateQuery{Kind: kind, HostID: id})
 			if err != nil {
 				return batch{}, err
