@@ -89,10 +89,8 @@ func TestSTIXMultiObservation(t *testing.T) {
 	}
 }
 
-// TestMatchHistory evaluates multi-observation patterns over items that
-// were on a host at different times: each item is observed from first to
-// last seen, so an AND holds across time and FOLLOWEDBY follows the
-// order the items appeared in.
+// TestHistoryKinds maps multi-observation patterns to the kinds of a
+// host's history a hunt must load for them.
 func TestHistoryKinds(t *testing.T) {
 	s := stixSet(t, map[string]string{
 		"pair":     `[file:hashes.'SHA-256' = 'aaaa'] AND [domain-name:value = 'msstorageboxes.com']`,
@@ -128,6 +126,10 @@ func TestHistoryKinds(t *testing.T) {
 	}
 }
 
+// TestMatchHistory evaluates multi-observation patterns over items that
+// were on a host at different times: each item is observed from first to
+// last seen, so an AND holds across time and FOLLOWEDBY follows the
+// order the items appeared in.
 func TestMatchHistory(t *testing.T) {
 	s := stixSet(t, map[string]string{
 		"pair":  `[file:hashes.'SHA-256' = 'aaaa'] AND [domain-name:value = 'msstorageboxes.com']`,
