@@ -34,7 +34,7 @@ func (c *collectFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.includeCloud, "include-cloud", false, "walk cloud-sync folders (OneDrive, Dropbox, iCloud…), which may download their files")
 	fs.StringVar(&c.maxSize, "max-size", "1GiB", "files larger than this are listed but not hashed or parsed")
 	fs.IntVar(&c.workers, "workers", 0, "hashing goroutines (default: number of CPUs)")
-	fs.StringVar(&c.cacheFile, "cache", "", "digest cache file (default: in the user cache directory)")
+	fs.StringVar(&c.cacheFile, "cache", "", "digest cache file; it keeps the files of the last scan that wrote it (default: one per scanned root in the user cache directory)")
 	fs.BoolVar(&c.noCache, "no-cache", false, "do not use or write the digest cache")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress line")
 	fs.StringVar(&c.trustedRoots, "trusted-roots", "", "PEM bundle of root certificates code-signing chains are checked against (default: chains are reported, not verified)")
