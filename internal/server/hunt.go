@@ -169,12 +169,8 @@ func multiPhase(ctx context.Context, h *hunter, spec *HuntSpec, cursor string) (
 	if err != nil {
 		return batch{}, err
 	}
-	only := make(map[string]bool, len(spec.Multi))
-	for _, id := range spec.Multi {
-		only[id] = true
-	}
 	var kinds []string
-	files, software, artifacts := ist.set.HistoryKinds(only)
+	files, software, artifacts := ist.set.HistoryKinds(idSet(spec.Multi))
 	for _, k := range []struct {
 		on   bool
 		kind string

@@ -41,6 +41,15 @@ func hitOn(o *store.Obs, f finding.Finding) store.Hit {
 	return store.Hit{Finding: f, HostID: o.HostID, ObsID: o.ID, ObsKind: o.Kind, Indicators: reasonIDs(f)}
 }
 
+// idSet is ids as a set, the form match.Set takes indicator ids in.
+func idSet(ids []string) map[string]bool {
+	set := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
+	}
+	return set
+}
+
 // matchHistories evaluates the multi-observation patterns of the
 // indicators in ids over each host's history (one host's observations per
 // entry): each observation from first to last seen.
@@ -48,10 +57,7 @@ func matchHistories(set *match.Set, ids []string, hosts [][]store.Obs) []store.H
 	if len(hosts) == 0 || len(ids) == 0 {
 		return nil
 	}
-	only := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		only[id] = true
-	}
+	only := idSet(ids)
 	var hits []store.Hit
 	for _, obs := range hosts {
 		items := make([]match.HistoryItem, len(obs))
