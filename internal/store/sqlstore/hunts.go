@@ -208,9 +208,13 @@ func (s *Store) Candidates(ctx context.Context, q store.CandidateQuery) ([]store
 			return nil, fmt.Errorf("no digest column %q for %s", q.DigestType, t.kind)
 		}
 		return collect(q.Digests, s.d.MaxVars/2, func(c [][]byte) ([]store.Obs, error) {
+			scope := ""
+			if s.d.DigestScope != "" {
+				scope = s.d.DigestScope + " AND "
+			}
 			if q.DigestType != "sha256" {
 				cond, args := inList(s.d, col, c)
-				return run(cond, args...)
+				return run(scope+cond, args...)
 			}
 			prefixes := make([]int64, 0, len(c))
 			for _, d := range c {
@@ -220,7 +224,7 @@ func (s *Store) Candidates(ctx context.Context, q store.CandidateQuery) ([]store
 			}
 			c1, a1 := inList(s.d, "o.sha256_p", prefixes)
 			c2, a2 := inList(s.d, "o.sha256", c)
-			return run(c1+" AND "+c2, append(a1, a2...)...)
+			return run(scope+c1+" AND "+c2, append(a1, a2...)...)
 		})
 	case len(q.Products) > 0:
 		return collect(q.Products, s.d.MaxVars/2, func(c []string) ([]store.Obs, error) {

@@ -51,6 +51,10 @@ type Dialect struct {
 	// for up to a minute, planning the findings pages for the empty tables
 	// they were.
 	AfterHunt string
+	// DigestScope, when set, is ANDed to a hunt's lookup of file digests:
+	// the condition that lets an engine whose digest indexes lead with
+	// something else (SQLite's epochs of row ids) use them.
+	DigestScope string
 }
 
 // Store is the shared implementation.

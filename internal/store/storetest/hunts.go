@@ -220,6 +220,55 @@ func testCandidates(t *testing.T, h Harness) {
 	}
 }
 
+// testCandidatesAcrossHistory: a hunt by digest finds files whatever their
+// row ids, first and last included (SQLite indexes digests under epochs of
+// ids, 2^19 rows each, and looks every epoch up).
+func testCandidatesAcrossHistory(t *testing.T, h Harness) {
+	s := fresh(t, h)
+	var want []string
+	for i, next := range []int64{0, 3<<19 + 7, 5 << 19, 5<<19 + 1} {
+		if next > 0 {
+			h.SkipFileIDs(t, s, next)
+		}
+		uid := fmt.Sprintf("h%d", i)
+		sn := snap(uid, day(i), nil, map[string]string{`C:	ool.exe`: "tool " + uid})
+		sn.Files[0].SHA1 = fmt.Sprintf("%040x", i+1)
+		ingest(t, s, mustHost(t, s, uid).ID, sn, nil)
+		want = append(want, uid)
+	}
+	for _, typ := range []string{"sha256", "sha1"} {
+		var digests [][]byte
+		for i, uid := range want {
+			d := digest("tool " + uid)
+			if typ == "sha1" {
+				d = fmt.Sprintf("%040x", i+1)
+			}
+			raw, _ := hex.DecodeString(d)
+			digests = append(digests, raw)
+		}
+		obs, err := s.Candidates(ctx, store.CandidateQuery{Kind: fleet.ObsFile, DigestType: typ, Digests: digests})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, o := range obs {
+			got = append(got, o.HostUID)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s hunt found files of %q, want %q", typ, got, want)
+		}
+	}
+	// The ids are where the test meant them to be.
+	obs, err := s.Candidates(ctx, store.CandidateQuery{Kind: fleet.ObsFile, Scan: true, AfterID: 5<<19 - 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(obs) != 2 || obs[0].ID != 5<<19 || obs[0].HostUID != "h2" || obs[1].ID != 5<<19+1 || obs[1].HostUID != "h3" {
+		t.Errorf("observations from id %d: %+v, want h2's file there and h3's next", 5<<19, obs)
+	}
+}
+
 // testHuntBatch commits one batch holding a new finding with two pieces
 // of evidence (a product removed and installed again) and an existing,
 // resolved finding: the first gets both observations and the whole window,

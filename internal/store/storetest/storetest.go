@@ -25,6 +25,9 @@ type Harness struct {
 	Fresh func(t *testing.T, max int) (store.Store, func(max int) (store.Store, error))
 	// Latest is the newest migration version.
 	Latest int
+	// SkipFileIDs makes the next file observation's id at least next, as
+	// if a long history had been ingested.
+	SkipFileIDs func(t *testing.T, s store.Store, next int64)
 }
 
 // Run runs the whole suite.
@@ -45,6 +48,7 @@ func Run(t *testing.T, h Harness) {
 		{"HuntJobs", testHunts},
 		{"HuntBatch", testHuntBatch},
 		{"Candidates", testCandidates},
+		{"CandidatesAcrossHistory", testCandidatesAcrossHistory},
 		{"Auth", testAuth},
 		{"FeedsAuditReleases", testMisc},
 	}
