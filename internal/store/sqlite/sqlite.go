@@ -32,11 +32,11 @@ func Dialect() *sqlstore.Dialect {
 	}
 }
 
-// digestScope names every epoch of file observations (id >> 19, as the
+// digestScope names every epoch of file observations (id >> 20, as the
 // digest indexes of migration 0004 lead with) up to the newest row, so a
 // digest is looked up once per epoch.
-const digestScope = `(o.id >> 19) IN (WITH RECURSIVE epoch(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM epoch
-	WHERE n < ((SELECT COALESCE(MAX(id), 0) FROM file_obs) >> 19)) SELECT n FROM epoch)`
+const digestScope = `(o.id >> 20) IN (WITH RECURSIVE epoch(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM epoch
+	WHERE n < ((SELECT COALESCE(MAX(id), 0) FROM file_obs) >> 20)) SELECT n FROM epoch)`
 
 // Options tune Open; the zero value is right outside tests.
 type Options struct {

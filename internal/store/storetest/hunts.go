@@ -222,11 +222,12 @@ func testCandidates(t *testing.T, h Harness) {
 
 // testCandidatesAcrossHistory: a hunt by digest finds files whatever their
 // row ids, first and last included (SQLite indexes digests under epochs of
-// ids, 2^19 rows each, and looks every epoch up).
+// ids, 2^20 rows each, and looks every epoch up; the ids here are epoch
+// boundaries for any epoch up to 2^21 rows).
 func testCandidatesAcrossHistory(t *testing.T, h Harness) {
 	s := fresh(t, h)
 	var want []string
-	for i, next := range []int64{0, 3<<19 + 7, 5 << 19, 5<<19 + 1} {
+	for i, next := range []int64{0, 3<<21 + 7, 5 << 21, 5<<21 + 1} {
 		if next > 0 {
 			h.SkipFileIDs(t, s, next)
 		}
@@ -260,12 +261,12 @@ func testCandidatesAcrossHistory(t *testing.T, h Harness) {
 		}
 	}
 	// The ids are where the test meant them to be.
-	obs, err := s.Candidates(ctx, store.CandidateQuery{Kind: fleet.ObsFile, Scan: true, AfterID: 5<<19 - 1})
+	obs, err := s.Candidates(ctx, store.CandidateQuery{Kind: fleet.ObsFile, Scan: true, AfterID: 5<<21 - 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(obs) != 2 || obs[0].ID != 5<<19 || obs[0].HostUID != "h2" || obs[1].ID != 5<<19+1 || obs[1].HostUID != "h3" {
-		t.Errorf("observations from id %d: %+v, want h2's file there and h3's next", 5<<19, obs)
+	if len(obs) != 2 || obs[0].ID != 5<<21 || obs[0].HostUID != "h2" || obs[1].ID != 5<<21+1 || obs[1].HostUID != "h3" {
+		t.Errorf("observations from id %d: %+v, want h2's file there and h3's next", 5<<21, obs)
 	}
 }
 
