@@ -53,9 +53,37 @@ func Open(ctx context.Context, path string, opt Options) (*sqlstore.Store, error
 	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600); err == nil {
 		f.Close()
 	}
+	// Migrations run on a connection of their own whose temporary
+	// storage is on disk: rebuilding an index sorts every row, and with
+	// temp_store=MEMORY the sort's overflow grew the process by ~60 MB per
+	// million file observations (migration 4 at 8M: 641 MB peak RSS, 334 MB
+	// with FILE, in the same 15 s).
+	mdb, err := openDB(ctx, path, "FILE", 1)
+	if err != nil {
+		return nil, err
+	}
+	_, err = sqlstore.New(ctx, mdb, Dialect(), opt.MaxMigration)
+	mdb.Close()
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	db, err := openDB(ctx, path, "MEMORY", 8)
+	if err != nil {
+		return nil, err
+	}
+	s, err := sqlstore.New(ctx, db, Dialect(), opt.MaxMigration)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// openDB opens a pool of up to conns connections to the file at path.
+func openDB(ctx context.Context, path, tempStore string, conns int) (*sql.DB, error) {
 	q := url.Values{}
 	for _, p := range []string{"busy_timeout(30000)", "journal_mode(WAL)", "synchronous(NORMAL)",
-		"foreign_keys(ON)", "cache_size(-65536)", "temp_store(MEMORY)"} {
+		"foreign_keys(ON)", "cache_size(-65536)", "temp_store(" + tempStore + ")"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
@@ -64,16 +92,11 @@ func Open(ctx context.Context, path string, opt Options) (*sqlstore.Store, error
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db.SetMaxOpenConns(8)
-	db.SetMaxIdleConns(8)
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s, err := sqlstore.New(ctx, db, Dialect(), opt.MaxMigration)
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("store %s: %w", path, err)
-	}
-	return s, nil
+	return db, nil
 }
