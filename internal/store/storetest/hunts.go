@@ -232,7 +232,7 @@ func testCandidatesAcrossHistory(t *testing.T, h Harness) {
 			h.SkipFileIDs(t, s, next)
 		}
 		uid := fmt.Sprintf("h%d", i)
-		sn := snap(uid, day(i), nil, map[string]string{`C:	ool.exe`: "tool " + uid})
+		sn := snap(uid, day(i), nil, map[string]string{`C:\tool.exe`: "tool " + uid})
 		sn.Files[0].SHA1 = fmt.Sprintf("%040x", i+1)
 		ingest(t, s, mustHost(t, s, uid).ID, sn, nil)
 		want = append(want, uid)
