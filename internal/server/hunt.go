@@ -171,13 +171,14 @@ func multiPhase(ctx context.Context, h *hunter, spec *HuntSpec, cursor string) (
 	}
 	var kinds []string
 	files, software, artifacts := ist.set.HistoryKinds(idSet(spec.Multi))
-	for _, k := range []struct {
-		on   bool
-		kind string
-	}{{files, fleet.ObsFile}, {software, fleet.ObsSoftware}, {artifacts, fleet.ObsArtifact}} {
-		if k.on {
-			kinds = append(kinds, k.kind)
-		}
+	if files {
+		kinds = append(kinds, fleet.ObsFile)
+	}
+	if software {
+		kinds = append(kinds, fleet.ObsSoftware)
+	}
+	if artifacts {
+		kinds = append(kinds, fleet.ObsArtifact)
 	}
 	if len(kinds) == 0 { // the patterns bind nothing a host is seen as
 		return batch{done: true}, nil

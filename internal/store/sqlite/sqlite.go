@@ -71,12 +71,7 @@ func Open(ctx context.Context, path string, opt Options) (*sqlstore.Store, error
 	if err != nil {
 		return nil, err
 	}
-	s, err := sqlstore.New(ctx, db, Dialect(), opt.MaxMigration)
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("store %s: %w", path, err)
-	}
-	return s, nil
+	return sqlstore.Wrap(db, Dialect()), nil
 }
 
 // openDB opens a pool of up to conns connections to the file at path.

@@ -207,11 +207,11 @@ func (s *Store) Candidates(ctx context.Context, q store.CandidateQuery) ([]store
 		if col == "" || t.kind != fleet.ObsFile {
 			return nil, fmt.Errorf("no digest column %q for %s", q.DigestType, t.kind)
 		}
+		scope := ""
+		if s.d.DigestScope != "" {
+			scope = s.d.DigestScope + " AND "
+		}
 		return collect(q.Digests, s.d.MaxVars/2, func(c [][]byte) ([]store.Obs, error) {
-			scope := ""
-			if s.d.DigestScope != "" {
-				scope = s.d.DigestScope + " AND "
-			}
 			if q.DigestType != "sha256" {
 				cond, args := inList(s.d, col, c)
 				return run(scope+cond, args...)

@@ -105,12 +105,16 @@ const maxStmts = 256
 
 // New wraps an open database and runs the migrations up to max (0: all).
 func New(ctx context.Context, db *sql.DB, d *Dialect, max int) (*Store, error) {
-	s := &Store{db: db, d: d}
+	s := Wrap(db, d)
 	if err := s.migrate(ctx, max); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
+
+// Wrap returns the store over a database New has migrated (through
+// another pool of connections to it, say).
+func Wrap(db *sql.DB, d *Dialect) *Store { return &Store{db: db, d: d} }
 
 // Engine names the database engine.
 func (s *Store) Engine() string { return s.d.Name }
