@@ -29,7 +29,11 @@ import (
 // serveChild opens the store, starts the server on a loopback port, and
 // prints "READY url secret" on standard output. It serves until standard
 // input closes (the parent is done or gone).
-func serveChild(engine, dsn, cpuProfile string) error {
+func serveChild(engine, dsn, cpuProfile, logLevel string) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+		return fmt.Errorf("-server-log: %w", err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if cpuProfile != "" {
@@ -54,7 +58,7 @@ func serveChild(engine, dsn, cpuProfile string) error {
 		return err
 	}
 	defer st.Close()
-	srv, err := server.New(server.Config{Store: st, Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	srv, err := server.New(server.Config{Store: st, Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
 		PollEvery: 200 * time.Millisecond, MaxUpload: 1 << 30})
 	if err != nil {
 		return err
@@ -84,12 +88,12 @@ func serveChild(engine, dsn, cpuProfile string) error {
 // startChild runs the server for engine on dsn in a child process and
 // returns its URL, the bootstrap admin secret, and a stop function that
 // waits for it to exit.
-func startChild(engine, dsn, cpuProfile string) (url, secret string, stop func() error, err error) {
+func startChild(engine, dsn, cpuProfile, logLevel string) (url, secret string, stop func() error, err error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return "", "", nil, err
 	}
-	args := []string{"-child-engine", engine, "-child-dsn", dsn}
+	args := []string{"-child-engine", engine, "-child-dsn", dsn, "-server-log", logLevel}
 	if cpuProfile != "" {
 		args = append(args, "-cpuprofile", cpuProfile)
 	}

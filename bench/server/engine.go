@@ -54,7 +54,7 @@ func runEngine(ctx context.Context, c config, engine string) (*result, error) {
 	if c.cpuProfile != "" {
 		prof = c.cpuProfile + "." + engine
 	}
-	u, secret, stop, err := startChild(engine, dsn, prof)
+	u, secret, stop, err := startChild(engine, dsn, prof, b.c.serverLog)
 	if err != nil {
 		return nil, err
 	}

@@ -31,11 +31,15 @@ type config struct {
 	firstWorkers int
 	apiClients   int
 	apiDuration  time.Duration
+	apiWarmup    time.Duration
 	indicators   int
 	advisories   int
 	keep         bool
 	ingestEvery  time.Duration
 	cpuProfile   string
+	serverLog    string
+	decode       bool
+	latLog       string
 }
 
 func main() {
@@ -50,17 +54,21 @@ func main() {
 	flag.IntVar(&c.workers, "workers", 4, "concurrent uploading hosts (changes, API phase)")
 	flag.IntVar(&c.firstWorkers, "first-workers", 1, "concurrent hosts uploading their first full snapshot (1 measures one snapshot's ingest time)")
 	flag.IntVar(&c.apiClients, "api-clients", 50, "concurrent analyst API clients in the load phase")
-	flag.DurationVar(&c.apiDuration, "api-duration", 20*time.Second, "length of the API load phase")
+	flag.DurationVar(&c.apiDuration, "api-duration", 20*time.Second, "length of each API load phase, after its warm-up")
+	flag.DurationVar(&c.apiWarmup, "api-warmup", 2*time.Second, "start of each API load phase not recorded")
 	flag.IntVar(&c.indicators, "indicators", 1000, "new SHA-256 indicators in the retro-hunt")
 	flag.IntVar(&c.advisories, "advisories", 100, "new software advisories in the retro-hunt")
 	flag.BoolVar(&c.keep, "keep", false, "keep the databases")
 	flag.DurationVar(&c.ingestEvery, "ingest-every", 15*time.Minute, "in the paced API phase, each host uploads a change this often (a fleet reporting every 15 min by default)")
 	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the server process to this file (.ENGINE appended)")
+	flag.StringVar(&c.serverLog, "server-log", "warn", "the server process's log level on standard error: debug, info, warn, error")
+	flag.BoolVar(&c.decode, "decode", false, "analysts parse each API answer as JSON (by default they read it whole without parsing: they share the server's cores)")
+	flag.StringVar(&c.latLog, "lat-log", "", "write every recorded API request of the load phases to this file (.ENGINE appended): phase, start and latency in µs, request")
 	childEngine := flag.String("child-engine", "", "internal: run the server process for this engine")
 	childDSN := flag.String("child-dsn", "", "internal: the server process's database")
 	flag.Parse()
 	if *childEngine != "" {
-		if err := serveChild(*childEngine, *childDSN, c.cpuProfile); err != nil {
+		if err := serveChild(*childEngine, *childDSN, c.cpuProfile, c.serverLog); err != nil {
 			fmt.Fprintln(os.Stderr, "bench server process:", err)
 			os.Exit(1)
 		}

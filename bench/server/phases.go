@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -8,6 +9,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -253,9 +256,38 @@ var apiPaths = []struct {
 	}},
 }
 
+// analystGet sends one analyst request and reads the whole answer. The
+// analysts run on the server's cores, so by default they do not parse it:
+// a browser or script elsewhere would, on its own CPU. -decode parses each
+// answer as JSON, as the load generator did before.
+func (b *bench) analystGet(ctx context.Context, an *fleetclient.Client, path string, q url.Values) error {
+	if b.c.decode {
+		var sink json.RawMessage
+		return an.Get(ctx, fleet.APIVersion+path, q, &sink)
+	}
+	var n byteCount
+	if err := an.Get(ctx, fleet.APIVersion+path, q, &n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("GET %s: empty answer", path)
+	}
+	return nil
+}
+
+// byteCount is a sink that only counts.
+type byteCount int64
+
+func (n *byteCount) Write(p []byte) (int, error) {
+	*n += byteCount(len(p))
+	return len(p), nil
+}
+
 // apiRun is one API phase's record.
 type apiRun struct {
 	lat      []time.Duration   // every request
+	at       []time.Duration   // when each started, from the phase's start
+	kind     []int             // each one's apiPaths entry
 	byPath   [][]time.Duration // per apiPaths entry
 	ingested int
 	errors   int
@@ -282,7 +314,35 @@ func (b *bench) apiLoad(ctx context.Context) error {
 	if b.res.apiPaced, err = b.apiPhase(ctx, an, rate); err != nil {
 		return fmt.Errorf("with paced ingest: %w", err)
 	}
+	if b.c.latLog != "" {
+		return b.writeLatLog(b.c.latLog + "." + b.res.engine)
+	}
 	return nil
+}
+
+// writeLatLog writes every recorded request of the load phases, one per
+// line, to see when slow requests happen.
+func (b *bench) writeLatLog(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	fmt.Fprintln(w, "# phase start_us latency_us request")
+	for _, ph := range []struct {
+		name string
+		run  *apiRun
+	}{{"saturating", b.res.apiSaturated}, {"paced", b.res.apiPaced}} {
+		for i := range ph.run.lat {
+			fmt.Fprintf(w, "%s %d %d %s\n", ph.name, ph.run.at[i].Microseconds(), ph.run.lat[i].Microseconds(),
+				strings.ReplaceAll(apiPaths[ph.run.kind[i]].name, " ", "_"))
+		}
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // apiIdle sends every analyst request 100 times, one at a time, with
@@ -294,8 +354,7 @@ func (b *bench) apiIdle(ctx context.Context, an *fleetclient.Client) (*apiRun, e
 		for k, p := range apiPaths {
 			path, q := p.req(b, rnd)
 			t := time.Now()
-			var sink json.RawMessage
-			if err := an.Get(ctx, fleet.APIVersion+path, q, &sink); err != nil {
+			if err := b.analystGet(ctx, an, path, q); err != nil {
 				return nil, err
 			}
 			d := time.Since(t)
@@ -306,16 +365,20 @@ func (b *bench) apiIdle(ctx context.Context, an *fleetclient.Client) (*apiRun, e
 	return run, nil
 }
 
-// apiPhase runs the analysts for -api-duration while -workers uploaders
-// send deltas of 20 changed files: back to back when rate is 0, else at
-// rate uploads per second in all.
+// apiPhase runs the analysts for -api-warmup and then -api-duration while
+// -workers uploaders send deltas of 20 changed files: back to back when
+// rate is 0, else at rate uploads per second in all. Only requests and
+// uploads started after the warm-up are recorded: the phase starts with
+// fifty analysts arriving at once, right after the previous phase's
+// uploads were cut off in flight.
 func (b *bench) apiPhase(ctx context.Context, an *fleetclient.Client, rate float64) (*apiRun, error) {
-	ctx, cancel := context.WithTimeout(ctx, b.c.apiDuration)
+	ctx, cancel := context.WithTimeout(ctx, b.c.apiWarmup+b.c.apiDuration)
 	defer cancel()
 	run := &apiRun{byPath: make([][]time.Duration, len(apiPaths))}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	start := time.Now()
+	measured := start.Add(b.c.apiWarmup)
 	var next int64 // uploads started, when paced
 	for w := range b.c.workers {
 		wg.Add(1)
@@ -336,7 +399,8 @@ func (b *bench) apiPhase(ctx context.Context, an *fleetclient.Client, rate float
 				}
 				h := b.hosts[i%len(b.hosts)]
 				// Each uploader has its own hosts (i ≡ w mod workers).
-				if b.upload(ctx, h, b.changeDelta(h, 20, rnd)) == nil {
+				t := time.Now()
+				if b.upload(ctx, h, b.changeDelta(h, 20, rnd)) == nil && !t.Before(measured) {
 					mu.Lock()
 					run.ingested++
 					mu.Unlock()
@@ -353,16 +417,17 @@ func (b *bench) apiPhase(ctx context.Context, an *fleetclient.Client, rate float
 				k := rnd.IntN(len(apiPaths))
 				p, q := apiPaths[k].req(b, rnd)
 				t := time.Now()
-				var sink json.RawMessage
-				err := an.Get(ctx, fleet.APIVersion+p, q, &sink)
+				err := b.analystGet(ctx, an, p, q)
 				d := time.Since(t)
 				mu.Lock()
 				if err != nil {
 					if ctx.Err() == nil {
 						run.errors++
 					}
-				} else {
+				} else if !t.Before(measured) {
 					run.lat = append(run.lat, d)
+					run.at = append(run.at, t.Sub(start))
+					run.kind = append(run.kind, k)
 					run.byPath[k] = append(run.byPath[k], d)
 				}
 				mu.Unlock()

@@ -75,7 +75,7 @@ func report(w io.Writer, c config, rs []*result) {
 		{fmt.Sprintf("ingest saturating (%d uploaders back to back)", c.workers), func(r *result) *apiRun { return r.apiSaturated }},
 		{fmt.Sprintf("ingest paced (each host every %s)", c.ingestEvery), func(r *result) *apiRun { return r.apiPaced }},
 	} {
-		fmt.Fprintf(w, "API, %d analysts, %s:\n", c.apiClients, ph.name)
+		fmt.Fprintf(w, "API, %d analysts, %s, %s after %s of warm-up:\n", c.apiClients, ph.name, c.apiDuration, c.apiWarmup)
 		row("  p50", "", func(r *result) string { return ms(pct(ph.run(r).lat, 0.5)) })
 		row("  p99", "< 100 ms", func(r *result) string { return ms(pct(ph.run(r).lat, 0.99)) })
 		for k, p := range apiPaths {
