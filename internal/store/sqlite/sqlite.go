@@ -25,18 +25,22 @@ func Dialect() *sqlstore.Dialect {
 	sub, _ := fs.Sub(migrations, "migrations")
 	return &sqlstore.Dialect{
 		Name: "sqlite", ILike: "LIKE", SerializeWrites: true, Migrations: sub, MaxVars: 10000,
-		DigestScope: digestScope,
+		DigestScope: digestScope, DigestEpochs: digestEpochs, DigestEpochShift: 20,
 		Unavailable: func(err error) bool {
 			return strings.Contains(err.Error(), "SQLITE_CANTOPEN") || strings.Contains(err.Error(), "database is locked")
 		},
 	}
 }
 
-// digestScope names every epoch of file observations (id >> 20, as the
-// digest indexes of migration 0004 lead with) up to the newest row, so a
-// digest is looked up once per epoch.
-const digestScope = `(o.id >> 20) IN (WITH RECURSIVE epoch(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM epoch
-	WHERE n < ((SELECT COALESCE(MAX(id), 0) FROM file_obs) >> 20)) SELECT n FROM epoch)`
+// digestScope names the epochs of file observations (id >> 20, as the
+// digest indexes of migration 0004 lead with) from the first argument to
+// the second, so a digest is looked up once per epoch; digestEpochs is
+// the newest epoch there is.
+const (
+	digestScope = `(o.id >> 20) IN (WITH RECURSIVE epoch(n) AS (SELECT ? UNION ALL SELECT n + 1 FROM epoch
+	WHERE n < ?) SELECT n FROM epoch)`
+	digestEpochs = `SELECT COALESCE(MAX(id), 0) >> 20 FROM file_obs`
+)
 
 // Options tune Open; the zero value is right outside tests.
 type Options struct {

@@ -53,7 +53,7 @@ func TestDigestLookupPlan(t *testing.T) {
 	defer s.Close()
 	for col, index := range map[string]string{"sha256_p": "file_obs_sha256", "sha1": "file_obs_sha1", "md5": "file_obs_md5"} {
 		rows, err := s.DB().QueryContext(ctx, "EXPLAIN QUERY PLAN SELECT o.id, o.path FROM file_obs o WHERE "+digestScope+
-			" AND o."+col+" IN (?, ?) AND o.id > ? ORDER BY o.id LIMIT 100", 1, 2, 0)
+			" AND o."+col+" IN (?, ?) AND o.id > ? ORDER BY o.id LIMIT 100", 0, 3, 1, 2, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

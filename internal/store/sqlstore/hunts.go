@@ -3,10 +3,14 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
@@ -207,24 +211,24 @@ func (s *Store) Candidates(ctx context.Context, q store.CandidateQuery) ([]store
 		if col == "" || t.kind != fleet.ObsFile {
 			return nil, fmt.Errorf("no digest column %q for %s", q.DigestType, t.kind)
 		}
-		scope := ""
-		if s.d.DigestScope != "" {
-			scope = s.d.DigestScope + " AND "
-		}
 		return collect(q.Digests, s.d.MaxVars/2, func(c [][]byte) ([]store.Obs, error) {
-			if q.DigestType != "sha256" {
-				cond, args := inList(s.d, col, c)
-				return run(scope+cond, args...)
-			}
-			prefixes := make([]int64, 0, len(c))
-			for _, d := range c {
-				if p, ok := DigestPrefix(d).(int64); ok {
-					prefixes = append(prefixes, p)
+			cond, args := inList(s.d, col, c)
+			if q.DigestType == "sha256" {
+				prefixes := make([]int64, 0, len(c))
+				for _, d := range c {
+					if p, ok := DigestPrefix(d).(int64); ok {
+						prefixes = append(prefixes, p)
+					}
 				}
+				c1, a1 := inList(s.d, "o.sha256_p", prefixes)
+				cond, args = c1+" AND "+cond, append(a1, args...)
 			}
-			c1, a1 := inList(s.d, "o.sha256_p", prefixes)
-			c2, a2 := inList(s.d, "o.sha256", c)
-			return run(scope+c1+" AND "+c2, append(a1, a2...)...)
+			if s.d.DigestScope == "" {
+				return run(cond, args...)
+			}
+			return s.acrossEpochs(ctx, q.AfterID, q.Limit, func(first, last int64) ([]store.Obs, error) {
+				return run(s.d.DigestScope+" AND "+cond, append([]any{first, last}, args...)...)
+			})
 		})
 	case len(q.Products) > 0:
 		return collect(q.Products, s.d.MaxVars/2, func(c []string) ([]store.Obs, error) {
@@ -250,6 +254,41 @@ func (s *Store) Candidates(ctx context.Context, q store.CandidateQuery) ([]store
 		})
 	}
 	return nil, nil
+}
+
+// acrossEpochs runs a digest lookup over the epochs that can hold ids
+// after afterID, split into up to GOMAXPROCS (at most 4) ranges looked up
+// at once: each epoch costs every digest an index search, and the ranges
+// use the read pool's connections side by side. The ranges hold ascending
+// ids, so their results joined in order are ordered by id; a page keeps
+// its first limit rows.
+func (s *Store) acrossEpochs(ctx context.Context, afterID int64, limit int, lookup func(first, last int64) ([]store.Obs, error)) ([]store.Obs, error) {
+	var newest int64
+	if err := s.row(ctx, s.db, s.d.DigestEpochs).Scan(&newest); err != nil {
+		return nil, fmt.Errorf("hunt candidates: newest epoch: %w", s.wrap(err))
+	}
+	oldest := max(afterID, 0) >> s.d.DigestEpochShift
+	if oldest > newest {
+		return nil, nil
+	}
+	span := newest - oldest + 1
+	parts := min(span, int64(min(runtime.GOMAXPROCS(0), 4)))
+	res := make([][]store.Obs, parts)
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for i := range parts {
+		first, last := oldest+span*i/parts, oldest+span*(i+1)/parts-1
+		wg.Go(func() { res[i], errs[i] = lookup(first, last) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	out := slices.Concat(res...)
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
 }
 
 func collect[T any](vals []T, n int, fn func([]T) ([]store.Obs, error)) ([]store.Obs, error) {

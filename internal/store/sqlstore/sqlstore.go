@@ -53,8 +53,12 @@ type Dialect struct {
 	AfterHunt string
 	// DigestScope, when set, is ANDed to a hunt's lookup of file digests:
 	// the condition that lets an engine whose digest indexes lead with
-	// something else (SQLite's epochs of row ids) use them.
-	DigestScope string
+	// an epoch of row ids (id >> DigestEpochShift, SQLite) use them. It
+	// takes the first and the last epoch to look in; DigestEpochs selects
+	// the newest epoch there is.
+	DigestScope      string
+	DigestEpochs     string
+	DigestEpochShift uint
 }
 
 // Store is the shared implementation.

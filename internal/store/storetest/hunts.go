@@ -259,6 +259,27 @@ func testCandidatesAcrossHistory(t *testing.T, h Harness) {
 		if !slices.Equal(got, want) {
 			t.Errorf("%s hunt found files of %q, want %q", typ, got, want)
 		}
+		// Paged as a hunt pages, one at a time after the last id seen:
+		// every file once, in id order, whichever epochs it spans.
+		got = nil
+		var after int64
+		for range 10 {
+			page, err := s.Candidates(ctx, store.CandidateQuery{Kind: fleet.ObsFile, DigestType: typ, Digests: digests,
+				AfterID: after, Limit: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page) == 0 {
+				break
+			}
+			if len(page) != 1 || page[0].ID <= after {
+				t.Fatalf("%s page after id %d: %+v", typ, after, page)
+			}
+			got, after = append(got, page[0].HostUID), page[0].ID
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s hunt paged through files of %q, want %q in id order", typ, got, want)
+		}
 	}
 	// The ids are where the test meant them to be.
 	obs, err := s.Candidates(ctx, store.CandidateQuery{Kind: fleet.ObsFile, Scan: true, AfterID: 5<<21 - 1})
