@@ -44,13 +44,13 @@ func (s *Store) scanFinding(sc interface{ Scan(...any) error }) (fleet.Finding, 
 // ListFindings lists findings, most severe first, with the total count.
 func (s *Store) ListFindings(ctx context.Context, q store.FindingQuery) ([]fleet.Finding, int, error) {
 	where, args := s.findingWhere(q)
-	var total int
 	from := "findings f" // only a search by host name needs the hosts
 	if q.Search != "" {
 		from += " JOIN hosts h ON h.id = f.host_id"
 	}
-	if err := s.row(ctx, s.db, "SELECT COUNT(*) FROM "+from+" WHERE "+where, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count findings: %w", s.wrap(err))
+	total, err := s.total(ctx, "SELECT COUNT(*) FROM "+from+" WHERE "+where, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("count findings: %w", err)
 	}
 	pg, pargs := page(clampLimit(q.Limit, 100, 100000), q.Offset)
 	rows, err := s.query(ctx, s.db, "SELECT "+findingCols+" WHERE "+where+" ORDER BY f.score DESC, f.detected_at DESC, f.id"+pg,

@@ -97,9 +97,9 @@ func (s *Store) ListHosts(ctx context.Context, q store.HostQuery) ([]fleet.Host,
 		where += " AND EXISTS (SELECT 1 FROM host_roles r WHERE r.host_id = h.id AND r.role = ?)"
 		args = append(args, q.Role)
 	}
-	var total int
-	if err := s.row(ctx, s.db, "SELECT COUNT(*) FROM hosts h WHERE "+where, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count hosts: %w", s.wrap(err))
+	total, err := s.total(ctx, "SELECT COUNT(*) FROM hosts h WHERE "+where, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("count hosts: %w", err)
 	}
 	// The page's ids first, then their columns: an engine that computes
 	// the select list before skipping the offset (PostgreSQL does) would

@@ -77,6 +77,16 @@ type Store struct {
 	// summary cached under one count is current until it moves.
 	writes    atomic.Uint64
 	incidents summaryCache
+	totals    totalsCache
+}
+
+// total runs a COUNT query through the totals cache.
+func (s *Store) total(ctx context.Context, query string, args ...any) (int, error) {
+	return s.totals.get(query+"\x00"+fmt.Sprintf("%#v", args), s.writes.Load, func() (int, error) {
+		var n int
+		err := s.row(ctx, s.db, query, args...).Scan(&n)
+		return n, s.wrap(err)
+	})
 }
 
 // bodyCache is a bounded map of decoded records; when full it starts over.
