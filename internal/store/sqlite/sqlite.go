@@ -25,21 +25,24 @@ func Dialect() *sqlstore.Dialect {
 	sub, _ := fs.Sub(migrations, "migrations")
 	return &sqlstore.Dialect{
 		Name: "sqlite", ILike: "LIKE", SerializeWrites: true, Migrations: sub, MaxVars: 10000,
-		DigestScope: digestScope, DigestEpochs: digestEpochs, DigestEpochShift: 20,
+		DigestScope: digestScope, DigestEpochs: digestEpochs, DigestEpochShift: epochShift,
 		Unavailable: func(err error) bool {
 			return strings.Contains(err.Error(), "SQLITE_CANTOPEN") || strings.Contains(err.Error(), "database is locked")
 		},
 	}
 }
 
-// digestScope names the epochs of file observations (id >> 20, as the
-// digest indexes of migration 0004 lead with) from the first argument to
-// the second, so a digest is looked up once per epoch; digestEpochs is
-// the newest epoch there is.
-const (
-	digestScope = `(o.id >> 20) IN (WITH RECURSIVE epoch(n) AS (SELECT ? UNION ALL SELECT n + 1 FROM epoch
-	WHERE n < ?) SELECT n FROM epoch)`
-	digestEpochs = `SELECT COALESCE(MAX(id), 0) >> 20 FROM file_obs`
+// epochShift is the width of a digest-index epoch, as migration 0004's
+// indexes lead with (id >> 20): 2^20 file observations.
+const epochShift = 20
+
+// digestScope names the epochs of file observations from the first
+// argument to the second, so a digest is looked up once per epoch;
+// digestEpochs is the newest epoch there is.
+var (
+	digestScope = fmt.Sprintf(`(o.id >> %d) IN (WITH RECURSIVE epoch(n) AS (SELECT ? UNION ALL SELECT n + 1 FROM epoch
+	WHERE n < ?) SELECT n FROM epoch)`, epochShift)
+	digestEpochs = fmt.Sprintf(`SELECT COALESCE(MAX(id), 0) >> %d FROM file_obs`, epochShift)
 )
 
 // Options tune Open; the zero value is right outside tests.
