@@ -258,12 +258,14 @@ func (h *hunter) run(ctx context.Context, hu *fleet.Hunt) error {
 		return fmt.Errorf("hunt %d spec: %w", hu.ID, err)
 	}
 	p, cursor := hu.Phase, hu.Cursor
+	start := time.Now()
 	h.log.Info("hunt running", "hunt", hu.ID, "reason", hu.Reason, "phase", p, "cursor", cursor)
 	h.notify("start", hu.ID, p, cursor)
 	for p < len(phases) {
 		if h.paused != nil && h.paused() {
 			return nil
 		}
+		t0 := time.Now()
 		b, err := phases[p].step(ctx, h, &spec, cursor)
 		if err != nil {
 			return fmt.Errorf("hunt %d %s: %w", hu.ID, phases[p].name, err)
@@ -276,14 +278,17 @@ func (h *hunter) run(ctx context.Context, hu *fleet.Hunt) error {
 			p, cursor = np, nc // nothing to record for an empty phase
 			continue
 		}
+		t1 := time.Now()
 		committed, err := h.commit(ctx, hu, &spec, b, np, nc)
 		if err != nil || !committed {
 			return err
 		}
+		h.log.Debug("hunt step", "hunt", hu.ID, "phase", phases[p].name, "candidates", len(b.obs)+countObs(b.histories),
+			"read", t1.Sub(t0), "commit", time.Since(t1))
 		h.notify("commit", hu.ID, np, nc)
 		p, cursor = np, nc
 	}
-	h.log.Info("hunt done", "hunt", hu.ID)
+	h.log.Info("hunt done", "hunt", hu.ID, "took", time.Since(start))
 	return nil
 }
 
