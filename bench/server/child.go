@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	_ "net/http/pprof" // -server-pprof
 	"os"
 	"os/exec"
 	"runtime/pprof"
@@ -29,7 +30,7 @@ import (
 // serveChild opens the store, starts the server on a loopback port, and
 // prints "READY url secret" on standard output. It serves until standard
 // input closes (the parent is done or gone).
-func serveChild(engine, dsn, cpuProfile, logLevel string) error {
+func serveChild(engine, dsn, cpuProfile, logLevel, pprofAddr string) error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
 		return fmt.Errorf("-server-log: %w", err)
@@ -43,6 +44,13 @@ func serveChild(engine, dsn, cpuProfile, logLevel string) error {
 		}
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
+	}
+	if pprofAddr != "" { // profiles of one phase at a time: go tool pprof http://ADDR/debug/pprof/profile?seconds=N
+		pl, err := net.Listen("tcp", pprofAddr)
+		if err != nil {
+			return fmt.Errorf("-server-pprof: %w", err)
+		}
+		go http.Serve(pl, nil)
 	}
 	var st store.Store
 	var err error
@@ -75,6 +83,9 @@ func serveChild(engine, dsn, cpuProfile, logLevel string) error {
 	if err != nil {
 		return err
 	}
+	if secret == "" {
+		secret = "-" // a database bootstrapped before (-state)
+	}
 	fmt.Printf("READY http://%s %s\n", ln.Addr(), secret)
 	io.Copy(io.Discard, os.Stdin)
 	sctx, scancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -88,16 +99,19 @@ func serveChild(engine, dsn, cpuProfile, logLevel string) error {
 // startChild runs the server for engine on dsn in a child process and
 // returns its URL, the bootstrap admin secret, and a stop function that
 // waits for it to exit.
-func startChild(engine, dsn, cpuProfile, logLevel string) (url, secret string, stop func() error, err error) {
+func startChild(engine, dsn string, c config) (url, secret string, stop func() error, err error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return "", "", nil, err
 	}
-	args := []string{"-child-engine", engine, "-child-dsn", dsn, "-server-log", logLevel}
-	if cpuProfile != "" {
-		args = append(args, "-cpuprofile", cpuProfile)
+	args := []string{"-child-engine", engine, "-child-dsn", dsn, "-server-log", c.serverLog, "-server-pprof", c.serverPprof}
+	if c.cpuProfile != "" {
+		args = append(args, "-cpuprofile", c.cpuProfile+"."+engine)
 	}
 	cmd := exec.Command(exe, args...)
+	if c.serverGodebug != "" {
+		cmd.Env = append(os.Environ(), "GODEBUG="+c.serverGodebug)
+	}
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {

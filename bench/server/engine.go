@@ -26,11 +26,13 @@ type bench struct {
 	t0     time.Time
 	res    *result
 	sizeFn func() int64
+	runs   int // reuses of a saved fleet before this run (-state)
 }
 
 // simHost is one simulated agent.
 type simHost struct {
 	n      int
+	token  string
 	client *fleetclient.Client
 	sid    string
 	digest fleet.Digest
@@ -45,28 +47,57 @@ func (h *simHost) nextTime(t0 time.Time) time.Time {
 
 func runEngine(ctx context.Context, c config, engine string) (*result, error) {
 	b := &bench{c: c, res: &result{engine: engine}, t0: time.Now().Add(-30 * 24 * time.Hour).Truncate(time.Second)}
-	dsn, cleanup, err := b.open(ctx, engine)
-	if err != nil {
-		return nil, err
+	statePath := ""
+	var saved *benchState
+	if c.state != "" {
+		statePath = c.state + "." + engine
+		var err error
+		if saved, err = loadState(statePath, engine); err != nil {
+			return nil, err
+		}
+		b.c.keep = true
 	}
-	defer cleanup()
-	prof := ""
-	if c.cpuProfile != "" {
-		prof = c.cpuProfile + "." + engine
+	var dsn string
+	if saved != nil {
+		dsn = saved.DSN
+		b.sizeFn = b.reusedSize(ctx, engine, dsn)
+		b.res.reused = true
+	} else {
+		var cleanup func()
+		var err error
+		if dsn, cleanup, err = b.open(ctx, engine); err != nil {
+			return nil, err
+		}
+		defer cleanup()
 	}
-	u, secret, stop, err := startChild(engine, dsn, prof, b.c.serverLog)
+	u, secret, stop, err := startChild(engine, dsn, b.c)
 	if err != nil {
 		return nil, err
 	}
 	defer stop()
 	b.url = u
+	if saved != nil {
+		secret = saved.Admin
+		b.resume(saved)
+	}
 	b.admin = b.client(secret)
-	steps := []struct {
+	type step struct {
 		name string
 		fn   func(context.Context) error
-	}{
-		{"enroll", b.enroll}, {"first snapshots", b.firstSnapshots}, {"unchanged re-uploads", b.unchanged},
-		{"changes (history)", b.changes}, {"retro-hunt", b.retroHunt}, {"API under ingest", b.apiLoad},
+	}
+	steps := []step{{"enroll", b.enroll}, {"first snapshots", b.firstSnapshots}, {"unchanged re-uploads", b.unchanged},
+		{"changes (history)", b.changes}}
+	if saved != nil {
+		steps = nil
+	}
+	if statePath != "" {
+		steps = append(steps, step{"saving the fleet to " + statePath, func(context.Context) error {
+			return b.saveState(statePath, dsn, secret, b.runs)
+		}})
+	}
+	steps = append(steps, step{"retro-hunt", b.retroHunt}, step{"API under ingest", b.apiLoad})
+	if statePath != "" {
+		steps = append(steps, step{"saving the fleet", func(context.Context) error { return b.saveState(statePath, dsn, secret, b.runs) }})
 	}
 	for _, s := range steps {
 		start := time.Now()
@@ -78,6 +109,23 @@ func runEngine(ctx context.Context, c config, engine string) (*result, error) {
 	}
 	b.res.dbBytes = b.sizeFn()
 	return b.res, nil
+}
+
+// reusedSize measures a saved fleet's database.
+func (b *bench) reusedSize(ctx context.Context, engine, dsn string) func() int64 {
+	if engine == "sqlite" {
+		return func() int64 { return fileSize(dsn) + fileSize(dsn+"-wal") }
+	}
+	return func() int64 {
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return 0
+		}
+		defer db.Close()
+		var n int64
+		db.QueryRowContext(ctx, "SELECT pg_database_size(current_database())").Scan(&n)
+		return n
+	}
 }
 
 func (b *bench) client(token string) *fleetclient.Client {
@@ -152,7 +200,7 @@ func (b *bench) enroll(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		b.hosts = append(b.hosts, &simHost{n: i, client: b.client(res.Token), gen: map[int]int{}})
+		b.hosts = append(b.hosts, &simHost{n: i, token: res.Token, client: b.client(res.Token), gen: map[int]int{}})
 	}
 	return nil
 }

@@ -21,25 +21,28 @@ import (
 )
 
 type config struct {
-	engines      []string
-	pg           string
-	dir          string
-	hosts        int
-	files        int
-	software     int
-	workers      int
-	firstWorkers int
-	apiClients   int
-	apiDuration  time.Duration
-	apiWarmup    time.Duration
-	indicators   int
-	advisories   int
-	keep         bool
-	ingestEvery  time.Duration
-	cpuProfile   string
-	serverLog    string
-	decode       bool
-	latLog       string
+	engines       []string
+	pg            string
+	dir           string
+	hosts         int
+	files         int
+	software      int
+	workers       int
+	firstWorkers  int
+	apiClients    int
+	apiDuration   time.Duration
+	apiWarmup     time.Duration
+	indicators    int
+	advisories    int
+	keep          bool
+	ingestEvery   time.Duration
+	cpuProfile    string
+	serverLog     string
+	decode        bool
+	latLog        string
+	state         string
+	serverPprof   string
+	serverGodebug string
 }
 
 func main() {
@@ -64,17 +67,25 @@ func main() {
 	flag.StringVar(&c.serverLog, "server-log", "warn", "the server process's log level on standard error: debug, info, warn, error")
 	flag.BoolVar(&c.decode, "decode", false, "analysts parse each API answer as JSON (by default they read it whole without parsing: they share the server's cores)")
 	flag.StringVar(&c.latLog, "lat-log", "", "write every recorded API request of the load phases to this file (.ENGINE appended): phase, start and latency in µs, request")
+	flag.StringVar(&c.state, "state", "", "keep the database and save the simulated fleet to this file (.ENGINE appended) once its history is built; when the file exists, reuse both and run only the retro-hunt and the API phases")
+	flag.StringVar(&c.serverPprof, "server-pprof", "", "serve the server process's net/http/pprof on this loopback address (profiles of one phase at a time)")
+	flag.StringVar(&c.serverGodebug, "server-godebug", "", "GODEBUG of the server process alone (gctrace=1 traces its collector)")
 	childEngine := flag.String("child-engine", "", "internal: run the server process for this engine")
 	childDSN := flag.String("child-dsn", "", "internal: the server process's database")
 	flag.Parse()
 	if *childEngine != "" {
-		if err := serveChild(*childEngine, *childDSN, c.cpuProfile, c.serverLog); err != nil {
+		if err := serveChild(*childEngine, *childDSN, c.cpuProfile, c.serverLog, c.serverPprof); err != nil {
 			fmt.Fprintln(os.Stderr, "bench server process:", err)
 			os.Exit(1)
 		}
 		return
 	}
 	c.engines = strings.Split(engines, ",")
+	if c.state != "" { // the report's header describes a saved fleet as it is
+		if st, err := loadState(c.state+"."+strings.TrimSpace(c.engines[0]), strings.TrimSpace(c.engines[0])); err == nil && st != nil {
+			c.hosts, c.files, c.software = len(st.Hosts), st.Files, st.Software
+		}
+	}
 	var results []*result
 	for _, e := range c.engines {
 		r, err := runEngine(context.Background(), c, strings.TrimSpace(e))

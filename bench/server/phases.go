@@ -194,11 +194,30 @@ func (b *bench) changes(ctx context.Context) error {
 // its end. Some indicators name files that are gone (history), some name
 // files present now; most name nothing.
 func (b *bench) retroHunt(ctx context.Context) error {
-	doc := intel.Document{Schema: intel.Schema, Source: intel.Source{ID: "bench", Name: "bench intel", Kind: "cascade"}}
-	rnd := rand.New(rand.NewPCG(3, 4))
+	// A reused fleet (-state) hunts new intel each run: another source,
+	// other digests, other files hit. The previous run's is removed first
+	// (its retracting hunt is not timed), so every run hunts with one
+	// document loaded, as a fresh one does.
+	src := "bench"
+	if b.runs > 0 {
+		src = fmt.Sprintf("bench-%d", b.runs)
+		var st fleet.IntelStatus
+		if err := b.admin.Get(ctx, fleet.APIVersion+"/intel", nil, &st); err != nil {
+			return err
+		}
+		for _, d := range st.Docs {
+			if strings.HasPrefix(d.Name, "bench") {
+				if err := b.removeIntel(ctx, d.Name); err != nil {
+					return fmt.Errorf("removing an earlier run's intel: %w", err)
+				}
+			}
+		}
+	}
+	doc := intel.Document{Schema: intel.Schema, Source: intel.Source{ID: src, Name: "bench intel", Kind: "cascade"}}
+	rnd := rand.New(rand.NewPCG(3, 4+uint64(b.runs)))
 	hits := b.c.indicators / 20
 	for i := range b.c.indicators {
-		v := digestOf(9, i)
+		v := digestOf(9, i, b.runs)
 		if i < hits {
 			h := b.hosts[rnd.IntN(len(b.hosts))]
 			j := 7 + 10*rnd.IntN(b.c.files/10) // a host-specific file
@@ -217,22 +236,42 @@ func (b *bench) retroHunt(ctx context.Context) error {
 	}
 	data, _ := json.Marshal(doc)
 	start := time.Now()
-	res, err := b.admin.ImportIntel(ctx, "bench-intel.json", data)
+	res, err := b.admin.ImportIntel(ctx, src+"-intel.json", data)
 	if err != nil {
 		return err
 	}
+	h, err := b.waitHunt(ctx, res.HuntID)
+	if err != nil {
+		return err
+	}
+	b.res.hunt = time.Since(start)
+	b.res.huntFindings, b.res.huntCandidates = h.Findings, h.Candidates
+	return nil
+}
+
+// removeIntel deletes an intel document and waits for the hunt the
+// change started.
+func (b *bench) removeIntel(ctx context.Context, name string) error {
+	res, err := b.admin.RemoveIntel(ctx, name)
+	if err != nil || res.HuntID == 0 {
+		return err
+	}
+	_, err = b.waitHunt(ctx, res.HuntID)
+	return err
+}
+
+// waitHunt polls a hunt until it is done.
+func (b *bench) waitHunt(ctx context.Context, id int64) (fleet.Hunt, error) {
 	for {
-		h, err := b.admin.Hunt(ctx, res.HuntID)
+		h, err := b.admin.Hunt(ctx, id)
 		if err != nil {
-			return err
+			return h, err
 		}
-		if h.Status == fleet.HuntDone {
-			b.res.hunt = time.Since(start)
-			b.res.huntFindings, b.res.huntCandidates = h.Findings, h.Candidates
-			return nil
-		}
-		if h.Status == fleet.HuntFailed {
-			return fmt.Errorf("hunt failed: %s", h.Error)
+		switch h.Status {
+		case fleet.HuntDone:
+			return h, nil
+		case fleet.HuntFailed:
+			return h, fmt.Errorf("hunt %d failed: %s", id, h.Error)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -291,6 +330,7 @@ type apiRun struct {
 	byPath   [][]time.Duration // per apiPaths entry
 	ingested int
 	errors   int
+	start    time.Time // the phase's start, warm-up included
 }
 
 // apiLoad runs analyst clients against the API while hosts keep uploading
@@ -328,7 +368,8 @@ func (b *bench) writeLatLog(path string) error {
 		return err
 	}
 	w := bufio.NewWriter(f)
-	fmt.Fprintln(w, "# phase start_us latency_us request")
+	fmt.Fprintln(w, "# phase start_us latency_us request; start_us counts from the phase's start, given below as Unix µs")
+	fmt.Fprintf(w, "# saturating %d\n# paced %d\n", b.res.apiSaturated.start.UnixMicro(), b.res.apiPaced.start.UnixMicro())
 	for _, ph := range []struct {
 		name string
 		run  *apiRun
@@ -378,6 +419,7 @@ func (b *bench) apiPhase(ctx context.Context, an *fleetclient.Client, rate float
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	start := time.Now()
+	run.start = start
 	measured := start.Add(b.c.apiWarmup)
 	var next int64 // uploads started, when paced
 	for w := range b.c.workers {

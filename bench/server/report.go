@@ -23,6 +23,7 @@ type result struct {
 	apiPaced             *apiRun
 	apiPacedRate         float64
 	dbBytes              int64
+	reused               bool // a saved fleet: no ingest phases
 }
 
 func pct(ds []time.Duration, p float64) time.Duration {
@@ -47,19 +48,12 @@ func report(w io.Writer, c config, rs []*result) {
 		fmt.Fprintln(w)
 	}
 	row("measure", "target", func(r *result) string { return r.engine })
-	row("first full snapshot ingest, p50", "", func(r *result) string { return ms(pct(r.first, 0.5)) })
-	row("first full snapshot ingest, p95", "< 1 s", func(r *result) string { return ms(pct(r.first, 0.95)) })
-	row("first full snapshot ingest, max", "", func(r *result) string { return ms(pct(r.first, 1)) })
-	row("first snapshots, hosts/s (all workers)", "", func(r *result) string {
-		return fmt.Sprintf("%.1f", float64(len(r.first))/r.firstWall.Seconds())
-	})
-	row("first snapshot body (gzip), mean", "", func(r *result) string {
-		return fmt.Sprintf("%.0f KiB", float64(r.firstBytes)/float64(max(1, len(r.first)))/1024)
-	})
-	row("unchanged re-uploads (empty delta), hosts/s", "> 200", func(r *result) string {
-		return fmt.Sprintf("%.0f", float64(c.hosts)/r.unchangedWall.Seconds())
-	})
-	row("unchanged full re-upload, per host", "", func(r *result) string { return ms(r.unchangedFullPerHost) })
+	if rs[0].reused {
+		fmt.Fprintf(w, "(a saved fleet, -state: no ingest phases)\n")
+	} else {
+		ingestRows(w, c, row, rs)
+	}
+
 	row(fmt.Sprintf("retro-hunt %d hashes + %d advisories", c.indicators, c.advisories), "< 2 s", func(r *result) string { return ms(r.hunt) })
 	row("  candidates confirmed / findings", "", func(r *result) string {
 		return fmt.Sprintf("%d / %d", r.huntCandidates, r.huntFindings)
@@ -87,4 +81,21 @@ func report(w io.Writer, c config, rs []*result) {
 		})
 	}
 	row("database size", "", func(r *result) string { return fmt.Sprintf("%.0f MiB", float64(r.dbBytes)/(1<<20)) })
+}
+
+// ingestRows reports the phases that build the fleet.
+func ingestRows(w io.Writer, c config, row func(string, string, func(*result) string), rs []*result) {
+	row("first full snapshot ingest, p50", "", func(r *result) string { return ms(pct(r.first, 0.5)) })
+	row("first full snapshot ingest, p95", "< 1 s", func(r *result) string { return ms(pct(r.first, 0.95)) })
+	row("first full snapshot ingest, max", "", func(r *result) string { return ms(pct(r.first, 1)) })
+	row("first snapshots, hosts/s (all workers)", "", func(r *result) string {
+		return fmt.Sprintf("%.1f", float64(len(r.first))/r.firstWall.Seconds())
+	})
+	row("first snapshot body (gzip), mean", "", func(r *result) string {
+		return fmt.Sprintf("%.0f KiB", float64(r.firstBytes)/float64(max(1, len(r.first)))/1024)
+	})
+	row("unchanged re-uploads (empty delta), hosts/s", "> 200", func(r *result) string {
+		return fmt.Sprintf("%.0f", float64(c.hosts)/r.unchangedWall.Seconds())
+	})
+	row("unchanged full re-upload, per host", "", func(r *result) string { return ms(r.unchangedFullPerHost) })
 }

@@ -216,6 +216,14 @@ func (c *Client) ImportIntel(ctx context.Context, name string, data []byte) (fle
 	return out, err
 }
 
+// RemoveIntel deletes the intel document imported under a name; the
+// change starts a retro-hunt that retracts what only it supported.
+func (c *Client) RemoveIntel(ctx context.Context, name string) (fleet.IntelImported, error) {
+	var out fleet.IntelImported
+	err := c.do(ctx, request{method: "DELETE", path: fleet.APIVersion + "/intel/" + url.PathEscape(name)}, &out)
+	return out, err
+}
+
 // ImportSnapshot uploads an inventory file or SBOM for the server to store.
 func (c *Client) ImportSnapshot(ctx context.Context, data []byte, q url.Values) ([]fleet.ImportResult, error) {
 	var out []fleet.ImportResult
