@@ -33,7 +33,7 @@ func TestConformance(t *testing.T) {
 // next, so SQLite numbers the next file observation next.
 func skipFileIDs(t *testing.T, s store.Store, next int64) {
 	t.Helper()
-	_, err := s.(*sqlstore.Store).DB().ExecContext(context.Background(), `INSERT INTO file_obs
+	_, err := s.(*sqlstore.Store).WriteDB().ExecContext(context.Background(), `INSERT INTO file_obs
 		(id, host_id, key, first_seen, closed_at, path, size, mtime, type, usr)
 		SELECT ?, 0, randomblob(16), 0, 0, '', 0, 0, '', '' WHERE (SELECT COALESCE(MAX(id), 0) FROM file_obs) < ?`, next-1, next-1)
 	if err != nil {
@@ -71,5 +71,30 @@ func TestDigestLookupPlan(t *testing.T) {
 		if len(plan) == 0 || !strings.HasPrefix(plan[0], want) {
 			t.Errorf("%s lookup plan %q, want it to start with %q", col, plan, want)
 		}
+	}
+}
+
+// TestReadersReadOnly: writes go to the one writer connection; the read
+// pool refuses them (the conformance suite runs every write through the
+// store on this arrangement).
+func TestReadersReadOnly(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "cascade.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const insert = "INSERT INTO audit (at, actor, role, action, target) VALUES (0, 'test', 'admin', 'test', '')"
+	if _, err := s.DB().ExecContext(ctx, insert); err == nil || !strings.Contains(err.Error(), "readonly") {
+		t.Errorf("a write through the read pool: %v, want it refused as read-only", err)
+	}
+	if _, err := s.WriteDB().ExecContext(ctx, insert); err != nil {
+		t.Errorf("a write through the writer: %v", err)
+	}
+	if s.DB() == s.WriteDB() {
+		t.Error("reads and writes share one pool")
+	}
+	if n := s.WriteDB().Stats().MaxOpenConnections; n != 1 {
+		t.Errorf("writer pool of %d connections, want 1", n)
 	}
 }

@@ -110,7 +110,7 @@ func (s *Store) RevokeToken(ctx context.Context, id int64) error {
 
 // TouchToken records a token's last use.
 func (s *Store) TouchToken(ctx context.Context, id int64, at time.Time) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeBackground(ctx, func(tx *sql.Tx) error {
 		_, err := s.exec(ctx, tx, "UPDATE tokens SET last_used = ? WHERE id = ?", ms(at), id)
 		return err
 	})
@@ -156,7 +156,7 @@ func (s *Store) Enroll(ctx context.Context, enrollHash []byte, h snapshot.Host, 
 
 // CreateSession stores a browser session by the hash of its cookie.
 func (s *Store) CreateSession(ctx context.Context, hash []byte, tokenID int64, csrf string, expires time.Time) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeBackground(ctx, func(tx *sql.Tx) error {
 		if _, err := s.exec(ctx, tx, "DELETE FROM sessions WHERE expires < ?", ms(time.Now())); err != nil {
 			return err
 		}
@@ -186,7 +186,7 @@ func (s *Store) Session(ctx context.Context, hash []byte, now time.Time) (store.
 
 // DeleteSession ends a session.
 func (s *Store) DeleteSession(ctx context.Context, hash []byte) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeBackground(ctx, func(tx *sql.Tx) error {
 		_, err := s.exec(ctx, tx, "DELETE FROM sessions WHERE hash = ?", hash)
 		return err
 	})

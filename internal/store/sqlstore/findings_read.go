@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -155,7 +156,11 @@ func (s *Store) FindingEvents(ctx context.Context, id string) ([]fleet.FindingEv
 // summaryCache): it is current for this process's writes and at most
 // summaryMaxAge old for other replicas'.
 func (s *Store) Incidents(ctx context.Context) ([]fleet.Incident, error) {
-	return s.incidents.get(s.writes.Load, func() ([]fleet.Incident, error) { return s.incidentSummary(ctx) })
+	v, err := s.incidents.get("", s.writeCounts, func() ([]fleet.Incident, error) { return s.incidentSummary(ctx) })
+	if v == nil && err == nil {
+		v = []fleet.Incident{}
+	}
+	return slices.Clone(v), err // the caller's own copy
 }
 
 func (s *Store) incidentSummary(ctx context.Context) ([]fleet.Incident, error) {

@@ -59,7 +59,7 @@ func (s *Store) Hunt(ctx context.Context, id int64) (fleet.Hunt, error) {
 // ClaimHunt leases the oldest unfinished hunt nobody holds.
 func (s *Store) ClaimHunt(ctx context.Context, owner string, now time.Time, lease time.Duration) (*fleet.Hunt, error) {
 	var claimed *fleet.Hunt
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeBackground(ctx, func(tx *sql.Tx) error {
 		lock := s.d.ForUpdate
 		if lock != "" {
 			lock += " SKIP LOCKED"
@@ -89,13 +89,13 @@ func (s *Store) CommitHunt(ctx context.Context, c store.HuntCommit) error {
 	err := s.commitHunt(ctx, c)
 	if err == nil && c.Done && s.d.AfterHunt != "" {
 		// Statistics only: the hunt is stored whether or not they refresh.
-		s.db.ExecContext(ctx, s.d.AfterHunt)
+		s.wdb.ExecContext(ctx, s.d.AfterHunt)
 	}
 	return err
 }
 
 func (s *Store) commitHunt(ctx context.Context, c store.HuntCommit) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeBackground(ctx, func(tx *sql.Tx) error {
 		var owner, status string
 		if err := s.row(ctx, tx, "SELECT owner, status FROM hunts WHERE id = ?"+s.d.ForUpdate, c.HuntID).Scan(&owner, &status); err != nil {
 			return fmt.Errorf("hunt %d: %w", c.HuntID, s.wrap(err))
@@ -162,7 +162,7 @@ func (s *Store) huntProgress(ctx context.Context, tx *sql.Tx, c store.HuntCommit
 
 // FailHunt stops a hunt with an error.
 func (s *Store) FailHunt(ctx context.Context, id int64, owner, msg string, now time.Time) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeBackground(ctx, func(tx *sql.Tx) error {
 		_, err := s.exec(ctx, tx, "UPDATE hunts SET status = ?, error = ?, finished = ? WHERE id = ? AND owner = ?",
 			fleet.HuntFailed, msg, ms(now), id, owner)
 		return err

@@ -37,7 +37,7 @@ type part struct {
 // Ingest stores one snapshot in one transaction.
 func (s *Store) Ingest(ctx context.Context, in *store.Incoming, match store.MatchFunc) (fleet.UploadResult, error) {
 	var res fleet.UploadResult
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeBackground(ctx, func(tx *sql.Tx) error {
 		var err error
 		res, err = s.ingest(ctx, tx, in, match)
 		return err

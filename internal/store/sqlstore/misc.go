@@ -15,7 +15,7 @@ import (
 
 // Audit records one action.
 func (s *Store) Audit(ctx context.Context, e fleet.AuditEntry) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeBackground(ctx, func(tx *sql.Tx) error {
 		_, err := s.exec(ctx, tx, "INSERT INTO audit (at, actor, role, action, target, detail, remote) VALUES (?, ?, ?, ?, ?, ?, ?)",
 			ms(e.At), e.Actor, e.Role, e.Action, e.Target, e.Detail, e.Remote)
 		return err
@@ -105,7 +105,7 @@ func (s *Store) DeleteFeed(ctx context.Context, id int64) error {
 // ClaimFeed leases one due feed.
 func (s *Store) ClaimFeed(ctx context.Context, owner string, now time.Time, lease time.Duration) (*fleet.Feed, error) {
 	var claimed *fleet.Feed
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeBackground(ctx, func(tx *sql.Tx) error {
 		lock := s.d.ForUpdate
 		if lock != "" {
 			lock += " SKIP LOCKED"
@@ -126,7 +126,7 @@ func (s *Store) ClaimFeed(ctx context.Context, owner string, now time.Time, leas
 
 // FeedPolled records a poll and releases the lease.
 func (s *Store) FeedPolled(ctx context.Context, id int64, r store.FeedResult) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeBackground(ctx, func(tx *sql.Tx) error {
 		q := "UPDATE feeds SET last_fetch = ?, last_error = ?, next_at = ?, owner = '', lease_until = 0"
 		args := []any{ms(r.At), r.Err, ms(r.NextAt)}
 		if r.OK {

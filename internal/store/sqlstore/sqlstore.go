@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cascade-ir/cascade/internal/fleet"
 	"github.com/cascade-ir/cascade/internal/store"
 )
 
@@ -63,7 +64,8 @@ type Dialect struct {
 
 // Store is the shared implementation.
 type Store struct {
-	db  *sql.DB
+	db  *sql.DB // reads, and writes when wdb is db
+	wdb *sql.DB // write transactions
 	d   *Dialect
 	wmu sync.Mutex
 	qs  sync.Map // query text → rebound text
@@ -73,16 +75,21 @@ type Store struct {
 	nstmts atomic.Int64
 	// cache keeps decoded records that do not change.
 	cache bodyCache
-	// writes counts this process's committed write transactions: a
-	// summary cached under one count is current until it moves.
-	writes    atomic.Uint64
-	incidents summaryCache
-	totals    totalsCache
+	// hardWrites and softWrites count this process's committed write
+	// transactions: an analyst's or admin's own changes, and background
+	// work's (see summaryCache).
+	hardWrites, softWrites atomic.Uint64
+	incidents              summaryCache[[]fleet.Incident]
+	totals                 summaryCache[int]
+}
+
+func (s *Store) writeCounts() writeCounts {
+	return writeCounts{hard: s.hardWrites.Load(), soft: s.softWrites.Load()}
 }
 
 // total runs a COUNT query through the totals cache.
 func (s *Store) total(ctx context.Context, query string, args ...any) (int, error) {
-	return s.totals.get(query+"\x00"+fmt.Sprintf("%#v", args), s.writes.Load, func() (int, error) {
+	return s.totals.get(query+"\x00"+fmt.Sprintf("%#v", args), s.writeCounts, func() (int, error) {
 		var n int
 		err := s.row(ctx, s.db, query, args...).Scan(&n)
 		return n, s.wrap(err)
@@ -128,16 +135,36 @@ func New(ctx context.Context, db *sql.DB, d *Dialect, max int) (*Store, error) {
 
 // Wrap returns the store over a database New has migrated (through
 // another pool of connections to it, say).
-func Wrap(db *sql.DB, d *Dialect) *Store { return &Store{db: db, d: d} }
+func Wrap(db *sql.DB, d *Dialect) *Store { return &Store{db: db, wdb: db, d: d} }
+
+// WithWriter sends every write transaction to a pool of its own, w; the
+// store closes it too. SQLite gives a reader connection an empty page
+// cache whenever another connection committed since its last transaction:
+// with writes on one connection of their own, the writer's cache holds the
+// indexes it updates from one upload to the next instead of reading them
+// again each time.
+func (s *Store) WithWriter(w *sql.DB) *Store {
+	s.wdb = w
+	return s
+}
 
 // Engine names the database engine.
 func (s *Store) Engine() string { return s.d.Name }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	if s.wdb != s.db { // the writer last: the last connection checkpoints the WAL
+		err := s.db.Close()
+		return errors.Join(err, s.wdb.Close())
+	}
+	return s.db.Close()
+}
 
 // DB exposes the handle to engine packages and tests.
 func (s *Store) DB() *sql.DB { return s.db }
+
+// WriteDB is the pool write transactions use (DB unless WithWriter).
+func (s *Store) WriteDB() *sql.DB { return s.wdb }
 
 // q rewrites ? placeholders for the engine.
 func (s *Store) q(query string) string {
@@ -207,6 +234,9 @@ func (s *Store) prepared(ctx context.Context, e execer, query string) *sql.Stmt 
 		return nil
 	}
 	tx, inTx := e.(*sql.Tx)
+	if inTx && s.wdb != s.db {
+		return nil // the cache's statements belong to the read pool
+	}
 	if v, ok := s.stmts.Load(query); ok {
 		if inTx {
 			return tx.StmtContext(ctx, v.(*sql.Stmt))
@@ -228,13 +258,26 @@ func (s *Store) prepared(ctx context.Context, e execer, query string) *sql.Stmt 
 	return p
 }
 
-// write runs fn in a write transaction.
+// write runs fn in a write transaction: an analyst's or admin's change,
+// which cached summaries reflect at once.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.commit(ctx, &s.hardWrites, fn)
+}
+
+// writeBackground runs fn in a write transaction of background work
+// (uploads, hunt batches, leases, sessions), which cached summaries may
+// lag by one recomputation.
+func (s *Store) writeBackground(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.commit(ctx, &s.softWrites, fn)
+}
+
+// commit runs fn in a write transaction and counts it in writes.
+func (s *Store) commit(ctx context.Context, writes *atomic.Uint64, fn func(tx *sql.Tx) error) error {
 	if s.d.SerializeWrites {
 		s.wmu.Lock()
 		defer s.wmu.Unlock()
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return s.wrap(err)
 	}
@@ -246,7 +289,7 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return s.wrap(err)
 	}
 	err = tx.Commit()
-	s.writes.Add(1) // even a failed commit may have landed
+	writes.Add(1) // even a failed commit may have landed
 	if err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("%w (%v)", ctx.Err(), err)
