@@ -19,14 +19,13 @@ import (
 
 // bench is one engine's run.
 type bench struct {
-	c      config
-	url    string
-	admin  *fleetclient.Client
-	hosts  []*simHost
-	t0     time.Time
-	res    *result
-	sizeFn func() int64
-	runs   int // reuses of a saved fleet before this run (-state)
+	c     config
+	url   string
+	admin *fleetclient.Client
+	hosts []*simHost
+	t0    time.Time
+	res   *result
+	runs  int // reuses of a saved fleet before this run (-state)
 }
 
 // simHost is one simulated agent.
@@ -60,7 +59,6 @@ func runEngine(ctx context.Context, c config, engine string) (*result, error) {
 	var dsn string
 	if saved != nil {
 		dsn = saved.DSN
-		b.sizeFn = b.reusedSize(ctx, engine, dsn)
 		b.res.reused = true
 	} else {
 		var cleanup func()
@@ -107,25 +105,24 @@ func runEngine(ctx context.Context, c config, engine string) (*result, error) {
 		}
 		fmt.Fprintf(os.Stderr, "[%s] %s done in %s\n", engine, s.name, time.Since(start).Round(time.Millisecond))
 	}
-	b.res.dbBytes = b.sizeFn()
+	b.res.dbBytes = dbSize(ctx, engine, dsn)
+	b.res.cfg = b.c // with a saved fleet's size
 	return b.res, nil
 }
 
-// reusedSize measures a saved fleet's database.
-func (b *bench) reusedSize(ctx context.Context, engine, dsn string) func() int64 {
+// dbSize measures the database at dsn (0 if it cannot).
+func dbSize(ctx context.Context, engine, dsn string) int64 {
 	if engine == "sqlite" {
-		return func() int64 { return fileSize(dsn) + fileSize(dsn+"-wal") }
+		return fileSize(dsn) + fileSize(dsn+"-wal")
 	}
-	return func() int64 {
-		db, err := sql.Open("pgx", dsn)
-		if err != nil {
-			return 0
-		}
-		defer db.Close()
-		var n int64
-		db.QueryRowContext(ctx, "SELECT pg_database_size(current_database())").Scan(&n)
-		return n
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return 0
 	}
+	defer db.Close()
+	var n int64
+	db.QueryRowContext(ctx, "SELECT pg_database_size(current_database())").Scan(&n)
+	return n
 }
 
 func (b *bench) client(token string) *fleetclient.Client {
@@ -144,7 +141,6 @@ func (b *bench) open(ctx context.Context, engine string) (string, func(), error)
 	switch engine {
 	case "sqlite":
 		path := filepath.Join(b.c.dir, name+".db")
-		b.sizeFn = func() int64 { return fileSize(path) + fileSize(path+"-wal") }
 		return path, func() {
 			if !b.c.keep {
 				os.Remove(path)
@@ -166,11 +162,6 @@ func (b *bench) open(ctx context.Context, engine string) (string, func(), error)
 		}
 		u, _ := url.Parse(b.c.pg)
 		u.Path = "/" + name
-		b.sizeFn = func() int64 {
-			var n int64
-			admin.QueryRowContext(ctx, "SELECT pg_database_size($1)", name).Scan(&n)
-			return n
-		}
 		return u.String(), func() {
 			if !b.c.keep {
 				admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")

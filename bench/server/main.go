@@ -81,11 +81,6 @@ func main() {
 		return
 	}
 	c.engines = strings.Split(engines, ",")
-	if c.state != "" { // the report's header describes a saved fleet as it is
-		if st, err := loadState(c.state+"."+strings.TrimSpace(c.engines[0]), strings.TrimSpace(c.engines[0])); err == nil && st != nil {
-			c.hosts, c.files, c.software = len(st.Hosts), st.Files, st.Software
-		}
-	}
 	var results []*result
 	for _, e := range c.engines {
 		r, err := runEngine(context.Background(), c, strings.TrimSpace(e))
@@ -95,5 +90,5 @@ func main() {
 		}
 		results = append(results, r)
 	}
-	report(os.Stdout, c, results)
+	report(os.Stdout, results[0].cfg, results) // the first run's fleet, saved or built
 }

@@ -23,7 +23,8 @@ type result struct {
 	apiPaced             *apiRun
 	apiPacedRate         float64
 	dbBytes              int64
-	reused               bool // a saved fleet: no ingest phases
+	reused               bool   // a saved fleet: no ingest phases
+	cfg                  config // as run (a saved fleet's size)
 }
 
 func pct(ds []time.Duration, p float64) time.Duration {
