@@ -151,9 +151,11 @@ func hostFor(src *source.Source, opt Options) snapshot.Host {
 	h.Collector = opt.CollectorVersion
 	if src.Kind == source.Image {
 		if f := opt.HostInfo[src.OS]; f != nil {
-			if facts, err := f(src.FS()); err == nil {
-				h.Name, h.OSVersion = facts.Name, facts.OSVersion
-			}
+			// Facts come back even with an error (a missing SYSTEM hive
+			// must not lose the edition read from SOFTWARE); the records'
+			// own problems are reported by their collectors.
+			facts, _ := f(src.FS())
+			h.Name, h.OSVersion = facts.Name, facts.OSVersion
 		}
 		if h.Name == "" {
 			h.Name = src.Root
