@@ -16,6 +16,7 @@ import (
 // jsonlFinding is the part of a JSON Lines finding the end-to-end tests read.
 type jsonlFinding struct {
 	Type     string `json:"type"`
+	Errors   int    `json:"errors"` // summary line
 	Title    string `json:"title"`
 	Score    int    `json:"score"`
 	Level    string `json:"level"`
@@ -106,6 +107,11 @@ func TestEndToEndWindowsImage(t *testing.T) {
 	if alice == nil || alice.Level != "alert" || alice.Evidence.Version != "18.12.416" || alice.Incident.ID != "3cx-2023" ||
 		!strings.HasPrefix(alice.Evidence.Source, `registry:HKU\alice\`) || !strings.Contains(alice.Remediation, "18.12.422") {
 		t.Errorf("alice's 3CX 18.12.416: %+v", alice)
+	}
+	// carol's hive is dirty: her 3CX install is only in its transaction logs.
+	carol := findBy(fs, func(f jsonlFinding) bool { return f.Evidence.Kind == "software" && f.Evidence.User == "carol" })
+	if carol == nil || carol.Level != "alert" || carol.Evidence.Version != "18.12.407" || sum.Errors != 1 {
+		t.Errorf("carol's 3CX 18.12.407 from her hive's logs: %+v (%d errors, want her hive's recovery note)", carol, sum.Errors)
 	}
 	if bob := findBy(fs, func(f jsonlFinding) bool { return f.Evidence.User == "bob" && f.Evidence.Kind == "software" }); bob != nil {
 		t.Errorf("bob's fixed 18.12.422 is a finding: %+v", bob)

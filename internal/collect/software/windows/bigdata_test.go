@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf16"
+
+	"github.com/cascade-ir/cascade/internal/collect/software/windows/hivelog"
 )
 
 // appendBin adds a hive bin holding cells to the end of a hive and returns
@@ -33,6 +35,7 @@ func appendBin(b []byte, cells ...[]byte) ([]byte, []uint32) {
 	binary.LittleEndian.PutUint32(bin[8:], uint32(size))
 	b = append(b, bin...)
 	binary.LittleEndian.PutUint32(b[0x28:], uint32(len(b)-hbinStart))
+	hivelog.SetChecksum(b) // a clean hive, as Windows writes it
 	return b, offs
 }
 

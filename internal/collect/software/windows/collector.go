@@ -65,10 +65,13 @@ func (c *Collector) CollectPath(ctx context.Context, env *collect.Env, rel strin
 			return nil // read from HKEY_USERS by LiveCollector
 		}
 	}
-	data, err := readHiveFile(env.FS, rel, c.maxHiveSize)
+	data, note, err := loadHive(env.FS, rel, c.maxHiveSize)
 	if err != nil {
 		sink.AddError(rel, "read", err)
 		return nil
+	}
+	if note != nil {
+		sink.AddError(rel, stage, fmt.Errorf("hive %s: %w", rel, note))
 	}
 	sw, errs := parseHive(ctx, data, kind, user)
 	for _, s := range sw {

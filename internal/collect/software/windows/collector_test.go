@@ -73,19 +73,32 @@ var fixtureSoftware = []snapshot.Software{
 	user("bob", "Zoom", "ZoomUMX", "Zoom Video Communications, Inc.", "5.16.10 (26186)", "", hku("bob", false), `C:\Users\bob\AppData\Roaming\Zoom\bin`, day(2023, 11, 20)),
 	user("bob", "3CX Desktop App", threeCXID, "3CX Ltd", "18.12.422", "", hku("bob", false), `C:\Users\bob\AppData\Local\Programs\3CXDesktopApp`, day(2023, 4, 5)),
 	user("bob", "Legacy Tool", "LegacyTool", "Example Legacy Ltd", "1.2.3", "x86", hku("bob", true), "", nil),
+	user("carol", "Example Notes", "ExampleNotes", "Example Software Ltd", "2.1.0", "", hku("carol", false), "", day(2023, 1, 12)),
+	// Only in carol's transaction logs: her hive is dirty.
+	user("carol", "3CX Desktop App", threeCXID, "3CX Ltd", "18.12.407", "", hku("carol", false), `C:\Users\carol\AppData\Local\Programs\3CXDesktopApp`, day(2023, 3, 28)),
+}
+
+// carolNote is the start of the one message the fixture image gives: how
+// carol's dirty hive was recovered.
+const carolNote = "hive Users/carol/NTUSER.DAT: dirty hive (sequence numbers 4103 and 4101 differ) recovered in memory: " +
+	"2 log entries applied (sequence numbers 4101 to 4102) from ntuser.dat.LOG1, ntuser.dat.LOG2"
+
+func checkCarolNote(t *testing.T, errs []snapshot.PathError) {
+	t.Helper()
+	if len(errs) != 1 || errs[0].Path != "Users/carol/NTUSER.DAT" || errs[0].Stage != stage || errs[0].Err != carolNote {
+		t.Errorf("errors %+v, want only carol's recovery note %q", errs, carolNote)
+	}
 }
 
 func TestCollectFixtureImage(t *testing.T) {
 	_, env := fixtureImage(t)
 	sink := &memSink{}
 	wanted := walk(t, New(), env, sink)
-	wantPaths := []string{"Users/alice/NTUSER.DAT", "Users/bob/NTUSER.DAT", "Windows/System32/config/SOFTWARE"}
+	wantPaths := []string{"Users/alice/NTUSER.DAT", "Users/bob/NTUSER.DAT", "Users/carol/NTUSER.DAT", "Windows/System32/config/SOFTWARE"}
 	if !reflect.DeepEqual(wanted, wantPaths) {
 		t.Errorf("wanted paths %q, want %q", wanted, wantPaths)
 	}
-	if len(sink.Errors) != 0 {
-		t.Errorf("errors: %+v", sink.Errors)
-	}
+	checkCarolNote(t, sink.Errors)
 	got := sink.sorted()
 	if !reflect.DeepEqual(got, fixtureSoftware) {
 		g, _ := json.MarshalIndent(got, "", "  ")
@@ -107,20 +120,21 @@ func TestCollectLiveWindows(t *testing.T) {
 	}
 	sink := &memSink{}
 	wanted := walk(t, c, env, sink)
-	if want := []string{"Users/alice/NTUSER.DAT", "Users/bob/NTUSER.DAT"}; !reflect.DeepEqual(wanted, want) {
+	if want := []string{"Users/alice/NTUSER.DAT", "Users/bob/NTUSER.DAT", "Users/carol/NTUSER.DAT"}; !reflect.DeepEqual(wanted, want) {
 		t.Errorf("wanted %q, want %q", wanted, want)
 	}
-	if want := []string{`C:\Users\alice`, `C:\Users\bob`}; !reflect.DeepEqual(asked, want) {
+	if want := []string{`C:\Users\alice`, `C:\Users\bob`, `C:\Users\carol`}; !reflect.DeepEqual(asked, want) {
 		t.Errorf("asked about profiles %q, want %q", asked, want)
 	}
 	for _, s := range sink.Software {
-		if s.User != "bob" {
+		if s.User == "alice" {
 			t.Errorf("reported %s of %q: alice's hive is loaded and read live", s.Name, s.User)
 		}
 	}
-	if len(sink.Software) != 3 || len(sink.Errors) != 0 {
-		t.Errorf("got %d records, errors %+v; want bob's 3 records", len(sink.Software), sink.Errors)
+	if len(sink.Software) != 5 {
+		t.Errorf("got %d records, want bob's 3 and carol's 2", len(sink.Software))
 	}
+	checkCarolNote(t, sink.Errors)
 }
 
 func TestWantsPath(t *testing.T) {
@@ -159,7 +173,8 @@ func TestFixtureIsDeterministic(t *testing.T) {
 	a, _ := fixtureImage(t)
 	b, _ := fixtureImage(t)
 	for _, rel := range []string{"Windows/System32/config/SOFTWARE", "Users/alice/NTUSER.DAT",
-		"Users/alice/AppData/Local/Programs/3CXDesktopApp/app/ffmpeg.dll"} {
+		"Users/alice/AppData/Local/Programs/3CXDesktopApp/app/ffmpeg.dll",
+		"Users/carol/NTUSER.DAT", "Users/carol/ntuser.dat.LOG1", "Users/carol/ntuser.dat.LOG2"} {
 		if readFile(t, filepath.Join(a, rel)) != readFile(t, filepath.Join(b, rel)) {
 			t.Errorf("%s differs between two runs of windows.sh", rel)
 		}

@@ -10,6 +10,7 @@ import (
 	"testing/fstest"
 
 	"github.com/cascade-ir/cascade/internal/collect"
+	"github.com/cascade-ir/cascade/internal/collect/software/windows/hivelog"
 )
 
 func readFile(t testing.TB, path string) string {
@@ -77,7 +78,7 @@ func TestCorruptHives(t *testing.T) {
 		{"truncated", func(t *testing.T, b []byte) []byte { return b[:hbinStart+0x800] }, 0, "truncated"},
 		{"bad magic", func(t *testing.T, b []byte) []byte { copy(b, "rexf"); return b }, 0, "registry magic"},
 		{"no hive bin", func(t *testing.T, b []byte) []byte { copy(b[hbinStart:], "xbin"); return b }, 0, "hive bin"},
-		{"bad root cell", func(t *testing.T, b []byte) []byte { put32(b, 0x24, 0x7ffffff0); return b }, 0, "outside"},
+		{"bad root cell", func(t *testing.T, b []byte) []byte { put32(b, 0x24, 0x7ffffff0); hivelog.SetChecksum(b); return b }, 0, "outside"},
 		{"dirty", func(t *testing.T, b []byte) []byte { put32(b, 4, 99); return b }, 5, "dirty"},
 		{"index root lists itself", func(t *testing.T, b []byte) []byte {
 			off := uninstallKey(t, b).nk.SubKeyLists()[0]

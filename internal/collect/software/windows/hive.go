@@ -82,10 +82,6 @@ func openHive(data []byte) (*hive, error) {
 	return &hive{data: data, r: r, prof: reg.Profile, base: reg.BaseBlock}, nil
 }
 
-// dirty reports whether the hive was not cleanly written back: its newest
-// changes may sit in the .LOG1/.LOG2 transaction logs, which are not read.
-func (h *hive) dirty() bool { return h.base.Sequence1() != h.base.Sequence2() }
-
 // root returns the hive's root key. Its path is empty: paths in messages
 // start below it, as in HKLM\SOFTWARE\<path>.
 func (h *hive) root() (*key, error) {

@@ -70,7 +70,8 @@ func withHive(fsys fs.FS, name string, fn func(root *key) error) error {
 	if err != nil {
 		return fmt.Errorf("hive %s: %w", name, err)
 	}
-	data, err := readHiveFile(fsys, rel, MaxHiveSize)
+	// A dirty hive is recovered from its logs; the collector reports how.
+	data, _, err := loadHive(fsys, rel, MaxHiveSize)
 	if err != nil {
 		return err
 	}

@@ -42,10 +42,6 @@ func readHive(ctx context.Context, data []byte, kind int, user string) ([]snapsh
 		return nil, nil, fmt.Errorf("root key: %w", err)
 	}
 	var errs []error
-	if h.dirty() {
-		errs = append(errs, fmt.Errorf("hive is dirty (sequence numbers %d and %d differ): changes still in its .LOG1/.LOG2 transaction logs are not read",
-			h.base.Sequence1(), h.base.Sequence2()))
-	}
 	var views []view
 	if kind == machineHive {
 		wow, err := root.child("WOW6432Node")

@@ -1,0 +1,68 @@
+package windows
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+
+	"github.com/cascade-ir/cascade/internal/collect/software/windows/hivelog"
+)
+
+// logSuffixes name a hive's transaction logs, in the order recovery reads
+// them: NAME.LOG1 and NAME.LOG2 since Windows 8.1, NAME.LOG before.
+var logSuffixes = []string{".LOG1", ".LOG2", ".LOG"}
+
+// loadHive reads the hive at rel and returns it as Windows would load it:
+// when its base block shows it dirty, the transaction logs beside it are
+// read and replayed in memory (the files are never changed). note, when
+// not nil, says how a dirty hive was recovered or why it could not be; the
+// hive is usable either way. err is for a hive that could not be read.
+func loadHive(fsys fs.FS, rel string, limit int64) (data []byte, note, err error) {
+	data, err = readHiveFile(fsys, rel, limit)
+	if err != nil || !hivelog.NeedsRecovery(data) {
+		return data, nil, err
+	}
+	logs, problems := readLogs(fsys, rel, limit)
+	out, res, err := hivelog.Recover(data, logs, int(limit))
+	if err != nil { // not reached: NeedsRecovery read the base block
+		return data, nil, err
+	}
+	msg := res.String()
+	if len(problems) > 0 {
+		msg += "; " + strings.Join(problems, "; ")
+	}
+	return out, errors.New(msg), nil
+}
+
+// readLogs reads the transaction logs beside the hive at rel, matching
+// their names without regard to case (NTUSER.DAT has ntuser.dat.LOG1).
+// Logs that cannot be read are left out and described in problems.
+func readLogs(fsys fs.FS, rel string, limit int64) (logs []hivelog.Log, problems []string) {
+	dir, name := path.Split(rel)
+	dir = strings.TrimSuffix(dir, "/")
+	if dir == "" {
+		dir = "."
+	}
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, []string{fmt.Sprintf("listing %s for its transaction logs: %v", dir, err)}
+	}
+	for _, suffix := range logSuffixes {
+		for _, e := range entries {
+			if !strings.EqualFold(e.Name(), name+suffix) {
+				continue
+			}
+			p := path.Join(dir, e.Name())
+			b, err := readHiveFile(fsys, p, limit)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("transaction log %s: %v", e.Name(), err))
+				break
+			}
+			logs = append(logs, hivelog.Log{Name: e.Name(), Data: b})
+			break
+		}
+	}
+	return logs, problems
+}
