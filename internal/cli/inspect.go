@@ -26,6 +26,7 @@ func runInspect(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "inspect", "inspect [--json] [--roots PEM] FILE|APP")
 	fs.BoolVar(&o.json, "json", false, "print the record as JSON")
 	fs.StringVar(&o.roots, "roots", "", "PEM bundle of trusted roots for chain checks (default none: chains are reported as not verified)")
+	fs.StringVar(&o.roots, "trusted-roots", "", "the same as --roots, under the name scan uses")
 	fs.BoolVar(&o.noVendor, "no-vendor-check", false, "do not flag a version resource naming another vendor than the signer")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -121,12 +122,12 @@ func printSignature(tw io.Writer, n int, s *snapshot.Signature, row func(indent,
 	}
 	if ts := s.Timestamp; ts != nil {
 		row("  ", "Timestamp", fmt.Sprintf("%s %s by %s: %s; chain %s", ts.Time.Format(time.RFC3339), ts.Kind,
-			ts.Authority, verdict(ts.Verified, ts.Error), verdict(ts.ChainVerified, ts.ChainError)))
+			ts.Authority, verdict(ts.Verified, ts.Error), weakly(verdict(ts.ChainVerified, ts.ChainError), ts.ChainWeak)))
 	} else if s.Signer != nil {
 		row("  ", "Timestamp", "none")
 	}
 	if s.Signer != nil {
-		row("  ", "Chain", verdict(s.ChainVerified, s.ChainError))
+		row("  ", "Chain", weakly(verdict(s.ChainVerified, s.ChainError), s.ChainWeak))
 	}
 	for i, c := range s.Chain {
 		row("  ", fmt.Sprintf("  [%d]", i), c.Subject)
@@ -149,6 +150,14 @@ func digestLine(s *snapshot.Signature) string {
 		return what + ": MISMATCH, the file has " + s.ComputedDigest
 	}
 	return what + ": MISMATCH"
+}
+
+// weakly adds how a chain was verified when it needed SHA-1 signatures.
+func weakly(v, weak string) string {
+	if weak == "" {
+		return v
+	}
+	return v + " " + weak
 }
 
 func verdict(ok *bool, why string) string {

@@ -33,6 +33,8 @@ func TestInspect(t *testing.T) {
 			[]string{"Type     pe", "CN=3CX Ltd,O=3CX Ltd,C=GB", "pe.product_name", "3CX Desktop App", "signature-padding",
 				"CVE-2013-3900", "rfc3161", "Chain          verified", "matches the file"}},
 		{[]string{"inspect", p("pe/signed.exe")}, 0, []string{"not verified: no trusted roots configured", "Anomalies  0"}},
+		{[]string{"inspect", "--trusted-roots", roots, p("pe/legacy.exe")}, 0, []string{"Digest         sha1",
+			`Chain          verified with SHA-1 certificate signatures ("Example Legacy Vendor Ltd" by "Cascade Legacy Code Signing CA"`, "Anomalies  0"}},
 		{[]string{"inspect", "--json", "--roots", roots, p("pe/dual.exe")}, 0,
 			[]string{`"nested": true`, `"program_name": "3CX Desktop App"`, `"sha256": "`, `"md5": "`, `"chain_verified": true`}},
 		{[]string{"inspect", "--roots", roots, p("pe/patched.exe")}, 0, []string{"MISMATCH", "digest-mismatch"}},

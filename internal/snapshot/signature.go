@@ -34,8 +34,12 @@ type Signature struct {
 	Timestamp   *Timestamp    `json:"timestamp,omitempty"`
 	// ChainVerified is true when the chain reaches a configured root at the
 	// timestamp time (or now, without a timestamp). ChainError says why not.
+	// ChainWeak is set when the chain holds only with SHA-1 certificate
+	// signatures accepted (as Windows accepts them), and names those links:
+	// "with SHA-1 certificate signatures (…)".
 	ChainVerified *bool  `json:"chain_verified,omitempty"`
 	ChainError    string `json:"chain_error,omitempty"`
+	ChainWeak     string `json:"chain_weak,omitempty"`
 	// SignatureVerified is true when the CMS signature over the signed
 	// content verifies with the signer's public key; nil when not checked.
 	SignatureVerified *bool  `json:"signature_verified,omitempty"`
@@ -79,9 +83,11 @@ type Timestamp struct {
 	Verified *bool  `json:"verified,omitempty"`
 	Error    string `json:"error,omitempty"`
 	// ChainVerified is true when the authority's chain reaches a configured
-	// root at the stamped time; nil when no roots are configured.
+	// root at the stamped time; nil when no roots are configured. ChainWeak
+	// is as in Signature.
 	ChainVerified *bool  `json:"chain_verified,omitempty"`
 	ChainError    string `json:"chain_error,omitempty"`
+	ChainWeak     string `json:"chain_weak,omitempty"`
 }
 
 // Anomaly is a structural fact about a file that a clean file does not have,

@@ -64,8 +64,9 @@ type Collector struct {
 
 var _ collect.ContentCollector = (*Collector)(nil)
 
-// Version changes whenever the recorded facts change.
-const Version = "1"
+// Version changes whenever the recorded facts change. 2: chains with SHA-1
+// certificate signatures verify, with chain_weak.
+const Version = "2"
 
 // New validates opts, loads RootsFile and returns a Collector.
 func New(opts Options) (*Collector, error) {

@@ -170,6 +170,15 @@ func TestCollectRecords(t *testing.T) {
 			t.Errorf("chains: %+v", s)
 		}
 	}
+	// A pre-2016 signature: SHA-1 digest and a chain signed with SHA-1.
+	l, err := run(t, c, "legacy.exe", testkit.Read(t, "pe/legacy.exe"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := l.Signatures; len(s) != 1 || s[0].ChainVerified == nil || !*s[0].ChainVerified || s[0].DigestAlgorithm != "sha1" ||
+		!strings.Contains(s[0].ChainWeak, `"Cascade Legacy Code Signing CA" by "Cascade Test Root CA"`) || len(l.Anomalies) != 0 {
+		t.Errorf("legacy SHA-1 chain: %+v, anomalies %+v", s, l.Anomalies)
+	}
 	m, err := run(t, c, "installer.tmp", testkit.Read(t, "msi/signed.msi"))
 	if err != nil {
 		t.Fatal(err)

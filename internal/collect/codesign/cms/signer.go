@@ -29,7 +29,7 @@ func (s *Signer) CheckChain(sig *snapshot.Signature, r *Roots, now time.Time) {
 	}
 	switch {
 	case s.Cert != nil:
-		sig.ChainVerified, sig.ChainError = r.Verify(s.Cert, s.Certs, at, x509.ExtKeyUsageCodeSigning)
+		sig.ChainVerified, sig.ChainError, sig.ChainWeak = r.Verify(s.Cert, s.Certs, at, x509.ExtKeyUsageCodeSigning)
 	case r.Len() == 0:
 		sig.ChainError = NoRoots
 	default:

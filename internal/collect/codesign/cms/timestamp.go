@@ -124,7 +124,7 @@ func (s *Stamp) CheckChain(r *Roots) {
 		s.TS.ChainVerified, s.TS.ChainError = &f, "timestamp signer certificate not found"
 		return
 	}
-	s.TS.ChainVerified, s.TS.ChainError = r.Verify(s.Cert, s.Intermediates, s.TS.Time, x509.ExtKeyUsageTimeStamping)
+	s.TS.ChainVerified, s.TS.ChainError, s.TS.ChainWeak = r.Verify(s.Cert, s.Intermediates, s.TS.Time, x509.ExtKeyUsageTimeStamping)
 }
 
 func capCerts(c []*x509.Certificate) []*x509.Certificate {
