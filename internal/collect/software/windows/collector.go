@@ -95,30 +95,36 @@ func display(env *collect.Env, rel string) string {
 
 // readHiveFile reads a whole hive through fsys, refusing files over limit.
 func readHiveFile(fsys fs.FS, rel string, limit int64) ([]byte, error) {
+	return readRegFile(fsys, rel, "hive", limit)
+}
+
+// readRegFile reads a whole registry file (what: hive or transaction log)
+// through fsys, refusing files over limit.
+func readRegFile(fsys fs.FS, rel, what string, limit int64) ([]byte, error) {
 	f, err := fsys.Open(rel)
 	if err != nil {
 		if isSharingViolation(err) {
-			return nil, fmt.Errorf("hive %s is locked by the running system (sharing violation), skipped: %w", rel, err)
+			return nil, fmt.Errorf("%s %s is locked by the running system (sharing violation), skipped: %w", what, rel, err)
 		}
-		return nil, fmt.Errorf("hive %s: %w", rel, err)
+		return nil, fmt.Errorf("%s %s: %w", what, rel, err)
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("hive %s: %w", rel, err)
+		return nil, fmt.Errorf("%s %s: %w", what, rel, err)
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("hive %s: not a regular file", rel)
+		return nil, fmt.Errorf("%s %s: not a regular file", what, rel)
 	}
 	if st.Size() > limit {
-		return nil, fmt.Errorf("hive %s: %d bytes, over the %d-byte cap, skipped", rel, st.Size(), limit)
+		return nil, fmt.Errorf("%s %s: %d bytes, over the %d-byte cap, skipped", what, rel, st.Size(), limit)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("hive %s: %w", rel, err)
+		return nil, fmt.Errorf("%s %s: %w", what, rel, err)
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("hive %s: grew past the %d-byte cap while read, skipped", rel, limit)
+		return nil, fmt.Errorf("%s %s: grew past the %d-byte cap while read, skipped", what, rel, limit)
 	}
 	return data, nil
 }

@@ -14,6 +14,11 @@ import (
 // them: NAME.LOG1 and NAME.LOG2 since Windows 8.1, NAME.LOG before.
 var logSuffixes = []string{".LOG1", ".LOG2", ".LOG"}
 
+// maxLogSize caps one transaction log read. Logs are usually a few MiB
+// (the kernel starts them over once the hive is written back); the cap
+// keeps a hive and its logs within a few times MaxHiveSize of memory.
+const maxLogSize = MaxHiveSize / 2
+
 // loadHive reads the hive at rel and returns it as Windows would load it:
 // when its base block shows it dirty, the transaction logs beside it are
 // read and replayed in memory (the files are never changed). note, when
@@ -24,7 +29,7 @@ func loadHive(fsys fs.FS, rel string, limit int64) (data []byte, note, err error
 	if err != nil || !hivelog.NeedsRecovery(data) {
 		return data, nil, err
 	}
-	logs, problems := readLogs(fsys, rel, limit)
+	logs, problems := readLogs(fsys, rel, min(limit, maxLogSize))
 	out, res, err := hivelog.Recover(data, logs, int(limit))
 	if err != nil { // not reached: NeedsRecovery read the base block
 		return data, nil, err
@@ -55,9 +60,9 @@ func readLogs(fsys fs.FS, rel string, limit int64) (logs []hivelog.Log, problems
 				continue
 			}
 			p := path.Join(dir, e.Name())
-			b, err := readHiveFile(fsys, p, limit)
+			b, err := readRegFile(fsys, p, "transaction log", limit)
 			if err != nil {
-				problems = append(problems, fmt.Sprintf("transaction log %s: %v", e.Name(), err))
+				problems = append(problems, err.Error())
 				break
 			}
 			logs = append(logs, hivelog.Log{Name: e.Name(), Data: b})

@@ -1,0 +1,55 @@
+package windows
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/cascade-ir/cascade/internal/collect"
+	"github.com/cascade-ir/cascade/internal/collect/software/windows/hivelog/hivelogtest"
+)
+
+// TestDirtyHiveLogs: the logs beside a dirty hive are found without regard
+// to case and applied; logs that cannot be read are named in the note.
+func TestDirtyHiveLogs(t *testing.T) {
+	before := []byte(readFile(t, "testdata/minimal.hive"))
+	after := []byte(readFile(t, "testdata/seed/software.hive"))
+	primary, log1, log2, err := hivelogtest.Dirty(before, after, hivelogtest.Plan{Seq: 20, Entries: 2, InLog2: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, all1, _, err := hivelogtest.Dirty(before, after, hivelogtest.Plan{Seq: 20, Entries: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const dir = "Windows/System32/config/"
+	tests := []struct {
+		name    string
+		files   fstest.MapFS
+		records int
+		note    string
+	}{
+		{"logs in lower case", fstest.MapFS{dir + "software.log1": {Data: log1}, dir + "software.log2": {Data: log2}},
+			5, "2 log entries applied (sequence numbers 20 to 21) from software.log1, software.log2"},
+		{"LOG2 unreadable", fstest.MapFS{dir + "SOFTWARE.LOG1": {Data: all1}, dir + "SOFTWARE.LOG2/x": {}},
+			5, "2 log entries applied (sequence numbers 20 to 21) from SOFTWARE.LOG1; transaction log " +
+				dir + "SOFTWARE.LOG2: not a regular file"},
+		{"no logs", fstest.MapFS{}, 0, "no transaction log could be applied"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.files[softwareRel] = &fstest.MapFile{Data: primary}
+			env := &collect.Env{FS: tt.files, OS: "windows"}
+			sink := &memSink{}
+			if err := New().CollectPath(t.Context(), env, softwareRel, sink); err != nil {
+				t.Fatal(err)
+			}
+			if len(sink.Software) != tt.records {
+				t.Errorf("%d records, want %d", len(sink.Software), tt.records)
+			}
+			if len(sink.Errors) != 1 || !strings.Contains(sink.Errors[0].Err, tt.note) {
+				t.Errorf("errors %+v, want one containing %q", sink.Errors, tt.note)
+			}
+		})
+	}
+}
