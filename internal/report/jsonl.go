@@ -41,6 +41,7 @@ type summaryLine struct {
 	Artifacts   int                   `json:"artifacts"`
 	Skipped     map[string]int64      `json:"skipped"`
 	Errors      int                   `json:"errors"`
+	Recovered   int                   `json:"recovered,omitempty"`
 	Findings    map[finding.Level]int `json:"findings"`
 	Warnings    []string              `json:"warnings,omitempty"`
 }
@@ -60,7 +61,9 @@ func JSONL(w io.Writer, s Scan) error {
 		Roots: snap.Roots, Started: snap.Stats.Started, DurationMS: snap.Stats.DurationMS,
 		Files: snap.Stats.FilesSeen, FilesHashed: snap.Stats.FilesHashed, FilesCached: snap.Stats.FilesCached,
 		Bytes: snap.Stats.BytesHashed, Software: len(snap.Software), Artifacts: len(snap.Artifacts),
-		Skipped: snap.Skipped, Errors: len(snap.Errors), Findings: Counts(s.Findings), Warnings: s.Warnings}
+		Skipped: snap.Skipped, Findings: Counts(s.Findings), Warnings: s.Warnings}
+	errs, notes := splitErrors(snap.Errors)
+	sum.Errors, sum.Recovered = len(errs), len(notes)
 	if sum.Skipped == nil {
 		sum.Skipped = map[string]int64{}
 	}

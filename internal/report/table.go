@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/finding"
+	"github.com/cascade-ir/cascade/internal/snapshot"
 )
 
 // maxErrorsShown bounds the per-path errors the table lists.
@@ -55,14 +56,21 @@ func writeHeader(tw *errWriter, s Scan) {
 		}
 		tw.printf("  skipped: %s\n", strings.Join(parts, ", "))
 	}
-	if n := len(snap.Errors); n > 0 {
+	errs, notes := splitErrors(snap.Errors)
+	if n := len(errs); n > 0 {
 		tw.printf("  %d errors (the scan went on):\n", n)
-		for _, e := range snap.Errors[:min(n, maxErrorsShown)] {
+		for _, e := range errs[:min(n, maxErrorsShown)] {
 			tw.printf("    %s [%s]: %s\n", e.Path, e.Stage, e.Err)
 		}
 		if n > maxErrorsShown {
 			tw.printf("    … %d more in the JSON report\n", n-maxErrorsShown)
 		}
+	}
+	for _, e := range notes[:min(len(notes), maxErrorsShown)] {
+		tw.printf("  recovered: %s [%s]: %s\n", e.Path, e.Stage, e.Err)
+	}
+	if n := len(notes); n > maxErrorsShown {
+		tw.printf("  recovered: … %d more in the JSON report\n", n-maxErrorsShown)
 	}
 	for _, w := range s.Warnings {
 		tw.printf("  warning: %s\n", w)
@@ -186,4 +194,17 @@ func (e *errWriter) printf(format string, a ...any) {
 	if e.err == nil {
 		_, e.err = fmt.Fprintf(e.w, format, a...)
 	}
+}
+
+// splitErrors separates problems from recovery notes (a dirty hive read in
+// full from its logs), keeping the order of each.
+func splitErrors(all []snapshot.PathError) (errs, notes []snapshot.PathError) {
+	for _, e := range all {
+		if e.IsNote() {
+			notes = append(notes, e)
+		} else {
+			errs = append(errs, e)
+		}
+	}
+	return errs, notes
 }

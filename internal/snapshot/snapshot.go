@@ -3,7 +3,10 @@
 // scanner, the matcher, the server and the tracer.
 package snapshot
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Schema is the version tag written in every snapshot. Bump the suffix on any
 // incompatible change; additive fields keep the version.
@@ -153,9 +156,26 @@ type Artifact struct {
 	Size int64 `json:"size,omitempty"`
 }
 
-// PathError is a problem with one path that did not stop the collection.
+// PathError is a problem with one path that did not stop the collection,
+// or, with a Stage starting "recover:", a note on how a damaged or
+// unfinished file was read in full (a dirty registry hive replayed from
+// its transaction logs).
 type PathError struct {
 	Path  string `json:"path"`
-	Stage string `json:"stage"` // walk, read, hash, parse:<collector>
+	Stage string `json:"stage"` // walk, read, hash, parse:<collector>, recover:<collector>
 	Err   string `json:"error"`
+}
+
+// IsNote reports whether e records a recovery rather than a problem.
+func (e PathError) IsNote() bool { return strings.HasPrefix(e.Stage, "recover:") }
+
+// Problems counts the entries of errs that are problems, not notes.
+func Problems(errs []PathError) int {
+	n := 0
+	for _, e := range errs {
+		if !e.IsNote() {
+			n++
+		}
+	}
+	return n
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
+	"github.com/cascade-ir/cascade/internal/snapshot"
 	"github.com/cascade-ir/cascade/internal/store"
 )
 
@@ -21,7 +22,7 @@ func decodeInfo(raw []byte, si *fleet.SnapshotInfo) {
 
 func (s *Store) recordSnapshot(ctx context.Context, tx *sql.Tx, h hostState, in *store.Incoming, parts []*part, digest fleet.Digest, res fleet.UploadResult) error {
 	snap := in.Snapshot
-	info, _ := json.Marshal(snapshotInfo{snap.Stats, snap.Skipped, len(snap.Errors)})
+	info, _ := json.Marshal(snapshotInfo{snap.Stats, snap.Skipped, snapshot.Problems(snap.Errors)})
 	result, _ := json.Marshal(res)
 	at := ms(snap.Host.CollectedAt)
 	_, err := s.exec(ctx, tx, `INSERT INTO snapshots (host_id, id, upload_id, collected_at, received_at, kind, opened, closed, collector, info, result)

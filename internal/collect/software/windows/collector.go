@@ -71,7 +71,7 @@ func (c *Collector) CollectPath(ctx context.Context, env *collect.Env, rel strin
 		return nil
 	}
 	if note != nil {
-		sink.AddError(rel, stage, fmt.Errorf("hive %s: %w", rel, note))
+		sink.AddError(rel, note.stage(), fmt.Errorf("hive %s: %w", rel, note.err))
 	}
 	sw, errs := parseHive(ctx, data, kind, user)
 	for _, s := range sw {

@@ -85,7 +85,7 @@ const carolNote = "hive Users/carol/NTUSER.DAT: dirty hive (sequence numbers 410
 
 func checkCarolNote(t *testing.T, errs []snapshot.PathError) {
 	t.Helper()
-	if len(errs) != 1 || errs[0].Path != "Users/carol/NTUSER.DAT" || errs[0].Stage != stage || errs[0].Err != carolNote {
+	if len(errs) != 1 || errs[0].Path != "Users/carol/NTUSER.DAT" || errs[0].Stage != recoverStage || !errs[0].IsNote() || errs[0].Err != carolNote {
 		t.Errorf("errors %+v, want only carol's recovery note %q", errs, carolNote)
 	}
 }

@@ -19,12 +19,31 @@ var logSuffixes = []string{".LOG1", ".LOG2", ".LOG"}
 // keeps a hive and its logs within a few times MaxHiveSize of memory.
 const maxLogSize = MaxHiveSize / 2
 
+// recoverStage is the PathError stage of a dirty hive recovered in full: a
+// note for the reader, not a problem (snapshot.PathError.IsNote).
+const recoverStage = "recover:windows-registry"
+
+// hiveNote says how a dirty hive was read.
+type hiveNote struct {
+	err error
+	// complete: the logs were applied and nothing was left out.
+	complete bool
+}
+
+// stage is where the note goes in the snapshot's per-path list.
+func (n *hiveNote) stage() string {
+	if n.complete {
+		return recoverStage
+	}
+	return stage
+}
+
 // loadHive reads the hive at rel and returns it as Windows would load it:
 // when its base block shows it dirty, the transaction logs beside it are
 // read and replayed in memory (the files are never changed). note, when
 // not nil, says how a dirty hive was recovered or why it could not be; the
 // hive is usable either way. err is for a hive that could not be read.
-func loadHive(fsys fs.FS, rel string, limit int64) (data []byte, note, err error) {
+func loadHive(fsys fs.FS, rel string, limit int64) (data []byte, note *hiveNote, err error) {
 	data, err = readHiveFile(fsys, rel, limit)
 	if err != nil || !hivelog.NeedsRecovery(data) {
 		return data, nil, err
@@ -38,7 +57,8 @@ func loadHive(fsys fs.FS, rel string, limit int64) (data []byte, note, err error
 	if len(problems) > 0 {
 		msg += "; " + strings.Join(problems, "; ")
 	}
-	return out, errors.New(msg), nil
+	complete := res.Applied > 0 && len(res.Left) == 0 && len(problems) == 0
+	return out, &hiveNote{err: errors.New(msg), complete: complete}, nil
 }
 
 // readLogs reads the transaction logs beside the hive at rel, matching

@@ -28,13 +28,14 @@ func TestDirtyHiveLogs(t *testing.T) {
 		files   fstest.MapFS
 		records int
 		note    string
+		stage   string
 	}{
 		{"logs in lower case", fstest.MapFS{dir + "software.log1": {Data: log1}, dir + "software.log2": {Data: log2}},
-			5, "2 log entries applied (sequence numbers 20 to 21) from software.log1, software.log2"},
+			5, "2 log entries applied (sequence numbers 20 to 21) from software.log1, software.log2", recoverStage},
 		{"LOG2 unreadable", fstest.MapFS{dir + "SOFTWARE.LOG1": {Data: all1}, dir + "SOFTWARE.LOG2/x": {}},
 			5, "2 log entries applied (sequence numbers 20 to 21) from SOFTWARE.LOG1; transaction log " +
-				dir + "SOFTWARE.LOG2: not a regular file"},
-		{"no logs", fstest.MapFS{}, 0, "no transaction log could be applied"},
+				dir + "SOFTWARE.LOG2: not a regular file", stage},
+		{"no logs", fstest.MapFS{}, 0, "no transaction log could be applied", stage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -47,8 +48,8 @@ func TestDirtyHiveLogs(t *testing.T) {
 			if len(sink.Software) != tt.records {
 				t.Errorf("%d records, want %d", len(sink.Software), tt.records)
 			}
-			if len(sink.Errors) != 1 || !strings.Contains(sink.Errors[0].Err, tt.note) {
-				t.Errorf("errors %+v, want one containing %q", sink.Errors, tt.note)
+			if len(sink.Errors) != 1 || !strings.Contains(sink.Errors[0].Err, tt.note) || sink.Errors[0].Stage != tt.stage {
+				t.Errorf("errors %+v, want one at stage %s containing %q", sink.Errors, tt.stage, tt.note)
 			}
 		})
 	}
