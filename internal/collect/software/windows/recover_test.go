@@ -22,24 +22,31 @@ func TestDirtyHiveLogs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	oldPrimary, oldLog, err := hivelogtest.DirtyOld(before, after, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
 	const dir = "Windows/System32/config/"
 	tests := []struct {
 		name    string
+		primary []byte
 		files   fstest.MapFS
 		records int
 		note    string
 		stage   string
 	}{
-		{"logs in lower case", fstest.MapFS{dir + "software.log1": {Data: log1}, dir + "software.log2": {Data: log2}},
+		{"logs in lower case", primary, fstest.MapFS{dir + "software.log1": {Data: log1}, dir + "software.log2": {Data: log2}},
 			5, "2 log entries applied (sequence numbers 20 to 21) from software.log1, software.log2", recoverStage},
-		{"LOG2 unreadable", fstest.MapFS{dir + "SOFTWARE.LOG1": {Data: all1}, dir + "SOFTWARE.LOG2/x": {}},
+		{"LOG2 unreadable", primary, fstest.MapFS{dir + "SOFTWARE.LOG1": {Data: all1}, dir + "SOFTWARE.LOG2/x": {}},
 			5, "2 log entries applied (sequence numbers 20 to 21) from SOFTWARE.LOG1; transaction log " +
 				dir + "SOFTWARE.LOG2: not a regular file", stage},
-		{"no logs", fstest.MapFS{}, 0, "no transaction log could be applied", stage},
+		{"Windows 7 .LOG", oldPrimary, fstest.MapFS{dir + "SOFTWARE.LOG": {Data: oldLog}, dir + "SOFTWARE.LOG1": {}},
+			5, "dirty pages applied from SOFTWARE.LOG", recoverStage},
+		{"no logs", primary, fstest.MapFS{}, 0, "no transaction log could be applied", stage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.files[softwareRel] = &fstest.MapFile{Data: primary}
+			tt.files[softwareRel] = &fstest.MapFile{Data: tt.primary}
 			env := &collect.Env{FS: tt.files, OS: "windows"}
 			sink := &memSink{}
 			if err := New().CollectPath(t.Context(), env, softwareRel, sink); err != nil {
