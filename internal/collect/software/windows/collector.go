@@ -70,10 +70,17 @@ func (c *Collector) CollectPath(ctx context.Context, env *collect.Env, rel strin
 		sink.AddError(rel, "read", err)
 		return nil
 	}
-	if note != nil {
-		sink.AddError(rel, note.stage(), fmt.Errorf("hive %s: %w", rel, note.err))
-	}
 	sw, errs := parseHive(ctx, data, kind, user)
+	if note != nil {
+		msg := note.err.Error()
+		if note.primary != nil {
+			old, _ := parseHive(ctx, note.primary, kind, user) // its problems are not this scan's
+			if d := describeChanges(old, sw); d != "" {
+				msg += "; " + d
+			}
+		}
+		sink.AddError(rel, note.stage(), fmt.Errorf("hive %s: %s", rel, msg))
+	}
 	for _, s := range sw {
 		sink.AddSoftware(s)
 	}

@@ -81,7 +81,8 @@ var fixtureSoftware = []snapshot.Software{
 // carolNote is the start of the one message the fixture image gives: how
 // carol's dirty hive was recovered.
 const carolNote = "hive Users/carol/NTUSER.DAT: dirty hive (sequence numbers 4103 and 4101 differ) recovered in memory: " +
-	"2 log entries applied (sequence numbers 4101 to 4102) from ntuser.dat.LOG1, ntuser.dat.LOG2"
+	"2 log entries applied (sequence numbers 4101 to 4102) from ntuser.dat.LOG1, ntuser.dat.LOG2; " +
+	"the logs add 3CX Desktop App 18.12.407"
 
 func checkCarolNote(t *testing.T, errs []snapshot.PathError) {
 	t.Helper()

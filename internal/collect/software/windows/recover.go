@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/cascade-ir/cascade/internal/collect/software/windows/hivelog"
+	"github.com/cascade-ir/cascade/internal/snapshot"
 )
 
 // logSuffixes name a hive's transaction logs, in the order recovery reads
@@ -28,6 +29,9 @@ type hiveNote struct {
 	err error
 	// complete: the logs were applied and nothing was left out.
 	complete bool
+	// primary is the hive file as it is on disk, when logs were applied
+	// to it: the state before them, to tell what they changed.
+	primary []byte
 }
 
 // stage is where the note goes in the snapshot's per-path list.
@@ -57,9 +61,62 @@ func loadHive(fsys fs.FS, rel string, limit int64) (data []byte, note *hiveNote,
 	if len(problems) > 0 {
 		msg += "; " + strings.Join(problems, "; ")
 	}
-	complete := res.Applied > 0 && len(res.Left) == 0 && len(problems) == 0
-	return out, &hiveNote{err: errors.New(msg), complete: complete}, nil
+	note = &hiveNote{err: errors.New(msg), complete: res.Applied > 0 && len(res.Left) == 0 && len(problems) == 0}
+	if res.Applied > 0 {
+		note.primary = data
+	}
+	return out, note, nil
 }
+
+// maxChangesListed caps the entries named per kind of change in a note.
+const maxChangesListed = 10
+
+// describeChanges says which Uninstall entries a hive's logs add, remove or
+// change: what an analyst reading only the hive file would get wrong, and
+// often the newest installs and removals on the machine. Entries are keyed
+// by their registry path.
+func describeChanges(before, after []snapshot.Software) string {
+	was := map[string]snapshot.Software{}
+	for _, s := range before {
+		was[s.Source] = s
+	}
+	var added, changed, removed []string
+	for _, s := range after {
+		old, ok := was[s.Source]
+		delete(was, s.Source)
+		switch {
+		case !ok:
+			added = append(added, label(s))
+		case old.Name != s.Name || old.Version != s.Version:
+			changed = append(changed, label(old)+" to "+label(s))
+		}
+	}
+	for _, s := range before {
+		if _, ok := was[s.Source]; ok {
+			removed = append(removed, label(s))
+		}
+	}
+	var parts []string
+	for _, c := range []struct {
+		verb  string
+		names []string
+	}{{"add", added}, {"change", changed}, {"remove", removed}} {
+		if len(c.names) == 0 {
+			continue
+		}
+		list := strings.Join(c.names[:min(len(c.names), maxChangesListed)], ", ")
+		if n := len(c.names) - maxChangesListed; n > 0 {
+			list += fmt.Sprintf(" and %d more", n)
+		}
+		parts = append(parts, c.verb+" "+list)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "the logs " + strings.Join(parts, "; ")
+}
+
+func label(s snapshot.Software) string { return strings.TrimSpace(s.Name + " " + s.Version) }
 
 // readLogs reads the transaction logs beside the hive at rel, matching
 // their names without regard to case (NTUSER.DAT has ntuser.dat.LOG1).
