@@ -59,11 +59,21 @@ type cacheEntry struct {
 	extra  []byte // JSON of content facts, nil when none
 }
 
-// contentFacts are the parts of a record content collectors fill in.
+// contentFacts are the parts of a record content collectors fill in, and
+// the problems they met, so a re-scan that takes the record from the cache
+// reports them again.
 type contentFacts struct {
 	Meta       map[string]string    `json:"m,omitempty"`
 	Signatures []snapshot.Signature `json:"s,omitempty"`
 	Anomalies  []snapshot.Anomaly   `json:"a,omitempty"`
+	Problems   []Problem            `json:"e,omitempty"`
+}
+
+// Problem is a content collector's error about a file, kept with its
+// cached record.
+type Problem struct {
+	Stage string `json:"s"`
+	Err   string `json:"m"`
 }
 
 // The file: cacheMagic, the collectors version (uvarint length, bytes),
@@ -99,23 +109,30 @@ func (c *Cache) Len() int { return c.n }
 // Get returns the cached record for key if it has the wanted digests and
 // was made by the same content collectors.
 func (c *Cache) Get(key CacheKey, want Digests, version string) (snapshot.File, bool) {
+	f, _, ok := c.GetWithProblems(key, want, version)
+	return f, ok
+}
+
+// GetWithProblems is Get that also returns the problems content
+// collectors met when the record was made.
+func (c *Cache) GetWithProblems(key CacheKey, want Digests, version string) (snapshot.File, []Problem, bool) {
 	if c.n == 0 || c.version != version {
-		return snapshot.File{}, false
+		return snapshot.File{}, nil, false
 	}
 	i, ok := c.find(key)
 	if !ok {
-		return snapshot.File{}, false
+		return snapshot.File{}, nil, false
 	}
 	e := c.entries[i*entrySize : (i+1)*entrySize]
 	have := bitsDigests(e[keySize])
 	if !want.Covers(have) || int(e[keySize+1]) >= len(cacheTypes) {
-		return snapshot.File{}, false
+		return snapshot.File{}, nil, false
 	}
-	f, ok := c.record(e, have)
+	f, probs, ok := c.record(e, have)
 	if ok && !c.used[i].Swap(true) {
 		c.nused.Add(1)
 	}
-	return f, ok
+	return f, probs, ok
 }
 
 // find binary-searches the loaded entries for key.
@@ -170,7 +187,7 @@ func putKey(b []byte, k CacheKey) []byte {
 
 // record rebuilds a file's facts from a loaded entry; false when its
 // content facts cannot be read.
-func (c *Cache) record(e []byte, have Digests) (snapshot.File, bool) {
+func (c *Cache) record(e []byte, have Digests) (snapshot.File, []Problem, bool) {
 	f := snapshot.File{Type: cacheTypes[e[keySize+1]]}
 	d := e[keySize+12:]
 	if have.SHA256 {
@@ -185,21 +202,21 @@ func (c *Cache) record(e []byte, have Digests) (snapshot.File, bool) {
 	off := uint64(binary.LittleEndian.Uint32(e[keySize+4:]))
 	n := uint64(binary.LittleEndian.Uint32(e[keySize+8:]))
 	if n == 0 {
-		return f, true
+		return f, nil, true
 	}
 	if off+n > uint64(len(c.extras)) {
-		return snapshot.File{}, false
+		return snapshot.File{}, nil, false
 	}
 	var cf contentFacts
 	if json.Unmarshal(c.extras[off:off+n], &cf) != nil {
-		return snapshot.File{}, false
+		return snapshot.File{}, nil, false
 	}
 	f.Meta, f.Signatures, f.Anomalies = cf.Meta, cf.Signatures, cf.Anomalies
-	return f, true
+	return f, cf.Problems, true
 }
 
-// Put records f under key.
-func (c *Cache) Put(key CacheKey, f snapshot.File, have Digests, version string) {
+// Put records f under key, with the problems content collectors met.
+func (c *Cache) Put(key CacheKey, f snapshot.File, have Digests, version string, probs ...Problem) {
 	typ, ok := typeCode(f.Type)
 	if !ok {
 		return
@@ -208,8 +225,8 @@ func (c *Cache) Put(key CacheKey, f snapshot.File, have Digests, version string)
 	hex.Decode(e.sha256[:], []byte(f.SHA256))
 	hex.Decode(e.sha1[:], []byte(f.SHA1))
 	hex.Decode(e.md5[:], []byte(f.MD5))
-	if len(f.Meta) > 0 || len(f.Signatures) > 0 || len(f.Anomalies) > 0 {
-		e.extra, _ = json.Marshal(contentFacts{f.Meta, f.Signatures, f.Anomalies})
+	if len(f.Meta) > 0 || len(f.Signatures) > 0 || len(f.Anomalies) > 0 || len(probs) > 0 {
+		e.extra, _ = json.Marshal(contentFacts{f.Meta, f.Signatures, f.Anomalies, probs})
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

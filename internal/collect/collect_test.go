@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -278,9 +279,38 @@ func TestCollectorsAndPanics(t *testing.T) {
 	}
 }
 
+// TestCachedRecordKeepsItsProblems: a file a content collector could not
+// parse is reported again by a re-scan that takes its record from the
+// cache, without reading it.
+func TestCachedRecordKeepsItsProblems(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "ok.exe", fakePE("a"))
+	write(t, root, "panic.exe", fakePE("b"))
+	cacheFile := filepath.Join(t.TempDir(), "c.bin")
+	run := func() *snapshot.Snapshot {
+		c, err := LoadCache(cacheFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := collectDir(t, root, Options{Digests: Digests{SHA256: true}, Cache: c, ContentCollectors: []ContentCollector{&fakeContent{}}})
+		if err := c.Save(cacheFile); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	first, second := run(), run()
+	if second.Stats.FilesHashed != 0 || second.Stats.FilesCached != 2 {
+		t.Fatalf("second scan read files: %+v", second.Stats)
+	}
+	if len(first.Errors) != 1 || !reflect.DeepEqual(first.Errors, second.Errors) {
+		t.Errorf("errors first %+v, second %+v; want the panic reported by both", first.Errors, second.Errors)
+	}
+}
+
 func FuzzDecodeCache(f *testing.F) {
 	c := NewCache()
-	c.Put(CacheKey{1, 2, 3, 4, 5}, snapshot.File{Type: "pe", SHA256: sum("x"), Meta: map[string]string{"a": "b"}}, Digests{SHA256: true}, "v")
+	c.Put(CacheKey{1, 2, 3, 4, 5}, snapshot.File{Type: "pe", SHA256: sum("x"), Meta: map[string]string{"a": "b"}}, Digests{SHA256: true}, "v",
+		Problem{Stage: "parse:x", Err: "bad"})
 	var b strings.Builder
 	c.encode(&b)
 	f.Add([]byte(b.String()))

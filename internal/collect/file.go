@@ -37,9 +37,12 @@ func (c *collection) fromCache(ctx context.Context, j fileJob) (snapshot.File, b
 	if !j.meta.keyed {
 		return snapshot.File{}, false
 	}
-	hit, ok := c.opt.Cache.Get(j.meta.key, c.opt.Digests, c.contentVersion)
+	hit, probs, ok := c.opt.Cache.GetWithProblems(j.meta.key, c.opt.Digests, c.contentVersion)
 	if !ok {
 		return snapshot.File{}, false
+	}
+	for _, p := range probs { // the same report as the scan that read it
+		c.AddError(j.rel, p.Stage, errors.New(p.Err))
 	}
 	rec := c.newRecord(j)
 	hit.Path, hit.Size, hit.ModTime, hit.User = rec.Path, rec.Size, rec.ModTime, rec.User
@@ -53,31 +56,32 @@ func (c *collection) fromCache(ctx context.Context, j fileJob) (snapshot.File, b
 func (c *collection) processFile(ctx context.Context, j fileJob, buf []byte) {
 	rec := c.newRecord(j)
 	key, keyed := j.meta.key, j.meta.keyed
-	complete := c.readFile(ctx, j, &rec, buf)
+	complete, probs := c.readFile(ctx, j, &rec, buf)
 	c.addFile(rec)
 	if complete && keyed && c.opt.Cache != nil {
-		c.opt.Cache.Put(key, rec, c.opt.Digests, c.contentVersion)
+		c.opt.Cache.Put(key, rec, c.opt.Digests, c.contentVersion, probs...)
 	}
 	c.runPathCollectors(ctx, j.rel)
 }
 
 // readFile fills rec's type, digests and content facts. It reports whether
-// the record is complete (worth caching).
-func (c *collection) readFile(ctx context.Context, j fileJob, rec *snapshot.File, buf []byte) bool {
+// the record is complete (worth caching) and the content collectors'
+// problems, which are recorded already and are cached with it.
+func (c *collection) readFile(ctx context.Context, j fileJob, rec *snapshot.File, buf []byte) (bool, []Problem) {
 	f, err := j.dir.dir.openFile(j.name)
 	if err != nil {
 		c.fileError(j.rel, "open", err)
-		return false
+		return false, nil
 	}
 	defer f.Close()
 	if ok, err := f.isRegular(); err != nil || !ok {
 		c.skip(SkipVanished) // replaced by something else since the listing
-		return false
+		return false, nil
 	}
 	n, whole, err := readHead(f, buf, rec.Size)
 	if err != nil {
 		c.fileError(j.rel, "read", err)
-		return false
+		return false, nil
 	}
 	head := buf[:min(n, SniffLen)]
 	rec.Type = SniffName(j.name, head, nil)
@@ -89,12 +93,12 @@ func (c *collection) readFile(ctx context.Context, j fileJob, rec *snapshot.File
 	}
 	if rec.Size > c.opt.MaxFileSize {
 		c.skip(SkipTooLarge)
-		return false
+		return false, nil
 	}
 	if c.opt.Digests.Any() {
 		if err := c.hashFile(f, buf[:n], whole, buf, rec); err != nil {
 			c.fileError(j.rel, "hash", err)
-			return false
+			return false, nil
 		}
 	}
 	return c.runContentCollectors(ctx, j.rel, f, rec)
@@ -194,9 +198,11 @@ func (c *collection) hashFile(f regularFile, head []byte, whole bool, buf []byte
 }
 
 // runContentCollectors offers the open file to every interested content
-// collector, recovering from their panics. It reports whether all ran clean.
-func (c *collection) runContentCollectors(ctx context.Context, rel string, f io.ReaderAt, rec *snapshot.File) bool {
+// collector, recovering from their panics. It reports whether the record
+// is complete (no transient error) and what the collectors reported.
+func (c *collection) runContentCollectors(ctx context.Context, rel string, f io.ReaderAt, rec *snapshot.File) (bool, []Problem) {
 	ok := true
+	var probs []Problem
 	for _, cc := range c.opt.ContentCollectors {
 		if !cc.WantsContent(rec) {
 			continue
@@ -204,9 +210,10 @@ func (c *collection) runContentCollectors(ctx context.Context, rel string, f io.
 		if err := safeContent(ctx, cc, f, rec); err != nil {
 			c.AddError(rel, "parse:"+cc.Name(), err)
 			ok = ok && !isTransient(err)
+			probs = append(probs, Problem{Stage: "parse:" + cc.Name(), Err: err.Error()})
 		}
 	}
-	return ok
+	return ok, probs
 }
 
 func safeContent(ctx context.Context, cc ContentCollector, r io.ReaderAt, rec *snapshot.File) (err error) {
