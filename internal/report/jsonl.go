@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/finding"
+	"github.com/cascade-ir/cascade/internal/snapshot"
 )
 
 // JSONLSchema versions the JSON Lines report (docs/report-jsonl.md).
@@ -62,8 +63,8 @@ func JSONL(w io.Writer, s Scan) error {
 		Files: snap.Stats.FilesSeen, FilesHashed: snap.Stats.FilesHashed, FilesCached: snap.Stats.FilesCached,
 		Bytes: snap.Stats.BytesHashed, Software: len(snap.Software), Artifacts: len(snap.Artifacts),
 		Skipped: snap.Skipped, Findings: Counts(s.Findings), Warnings: s.Warnings}
-	errs, notes := splitErrors(snap.Errors)
-	sum.Errors, sum.Recovered = len(errs), len(notes)
+	sum.Errors = snapshot.Problems(snap.Errors)
+	sum.Recovered = len(snap.Errors) - sum.Errors
 	if sum.Skipped == nil {
 		sum.Skipped = map[string]int64{}
 	}
