@@ -46,11 +46,7 @@ func skipFileIDs(t *testing.T, s store.Store, next int64) {
 // migration 0004 must agree on their expression).
 func TestDigestLookupPlan(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "cascade.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t)
 	for col, index := range map[string]string{"sha256_p": "file_obs_sha256", "sha1": "file_obs_sha1", "md5": "file_obs_md5"} {
 		rows, err := s.DB().QueryContext(ctx, "EXPLAIN QUERY PLAN SELECT o.id, o.path FROM file_obs o WHERE "+digestScope+
 			" AND o."+col+" IN (?, ?) AND o.id > ? ORDER BY o.id LIMIT 100", 0, 3, 1, 2, 0)
@@ -79,11 +75,7 @@ func TestDigestLookupPlan(t *testing.T) {
 // store on this arrangement).
 func TestReadersReadOnly(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "cascade.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t)
 	const insert = "INSERT INTO audit (at, actor, role, action, target) VALUES (0, 'test', 'admin', 'test', '')"
 	if _, err := s.DB().ExecContext(ctx, insert); err == nil || !strings.Contains(err.Error(), "readonly") {
 		t.Errorf("a write through the read pool: %v, want it refused as read-only", err)
@@ -97,4 +89,15 @@ func TestReadersReadOnly(t *testing.T) {
 	if n := s.WriteDB().Stats().MaxOpenConnections; n != 1 {
 		t.Errorf("writer pool of %d connections, want 1", n)
 	}
+}
+
+// openTemp opens a new store in a temporary directory, closed with the test.
+func openTemp(t *testing.T) *sqlstore.Store {
+	t.Helper()
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "cascade.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
