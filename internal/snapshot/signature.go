@@ -10,6 +10,9 @@ const (
 	SigAuthenticode = "authenticode" // PE
 	SigMSI          = "msi"          // Authenticode over an OLE compound file
 	SigMachO        = "macho"        // Apple code signature
+	// SigCatalog is a Windows catalog (.cat) listing the file's
+	// Authenticode digest: Catalog names it, CatalogMember the member.
+	SigCatalog = "catalog"
 )
 
 // Signature is one code signature as a forensic record: who signed, when,
@@ -49,6 +52,11 @@ type Signature struct {
 	SigningTime *time.Time `json:"signing_time,omitempty"`
 	// Error says why the signature could not be read completely.
 	Error string `json:"error,omitempty"`
+	// Catalog is the catalog file that lists the file (Format
+	// "catalog"), as the scanned system names it; CatalogMember is the
+	// member's file name, or its tag when the catalog gives no name.
+	Catalog       string `json:"catalog,omitempty"`
+	CatalogMember string `json:"catalog_member,omitempty"`
 
 	// Mach-O code directory facts.
 	Identifier string   `json:"identifier,omitempty"`

@@ -72,7 +72,7 @@ type walker struct {
 }
 
 func (w *walker) add(psd *pkcs7.ContentInfoSignedData, nested bool, depth int) {
-	p, si := parseOne(psd, w.format, nested)
+	p, si := parseOne(psd, w.format, nested, OIDIndirectData)
 	w.out = append(w.out, p)
 	if si == nil {
 		return
@@ -107,17 +107,46 @@ func (w *walker) nested(parent *Parsed, values []byte, depth int) {
 	}
 }
 
-// parseOne reads one SignedData; it returns the signer info to walk for
-// nested signatures, or nil when there is none to trust the shape of.
-func parseOne(psd *pkcs7.ContentInfoSignedData, format string, nested bool) (*Parsed, *pkcs7.SignerInfo) {
+// ParseCTL reads a signed certificate trust list, such as a Windows
+// catalog (.cat): the signer as for Authenticode (no nested signatures)
+// and the CTL's DER. An error means the blob is not a SignedData holding a
+// CTL; problems with the signature itself are in the Parsed's Sig.Error.
+func ParseCTL(blob []byte, format string) (*Parsed, []byte, error) {
+	var psd pkcs7.ContentInfoSignedData
+	if _, err := asn1.Unmarshal(blob, &psd); err != nil {
+		return nil, nil, fmt.Errorf("decoding PKCS#7 SignedData: %w", err)
+	}
+	if !psd.ContentType.Equal(pkcs7.OidSignedData) {
+		return nil, nil, fmt.Errorf("content type %s is not SignedData", psd.ContentType)
+	}
+	if !psd.Content.ContentInfo.ContentType.Equal(OIDCTL) {
+		return nil, nil, fmt.Errorf("signed content type %s is not a certificate trust list", psd.Content.ContentInfo.ContentType)
+	}
+	// Windows embeds the CTL itself; CMS tools wrap it in an OCTET STRING.
+	var v asn1.RawValue
+	if err := psd.Content.ContentInfo.Unmarshal(&v); err != nil {
+		return nil, nil, fmt.Errorf("certificate trust list: %w", err)
+	}
+	ctl := v.FullBytes
+	if v.Class == asn1.ClassUniversal && v.Tag == asn1.TagOctetString {
+		ctl = v.Bytes
+	}
+	p, _ := parseOne(&psd, format, false, OIDCTL)
+	return p, ctl, nil
+}
+
+// parseOne reads one SignedData whose content must be of type want; it
+// returns the signer info to walk for nested signatures, or nil when there
+// is none to trust the shape of.
+func parseOne(psd *pkcs7.ContentInfoSignedData, format string, nested bool, want asn1.ObjectIdentifier) (*Parsed, *pkcs7.SignerInfo) {
 	p := &Parsed{Sig: snapshot.Signature{Format: format, Nested: nested}}
 	sd := &psd.Content
 	switch {
 	case !psd.ContentType.Equal(pkcs7.OidSignedData):
 		p.addError(fmt.Sprintf("content type %s is not SignedData", psd.ContentType))
 		return p, nil
-	case !sd.ContentInfo.ContentType.Equal(OIDIndirectData):
-		p.addError(fmt.Sprintf("signed content type %s is not Authenticode indirect data", sd.ContentInfo.ContentType))
+	case !sd.ContentInfo.ContentType.Equal(want):
+		p.addError(fmt.Sprintf("signed content type %s is not %s", sd.ContentInfo.ContentType, contentName(want)))
 		return p, nil
 	case len(sd.SignerInfos) != 1:
 		p.addError(fmt.Sprintf("%d signer infos, want exactly 1", len(sd.SignerInfos)))
@@ -127,10 +156,19 @@ func parseOne(psd *pkcs7.ContentInfoSignedData, format string, nested bool) (*Pa
 	}
 	si := &sd.SignerInfos[0]
 	p.readCerts(sd, si)
-	p.readIndirect(sd)
+	if want.Equal(OIDIndirectData) {
+		p.readIndirect(sd)
+	}
 	p.verifySignature(sd, si)
 	p.readAttributes(si)
 	return p, si
+}
+
+func contentName(oid asn1.ObjectIdentifier) string {
+	if oid.Equal(OIDCTL) {
+		return "a certificate trust list"
+	}
+	return "Authenticode indirect data"
 }
 
 func (p *Parsed) readCerts(sd *pkcs7.SignedData, si *pkcs7.SignerInfo) {
@@ -164,6 +202,25 @@ func (p *Parsed) readIndirect(sd *pkcs7.SignedData) {
 	p.Digest = ind.MessageDigest.Digest
 	p.Hash, p.Sig.DigestAlgorithm = digestAlgorithm(ind.MessageDigest.Algorithm.Algorithm)
 	p.Sig.SignedDigest = hex.EncodeToString(p.Digest)
+}
+
+// Indirect is an SpcIndirectDataContent: what a digest is of, and the
+// digest. Catalog members carry one each.
+type Indirect struct {
+	Subject asn1.ObjectIdentifier
+	Hash    crypto.Hash // 0 when the algorithm is unknown
+	Alg     string      // its name, or the dotted OID
+	Digest  []byte
+}
+
+// ParseIndirect decodes an SpcIndirectDataContent.
+func ParseIndirect(der []byte) (Indirect, error) {
+	var ind indirectData
+	if _, err := asn1.Unmarshal(der, &ind); err != nil {
+		return Indirect{}, fmt.Errorf("SpcIndirectDataContent: %w", err)
+	}
+	h, alg := digestAlgorithm(ind.MessageDigest.Algorithm.Algorithm)
+	return Indirect{Subject: ind.Data.Type, Hash: h, Alg: alg, Digest: ind.MessageDigest.Digest}, nil
 }
 
 // verifySignature checks the messageDigest attribute against the indirect

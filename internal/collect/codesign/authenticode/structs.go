@@ -15,6 +15,9 @@ var (
 	OIDPEImageData     = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 2, 1, 15}
 	OIDSipInfo         = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 2, 1, 30}
 	OIDNestedSignature = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 2, 4, 1}
+	// OIDCTL is szOID_CTL, the content type of a signed certificate trust
+	// list: a catalog (.cat) or authroot.stl.
+	OIDCTL = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 10, 1}
 )
 
 // indirectData is SpcIndirectDataContent: what the file digest is of, and

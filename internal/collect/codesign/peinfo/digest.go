@@ -3,6 +3,7 @@ package peinfo
 import (
 	"crypto"
 	"fmt"
+	"hash"
 	"io"
 	"sort"
 )
@@ -11,6 +12,15 @@ import (
 // except the CheckSum field, the security directory entry and the
 // certificate table, in file order, streamed.
 func authentihash(r io.ReaderAt, size int64, l layout, h crypto.Hash) ([]byte, error) {
+	d := h.New()
+	if err := imageBytes(r, size, l, d); err != nil {
+		return nil, err
+	}
+	return d.Sum(nil), nil
+}
+
+// imageBytes writes the bytes the image digest covers to w.
+func imageBytes(r io.ReaderAt, size int64, l layout, w io.Writer) error {
 	type span struct{ start, end int64 }
 	skip := []span{{l.checksumOff, l.checksumOff + 4}}
 	if l.secDirOff > 0 {
@@ -20,24 +30,54 @@ func authentihash(r io.ReaderAt, size int64, l layout, h crypto.Hash) ([]byte, e
 		skip = append(skip, span{l.certOff, l.certOff + l.certSize})
 	}
 	sort.Slice(skip, func(i, j int) bool { return skip[i].start < skip[j].start })
-	d := h.New()
 	buf := make([]byte, 256<<10)
 	pos := int64(0)
 	copyTo := func(end int64) error {
 		if end <= pos {
 			return nil
 		}
-		_, err := io.CopyBuffer(d, io.NewSectionReader(r, pos, end-pos), buf)
+		_, err := io.CopyBuffer(w, io.NewSectionReader(r, pos, end-pos), buf)
 		return err
 	}
 	for _, s := range skip {
 		if err := copyTo(min(s.start, size)); err != nil {
-			return nil, fmt.Errorf("image digest: %w", err)
+			return fmt.Errorf("image digest: %w", err)
 		}
 		pos = max(pos, min(s.end, size))
 	}
 	if err := copyTo(size); err != nil {
-		return nil, fmt.Errorf("image digest: %w", err)
+		return fmt.Errorf("image digest: %w", err)
 	}
-	return d.Sum(nil), nil
+	return nil
+}
+
+// ImageDigests computes the Authenticode image digest of the PE image r
+// with each of hs, in one pass. It is what a catalog lists for the file.
+func ImageDigests(r io.ReaderAt, size int64, hs []crypto.Hash) (map[crypto.Hash][]byte, error) {
+	l, err := readLayout(r, size)
+	if err != nil {
+		return nil, err
+	}
+	ws := make([]io.Writer, 0, len(hs))
+	hashes := make([]hash.Hash, 0, len(hs))
+	for _, h := range hs {
+		if !h.Available() {
+			continue
+		}
+		d := h.New()
+		hashes = append(hashes, d)
+		ws = append(ws, d)
+	}
+	if err := imageBytes(r, size, l, io.MultiWriter(ws...)); err != nil {
+		return nil, err
+	}
+	out := make(map[crypto.Hash][]byte, len(hashes))
+	i := 0
+	for _, h := range hs {
+		if h.Available() {
+			out[h] = hashes[i].Sum(nil)
+			i++
+		}
+	}
+	return out, nil
 }

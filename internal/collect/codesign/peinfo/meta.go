@@ -27,6 +27,11 @@ const (
 	// TimeDateStamp is a content hash, not a time (MetaCompileTime is then
 	// not recorded).
 	MetaReproducible = "pe.reproducible"
+	// MetaAuthentihashSHA1 and MetaAuthentihashSHA256 are the Authenticode
+	// image digests (hex) of a PE without an embedded signature: what a
+	// Windows catalog lists to sign it.
+	MetaAuthentihashSHA1   = "pe.authentihash_sha1"
+	MetaAuthentihashSHA256 = "pe.authentihash_sha256"
 )
 
 // versionKeys maps StringFileInfo names to Meta keys.

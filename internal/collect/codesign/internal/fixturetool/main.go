@@ -25,11 +25,12 @@ var commands = map[string]func(args []string) error{
 	"macho-fat":   cmdMachOFat,
 	"macho-flip":  cmdMachOFlip,
 	"bundle-seal": cmdBundleSeal,
+	"catalog":     cmdCatalog,
 }
 
 func main() {
 	if len(os.Args) < 2 || commands[os.Args[1]] == nil {
-		fmt.Fprintln(os.Stderr, "usage: fixturetool pe|pe-pad|pe-append|pe-dirgrow|pe-flip|replace|macho-sign|macho-fat|macho-flip|bundle-seal ARGS")
+		fmt.Fprintln(os.Stderr, "usage: fixturetool pe|pe-pad|pe-append|pe-dirgrow|pe-flip|replace|macho-sign|macho-fat|macho-flip|bundle-seal|catalog ARGS")
 		os.Exit(2)
 	}
 	if err := commands[os.Args[1]](os.Args[2:]); err != nil {
