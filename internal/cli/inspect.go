@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -17,16 +19,18 @@ import (
 type inspectOptions struct {
 	json     bool
 	roots    string
+	catalogs string
 	noVendor bool
 	path     string
 }
 
 func runInspect(ctx context.Context, e *env, args []string) error {
 	var o inspectOptions
-	fs := newFlags(e, "inspect", "inspect [--json] [--roots PEM] FILE|APP")
+	fs := newFlags(e, "inspect", "inspect [--json] [--roots PEM] [--catalogs DIR] FILE|APP")
 	fs.BoolVar(&o.json, "json", false, "print the record as JSON")
 	fs.StringVar(&o.roots, "roots", "", "PEM bundle of trusted roots for chain checks (default none: chains are reported as not verified)")
 	fs.StringVar(&o.roots, "trusted-roots", "", "the same as --roots, under the name scan uses")
+	fs.StringVar(&o.catalogs, "catalogs", "", "a directory of Windows catalogs (*.cat), such as an image's Windows/System32/CatRoot: a PE they list gets a catalog signature")
 	fs.BoolVar(&o.noVendor, "no-vendor-check", false, "do not flag a version resource naming another vendor than the signer")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -35,7 +39,24 @@ func runInspect(ctx context.Context, e *env, args []string) error {
 		return usagef("want exactly one FILE (or .app bundle), got %d arguments", fs.NArg())
 	}
 	o.path = fs.Arg(0)
-	ins, err := codesign.Inspect(ctx, o.path, codesign.Options{RootsFile: o.roots, SkipVendorCheck: o.noVendor})
+	opts := codesign.Options{RootsFile: o.roots, SkipVendorCheck: o.noVendor}
+	if o.catalogs != "" {
+		if st, err := os.Stat(o.catalogs); err != nil || !st.IsDir() {
+			return usagef("--catalogs %s: not a directory", o.catalogs)
+		}
+		x, probs, err := codesign.LoadCatalogs(os.DirFS(o.catalogs), ".", func(p string) string { return filepath.Join(o.catalogs, p) }, opts)
+		if err != nil {
+			return err
+		}
+		for _, p := range probs {
+			fmt.Fprintf(e.stderr, "cascade inspect: catalog %s: %v\n", filepath.Join(o.catalogs, p.Path), p.Err)
+		}
+		if x.Len() == 0 {
+			fmt.Fprintf(e.stderr, "cascade inspect: no readable catalog under %s\n", o.catalogs)
+		}
+		opts.Catalogs = x
+	}
+	ins, err := codesign.Inspect(ctx, o.path, opts)
 	if err != nil {
 		return err
 	}
@@ -110,6 +131,8 @@ func printSignature(tw io.Writer, n int, s *snapshot.Signature, row func(indent,
 		row("  ", "SHA-256", c.SHA256)
 		row("  ", "Valid", c.NotBefore.Format(time.RFC3339)+" to "+c.NotAfter.Format(time.RFC3339))
 	}
+	row("  ", "Catalog", s.Catalog)
+	row("  ", "Member", s.CatalogMember)
 	row("  ", "Identifier", s.Identifier)
 	row("  ", "Team ID", s.TeamID)
 	row("  ", "CDHash", s.CDHash)

@@ -48,6 +48,9 @@ func TestInspect(t *testing.T) {
 		{[]string{"inspect"}, 2, []string{"want exactly one FILE"}},
 		{[]string{"inspect", "--roots", p("nonexistent.pem"), p("pe/signed.exe")}, 2, []string{"trusted roots"}},
 		{[]string{"inspect", "-h"}, 0, []string{"Usage: cascade inspect"}},
+		{[]string{"inspect", "--roots", roots, "--catalogs", p("cat"), p("pe/go-unsigned.exe")}, 0, []string{"Signature 1      catalog",
+			"Signature 2      catalog", "cascade-sha1.cat", "cascade-sha256.cat", "Member         go-unsigned.exe", "Signer         CN=Cascade Test Windows"}},
+		{[]string{"inspect", "--catalogs", p("nonexistent"), p("pe/signed.exe")}, 2, []string{"--catalogs", "not a directory"}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

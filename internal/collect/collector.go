@@ -64,6 +64,17 @@ type ContentCollector interface {
 	CollectContent(ctx context.Context, r io.ReaderAt, f *snapshot.File) error
 }
 
+// SourceDecorator is implemented by a ContentCollector whose records also
+// need facts found elsewhere in the source, which must not be cached with
+// the file: a Windows system's catalogs sign files by digest, and a new
+// catalog must not make every cached record stale. Decorator runs once
+// per source before the walk; the function it returns (nil for none) is
+// applied to every file record, read or taken from the cache, before the
+// record is kept or matched.
+type SourceDecorator interface {
+	Decorator(ctx context.Context, env *Env, sink Sink) func(*snapshot.File)
+}
+
 // HostCollector gathers facts once per source without a file path, such as
 // the live Windows registry (whose hive files are locked).
 type HostCollector interface {

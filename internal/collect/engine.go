@@ -110,6 +110,13 @@ func Collect(ctx context.Context, src *source.Source, opt Options) (*snapshot.Sn
 	for _, hc := range opt.HostCollectors {
 		c.runHostCollector(ctx, hc)
 	}
+	for _, cc := range opt.ContentCollectors {
+		if sd, ok := cc.(SourceDecorator); ok {
+			if f := sd.Decorator(ctx, c.env, c); f != nil {
+				c.decorators = append(c.decorators, f)
+			}
+		}
+	}
 	if err := c.walk(ctx); err != nil {
 		return nil, err
 	}
@@ -123,8 +130,9 @@ type collection struct {
 	env            *Env
 	rules          skipRules
 	contentVersion string
-	top            dirFD               // the walk's root directory
-	display        func(string) string // src.Display, bound once
+	decorators     []func(*snapshot.File) // SourceDecorator functions
+	top            dirFD                  // the walk's root directory
+	display        func(string) string    // src.Display, bound once
 
 	started                           time.Time
 	dirs, seen, hashed, cached, bytes atomic.Int64
@@ -249,6 +257,13 @@ func (c *collection) sniffRel(rel string) string {
 	head := make([]byte, SniffLen)
 	n, _ := io.ReadFull(f, head)
 	return SniffName(path.Base(rel), head[:n], nil)
+}
+
+// decorate applies the source decorators to a record.
+func (c *collection) decorate(f *snapshot.File) {
+	for _, d := range c.decorators {
+		d(f)
+	}
 }
 
 func (c *collection) addFile(f snapshot.File) {

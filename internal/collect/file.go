@@ -46,6 +46,7 @@ func (c *collection) fromCache(ctx context.Context, j fileJob) (snapshot.File, b
 	}
 	rec := c.newRecord(j)
 	hit.Path, hit.Size, hit.ModTime, hit.User = rec.Path, rec.Size, rec.ModTime, rec.User
+	c.decorate(&hit)
 	c.cached.Add(1)
 	c.runPathCollectors(ctx, j.rel)
 	return hit, true
@@ -57,10 +58,11 @@ func (c *collection) processFile(ctx context.Context, j fileJob, buf []byte) {
 	rec := c.newRecord(j)
 	key, keyed := j.meta.key, j.meta.keyed
 	complete, probs := c.readFile(ctx, j, &rec, buf)
-	c.addFile(rec)
 	if complete && keyed && c.opt.Cache != nil {
 		c.opt.Cache.Put(key, rec, c.opt.Digests, c.contentVersion, probs...)
 	}
+	c.decorate(&rec) // after Put: decorations are never cached
+	c.addFile(rec)
 	c.runPathCollectors(ctx, j.rel)
 }
 

@@ -20,11 +20,13 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/collect"
 	"github.com/cascade-ir/cascade/internal/collect/codesign/authenticode"
+	"github.com/cascade-ir/cascade/internal/collect/codesign/catalog"
 	"github.com/cascade-ir/cascade/internal/collect/codesign/cms"
 	"github.com/cascade-ir/cascade/internal/snapshot"
 )
@@ -51,6 +53,11 @@ type Options struct {
 	// Now is the collection clock, for expired certificates without a
 	// timestamp (default time.Now).
 	Now func() time.Time
+	// Catalogs, when set, are Windows catalogs (.cat) Inspect looks files
+	// up in: a PE they list gets a "catalog" signature naming the catalog
+	// and its signer. A collection finds a Windows source's own catalogs
+	// (Decorator).
+	Catalogs *catalog.Index
 }
 
 // Collector implements collect.ContentCollector. It is safe for concurrent
@@ -65,8 +72,9 @@ type Collector struct {
 var _ collect.ContentCollector = (*Collector)(nil)
 
 // Version changes whenever the recorded facts change. 2: chains with SHA-1
-// certificate signatures verify, with chain_weak.
-const Version = "2"
+// certificate signatures verify, with chain_weak. 3: unsigned PE images
+// keep their Authenticode digests (pe.authentihash_*) for catalogs.
+const Version = "3"
 
 // New validates opts, loads RootsFile and returns a Collector.
 func New(opts Options) (*Collector, error) {
@@ -200,4 +208,25 @@ func (c *Collector) record(f *snapshot.File, fd found) {
 	if !c.opt.SkipVendorCheck {
 		checkVendor(f)
 	}
+}
+
+// LoadCatalogs indexes the Windows catalogs (*.cat) under dir in fsys,
+// their signers' chains checked against opts' roots at opts' clock. Set the
+// index as Options.Catalogs. display names a path of fsys as the scanned
+// system does. Catalogs that cannot be read are returned as problems.
+func LoadCatalogs(fsys fs.FS, dir string, display func(string) string, opts Options) (*catalog.Index, []catalog.Problem, error) {
+	roots := append([]*x509.Certificate(nil), opts.Roots...)
+	if opts.RootsFile != "" {
+		more, err := LoadPEM(opts.RootsFile)
+		if err != nil {
+			return nil, nil, err
+		}
+		roots = append(roots, more...)
+	}
+	now := time.Now()
+	if opts.Now != nil {
+		now = opts.Now()
+	}
+	x, probs := catalog.Load(fsys, dir, catalog.LoadOptions{Roots: cms.NewRoots(roots), Now: now, Display: display})
+	return x, probs, nil
 }

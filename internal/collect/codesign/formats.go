@@ -1,6 +1,10 @@
 package codesign
 
 import (
+	"crypto"
+	"encoding/hex"
+	"errors"
+	"fmt"
 	"io"
 
 	"github.com/cascade-ir/cascade/internal/collect/codesign/authenticode"
@@ -17,7 +21,19 @@ func (c *Collector) pe(r io.ReaderAt, size int64) (found, error) {
 	if res == nil {
 		return found{}, err
 	}
-	return found{sigs: c.authenticode(res.Sigs), anomalies: res.Anomalies, meta: res.Meta}, err
+	out := found{sigs: c.authenticode(res.Sigs), anomalies: res.Anomalies, meta: res.Meta}
+	if len(res.Sigs) == 0 {
+		// Unsigned: keep the image digests a catalog would list it by.
+		// Catalogs are joined per source (Decorator), so a new catalog
+		// does not invalidate cached records.
+		d, derr := peinfo.ImageDigests(r, size, []crypto.Hash{crypto.SHA1, crypto.SHA256})
+		if derr != nil {
+			return out, errors.Join(err, fmt.Errorf("catalog digests: %w", derr))
+		}
+		out.meta[peinfo.MetaAuthentihashSHA1] = hex.EncodeToString(d[crypto.SHA1])
+		out.meta[peinfo.MetaAuthentihashSHA256] = hex.EncodeToString(d[crypto.SHA256])
+	}
+	return out, err
 }
 
 func (c *Collector) msi(r io.ReaderAt, size int64) (found, error) {

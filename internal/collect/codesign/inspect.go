@@ -102,6 +102,9 @@ func (ins *Inspection) readFile(ctx context.Context, c *Collector, path string) 
 			ins.Error = join(ins.Error, err.Error())
 		}
 	}
+	if c.opt.Catalogs != nil {
+		AddCatalogSignatures(c.opt.Catalogs, &ins.File)
+	}
 	return nil
 }
 

@@ -1,0 +1,112 @@
+package codesign
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cascade-ir/cascade/internal/collect"
+	"github.com/cascade-ir/cascade/internal/collect/codesign/internal/testkit"
+	"github.com/cascade-ir/cascade/internal/snapshot"
+	"github.com/cascade-ir/cascade/internal/source"
+)
+
+const catGUID = "{F750E6C3-38EE-11D1-85E5-00C04FC295EE}"
+
+// TestCatalogDecorator scans a Windows image whose CatRoot holds the
+// signed.sh catalogs: the PE a catalog lists gets a catalog signature on
+// every scan, read or cached, and the cache never keeps it.
+func TestCatalogDecorator(t *testing.T) {
+	root := t.TempDir()
+	catDir := filepath.Join(root, "windows", "system32", "catroot", catGUID) // lower case, as Windows does not care
+	app := filepath.Join(root, "Program Files", "App")
+	for _, d := range []string{catDir, app} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write := func(path string, b []byte) {
+		t.Helper()
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(filepath.Join(catDir, "cascade-sha256.cat"), testkit.Read(t, "cat/"+catGUID+"/cascade-sha256.cat"))
+	write(filepath.Join(catDir, "broken.cat"), []byte("not a catalog"))
+	write(filepath.Join(app, "listed.exe"), testkit.Read(t, "pe/unsigned.exe"))
+	write(filepath.Join(app, "unlisted.exe"), testkit.Read(t, "pe/vendor.exe"))
+
+	src, err := source.Open(root, source.Options{Image: true, OS: source.Windows})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cacheFile := filepath.Join(t.TempDir(), "digests.bin")
+	scan := func() *snapshot.Snapshot {
+		t.Helper()
+		cache, err := collect.LoadCache(cacheFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			if err := cache.Save(cacheFile); err != nil {
+				t.Fatal(err)
+			}
+		}()
+		snap, err := collect.Collect(context.Background(), src, collect.Options{Digests: collect.Digests{SHA256: true},
+			Cache: cache, ContentCollectors: []collect.ContentCollector{collector(t, testkit.Root(t))}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return snap
+	}
+	catalogs := func(snap *snapshot.Snapshot, name string) []string {
+		t.Helper()
+		var out []string
+		for _, f := range snap.Files {
+			if !strings.HasSuffix(f.Path, `\`+name) {
+				continue
+			}
+			for _, s := range f.Signatures {
+				if s.Format == snapshot.SigCatalog {
+					if s.ChainVerified == nil || !*s.ChainVerified || s.Signer.CommonName != "Cascade Test Windows" {
+						t.Errorf("%s: catalog signature %+v", name, s)
+					}
+					out = append(out, s.Catalog+" "+s.CatalogMember)
+				}
+			}
+			return out
+		}
+		t.Fatalf("%s not in the snapshot", name)
+		return nil
+	}
+	want := `C:\windows\system32\catroot\` + catGUID + `\cascade-sha256.cat unsigned.exe`
+	for _, pass := range []string{"read", "cached"} {
+		snap := scan()
+		if got := catalogs(snap, "listed.exe"); len(got) != 1 || got[0] != want {
+			t.Errorf("%s: listed.exe catalogs %q, want %q", pass, got, want)
+		}
+		if got := catalogs(snap, "unlisted.exe"); len(got) != 0 {
+			t.Errorf("%s: unlisted.exe catalogs %q", pass, got)
+		}
+		var broken bool
+		for _, e := range snap.Errors {
+			broken = broken || e.Stage == "parse:catalog" && strings.HasSuffix(e.Path, `\broken.cat`)
+		}
+		if !broken {
+			t.Errorf("%s: the broken catalog is not reported: %+v", pass, snap.Errors)
+		}
+		if pass == "cached" && snap.Stats.FilesCached == 0 {
+			t.Errorf("the second scan read everything again")
+		}
+	}
+	// Without the catalog, the cached record has no catalog signature:
+	// the cache never kept one.
+	if err := os.Remove(filepath.Join(catDir, "cascade-sha256.cat")); err != nil {
+		t.Fatal(err)
+	}
+	if got := catalogs(scan(), "listed.exe"); len(got) != 0 {
+		t.Errorf("after the catalog was removed: %q", got)
+	}
+}
