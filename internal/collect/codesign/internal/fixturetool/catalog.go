@@ -28,7 +28,7 @@ func cmdCatalog(args []string) error {
 		return err
 	}
 	if fs.NArg() == 0 || *certF == "" || *keyF == "" || *out == "" {
-		return fmt.Errorf("usage: catalog -cert C -key K [-chain P] [-sha256] -out OUT PE...")
+		return errors.New("usage: catalog -cert C -key K [-chain P] [-sha256] -out OUT PE [PE]")
 	}
 	cert, key, chain, err := machosign.LoadSigner(*certF, *keyF, *chainF)
 	if err != nil {
