@@ -127,6 +127,43 @@ func TestEndToEndWindowsImage(t *testing.T) {
 	}
 }
 
+// TestEndToEndWindowsCatalog scans the Windows image with a signer
+// indicator for the publisher of its catalog: version.dll carries no
+// signature of its own, and is found through the catalog that lists it.
+func TestEndToEndWindowsCatalog(t *testing.T) {
+	testutil.NeedTools(t, "hivexregedit")
+	root := testutil.Fixture(t, "windows.sh")
+	signer := filepath.Join(t.TempDir(), "signer.json")
+	os.WriteFile(signer, []byte(`{"schema":"cascade.intel/v1","source":{"id":"test-catalog-signer","name":"test"},
+"indicators":[{"id":"catsig","type":"signer","score":70,"description":"fixture catalog publisher",
+"signer":{"subject":"Cascade Test Windows Publisher"}}]}`), 0o644)
+	code, out, errs := run(t, "scan", "--no-cache", "--no-builtin", "--format", "jsonl", "--intel", signer, root)
+	if code != 1 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var found []string
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var f struct {
+			Type     string
+			Evidence struct{ Path string }
+			Reasons  []struct{ Kind, Description string }
+		}
+		json.Unmarshal([]byte(line), &f)
+		if f.Type != "finding" {
+			continue
+		}
+		found = append(found, f.Evidence.Path)
+		want := `listed in catalog C:\Windows\System32\CatRoot\{F750E6C3-38EE-11D1-85E5-00C04FC295EE}\Microsoft-Windows-Fixture.cat`
+		if f.Evidence.Path != `C:\Windows\System32\version.dll` || len(f.Reasons) != 1 || f.Reasons[0].Kind != "signer" ||
+			!strings.Contains(f.Reasons[0].Description, want) {
+			t.Errorf("finding %s", line)
+		}
+	}
+	if len(found) != 1 {
+		t.Errorf("findings on %q, want version.dll alone", found)
+	}
+}
+
 func TestEndToEndMacOSImage(t *testing.T) {
 	testutil.NeedTools(t, "python3")
 	root := testutil.Fixture(t, "macos.sh")

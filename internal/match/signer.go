@@ -45,6 +45,10 @@ func MatchSigner(spec intel.SignerSpec, sig snapshot.Signature) (bool, string) {
 	if msg != "" {
 		why = append(why, msg)
 	}
+	if sig.Format == snapshot.SigCatalog {
+		// The file carries no signature of its own: say whose list it is in.
+		why = append([]string{fmt.Sprintf("listed in catalog %s", sig.Catalog)}, why...)
+	}
 	return true, strings.Join(why, "; ")
 }
 

@@ -26,6 +26,8 @@ func TestMatchSigner(t *testing.T) {
 	noTime.Timestamp = nil
 	claimedOnly := noTime
 	claimedOnly.SigningTime = &claimed
+	inCatalog := tt
+	inCatalog.Format, inCatalog.Catalog = snapshot.SigCatalog, `C:\Windows\System32\CatRoot\{F750E6C3-38EE-11D1-85E5-00C04FC295EE}\tt.cat`
 	d := func(s string) time.Time { t, _ := time.Parse("2006-01-02", s); return t }
 	tests := []struct {
 		name string
@@ -37,6 +39,7 @@ func TestMatchSigner(t *testing.T) {
 		{"subject is the CN", intel.SignerSpec{Subject: "trading technologies international, inc"}, tt, true, "signer CN"},
 		{"subject substring across an escaped comma", intel.SignerSpec{Subject: "International, Inc,C=US"}, tt, true, "contains"},
 		{"subject differs", intel.SignerSpec{Subject: "3CX Ltd"}, tt, false, "does not match"},
+		{"a catalog's signer", intel.SignerSpec{Subject: "trading technologies international, inc"}, inCatalog, true, `listed in catalog C:\Windows\System32\CatRoot\{F750E6C3-38EE-11D1-85E5-00C04FC295EE}\tt.cat; signer CN`},
 		{"issuer substring", intel.SignerSpec{Issuer: "Go Daddy Secure Certificate Authority - G2"}, tt, true, "issuer"},
 		{"issuer differs", intel.SignerSpec{Issuer: "DigiCert"}, tt, false, "does not contain"},
 		{"serial as the YARA rule writes it", intel.SignerSpec{Serial: "00 85 38 A6 C5 01 8F 50 FC"}, tt, true, "serial"},
