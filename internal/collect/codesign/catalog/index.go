@@ -6,13 +6,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/cascade-ir/cascade/internal/collect"
 	"github.com/cascade-ir/cascade/internal/collect/codesign/cms"
 	"github.com/cascade-ir/cascade/internal/snapshot"
 )
@@ -163,7 +163,7 @@ func Load(fsys fs.FS, dir string, opt LoadOptions) (*Index, []Problem) {
 			probs = append(probs, Problem{dir, fmt.Errorf("more than %d catalogs: the rest were not read", opt.MaxCatalogs)})
 			return fs.SkipAll
 		}
-		b, err := readCapped(fsys, p, opt.MaxFile)
+		b, err := collect.ReadCapped(fsys, p, opt.MaxFile)
 		if err != nil {
 			probs = append(probs, Problem{p, err})
 			return nil
@@ -184,20 +184,4 @@ func Load(fsys fs.FS, dir string, opt LoadOptions) (*Index, []Problem) {
 		probs = append(probs, Problem{dir, err})
 	}
 	return x, probs
-}
-
-func readCapped(fsys fs.FS, name string, limit int64) ([]byte, error) {
-	f, err := fsys.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("over the %d-byte catalog limit", limit)
-	}
-	return b, nil
 }

@@ -7,7 +7,6 @@ package lang
 
 import (
 	"fmt"
-	"io"
 	"io/fs"
 	"strings"
 
@@ -26,19 +25,7 @@ const maxManifest = 1 << 20
 
 // readCapped reads all of rel, failing when it exceeds maxManifest.
 func readCapped(fsys fs.FS, rel string) ([]byte, error) {
-	f, err := fsys.Open(rel)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxManifest+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxManifest {
-		return nil, fmt.Errorf("larger than %d bytes; not read", maxManifest)
-	}
-	return b, nil
+	return collect.ReadCapped(fsys, rel, maxManifest)
 }
 
 // software fills the fields every language package shares.
