@@ -67,12 +67,13 @@ type ContentCollector interface {
 // SourceDecorator is implemented by a ContentCollector whose records also
 // need facts found elsewhere in the source, which must not be cached with
 // the file: a Windows system's catalogs sign files by digest, and a new
-// catalog must not make every cached record stale. Decorator runs once
-// per source before the walk; the function it returns (nil for none) is
-// applied to every file record, read or taken from the cache, before the
-// record is kept or matched.
+// catalog must not make every cached record stale. ForSource runs once per
+// source before the walk. It returns the collector to use for this source
+// (itself, or a variant with its own Version, which then keys the cached
+// records) and a function (nil for none) applied to every file record,
+// read or taken from the cache, before the record is kept or matched.
 type SourceDecorator interface {
-	Decorator(ctx context.Context, env *Env, sink Sink) func(*snapshot.File)
+	ForSource(ctx context.Context, env *Env, sink Sink) (ContentCollector, func(*snapshot.File))
 }
 
 // HostCollector gathers facts once per source without a file path, such as

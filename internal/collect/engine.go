@@ -110,13 +110,7 @@ func Collect(ctx context.Context, src *source.Source, opt Options) (*snapshot.Sn
 	for _, hc := range opt.HostCollectors {
 		c.runHostCollector(ctx, hc)
 	}
-	for _, cc := range opt.ContentCollectors {
-		if sd, ok := cc.(SourceDecorator); ok {
-			if f := sd.Decorator(ctx, c.env, c); f != nil {
-				c.decorators = append(c.decorators, f)
-			}
-		}
-	}
+	c.forSource(ctx)
 	if err := c.walk(ctx); err != nil {
 		return nil, err
 	}
@@ -257,6 +251,27 @@ func (c *collection) sniffRel(rel string) string {
 	head := make([]byte, SniffLen)
 	n, _ := io.ReadFull(f, head)
 	return SniffName(path.Base(rel), head[:n], nil)
+}
+
+// forSource lets each SourceDecorator choose its collector for this source
+// and its record decoration; the content version follows the choice.
+func (c *collection) forSource(ctx context.Context) {
+	ccs := slices.Clone(c.opt.ContentCollectors) // the caller's slice stays as it was
+	for i, cc := range ccs {
+		sd, ok := cc.(SourceDecorator)
+		if !ok {
+			continue
+		}
+		use, f := sd.ForSource(ctx, c.env, c)
+		if use != nil {
+			ccs[i] = use
+		}
+		if f != nil {
+			c.decorators = append(c.decorators, f)
+		}
+	}
+	c.opt.ContentCollectors = ccs
+	c.contentVersion = ContentVersion(ccs)
 }
 
 // decorate applies the source decorators to a record.

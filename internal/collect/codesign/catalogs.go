@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/cascade-ir/cascade/internal/collect"
+	"github.com/cascade-ir/cascade/internal/collect/codesign/authenticode"
 	"github.com/cascade-ir/cascade/internal/collect/codesign/catalog"
 	"github.com/cascade-ir/cascade/internal/collect/codesign/peinfo"
 	"github.com/cascade-ir/cascade/internal/snapshot"
@@ -20,27 +22,50 @@ var _ collect.SourceDecorator = (*Collector)(nil)
 // database GUID.
 var catRoot = []string{"Windows", "System32", "CatRoot"}
 
-// Decorator implements collect.SourceDecorator: on a Windows source it
-// indexes the catalogs under Windows\System32\CatRoot once, and returns
-// the function that gives every file record a catalog lists a "catalog"
-// signature. Unreadable catalogs are reported with their paths. It returns
-// nil for other sources and when there is no catalog.
-func (c *Collector) Decorator(ctx context.Context, env *collect.Env, sink collect.Sink) func(*snapshot.File) {
+// ForSource implements collect.SourceDecorator. On a Windows source it
+// indexes the catalogs under Windows\System32\CatRoot once, and returns a
+// variant of c that keeps unsigned PE images' Authenticode digests (an
+// extra pass over each, paid only where catalogs can use it; its own
+// Version keeps those records apart in the cache) and the function that
+// gives every record a catalog lists a "catalog" signature. Unreadable
+// catalogs are reported with their paths. Elsewhere it changes nothing.
+func (c *Collector) ForSource(ctx context.Context, env *collect.Env, sink collect.Sink) (collect.ContentCollector, func(*snapshot.File)) {
 	if env.OS != "windows" || ctx.Err() != nil {
-		return nil
+		return nil, nil
 	}
 	dir, ok := findDir(env.FS, catRoot)
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	x, probs := catalog.Load(env.FS, dir, catalog.LoadOptions{Roots: c.roots, Now: c.opt.Now(), Display: env.Display})
 	for _, p := range probs {
 		sink.AddError(p.Path, "parse:catalog", p.Err)
 	}
 	if x.Len() == 0 {
-		return nil
+		return nil, nil
 	}
-	return func(f *snapshot.File) { AddCatalogSignatures(x, f) }
+	return c.withCatalogDigests(x.Hashes()), func(f *snapshot.File) { AddCatalogSignatures(x, f) }
+}
+
+// withCatalogDigests is c recording unsigned PE images' Authenticode
+// digests with hs (SHA-1 and SHA-256, as far as hs holds them: the
+// algorithms the catalogs list members by).
+func (c *Collector) withCatalogDigests(hs []crypto.Hash) *Collector {
+	var keep []crypto.Hash
+	var names []string
+	for _, h := range []crypto.Hash{crypto.SHA1, crypto.SHA256} {
+		if slices.Contains(hs, h) {
+			keep = append(keep, h)
+			names = append(names, authenticode.HashName(h))
+		}
+	}
+	if len(keep) == 0 || slices.Equal(keep, c.catalogDigests) {
+		return c
+	}
+	v := *c
+	v.catalogDigests = keep
+	v.version = strings.SplitN(c.version, "+catalog-digests", 2)[0] + "+catalog-digests:" + strings.Join(names, ",")
+	return &v
 }
 
 // AddCatalogSignatures appends a "catalog" signature to f for every

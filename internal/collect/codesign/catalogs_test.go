@@ -110,3 +110,54 @@ func TestCatalogDecorator(t *testing.T) {
 		t.Errorf("after the catalog was removed: %q", got)
 	}
 }
+
+// TestCatalogDigestsOnlyWhereCatalogs checks that the extra pass over
+// unsigned PE images is paid only on a Windows source with catalogs, and
+// only for the algorithms they use.
+func TestCatalogDigestsOnlyWhereCatalogs(t *testing.T) {
+	pe := testkit.Read(t, "pe/unsigned.exe")
+	sha256Cat := testkit.Read(t, "cat/"+catGUID+"/cascade-sha256.cat")
+	for _, tc := range []struct {
+		name     string
+		os       string
+		catalogs bool
+		want     []string // meta keys present
+	}{
+		{"linux", source.Linux, true, nil},
+		{"windows without catalogs", source.Windows, false, nil},
+		{"windows with a SHA-256 catalog", source.Windows, true, []string{"pe.authentihash_sha256"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			os.MkdirAll(filepath.Join(root, "app"), 0o755)
+			os.WriteFile(filepath.Join(root, "app", "a.exe"), pe, 0o644)
+			if tc.catalogs {
+				d := filepath.Join(root, "Windows", "System32", "CatRoot", catGUID)
+				os.MkdirAll(d, 0o755)
+				os.WriteFile(filepath.Join(d, "c.cat"), sha256Cat, 0o644)
+			}
+			src, err := source.Open(root, source.Options{Image: true, OS: tc.os})
+			if err != nil {
+				t.Fatal(err)
+			}
+			snap, err := collect.Collect(context.Background(), src, collect.Options{Digests: collect.Digests{SHA256: true},
+				ContentCollectors: []collect.ContentCollector{collector(t)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range snap.Files {
+				if strings.HasSuffix(f.Path, "a.exe") {
+					for k := range f.Meta {
+						if strings.HasPrefix(k, "pe.authentihash") {
+							got = append(got, k)
+						}
+					}
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("image digests %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

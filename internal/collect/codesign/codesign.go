@@ -14,6 +14,7 @@ package codesign
 
 import (
 	"context"
+	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
@@ -56,7 +57,7 @@ type Options struct {
 	// Catalogs, when set, are Windows catalogs (.cat) Inspect looks files
 	// up in: a PE they list gets a "catalog" signature naming the catalog
 	// and its signer. A collection finds a Windows source's own catalogs
-	// (Decorator).
+	// (ForSource).
 	Catalogs *catalog.Index
 }
 
@@ -67,14 +68,18 @@ type Collector struct {
 	opt     Options
 	lim     authenticode.Limits
 	version string // Version plus a fingerprint of the roots and policy
+	// catalogDigests are the Authenticode digests recorded for unsigned PE
+	// images (on Windows sources with catalogs, and Inspect with Catalogs).
+	catalogDigests []crypto.Hash
 }
 
 var _ collect.ContentCollector = (*Collector)(nil)
 
 // Version changes whenever the recorded facts change. 2: chains with SHA-1
-// certificate signatures verify, with chain_weak. 3: unsigned PE images
-// keep their Authenticode digests (pe.authentihash_*) for catalogs.
-const Version = "3"
+// certificate signatures verify, with chain_weak. (Records that keep
+// unsigned PE images' Authenticode digests for catalogs add
+// "+catalog-digests" to the version: see ForSource.)
+const Version = "2"
 
 // New validates opts, loads RootsFile and returns a Collector.
 func New(opts Options) (*Collector, error) {
@@ -95,8 +100,12 @@ func New(opts Options) (*Collector, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Collector{roots: cms.NewRoots(roots), opt: opts, version: fingerprint(roots, opts),
-		lim: authenticode.Limits{MaxNesting: opts.MaxNesting, MaxSignatures: opts.MaxSignatures}}, nil
+	c := &Collector{roots: cms.NewRoots(roots), opt: opts, version: fingerprint(roots, opts),
+		lim: authenticode.Limits{MaxNesting: opts.MaxNesting, MaxSignatures: opts.MaxSignatures}}
+	if opts.Catalogs != nil {
+		c = c.withCatalogDigests(opts.Catalogs.Hashes())
+	}
+	return c, nil
 }
 
 // fingerprint is the collector version with a digest of what else shapes

@@ -3,8 +3,6 @@ package codesign
 import (
 	"crypto"
 	"encoding/hex"
-	"errors"
-	"fmt"
 	"io"
 
 	"github.com/cascade-ir/cascade/internal/collect/codesign/authenticode"
@@ -17,21 +15,18 @@ import (
 // pe parses the image; peinfo holds at most the headers, sections and
 // certificate table in memory.
 func (c *Collector) pe(r io.ReaderAt, size int64) (found, error) {
-	res, err := peinfo.Read(r, size, peinfo.Limits{Limits: c.lim, MaxImage: c.opt.MaxFileSize})
+	res, err := peinfo.Read(r, size, peinfo.Limits{Limits: c.lim, MaxImage: c.opt.MaxFileSize, CatalogDigests: c.catalogDigests})
 	if res == nil {
 		return found{}, err
 	}
 	out := found{sigs: c.authenticode(res.Sigs), anomalies: res.Anomalies, meta: res.Meta}
-	if len(res.Sigs) == 0 {
-		// Unsigned: keep the image digests a catalog would list it by.
-		// Catalogs are joined per source (Decorator), so a new catalog
-		// does not invalidate cached records.
-		d, derr := peinfo.ImageDigests(r, size, []crypto.Hash{crypto.SHA1, crypto.SHA256})
-		if derr != nil {
-			return out, errors.Join(err, fmt.Errorf("catalog digests: %w", derr))
+	// Unsigned images keep the digests a catalog would list them by.
+	// Catalogs are joined per source (ForSource), so a new catalog does
+	// not invalidate cached records.
+	for h, key := range map[crypto.Hash]string{crypto.SHA1: peinfo.MetaAuthentihashSHA1, crypto.SHA256: peinfo.MetaAuthentihashSHA256} {
+		if sum, ok := res.Image[h]; ok {
+			out.meta[key] = hex.EncodeToString(sum)
 		}
-		out.meta[peinfo.MetaAuthentihashSHA1] = hex.EncodeToString(d[crypto.SHA1])
-		out.meta[peinfo.MetaAuthentihashSHA256] = hex.EncodeToString(d[crypto.SHA256])
 	}
 	return out, err
 }

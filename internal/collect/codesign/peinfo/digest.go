@@ -6,6 +6,7 @@ import (
 	"hash"
 	"io"
 	"sort"
+	"sync"
 )
 
 // authentihash computes the Authenticode image digest of r: every byte
@@ -30,14 +31,12 @@ func imageBytes(r io.ReaderAt, size int64, l layout, w io.Writer) error {
 		skip = append(skip, span{l.certOff, l.certOff + l.certSize})
 	}
 	sort.Slice(skip, func(i, j int) bool { return skip[i].start < skip[j].start })
-	buf := make([]byte, 256<<10)
 	pos := int64(0)
 	copyTo := func(end int64) error {
 		if end <= pos {
 			return nil
 		}
-		_, err := io.CopyBuffer(w, io.NewSectionReader(r, pos, end-pos), buf)
-		return err
+		return copyRange(w, r, pos, end)
 	}
 	for _, s := range skip {
 		if err := copyTo(min(s.start, size)); err != nil {
@@ -58,6 +57,10 @@ func ImageDigests(r io.ReaderAt, size int64, hs []crypto.Hash) (map[crypto.Hash]
 	if err != nil {
 		return nil, err
 	}
+	return imageDigests(r, size, l, hs)
+}
+
+func imageDigests(r io.ReaderAt, size int64, l layout, hs []crypto.Hash) (map[crypto.Hash][]byte, error) {
 	ws := make([]io.Writer, 0, len(hs))
 	hashes := make([]hash.Hash, 0, len(hs))
 	for _, h := range hs {
@@ -80,4 +83,26 @@ func ImageDigests(r io.ReaderAt, size int64, hs []crypto.Hash) (map[crypto.Hash]
 		}
 	}
 	return out, nil
+}
+
+// bufs are the copy buffers of copyRange: a fresh 256 KiB buffer per image
+// cost more in clearing and collecting it than hashing a small image.
+var bufs = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
+// copyRange writes r's bytes [from, to) to w: straight from memory as far
+// as a prefixReader holds them, the rest through a pooled buffer.
+func copyRange(w io.Writer, r io.ReaderAt, from, to int64) error {
+	if p, ok := r.(*prefixReader); ok && from < int64(len(p.prefix)) {
+		mid := min(to, int64(len(p.prefix)))
+		if _, err := w.Write(p.prefix[from:mid]); err != nil {
+			return err
+		}
+		if from = mid; from == to {
+			return nil
+		}
+	}
+	buf := bufs.Get().(*[]byte)
+	defer bufs.Put(buf)
+	_, err := io.CopyBuffer(w, io.NewSectionReader(r, from, to-from), *buf)
+	return err
 }

@@ -28,8 +28,8 @@ const (
 	// not recorded).
 	MetaReproducible = "pe.reproducible"
 	// MetaAuthentihashSHA1 and MetaAuthentihashSHA256 are the Authenticode
-	// image digests (hex) of a PE without an embedded signature: what a
-	// Windows catalog lists to sign it.
+	// image digests (hex) of a PE without an embedded signature, on a
+	// Windows source with catalogs: what a catalog lists to sign it.
 	MetaAuthentihashSHA1   = "pe.authentihash_sha1"
 	MetaAuthentihashSHA256 = "pe.authentihash_sha256"
 )

@@ -25,6 +25,10 @@ type Limits struct {
 	// (default 64 MiB).
 	MaxImage     int64
 	MaxCertTable int64
+	// CatalogDigests, when set, are the Authenticode image digests Read
+	// computes for an image without an embedded signature (Result.Image),
+	// from the bytes it already holds where it can.
+	CatalogDigests []crypto.Hash
 }
 
 func (l Limits) withDefaults() Limits {
@@ -42,6 +46,8 @@ type Result struct {
 	Sigs      []*authenticode.Parsed
 	Anomalies []snapshot.Anomaly
 	Meta      map[string]string
+	// Image holds the image digests Limits.CatalogDigests asked for.
+	Image map[crypto.Hash][]byte
 }
 
 // Read parses the PE image r of size bytes. It returns what it could read
@@ -69,6 +75,11 @@ func Read(r io.ReaderAt, size int64, lim Limits) (*Result, error) {
 	}
 	if l.certSize > 0 || l.certOff > 0 {
 		errs = append(errs, res.readSignatures(r, size, l, lim)...)
+	}
+	if len(lim.CatalogDigests) > 0 && len(res.Sigs) == 0 {
+		if res.Image, err = imageDigests(r, size, l, lim.CatalogDigests); err != nil {
+			errs = append(errs, fmt.Errorf("catalog digests: %w", err))
+		}
 	}
 	return res, errors.Join(errs...)
 }
