@@ -130,6 +130,8 @@ func TestEndToEndWindowsImage(t *testing.T) {
 // TestEndToEndWindowsCatalog scans the Windows image with a signer
 // indicator for the publisher of its catalog: version.dll carries no
 // signature of its own, and is found through the catalog that lists it.
+// wlbsctrl.dll, planted in System32 with a Microsoft version resource, is
+// signed neither way.
 func TestEndToEndWindowsCatalog(t *testing.T) {
 	testutil.NeedTools(t, "hivexregedit")
 	root := testutil.Fixture(t, "windows.sh")
@@ -141,10 +143,16 @@ func TestEndToEndWindowsCatalog(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
+	want := map[string]struct{ kind, level, text string }{
+		`C:\Windows\System32\version.dll`: {"signer", "warning",
+			`listed in catalog C:\Windows\System32\CatRoot\{F750E6C3-38EE-11D1-85E5-00C04FC295EE}\Microsoft-Windows-Fixture.cat`},
+		`C:\Windows\System32\wlbsctrl.dll`: {"unsigned-microsoft-file", "warning", `claims the vendor "Microsoft Corporation"`},
+	}
 	var found []string
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		var f struct {
 			Type     string
+			Level    string
 			Evidence struct{ Path string }
 			Reasons  []struct{ Kind, Description string }
 		}
@@ -153,14 +161,13 @@ func TestEndToEndWindowsCatalog(t *testing.T) {
 			continue
 		}
 		found = append(found, f.Evidence.Path)
-		want := `listed in catalog C:\Windows\System32\CatRoot\{F750E6C3-38EE-11D1-85E5-00C04FC295EE}\Microsoft-Windows-Fixture.cat`
-		if f.Evidence.Path != `C:\Windows\System32\version.dll` || len(f.Reasons) != 1 || f.Reasons[0].Kind != "signer" ||
-			!strings.Contains(f.Reasons[0].Description, want) {
+		w, ok := want[f.Evidence.Path]
+		if !ok || f.Level != w.level || len(f.Reasons) != 1 || f.Reasons[0].Kind != w.kind || !strings.Contains(f.Reasons[0].Description, w.text) {
 			t.Errorf("finding %s", line)
 		}
 	}
-	if len(found) != 1 {
-		t.Errorf("findings on %q, want version.dll alone", found)
+	if len(found) != len(want) {
+		t.Errorf("findings on %q, want version.dll and wlbsctrl.dll", found)
 	}
 }
 

@@ -27,6 +27,8 @@ var anomalyPolicy = map[string]struct {
 	"certificate-table-invalid":    {50, "Malformed signature table"},
 	"bad-timestamp":                {50, "Signature timestamp does not verify"},
 	"vendor-mismatch":              {50, "Version resource names a vendor the signer is not"},
+	"unsigned-microsoft-file":      {60, "Claims to be Microsoft's, in a Windows system folder, but nothing signs it"},
+	"unsigned-system-file":         {40, "Unsigned file in a Windows system folder that no catalog lists"},
 	"expired-no-timestamp":         {40, "Signed with a certificate that has expired, without a timestamp"},
 }
 

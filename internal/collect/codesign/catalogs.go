@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto"
 	"encoding/hex"
+	"fmt"
 	"io/fs"
 	"path"
 	"slices"
 	"strings"
 
 	"github.com/cascade-ir/cascade/internal/collect"
+	"github.com/cascade-ir/cascade/internal/collect/codesign/anomaly"
 	"github.com/cascade-ir/cascade/internal/collect/codesign/authenticode"
 	"github.com/cascade-ir/cascade/internal/collect/codesign/catalog"
 	"github.com/cascade-ir/cascade/internal/collect/codesign/peinfo"
@@ -44,7 +46,45 @@ func (c *Collector) ForSource(ctx context.Context, env *collect.Env, sink collec
 	if x.Len() == 0 {
 		return nil, nil
 	}
-	return c.withCatalogDigests(x.Hashes()), func(f *snapshot.File) { AddCatalogSignatures(x, f) }
+	return c.withCatalogDigests(x.Hashes()), func(f *snapshot.File) {
+		AddCatalogSignatures(x, f)
+		checkSystemFile(f)
+	}
+}
+
+// systemDirs are the folders (lower case, without the drive) whose PE
+// files Windows signs, embedded or by catalog.
+var systemDirs = map[string]bool{
+	`\windows\system32`:         true,
+	`\windows\syswow64`:         true,
+	`\windows\system32\drivers`: true,
+}
+
+// checkSystemFile flags a PE in a Windows system folder that nothing signs:
+// no embedded signature, no catalog listing (only called where catalogs
+// were read, after AddCatalogSignatures). A file whose image digests are
+// unknown (unparsable) is left alone.
+func checkSystemFile(f *snapshot.File) {
+	if f.Type != snapshot.TypePE || len(f.Signatures) > 0 ||
+		f.Meta[peinfo.MetaAuthentihashSHA1] == "" && f.Meta[peinfo.MetaAuthentihashSHA256] == "" {
+		return
+	}
+	p := f.Path
+	if len(p) >= 2 && p[1] == ':' {
+		p = p[2:]
+	}
+	i := strings.LastIndexByte(p, '\\')
+	if i < 0 || !systemDirs[strings.ToLower(p[:i])] {
+		return
+	}
+	if company := f.Meta[peinfo.MetaCompanyName]; strings.Contains(strings.ToLower(company), "microsoft") {
+		f.Anomalies = append(f.Anomalies, anomaly.New(anomaly.UnsignedMicrosoftFile, fmt.Sprintf(
+			"%s claims the vendor %q but has no embedded signature, and none of the system's catalogs lists it",
+			peinfo.MetaCompanyName, company)))
+		return
+	}
+	f.Anomalies = append(f.Anomalies, anomaly.New(anomaly.UnsignedSystemFile,
+		"no embedded signature, and none of the system's catalogs lists it"))
 }
 
 // withCatalogDigests is c recording unsigned PE images' Authenticode

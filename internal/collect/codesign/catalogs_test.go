@@ -8,7 +8,9 @@ import (
 	"testing"
 
 	"github.com/cascade-ir/cascade/internal/collect"
+	"github.com/cascade-ir/cascade/internal/collect/codesign/anomaly"
 	"github.com/cascade-ir/cascade/internal/collect/codesign/internal/testkit"
+	"github.com/cascade-ir/cascade/internal/collect/codesign/peinfo"
 	"github.com/cascade-ir/cascade/internal/snapshot"
 	"github.com/cascade-ir/cascade/internal/source"
 )
@@ -157,6 +159,41 @@ func TestCatalogDigestsOnlyWhereCatalogs(t *testing.T) {
 			}
 			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
 				t.Errorf("image digests %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestCheckSystemFile(t *testing.T) {
+	digests := map[string]string{peinfo.MetaAuthentihashSHA256: strings.Repeat("ab", 32)}
+	ms := map[string]string{peinfo.MetaAuthentihashSHA256: strings.Repeat("ab", 32), peinfo.MetaCompanyName: "Microsoft Corporation"}
+	signed := []snapshot.Signature{{Format: snapshot.SigAuthenticode}}
+	listed := []snapshot.Signature{{Format: snapshot.SigCatalog}}
+	for _, tc := range []struct {
+		name string
+		f    snapshot.File
+		want string
+	}{
+		{"unsigned in System32", snapshot.File{Path: `C:\Windows\System32\evil.dll`, Meta: digests}, anomaly.UnsignedSystemFile},
+		{"claims Microsoft", snapshot.File{Path: `C:\Windows\System32\wlbsctrl.dll`, Meta: ms}, anomaly.UnsignedMicrosoftFile},
+		{"SysWOW64, any case", snapshot.File{Path: `c:\WINDOWS\syswow64\x.dll`, Meta: digests}, anomaly.UnsignedSystemFile},
+		{"drivers", snapshot.File{Path: `C:\Windows\System32\drivers\x.sys`, Meta: digests}, anomaly.UnsignedSystemFile},
+		{"a subfolder", snapshot.File{Path: `C:\Windows\System32\spool\drivers\x.dll`, Meta: ms}, ""},
+		{"elsewhere", snapshot.File{Path: `C:\Users\alice\AppData\Local\x.dll`, Meta: ms}, ""},
+		{"embedded signature", snapshot.File{Path: `C:\Windows\System32\x.dll`, Meta: ms, Signatures: signed}, ""},
+		{"listed in a catalog", snapshot.File{Path: `C:\Windows\System32\x.dll`, Meta: ms, Signatures: listed}, ""},
+		{"digests unknown", snapshot.File{Path: `C:\Windows\System32\x.dll`, Meta: map[string]string{}}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := tc.f
+			f.Type = snapshot.TypePE
+			checkSystemFile(&f)
+			var got string
+			for _, a := range f.Anomalies {
+				got += a.Kind
+			}
+			if got != tc.want {
+				t.Errorf("anomalies %q, want %q", got, tc.want)
 			}
 		})
 	}

@@ -61,6 +61,14 @@ const (
 	// VendorMismatch (policy): the version resource's CompanyName names a
 	// vendor that none of the file's signers is.
 	VendorMismatch = "vendor-mismatch"
+	// UnsignedSystemFile (Windows sources with catalogs): a PE directly in
+	// Windows\System32, SysWOW64 or System32\drivers has no embedded
+	// signature and no catalog on the system lists it. Windows' own files
+	// there are signed one way or the other; a planted DLL often is not.
+	UnsignedSystemFile = "unsigned-system-file"
+	// UnsignedMicrosoftFile: such a file's version resource also claims
+	// Microsoft as its vendor, as a masquerading file does.
+	UnsignedMicrosoftFile = "unsigned-microsoft-file"
 )
 
 // Kinds lists every kind, for documentation and validation.
@@ -69,6 +77,7 @@ var Kinds = []string{
 	CertificateTableInvalid, DigestMismatch, BadSignature, BadTimestamp,
 	SignedOutsideValidity, ExpiredNoTimestamp, CompiledAfterSigning,
 	PageHashMismatch, SpecialSlotMismatch, BundleSealBroken, VendorMismatch,
+	UnsignedSystemFile, UnsignedMicrosoftFile,
 }
 
 // New returns an anomaly of kind explained by detail.
