@@ -204,25 +204,6 @@ func (p *Parsed) readIndirect(sd *pkcs7.SignedData) {
 	p.Sig.SignedDigest = hex.EncodeToString(p.Digest)
 }
 
-// Indirect is an SpcIndirectDataContent: what a digest is of, and the
-// digest. Catalog members carry one each.
-type Indirect struct {
-	Subject asn1.ObjectIdentifier
-	Hash    crypto.Hash // 0 when the algorithm is unknown
-	Alg     string      // its name, or the dotted OID
-	Digest  []byte
-}
-
-// ParseIndirect decodes an SpcIndirectDataContent.
-func ParseIndirect(der []byte) (Indirect, error) {
-	var ind indirectData
-	if _, err := asn1.Unmarshal(der, &ind); err != nil {
-		return Indirect{}, fmt.Errorf("SpcIndirectDataContent: %w", err)
-	}
-	h, alg := digestAlgorithm(ind.MessageDigest.Algorithm.Algorithm)
-	return Indirect{Subject: ind.Data.Type, Hash: h, Alg: alg, Digest: ind.MessageDigest.Digest}, nil
-}
-
 // verifySignature checks the messageDigest attribute against the indirect
 // data and the signer's signature over the attributes.
 func (p *Parsed) verifySignature(sd *pkcs7.SignedData, si *pkcs7.SignerInfo) {

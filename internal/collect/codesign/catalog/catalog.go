@@ -14,6 +14,7 @@
 package catalog
 
 import (
+	"bytes"
 	"crypto"
 	"encoding/asn1"
 	"encoding/binary"
@@ -31,11 +32,7 @@ import (
 
 // Object identifiers of catalog structures.
 var (
-	OIDCatalogList     = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 12, 1, 1} // subject usage of a catalog
-	OIDCatalogMember   = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 12, 1, 2} // members keyed by SHA-1
-	OIDCatalogMember2  = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 12, 1, 3} // members keyed by SHA-256
-	OIDCatalogNameVal  = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 12, 2, 1} // CAT_NAMEVALUE
-	OIDCatalogMemberIn = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 12, 2, 2} // CAT_MEMBERINFO
+	OIDCatalogList = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 12, 1, 1} // subject usage of a catalog
 )
 
 // DefaultMaxMembers caps the members read from one catalog. Windows' largest
@@ -60,7 +57,8 @@ type Catalog struct {
 
 // Member is one listed file.
 type Member struct {
-	// Tag is the subject identifier: the hex digest tag makecat writes
+	// Tag is the subject identifier, set for a member without a File
+	// name (or in an error about it): the hex digest tag makecat writes
 	// (UTF-16 in the file), or the identifier's bytes in hex.
 	Tag string
 	// File is the CAT_NAMEVALUE "File" value, when present.
@@ -158,17 +156,21 @@ func (c *Catalog) readCTL(der []byte, maxMembers int) error {
 // readMembers reads the trusted subjects: SEQUENCE OF { OCTET STRING
 // identifier, SET OF Attribute }.
 func (c *Catalog) readMembers(b []byte, maxMembers int) error {
-	for n := 0; len(b) > 0; n++ {
+	d := der(b)
+	for n := 0; len(d) > 0; n++ {
 		if n >= maxMembers {
 			c.Problems = append(c.Problems, fmt.Sprintf("more than %d members: the rest were not read", maxMembers))
 			return nil
 		}
-		var subj asn1.RawValue
-		var err error
-		if b, err = asn1.Unmarshal(b, &subj); err != nil {
+		tag, body, _, err := d.next()
+		if err != nil {
 			return fmt.Errorf("catalog member %d: %w", n, err)
 		}
-		m, err := readMember(subj)
+		if tag != tagSequence {
+			c.Problems = append(c.Problems, fmt.Sprintf("member %d: not a trusted subject", n))
+			continue
+		}
+		m, err := readMember(body)
 		if err != nil {
 			c.Problems = append(c.Problems, fmt.Sprintf("member %d: %v", n, err))
 			continue
@@ -178,56 +180,79 @@ func (c *Catalog) readMembers(b []byte, maxMembers int) error {
 	return nil
 }
 
-type attribute struct {
-	Type   asn1.ObjectIdentifier
-	Values asn1.RawValue `asn1:"set"`
-}
-
-func readMember(subj asn1.RawValue) (Member, error) {
+// readMember reads one trusted subject's content: its identifier, its
+// SpcIndirectDataContent digest and its CAT_NAMEVALUE "File" name.
+func readMember(body []byte) (Member, error) {
 	var m Member
-	parts, err := elements(subj.Bytes)
-	if err != nil || len(parts) == 0 || parts[0].Tag != asn1.TagOctetString {
+	s := der(body)
+	id, err := s.expect(tagOctetString)
+	if err != nil {
 		return m, errors.New("not a trusted subject")
 	}
-	m.Tag = tagString(parts[0].Bytes)
-	if len(parts) < 2 {
-		return m, errors.New("no attributes: no digest")
-	}
-	attrs, err := elements(parts[1].Bytes)
+	attrs, err := s.expect(tagSet)
 	if err != nil {
-		return m, fmt.Errorf("attributes: %w", err)
+		return m, fmt.Errorf("%s: no attributes: no digest", tagString(id))
 	}
-	for _, a := range attrs {
-		var at attribute
-		if _, err := asn1.Unmarshal(a.FullBytes, &at); err != nil {
+	for a := der(attrs); len(a) > 0; {
+		body, err := a.expect(tagSequence)
+		if err != nil {
 			return m, fmt.Errorf("attribute: %w", err)
 		}
-		vals, err := elements(at.Values.Bytes)
-		if err != nil || len(vals) == 0 {
-			continue
+		at := der(body)
+		oid, err := at.expect(tagOID)
+		if err != nil {
+			return m, fmt.Errorf("attribute: %w", err)
+		}
+		vals, err := at.expect(tagSet)
+		if err != nil {
+			return m, fmt.Errorf("attribute values: %w", err)
+		}
+		v := der(vals)
+		_, _, first, err := v.next()
+		if err != nil {
+			continue // no value
 		}
 		switch {
-		case at.Type.Equal(authenticode.OIDIndirectData):
-			ind, err := authenticode.ParseIndirect(vals[0].FullBytes)
-			if err != nil {
-				return m, err
+		case bytes.Equal(oid, oidIndirectData):
+			if m.Hash, m.Alg, m.Digest, err = indirectDigest(first); err != nil {
+				return m, fmt.Errorf("SpcIndirectDataContent: %w", err)
 			}
-			m.Hash, m.Alg, m.Digest = ind.Hash, ind.Alg, ind.Digest
-		case at.Type.Equal(OIDCatalogNameVal):
-			var nv struct {
-				Tag   asn1.RawValue // BMPString
-				Flags int
-				Value []byte
-			}
-			if _, err := asn1.Unmarshal(vals[0].FullBytes, &nv); err == nil && strings.EqualFold(bmp(nv.Tag.Bytes, true), "File") {
-				m.File = bmp(nv.Value, false)
+		case bytes.Equal(oid, oidNameValue):
+			if name, ok := fileName(first); ok {
+				m.File = name
 			}
 		}
 	}
 	if len(m.Digest) == 0 {
-		return m, fmt.Errorf("%s: no SpcIndirectDataContent digest", m.Tag)
+		return m, fmt.Errorf("%s: no SpcIndirectDataContent digest", tagString(id))
+	}
+	if m.File == "" {
+		m.Tag = tagString(id)
 	}
 	return m, nil
+}
+
+// fileName reads a CAT_NAMEVALUE { BMPString tag, INTEGER flags, OCTET
+// STRING value (UTF-16LE) } and returns the value of the "File" tag.
+func fileName(b []byte) (string, bool) {
+	d := der(b)
+	body, err := d.expect(tagSequence)
+	if err != nil {
+		return "", false
+	}
+	nv := der(body)
+	tag, err := nv.expect(tagBMPString)
+	if err != nil || !strings.EqualFold(bmp(tag, true), "File") {
+		return "", false
+	}
+	if _, err := nv.expect(tagInteger); err != nil {
+		return "", false
+	}
+	value, err := nv.expect(tagOctetString)
+	if err != nil {
+		return "", false
+	}
+	return bmp(value, false), true
 }
 
 // elements splits the content of a constructed value into its elements.

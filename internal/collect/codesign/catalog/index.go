@@ -1,8 +1,8 @@
 package catalog
 
 import (
+	"bytes"
 	"crypto"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -10,6 +10,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/collect"
@@ -17,13 +18,18 @@ import (
 	"github.com/cascade-ir/cascade/internal/snapshot"
 )
 
-// Index finds the catalogs that list an Authenticode image digest.
+// Index finds the catalogs that list an Authenticode image digest. Add
+// every catalog first, then look up: the first look-up sorts the index (a
+// Windows system's catalogs list a few hundred thousand members, so each
+// is a fixed-size entry in one sorted slice, its name in one shared
+// buffer, rather than a map of strings). Look-ups are safe for concurrent
+// use.
 type Index struct {
-	cats     []indexed
-	byDigest map[string][]listing // hash byte + digest
-	hashes   []crypto.Hash
-	members  int
-	print    []byte // SHA-256 over the catalogs' own digests, in load order
+	cats    []indexed
+	entries []entry
+	names   []byte
+	hashes  []crypto.Hash
+	sort    sync.Once
 }
 
 type indexed struct {
@@ -31,70 +37,83 @@ type indexed struct {
 	sig  snapshot.Signature
 }
 
-type listing struct {
-	cat    int32
-	member string
+// entry is one member: its hash and digest (zero-padded), its catalog and
+// its name in Index.names.
+type entry struct {
+	key     [33]byte
+	cat     int32
+	nameOff uint32
+	nameLen uint16
+}
+
+func key(h crypto.Hash, digest []byte) (k [33]byte, ok bool) {
+	if len(digest) > 32 || h > 0xff {
+		return k, false
+	}
+	k[0] = byte(h)
+	copy(k[1:], digest)
+	return k, true
 }
 
 // NewIndex returns an empty index.
-func NewIndex() *Index { return &Index{byDigest: map[string][]listing{}} }
+func NewIndex() *Index { return &Index{} }
 
 // Add indexes c's members under name, the catalog's path as the scanned
-// system names it. content is the catalog file's bytes, for Fingerprint.
-func (x *Index) Add(name string, c *Catalog, content []byte) {
+// system names it.
+func (x *Index) Add(name string, c *Catalog) {
 	ci := int32(len(x.cats))
 	x.cats = append(x.cats, indexed{name: name, sig: c.Sig})
 	for _, m := range c.Members {
-		if m.Hash == 0 {
+		k, ok := key(m.Hash, m.Digest)
+		if m.Hash == 0 || !ok {
 			continue
 		}
 		if !slices.Contains(x.hashes, m.Hash) {
 			x.hashes = append(x.hashes, m.Hash)
 		}
-		k := key(m.Hash, m.Digest)
 		who := m.File
 		if who == "" {
 			who = m.Tag
 		}
-		x.byDigest[k] = append(x.byDigest[k], listing{cat: ci, member: who})
-		x.members++
+		who = who[:min(len(who), 0xffff)]
+		x.entries = append(x.entries, entry{key: k, cat: ci, nameOff: uint32(len(x.names)), nameLen: uint16(len(who))})
+		x.names = append(x.names, who...)
 	}
-	sum := sha256.Sum256(content)
-	h := sha256.New()
-	h.Write(x.print)
-	h.Write(sum[:])
-	x.print = h.Sum(nil)
 }
 
-func key(h crypto.Hash, digest []byte) string { return string(rune(h)) + string(digest) }
-
-// Len is the number of catalogs indexed; Members the digests they list.
+// Len is the number of catalogs indexed.
 func (x *Index) Len() int { return len(x.cats) }
 
 // Members is the number of indexed member digests.
-func (x *Index) Members() int { return x.members }
+func (x *Index) Members() int { return len(x.entries) }
 
 // Hashes are the digest algorithms the indexed members use: the image
-// digests a file needs for Lookup.
+// digests a file needs for Signatures.
 func (x *Index) Hashes() []crypto.Hash { return x.hashes }
-
-// Fingerprint identifies the indexed catalogs' content.
-func (x *Index) Fingerprint() string { return hex.EncodeToString(x.print) }
 
 // Signatures returns one catalog signature per catalog listing any of the
 // file's image digests (by algorithm), in the order the catalogs were
 // added.
 func (x *Index) Signatures(digests map[crypto.Hash][]byte) []snapshot.Signature {
+	x.sort.Do(func() {
+		slices.SortStableFunc(x.entries, func(a, b entry) int { return bytes.Compare(a.key[:], b.key[:]) })
+	})
 	var out []snapshot.Signature
 	for _, h := range x.hashes {
 		d, ok := digests[h]
 		if !ok {
 			continue
 		}
-		for _, l := range x.byDigest[key(h, d)] {
-			s := x.cats[l.cat].sig
-			s.Catalog = x.cats[l.cat].name
-			s.CatalogMember = l.member
+		k, ok := key(h, d)
+		if !ok {
+			continue
+		}
+		i, _ := slices.BinarySearchFunc(x.entries, k, func(e entry, k [33]byte) int { return bytes.Compare(e.key[:], k[:]) })
+		for ; i < len(x.entries) && x.entries[i].key == k; i++ {
+			e := x.entries[i]
+			s := x.cats[e.cat].sig
+			s.Catalog = x.cats[e.cat].name
+			s.CatalogMember = string(x.names[e.nameOff : e.nameOff+uint32(e.nameLen)])
 			s.DigestAlgorithm = hashName(h)
 			s.SignedDigest = hex.EncodeToString(d)
 			s.ComputedDigest = s.SignedDigest
@@ -177,7 +196,7 @@ func Load(fsys fs.FS, dir string, opt LoadOptions) (*Index, []Problem) {
 		if len(c.Problems) > 0 {
 			probs = append(probs, Problem{p, errors.New(strings.Join(c.Problems, "; "))})
 		}
-		x.Add(opt.Display(p), c, b)
+		x.Add(opt.Display(p), c)
 		return nil
 	})
 	if err != nil {

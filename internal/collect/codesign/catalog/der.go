@@ -1,0 +1,134 @@
+package catalog
+
+import (
+	"bytes"
+	"crypto"
+	"errors"
+)
+
+// A catalog can list hundreds of thousands of members, and every scan of
+// a Windows source reads them all, so members are read with this small
+// DER reader instead of encoding/asn1's reflection (about ten times
+// slower per member). It reads definite lengths only, as DER has.
+
+var errDER = errors.New("malformed DER")
+
+// der is the unread rest of a DER encoding.
+type der []byte
+
+// next reads one element: its tag byte, its content and its whole
+// encoding. Multi-byte tags are refused.
+func (d *der) next() (tag byte, body, full []byte, err error) {
+	b := *d
+	if len(b) < 2 || b[0]&0x1f == 0x1f {
+		return 0, nil, nil, errDER
+	}
+	tag = b[0]
+	n, hdr := int(b[1]), 2
+	if n&0x80 != 0 {
+		k := n & 0x7f
+		if k == 0 || k > 4 || len(b) < 2+k {
+			return 0, nil, nil, errDER
+		}
+		n = 0
+		for _, c := range b[2 : 2+k] {
+			n = n<<8 | int(c)
+		}
+		hdr += k
+	}
+	if n < 0 || n > len(b)-hdr {
+		return 0, nil, nil, errDER
+	}
+	*d = b[hdr+n:]
+	return tag, b[hdr : hdr+n], b[:hdr+n], nil
+}
+
+// expect reads one element that must have tag.
+func (d *der) expect(tag byte) ([]byte, error) {
+	t, body, _, err := d.next()
+	if err != nil {
+		return nil, err
+	}
+	if t != tag {
+		return nil, errDER
+	}
+	return body, nil
+}
+
+// DER tags used here.
+const (
+	tagInteger     = 0x02
+	tagOctetString = 0x04
+	tagNull        = 0x05
+	tagOID         = 0x06
+	tagBMPString   = 0x1e
+	tagSequence    = 0x30
+	tagSet         = 0x31
+)
+
+// Content bytes of the object identifiers read from members.
+var (
+	oidIndirectData = []byte{0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x01, 0x04} // 1.3.6.1.4.1.311.2.1.4
+	oidNameValue    = []byte{0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x0c, 0x02, 0x01} // 1.3.6.1.4.1.311.12.2.1
+)
+
+// digestOIDs are the digest algorithms a member's indirect data may name.
+var digestOIDs = []struct {
+	oid  []byte
+	hash crypto.Hash
+	name string
+}{
+	{[]byte{0x2b, 0x0e, 0x03, 0x02, 0x1a}, crypto.SHA1, "sha1"},
+	{[]byte{0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01}, crypto.SHA256, "sha256"},
+	{[]byte{0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02}, crypto.SHA384, "sha384"},
+	{[]byte{0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03}, crypto.SHA512, "sha512"},
+	{[]byte{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x02, 0x05}, crypto.MD5, "md5"},
+}
+
+// indirectDigest reads an SpcIndirectDataContent's digest:
+// SEQUENCE { SEQUENCE { OID, ANY } data, SEQUENCE { AlgorithmIdentifier,
+// OCTET STRING } messageDigest }.
+func indirectDigest(b []byte) (crypto.Hash, string, []byte, error) {
+	d := der(b)
+	body, err := d.expect(tagSequence)
+	if err != nil {
+		return 0, "", nil, err
+	}
+	in := der(body)
+	if _, err := in.expect(tagSequence); err != nil { // data: what the digest is of
+		return 0, "", nil, err
+	}
+	md, err := in.expect(tagSequence)
+	if err != nil {
+		return 0, "", nil, err
+	}
+	m := der(md)
+	alg, err := m.expect(tagSequence)
+	if err != nil {
+		return 0, "", nil, err
+	}
+	a := der(alg)
+	oid, err := a.expect(tagOID)
+	if err != nil {
+		return 0, "", nil, err
+	}
+	digest, err := m.expect(tagOctetString)
+	if err != nil {
+		return 0, "", nil, err
+	}
+	for _, o := range digestOIDs {
+		if bytes.Equal(o.oid, oid) {
+			return o.hash, o.name, digest, nil
+		}
+	}
+	return 0, "oid:" + hexString(oid), digest, nil
+}
+
+func hexString(b []byte) string {
+	const digits = "0123456789abcdef"
+	out := make([]byte, 0, 2*len(b))
+	for _, c := range b {
+		out = append(out, digits[c>>4], digits[c&15])
+	}
+	return string(out)
+}
