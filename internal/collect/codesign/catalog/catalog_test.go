@@ -15,6 +15,7 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cascade-ir/cascade/internal/collect/codesign/cms"
 	"github.com/cascade-ir/cascade/internal/collect/codesign/internal/catgen"
@@ -202,6 +203,23 @@ func TestLoadAndLookup(t *testing.T) {
 	}
 	if s := x.Signatures(map[crypto.Hash][]byte{crypto.SHA256: digest(crypto.SHA256, "c")}); len(s) != 0 {
 		t.Errorf("an unlisted digest is found: %+v", s)
+	}
+}
+
+func TestLoadLimits(t *testing.T) {
+	p := newPKI(t)
+	cat := func(s string) *fstest.MapFile {
+		return &fstest.MapFile{Data: p.build(t, true, catgen.Member{File: strings.Repeat("é", 400) + ".dll", Digest: digest(crypto.SHA256, s)},
+			catgen.Member{File: s + ".dll", Digest: digest(crypto.SHA256, s+"2")})}
+	}
+	fsys := fstest.MapFS{"c/1.cat": cat("a"), "c/2.cat": cat("b"), "c/3.cat": cat("c")}
+	x, probs := Load(fsys, "c", LoadOptions{MaxTotalMembers: 4})
+	if x.Len() != 2 || x.Members() != 4 || len(probs) != 1 || !strings.Contains(probs[0].Err.Error(), "the first is c/3.cat") {
+		t.Errorf("%d catalogs, %d members, problems %v", x.Len(), x.Members(), probs)
+	}
+	s := x.Signatures(map[crypto.Hash][]byte{crypto.SHA256: digest(crypto.SHA256, "a")})
+	if len(s) != 1 || len(s[0].CatalogMember) > maxName || !utf8.ValidString(s[0].CatalogMember) || !strings.HasPrefix(s[0].CatalogMember, "éé") {
+		t.Errorf("a long name kept as %+v", s)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cascade-ir/cascade/internal/collect"
 	"github.com/cascade-ir/cascade/internal/collect/codesign/cms"
@@ -75,10 +76,25 @@ func (x *Index) Add(name string, c *Catalog) {
 		if who == "" {
 			who = m.Tag
 		}
-		who = who[:min(len(who), 0xffff)]
+		who = truncate(who, maxName)
 		x.entries = append(x.entries, entry{key: k, cat: ci, nameOff: uint32(len(x.names)), nameLen: uint16(len(who))})
 		x.names = append(x.names, who...)
 	}
+}
+
+// maxName caps a member name kept in the index (bytes of UTF-8): file
+// names are far shorter, and a hostile catalog's are not kept whole.
+const maxName = 512
+
+// truncate cuts s to at most n bytes at a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // Len is the number of catalogs indexed.
@@ -138,10 +154,14 @@ func hashName(h crypto.Hash) string {
 // LoadOptions bound Load.
 type LoadOptions struct {
 	// MaxFile caps one catalog's size (default 256 MiB), MaxCatalogs the
-	// catalogs read (default 100,000), MaxMembers one catalog's members.
-	MaxFile     int64
-	MaxCatalogs int
-	MaxMembers  int
+	// catalogs read (default 100,000), MaxMembers one catalog's members,
+	// MaxTotalMembers the members indexed from all of them (default
+	// 2,000,000: about 140 MB; a Windows system lists a few hundred
+	// thousand).
+	MaxFile         int64
+	MaxCatalogs     int
+	MaxMembers      int
+	MaxTotalMembers int
 	// Roots check the catalog signers' chains at Now.
 	Roots *cms.Roots
 	Now   time.Time
@@ -165,6 +185,9 @@ func Load(fsys fs.FS, dir string, opt LoadOptions) (*Index, []Problem) {
 	if opt.MaxCatalogs <= 0 {
 		opt.MaxCatalogs = 100000
 	}
+	if opt.MaxTotalMembers <= 0 {
+		opt.MaxTotalMembers = 2000000
+	}
 	if opt.Display == nil {
 		opt.Display = func(s string) string { return s }
 	}
@@ -178,8 +201,9 @@ func Load(fsys fs.FS, dir string, opt LoadOptions) (*Index, []Problem) {
 		if !d.Type().IsRegular() || !strings.EqualFold(path.Ext(p), ".cat") {
 			return nil
 		}
-		if x.Len() >= opt.MaxCatalogs {
-			probs = append(probs, Problem{dir, fmt.Errorf("more than %d catalogs: the rest were not read", opt.MaxCatalogs)})
+		if x.Len() >= opt.MaxCatalogs || x.Members() >= opt.MaxTotalMembers {
+			probs = append(probs, Problem{dir, fmt.Errorf("more than %d catalogs or %d members: the rest were not read (the first is %s)",
+				opt.MaxCatalogs, opt.MaxTotalMembers, p)})
 			return fs.SkipAll
 		}
 		b, err := collect.ReadCapped(fsys, p, opt.MaxFile)
