@@ -224,18 +224,10 @@ func (c *Collector) record(f *snapshot.File, fd found) {
 // index as Options.Catalogs. display names a path of fsys as the scanned
 // system does. Catalogs that cannot be read are returned as problems.
 func LoadCatalogs(fsys fs.FS, dir string, display func(string) string, opts Options) (*catalog.Index, []catalog.Problem, error) {
-	roots := append([]*x509.Certificate(nil), opts.Roots...)
-	if opts.RootsFile != "" {
-		more, err := LoadPEM(opts.RootsFile)
-		if err != nil {
-			return nil, nil, err
-		}
-		roots = append(roots, more...)
+	c, err := New(opts) // the roots and clock, as the collector will use them
+	if err != nil {
+		return nil, nil, err
 	}
-	now := time.Now()
-	if opts.Now != nil {
-		now = opts.Now()
-	}
-	x, probs := catalog.Load(fsys, dir, catalog.LoadOptions{Roots: cms.NewRoots(roots), Now: now, Display: display})
+	x, probs := catalog.Load(fsys, dir, catalog.LoadOptions{Roots: c.roots, Now: c.opt.Now(), Display: display})
 	return x, probs, nil
 }

@@ -49,8 +49,10 @@ type Catalog struct {
 	ListID     string
 	ThisUpdate time.Time
 	Members    []Member
-	// Problems are members that could not be read; the rest stand.
-	Problems []string
+	// Problems are members that could not be read (the first ten, and
+	// how many more); the rest stand.
+	Problems     []string
+	moreProblems int
 
 	parsed *authenticode.Parsed
 }
@@ -84,6 +86,9 @@ func Parse(blob []byte, maxMembers int) (*Catalog, error) {
 	c := &Catalog{Sig: p.Sig, parsed: p}
 	if err := c.readCTL(ctl, maxMembers); err != nil {
 		return nil, err
+	}
+	if c.moreProblems > 0 {
+		c.Problems = append(c.Problems, fmt.Sprintf("and %d more", c.moreProblems))
 	}
 	return c, nil
 }
@@ -159,7 +164,7 @@ func (c *Catalog) readMembers(b []byte, maxMembers int) error {
 	d := der(b)
 	for n := 0; len(d) > 0; n++ {
 		if n >= maxMembers {
-			c.Problems = append(c.Problems, fmt.Sprintf("more than %d members: the rest were not read", maxMembers))
+			c.problem(fmt.Sprintf("more than %d members: the rest were not read", maxMembers))
 			return nil
 		}
 		tag, body, _, err := d.next()
@@ -167,17 +172,29 @@ func (c *Catalog) readMembers(b []byte, maxMembers int) error {
 			return fmt.Errorf("catalog member %d: %w", n, err)
 		}
 		if tag != tagSequence {
-			c.Problems = append(c.Problems, fmt.Sprintf("member %d: not a trusted subject", n))
+			c.problem(fmt.Sprintf("member %d: not a trusted subject", n))
 			continue
 		}
 		m, err := readMember(body)
 		if err != nil {
-			c.Problems = append(c.Problems, fmt.Sprintf("member %d: %v", n, err))
+			c.problem(fmt.Sprintf("member %d: %v", n, err))
 			continue
 		}
 		c.Members = append(c.Members, m)
 	}
 	return nil
+}
+
+// maxProblems caps the problems kept for one catalog; the rest are
+// counted.
+const maxProblems = 10
+
+func (c *Catalog) problem(msg string) {
+	if len(c.Problems) < maxProblems {
+		c.Problems = append(c.Problems, msg)
+		return
+	}
+	c.moreProblems++
 }
 
 // readMember reads one trusted subject's content: its identifier, its

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -159,6 +160,27 @@ func TestParseMemberLimit(t *testing.T) {
 	}
 	if len(c.Members) != 2 || len(c.Problems) != 1 || !strings.Contains(c.Problems[0], "more than 2 members") {
 		t.Errorf("members %d, problems %v", len(c.Members), c.Problems)
+	}
+}
+
+func TestParseProblemLimit(t *testing.T) {
+	p := newPKI(t)
+	var ms []catgen.Member
+	for i := range 15 {
+		ms = append(ms, catgen.Member{File: fmt.Sprintf("%d.dll", i), Digest: digest(crypto.SHA1, fmt.Sprint(i))})
+	}
+	blob := p.build(t, false, ms...)
+	// Rename every member's SpcIndirectDataContent attribute: no member
+	// has a digest any more.
+	renamed := append(slices.Clone(oidIndirectData[:len(oidIndirectData)-1]), 0x7f)
+	blob = bytes.ReplaceAll(blob, oidIndirectData, renamed)
+	c, err := Parse(blob, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Members) != 0 || len(c.Problems) != maxProblems+1 || c.Problems[maxProblems] != "and 5 more" ||
+		!strings.Contains(c.Problems[0], "no SpcIndirectDataContent digest") {
+		t.Errorf("members %d, problems %q", len(c.Members), c.Problems)
 	}
 }
 

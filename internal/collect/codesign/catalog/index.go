@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cascade-ir/cascade/internal/collect"
+	"github.com/cascade-ir/cascade/internal/collect/codesign/authenticode"
 	"github.com/cascade-ir/cascade/internal/collect/codesign/cms"
 	"github.com/cascade-ir/cascade/internal/snapshot"
 )
@@ -130,7 +131,7 @@ func (x *Index) Signatures(digests map[crypto.Hash][]byte) []snapshot.Signature 
 			s := x.cats[e.cat].sig
 			s.Catalog = x.cats[e.cat].name
 			s.CatalogMember = string(x.names[e.nameOff : e.nameOff+uint32(e.nameLen)])
-			s.DigestAlgorithm = hashName(h)
+			s.DigestAlgorithm = authenticode.HashName(h)
 			s.SignedDigest = hex.EncodeToString(d)
 			s.ComputedDigest = s.SignedDigest
 			match := true
@@ -139,16 +140,6 @@ func (x *Index) Signatures(digests map[crypto.Hash][]byte) []snapshot.Signature 
 		}
 	}
 	return out
-}
-
-func hashName(h crypto.Hash) string {
-	switch h {
-	case crypto.SHA1:
-		return "sha1"
-	case crypto.SHA256:
-		return "sha256"
-	}
-	return strings.ToLower(strings.ReplaceAll(h.String(), "-", ""))
 }
 
 // LoadOptions bound Load.
