@@ -5,8 +5,6 @@ import (
 	"crypto"
 	"encoding/hex"
 	"fmt"
-	"io/fs"
-	"path"
 	"slices"
 	"strings"
 
@@ -22,7 +20,7 @@ var _ collect.SourceDecorator = (*Collector)(nil)
 
 // catRoot is where Windows keeps its catalog databases, one directory per
 // database GUID.
-var catRoot = []string{"Windows", "System32", "CatRoot"}
+const catRoot = "Windows/System32/CatRoot"
 
 // ForSource implements collect.SourceDecorator. On a Windows source it
 // indexes the catalogs under Windows\System32\CatRoot once, and returns a
@@ -35,8 +33,8 @@ func (c *Collector) ForSource(ctx context.Context, env *collect.Env, sink collec
 	if env.OS != "windows" || ctx.Err() != nil {
 		return nil, nil
 	}
-	dir, ok := findDir(env.FS, catRoot)
-	if !ok {
+	dir, err := collect.FindFold(env.FS, catRoot)
+	if err != nil {
 		return nil, nil
 	}
 	x, probs := catalog.Load(env.FS, dir, catalog.LoadOptions{Roots: c.roots, Now: c.opt.Now(), Display: env.Display})
@@ -125,30 +123,4 @@ func AddCatalogSignatures(x *catalog.Index, f *snapshot.File) {
 		return
 	}
 	f.Signatures = append(f.Signatures, x.Signatures(digests)...)
-}
-
-// findDir finds the directory at the path elems in fsys, each name matched
-// case-insensitively as Windows does.
-func findDir(fsys fs.FS, elems []string) (string, bool) {
-	dir := "."
-	for _, want := range elems {
-		ents, err := fs.ReadDir(fsys, dir)
-		if err != nil {
-			return "", false
-		}
-		found := ""
-		for _, e := range ents {
-			if e.IsDir() && strings.EqualFold(e.Name(), want) {
-				found = e.Name()
-				if e.Name() == want {
-					break
-				}
-			}
-		}
-		if found == "" {
-			return "", false
-		}
-		dir = path.Join(dir, found)
-	}
-	return dir, true
 }

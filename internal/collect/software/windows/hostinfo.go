@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
+
+	"github.com/cascade-ir/cascade/internal/collect"
 )
 
 // HostFacts names a Windows image's machine and system, read from its
@@ -66,7 +68,7 @@ func HostInfo(fsys fs.FS) (HostFacts, error) {
 // withHive finds, reads and opens one hive of the image and runs fn on its
 // root key, guarding against parser panics.
 func withHive(fsys fs.FS, name string, fn func(root *key) error) error {
-	rel, err := findFold(fsys, name)
+	rel, err := collect.FindFold(fsys, name)
 	if err != nil {
 		return fmt.Errorf("hive %s: %w", name, err)
 	}

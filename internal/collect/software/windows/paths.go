@@ -1,7 +1,6 @@
 package windows
 
 import (
-	"io/fs"
 	"strings"
 
 	"github.com/cascade-ir/cascade/internal/collect"
@@ -44,36 +43,4 @@ func foldEqual(rel string, comps []string) bool {
 		}
 	}
 	return true
-}
-
-// findFold resolves a slash path in fsys component by component without
-// regard to case, for images whose folders are named Windows or WINDOWS,
-// config or Config.
-func findFold(fsys fs.FS, name string) (string, error) {
-	if _, err := fs.Stat(fsys, name); err == nil {
-		return name, nil
-	}
-	cur := "."
-	for _, comp := range strings.Split(name, "/") {
-		entries, err := fs.ReadDir(fsys, cur)
-		if err != nil {
-			return "", err
-		}
-		found := ""
-		for _, e := range entries {
-			if strings.EqualFold(e.Name(), comp) {
-				found = e.Name()
-				break
-			}
-		}
-		if found == "" {
-			return "", &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
-		}
-		if cur == "." {
-			cur = found
-		} else {
-			cur += "/" + found
-		}
-	}
-	return cur, nil
 }
