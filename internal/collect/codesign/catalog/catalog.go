@@ -65,10 +65,9 @@ type Member struct {
 	Tag string
 	// File is the CAT_NAMEVALUE "File" value, when present.
 	File string
-	// Hash and Digest are the member's Authenticode digest; Alg names
-	// the hash (or gives the OID of an unknown one).
+	// Hash and Digest are the member's Authenticode digest; Hash is 0
+	// for an algorithm cascade does not know.
 	Hash   crypto.Hash
-	Alg    string
 	Digest []byte
 }
 
@@ -231,7 +230,7 @@ func readMember(body []byte) (Member, error) {
 		}
 		switch {
 		case bytes.Equal(oid, oidIndirectData):
-			if m.Hash, m.Alg, m.Digest, err = indirectDigest(first); err != nil {
+			if m.Hash, m.Digest, err = indirectDigest(first); err != nil {
 				return m, fmt.Errorf("SpcIndirectDataContent: %w", err)
 			}
 		case bytes.Equal(oid, oidNameValue):

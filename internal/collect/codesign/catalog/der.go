@@ -59,7 +59,6 @@ func (d *der) expect(tag byte) ([]byte, error) {
 const (
 	tagInteger     = 0x02
 	tagOctetString = 0x04
-	tagNull        = 0x05
 	tagOID         = 0x06
 	tagBMPString   = 0x1e
 	tagSequence    = 0x30
@@ -76,59 +75,49 @@ var (
 var digestOIDs = []struct {
 	oid  []byte
 	hash crypto.Hash
-	name string
 }{
-	{[]byte{0x2b, 0x0e, 0x03, 0x02, 0x1a}, crypto.SHA1, "sha1"},
-	{[]byte{0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01}, crypto.SHA256, "sha256"},
-	{[]byte{0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02}, crypto.SHA384, "sha384"},
-	{[]byte{0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03}, crypto.SHA512, "sha512"},
-	{[]byte{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x02, 0x05}, crypto.MD5, "md5"},
+	{[]byte{0x2b, 0x0e, 0x03, 0x02, 0x1a}, crypto.SHA1},
+	{[]byte{0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01}, crypto.SHA256},
+	{[]byte{0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02}, crypto.SHA384},
+	{[]byte{0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03}, crypto.SHA512},
+	{[]byte{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x02, 0x05}, crypto.MD5},
 }
 
 // indirectDigest reads an SpcIndirectDataContent's digest:
 // SEQUENCE { SEQUENCE { OID, ANY } data, SEQUENCE { AlgorithmIdentifier,
-// OCTET STRING } messageDigest }.
-func indirectDigest(b []byte) (crypto.Hash, string, []byte, error) {
+// OCTET STRING } messageDigest }. The hash is 0 for an unknown algorithm.
+func indirectDigest(b []byte) (crypto.Hash, []byte, error) {
 	d := der(b)
 	body, err := d.expect(tagSequence)
 	if err != nil {
-		return 0, "", nil, err
+		return 0, nil, err
 	}
 	in := der(body)
 	if _, err := in.expect(tagSequence); err != nil { // data: what the digest is of
-		return 0, "", nil, err
+		return 0, nil, err
 	}
 	md, err := in.expect(tagSequence)
 	if err != nil {
-		return 0, "", nil, err
+		return 0, nil, err
 	}
 	m := der(md)
 	alg, err := m.expect(tagSequence)
 	if err != nil {
-		return 0, "", nil, err
+		return 0, nil, err
 	}
 	a := der(alg)
 	oid, err := a.expect(tagOID)
 	if err != nil {
-		return 0, "", nil, err
+		return 0, nil, err
 	}
 	digest, err := m.expect(tagOctetString)
 	if err != nil {
-		return 0, "", nil, err
+		return 0, nil, err
 	}
 	for _, o := range digestOIDs {
 		if bytes.Equal(o.oid, oid) {
-			return o.hash, o.name, digest, nil
+			return o.hash, digest, nil
 		}
 	}
-	return 0, "oid:" + hexString(oid), digest, nil
-}
-
-func hexString(b []byte) string {
-	const digits = "0123456789abcdef"
-	out := make([]byte, 0, 2*len(b))
-	for _, c := range b {
-		out = append(out, digits[c>>4], digits[c&15])
-	}
-	return string(out)
+	return 0, digest, nil
 }
