@@ -40,14 +40,15 @@ func BenchmarkIndex(b *testing.B) {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		start := time.Now()
-		x := NewIndex()
+		x := &Index{}
 		for i, blob := range blobs {
 			c, err := Parse(blob, 0)
 			if err != nil {
 				b.Fatal(err)
 			}
-			x.Add(fmt.Sprint(i), c)
+			x.add(fmt.Sprint(i), c)
 		}
+		x.sort()
 		for _, d := range digests {
 			if len(x.Signatures(map[crypto.Hash][]byte{crypto.SHA256: d})) != 1 {
 				b.Fatal("a member was not found")

@@ -10,7 +10,6 @@ import (
 	"path"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -20,18 +19,16 @@ import (
 	"github.com/cascade-ir/cascade/internal/snapshot"
 )
 
-// Index finds the catalogs that list an Authenticode image digest. Add
-// every catalog first, then look up: the first look-up sorts the index (a
-// Windows system's catalogs list a few hundred thousand members, so each
-// is a fixed-size entry in one sorted slice, its name in one shared
-// buffer, rather than a map of strings). Look-ups are safe for concurrent
-// use.
+// Index finds the catalogs that list an Authenticode image digest. Load
+// builds it: a Windows system's catalogs list a few hundred thousand
+// members, so each is a fixed-size entry in one slice sorted once, its
+// name in one shared buffer, rather than a map of strings. Look-ups are
+// safe for concurrent use.
 type Index struct {
 	cats    []indexed
 	entries []entry
 	names   []byte
 	hashes  []crypto.Hash
-	sort    sync.Once
 }
 
 type indexed struct {
@@ -57,12 +54,9 @@ func key(h crypto.Hash, digest []byte) (k [33]byte, ok bool) {
 	return k, true
 }
 
-// NewIndex returns an empty index.
-func NewIndex() *Index { return &Index{} }
-
-// Add indexes c's members under name, the catalog's path as the scanned
-// system names it.
-func (x *Index) Add(name string, c *Catalog) {
+// add indexes c's members under name, the catalog's path as the scanned
+// system names it. The index is usable once sorted.
+func (x *Index) add(name string, c *Catalog) {
 	ci := int32(len(x.cats))
 	x.cats = append(x.cats, indexed{name: name, sig: c.Sig})
 	for _, m := range c.Members {
@@ -98,6 +92,12 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
+// sort orders the entries by key, catalogs in the order added among
+// equals, for Signatures' binary search.
+func (x *Index) sort() {
+	slices.SortStableFunc(x.entries, func(a, b entry) int { return bytes.Compare(a.key[:], b.key[:]) })
+}
+
 // Len is the number of catalogs indexed.
 func (x *Index) Len() int { return len(x.cats) }
 
@@ -112,9 +112,6 @@ func (x *Index) Hashes() []crypto.Hash { return x.hashes }
 // file's image digests (by algorithm), in the order the catalogs were
 // added.
 func (x *Index) Signatures(digests map[crypto.Hash][]byte) []snapshot.Signature {
-	x.sort.Do(func() {
-		slices.SortStableFunc(x.entries, func(a, b entry) int { return bytes.Compare(a.key[:], b.key[:]) })
-	})
 	var out []snapshot.Signature
 	for _, h := range x.hashes {
 		d, ok := digests[h]
@@ -182,7 +179,7 @@ func Load(fsys fs.FS, dir string, opt LoadOptions) (*Index, []Problem) {
 	if opt.Display == nil {
 		opt.Display = func(s string) string { return s }
 	}
-	x := NewIndex()
+	x := &Index{}
 	var probs []Problem
 	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -211,11 +208,12 @@ func Load(fsys fs.FS, dir string, opt LoadOptions) (*Index, []Problem) {
 		if len(c.Problems) > 0 {
 			probs = append(probs, Problem{p, errors.New(strings.Join(c.Problems, "; "))})
 		}
-		x.Add(opt.Display(p), c)
+		x.add(opt.Display(p), c)
 		return nil
 	})
 	if err != nil {
 		probs = append(probs, Problem{dir, err})
 	}
+	x.sort()
 	return x, probs
 }
