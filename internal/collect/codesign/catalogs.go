@@ -114,7 +114,7 @@ func AddCatalogSignatures(x *catalog.Index, f *snapshot.File) {
 		return
 	}
 	digests := map[crypto.Hash][]byte{}
-	for h, k := range map[crypto.Hash]string{crypto.SHA1: peinfo.MetaAuthentihashSHA1, crypto.SHA256: peinfo.MetaAuthentihashSHA256} {
+	for h, k := range peinfo.MetaAuthentihash {
 		if d, err := hex.DecodeString(f.Meta[k]); err == nil && len(d) == h.Size() {
 			digests[h] = d
 		}

@@ -1,7 +1,6 @@
 package codesign
 
 import (
-	"crypto"
 	"encoding/hex"
 	"io"
 
@@ -23,10 +22,8 @@ func (c *Collector) pe(r io.ReaderAt, size int64) (found, error) {
 	// Unsigned images keep the digests a catalog would list them by.
 	// Catalogs are joined per source (ForSource), so a new catalog does
 	// not invalidate cached records.
-	for h, key := range map[crypto.Hash]string{crypto.SHA1: peinfo.MetaAuthentihashSHA1, crypto.SHA256: peinfo.MetaAuthentihashSHA256} {
-		if sum, ok := res.Image[h]; ok {
-			out.meta[key] = hex.EncodeToString(sum)
-		}
+	for h, sum := range res.Image {
+		out.meta[peinfo.MetaAuthentihash[h]] = hex.EncodeToString(sum)
 	}
 	return out, err
 }

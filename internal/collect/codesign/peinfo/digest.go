@@ -13,11 +13,8 @@ import (
 // except the CheckSum field, the security directory entry and the
 // certificate table, in file order, streamed.
 func authentihash(r io.ReaderAt, size int64, l layout, h crypto.Hash) ([]byte, error) {
-	d := h.New()
-	if err := imageBytes(r, size, l, d); err != nil {
-		return nil, err
-	}
-	return d.Sum(nil), nil
+	d, err := imageDigests(r, size, l, []crypto.Hash{h})
+	return d[h], err
 }
 
 // imageBytes writes the bytes the image digest covers to w.
@@ -61,26 +58,20 @@ func ImageDigests(r io.ReaderAt, size int64, hs []crypto.Hash) (map[crypto.Hash]
 }
 
 func imageDigests(r io.ReaderAt, size int64, l layout, hs []crypto.Hash) (map[crypto.Hash][]byte, error) {
+	ds := make(map[crypto.Hash]hash.Hash, len(hs))
 	ws := make([]io.Writer, 0, len(hs))
-	hashes := make([]hash.Hash, 0, len(hs))
 	for _, h := range hs {
-		if !h.Available() {
-			continue
+		if h.Available() && ds[h] == nil {
+			ds[h] = h.New()
+			ws = append(ws, ds[h])
 		}
-		d := h.New()
-		hashes = append(hashes, d)
-		ws = append(ws, d)
 	}
 	if err := imageBytes(r, size, l, io.MultiWriter(ws...)); err != nil {
 		return nil, err
 	}
-	out := make(map[crypto.Hash][]byte, len(hashes))
-	i := 0
-	for _, h := range hs {
-		if h.Available() {
-			out[h] = hashes[i].Sum(nil)
-			i++
-		}
+	out := make(map[crypto.Hash][]byte, len(ds))
+	for h, d := range ds {
+		out[h] = d.Sum(nil)
 	}
 	return out, nil
 }

@@ -1,6 +1,7 @@
 package peinfo
 
 import (
+	"crypto"
 	"errors"
 	"fmt"
 	"strings"
@@ -33,6 +34,10 @@ const (
 	MetaAuthentihashSHA1   = "pe.authentihash_sha1"
 	MetaAuthentihashSHA256 = "pe.authentihash_sha256"
 )
+
+// MetaAuthentihash names the Meta key of each image digest kept for
+// catalogs.
+var MetaAuthentihash = map[crypto.Hash]string{crypto.SHA1: MetaAuthentihashSHA1, crypto.SHA256: MetaAuthentihashSHA256}
 
 // versionKeys maps StringFileInfo names to Meta keys.
 var versionKeys = map[string]string{
