@@ -40,7 +40,11 @@ func csvRow(scanID string, f finding.Finding) []string {
 	}
 	var why, srcs []string
 	for _, r := range f.Reasons {
-		why = append(why, r.Kind+":"+r.Matched)
+		w := r.Kind
+		if m := matchedText(r); m != "" {
+			w += ":" + m
+		}
+		why = append(why, w)
 		srcs = append(srcs, r.Source)
 	}
 	e := f.Evidence
