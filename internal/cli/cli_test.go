@@ -79,6 +79,8 @@ func TestCLI(t *testing.T) {
 		{"intel typo is an error with line", []string{"scan", "--intel", typo, root}, 2, "", "typo.json:3"},
 		{"bad os", []string{"scan", "--os", "beos", root}, 2, "", "beos"},
 		{"inventory", []string{"inventory", "--no-cache", "--digests", "sha256,md5", root}, 0, `"schema": "cascade.snapshot/v1"`, ""},
+		{"flags after the root", []string{"scan", root, "--no-cache", "--quiet", "--intel", intelFile}, 1, "stand-in installer", ""},
+		{"-- ends the flags", []string{"scan", "--no-cache", "--", root, "--quiet"}, 2, "", "--quiet"},
 		{"inventory bad digest", []string{"inventory", "--digests", "crc32", root}, 2, "", "crc32"},
 	}
 	for _, tt := range tests {

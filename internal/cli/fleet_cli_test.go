@@ -122,6 +122,9 @@ func TestServeAndClient(t *testing.T) {
 	if code, out, _ = client("triage", "--state", "acknowledged", id); code != 0 || !strings.Contains(out, "acknowledged") {
 		t.Fatalf("triage: %d %s", code, out)
 	}
+	if code, out, errs = client("triage", id, "--state", "resolved"); code != 0 || !strings.Contains(out, "resolved") {
+		t.Fatalf("triage with the flags after the id: %d %s %s", code, out, errs)
+	}
 	if code, out, _ = client("findings", "--state", "new"); code != 0 {
 		t.Fatalf("no new findings left, exit %d: %s", code, out)
 	}
