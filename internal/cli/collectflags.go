@@ -61,8 +61,8 @@ func (c *collectFlags) options(e *env, roots []string) (scan.Options, error) {
 	if err := addCollectors(&opt.Collect, c.trustedRoots); err != nil {
 		return scan.Options{}, err
 	}
-	if !c.quiet && e.isTerminal {
-		opt.Collect.Progress = &progressLine{w: e.stderr}
+	if !c.quiet {
+		opt.Collect.Progress = newProgress(e)
 	}
 	if !c.noCache {
 		opt.CacheFile = c.cachePath

@@ -55,9 +55,7 @@ func runScan(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("compile intel: %w", err)
 	}
 	results, err := scan.Run(ctx, set, opt)
-	if p, ok := opt.Collect.Progress.(*progressLine); ok {
-		p.clear()
-	}
+	endProgress(opt.Collect.Progress)
 	if err != nil {
 		return err
 	}
