@@ -131,7 +131,7 @@ func TestServeAndClient(t *testing.T) {
 	if code, out, _ = client("hosts", "--role", "workstation"); code != 0 || !strings.Contains(out, "ws42") {
 		t.Fatalf("hosts: %d %s", code, out)
 	}
-	if code, _, errs = run(t, "client", "hosts", "--server", "https://"+addr, "--token-file", tokenFile); code != 2 || !strings.Contains(errs, "certificate") {
+	if code, _, errs = run(t, "client", "hosts", "--server", "https://"+addr, "--token-file", tokenFile); code != 2 || !strings.Contains(errs, "certificate") || !strings.Contains(errs, "--ca-cert") {
 		t.Fatalf("an untrusted certificate was accepted: %d %s", code, errs)
 	}
 }
