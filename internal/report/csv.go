@@ -40,11 +40,7 @@ func csvRow(scanID string, f finding.Finding) []string {
 	}
 	var why, srcs []string
 	for _, r := range f.Reasons {
-		w := r.Kind
-		if m := matchedText(r); m != "" {
-			w += ":" + m
-		}
-		why = append(why, w)
+		why = append(why, r.Label(":"))
 		srcs = append(srcs, r.Source)
 	}
 	e := f.Evidence

@@ -144,11 +144,7 @@ func writeFinding(tw *errWriter, f finding.Finding) {
 		if i == 0 {
 			label = "why"
 		}
-		what := r.Kind
-		if m := matchedText(r); m != "" {
-			what += " " + clip(m, 90)
-		}
-		tw.printf("               %-8s %s (score %d; %s)\n", label, what, r.Score, r.Source)
+		tw.printf("               %-8s %s (score %d; %s)\n", label, clip(r.Label(" "), 90+len(r.Kind)+1), r.Score, r.Source)
 		if r.Description != "" {
 			tw.printf("               %-8s   %s\n", "", clip(r.Description, 110))
 		}
@@ -157,15 +153,6 @@ func writeFinding(tw *errWriter, f finding.Finding) {
 	if f.Suppressed != "" {
 		line("note", "suppressed by "+f.Suppressed+" (shown because of --show-suppressed)")
 	}
-}
-
-// matchedText is what a reason matched, or "" when that would only repeat
-// its kind (an anomaly matches by kind: "signature-padding").
-func matchedText(r finding.Reason) string {
-	if r.Matched == r.Kind {
-		return ""
-	}
-	return r.Matched
 }
 
 func firstNonEmpty(s ...string) string {
