@@ -18,10 +18,32 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+# apt_get ARGS...: apt-get that waits (up to CASCADE_APT_WAIT seconds, 600
+# by default) while another package manager holds its lock (unattended
+# upgrades on a fresh machine, a colleague's install on a shared one),
+# instead of failing. dpkg's own lock is waited for by apt
+# (DPkg::Lock::Timeout); the package lists' lock, taken by `update`, is not,
+# so a run that failed on a lock is retried.
+apt_get() {
+  local deadline=$((SECONDS + ${CASCADE_APT_WAIT:-600})) out
+  while :; do
+    if out=$(DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=60 "$@" 2>&1); then
+      [ -z "$out" ] || printf '%s\n' "$out"
+      return 0
+    fi
+    if grep -qE 'Could not get lock|Unable to lock|Unable to acquire' <<<"$out" && ((SECONDS < deadline)); then
+      echo "test.sh: another package manager holds the lock; waiting" >&2
+      sleep 5
+      continue
+    fi
+    printf '%s\n' "$out" >&2
+    return 1
+  done
+}
 if ((${#missing[@]})); then
-  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  apt_get update -qq
+  apt_get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
 # A private PostgreSQL on loopback for the duration of the tests.

@@ -11,7 +11,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strings"
 )
 
 // Version is set at link time (-ldflags "-X …/cli.Version=…").
@@ -111,17 +110,6 @@ func newFlags(e *env, name, usage string) *flag.FlagSet {
 		fs.PrintDefaults()
 	}
 	return fs
-}
-
-// parseFlags parses args, turning flag errors into usage errors.
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{strings.TrimSpace(err.Error())}
-	}
-	return nil
 }
 
 // isTerminal reports whether w is a character device (a terminal).

@@ -68,7 +68,10 @@ func TestCLI(t *testing.T) {
 		{"help", []string{"--help"}, 0, "Commands:", ""},
 		{"unknown", []string{"frobnicate"}, 2, "", `unknown command "frobnicate"`},
 		{"version", []string{"version"}, 0, "cascade ", ""},
-		{"findings exit 1", []string{"scan", "--no-cache", "--intel", intelFile, root}, 1, "stand-in installer", ""},
+		{"findings exit 1", []string{"scan", "--no-cache", "--intel", intelFile, root}, 1, "stand-in installer",
+			"exit status 1: 2 finding(s) scored at or above --min-score 40 (listed above)"},
+		{"exit 1 explained for a report file", []string{"scan", "--no-cache", "--min-score", "60", "--intel", intelFile, "--output", filepath.Join(t.TempDir(), "r.txt"), root}, 1, "",
+			"1 finding(s) scored at or above --min-score 60 (in "},
 		{"clean exit 0", []string{"scan", "--no-cache", "--no-builtin", "--intel", intelFile, clean}, 0, "No findings", ""},
 		{"min score hides", []string{"scan", "--no-cache", "--intel", intelFile, "--min-score", "101", root}, 2, "", "--min-score"},
 		{"bad format", []string{"scan", "--format", "xml", root}, 2, "", "--format"},
@@ -79,6 +82,8 @@ func TestCLI(t *testing.T) {
 		{"intel typo is an error with line", []string{"scan", "--intel", typo, root}, 2, "", "typo.json:3"},
 		{"bad os", []string{"scan", "--os", "beos", root}, 2, "", "beos"},
 		{"inventory", []string{"inventory", "--no-cache", "--digests", "sha256,md5", root}, 0, `"schema": "cascade.snapshot/v1"`, ""},
+		{"flags after the root", []string{"scan", root, "--no-cache", "--quiet", "--intel", intelFile}, 1, "stand-in installer", ""},
+		{"-- ends the flags", []string{"scan", "--no-cache", "--", root, "--quiet"}, 2, "", "--quiet"},
 		{"inventory bad digest", []string{"inventory", "--digests", "crc32", root}, 2, "", "crc32"},
 	}
 	for _, tt := range tests {
@@ -102,6 +107,9 @@ func TestScanJSONL(t *testing.T) {
 	code, out, errs := run(t, "scan", "--no-cache", "--no-builtin", "--format", "jsonl", "--intel", intelFile, root)
 	if code != 1 {
 		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if strings.Contains(errs, "exit status") {
+		t.Errorf("a machine-readable report got the exit explanation for people: %s", errs)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	var kinds []string

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/cascade-ir/cascade/internal/fleet/fleetclient"
 )
 
 // connFlags say how to reach a server safely: its URL and how to trust
@@ -62,7 +64,7 @@ func (c *connFlags) resolve(e *env) (*tls.Config, error) {
 			}
 			sum := sha256.Sum256(cs.PeerCertificates[0].Raw)
 			if hex.EncodeToString(sum[:]) != want {
-				return errors.New("server certificate does not match --pin")
+				return fleetclient.ErrPinMismatch
 			}
 			return nil
 		}

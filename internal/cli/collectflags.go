@@ -25,6 +25,7 @@ type collectFlags struct {
 	noCache      bool
 	quiet        bool
 	trustedRoots string
+	allCaches    bool
 }
 
 func (c *collectFlags) register(fs *flag.FlagSet) {
@@ -36,7 +37,8 @@ func (c *collectFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.workers, "workers", 0, "hashing goroutines (default: number of CPUs)")
 	fs.StringVar(&c.cacheFile, "cache", "", "digest cache file; it keeps the files of the last scan that wrote it (default: one per scanned root in the user cache directory)")
 	fs.BoolVar(&c.noCache, "no-cache", false, "do not use or write the digest cache")
-	fs.BoolVar(&c.quiet, "quiet", false, "no progress line")
+	fs.BoolVar(&c.quiet, "quiet", false, "no progress output")
+	fs.BoolVar(&c.allCaches, "no-default-excludes", false, "on a live scan, also walk package managers' download caches (Go module and build caches, npm, pip, cargo, Maven, Gradle, Yarn, pnpm), skipped by default and counted as package-cache")
 	fs.StringVar(&c.trustedRoots, "trusted-roots", "", "PEM bundle of root certificates code-signing chains are checked against (default: chains are reported, not verified)")
 }
 
@@ -54,17 +56,42 @@ func (c *collectFlags) options(e *env, roots []string) (scan.Options, error) {
 		Collect: collect.Options{MaxFileSize: max, Exclude: c.exclude, CrossFS: c.crossFS,
 			IncludeCloud: c.includeCloud, Workers: c.workers},
 		HostInfo: hostInfo(), LiveHost: scan.LiveHost, CollectorVersion: "cascade/" + Version,
+		SkipPackageCaches: !c.allCaches, CacheDirs: liveCacheDirs(e.getenv),
 	}
 	if err := addCollectors(&opt.Collect, c.trustedRoots); err != nil {
 		return scan.Options{}, err
 	}
-	if !c.quiet && e.isTerminal {
-		opt.Collect.Progress = &progressLine{w: e.stderr}
+	if !c.quiet {
+		opt.Collect.Progress = newProgress(e)
 	}
 	if !c.noCache {
 		opt.CacheFile = c.cachePath
 	}
 	return opt, nil
+}
+
+// liveCacheDirs are the running user's package caches where the
+// environment moves them from the defaults collect.PackageCaches knows.
+func liveCacheDirs(getenv func(string) string) []string {
+	var out []string
+	add := func(dir string, sub ...string) {
+		if !filepath.IsAbs(dir) || filepath.Dir(dir) == dir {
+			return // unset, "off", relative, or a whole drive
+		}
+		out = append(out, filepath.Join(append([]string{dir}, sub...)...))
+	}
+	add(getenv("GOMODCACHE"))
+	for _, p := range filepath.SplitList(getenv("GOPATH")) {
+		add(p, "pkg", "mod")
+	}
+	add(getenv("GOCACHE"))
+	add(getenv("npm_config_cache"), "_cacache")
+	add(getenv("PIP_CACHE_DIR"))
+	add(getenv("CARGO_HOME"), "registry")
+	add(getenv("CARGO_HOME"), "git")
+	add(getenv("GRADLE_USER_HOME"), "caches")
+	add(getenv("YARN_CACHE_FOLDER"))
+	return out
 }
 
 // cachePath is the digest cache for a root: the --cache file, or one file

@@ -122,13 +122,16 @@ func TestServeAndClient(t *testing.T) {
 	if code, out, _ = client("triage", "--state", "acknowledged", id); code != 0 || !strings.Contains(out, "acknowledged") {
 		t.Fatalf("triage: %d %s", code, out)
 	}
+	if code, out, errs = client("triage", id, "--state", "resolved"); code != 0 || !strings.Contains(out, "resolved") {
+		t.Fatalf("triage with the flags after the id: %d %s %s", code, out, errs)
+	}
 	if code, out, _ = client("findings", "--state", "new"); code != 0 {
 		t.Fatalf("no new findings left, exit %d: %s", code, out)
 	}
 	if code, out, _ = client("hosts", "--role", "workstation"); code != 0 || !strings.Contains(out, "ws42") {
 		t.Fatalf("hosts: %d %s", code, out)
 	}
-	if code, _, errs = run(t, "client", "hosts", "--server", "https://"+addr, "--token-file", tokenFile); code != 2 || !strings.Contains(errs, "certificate") {
+	if code, _, errs = run(t, "client", "hosts", "--server", "https://"+addr, "--token-file", tokenFile); code != 2 || !strings.Contains(errs, "certificate") || !strings.Contains(errs, "--ca-cert") {
 		t.Fatalf("an untrusted certificate was accepted: %d %s", code, errs)
 	}
 }

@@ -26,7 +26,8 @@ type inspectOptions struct {
 
 func runInspect(ctx context.Context, e *env, args []string) error {
 	var o inspectOptions
-	fs := newFlags(e, "inspect", "inspect [--json] [--roots PEM] [--catalogs DIR] FILE|APP")
+	fs := newFlags(e, "inspect", "inspect [--json] [--roots PEM] [--catalogs DIR] FILE|APP\n\n"+
+		"Exit 0: no anomalies; 1: the record lists anomalies; 2: error.")
 	fs.BoolVar(&o.json, "json", false, "print the record as JSON")
 	fs.StringVar(&o.roots, "roots", "", "PEM bundle of trusted roots for chain checks (default none: chains are reported as not verified)")
 	fs.StringVar(&o.roots, "trusted-roots", "", "the same as --roots, under the name scan uses")
@@ -63,9 +64,14 @@ func runInspect(ctx context.Context, e *env, args []string) error {
 	if o.json {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(ins)
+		err = enc.Encode(ins)
+	} else {
+		err = printInspection(e.stdout, ins)
 	}
-	return printInspection(e.stdout, ins)
+	if err == nil && len(ins.File.Anomalies) > 0 {
+		return errFindings // exit 1, as scan does for findings
+	}
+	return err
 }
 
 func printInspection(w io.Writer, ins *codesign.Inspection) error {

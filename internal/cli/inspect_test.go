@@ -29,7 +29,7 @@ func TestInspect(t *testing.T) {
 		exit int
 		out  []string
 	}{
-		{[]string{"inspect", "--roots", roots, p("pe/padded.exe")}, 0,
+		{[]string{"inspect", "--roots", roots, p("pe/padded.exe")}, 1,
 			[]string{"Type     pe", "CN=3CX Ltd,O=3CX Ltd,C=GB", "pe.product_name", "3CX Desktop App", "signature-padding",
 				"CVE-2013-3900", "rfc3161", "Chain          verified", "matches the file"}},
 		{[]string{"inspect", p("pe/signed.exe")}, 0, []string{"not verified: no trusted roots configured", "Anomalies  0"}},
@@ -37,10 +37,11 @@ func TestInspect(t *testing.T) {
 			`Chain          verified with SHA-1 certificate signatures ("Example Legacy Vendor Ltd" by "Cascade Legacy Code Signing CA"`, "Anomalies  0"}},
 		{[]string{"inspect", "--json", "--roots", roots, p("pe/dual.exe")}, 0,
 			[]string{`"nested": true`, `"program_name": "3CX Desktop App"`, `"sha256": "`, `"md5": "`, `"chain_verified": true`}},
-		{[]string{"inspect", "--roots", roots, p("pe/patched.exe")}, 0, []string{"MISMATCH", "digest-mismatch"}},
+		{[]string{"inspect", "--roots", roots, p("pe/patched.exe")}, 1, []string{"MISMATCH", "digest-mismatch"}},
+		{[]string{"inspect", "--json", p("pe/trailing.exe")}, 1, []string{`"kind": "data-after-certificate-table"`}},
 		{[]string{"inspect", p("msi/signed.msi")}, 0, []string{"msi.product_name", "3CX Desktop App", "msi.product_version", "18.12.416", "Signature 1      msi"}},
 		{[]string{"inspect", "--json", p("macho/fat")}, 0, []string{`"arch": "x86_64"`, `"arch": "arm64"`, `"team_id": "33CF4654HL"`, `"cdhash": "`}},
-		{[]string{"inspect", p("macho/Broken.app")}, 0, []string{"bundle-seal-broken", "Resources/app.asar", "Bundle seal"}},
+		{[]string{"inspect", p("macho/Broken.app")}, 1, []string{"bundle-seal-broken", "Resources/app.asar", "Bundle seal"}},
 		{[]string{"inspect", "--no-vendor-check", p("pe/vendor.exe")}, 0, []string{"Anomalies  0"}},
 		{[]string{"inspect", p("pki/ca.cnf")}, 0, []string{"Type     other", "Signatures  none"}},
 		{[]string{"inspect", p("nonexistent.exe")}, 2, []string{"no such file"}},
@@ -77,7 +78,7 @@ func inspectReadOnly(t *testing.T, fx string) {
 	before, _ := os.ReadFile(path)
 	st, _ := os.Stat(path)
 	var out bytes.Buffer
-	if code := Run(context.Background(), []string{"cascade", "inspect", path}, nil, &out, &out); code != 0 {
+	if code := Run(context.Background(), []string{"cascade", "inspect", path}, nil, &out, &out); code != 1 {
 		t.Fatalf("exit %d: %s", code, out.String())
 	}
 	after, _ := os.ReadFile(path)

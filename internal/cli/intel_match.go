@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -29,10 +28,10 @@ func runIntelMatch(ctx context.Context, e *env, args []string) error {
 		"pattern or input.")
 	fs.StringVar(&o.pattern, "pattern", "", "the STIX 2.1 `pattern` to match (required)")
 	fs.BoolVar(&o.explain, "explain", false, "print which observations were bound to which observation expression")
-	files, err := parseInterspersed(fs, args)
-	if err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	files := fs.Args()
 	switch {
 	case o.pattern == "":
 		return usagef("--pattern is required")
@@ -41,23 +40,6 @@ func runIntelMatch(ctx context.Context, e *env, args []string) error {
 	}
 	o.file = files[0]
 	return intelMatch(ctx, e, o)
-}
-
-// parseInterspersed parses flags that may come before or after the
-// positional arguments, which it returns.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := parseFlags(fs, args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return positional, nil
-		}
-		positional = append(positional, args[0])
-		args = args[1:]
-	}
 }
 
 func intelMatch(ctx context.Context, e *env, o intelMatchOptions) error {

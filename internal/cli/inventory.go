@@ -34,9 +34,7 @@ func runInventory(ctx context.Context, e *env, args []string) error {
 	}
 	opt.Collect.Digests = d
 	results, err := scan.Inventory(ctx, opt)
-	if p, ok := opt.Collect.Progress.(*progressLine); ok {
-		p.clear()
-	}
+	endProgress(opt.Collect.Progress)
 	if err != nil {
 		return err
 	}

@@ -55,18 +55,20 @@ func runScan(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("compile intel: %w", err)
 	}
 	results, err := scan.Run(ctx, set, opt)
-	if p, ok := opt.Collect.Progress.(*progressLine); ok {
-		p.clear()
-	}
+	endProgress(opt.Collect.Progress)
 	if err != nil {
 		return err
 	}
-	found := false
+	n := 0
 	for i := range results {
 		results[i].Findings = o.intelFlags.filterSuppressed(filterScore(results[i].Findings, o.minScore))
-		found = found || len(results[i].Findings) > 0
+		n += len(results[i].Findings)
 	}
+	found := n > 0
 	werr := writeScanOutputs(e, o, results)
+	if found && werr == nil && o.format == "table" {
+		explainExit(e, o, n)
+	}
 	switch {
 	case found && werr != nil:
 		fmt.Fprintf(e.stderr, "cascade scan: %v\n", werr)
@@ -77,6 +79,18 @@ func runScan(ctx context.Context, e *env, args []string) error {
 		return errFindings
 	}
 	return nil
+}
+
+// explainExit says, below a table report, why the scan exits 1 and how to
+// see fewer findings: a first run should not leave "exit status 1" a
+// mystery.
+func explainExit(e *env, o scanOptions, n int) {
+	where := "listed above"
+	if o.output != "" {
+		where = "in " + o.output
+	}
+	fmt.Fprintf(e.stderr, "cascade scan: exit status 1: %d finding(s) scored at or above --min-score %d (%s); "+
+		"--min-score 60 keeps warnings and alerts, 80 alerts only; --format jsonl gives every detail\n", n, o.minScore, where)
 }
 
 func filterScore(fs []finding.Finding, min int) []finding.Finding {

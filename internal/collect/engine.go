@@ -61,6 +61,10 @@ type Options struct {
 	// CrossFS lets a live walk enter other mounted file systems (never
 	// network or pseudo file systems).
 	CrossFS bool
+	// DefaultExcludes are display-path globs of trees left out unless the
+	// user asks for them (package managers' caches, see PackageCaches),
+	// counted as SkipPackageCache.
+	DefaultExcludes []string
 	// IncludeCloud walks cloud-sync folders (OneDrive, Dropbox, iCloud …),
 	// skipped by default because reading them can download their content.
 	IncludeCloud bool

@@ -19,6 +19,7 @@ type skipRules struct {
 	display func(string) string
 	names   []string // exclude globs matched against a base name
 	paths   []string // exclude globs matched against a display path
+	caches  defaultExcludes
 }
 
 func (c *collection) compileExcludes() error {
@@ -36,6 +37,7 @@ func (r *skipRules) init(c *collection) error {
 	r.crossFS = c.opt.CrossFS
 	r.cloud = c.opt.IncludeCloud
 	r.display = c.src.Display
+	r.caches = newDefaultExcludes(c.opt.DefaultExcludes)
 	for _, g := range c.opt.Exclude {
 		g = filepathToSlash(g)
 		if strings.Contains(g, "/") {
@@ -58,6 +60,9 @@ func (r *skipRules) init(c *collection) error {
 func (r *skipRules) skipDir(rel, name string, meta fileMeta, parent dirFD) string {
 	if r.excluded(rel, name) {
 		return SkipExcluded
+	}
+	if r.caches != nil && r.caches.match(name, rel, r.display) {
+		return SkipPackageCache
 	}
 	if r.live && r.os == source.Linux && isPseudoTop(rel, r.display) {
 		return SkipPseudoFS

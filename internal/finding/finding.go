@@ -108,6 +108,17 @@ type Reason struct {
 	References  []string `json:"references,omitempty"`
 }
 
+// Label is the reason in one phrase: its kind and what matched, or the
+// kind alone when that is all that matched (an anomaly matches by kind:
+// "signature-padding", not "signature-padding signature-padding"). sep
+// goes between the two.
+func (r Reason) Label(sep string) string {
+	if r.Matched == "" || r.Matched == r.Kind {
+		return r.Kind
+	}
+	return r.Kind + sep + r.Matched
+}
+
 // Combine sets the finding's score from its reasons: the strongest reason
 // decides, weak reasons never add up to a strong one. Reasons are ordered
 // strongest first.

@@ -173,3 +173,20 @@ func deltaSnap(d *Delta) *snapshot.Snapshot {
 	}
 	return &d.Snapshot
 }
+
+// TestFindingsCSVReasons: an anomaly reason is named once, not "kind:kind".
+func TestFindingsCSVReasons(t *testing.T) {
+	f := Finding{Finding: finding.Finding{ID: "1", Level: finding.Warning, Reasons: []finding.Reason{
+		{Kind: "signature-padding", Matched: "signature-padding"}, {Kind: "sha256", Matched: "ab12"}}}}
+	var buf bytes.Buffer
+	if err := WriteFindingsCSV(&buf, []Finding{f}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rows[1][19]; got != "signature-padding | sha256:ab12" {
+		t.Errorf("reasons cell %q", got)
+	}
+}

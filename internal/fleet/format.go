@@ -47,7 +47,7 @@ func WriteFindingsCSV(w io.Writer, fs []Finding) error {
 		}
 		var why []string
 		for _, r := range f.Reasons {
-			why = append(why, r.Kind+":"+r.Matched)
+			why = append(why, r.Label(":"))
 		}
 		e := f.Evidence
 		row := []string{f.ID, f.Host, f.HostUID, f.State, strconv.FormatBool(f.Present), string(f.Level), strconv.Itoa(f.Score),

@@ -272,3 +272,20 @@ func TestInstallerRecognisedByContent(t *testing.T) {
 		t.Error("the fixed version's installer is a finding")
 	}
 }
+
+// TestSignerReasonNamesSigner: a signer indicator has no value, so its
+// reason must name the certificate that matched, not print nothing.
+func TestSignerReasonNamesSigner(t *testing.T) {
+	s := compile(t)
+	yes := true
+	f := snapshot.File{Path: "/x", Signatures: []snapshot.Signature{{
+		Signer:    &snapshot.Certificate{CommonName: "3CX Ltd", Subject: "CN=3CX Ltd,O=3CX Ltd", Serial: "1001"},
+		Timestamp: &snapshot.Timestamp{Time: time.Date(2023, 3, 13, 0, 0, 0, 0, time.UTC), Verified: &yes}}}}
+	got, ok := s.FileFinding("h", &f, at)
+	if !ok || len(got.Reasons) != 1 {
+		t.Fatalf("finding %v, want the signer reason", ids(got))
+	}
+	if m := got.Reasons[0].Matched; m != "CN=3CX Ltd,O=3CX Ltd, serial 1001" {
+		t.Errorf("signer reason matched %q, want the certificate's subject and serial", m)
+	}
+}

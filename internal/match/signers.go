@@ -20,6 +20,7 @@ func (s *Set) matchSigners(rs *reasons, f *snapshot.File, at time.Time) {
 		for _, sig := range f.Signatures {
 			if ok, why := MatchSigner(*ind.Signer, sig); ok {
 				if rs.addIndicator(s, ind, "", at) {
+					rs.list[len(rs.list)-1].Matched = signerIdentity(sig.Signer)
 					rs.explain(why)
 				}
 				break
@@ -38,4 +39,13 @@ func signerName(f *snapshot.File) string {
 		}
 	}
 	return ""
+}
+
+// signerIdentity names the certificate a signer indicator matched, for the
+// reason: a signer indicator has no value of its own to show.
+func signerIdentity(c *snapshot.Certificate) string {
+	if c.Serial == "" {
+		return c.Subject
+	}
+	return c.Subject + ", serial " + c.Serial
 }

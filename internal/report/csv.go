@@ -40,7 +40,7 @@ func csvRow(scanID string, f finding.Finding) []string {
 	}
 	var why, srcs []string
 	for _, r := range f.Reasons {
-		why = append(why, r.Kind+":"+r.Matched)
+		why = append(why, r.Label(":"))
 		srcs = append(srcs, r.Source)
 	}
 	e := f.Evidence

@@ -144,7 +144,7 @@ func writeFinding(tw *errWriter, f finding.Finding) {
 		if i == 0 {
 			label = "why"
 		}
-		tw.printf("               %-8s %s %s (score %d; %s)\n", label, r.Kind, clip(r.Matched, 90), r.Score, r.Source)
+		tw.printf("               %-8s %s (score %d; %s)\n", label, clip(r.Label(" "), 90+len(r.Kind)+1), r.Score, r.Source)
 		if r.Description != "" {
 			tw.printf("               %-8s   %s\n", "", clip(r.Description, 110))
 		}

@@ -45,6 +45,15 @@ type Options struct {
 	LiveHost func() snapshot.Host
 	// CollectorVersion is written into snapshots ("cascade/<version>").
 	CollectorVersion string
+	// SkipPackageCaches leaves package managers' download caches out of a
+	// live source (collect.PackageCaches, and CacheDirs): on a developer's
+	// machine they hold other projects' test data. Images are walked in
+	// full: they are evidence, and a cached download of a removed package
+	// may be the only trace it was ever there.
+	SkipPackageCaches bool
+	// CacheDirs are further cache directories of the live machine (the
+	// running user's GOMODCACHE, for instance), as host paths.
+	CacheDirs []string
 	// FullSnapshot keeps every file record (for --snapshot); otherwise a
 	// scan keeps only the files that matched, when the intel allows it.
 	FullSnapshot bool
@@ -103,6 +112,9 @@ func scanRoot(ctx context.Context, set *match.Set, opt Options, root string) (Re
 	defer src.Close()
 	var res Result
 	copt := opt.Collect
+	if opt.SkipPackageCaches && src.Kind == source.Live {
+		copt.DefaultExcludes = append(collect.PackageCaches(), opt.CacheDirs...)
+	}
 	cacheFile := ""
 	if opt.CacheFile != nil {
 		cacheFile = opt.CacheFile(src.Root)

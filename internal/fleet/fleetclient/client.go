@@ -99,7 +99,7 @@ func (c *Client) do(ctx context.Context, rq request, out any) error {
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return err
+		return explainCert(err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 300 {

@@ -1,0 +1,59 @@
+package report
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/cascade-ir/cascade/internal/finding"
+	"github.com/cascade-ir/cascade/internal/snapshot"
+)
+
+// update rewrites golden files instead of comparing: go test -update.
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// TestReasonText pins how reasons read in the table and the CSV: an
+// anomaly (whose matched value is its own kind) is named once, a signer
+// reason shows the certificate, an indicator shows its value.
+func TestReasonText(t *testing.T) {
+	reasons := []finding.Reason{
+		{Kind: "signature-padding", Matched: "signature-padding", Score: 70, Source: "cascade:file-structure",
+			Description: "4099 bytes follow the PKCS#7 signature"},
+		{Kind: "signer", Matched: "CN=3CX Ltd,O=3CX Ltd,C=GB, serial 1001", Score: 65, Source: "test-signer",
+			Description: "fixture signing certificate"},
+		{Kind: "sha256", Matched: "59e1edf4d82fae4978e97512b0331b7eb21dd4b838b850ba46794d9c7a2c0983", Score: 100, Source: "test"},
+	}
+	s := Scan{ScanID: "s1", Snapshot: &snapshot.Snapshot{Host: snapshot.Host{Name: "img", Source: "image", OS: "windows"},
+		Roots: []string{"/img"}},
+		Findings: []finding.Finding{{Level: finding.Alert, Score: 100, Title: "Known file: padded.exe",
+			Evidence: finding.Evidence{Kind: finding.EvidenceFile, Path: `C:\x\padded.exe`, Signer: "3CX Ltd"},
+			Reasons:  reasons}}}
+	var tb, cb bytes.Buffer
+	if err := Table(&tb, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := CSV(&cb, s, true); err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, filepath.Join("testdata", "reasons.table.golden"), tb.String())
+	checkGolden(t, filepath.Join("testdata", "reasons.csv.golden"), cb.String())
+}
+
+func checkGolden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs:\n--- got\n%s--- want\n%s", path, got, want)
+	}
+}
