@@ -23,7 +23,7 @@ var anomalyPolicy = map[string]struct {
 	"bundle-seal-broken":           {60, "App bundle changed after it was sealed"},
 	"signed-outside-validity":      {60, "Signed outside the certificate's validity"},
 	"compiled-after-signing":       {60, "Compiled after it was signed"},
-	"data-after-certificate-table": {50, "Data appended after the signature"},
+	"data-after-certificate-table": {70, "Data appended after the signature, outside what it covers"},
 	"certificate-table-invalid":    {50, "Malformed signature table"},
 	"bad-timestamp":                {50, "Signature timestamp does not verify"},
 	"vendor-mismatch":              {50, "Version resource names a vendor the signer is not"},

@@ -20,7 +20,8 @@ const (
 	SecurityDirectorySize = "security-directory-size"
 	// DataAfterCertificateTable: the file continues after the end of the
 	// certificate table, which signers always put last; the extra bytes are
-	// outside what the signature covers.
+	// outside what the signature covers, so the image digest is checked
+	// without them. Windows and osslsigncode refuse such a file.
 	DataAfterCertificateTable = "data-after-certificate-table"
 	// CertificateTableInvalid: the security directory points outside the
 	// file or holds entries that cannot be walked.
