@@ -16,6 +16,7 @@ var anomalyPolicy = map[string]struct {
 }{
 	"digest-mismatch":              {80, "Signed file changed after signing"},
 	"page-hash-mismatch":           {80, "Signed Mach-O code changed after signing"},
+	"explicit-curve-certificate":   {80, "Certificate with explicit EC curve parameters (CVE-2020-0601 CurveBall layout)"},
 	"signature-padding":            {70, "Data hidden inside a valid signature (CVE-2013-3900 padding, as in the 3CX d3dcompiler_47.dll)"},
 	"special-slot-mismatch":        {70, "Mach-O signature does not cover its resources or entitlements"},
 	"bad-signature":                {70, "Signature does not verify"},

@@ -131,6 +131,7 @@ func TestAnomalies(t *testing.T) {
 		{anomaly.ExpiredNoTimestamp, pe("expired-nots.exe"), pe("expired-ts-inside.exe"), nil},
 		{anomaly.CompiledAfterSigning, pe("compile-after.exe"), pe("signed.exe"), nil},
 		{anomaly.VendorMismatch, pe("vendor.exe"), pe("signed.exe"), nil},
+		{anomaly.ExplicitCurveCertificate, pe("curveball.exe"), pe("signed.exe"), nil},
 		{anomaly.PageHashMismatch, mo("cms-patched"), mo("cms"), nil},
 		{anomaly.PageHashMismatch, mo("adhoc-patched"), mo("adhoc"), nil},
 	}
