@@ -51,7 +51,10 @@ type Catalog struct {
 	Members    []Member
 	// Problems are members that could not be read (the first ten, and
 	// how many more); the rest stand.
-	Problems     []string
+	Problems []string
+	// Anomalies are what the catalog's signature shows, such as a
+	// certificate with explicit EC curve parameters.
+	Anomalies    []snapshot.Anomaly
 	moreProblems int
 
 	parsed *authenticode.Parsed
@@ -86,7 +89,7 @@ func Parse(blob []byte, maxMembers int) (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Catalog{Sig: p.Sig, parsed: p}
+	c := &Catalog{Sig: p.Sig, Anomalies: p.Anomalies, parsed: p}
 	if err := c.readCTL(ctl, maxMembers); err != nil {
 		return nil, err
 	}
