@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/x509/pkix"
 	"encoding/binary"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -231,6 +232,15 @@ func FuzzPE(f *testing.F) {
 	signed := signPE(f, img, 1, "Seed Corp")
 	pad, _ := pegen.Pad(signed, 40)
 	for _, b := range [][]byte{img, signed, pad} {
+		f.Add(b)
+	}
+	// Real signed files: data after the certificate table, and a signer
+	// with a negative serial.
+	for _, name := range []string{"testdata/YourPhone.exe", "../testdata/realworld/kdbazis.dll"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
