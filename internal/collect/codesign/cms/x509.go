@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"strings"
 )
 
 // certShape is the outline of an X.509 certificate: enough to find the
@@ -58,10 +57,20 @@ func ParseCertificate(der []byte) (*x509.Certificate, error) {
 	if ExplicitCurve(der) {
 		return nil, ErrExplicitCurve
 	}
-	if !strings.Contains(err.Error(), "negative serial number") {
-		return nil, err
+	if !negativeSerial(der) {
+		return nil, err // not what the fallback is for: keep x509's reason
 	}
 	return parseNegativeSerial(der)
+}
+
+// negativeSerial reports whether der's serial number is a negative INTEGER.
+func negativeSerial(der []byte) bool {
+	var s certShape
+	if _, err := asn1.Unmarshal(der, &s); err != nil {
+		return false
+	}
+	v := s.TBS.Serial
+	return v.Class == asn1.ClassUniversal && v.Tag == asn1.TagInteger && len(v.Bytes) > 0 && v.Bytes[0]&0x80 != 0
 }
 
 // parseNegativeSerial parses a copy of der whose serial's sign bit is
