@@ -217,6 +217,9 @@ func Load(fsys fs.FS, dir string, opt LoadOptions) (*Index, []Problem) {
 		if len(c.Problems) > 0 {
 			probs = append(probs, Problem{p, errors.New(strings.Join(c.Problems, "; "))})
 		}
+		for _, a := range c.Anomalies {
+			probs = append(probs, Problem{p, fmt.Errorf("%s: %s", a.Kind, a.Detail)})
+		}
 		x.add(opt.Display(p), c)
 		return nil
 	})

@@ -3,9 +3,13 @@ package catalog
 import (
 	"bytes"
 	"crypto"
+	"crypto/x509"
 	"encoding/hex"
+	"encoding/pem"
 	"os"
+	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/cascade-ir/cascade/internal/collect/codesign/internal/catgen"
 )
@@ -107,5 +111,37 @@ func TestTagOnlyMembers(t *testing.T) {
 	}
 	if len(c.Members) != 1 || len(c.Problems) != 2 {
 		t.Errorf("without CAT_MEMBERINFO2: members %+v, problems %v", c.Members, c.Problems)
+	}
+}
+
+// TestCurveBallCatalog: a catalog whose signature embeds a CA with
+// explicit EC curve parameters (cms/testdata/gen.sh) says so when parsed,
+// and Load reports it with the catalog's path.
+func TestCurveBallCatalog(t *testing.T) {
+	b, err := os.ReadFile("../cms/testdata/explicit-ca.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blk, _ := pem.Decode(b)
+	if blk == nil {
+		t.Fatal("explicit-ca.pem: no PEM block")
+	}
+	p := newPKI(t)
+	// x509 cannot parse the CA; the builder only needs its DER.
+	blob, err := catgen.Build([]catgen.Member{{File: "a.dll", Digest: digest(crypto.SHA256, "a")}},
+		catgen.Options{Cert: p.signer.Cert, Key: p.signer.Key, Chain: []*x509.Certificate{{Raw: blk.Bytes}}, SHA256: true, ThisUpdate: when})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Parse(blob, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Anomalies) != 1 || c.Anomalies[0].Kind != "explicit-curve-certificate" || len(c.Members) != 1 {
+		t.Fatalf("anomalies %+v, %d members", c.Anomalies, len(c.Members))
+	}
+	_, probs := Load(fstest.MapFS{"c/bad.cat": {Data: blob}}, "c", LoadOptions{})
+	if len(probs) != 1 || probs[0].Path != "c/bad.cat" || !strings.Contains(probs[0].Err.Error(), "CVE-2020-0601") {
+		t.Errorf("problems %v", probs)
 	}
 }
