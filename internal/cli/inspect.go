@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/cascade-ir/cascade/internal/collect/codesign"
 	"github.com/cascade-ir/cascade/internal/snapshot"
@@ -109,6 +110,9 @@ func printInspection(w io.Writer, ins *codesign.Inspection) error {
 	for i := range f.Signatures {
 		printSignature(tw, i+1, &f.Signatures[i], row)
 	}
+	if ins.Catalog != nil {
+		printCatalog(tw, ins.Catalog, row)
+	}
 	fmt.Fprintf(tw, "\nAnomalies\t%d\n", len(f.Anomalies))
 	for _, a := range f.Anomalies {
 		where := ""
@@ -162,6 +166,39 @@ func printSignature(tw io.Writer, n int, s *snapshot.Signature, row func(indent,
 		row("  ", fmt.Sprintf("  [%d]", i), c.Subject)
 	}
 	row("  ", "Error", s.Error)
+}
+
+// printCatalog lists a catalog's members. Names come from the file, so
+// control characters are shown as '?'.
+func printCatalog(tw io.Writer, c *codesign.CatalogReport, row func(indent, k, v string)) {
+	fmt.Fprintf(tw, "\nCatalog\t%d members\n", len(c.Members))
+	row("  ", "List ID", c.ListID)
+	if !c.ThisUpdate.IsZero() {
+		row("  ", "Updated", c.ThisUpdate.Format(time.RFC3339))
+	}
+	for _, p := range c.Problems {
+		row("  ", "Problem", printable(p))
+	}
+	fmt.Fprintln(tw, "  Members") // no tab: member names get their own column
+	for _, m := range c.Members {
+		name, how := printable(m.Name), ""
+		if name == "" {
+			name = "-"
+		}
+		if m.ByTag {
+			how = " (by tag)"
+		}
+		fmt.Fprintf(tw, "    %s\t%s %s%s\n", name, m.DigestAlgorithm, m.Digest, how)
+	}
+}
+
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '?'
+		}
+		return r
+	}, s)
 }
 
 func digestLine(s *snapshot.Signature) string {

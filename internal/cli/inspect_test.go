@@ -24,6 +24,12 @@ func TestInspect(t *testing.T) {
 	fx := signedFixtures(t)
 	p := func(rel string) string { return filepath.Join(fx, filepath.FromSlash(rel)) }
 	roots := p("pki/root.pem")
+	const catDir = "cat/{F750E6C3-38EE-11D1-85E5-00C04FC295EE}"
+	realCat := filepath.Join("..", "collect", "codesign", "testdata", "realworld", "dxcore.cat")
+	notCat := filepath.Join(t.TempDir(), "notes.cat")
+	if err := os.WriteFile(notCat, []byte("0 not a catalog"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		args []string
 		exit int
@@ -52,6 +58,16 @@ func TestInspect(t *testing.T) {
 		{[]string{"inspect", "--roots", roots, "--catalogs", p("cat"), p("pe/go-unsigned.exe")}, 0, []string{"Signature 1      catalog",
 			"Signature 2      catalog", "cascade-sha1.cat", "cascade-sha256.cat", "Member         go-unsigned.exe", "Signer         CN=Cascade Test Windows"}},
 		{[]string{"inspect", "--catalogs", p("nonexistent"), p("pe/signed.exe")}, 2, []string{"--catalogs", "not a directory"}},
+		{[]string{"inspect", "--roots", roots, p(catDir + "/cascade-sha256.cat")}, 0, []string{"Type     catalog", "Signature 1      catalog",
+			"Signer         CN=Cascade Test Windows", "CMS signature  verified", "Chain          verified", "Catalog    2 members",
+			"go-unsigned.exe  sha256 ", "unsigned.exe     sha256 ", "Anomalies  0"}},
+		{[]string{"inspect", "--json", p(catDir + "/cascade-sha1.cat")}, 0, []string{`"type": "catalog"`, `"format": "catalog"`,
+			`"catalog": {`, `"name": "go-unsigned.exe"`, `"digest_algorithm": "sha1"`}},
+		// A real Microsoft catalog (../collect/codesign/testdata/realworld/README.md).
+		{[]string{"inspect", realCat}, 0, []string{"Type     catalog", "Signer         CN=Microsoft Windows,O=Microsoft Corporation",
+			"Timestamp      2025-08-09T21:02:23Z rfc3161", "Catalog    20 members", "gdi32.dll  sha256 f16ec2da",
+			"sha1 e8d77aacdaca9ef0be8c482435202251a6c456bf (by tag)"}},
+		{[]string{"inspect", notCat}, 0, []string{"Type     other", "not a signed Windows catalog", "Signatures  none"}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

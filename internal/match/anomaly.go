@@ -16,6 +16,7 @@ var anomalyPolicy = map[string]struct {
 }{
 	"digest-mismatch":              {80, "Signed file changed after signing"},
 	"page-hash-mismatch":           {80, "Signed Mach-O code changed after signing"},
+	"explicit-curve-certificate":   {80, "Certificate with explicit EC curve parameters (CVE-2020-0601 CurveBall layout)"},
 	"signature-padding":            {70, "Data hidden inside a valid signature (CVE-2013-3900 padding, as in the 3CX d3dcompiler_47.dll)"},
 	"special-slot-mismatch":        {70, "Mach-O signature does not cover its resources or entitlements"},
 	"bad-signature":                {70, "Signature does not verify"},
@@ -23,7 +24,7 @@ var anomalyPolicy = map[string]struct {
 	"bundle-seal-broken":           {60, "App bundle changed after it was sealed"},
 	"signed-outside-validity":      {60, "Signed outside the certificate's validity"},
 	"compiled-after-signing":       {60, "Compiled after it was signed"},
-	"data-after-certificate-table": {50, "Data appended after the signature"},
+	"data-after-certificate-table": {70, "Data appended after the signature, outside what it covers"},
 	"certificate-table-invalid":    {50, "Malformed signature table"},
 	"bad-timestamp":                {50, "Signature timestamp does not verify"},
 	"vendor-mismatch":              {50, "Version resource names a vendor the signer is not"},

@@ -121,7 +121,7 @@ func TestAnomalies(t *testing.T) {
 	}{
 		{anomaly.SignaturePadding, pe("padded.exe"), pe("signed.exe"), nil},
 		{anomaly.SecurityDirectorySize, pe("dirgrow.exe"), pe("signed.exe"), nil},
-		{anomaly.DataAfterCertificateTable, pe("trailing.exe"), pe("signed.exe"), []string{anomaly.DigestMismatch}},
+		{anomaly.DataAfterCertificateTable, pe("trailing.exe"), pe("signed.exe"), nil},
 		{anomaly.DigestMismatch, pe("patched.exe"), pe("signed.exe"), nil},
 		{anomaly.DigestMismatch, func(t *testing.T) []byte { return testkit.Read(t, "msi/tampered.msi") },
 			func(t *testing.T) []byte { return testkit.Read(t, "msi/signed.msi") }, nil},
@@ -131,6 +131,7 @@ func TestAnomalies(t *testing.T) {
 		{anomaly.ExpiredNoTimestamp, pe("expired-nots.exe"), pe("expired-ts-inside.exe"), nil},
 		{anomaly.CompiledAfterSigning, pe("compile-after.exe"), pe("signed.exe"), nil},
 		{anomaly.VendorMismatch, pe("vendor.exe"), pe("signed.exe"), nil},
+		{anomaly.ExplicitCurveCertificate, pe("curveball.exe"), pe("signed.exe"), nil},
 		{anomaly.PageHashMismatch, mo("cms-patched"), mo("cms"), nil},
 		{anomaly.PageHashMismatch, mo("adhoc-patched"), mo("adhoc"), nil},
 	}

@@ -18,7 +18,8 @@ func (c *Collector) pe(r io.ReaderAt, size int64) (found, error) {
 	if res == nil {
 		return found{}, err
 	}
-	out := found{sigs: c.authenticode(res.Sigs), anomalies: res.Anomalies, meta: res.Meta}
+	out := found{anomalies: res.Anomalies, meta: res.Meta}
+	out.sigs = c.authenticode(res.Sigs, &out.anomalies)
 	// Unsigned images keep the digests a catalog would list them by.
 	// Catalogs are joined per source (ForSource), so a new catalog does
 	// not invalidate cached records.
@@ -33,7 +34,9 @@ func (c *Collector) msi(r io.ReaderAt, size int64) (found, error) {
 	if res == nil {
 		return found{}, err
 	}
-	return found{sigs: c.authenticode(res.Sigs), anomalies: res.Anomalies, meta: res.Meta}, err
+	out := found{anomalies: res.Anomalies, meta: res.Meta}
+	out.sigs = c.authenticode(res.Sigs, &out.anomalies)
+	return out, err
 }
 
 func (c *Collector) macho(r io.ReaderAt, size int64) (found, error) {
@@ -50,13 +53,15 @@ func (c *Collector) macho(r io.ReaderAt, size int64) (found, error) {
 	return out, err
 }
 
-// authenticode checks chains and returns the signature records.
-func (c *Collector) authenticode(ps []*authenticode.Parsed) []snapshot.Signature {
+// authenticode checks chains and returns the signature records; the
+// signatures' own anomalies are added to anomalies.
+func (c *Collector) authenticode(ps []*authenticode.Parsed, anomalies *[]snapshot.Anomaly) []snapshot.Signature {
 	now := c.opt.Now()
 	out := make([]snapshot.Signature, 0, len(ps))
 	for _, p := range ps {
 		p.CheckChain(c.roots, now)
 		out = append(out, p.Sig)
+		*anomalies = append(*anomalies, p.Anomalies...)
 	}
 	return out
 }

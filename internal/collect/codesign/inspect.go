@@ -26,6 +26,9 @@ type Inspection struct {
 	// Bundle is set when an app bundle was inspected: File is then its main
 	// executable and the seal's anomalies are among File.Anomalies.
 	Bundle *macho.SealReport `json:"bundle,omitempty"`
+	// Catalog is set when the file is a Windows catalog (.cat): its
+	// members; its signature is File's.
+	Catalog *CatalogReport `json:"catalog,omitempty"`
 }
 
 // Inspect reads one file (or an .app bundle directory) read-only and
@@ -101,6 +104,8 @@ func (ins *Inspection) readFile(ctx context.Context, c *Collector, path string) 
 		if err := c.CollectContent(ctx, f, &ins.File); err != nil {
 			ins.Error = join(ins.Error, err.Error())
 		}
+	} else if ins.File.Type == snapshot.TypeOther && looksLikeCatalog(path, head[:n]) {
+		ins.inspectCatalog(c, f, st.Size())
 	}
 	if c.opt.Catalogs != nil {
 		AddCatalogSignatures(c.opt.Catalogs, &ins.File)

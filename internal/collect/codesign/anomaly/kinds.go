@@ -20,7 +20,8 @@ const (
 	SecurityDirectorySize = "security-directory-size"
 	// DataAfterCertificateTable: the file continues after the end of the
 	// certificate table, which signers always put last; the extra bytes are
-	// outside what the signature covers.
+	// outside what the signature covers, so the image digest is checked
+	// without them. Windows and osslsigncode refuse such a file.
 	DataAfterCertificateTable = "data-after-certificate-table"
 	// CertificateTableInvalid: the security directory points outside the
 	// file or holds entries that cannot be walked.
@@ -69,6 +70,12 @@ const (
 	// UnsignedMicrosoftFile: such a file's version resource also claims
 	// Microsoft as its vendor, as a masquerading file does.
 	UnsignedMicrosoftFile = "unsigned-microsoft-file"
+	// ExplicitCurveCertificate: a certificate in a signature has an EC
+	// public key with explicit curve parameters instead of a named curve:
+	// the CVE-2020-0601 (CurveBall) layout, in which a forged CA reuses a
+	// trusted CA's public key with a generator of the attacker's choosing.
+	// RFC 5480 and every public CA use named curves only.
+	ExplicitCurveCertificate = "explicit-curve-certificate"
 )
 
 // Kinds lists every kind, for documentation and validation.
@@ -77,7 +84,7 @@ var Kinds = []string{
 	CertificateTableInvalid, DigestMismatch, BadSignature, BadTimestamp,
 	SignedOutsideValidity, ExpiredNoTimestamp, CompiledAfterSigning,
 	PageHashMismatch, SpecialSlotMismatch, BundleSealBroken, VendorMismatch,
-	UnsignedSystemFile, UnsignedMicrosoftFile,
+	UnsignedSystemFile, UnsignedMicrosoftFile, ExplicitCurveCertificate,
 }
 
 // New returns an anomaly of kind explained by detail.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sassoftware/relic/v8/lib/pkcs7"
 
+	"github.com/cascade-ir/cascade/internal/collect/codesign/anomaly"
 	"github.com/cascade-ir/cascade/internal/collect/codesign/cms"
 	"github.com/cascade-ir/cascade/internal/snapshot"
 )
@@ -40,6 +41,9 @@ type Parsed struct {
 	Digest []byte
 	// Subject says what the digest is of: OIDPEImageData or OIDSipInfo.
 	Subject asn1.ObjectIdentifier
+	// Anomalies are what the signature itself shows, such as an embedded
+	// certificate with explicit EC curve parameters.
+	Anomalies []snapshot.Anomaly
 
 	signer cms.Signer
 }
@@ -176,9 +180,16 @@ func (p *Parsed) readCerts(sd *pkcs7.SignedData, si *pkcs7.SignerInfo) {
 		sd.Certificates = sd.Certificates[:cms.MaxCerts]
 		p.addError(fmt.Sprintf("more than %d certificates: the rest were ignored", cms.MaxCerts))
 	}
-	certs, certErr := sd.Certificates.Parse()
+	certs, explicit, certErr := cms.ParseCertificates(sd.Certificates)
 	if certErr != nil {
 		p.addError(fmt.Sprintf("embedded certificate unreadable: %v", certErr))
+	}
+	for _, der := range explicit {
+		p.Anomalies = append(p.Anomalies, anomaly.New(anomaly.ExplicitCurveCertificate, fmt.Sprintf(
+			"the signature embeds the certificate %s, whose EC public key carries explicit curve parameters instead of a named curve: "+
+				"the layout of CVE-2020-0601 (CurveBall), where a forged CA with a trusted CA's key and a chosen generator "+
+				"made unpatched Windows accept any signature; no legitimate CA does this, so the certificate was not used",
+			cms.Outline(der))))
 	}
 	p.signer.Certs = certs
 	cert, err := si.FindCertificate(certs)

@@ -51,7 +51,10 @@ type Catalog struct {
 	Members    []Member
 	// Problems are members that could not be read (the first ten, and
 	// how many more); the rest stand.
-	Problems     []string
+	Problems []string
+	// Anomalies are what the catalog's signature shows, such as a
+	// certificate with explicit EC curve parameters.
+	Anomalies    []snapshot.Anomaly
 	moreProblems int
 
 	parsed *authenticode.Parsed
@@ -69,6 +72,10 @@ type Member struct {
 	// for an algorithm cascade does not know.
 	Hash   crypto.Hash
 	Digest []byte
+	// ByTag is set when the member has no SpcIndirectDataContent but a
+	// CAT_MEMBERINFO2, and its digest is its tag, by which Windows looks
+	// members up.
+	ByTag bool
 }
 
 // Parse reads a catalog. The error is for a blob that is not a signed
@@ -82,7 +89,7 @@ func Parse(blob []byte, maxMembers int) (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Catalog{Sig: p.Sig, parsed: p}
+	c := &Catalog{Sig: p.Sig, Anomalies: p.Anomalies, parsed: p}
 	if err := c.readCTL(ctl, maxMembers); err != nil {
 		return nil, err
 	}
@@ -209,6 +216,7 @@ func readMember(body []byte) (Member, error) {
 	if err != nil {
 		return m, fmt.Errorf("%s: no attributes: no digest", tagString(id))
 	}
+	info2 := false
 	for a := der(attrs); len(a) > 0; {
 		body, err := a.expect(tagSequence)
 		if err != nil {
@@ -222,6 +230,9 @@ func readMember(body []byte) (Member, error) {
 		vals, err := at.expect(tagSet)
 		if err != nil {
 			return m, fmt.Errorf("attribute values: %w", err)
+		}
+		if bytes.Equal(oid, oidMemberInfo2) {
+			info2 = true
 		}
 		v := der(vals)
 		_, _, first, err := v.next()
@@ -240,12 +251,42 @@ func readMember(body []byte) (Member, error) {
 		}
 	}
 	if len(m.Digest) == 0 {
-		return m, fmt.Errorf("%s: no SpcIndirectDataContent digest", tagString(id))
+		// Windows finds a member by its tag, the digest: a member with
+		// CAT_MEMBERINFO2 and no SpcIndirectDataContent (the SHA-1 twin
+		// of each SHA-256 member in Microsoft's catalogs) is listed by
+		// its tag alone.
+		var ok bool
+		if info2 {
+			m.Hash, m.Digest, ok = tagDigest(tagString(id))
+		}
+		if !ok {
+			return m, fmt.Errorf("%s: no SpcIndirectDataContent digest", tagString(id))
+		}
+		m.ByTag = true
 	}
 	if m.File == "" {
 		m.Tag = tagString(id)
 	}
 	return m, nil
+}
+
+// tagDigest reads a member tag (as tagString shows it: raw bytes in hex,
+// or makecat's UTF-16 hex text) that is a SHA-1 or SHA-256 digest.
+func tagDigest(tag string) (crypto.Hash, []byte, bool) {
+	var h crypto.Hash
+	switch len(tag) {
+	case 2 * crypto.SHA1.Size():
+		h = crypto.SHA1
+	case 2 * crypto.SHA256.Size():
+		h = crypto.SHA256
+	default:
+		return 0, nil, false
+	}
+	d, err := hex.DecodeString(tag)
+	if err != nil {
+		return 0, nil, false
+	}
+	return h, d, true
 }
 
 // fileName reads a CAT_NAMEVALUE { BMPString tag, INTEGER flags, OCTET

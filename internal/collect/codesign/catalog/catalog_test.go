@@ -300,6 +300,10 @@ func FuzzParse(f *testing.F) {
 	p := newPKI(f)
 	f.Add(p.build(f, true, catgen.Member{File: "a.dll", Digest: digest(crypto.SHA256, "a")}))
 	f.Add(p.build(f, false, catgen.Member{File: "b.dll", Digest: digest(crypto.SHA1, "b")}, catgen.Member{File: "c.dll", Digest: digest(crypto.SHA1, "c")}))
+	f.Add(p.build(f, true, catgen.Member{File: "d.dll", Digest: digest(crypto.SHA256, "d")}, catgen.Member{Digest: digest(crypto.SHA1, "d"), TagOnly: true}))
+	if real, err := os.ReadFile("../testdata/realworld/dxcore.cat"); err == nil {
+		f.Add(real)
+	}
 	f.Add([]byte{0x30, 0x03, 0x06, 0x01, 0x00})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, err := Parse(b, 64)

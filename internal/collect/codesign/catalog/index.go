@@ -94,8 +94,12 @@ func truncate(s string, n int) string {
 
 // sort orders the entries by key, catalogs in the order added among
 // equals, for Signatures' binary search.
+// Digest algorithms go strongest first (SHA-512, SHA-384, SHA-256, SHA-1
+// are numbered in that order), so a catalog that lists a file both ways
+// is cited for its strongest digest.
 func (x *Index) sort() {
 	slices.SortStableFunc(x.entries, func(a, b entry) int { return bytes.Compare(a.key[:], b.key[:]) })
+	slices.SortFunc(x.hashes, func(a, b crypto.Hash) int { return int(b) - int(a) })
 }
 
 // Len is the number of catalogs indexed.
@@ -109,10 +113,11 @@ func (x *Index) Members() int { return len(x.entries) }
 func (x *Index) Hashes() []crypto.Hash { return x.hashes }
 
 // Signatures returns one catalog signature per catalog listing any of the
-// file's image digests (by algorithm), in the order the catalogs were
-// added.
+// file's image digests, for the strongest digest it lists the file by
+// (makecat lists a file by SHA-256 and again by its SHA-1 tag).
 func (x *Index) Signatures(digests map[crypto.Hash][]byte) []snapshot.Signature {
 	var out []snapshot.Signature
+	cited := map[int]bool{}
 	for _, h := range x.hashes {
 		d, ok := digests[h]
 		if !ok {
@@ -125,6 +130,10 @@ func (x *Index) Signatures(digests map[crypto.Hash][]byte) []snapshot.Signature 
 		i, _ := slices.BinarySearchFunc(x.entries, k, func(e entry, k [33]byte) int { return bytes.Compare(e.key[:], k[:]) })
 		for ; i < len(x.entries) && x.entries[i].key == k; i++ {
 			e := x.entries[i]
+			if cited[int(e.cat)] {
+				continue
+			}
+			cited[int(e.cat)] = true
 			s := x.cats[e.cat].sig
 			s.Catalog = x.cats[e.cat].name
 			s.CatalogMember = string(x.names[e.nameOff : e.nameOff+uint32(e.nameLen)])
@@ -207,6 +216,9 @@ func Load(fsys fs.FS, dir string, opt LoadOptions) (*Index, []Problem) {
 		c.CheckChain(opt.Roots, opt.Now)
 		if len(c.Problems) > 0 {
 			probs = append(probs, Problem{p, errors.New(strings.Join(c.Problems, "; "))})
+		}
+		for _, a := range c.Anomalies {
+			probs = append(probs, Problem{p, fmt.Errorf("%s: %s", a.Kind, a.Detail)})
 		}
 		x.add(opt.Display(p), c)
 		return nil

@@ -66,7 +66,7 @@ func rfc3161(attrs pkcs7.AttributeList, oid asn1.ObjectIdentifier, stamped []byt
 		return nil, fmt.Errorf("RFC 3161 genTime: %w", err)
 	}
 	s := &Stamp{TS: snapshot.Timestamp{Time: t.UTC(), Kind: KindRFC3161}}
-	tokenCerts, _ := tst.Content.Certificates.Parse()
+	tokenCerts, _, _ := ParseCertificates(tst.Content.Certificates)
 	all := capCerts(append(tokenCerts, certs...))
 	cs, err := pkcs9.Verify(&tst, stamped, all)
 	if err == nil {

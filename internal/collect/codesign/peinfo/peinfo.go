@@ -130,10 +130,17 @@ func (res *Result) readSignatures(r io.ReaderAt, size int64, l layout, lim Limit
 	}
 	t := walkCertTable(table, l.certOff, lim.Limits)
 	res.Sigs, res.Anomalies = t.sigs, append(res.Anomalies, t.anomalies...)
+	// A signer writes the certificate table last. Bytes after it are
+	// outside anything a signature can cover (Windows and osslsigncode
+	// refuse such a file), so the digest is of the file as it ends at the
+	// table: the signed part is checked, the rest is an anomaly.
+	signedEnd := size
 	if end := l.certOff + l.certSize; end < size {
 		res.Anomalies = append(res.Anomalies, anomaly.At(anomaly.DataAfterCertificateTable,
-			fmt.Sprintf("%d bytes follow the certificate table, which signers always write last; "+
-				"they were added after signing", size-end), end, size-end))
+			fmt.Sprintf("%d bytes follow the certificate table (which ends at %#x), where a signer never writes: "+
+				"no signature covers them, and Windows and osslsigncode refuse the file; "+
+				"the image digest was checked over the bytes before them", size-end, end), end, size-end))
+		signedEnd = end
 	}
 	digests := map[crypto.Hash][]byte{}
 	for _, s := range res.Sigs {
@@ -141,7 +148,7 @@ func (res *Result) readSignatures(r io.ReaderAt, size int64, l layout, lim Limit
 			continue
 		}
 		if digests[s.Hash] == nil {
-			d, err := authentihash(r, size, l, s.Hash)
+			d, err := authentihash(r, signedEnd, l, s.Hash)
 			if err != nil {
 				return append(t.errs, err)
 			}

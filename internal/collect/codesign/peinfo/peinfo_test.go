@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/x509/pkix"
 	"encoding/binary"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -53,7 +54,7 @@ func TestReadFixtures(t *testing.T) {
 		{"pagehash.exe", []bool{true}, nil, 0, "3CX Ltd"},
 		{"padded.exe", []bool{true}, []string{"signature-padding"}, 0, "3CX Ltd"},
 		{"patched.exe", []bool{false}, nil, 0, "3CX Ltd"},
-		{"trailing.exe", []bool{false}, []string{"data-after-certificate-table"}, 0, "3CX Ltd"},
+		{"trailing.exe", []bool{true}, []string{"data-after-certificate-table"}, 0, "3CX Ltd"},
 		{"dirgrow.exe", []bool{true}, []string{"security-directory-size"}, 0, "3CX Ltd"},
 		{"vendor.exe", []bool{true}, nil, 0, "Microsoft Corporation"},
 		{"go-signed.exe", []bool{true}, nil, 0, ""},
@@ -175,7 +176,7 @@ func TestReadInProcess(t *testing.T) {
 		{"signed", signed, []bool{true}, nil},
 		{"two entries", signPE(t, img, 2, "Example Corp"), []bool{true, true}, nil},
 		{"padded", pad, []bool{true}, []string{"signature-padding"}},
-		{"appended", appended, []bool{false}, []string{"data-after-certificate-table"}},
+		{"appended", appended, []bool{true}, []string{"data-after-certificate-table"}},
 		{"grown directory", grown, []bool{true}, []string{"security-directory-size"}},
 		{"flipped code", flipped, []bool{false}, nil},
 		{"table outside the file", outside, nil, []string{"certificate-table-invalid"}},
@@ -231,6 +232,15 @@ func FuzzPE(f *testing.F) {
 	signed := signPE(f, img, 1, "Seed Corp")
 	pad, _ := pegen.Pad(signed, 40)
 	for _, b := range [][]byte{img, signed, pad} {
+		f.Add(b)
+	}
+	// Real signed files: data after the certificate table, and a signer
+	// with a negative serial.
+	for _, name := range []string{"testdata/YourPhone.exe", "../testdata/realworld/kdbazis.dll"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -3,7 +3,8 @@
 // a certificate trust list with subject usage szOID_CATALOG_LIST, a list
 // identifier, a UTCTime, the member algorithm, and one trusted subject per
 // member carrying its digest tag (UTF-16LE hex), a CAT_NAMEVALUE "File"
-// name, a CAT_MEMBERINFO and the SpcIndirectDataContent digest. It is
+// name, a CAT_MEMBERINFO and the SpcIndirectDataContent digest (or, for a
+// TagOnly member, the binary digest and a CAT_MEMBERINFO2 only). It is
 // test-only: nothing in cascade imports it.
 package catgen
 
@@ -28,6 +29,7 @@ var (
 	oidMemberSHA256  = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 12, 1, 3}
 	oidNameValue     = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 12, 2, 1}
 	oidMemberInfo    = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 12, 2, 2}
+	oidMemberInfo2   = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 12, 2, 3}
 	oidIndirectData  = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 2, 1, 4}
 	oidPEImageData   = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 2, 1, 15}
 	oidSHA1          = asn1.ObjectIdentifier{1, 3, 14, 3, 2, 26}
@@ -39,6 +41,11 @@ var (
 type Member struct {
 	File   string
 	Digest []byte
+	// TagOnly writes the member as Microsoft's catalogs write the SHA-1
+	// twin of a SHA-256 member: the binary digest as its tag and a
+	// CAT_MEMBERINFO2 attribute, no name and no SpcIndirectDataContent.
+	// Digest may then be SHA-1 in a SHA-256 list; File is not written.
+	TagOnly bool
 }
 
 // Options say who signs and how members are keyed.
@@ -101,6 +108,10 @@ func Build(members []Member, o Options) ([]byte, error) {
 	c := ctl{Usage: []asn1.ObjectIdentifier{oidCatalogList}, ListID: o.ListID, ThisUpdate: o.ThisUpdate.UTC(),
 		Alg: pkix.AlgorithmIdentifier{Algorithm: alg, Parameters: asn1.NullRawValue}}
 	for _, m := range members {
+		if m.TagOnly {
+			c.Members = append(c.Members, tagOnly(m))
+			continue
+		}
 		if len(m.Digest) != hash.Size() {
 			return nil, fmt.Errorf("%s: a %d-byte digest for %v members", m.File, len(m.Digest), hash)
 		}
@@ -142,6 +153,13 @@ func member(m Member, digestOID asn1.ObjectIdentifier) (subject, error) {
 	}
 	tag := strings.ToUpper(fmt.Sprintf("%x", m.Digest))
 	return subject{Tag: utf16le(tag + "\x00"), Attrs: attrs}, nil
+}
+
+// tagOnly is a member known by its binary digest tag alone, with an empty
+// CAT_MEMBERINFO2 ([0] { }), as in Microsoft's catalogs.
+func tagOnly(m Member) subject {
+	info := asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, Bytes: []byte{}}
+	return subject{Tag: m.Digest, Attrs: []attribute{{Type: oidMemberInfo2, Values: []asn1.RawValue{info}}}}
 }
 
 // peImageData is SpcPeImageData as signing tools write it: no flags, and

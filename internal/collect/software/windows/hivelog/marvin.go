@@ -5,9 +5,11 @@ import (
 	"math/bits"
 )
 
-// logSeed is the Marvin32 seed of registry log entries (bytes 82 EF 4D 88
-// 7A 4E 55 C5, little-endian).
-const logSeed = 0xC5554E7A884DEF82
+// logSeed is the Marvin32 seed of registry log entries, as the 64-bit
+// integer Windows uses (yarp's MARVIN32_SEED). Read as little-endian bytes
+// 82 EF 4D 88 ... it would be byte-swapped, and no entry Windows wrote
+// would match (testdata/yarp).
+const logSeed = 0x82EF4D887A4E55C5
 
 // marvin32 is Microsoft's Marvin32 hash of data with a 64-bit seed, in its
 // 64-bit form (high state word << 32 | low state word).

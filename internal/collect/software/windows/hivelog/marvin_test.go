@@ -5,14 +5,20 @@ import (
 	"testing"
 )
 
-// TestMarvin32 checks the published Marvin32 test vectors (the .NET
-// runtime's MarvinTests, seeds 0x004FB61A001BDBCC and 0x804FB61A001BDBCC).
+// TestMarvin32 checks published Marvin32 test vectors: the .NET runtime's
+// MarvinTests (seeds 0x004FB61A001BDBCC and 0x804FB61A001BDBCC), and
+// SymCrypt's self-test and its long-string case (lib/marvin32.c, as quoted
+// by microsoft/security-utilities' MarvinTests). Seeds are 64-bit integers,
+// as the registry's is: 0x82EF4D887A4E55C5 (yarp's MARVIN32_SEED); logs
+// written by Windows are checked in TestWindowsLogs.
 func TestMarvin32(t *testing.T) {
 	tests := []struct {
 		seed uint64
 		in   string
 		want uint64
 	}{
+		{0xD53CD9CECD0893B7, hex.EncodeToString([]byte("abc")), 0x22C74339492769BF},
+		{0x0DDDDEEEEFFFF000, hex.EncodeToString([]byte("abcdefghijklmnopqrstuvwxyz")), 0xA128EB7E7260ACA2},
 		{0x004FB61A001BDBCC, "", 0x30ED35C100CD3C7D},
 		{0x004FB61A001BDBCC, "af", 0x48E73FC77D75DDC1},
 		{0x004FB61A001BDBCC, "e70f", 0xB5F6E1FC485DBFF8},

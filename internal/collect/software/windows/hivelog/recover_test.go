@@ -3,6 +3,7 @@ package hivelog_test
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -214,6 +215,15 @@ func FuzzRecover(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(po, lo, []byte(nil))
+	for _, dir := range []string{"testdata/yarp/NewDirtyHive1/NewDirtyHive", "testdata/yarp/OldDirtyHive/OldDirtyHive"} {
+		h, e1 := os.ReadFile(dir)
+		w1, e2 := os.ReadFile(dir + ".LOG1")
+		w2, e3 := os.ReadFile(dir + ".LOG2")
+		if err := errors.Join(e1, e2, e3); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(h, w1, w2) // logs written by Windows
+	}
 	const fuzzLimit = 1 << 20
 	f.Fuzz(func(t *testing.T, hive, log1, log2 []byte) {
 		if len(hive) > fuzzLimit {
