@@ -128,3 +128,28 @@ func TestScanSuppressedByWarninglist(t *testing.T) {
 		t.Errorf("--show-suppressed: exit %d\n%s", code, out)
 	}
 }
+
+// TestBadIntelDirectory: validate reports every bad file of a directory
+// and the good ones as valid; a scan given the same directory names every
+// bad file and scans nothing (exit 2).
+func TestBadIntelDirectory(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile(stixBundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "a-good-c2-bundle.json"), data, 0o644)
+	os.WriteFile(filepath.Join(dir, "b-cut.json"), data[:len(data)/2], 0o644)
+	os.WriteFile(filepath.Join(dir, "c-junk.json"), []byte(`{"hello": 1}`), 0o644)
+	code, out, errs := run(t, "intel", "validate", dir)
+	if code != 2 || !strings.Contains(out, "a-good-c2-bundle.json: valid: 9 indicators") ||
+		!strings.Contains(errs, "error: "+filepath.Join(dir, "b-cut.json")+":") || !strings.Contains(errs, "c-junk.json: unknown intel format") ||
+		!strings.Contains(errs, "2 of 3 intel files are invalid") {
+		t.Errorf("validate: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	code, out, errs = run(t, "scan", "--no-cache", "--no-store", "--no-builtin", "--intel", dir, "--format", "jsonl", t.TempDir())
+	if code != 2 || out != "" || !strings.Contains(errs, "2 intel file(s) could not be loaded; nothing was done") ||
+		!strings.Contains(errs, "\n  "+filepath.Join(dir, "b-cut.json")) || !strings.Contains(errs, "\n  "+filepath.Join(dir, "c-junk.json")) {
+		t.Errorf("scan: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+}
