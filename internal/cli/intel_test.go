@@ -153,3 +153,32 @@ func TestBadIntelDirectory(t *testing.T) {
 		t.Errorf("scan: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
 	}
 }
+
+// TestScanReportsPatternProblems: a STIX pattern that cannot be evaluated
+// over the scanned files is counted and named in the report, not dropped.
+func TestScanReportsPatternProblems(t *testing.T) {
+	root := t.TempDir()
+	for _, f := range []string{"a.dll", "b.dll"} {
+		os.WriteFile(filepath.Join(root, f), []byte("x"), 0o644)
+	}
+	bundle := filepath.Join(t.TempDir(), "bundle.json")
+	os.WriteFile(bundle, []byte(`{"type": "bundle", "id": "bundle--1", "objects": [{"type": "indicator", "spec_version": "2.1",
+		"id": "indicator--0b1e2a3c-4d5e-4f60-8a7b-9c0d1e2f3a4b", "created": "2024-01-01T00:00:00Z", "modified": "2024-01-01T00:00:00Z",
+		"pattern": "[file:name > t'2020-01-01T00:00:00Z']", "pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z"}]}`), 0o644)
+	args := []string{"scan", "--no-cache", "--no-store", "--no-builtin", "--intel", bundle}
+	code, out, errs := run(t, append(args, "--format", "jsonl", root)...)
+	var sum struct {
+		Skipped map[string]int64 `json:"skipped"`
+		Errors  int              `json:"errors"`
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	json.Unmarshal([]byte(lines[len(lines)-1]), &sum)
+	if code != 0 || sum.Skipped["stix-pattern-not-evaluated"] != 2 || sum.Errors != 1 {
+		t.Errorf("jsonl: exit %d, summary %+v\n%s\n%s", code, sum, out, errs)
+	}
+	_, out, _ = run(t, append(args, root)...)
+	if !strings.Contains(out, "2 stix-pattern-not-evaluated") ||
+		!strings.Contains(out, "intel:indicator--0b1e2a3c-4d5e-4f60-8a7b-9c0d1e2f3a4b [match:stix]: STIX pattern not evaluated 2 time(s)") {
+		t.Errorf("table report lacks the pattern problem:\n%s", out)
+	}
+}
