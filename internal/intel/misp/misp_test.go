@@ -156,6 +156,7 @@ func TestEventForms(t *testing.T) {
 		{"bare", bare, 1, ""},
 		{"bare in a list", `[` + bare + `,{"Event":{"info":"two","uuid":"u2"}}]`, 2, ""},
 		{"restSearch", `{"response":[{"Event":` + bare + `}]}`, 1, ""},
+		{"events/index", `[{"id":"3","org":"","orgc":"CIRCL","info":"Another","uuid":"5758ebf5-c898-48e6-9fe9-5665c0a83866"}]`, 1, ""},
 		{"attribute search", `{"response":{"Attribute":[{"type":"domain","value":"x.example"}]}}`, 0, "attributes/restSearch"},
 		{"empty object", `{}`, 0, "no MISP event"},
 		{"cut short", "{\n\"info\": \"x\",", 0, "x.json:2:"},
