@@ -28,21 +28,43 @@ const (
 // breaks the tie among text formats: a signature-base list says by its
 // name whether it holds hashes, file names or C2 addresses.
 func Detect(name string, data []byte) string {
-	f, err := detect(name, bytes.NewReader(data))
+	f, err := detect(name, bytesOpener(data))
 	if err != nil {
 		return FormatUnknown
 	}
 	return f
 }
 
-// detect is Detect over a reader. A JSON document that is cut short or
-// malformed is a *jsonSyntaxError; text whose name says nothing is an
-// error saying why.
-func detect(name string, r io.Reader) (string, error) {
+// opener gives a fresh reader of an intel file's content, so a syntax
+// error found in a fast pass can be placed exactly by a second.
+type opener func() (io.ReadCloser, error)
+
+func bytesOpener(data []byte) opener {
+	return func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+}
+
+// detect is Detect over content open gives. A JSON document that is cut
+// short or malformed is a *jsonSyntaxError; text whose name says nothing
+// is an error saying why.
+func detect(name string, open opener) (string, error) {
+	f, err := detectPass(name, open, true)
+	var se *jsonSyntaxError
+	if errors.As(err, &se) && se.Imprecise {
+		return detectPass(name, open, false)
+	}
+	return f, err
+}
+
+func detectPass(name string, open opener, fast bool) (string, error) {
+	r, err := open()
+	if err != nil {
+		return "", err
+	}
+	defer r.Close()
 	br := bufio.NewReaderSize(r, 64<<10)
 	c, skipped, err := firstByte(br)
 	if err == nil && (c == '{' || c == '[') {
-		f, err := sniffJSON(br)
+		f, err := sniffJSON(br, fast)
 		var se *jsonSyntaxError
 		if errors.As(err, &se) {
 			if se.Early && sigbaseName(name) {

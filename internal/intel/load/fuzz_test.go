@@ -1,7 +1,6 @@
 package load
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"strings"
@@ -11,8 +10,9 @@ import (
 )
 
 // FuzzDetect feeds the detector and the loaders it picks arbitrary bytes:
-// no panic, a known format, and every error names the file; a syntax
-// error's place lies within the input.
+// no panic, a known format, the fast and the token-by-token pass agree,
+// and every error names the file; a syntax error's place lies within the
+// input.
 func FuzzDetect(f *testing.F) {
 	for _, name := range []string{"testdata/realworld/warninglist-akamai.json", "testdata/realworld/pymisp-bare-event.json",
 		"testdata/realworld/indicator-for-c2-ip-address.json", "../misp/testdata/3cx-event.json"} {
@@ -32,7 +32,7 @@ func FuzzDetect(f *testing.F) {
 		if strings.ContainsAny(name, "/\\\x00") || name == "" || name == "." || name == ".." {
 			return
 		}
-		format, err := detect(name, bytes.NewReader(data))
+		format, err := detect(name, bytesOpener(data))
 		switch format {
 		case FormatNative, FormatSigbase, FormatSTIX, FormatMISP, FormatWarninglist, FormatUnknown, "":
 		default:
@@ -44,6 +44,11 @@ func FuzzDetect(f *testing.F) {
 		}
 		if Detect(name, data) != format && err == nil {
 			t.Fatalf("Detect and detect disagree")
+		}
+		fast, ferr := detectPass(name, bytesOpener(data), true)
+		slow, serr := detectPass(name, bytesOpener(data), false)
+		if fast != slow || (ferr == nil) != (serr == nil) {
+			t.Fatalf("fast pass %q, %v; token pass %q, %v", fast, ferr, slow, serr)
 		}
 		if _, err := Bytes(name, data); err != nil && !strings.Contains(err.Error(), name) {
 			var le *intel.LoadError

@@ -5,6 +5,7 @@ package load
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -56,18 +57,13 @@ func File(name string) (*intel.Intel, error) {
 }
 
 func detectFile(name string) (string, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	return detect(name, f)
+	return detect(name, func() (io.ReadCloser, error) { return os.Open(name) })
 }
 
 // Bytes loads intel from data, using its content (and name) to pick the
 // format.
 func Bytes(name string, data []byte) (*intel.Intel, error) {
-	format, err := detect(name, bytes.NewReader(data))
+	format, err := detect(name, bytesOpener(data))
 	if err != nil {
 		return nil, detectError(name, err, func(off int64) (int, int) { return intel.LineCol(data, off) })
 	}

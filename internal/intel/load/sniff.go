@@ -25,52 +25,62 @@ var mispEventKeys = map[string]bool{
 // byte offset. Early is set when the text was never JSON to begin with (its
 // first value did not even start), so a text format may still claim it.
 type jsonSyntaxError struct {
-	Offset int64
-	Early  bool
-	Err    error
+	Offset    int64
+	Early     bool
+	Imprecise bool // Offset is only the start of the value the error is in
+	Err       error
 }
 
 func (e *jsonSyntaxError) Error() string { return e.Err.Error() }
 
 // sniffJSON names the format of the JSON document r holds from its
-// structure, reading tokens (never the whole document into memory): the
-// top-level object's keys, in whatever order they come. It returns
-// FormatUnknown for JSON no loader reads, and a *jsonSyntaxError for text
-// that is not JSON or is cut short.
-func sniffJSON(r io.Reader) (string, error) {
-	cr := &countReader{r: r}
-	dec := json.NewDecoder(cr)
-	syntaxErr := func(err error, first bool) error { return syntaxError(dec, cr.n, err, first) }
-	tok, err := dec.Token()
+// structure: the top-level object's keys, in whatever order they come. It
+// returns FormatUnknown for JSON no loader reads, and a *jsonSyntaxError
+// for text that is not JSON or is cut short.
+//
+// With fast set, values are skipped by Decode (one pass of the JSON
+// scanner, holding the value in memory; a STIX "objects" array, which may
+// be hundreds of megabytes, is always skipped token by token). Decode
+// places a syntax error only at the start of the value it is in, so a
+// caller that gets one sniffs again without fast to place it exactly.
+func sniffJSON(r io.Reader, fast bool) (string, error) {
+	sn := &sniffer{cr: &countReader{r: r}, fast: fast}
+	sn.dec = json.NewDecoder(sn.cr)
+	tok, err := sn.dec.Token()
 	if err != nil {
-		return "", syntaxErr(err, true)
+		return "", sn.syntaxError(err, true)
 	}
 	switch tok {
 	case json.Delim('{'):
-		f, err := sniffObject(dec)
+		f, err := sn.object()
 		if err != nil {
-			return "", syntaxErr(err, false)
+			return "", sn.syntaxError(err, false)
 		}
 		return f.format(true), nil
 	case json.Delim('['):
-		return sniffArray(dec, syntaxErr)
+		return sn.array()
 	}
 	return FormatUnknown, nil
 }
 
-// sniffArray names a list by its first element: MISP events or STIX
-// objects.
-func sniffArray(dec *json.Decoder, syntaxErr func(error, bool) error) (string, error) {
-	tok, err := dec.Token()
+type sniffer struct {
+	dec  *json.Decoder
+	cr   *countReader
+	fast bool
+}
+
+// array names a list by its first element: MISP events or STIX objects.
+func (sn *sniffer) array() (string, error) {
+	tok, err := sn.dec.Token()
 	if err != nil {
-		return "", syntaxErr(err, true)
+		return "", sn.syntaxError(err, true)
 	}
 	if tok != json.Delim('{') {
 		return FormatUnknown, nil
 	}
-	f, err := sniffObject(dec)
+	f, err := sn.object()
 	if err != nil {
-		return "", syntaxErr(err, false)
+		return "", sn.syntaxError(err, false)
 	}
 	switch g := f.format(false); g {
 	case FormatMISP, FormatSTIX:
@@ -80,17 +90,19 @@ func sniffArray(dec *json.Decoder, syntaxErr func(error, bool) error) (string, e
 }
 
 // syntaxError places a decoding error: at its offset, or at the end of
-// the input (read bytes in all) when the document is cut short.
-func syntaxError(dec *json.Decoder, read int64, err error, first bool) error {
-	off := dec.InputOffset()
+// the input when the document is cut short.
+func (sn *sniffer) syntaxError(err error, first bool) error {
+	off := sn.dec.InputOffset()
 	var se *json.SyntaxError
 	switch {
+	case errors.As(err, &se) && sn.fast:
+		return &jsonSyntaxError{Offset: off, Early: first, Imprecise: true, Err: err}
 	case errors.As(err, &se):
 		off = se.Offset
 	case errors.Is(err, io.EOF) && first && off == 0:
 		return &jsonSyntaxError{Offset: 0, Early: true, Err: errors.New("empty file")}
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		off = read
+		off = sn.cr.n
 		err = errors.New("unexpected end of JSON: the document is cut short")
 	}
 	// A document whose first value did not start is not JSON at all.
@@ -140,10 +152,11 @@ func (f *objectFacts) decided() bool {
 		k["Event"] || k["response"] || k["Attribute"] || k["Object"] || (k["list"] && k["name"])
 }
 
-// sniffObject reads an object's keys after its opening brace, keeping
-// the scalar values it needs and skipping the others, until the format is
+// object reads an object's keys after its opening brace, keeping the
+// scalar values it needs and skipping the others, until the format is
 // settled, the object ends or sniffLimit is passed.
-func sniffObject(dec *json.Decoder) (*objectFacts, error) {
+func (sn *sniffer) object() (*objectFacts, error) {
+	dec := sn.dec
 	f := &objectFacts{keys: map[string]bool{}}
 	for dec.More() {
 		tok, err := dec.Token()
@@ -152,24 +165,13 @@ func sniffObject(dec *json.Decoder) (*objectFacts, error) {
 		}
 		key, _ := tok.(string)
 		f.keys[key] = true
-		tok, err = dec.Token()
+		if sn.fast && !tokenKeys[key] {
+			err = dec.Decode(&discard{})
+		} else {
+			err = sn.value(f, key)
+		}
 		if err != nil {
 			return nil, err
-		}
-		switch v := tok.(type) {
-		case json.Delim:
-			if err := skip(dec); err != nil {
-				return nil, err
-			}
-		case string:
-			switch key {
-			case "type":
-				f.typ = v
-			case "id":
-				f.id = v
-			case "schema":
-				f.schema = v
-			}
 		}
 		if f.decided() || dec.InputOffset() > sniffLimit {
 			return f, nil
@@ -178,6 +180,39 @@ func sniffObject(dec *json.Decoder) (*objectFacts, error) {
 	_, err := dec.Token() // the closing brace: a cut-off object is an error
 	return f, err
 }
+
+// value reads one value token by token, keeping the string value of the
+// keys that tell formats apart.
+func (sn *sniffer) value(f *objectFacts, key string) error {
+	tok, err := sn.dec.Token()
+	if err != nil {
+		return err
+	}
+	switch v := tok.(type) {
+	case json.Delim:
+		return skip(sn.dec)
+	case string:
+		switch key {
+		case "type":
+			f.typ = v
+		case "id":
+			f.id = v
+		case "schema":
+			f.schema = v
+		}
+	}
+	return nil
+}
+
+// tokenKeys are read token by token even when sniffing fast: the values
+// that tell formats apart, and a STIX bundle's objects, which Decode
+// would hold in memory whole.
+var tokenKeys = map[string]bool{"type": true, "id": true, "schema": true, "objects": true}
+
+// discard is a value Decode checks and throws away.
+type discard struct{}
+
+func (discard) UnmarshalJSON([]byte) error { return nil }
 
 // skip reads past the rest of an array or object whose opening delimiter
 // was just read.
