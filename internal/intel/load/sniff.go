@@ -46,6 +46,7 @@ func (e *jsonSyntaxError) Error() string { return e.Err.Error() }
 func sniffJSON(r io.Reader, fast bool) (string, error) {
 	sn := &sniffer{cr: &countReader{r: r}, fast: fast}
 	sn.dec = json.NewDecoder(sn.cr)
+	sn.dec.UseNumber() // a number out of float64's range is still JSON
 	tok, err := sn.dec.Token()
 	if err != nil {
 		return "", sn.syntaxError(err, true)
