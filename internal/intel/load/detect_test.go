@@ -108,15 +108,18 @@ func sorted(keys []string, reverse bool) []string {
 // by file and by bytes.
 func TestRealWorld(t *testing.T) {
 	tests := []struct {
-		file                               string
+		file, format                       string
 		indicators, incidents, warninglist int
 	}{
-		{"indicator-for-c2-ip-address.json", 1, 0, 0},
-		{"pymisp-bare-event.json", 0, 1, 0},
-		{"warninglist-akamai.json", 0, 0, 1},
+		{"indicator-for-c2-ip-address.json", FormatSTIX, 1, 0, 0},
+		{"pymisp-bare-event.json", FormatMISP, 0, 1, 0},
+		{"warninglist-akamai.json", FormatWarninglist, 0, 0, 1},
 	}
 	for _, tt := range tests {
 		name := filepath.Join("testdata/realworld", tt.file)
+		if got := DetectFile(name); got != tt.format {
+			t.Errorf("DetectFile %s: %s, want %s", tt.file, got, tt.format)
+		}
 		data, err := os.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)

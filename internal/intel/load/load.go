@@ -56,6 +56,16 @@ func File(name string) (*intel.Intel, error) {
 	return decode(name, format, data)
 }
 
+// DetectFile is Detect for a file on disk, read as a stream; a file that
+// cannot be read, or is malformed, is FormatUnknown.
+func DetectFile(name string) string {
+	f, err := detectFile(name)
+	if err != nil {
+		return FormatUnknown
+	}
+	return f
+}
+
 func detectFile(name string) (string, error) {
 	return detect(name, func() (io.ReadCloser, error) { return os.Open(name) })
 }
