@@ -128,3 +128,57 @@ func TestScanSuppressedByWarninglist(t *testing.T) {
 		t.Errorf("--show-suppressed: exit %d\n%s", code, out)
 	}
 }
+
+// TestBadIntelDirectory: validate reports every bad file of a directory
+// and the good ones as valid; a scan given the same directory names every
+// bad file and scans nothing (exit 2).
+func TestBadIntelDirectory(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile(stixBundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "a-good-c2-bundle.json"), data, 0o644)
+	os.WriteFile(filepath.Join(dir, "b-cut.json"), data[:len(data)/2], 0o644)
+	os.WriteFile(filepath.Join(dir, "c-junk.json"), []byte(`{"hello": 1}`), 0o644)
+	code, out, errs := run(t, "intel", "validate", dir)
+	if code != 2 || !strings.Contains(out, "a-good-c2-bundle.json: valid: 9 indicators") ||
+		!strings.Contains(errs, "error: "+filepath.Join(dir, "b-cut.json")+":") || !strings.Contains(errs, "c-junk.json: unknown intel format") ||
+		!strings.Contains(errs, "2 of 3 intel files are invalid") {
+		t.Errorf("validate: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	code, out, errs = run(t, "scan", "--no-cache", "--no-store", "--no-builtin", "--intel", dir, "--format", "jsonl", t.TempDir())
+	if code != 2 || out != "" || !strings.Contains(errs, "2 intel file(s) could not be loaded; nothing was done") ||
+		!strings.Contains(errs, "\n  "+filepath.Join(dir, "b-cut.json")) || !strings.Contains(errs, "\n  "+filepath.Join(dir, "c-junk.json")) {
+		t.Errorf("scan: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+}
+
+// TestScanReportsPatternProblems: a STIX pattern that cannot be evaluated
+// over the scanned files is counted and named in the report, not dropped.
+func TestScanReportsPatternProblems(t *testing.T) {
+	root := t.TempDir()
+	for _, f := range []string{"a.dll", "b.dll"} {
+		os.WriteFile(filepath.Join(root, f), []byte("x"), 0o644)
+	}
+	bundle := filepath.Join(t.TempDir(), "bundle.json")
+	os.WriteFile(bundle, []byte(`{"type": "bundle", "id": "bundle--1", "objects": [{"type": "indicator", "spec_version": "2.1",
+		"id": "indicator--0b1e2a3c-4d5e-4f60-8a7b-9c0d1e2f3a4b", "created": "2024-01-01T00:00:00Z", "modified": "2024-01-01T00:00:00Z",
+		"pattern": "[file:name > t'2020-01-01T00:00:00Z']", "pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z"}]}`), 0o644)
+	args := []string{"scan", "--no-cache", "--no-store", "--no-builtin", "--intel", bundle}
+	code, out, errs := run(t, append(args, "--format", "jsonl", root)...)
+	var sum struct {
+		Skipped map[string]int64 `json:"skipped"`
+		Errors  int              `json:"errors"`
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	json.Unmarshal([]byte(lines[len(lines)-1]), &sum)
+	if code != 0 || sum.Skipped["stix-pattern-not-evaluated"] != 2 || sum.Errors != 1 {
+		t.Errorf("jsonl: exit %d, summary %+v\n%s\n%s", code, sum, out, errs)
+	}
+	_, out, _ = run(t, append(args, root)...)
+	if !strings.Contains(out, "2 stix-pattern-not-evaluated") ||
+		!strings.Contains(out, "intel:indicator--0b1e2a3c-4d5e-4f60-8a7b-9c0d1e2f3a4b [match:stix]: STIX pattern not evaluated 2 time(s)") {
+		t.Errorf("table report lacks the pattern problem:\n%s", out)
+	}
+}

@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"errors"
 	"flag"
+	"fmt"
+	"strings"
 
 	"github.com/cascade-ir/cascade/internal/finding"
 	"github.com/cascade-ir/cascade/internal/intel"
@@ -40,7 +43,10 @@ func (f *intelFlags) registerStore(fs *flag.FlagSet) {
 }
 
 // load returns the built-in packs (unless disabled) merged with the local
-// store and the files named. A bad file is an error naming it.
+// store and the files named. Bad files are an error naming every one of
+// them: a command never runs on part of the intel it was given, since a
+// sweep that ends "nothing found" without the intel meant for it is the
+// one outcome an incident responder cannot tell from a clean machine.
 func (f *intelFlags) load(e *env) (*intel.Intel, error) {
 	all := &intel.Intel{}
 	if !f.noBuiltin {
@@ -64,7 +70,7 @@ func (f *intelFlags) load(e *env) (*intel.Intel, error) {
 	if len(f.paths) > 0 {
 		in, err := load.Paths(f.paths)
 		if err != nil {
-			return nil, err
+			return nil, intelFilesError(err)
 		}
 		all.Merge(in)
 	}
@@ -106,3 +112,28 @@ func (f *intelFlags) filterSuppressed(fs []finding.Finding) []finding.Finding {
 
 // builtinIntel is the embedded packs.
 func builtinIntel() (*intel.Intel, error) { return packs.Load() }
+
+// intelFilesError lists the intel files that could not be loaded, one per
+// line, under a line saying nothing was done.
+func intelFilesError(err error) error {
+	var bad load.Errors
+	if !errors.As(err, &bad) {
+		return err
+	}
+	return badIntelFiles{bad}
+}
+
+type badIntelFiles struct{ bad load.Errors }
+
+func (e badIntelFiles) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d intel file(s) could not be loaded; nothing was done (fix them or leave them out; 'cascade intel validate' checks them):", len(e.bad))
+	for _, err := range e.bad {
+		for _, line := range strings.Split(err.Error(), "\n") {
+			b.WriteString("\n  " + line)
+		}
+	}
+	return b.String()
+}
+
+func (e badIntelFiles) Unwrap() error { return e.bad }

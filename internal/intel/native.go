@@ -1,11 +1,13 @@
 package intel
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 )
 
 // Document is cascade's own intel file format (JSON, schema
@@ -123,4 +125,28 @@ func LineCol(data []byte, off int64) (line, col int) {
 	line = bytes.Count(before, []byte("\n")) + 1
 	col = int(off) - bytes.LastIndexByte(before, '\n')
 	return line, col
+}
+
+// FileLineCol is LineCol for a file on disk: it reads the file again up to
+// off, so a streaming reader never has to remember line breaks. It returns
+// 0, 0 when the file cannot be read.
+func FileLineCol(name string, off int64) (line, col int) {
+	f, err := os.Open(name)
+	if err != nil {
+		return 0, 0
+	}
+	defer f.Close()
+	br := bufio.NewReader(io.LimitReader(f, max(off, 0)))
+	line, col = 1, 1
+	for {
+		c, err := br.ReadByte()
+		if err != nil {
+			return line, col
+		}
+		if c == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
 }

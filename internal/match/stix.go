@@ -1,6 +1,7 @@
 package match
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -20,6 +21,8 @@ type stixIndex struct {
 	byKey  map[string][]int // path + "\x00" + value → single-observation rules
 	always map[string][]int // single-observation rules without keys, by object type
 	multi  []int            // rules needing several observations
+	// problems are the evaluations that failed; set once a rule exists.
+	problems *stixProblems
 }
 
 type stixRule struct {
@@ -34,6 +37,7 @@ func (x *stixIndex) add(ind int, pattern string) error {
 	}
 	if x.byKey == nil {
 		x.byKey = map[string][]int{}
+		x.problems = &stixProblems{}
 	}
 	ri := len(x.rules)
 	x.rules = append(x.rules, stixRule{p: p, ind: ind})
@@ -107,6 +111,7 @@ func (s *Set) matchRow(rs *reasons, r row, at time.Time) {
 	}
 	obs, err := r.build()
 	if err != nil {
+		x.problems.add(s, -1, err)
 		return
 	}
 	one := []stixpattern.Observation{obs}
@@ -116,7 +121,11 @@ func (s *Set) matchRow(rs *reasons, r row, at time.Time) {
 			continue
 		}
 		done[ri] = true
-		if _, ok := x.rules[ri].p.Match(one); ok {
+		res, err := x.rules[ri].p.Evaluate(context.Background(), one)
+		switch {
+		case err != nil:
+			x.problems.add(s, x.rules[ri].ind, err)
+		case res.Matched:
 			rs.add(s, x.rules[ri].ind, "", at)
 		}
 	}

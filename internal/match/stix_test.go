@@ -1,10 +1,12 @@
 package match
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/intel"
+	"github.com/cascade-ir/cascade/internal/intel/stixpattern"
 	"github.com/cascade-ir/cascade/internal/snapshot"
 )
 
@@ -183,5 +185,40 @@ func TestMatchHistory(t *testing.T) {
 	}
 	if m := s.MultiIndicators(); len(m) != 3 {
 		t.Errorf("multi indicators %v, want pair, order, other", m)
+	}
+}
+
+// TestSTIXPatternProblems: a pattern that cannot be evaluated against an
+// item (a data error) or exceeds its limits is counted per indicator, not
+// dropped as a no-match, and taken once.
+func TestSTIXPatternProblems(t *testing.T) {
+	s := stixSet(t, map[string]string{
+		"data":  `[file:name > t'2020-01-01T00:00:00Z']`,
+		"multi": `[url:value LIKE '%'] FOLLOWEDBY [domain-name:value = 'a.example']`,
+		"fine":  `[file:name = 'a.dll']`,
+	})
+	snap := &snapshot.Snapshot{Host: snapshot.Host{Name: "h", CollectedAt: at},
+		Files:     []snapshot.File{{Path: `C:\x\a.dll`}, {Path: `C:\x\b.dll`}, {Path: `C:\x\c.dll`}},
+		Artifacts: []snapshot.Artifact{{Kind: snapshot.ArtifactBrowserVisit, URL: "https://a.example/", Domain: "a.example"}}}
+	if fs := s.Match(snap); len(fs) != 1 || ids(fs[0])[0] != "fine" {
+		t.Errorf("findings %v", fs)
+	}
+	got := s.TakePatternProblems()
+	if len(got) != 1 || got[0].Indicator != "data" || got[0].Count != 3 || !strings.Contains(got[0].Err, "timestamp") {
+		t.Errorf("problems %+v", got)
+	}
+	if again := s.TakePatternProblems(); len(again) != 0 {
+		t.Errorf("problems taken twice: %+v", again)
+	}
+
+	defer func(l stixpattern.Limits) { stixpattern.DefaultLimits = l }(stixpattern.DefaultLimits)
+	stixpattern.DefaultLimits = stixpattern.Limits{MaxPlanNodes: 1, MaxSteps: 1, MaxFlowWork: 1}
+	s = stixSet(t, map[string]string{"multi": `[url:value LIKE '%'] FOLLOWEDBY [domain-name:value = 'a.example']`})
+	if fs := s.Match(snap); len(fs) != 0 {
+		t.Errorf("findings over the limits %v", fs)
+	}
+	got = s.TakePatternProblems()
+	if len(got) != 1 || got[0].Indicator != "multi" || got[0].Count != 1 || !strings.Contains(got[0].Err, "too complex") {
+		t.Errorf("problems over the limits %+v", got)
 	}
 }

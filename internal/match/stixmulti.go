@@ -135,10 +135,14 @@ func (s *Set) evalMulti(host string, rows []snapRow, only map[string]bool) []His
 			continue
 		}
 		if obs == nil {
-			obs, obsRow = buildObservations(rows)
+			obs, obsRow = s.buildObservations(rows)
 		}
 		res, err := rule.p.Evaluate(context.Background(), obs)
-		if err != nil || !res.Matched || len(res.Bindings) == 0 || len(res.Bindings[0].Observations) == 0 {
+		if err != nil {
+			x.problems.add(s, rule.ind, err)
+			continue
+		}
+		if !res.Matched || len(res.Bindings) == 0 || len(res.Bindings[0].Observations) == 0 {
 			continue
 		}
 		r := rows[obsRow[res.Bindings[0].Observations[0].Index]]
@@ -184,13 +188,15 @@ func snapshotRows(snap *snapshot.Snapshot, at time.Time) []snapRow {
 }
 
 // buildObservations returns the rows' observations and, for each, the row
-// it came from (rows whose observation cannot be built are left out).
-func buildObservations(rows []snapRow) ([]stixpattern.Observation, []int) {
+// it came from (rows whose observation cannot be built are left out, and
+// counted as problems).
+func (s *Set) buildObservations(rows []snapRow) ([]stixpattern.Observation, []int) {
 	obs := make([]stixpattern.Observation, 0, len(rows))
 	idx := make([]int, 0, len(rows))
 	for i, r := range rows {
 		o, err := r.build()
 		if err != nil {
+			s.stix.problems.add(s, -1, err)
 			continue
 		}
 		obs = append(obs, o)

@@ -147,6 +147,7 @@ func scanRoot(ctx context.Context, set *match.Set, opt Options, root string) (Re
 	res.Snapshot = snap
 	if set != nil { // nil: an inventory, nothing to match
 		res.Findings = set.Match(snap)
+		addPatternProblems(snap, set.TakePatternProblems())
 	}
 	return res, nil
 }

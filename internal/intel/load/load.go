@@ -1,15 +1,13 @@
 // Package load reads intel files in any supported format, choosing the
-// loader from the file's name and content.
+// loader from the file's content (and, for text lists, its name).
 package load
 
 import (
 	"bytes"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 
 	"github.com/cascade-ir/cascade/internal/intel"
 	"github.com/cascade-ir/cascade/internal/intel/misp"
@@ -17,76 +15,14 @@ import (
 	"github.com/cascade-ir/cascade/internal/intel/stix"
 )
 
-// maxIntelFile bounds one intel file read into memory.
+// maxIntelFile bounds one intel file read into memory (the formats that
+// are not streamed).
 const maxIntelFile = 1 << 30
 
-// Paths loads every file named, descending into directories, and merges
-// them. A directory holding a MISP feed (manifest.json) is loaded as one
-// feed. The first bad file is an error naming it.
-func Paths(paths []string) (*intel.Intel, error) {
-	all := &intel.Intel{}
-	for _, p := range paths {
-		files, err := expand(p)
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range files {
-			in, err := fileOrFeed(f)
-			if err != nil {
-				return nil, err
-			}
-			all.Merge(in)
-		}
-	}
-	return all, nil
-}
-
-// fileOrFeed loads a file, or a feed directory expand kept whole.
-func fileOrFeed(p string) (*intel.Intel, error) {
-	if st, err := os.Stat(p); err == nil && st.IsDir() {
-		return misp.LoadFeed(p)
-	}
-	return File(p)
-}
-
-// expand lists the files under p; a MISP feed directory stays one entry.
-func expand(p string) ([]string, error) {
-	st, err := os.Stat(p)
-	if err != nil {
-		return nil, fmt.Errorf("intel %s: %w", p, err)
-	}
-	if !st.IsDir() {
-		return []string{p}, nil
-	}
-	var files []string
-	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-		switch {
-		case err != nil:
-			return err
-		case d.IsDir() && misp.IsFeed(path):
-			files = append(files, path)
-			return filepath.SkipDir
-		case d.IsDir() && path != p && d.Name()[0] == '.':
-			return filepath.SkipDir
-		case d.Type().IsRegular() && d.Name()[0] != '.':
-			files = append(files, path)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("intel %s: %w", p, err)
-	}
-	sort.Strings(files)
-	return files, nil
-}
-
-// File loads one intel file. Signature-base lists (recognised by name) and
-// STIX documents are streamed, so a million-line hash list or a bundle of
-// hundreds of megabytes never sits in memory as text.
+// File loads one intel file. Signature-base lists and STIX documents are
+// streamed, so a million-line hash list or a bundle of hundreds of
+// megabytes never sits in memory as text.
 func File(name string) (*intel.Intel, error) {
-	if f, err := sigbase.DetectFormat(filepath.Base(name)); err == nil {
-		return sigbase.LoadFile(name, sigbase.Options{Format: f})
-	}
 	st, err := os.Stat(name)
 	if err != nil {
 		return nil, fmt.Errorf("intel %s: %w", name, err)
@@ -97,41 +33,59 @@ func File(name string) (*intel.Intel, error) {
 		}
 		return nil, fmt.Errorf("intel %s: a directory; give the files in it", name)
 	}
+	format, err := detectFile(name)
+	if err != nil {
+		return nil, detectError(name, err, func(off int64) (int, int) { return intel.FileLineCol(name, off) })
+	}
+	switch format {
+	case FormatSigbase:
+		f, _ := sigbase.DetectFormat(filepath.Base(name))
+		return sigbase.LoadFile(name, sigbase.Options{Format: f})
+	case FormatSTIX:
+		return stix.LoadFile(name)
+	case FormatUnknown:
+		return nil, unknownFormat(name, "a JSON document of no known structure")
+	}
 	if st.Size() > maxIntelFile {
 		return nil, fmt.Errorf("intel %s: %d bytes is over the %d limit", name, st.Size(), maxIntelFile)
-	}
-	head, err := readHead(name)
-	if err != nil {
-		return nil, err
-	}
-	if Detect(name, head) == FormatSTIX {
-		return stix.LoadFile(name)
 	}
 	data, err := os.ReadFile(name)
 	if err != nil {
 		return nil, fmt.Errorf("intel %s: %w", name, err)
 	}
-	return Bytes(name, data)
+	return decode(name, format, data)
 }
 
-func readHead(name string) ([]byte, error) {
-	f, err := os.Open(name)
+// DetectFile is Detect for a file on disk, read as a stream; a file that
+// cannot be read, or is malformed, is FormatUnknown.
+func DetectFile(name string) string {
+	f, err := detectFile(name)
 	if err != nil {
-		return nil, fmt.Errorf("intel %s: %w", name, err)
+		return FormatUnknown
 	}
-	defer f.Close()
-	head := make([]byte, 4096)
-	n, err := io.ReadFull(f, head)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return nil, fmt.Errorf("intel %s: %w", name, err)
-	}
-	return head[:n], nil
+	return f
+}
+
+func detectFile(name string) (string, error) {
+	return detect(name, func() (io.ReadCloser, error) { return os.Open(name) })
 }
 
 // Bytes loads intel from data, using its content (and name) to pick the
 // format.
 func Bytes(name string, data []byte) (*intel.Intel, error) {
-	switch Detect(name, data) {
+	format, err := detect(name, bytesOpener(data))
+	if err != nil {
+		return nil, detectError(name, err, func(off int64) (int, int) { return intel.LineCol(data, off) })
+	}
+	if format == FormatUnknown {
+		return nil, unknownFormat(name, "a JSON document of no known structure")
+	}
+	return decode(name, format, data)
+}
+
+// decode runs the loader of a detected format over data.
+func decode(name, format string, data []byte) (*intel.Intel, error) {
+	switch format {
 	case FormatNative:
 		return intel.DecodeNative(name, data)
 	case FormatSTIX:
@@ -144,7 +98,5 @@ func Bytes(name string, data []byte) (*intel.Intel, error) {
 		f, _ := sigbase.DetectFormat(filepath.Base(name))
 		return sigbase.Load(name, bytes.NewReader(data), sigbase.Options{Format: f})
 	}
-	return nil, &intel.LoadError{File: name, Err: fmt.Errorf("unknown intel format: want a cascade intel JSON document, " +
-		"a STIX 2.1 bundle, a MISP event or warninglist, " +
-		"or a signature-base list named like *hash*.txt, *filename*.txt or *c2*.txt")}
+	return nil, unknownFormat(name, "format "+format)
 }

@@ -1,6 +1,7 @@
 package load
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,7 +58,30 @@ func TestPathsWithFeedDirectory(t *testing.T) {
 		t.Errorf("%d incidents, %d warninglists", len(in.Incidents), len(in.Warninglists))
 	}
 	os.WriteFile(filepath.Join(dir, "junk.json"), []byte(`{"hello": 1}`), 0o644)
-	if _, err := Paths([]string{dir}); err == nil || !strings.Contains(err.Error(), "junk.json: unknown intel format") {
-		t.Errorf("junk: %v", err)
+	os.WriteFile(filepath.Join(dir, "cut.json"), []byte(`{"list": ["a",`), 0o644)
+	os.WriteFile(filepath.Join(dir, "stix-c2.json"), []byte(`{"type": "bundle", "id": "bundle--1", "objects": [`+
+		`{"type": "indicator", "spec_version": "2.1", "id": "indicator--33fe3b22-0201-47cf-85d0-97c02164528d", `+
+		`"created": "2014-05-08T09:00:00.000Z", "modified": "2014-05-08T09:00:00.000Z", `+
+		`"pattern": "[ipv4-addr:value = '10.0.0.1']", "pattern_type": "stix", "valid_from": "2014-05-08T09:00:00Z"}]}`), 0o644)
+	in, err = Paths([]string{dir, filepath.Join(dir, "missing.json")})
+	var bad Errors
+	if !errors.As(err, &bad) || len(bad) != 3 {
+		t.Fatalf("want 3 bad files, got %v", err)
+	}
+	for i, want := range []string{"cut.json:1:15: malformed JSON", "junk.json: unknown intel format", "missing.json"} {
+		if !strings.Contains(bad[i].Error(), want) {
+			t.Errorf("error %d: %v, want %q", i, bad[i], want)
+		}
+	}
+	if lines := strings.Split(err.Error(), "\n"); len(lines) != 3 {
+		t.Errorf("want one line per bad file: %q", err)
+	}
+	stixLoaded := false
+	for _, ind := range in.Indicators {
+		stixLoaded = stixLoaded || ind.ID == "indicator--33fe3b22-0201-47cf-85d0-97c02164528d"
+	}
+	if len(in.Incidents) != 2 || len(in.Warninglists) != 1 || !stixLoaded {
+		t.Errorf("the good files were not all loaded: %d incidents, %d warninglists, STIX indicator %v",
+			len(in.Incidents), len(in.Warninglists), stixLoaded)
 	}
 }

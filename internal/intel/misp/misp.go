@@ -18,17 +18,38 @@ import (
 // MaxEvents bounds the events one document or feed may hold.
 const MaxEvents = 100_000
 
-// SniffEvent reports whether a document's start looks like MISP events.
-func SniffEvent(head []byte) bool {
-	h := bytes.TrimLeft(head, " \t\r\n\xef\xbb\xbf[")
-	return bytes.HasPrefix(h, []byte("{")) && (bytes.Contains(h, []byte(`"Event"`)) ||
-		bytes.Contains(h, []byte(`"response"`)) && bytes.Contains(h, []byte(`"Attribute"`)))
-}
-
-// envelope is one element of an event list: {"Event": {...}}.
+// envelope is one event as a list or a search response holds it:
+// {"Event": {...}}, or the event's own object without the wrapper (as
+// PyMISP's to_json writes it).
 type envelope struct {
 	Event *event `json:"Event"`
+	event
 }
+
+// get returns the event, or nil when the object is neither form.
+func (e *envelope) get() *event {
+	switch {
+	case e.Event != nil:
+		return e.Event
+	case e.UUID != "" || e.Info != "" || len(e.Attributes) > 0 || len(e.Objects) > 0:
+		return &e.event
+	}
+	return nil
+}
+
+// response is the "response" of a REST search: a list of events from
+// events/restSearch; attributes/restSearch answers with an object.
+type response []envelope
+
+func (r *response) UnmarshalJSON(b []byte) error {
+	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) > 0 && t[0] == '{' {
+		return errAttributeSearch
+	}
+	return json.Unmarshal(b, (*[]envelope)(r))
+}
+
+var errAttributeSearch = errors.New(`an attributes/restSearch response ({"response": {"Attribute": [...]}}) holds no events: ` +
+	`search events/restSearch instead, or export the events`)
 
 // Load reads one event, a list of events or a search response.
 func Load(name string, data []byte) (*intel.Intel, error) {
@@ -48,32 +69,35 @@ func Load(name string, data []byte) (*intel.Intel, error) {
 }
 
 func decodeEvents(name string, data []byte) ([]event, error) {
-	trimmed := bytes.TrimLeft(data, " \t\r\n\xef\xbb\xbf")
+	trimmed := bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // JSON itself skips white space
 	var envs []envelope
 	var err error
 	switch {
-	case len(trimmed) > 0 && trimmed[0] == '[':
+	case bytes.HasPrefix(bytes.TrimLeft(trimmed, " \t\r\n"), []byte("[")):
 		err = json.Unmarshal(trimmed, &envs)
 	default:
 		var top struct {
-			Event    *event     `json:"Event"`
-			Response []envelope `json:"response"`
+			envelope
+			Response response `json:"response"`
 		}
 		err = json.Unmarshal(trimmed, &top)
-		envs = append(top.Response, envelope{top.Event})
+		envs = append(top.Response, top.envelope)
+	}
+	if errors.Is(err, errAttributeSearch) {
+		return nil, &intel.LoadError{File: name, Err: err}
 	}
 	if err != nil {
-		return nil, jsonError(name, data, err)
+		return nil, jsonError(name, trimmed, err)
 	}
 	var out []event
-	for _, e := range envs {
-		if e.Event != nil {
-			out = append(out, *e.Event)
+	for i := range envs {
+		if ev := envs[i].get(); ev != nil {
+			out = append(out, *ev)
 		}
 	}
 	switch {
 	case len(out) == 0:
-		return nil, &intel.LoadError{File: name, Err: errors.New(`no MISP event: want {"Event": {...}} or a list of them`)}
+		return nil, &intel.LoadError{File: name, Err: errors.New(`no MISP event: want {"Event": {...}}, an event object, a list of them, or {"response": [...]}`)}
 	case len(out) > MaxEvents:
 		return nil, &intel.LoadError{File: name, Err: fmt.Errorf("%d events is over the %d limit", len(out), MaxEvents)}
 	}

@@ -140,3 +140,38 @@ func TestFeed(t *testing.T) {
 		t.Errorf("path in manifest: %v", err)
 	}
 }
+
+// TestEventForms: an event is read wrapped or bare, alone, in a list or in
+// an events/restSearch response; an attributes/restSearch response is
+// refused with what to do instead.
+func TestEventForms(t *testing.T) {
+	bare := `{"info":"bare","uuid":"5758ebf5-c898-48e6-9fe9-5665c0a83866","date":"2016-06-09",` +
+		`"Attribute":[{"type":"domain","value":"bad.example","to_ids":true,"uuid":"575c8598-f1f0-4c16-a94a-0612c0a83866"}]}`
+	tests := []struct {
+		name, data string
+		events     int
+		err        string
+	}{
+		{"wrapped", `{"Event":` + bare + `}`, 1, ""},
+		{"bare", bare, 1, ""},
+		{"bare in a list", `[` + bare + `,{"Event":{"info":"two","uuid":"u2"}}]`, 2, ""},
+		{"restSearch", `{"response":[{"Event":` + bare + `}]}`, 1, ""},
+		{"events/index", `[{"id":"3","org":"","orgc":"CIRCL","info":"Another","uuid":"5758ebf5-c898-48e6-9fe9-5665c0a83866"}]`, 1, ""},
+		{"attribute search", `{"response":{"Attribute":[{"type":"domain","value":"x.example"}]}}`, 0, "attributes/restSearch"},
+		{"empty object", `{}`, 0, "no MISP event"},
+		{"cut short", "{\n\"info\": \"x\",", 0, "x.json:2:"},
+	}
+	for _, tt := range tests {
+		in, err := Load("x.json", []byte(tt.data))
+		switch {
+		case tt.err != "":
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("%s: error %v, want %q", tt.name, err, tt.err)
+			}
+		case err != nil:
+			t.Errorf("%s: %v", tt.name, err)
+		case len(in.Incidents) != tt.events:
+			t.Errorf("%s: %d incidents, want %d", tt.name, len(in.Incidents), tt.events)
+		}
+	}
+}

@@ -26,6 +26,17 @@ type org struct {
 	UUID string `json:"uuid"`
 }
 
+// UnmarshalJSON also takes a string: the events/index answer writes
+// "org": "NAME", which encoding/json, matching keys without regard to
+// case, hands to the Org field.
+func (o *org) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		return json.Unmarshal(b, &o.Name)
+	}
+	type plain org
+	return json.Unmarshal(b, (*plain)(o))
+}
+
 type attribute struct {
 	UUID     string     `json:"uuid"`
 	Type     string     `json:"type"`

@@ -13,14 +13,6 @@ import (
 // MaxWarninglistEntries bounds one list.
 const MaxWarninglistEntries = 10_000_000
 
-// SniffWarninglist reports whether a document's start looks like a MISP
-// warninglist: an object with a "list" and a "name".
-func SniffWarninglist(head []byte) bool {
-	h := bytes.TrimLeft(head, " \t\r\n\xef\xbb\xbf")
-	return bytes.HasPrefix(h, []byte("{")) && bytes.Contains(h, []byte(`"list"`)) && bytes.Contains(h, []byte(`"name"`)) &&
-		!bytes.Contains(h, []byte(`"Event"`))
-}
-
 type warninglistDoc struct {
 	Name               string     `json:"name"`
 	Description        string     `json:"description"`

@@ -29,21 +29,6 @@ const (
 	maxUnknownWarnings = 5
 )
 
-// Sniff reports whether the start of a document looks like STIX 2.x JSON:
-// a bundle, or an array or object carrying a STIX "type" and "id".
-func Sniff(head []byte) bool {
-	h := bytes.TrimLeft(head, " \t\r\n\xef\xbb\xbf")
-	if len(h) == 0 || (h[0] != '{' && h[0] != '[') {
-		return false
-	}
-	if bytes.Contains(h, []byte(`"bundle"`)) && bytes.Contains(h, []byte(`"type"`)) {
-		return true
-	}
-	return bytes.Contains(h, []byte(`"spec_version"`)) ||
-		(bytes.Contains(h, []byte(`"type"`)) && bytes.Contains(h, []byte(`--`)) && bytes.Contains(h, []byte(`"id"`)) &&
-			(bytes.Contains(h, []byte(`"pattern"`)) || bytes.Contains(h, []byte(`"created"`))))
-}
-
 // LoadFile streams one STIX file from disk.
 func LoadFile(name string) (*intel.Intel, error) {
 	f, err := os.Open(name)
@@ -51,7 +36,7 @@ func LoadFile(name string) (*intel.Intel, error) {
 		return nil, fmt.Errorf("intel %s: %w", name, err)
 	}
 	defer f.Close()
-	pos := func(off int64) (int, int) { return fileLineCol(name, off) }
+	pos := func(off int64) (int, int) { return intel.FileLineCol(name, off) }
 	return load(name, bufio.NewReaderSize(f, 1<<20), pos)
 }
 
@@ -67,27 +52,4 @@ func load(name string, r io.Reader, pos func(int64) (int, int)) (*intel.Intel, e
 		return nil, err
 	}
 	return b.finish()
-}
-
-// fileLineCol finds the line and column of a byte offset by reading the
-// file again, so streaming never has to remember line breaks.
-func fileLineCol(name string, off int64) (int, int) {
-	f, err := os.Open(name)
-	if err != nil {
-		return 0, 0
-	}
-	defer f.Close()
-	br := bufio.NewReader(io.LimitReader(f, off))
-	line, col := 1, 1
-	for {
-		c, err := br.ReadByte()
-		if err != nil {
-			return line, col
-		}
-		if c == '\n' {
-			line, col = line+1, 1
-		} else {
-			col++
-		}
-	}
 }

@@ -88,14 +88,7 @@ func format(path string) string {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return load.FormatMISPFeed
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return load.FormatUnknown
-	}
-	defer f.Close()
-	head := make([]byte, 4096)
-	n, _ := io.ReadFull(f, head)
-	return load.Detect(path, head[:n])
+	return load.DetectFile(path)
 }
 
 // digest hashes a file, or a directory's regular files by relative name.

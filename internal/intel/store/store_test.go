@@ -78,3 +78,13 @@ func TestImportRejectsBadAndReplaces(t *testing.T) {
 		t.Errorf("after replace: %+v", in.Indicators)
 	}
 }
+
+// TestImportFormatLabel: the format recorded for a document comes from all
+// of it, not its first 4 KiB (a warninglist names itself after its list).
+func TestImportFormatLabel(t *testing.T) {
+	s := Open(filepath.Join(t.TempDir(), "store"))
+	r, err := s.Import("../load/testdata/realworld/warninglist-akamai.json", ImportOptions{})
+	if err != nil || r.Entry.Format != "misp-warninglist" {
+		t.Fatalf("import: %+v %v", r, err)
+	}
+}
