@@ -58,7 +58,7 @@ func affects(a *intel.Advisory, sw *snapshot.Software) (string, bool) {
 				continue
 			}
 			v := version.Upstream(sw.Ecosystem, raw)
-			if versionAffected(af, v) {
+			if versionAffected(af, sw.Ecosystem, v) {
 				return raw, true
 			}
 		}
@@ -66,17 +66,21 @@ func affects(a *intel.Advisory, sw *snapshot.Software) (string, bool) {
 	return "", false
 }
 
-func versionAffected(af intel.Affected, v string) bool {
+// versionAffected reports whether upstream version v of an ecosystem is
+// listed or in a range [introduced, fixed): the fixed release itself is
+// clean. Versions compare by the ecosystem's rule (version.CompareIn), so
+// a Windows "2" is the fixed "2.0", and a dpkg "5.6" is not "5.6.0".
+func versionAffected(af intel.Affected, eco, v string) bool {
 	for _, x := range af.Versions {
-		if version.Equal(v, x) {
+		if version.EqualIn(eco, v, x) {
 			return true
 		}
 	}
 	for _, r := range af.Ranges {
-		if r.Introduced != "" && version.Compare(v, r.Introduced) < 0 {
+		if r.Introduced != "" && version.CompareIn(eco, v, r.Introduced) < 0 {
 			continue
 		}
-		if r.Fixed != "" && version.Compare(v, r.Fixed) >= 0 {
+		if r.Fixed != "" && version.CompareIn(eco, v, r.Fixed) >= 0 {
 			continue
 		}
 		return true
