@@ -36,10 +36,10 @@ func (s *Set) SoftwareFinding(host string, sw *snapshot.Software, at time.Time) 
 		return finding.Finding{}, false
 	}
 	fd := s.newFinding(host, softwareEvidence(sw), rs, softwareIdentity(sw))
+	fd.FirstSeen, fd.LastSeen = at, at // seen by cascade in this inventory
 	if sw.InstallDate != nil {
-		fd.FirstSeen = *sw.InstallDate
+		fd.Expose(*sw.InstallDate, installDateLabel(sw))
 	}
-	fd.LastSeen = at
 	return fd, true
 }
 
@@ -86,6 +86,15 @@ func versionAffected(af intel.Affected, eco, v string) bool {
 		return true
 	}
 	return false
+}
+
+// installDateLabel names the evidence of an install date: the record it
+// was read from.
+func installDateLabel(sw *snapshot.Software) string {
+	if sw.InstallDateFrom != "" {
+		return "installed (" + sw.InstallDateFrom + ")"
+	}
+	return "installed (" + sw.Source + ")"
 }
 
 func softwareEvidence(sw *snapshot.Software) finding.Evidence {
