@@ -43,7 +43,9 @@ func TestSoftwareFrom(t *testing.T) {
 		{"DisplayVersion wins", fakeValues{str: map[string]string{"DisplayName": "App", "DisplayVersion": "3"}, num: map[string]uint64{"Version": 0x01000000}},
 			with(func(s *snapshot.Software) { s.Version = "3" }), true},
 		{"ISO date", fakeValues{str: map[string]string{"DisplayName": "App", "InstallDate": "2021-06-30"}},
-			with(func(s *snapshot.Software) { s.InstallDate, s.InstallDateFrom = day(2021, 6, 30), "registry InstallDate" }), true},
+			with(func(s *snapshot.Software) {
+				s.InstallDate, s.InstallDateFrom = day(2021, 6, 30), "registry InstallDate"
+			}), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
