@@ -14,11 +14,11 @@ func JoinContext(fs []Finding) []Finding {
 	best := map[[2]string]int{}
 	for i := range fs {
 		f := &fs[i]
-		if f.Incident == nil || f.ContextOnly() || ownScore(f) < Corroborated {
+		if !f.Corroborates() {
 			continue
 		}
 		k := [2]string{f.Host, f.Incident.ID}
-		if j, ok := best[k]; !ok || ownScore(f) > ownScore(&fs[j]) {
+		if j, ok := best[k]; !ok || f.OwnScore() > fs[j].OwnScore() {
 			best[k] = i
 		}
 	}
@@ -32,10 +32,7 @@ func JoinContext(fs []Finding) []Finding {
 		if !ok {
 			continue
 		}
-		to := &fs[j]
-		to.Context = append(to.Context, Context{Evidence: f.Evidence, Reasons: f.Reasons,
-			ExposedSince: f.ExposedSince, ExposedBy: f.ExposedBy})
-		to.Expose(f.ExposedSince, f.ExposedBy)
+		fs[j].AddContext(f)
 		joined[i] = true
 	}
 	out := fs[:0]
@@ -47,8 +44,22 @@ func JoinContext(fs []Finding) []Finding {
 	return out
 }
 
-// ownScore is the strongest score among the finding's non-context reasons.
-func ownScore(f *Finding) int {
+// AddContext joins the context-only finding c to f: its evidence and
+// reasons as a context entry, and its exposure start if earlier.
+func (f *Finding) AddContext(c *Finding) {
+	f.Context = append(f.Context, Context{Evidence: c.Evidence, Reasons: c.Reasons,
+		ExposedSince: c.ExposedSince, ExposedBy: c.ExposedBy})
+	f.Expose(c.ExposedSince, c.ExposedBy)
+}
+
+// Corroborates reports whether context of f's incident may join f: it has
+// an incident and its own (non-context) reasons reach Corroborated.
+func (f *Finding) Corroborates() bool {
+	return f.Incident != nil && f.OwnScore() >= Corroborated
+}
+
+// OwnScore is the strongest score among the finding's non-context reasons.
+func (f *Finding) OwnScore() int {
 	s := 0
 	for _, r := range f.Reasons {
 		if !r.Context {
