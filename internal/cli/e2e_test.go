@@ -202,6 +202,11 @@ func TestEndToEndLinuxImage(t *testing.T) {
 	if code != 1 || got["xz-utils"] != "5.6.1-1" || got["liblzma5"] != "5.6.1-1" || sum.Host != "build-01" {
 		t.Errorf("exit %d, software findings %v, host %q", code, got, sum.Host)
 	}
+	// Exposed since dpkg unpacked the version (its file list's mtime).
+	xz := findBy(fs, func(f jsonlFinding) bool { return f.Evidence.Product == "xz-utils" })
+	if xz == nil || xz.ExposedSince != "2024-03-28T07:41:05Z" || xz.ExposedBy != "installed (dpkg info/xz-utils.list mtime)" {
+		t.Errorf("xz-utils exposure: %+v", xz)
+	}
 }
 
 func TestEndToEndBrowserDownload(t *testing.T) {
