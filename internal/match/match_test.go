@@ -47,6 +47,9 @@ func testIntel(t *testing.T) *intel.Intel {
 		}, {
 			ID: "adv-range", Title: "bad tool", Product: "Range Tool", Score: 85, Sources: []string{"test"},
 			Affected: []intel.Affected{{Platform: "windows", Ranges: []intel.Range{{Introduced: "1", Fixed: "2.0"}}}},
+		}, {
+			ID: "adv-list", Title: "listed by mistake", Product: "List Tool", Score: 85, Sources: []string{"test"},
+			Affected: []intel.Affected{{Platform: "windows", Versions: []string{"3.1", "3.2"}, Fixed: "3.2"}},
 		}},
 	}
 	if err := in.Validate(); err != nil {
@@ -171,6 +174,8 @@ func TestSoftwareFinding(t *testing.T) {
 		{"windows range: fixed 2.0 written 2.0.0.0", snapshot.Software{Name: "Range Tool", Version: "2.0.0.0", Platform: "windows", Ecosystem: "windows"}, false},
 		{"windows range: introduced 1 written 1.0", snapshot.Software{Name: "Range Tool", Version: "1.0", Platform: "windows", Ecosystem: "windows"}, true},
 		{"windows range: 1.9", snapshot.Software{Name: "Range Tool", Version: "1.9", Platform: "windows", Ecosystem: "windows"}, true},
+		{"listed version", snapshot.Software{Name: "List Tool", Version: "3.1", Platform: "windows", Ecosystem: "windows"}, true},
+		{"listed but equal to fixed", snapshot.Software{Name: "List Tool", Version: "3.2.0", Platform: "windows", Ecosystem: "windows"}, false},
 		{"unrelated", snapshot.Software{Name: "7-Zip", Version: "18.12.416", Platform: "windows", Ecosystem: "windows"}, false},
 	}
 	for _, tt := range tests {

@@ -67,10 +67,13 @@ func affects(a *intel.Advisory, sw *snapshot.Software) (string, bool) {
 }
 
 // versionAffected reports whether upstream version v of an ecosystem is
-// listed or in a range [introduced, fixed): the fixed release itself is
-// clean. Versions compare by the ecosystem's rule (version.CompareIn), so
+// listed or in a range [introduced, fixed): the fixed release itself (a
+// range's or the entry's Fixed) is clean. Versions compare by the ecosystem's rule (version.CompareIn), so
 // a Windows "2" is the fixed "2.0", and a dpkg "5.6" is not "5.6.0".
 func versionAffected(af intel.Affected, eco, v string) bool {
+	if af.Fixed != "" && version.EqualIn(eco, v, af.Fixed) {
+		return false // the fixed release is clean, whatever a list says
+	}
 	for _, x := range af.Versions {
 		if version.EqualIn(eco, v, x) {
 			return true
