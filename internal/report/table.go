@@ -164,10 +164,11 @@ func writeFinding(tw *errWriter, f finding.Finding) {
 const minuteLayout = "2006-01-02 15:04 UTC"
 
 // sinceCell is "exposed since (evidence)": the earliest time the evidence
-// proves, and which evidence.
+// proves, and which evidence; empty (no line) when no evidence carries a
+// time.
 func sinceCell(t time.Time, by string) string {
 	if t.IsZero() {
-		return "unknown (no evidence carries a time)"
+		return ""
 	}
 	s := t.UTC().Format(minuteLayout)
 	if by != "" {
