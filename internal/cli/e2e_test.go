@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -40,9 +42,12 @@ type jsonlFinding struct {
 		Kind   string `json:"kind"`
 		Source string `json:"source"`
 	} `json:"reasons"`
-	Remediation string `json:"remediation"`
-	Host        string `json:"host"`
-	Files       int    `json:"files"`
+	Remediation  string `json:"remediation"`
+	ExposedSince string `json:"exposed_since"`
+	ExposedBy    string `json:"exposed_by"`
+	FirstSeen    string `json:"first_seen"`
+	Host         string `json:"host"`
+	Files        int    `json:"files"`
 }
 
 // scanJSONL scans root with the built-in packs plus extra intel files and
@@ -197,6 +202,11 @@ func TestEndToEndLinuxImage(t *testing.T) {
 	if code != 1 || got["xz-utils"] != "5.6.1-1" || got["liblzma5"] != "5.6.1-1" || sum.Host != "build-01" {
 		t.Errorf("exit %d, software findings %v, host %q", code, got, sum.Host)
 	}
+	// Exposed since dpkg unpacked the version (its file list's mtime).
+	xz := findBy(fs, func(f jsonlFinding) bool { return f.Evidence.Product == "xz-utils" })
+	if xz == nil || xz.ExposedSince != "2024-03-28T07:41:05Z" || xz.ExposedBy != "installed (dpkg info/xz-utils.list mtime)" {
+		t.Errorf("xz-utils exposure: %+v", xz)
+	}
 }
 
 func TestEndToEndBrowserDownload(t *testing.T) {
@@ -209,6 +219,15 @@ func TestEndToEndBrowserDownload(t *testing.T) {
 	if dl == nil || dl.Evidence.User != "dave" || dl.Incident.ID != "xtrader-2022" || dl.Score < 60 ||
 		!strings.HasPrefix(dl.Evidence.Time, "2022-04-12") || !strings.Contains(dl.Evidence.Source, `Google\Chrome\User Data\Default\History`) {
 		t.Errorf("X_TRADER download: %+v", dl)
+	}
+	// Exposed since the download, not since the scan that found it.
+	if dl != nil && (!strings.HasPrefix(dl.ExposedSince, "2022-04-12T") || !strings.Contains(dl.ExposedBy, "download") ||
+		strings.HasPrefix(dl.FirstSeen, "2022")) {
+		t.Errorf("X_TRADER download: exposed since %q by %q, first seen by cascade %q", dl.ExposedSince, dl.ExposedBy, dl.FirstSeen)
+	}
+	_, table, _ := run(t, "scan", "--no-cache", filepath.Join(root, "windows"))
+	if !regexp.MustCompile(`(?m)^\s+since\s+2022-04-12 \d\d:\d\d UTC \(chrome download time\)$`).MatchString(table) {
+		t.Errorf("the table does not say since 2022-04-12 to the minute:\n%s", table)
 	}
 	_, fs, _ = scanJSONL(t, filepath.Join(root, "linux"))
 	if icon := findBy(fs, func(f jsonlFinding) bool { return strings.Contains(f.Evidence.URL, "IconStorages") }); icon == nil {
@@ -318,4 +337,60 @@ func slicesContains(s []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// TestEndToEndThreeCXPrecision: every 3CX install has ffmpeg.dll and
+// d3dcompiler_47.dll in its app folder. On a fixed 18.12.422 install they
+// are context, not findings (exit 0 at the default threshold); on an
+// affected 18.12.416 they join the install's finding as its context, and
+// the exposure starts at the earliest time the evidence proves.
+func TestEndToEndThreeCXPrecision(t *testing.T) {
+	testutil.NeedTools(t, "hivexregedit")
+	fixed := testutil.Fixture(t, "windows.sh", "3cx=18.12.422")
+	if code, fs, _ := scanJSONL(t, fixed); code != 0 || len(fs) != 0 {
+		t.Errorf("fixed 18.12.422: exit %d, findings %+v", code, fs)
+	}
+	affected := testutil.Fixture(t, "windows.sh", "3cx=18.12.416")
+	code, out, errs := run(t, "scan", "--no-cache", "--format", "jsonl", affected)
+	if code != 1 {
+		t.Fatalf("affected 18.12.416: exit %d: %s", code, errs)
+	}
+	type line struct {
+		Type         string
+		Score        int
+		ExposedSince string `json:"exposed_since"`
+		ExposedBy    string `json:"exposed_by"`
+		FirstSeen    string `json:"first_seen"`
+		Evidence     struct{ Kind, Version string }
+		Context      []struct{ Evidence struct{ Path string } }
+	}
+	var fs []line
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var one line
+		if err := json.Unmarshal([]byte(l), &one); err != nil {
+			t.Fatal(err)
+		}
+		if one.Type == "finding" {
+			fs = append(fs, one)
+		}
+	}
+	if len(fs) != 1 {
+		t.Fatalf("affected 18.12.416: %d findings, want the install with its files as context: %s", len(fs), out)
+	}
+	f := fs[0]
+	var ctx []string
+	for _, c := range f.Context {
+		ctx = append(ctx, c.Evidence.Path)
+	}
+	want := []string{`C:\Users\erin\AppData\Local\Programs\3CXDesktopApp\app\d3dcompiler_47.dll`,
+		`C:\Users\erin\AppData\Local\Programs\3CXDesktopApp\app\ffmpeg.dll`}
+	slices.Sort(ctx)
+	if f.Score != 85 || f.Evidence.Kind != "software" || f.Evidence.Version != "18.12.416" || !slices.Equal(ctx, want) {
+		t.Errorf("finding: score %d %s %s, context %q", f.Score, f.Evidence.Kind, f.Evidence.Version, ctx)
+	}
+	// The files' mtime (14:02) is later than the registry's InstallDate
+	// (a day, 00:00): the day is the earliest the evidence proves.
+	if f.ExposedSince != "2023-03-10T00:00:00Z" || f.ExposedBy != "installed (registry InstallDate)" || strings.HasPrefix(f.FirstSeen, "2023") {
+		t.Errorf("exposed since %s by %q, first seen %s", f.ExposedSince, f.ExposedBy, f.FirstSeen)
+	}
 }

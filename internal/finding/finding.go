@@ -49,9 +49,20 @@ type Finding struct {
 	Evidence Evidence  `json:"evidence"`
 	Reasons  []Reason  `json:"reasons"`
 	// Remediation is what to do about it, from the advisory or incident.
-	Remediation string    `json:"remediation,omitempty"`
-	FirstSeen   time.Time `json:"first_seen,omitzero"`
-	LastSeen    time.Time `json:"last_seen,omitzero"`
+	Remediation string `json:"remediation,omitempty"`
+	// ExposedSince is the earliest time the evidence itself proves (an
+	// install date, a download's or visit's time, a file's modification
+	// time), and ExposedBy says which evidence proves it. Zero when no
+	// evidence carries a time.
+	ExposedSince time.Time `json:"exposed_since,omitzero"`
+	ExposedBy    string    `json:"exposed_by,omitempty"`
+	// FirstSeen and LastSeen are when cascade saw the evidence: the scan's
+	// time, or on the server the first and last inventory that held it.
+	FirstSeen time.Time `json:"first_seen,omitzero"`
+	LastSeen  time.Time `json:"last_seen,omitzero"`
+	// Context is evidence that proves nothing on its own (a file every
+	// install of the product has) joined to this finding of its incident.
+	Context []Context `json:"context,omitempty"`
 	// Suppressed names the false-positive list that suppressed the finding,
 	// when suppressed findings are asked for.
 	Suppressed string `json:"suppressed,omitempty"`
@@ -106,6 +117,37 @@ type Reason struct {
 	Score       int      `json:"score"`
 	Source      string   `json:"source"`
 	References  []string `json:"references,omitempty"`
+	// Context marks an indicator of a name or path every install of a
+	// product has: it never makes a finding on its own (see JoinContext).
+	Context bool `json:"context,omitempty"`
+}
+
+// Context is one piece of context evidence joined to a finding, with the
+// reasons it matched and the time it proves.
+type Context struct {
+	Evidence     Evidence  `json:"evidence"`
+	Reasons      []Reason  `json:"reasons"`
+	ExposedSince time.Time `json:"exposed_since,omitzero"`
+	ExposedBy    string    `json:"exposed_by,omitempty"`
+}
+
+// ContextOnly reports whether every reason of the finding is context.
+func (f *Finding) ContextOnly() bool {
+	for _, r := range f.Reasons {
+		if !r.Context {
+			return false
+		}
+	}
+	return len(f.Reasons) > 0
+}
+
+// Expose moves the finding's exposure start back to t when t is earlier
+// (or the finding has none yet), naming the evidence by.
+func (f *Finding) Expose(t time.Time, by string) {
+	if t.IsZero() || (!f.ExposedSince.IsZero() && !t.Before(f.ExposedSince)) {
+		return
+	}
+	f.ExposedSince, f.ExposedBy = t, by
 }
 
 // Label is the reason in one phrase: its kind and what matched, or the

@@ -30,10 +30,13 @@ func WriteFindingsJSONL(w io.Writer, fs []Finding) error {
 	return nil
 }
 
-// FindingsCSVHeader is the column list of WriteFindingsCSV.
+// FindingsCSVHeader is the column list of WriteFindingsCSV. first_seen
+// and last_seen are when cascade saw the evidence; exposed_since is the
+// earliest time the evidence itself proves and exposed_by which evidence
+// (new columns go at the end, so existing positions stay).
 var FindingsCSVHeader = []string{"finding_id", "host", "host_uid", "state", "present", "level", "score", "incident",
 	"title", "evidence_kind", "path", "sha256", "product", "version", "url", "domain", "first_seen", "last_seen",
-	"detected_at", "reasons", "remediation", "state_reason"}
+	"detected_at", "reasons", "remediation", "state_reason", "exposed_since", "exposed_by"}
 
 // WriteFindingsCSV writes findings as RFC 4180 CSV, defusing cells a
 // spreadsheet would run as formulas (evidence comes from hostile machines).
@@ -52,7 +55,8 @@ func WriteFindingsCSV(w io.Writer, fs []Finding) error {
 		e := f.Evidence
 		row := []string{f.ID, f.Host, f.HostUID, f.State, strconv.FormatBool(f.Present), string(f.Level), strconv.Itoa(f.Score),
 			inc, f.Title, e.Kind, e.Path, e.SHA256, e.Product, e.Version, e.URL, e.Domain, timeCell(f.FirstSeen),
-			timeCell(f.LastSeen), timeCell(f.DetectedAt), strings.Join(why, " | "), f.Remediation, f.StateReason}
+			timeCell(f.LastSeen), timeCell(f.DetectedAt), strings.Join(why, " | "), f.Remediation, f.StateReason,
+			timeCell(f.ExposedSince), f.ExposedBy}
 		for i := range row {
 			row[i] = defuse(row[i])
 		}
@@ -68,13 +72,14 @@ func WriteFindingsCSV(w io.Writer, fs []Finding) error {
 // WriteFindingsTable writes findings for people.
 func WriteFindingsTable(w io.Writer, fs []Finding, total int) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "LEVEL\tSCORE\tHOST\tSTATE\tEXPOSED\tTITLE\tID")
+	fmt.Fprintln(tw, "LEVEL\tSCORE\tHOST\tSTATE\tEXPOSED SINCE\tSEEN BY CASCADE\tTITLE\tID")
 	for _, f := range fs {
-		window := day(f.FirstSeen) + " – " + day(f.LastSeen)
+		window := minute(f.FirstSeen) + " – " + minute(f.LastSeen)
 		if f.Present {
-			window = day(f.FirstSeen) + " – now"
+			window = minute(f.FirstSeen) + " – now"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", f.Level, f.Score, oneLine(f.Host), f.State, window, oneLine(f.Title), f.ID)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", f.Level, f.Score, oneLine(f.Host), f.State, minute(f.ExposedSince),
+			window, oneLine(f.Title), f.ID)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -105,11 +110,12 @@ func timeCell(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-func day(t time.Time) string {
+// minute shows a time to the minute, in UTC; "?" when unknown.
+func minute(t time.Time) string {
 	if t.IsZero() {
 		return "?"
 	}
-	return t.UTC().Format("2006-01-02")
+	return t.UTC().Format("2006-01-02 15:04")
 }
 
 // oneLine keeps a hostile string from breaking a terminal table.

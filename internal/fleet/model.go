@@ -118,18 +118,22 @@ type FindingEvent struct {
 
 // Incident is a compromise as it affects the fleet.
 type Incident struct {
-	ID          string    `json:"id"`
-	Name        string    `json:"name"`
-	Summary     string    `json:"summary,omitempty"`
-	Remediation string    `json:"remediation,omitempty"`
-	Actors      []string  `json:"actors,omitempty"`
-	References  []string  `json:"references,omitempty"`
-	HostsNow    int       `json:"hosts_now"`
-	HostsEver   int       `json:"hosts_ever"`
-	Findings    int       `json:"findings"`
-	MaxScore    int       `json:"max_score"`
-	FirstSeen   time.Time `json:"first_seen,omitzero"`
-	LastSeen    time.Time `json:"last_seen,omitzero"`
+	ID          string   `json:"id"`
+	Name        string   `json:"name"`
+	Summary     string   `json:"summary,omitempty"`
+	Remediation string   `json:"remediation,omitempty"`
+	Actors      []string `json:"actors,omitempty"`
+	References  []string `json:"references,omitempty"`
+	HostsNow    int      `json:"hosts_now"`
+	HostsEver   int      `json:"hosts_ever"`
+	Findings    int      `json:"findings"`
+	MaxScore    int      `json:"max_score"`
+	// ExposedSince is the earliest time any of its findings' evidence
+	// proves (install date, download time, file mtime); FirstSeen is when
+	// cascade first saw any of it.
+	ExposedSince time.Time `json:"exposed_since,omitzero"`
+	FirstSeen    time.Time `json:"first_seen,omitzero"`
+	LastSeen     time.Time `json:"last_seen,omitzero"`
 }
 
 // SnapshotInfo is the record of one accepted snapshot (its content lives

@@ -17,16 +17,20 @@ type IncidentDetail struct {
 	Hosts []AffectedHost `json:"hosts"`
 }
 
-// AffectedHost is one host's exposure to an incident: when the evidence
-// was first and last seen there, whether it is there now, and the findings.
+// AffectedHost is one host's exposure to an incident: since when the
+// evidence proves it (the earliest exposed_since of its findings, and
+// which evidence), when cascade first and last saw the evidence there,
+// whether it is there now, and the findings.
 type AffectedHost struct {
-	HostID    int64     `json:"host_id"`
-	HostUID   string    `json:"host_uid"`
-	Name      string    `json:"name"`
-	FirstSeen time.Time `json:"first_seen"`
-	LastSeen  time.Time `json:"last_seen"`
-	Present   bool      `json:"present"`
-	Findings  []Finding `json:"findings"`
+	HostID       int64     `json:"host_id"`
+	HostUID      string    `json:"host_uid"`
+	Name         string    `json:"name"`
+	ExposedSince time.Time `json:"exposed_since,omitzero"`
+	ExposedBy    string    `json:"exposed_by,omitempty"`
+	FirstSeen    time.Time `json:"first_seen"`
+	LastSeen     time.Time `json:"last_seen"`
+	Present      bool      `json:"present"`
+	Findings     []Finding `json:"findings"`
 }
 
 // FindingDetail is a finding with its evidence and triage history.

@@ -124,6 +124,16 @@ type SignerSpec struct {
 	SignedBefore time.Time `json:"signed_before,omitzero"`
 }
 
+// TagContext marks an indicator of a name or path that every install of a
+// product has (3CX's ffmpeg.dll in its app folder): it is context, not a
+// finding. The matcher keeps its score below a notice and joins it to a
+// corroborated finding of the same incident on the same host. A tag, so
+// STIX labels and MISP tags carry it unchanged.
+const TagContext = "cascade:context"
+
+// IsContext reports whether the indicator is tagged as context.
+func (ind *Indicator) IsContext() bool { return slices.Contains(ind.Tags, TagContext) }
+
 // ActiveAt reports whether the indicator is in force at t.
 func (ind *Indicator) ActiveAt(t time.Time) bool {
 	if ind.Revoked {
@@ -259,6 +269,11 @@ func (in *Intel) Merge(other *Intel) {
 			a.Sources = union(a.Sources, b.Sources)
 			a.References = union(a.References, b.References)
 			a.Score = max(a.Score, b.Score)
+			// Context only while every source says so: one source
+			// calling it an indicator of its own is the stronger claim.
+			if !b.IsContext() {
+				a.Tags = slices.DeleteFunc(slices.Clone(a.Tags), func(t string) bool { return t == TagContext })
+			}
 		})
 	in.HashLists = append(in.HashLists, other.HashLists...)
 	in.Warnings = append(in.Warnings, other.Warnings...)

@@ -32,6 +32,7 @@ func (s *Set) Match(snap *snapshot.Snapshot) []finding.Finding {
 		}
 	}
 	out = append(out, s.matchMulti(host, snap, at)...)
+	out = finding.JoinContext(out)
 	finding.Sort(out)
 	return out
 }
@@ -111,10 +112,8 @@ func (s *Set) FileFinding(host string, f *snapshot.File, at time.Time) (finding.
 		return finding.Finding{}, false
 	}
 	fd := s.newFinding(host, fileEvidence(f), rs, "file:"+f.Path)
-	if !f.ModTime.IsZero() {
-		fd.FirstSeen = f.ModTime
-	}
-	fd.LastSeen = at
+	fd.FirstSeen, fd.LastSeen = at, at // seen by cascade in this inventory
+	fd.Expose(f.ModTime, "file modified")
 	return fd, true
 }
 
@@ -185,11 +184,11 @@ func (s *Set) ArtifactFinding(host string, a *snapshot.Artifact, at time.Time) (
 		return finding.Finding{}, false
 	}
 	fd := s.newFinding(host, artifactEvidence(a, domain), rs, artifactIdentity(a))
-	if a.FirstSeen != nil {
-		fd.FirstSeen = *a.FirstSeen
-	}
-	if a.LastSeen != nil {
-		fd.LastSeen = *a.LastSeen
+	fd.FirstSeen, fd.LastSeen = at, at // seen by cascade in this inventory
+	for _, t := range []*time.Time{a.FirstSeen, a.LastSeen} {
+		if t != nil {
+			fd.Expose(*t, artifactTimeLabel(a))
+		}
 	}
 	return fd, true
 }
@@ -209,18 +208,40 @@ func parentDomain(d string) string {
 	return d[i+1:]
 }
 
+// artifactTimeLabel names the evidence an artifact's time comes from.
+func artifactTimeLabel(a *snapshot.Artifact) string {
+	what := strings.ReplaceAll(a.Kind, "-", " ")
+	switch a.Kind {
+	case snapshot.ArtifactBrowserDownload:
+		what = "browser download"
+	case snapshot.ArtifactBrowserVisit:
+		what = "browser visit"
+	}
+	if a.Browser != "" {
+		what = a.Browser + " " + strings.TrimPrefix(what, "browser ")
+	}
+	return what + " time"
+}
+
 // newFinding assembles a finding from its reasons.
+// Its incident is that of the strongest reason that has one: a stronger
+// reason without an incident (a signature anomaly, a generic rule) adds
+// weight and a title but never takes the finding out of its incident.
 func (s *Set) newFinding(host string, ev finding.Evidence, rs reasons, identity string) finding.Finding {
 	sum := sha256.Sum256([]byte(host + "\x00" + identity))
 	rs, suppressed := s.supp.filter(rs, ev)
 	top := rs.top() // before Combine reorders the reasons
+	incident := rs.incident()
 	f := finding.Finding{ID: hex.EncodeToString(sum[:8]), Host: host, Evidence: ev, Reasons: rs.list}
 	f.Combine()
-	if inc := s.in.Incident(top.incident); inc != nil {
+	if inc := s.in.Incident(incident.incident); inc != nil {
 		f.Incident = &finding.Incident{ID: inc.ID, Name: inc.Name, Actors: s.actorNames(inc.Actors)}
 		f.Remediation = inc.Remediation
-	} else if top.incident != "" {
-		f.Incident = &finding.Incident{ID: top.incident, Name: top.incident}
+	} else if incident.incident != "" {
+		f.Incident = &finding.Incident{ID: incident.incident, Name: incident.incident}
+	}
+	if top.remediation == "" {
+		top.remediation = incident.remediation
 	}
 	if top.remediation != "" {
 		f.Remediation = top.remediation
@@ -276,8 +297,13 @@ func (r *reasons) addIndicator(s *Set, ind *intel.Indicator, note string, at tim
 		score = min(score, 40)
 		desc = "blocked in the hosts file (sinkholed), which shows someone knew of it; " + desc
 	}
+	context := ind.IsContext()
+	if context {
+		score = min(score, contextMaxScore)
+	}
 	r.list = append(r.list, finding.Reason{Kind: string(ind.Type), IndicatorID: ind.ID, Matched: matchedValue(ind),
-		Description: desc, Score: score, Source: strings.Join(ind.Sources, ", "), References: ind.References})
+		Description: desc, Score: score, Source: strings.Join(ind.Sources, ", "), References: ind.References,
+		Context: context})
 	r.ctx = append(r.ctx, reasonCtx{incident: ind.Incident, title: titleFor(ind, r.artifact)})
 	return true
 }
@@ -325,6 +351,26 @@ func (r *reasons) top() reasonCtx {
 	}
 	return r.ctx[best]
 }
+
+// incident returns the context of the strongest reason that names an
+// incident (the first added among equals), or an empty one.
+func (r *reasons) incident() reasonCtx {
+	best := -1
+	for i := range r.list {
+		if r.ctx[i].incident != "" && (best < 0 || r.list[i].Score > r.list[best].Score) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return reasonCtx{}
+	}
+	return r.ctx[best]
+}
+
+// contextMaxScore caps a context indicator's score below a notice, so a
+// name every install has never makes a finding at the default threshold
+// on its own, whatever score its intel gives it.
+const contextMaxScore = finding.Corroborated - 10
 
 func matchedValue(ind *intel.Indicator) string {
 	if ind.Pattern != "" {

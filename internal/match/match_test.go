@@ -44,6 +44,12 @@ func testIntel(t *testing.T) *intel.Intel {
 		}, {
 			ID: "adv-xz", Title: "backdoored xz", Product: "xz-utils", Aliases: []string{"liblzma5"}, Score: 85, Sources: []string{"test"},
 			Affected: []intel.Affected{{Ecosystem: "dpkg", Ranges: []intel.Range{{Introduced: "5.6.0", Fixed: "5.6.2"}}}},
+		}, {
+			ID: "adv-range", Title: "bad tool", Product: "Range Tool", Score: 85, Sources: []string{"test"},
+			Affected: []intel.Affected{{Platform: "windows", Ranges: []intel.Range{{Introduced: "1", Fixed: "2.0"}}}},
+		}, {
+			ID: "adv-list", Title: "listed by mistake", Product: "List Tool", Score: 85, Sources: []string{"test"},
+			Affected: []intel.Affected{{Platform: "windows", Versions: []string{"3.1", "3.2"}, Fixed: "3.2"}},
 		}},
 	}
 	if err := in.Validate(); err != nil {
@@ -162,6 +168,14 @@ func TestSoftwareFinding(t *testing.T) {
 		{"xz dpkg 5.4.5", snapshot.Software{Name: "xz-utils", Version: "5.4.5-0.3", Platform: "linux", Ecosystem: "dpkg"}, false},
 		{"xz via source package", snapshot.Software{Name: "xzdec", SourcePackage: "xz-utils", Version: "5.6.0-0.2", Platform: "linux", Ecosystem: "dpkg"}, true},
 		{"xz wrong ecosystem", snapshot.Software{Name: "xz-utils", Version: "5.6.1", Platform: "linux", Ecosystem: "apk"}, false},
+		{"xz dpkg equal to fixed", snapshot.Software{Name: "xz-utils", Version: "5.6.2-1", Platform: "linux", Ecosystem: "dpkg"}, false},
+		{"xz dpkg just below fixed", snapshot.Software{Name: "xz-utils", Version: "5.6.1.9-1", Platform: "linux", Ecosystem: "dpkg"}, true},
+		{"windows range: fixed 2.0 written 2", snapshot.Software{Name: "Range Tool", Version: "2", Platform: "windows", Ecosystem: "windows"}, false},
+		{"windows range: fixed 2.0 written 2.0.0.0", snapshot.Software{Name: "Range Tool", Version: "2.0.0.0", Platform: "windows", Ecosystem: "windows"}, false},
+		{"windows range: introduced 1 written 1.0", snapshot.Software{Name: "Range Tool", Version: "1.0", Platform: "windows", Ecosystem: "windows"}, true},
+		{"windows range: 1.9", snapshot.Software{Name: "Range Tool", Version: "1.9", Platform: "windows", Ecosystem: "windows"}, true},
+		{"listed version", snapshot.Software{Name: "List Tool", Version: "3.1", Platform: "windows", Ecosystem: "windows"}, true},
+		{"listed but equal to fixed", snapshot.Software{Name: "List Tool", Version: "3.2.0", Platform: "windows", Ecosystem: "windows"}, false},
 		{"unrelated", snapshot.Software{Name: "7-Zip", Version: "18.12.416", Platform: "windows", Ecosystem: "windows"}, false},
 	}
 	for _, tt := range tests {

@@ -36,10 +36,10 @@ func (s *Set) SoftwareFinding(host string, sw *snapshot.Software, at time.Time) 
 		return finding.Finding{}, false
 	}
 	fd := s.newFinding(host, softwareEvidence(sw), rs, softwareIdentity(sw))
+	fd.FirstSeen, fd.LastSeen = at, at // seen by cascade in this inventory
 	if sw.InstallDate != nil {
-		fd.FirstSeen = *sw.InstallDate
+		fd.Expose(*sw.InstallDate, installDateLabel(sw))
 	}
-	fd.LastSeen = at
 	return fd, true
 }
 
@@ -58,7 +58,7 @@ func affects(a *intel.Advisory, sw *snapshot.Software) (string, bool) {
 				continue
 			}
 			v := version.Upstream(sw.Ecosystem, raw)
-			if versionAffected(af, v) {
+			if versionAffected(af, sw.Ecosystem, v) {
 				return raw, true
 			}
 		}
@@ -66,22 +66,38 @@ func affects(a *intel.Advisory, sw *snapshot.Software) (string, bool) {
 	return "", false
 }
 
-func versionAffected(af intel.Affected, v string) bool {
+// versionAffected reports whether upstream version v of an ecosystem is
+// listed or in a range [introduced, fixed): the fixed release itself (a
+// range's or the entry's Fixed) is clean. Versions compare by the ecosystem's rule (version.CompareIn), so
+// a Windows "2" is the fixed "2.0", and a dpkg "5.6" is not "5.6.0".
+func versionAffected(af intel.Affected, eco, v string) bool {
+	if af.Fixed != "" && version.EqualIn(eco, v, af.Fixed) {
+		return false // the fixed release is clean, whatever a list says
+	}
 	for _, x := range af.Versions {
-		if version.Equal(v, x) {
+		if version.EqualIn(eco, v, x) {
 			return true
 		}
 	}
 	for _, r := range af.Ranges {
-		if r.Introduced != "" && version.Compare(v, r.Introduced) < 0 {
+		if r.Introduced != "" && version.CompareIn(eco, v, r.Introduced) < 0 {
 			continue
 		}
-		if r.Fixed != "" && version.Compare(v, r.Fixed) >= 0 {
+		if r.Fixed != "" && version.CompareIn(eco, v, r.Fixed) >= 0 {
 			continue
 		}
 		return true
 	}
 	return false
+}
+
+// installDateLabel names the evidence of an install date: the record it
+// was read from.
+func installDateLabel(sw *snapshot.Software) string {
+	if sw.InstallDateFrom != "" {
+		return "installed (" + sw.InstallDateFrom + ")"
+	}
+	return "installed (" + sw.Source + ")"
 }
 
 func softwareEvidence(sw *snapshot.Software) finding.Evidence {

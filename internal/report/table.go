@@ -149,10 +149,53 @@ func writeFinding(tw *errWriter, f finding.Finding) {
 			tw.printf("               %-8s   %s\n", "", clip(r.Description, 110))
 		}
 	}
+	for _, c := range f.Context {
+		tw.printf("               %-8s %s (%s)\n", "context", firstNonEmpty(c.Evidence.Path, c.Evidence.URL, c.Evidence.Product), contextWhy(c))
+	}
+	line("since", sinceCell(f.ExposedSince, f.ExposedBy))
+	line("seen", seenCell(f.FirstSeen, f.LastSeen))
 	line("fix", f.Remediation)
 	if f.Suppressed != "" {
 		line("note", "suppressed by "+f.Suppressed+" (shown because of --show-suppressed)")
 	}
+}
+
+// minuteLayout shows times to the minute, in UTC.
+const minuteLayout = "2006-01-02 15:04 UTC"
+
+// sinceCell is "exposed since (evidence)": the earliest time the evidence
+// proves, and which evidence; empty (no line) when no evidence carries a
+// time.
+func sinceCell(t time.Time, by string) string {
+	if t.IsZero() {
+		return ""
+	}
+	s := t.UTC().Format(minuteLayout)
+	if by != "" {
+		s += " (" + by + ")"
+	}
+	return s
+}
+
+// seenCell is when cascade itself saw the evidence.
+func seenCell(first, last time.Time) string {
+	if first.IsZero() {
+		return ""
+	}
+	s := "first " + first.UTC().Format(minuteLayout) + " by cascade"
+	if !last.IsZero() && !last.Equal(first) {
+		s += ", last " + last.UTC().Format(minuteLayout)
+	}
+	return s
+}
+
+// contextWhy says what a context entry matched.
+func contextWhy(c finding.Context) string {
+	var why []string
+	for _, r := range c.Reasons {
+		why = append(why, r.Kind+" "+clip(r.Matched, 60))
+	}
+	return strings.Join(why, "; ")
 }
 
 func firstNonEmpty(s ...string) string {

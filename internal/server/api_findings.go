@@ -15,6 +15,9 @@ func findingQuery(r *http.Request) (store.FindingQuery, error) {
 	q := r.URL.Query()
 	fq := store.FindingQuery{Incident: q.Get("incident"), PresentOnly: queryBool(r, "present"),
 		Retracted: queryBool(r, "retracted"), Search: q.Get("q")}
+	if fq.Incident == unattributed { // the incident page's name for "no incident"
+		fq.Incident, fq.Unattributed = "", true
+	}
 	if v := q.Get("state"); v != "" {
 		for _, st := range strings.Split(v, ",") {
 			if !fleet.ValidState(st) {
@@ -193,19 +196,16 @@ func (s *Server) IncidentDetail(ctx context.Context, id string) (fleet.IncidentD
 	if !found {
 		return d, fmt.Errorf("incident %q: %w", id, store.ErrNotFound)
 	}
-	q := store.FindingQuery{Incident: id, Limit: 100000}
-	if id == unattributed {
-		q.Incident = ""
-	}
+	// The same query as GET /api/v1/findings?incident=ID, so the page and
+	// the listing agree; false positives do not make a host affected.
+	q := store.FindingQuery{Incident: id, Unattributed: id == unattributed, Limit: 100000,
+		States: []string{fleet.StateNew, fleet.StateAcknowledged, fleet.StateResolved}}
 	fs, _, err := s.st.ListFindings(ctx, q)
 	if err != nil {
 		return d, err
 	}
 	byHost := map[int64]int{}
 	for _, f := range fs {
-		if (id == unattributed) != (f.Incident == nil) || f.State == fleet.StateFalsePositive {
-			continue
-		}
 		i, ok := byHost[f.HostID]
 		if !ok {
 			i = len(d.Hosts)
@@ -220,6 +220,9 @@ func (s *Server) IncidentDetail(ctx context.Context, id string) (fleet.IncidentD
 			ah.LastSeen = f.LastSeen
 		}
 		ah.Present = ah.Present || f.Present
+		if !f.ExposedSince.IsZero() && (ah.ExposedSince.IsZero() || f.ExposedSince.Before(ah.ExposedSince)) {
+			ah.ExposedSince, ah.ExposedBy = f.ExposedSince, f.ExposedBy
+		}
 		ah.Findings = append(ah.Findings, f)
 	}
 	d.Hosts = nonNil(d.Hosts)

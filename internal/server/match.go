@@ -2,6 +2,8 @@ package server
 
 import (
 	"net/netip"
+	"slices"
+	"strconv"
 
 	"github.com/cascade-ir/cascade/internal/finding"
 	"github.com/cascade-ir/cascade/internal/match"
@@ -30,7 +32,35 @@ func matchObs(set *match.Set, obs []store.Obs) []store.Hit {
 		}
 		hits = append(hits, hitOn(o, f))
 	}
-	return hits
+	return joinContext(hits)
+}
+
+// joinContext applies the context rule to a batch of hits: a context-only
+// finding (a file every install of a product has) is never stored on its
+// own; when the batch holds a corroborated finding of its incident on the
+// same host, it joins that finding's body as context (and may move its
+// exposure start back). Its observation is not linked to that finding:
+// a finding's observations are of one kind.
+func joinContext(hits []store.Hit) []store.Hit {
+	best := map[string]int{}
+	key := func(h *store.Hit) string { return strconv.FormatInt(h.HostID, 10) + "\x00" + h.Finding.Incident.ID }
+	for i := range hits {
+		f := &hits[i].Finding
+		if f.Corroborates() {
+			if j, ok := best[key(&hits[i])]; !ok || f.OwnScore() > hits[j].Finding.OwnScore() {
+				best[key(&hits[i])] = i
+			}
+		}
+	}
+	for i := range hits {
+		f := &hits[i].Finding
+		if f.ContextOnly() && f.Incident != nil {
+			if j, ok := best[key(&hits[i])]; ok {
+				hits[j].Finding.AddContext(f)
+			}
+		}
+	}
+	return slices.DeleteFunc(hits, func(h store.Hit) bool { return h.Finding.ContextOnly() })
 }
 
 // hitOn is a finding made from observation o, named for o's host.

@@ -77,7 +77,7 @@ func TestUIInChromium(t *testing.T) {
 	}
 	// The incident page shows the exposure window.
 	b.open(ts.URL + "/incidents/xtrader-2022")
-	if aff := b.text("#affected"); !strings.Contains(aff, "ws-trader") || !strings.Contains(aff, "2022-03-01 – 2022-03-01") {
+	if aff := b.text("#affected"); !strings.Contains(aff, "ws-trader") || !strings.Contains(aff, "2022-03-01 08:00 UTC – 2022-03-01 08:00 UTC") {
 		t.Fatalf("affected hosts:\n%s", aff)
 	}
 	if rem := b.text("#remediation"); !strings.Contains(rem, "Uninstall X_TRADER") {
@@ -158,6 +158,9 @@ func TestUISessionAndCSRF(t *testing.T) {
 	fs, _, _ := s.st.ListFindings(bg, store.FindingQuery{})
 	target := ts.URL + "/findings/" + fs[0].ID + "/state"
 	page := get(t, c, ts.URL+"/findings/"+fs[0].ID)
+	if ex := between(page, `<p id="exposure">`, `</p>`); !strings.Contains(ex, "Exposed since") || !strings.Contains(ex, "seen by cascade 2022-03-01 08:00 UTC") {
+		t.Errorf("finding page exposure line: %q", ex)
+	}
 	csrf := between(page, `name="csrf" value="`, `"`)
 	if csrf == "" {
 		t.Fatal("no CSRF token in the page")

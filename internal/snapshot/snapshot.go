@@ -90,6 +90,10 @@ type Software struct {
 	Source      string     `json:"source"`
 	InstallPath string     `json:"install_path,omitempty"`
 	InstallDate *time.Time `json:"install_date,omitempty"`
+	// InstallDateFrom names the record the install date was read from:
+	// "registry InstallDate", "dpkg.log", "rpm INSTALLTIME", "apk
+	// installed db mtime", "receipt InstallDate", a file's mtime.
+	InstallDateFrom string `json:"install_date_from,omitempty"`
 }
 
 // File types detected by magic number.

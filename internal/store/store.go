@@ -153,8 +153,11 @@ type Ingester interface {
 type FindingQuery struct {
 	HostID   int64
 	Incident string
-	States   []string
-	MinScore int
+	// Unattributed keeps findings that belong to no incident (Incident
+	// is then ignored).
+	Unattributed bool
+	States       []string
+	MinScore     int
 	// PresentOnly keeps findings whose evidence is on the host now.
 	PresentOnly bool
 	// Retracted includes findings whose intel was withdrawn.

@@ -57,16 +57,49 @@ func isDigits(s string) bool {
 }
 
 // Equal reports whether two versions are the same version, ignoring
-// trailing ".0" components ("18.12.416" equals "18.12.416.0") and a
-// leading "v".
+// trailing ".0" components ("18.12.416" equals "18.12.416.0", "1" equals
+// "1.0") and a leading "v".
 func Equal(a, b string) bool { return Compare(a, b) == 0 }
 
 // Compare orders two upstream versions with the dpkg algorithm (digit runs
 // compare as numbers, letters sort before other characters, '~' before
 // anything, even the end), after dropping a leading "v" and trailing ".0"
-// components. It returns -1, 0 or +1.
-func Compare(a, b string) int {
-	a, b = norm(a), norm(b)
+// components, so "1", "1.0" and "1.0.0" are one version. It returns -1, 0
+// or +1.
+func Compare(a, b string) int { return compare(norm(a), norm(b)) }
+
+// CompareIn orders two versions of one ecosystem, as Compare does, except
+// where the ecosystem says otherwise. What "equal" means per ecosystem:
+//
+//	dpkg, rpm, apk  the package manager's own rule: every component
+//	                counts, so "1" < "1.0" and "5.6" < "5.6.0"
+//	                (dpkg --compare-versions, rpm.vercmp and apk version
+//	                agree); only a leading "v" is dropped
+//	anything else   Windows DisplayVersion, macOS bundle versions, npm,
+//	                PyPI (PEP 440 pads the release with zeros), SBOMs:
+//	                trailing ".0" components do not count, "1" = "1.0"
+func CompareIn(ecosystem, a, b string) int {
+	if Packaged(ecosystem) {
+		return compare(trimV(a), trimV(b))
+	}
+	return Compare(a, b)
+}
+
+// EqualIn reports whether two versions of one ecosystem are the same
+// version (see CompareIn).
+func EqualIn(ecosystem, a, b string) bool { return CompareIn(ecosystem, a, b) == 0 }
+
+// Packaged reports whether the ecosystem is a Linux package manager whose
+// version order counts every component.
+func Packaged(ecosystem string) bool {
+	switch ecosystem {
+	case "dpkg", "rpm", "apk":
+		return true
+	}
+	return false
+}
+
+func compare(a, b string) int {
 	for a != "" || b != "" {
 		var an, bn string
 		an, a = span(a, false)
@@ -83,15 +116,32 @@ func Compare(a, b string) int {
 	return 0
 }
 
-func norm(v string) string {
+func trimV(v string) string {
 	v = strings.TrimSpace(v)
 	if len(v) > 1 && (v[0] == 'v' || v[0] == 'V') && v[1] >= '0' && v[1] <= '9' {
 		v = v[1:]
 	}
-	for strings.HasSuffix(v, ".0") && strings.Count(v, ".") > 1 {
-		v = v[:len(v)-2]
-	}
 	return v
+}
+
+// norm drops a leading "v" and the trailing zero components of the
+// release part (before any '~' pre-release suffix).
+func norm(v string) string {
+	v = trimV(v)
+	if i := strings.IndexByte(v, '~'); i >= 0 {
+		return dropZeros(v[:i]) + v[i:]
+	}
+	return dropZeros(v)
+}
+
+func dropZeros(v string) string {
+	for {
+		i := strings.LastIndexByte(v, '.')
+		if i < 1 || !isDigits(v[i-1:i]) || strings.Trim(v[i+1:], "0") != "" || i == len(v)-1 {
+			return v
+		}
+		v = v[:i]
+	}
 }
 
 // span splits off the leading run of digits (or non-digits).

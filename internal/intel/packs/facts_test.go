@@ -328,3 +328,28 @@ func findAdvisory(t *testing.T, in *intel.Intel, id string) *intel.Advisory {
 	t.Fatalf("advisory %s missing", id)
 	return nil
 }
+
+// TestContextIndicators: the names and places every 3CX install has are
+// tagged as context, score below a notice and keep their references; no
+// other 3CX indicator is context.
+func TestContextIndicators(t *testing.T) {
+	in := mustGet(t, "3cx-2023")
+	want := map[string]bool{
+		"3cx-2023/filename/ffmpeg.dll": true, "3cx-2023/filename/d3dcompiler_47.dll": true, "3cx-2023/filename/libffmpeg.dylib": true,
+		`3cx-2023/path/%LOCALAPPDATA%\Programs\3CXDesktopApp\app\ffmpeg.dll`:         true,
+		`3cx-2023/path/%LOCALAPPDATA%\Programs\3CXDesktopApp\app\d3dcompiler_47.dll`: true,
+		"3cx-2023/path/~/Library/Application Support/3CX Desktop App/.session-lock":  true,
+	}
+	for _, ind := range in.Indicators {
+		if ind.IsContext() != want[ind.ID] {
+			t.Errorf("%s: context %v, want %v", ind.ID, ind.IsContext(), want[ind.ID])
+		}
+		if ind.IsContext() && (ind.Score >= 40 || len(ind.References) == 0) {
+			t.Errorf("%s: context indicator with score %d and %d references", ind.ID, ind.Score, len(ind.References))
+		}
+		delete(want, ind.ID)
+	}
+	if len(want) > 0 {
+		t.Errorf("context indicators missing: %v", want)
+	}
+}

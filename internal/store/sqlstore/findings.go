@@ -89,7 +89,7 @@ type findingRow struct {
 }
 
 // findingInsertCols is the bound values per inserted finding (the VALUES row below).
-const findingInsertCols = 12
+const findingInsertCols = 13
 
 // insertFindings inserts the findings that do not exist yet, in id order,
 // and returns the ids it inserted.
@@ -98,16 +98,16 @@ func (s *Store) insertFindings(ctx context.Context, tx *sql.Tx, rows []findingRo
 	for _, c := range chunks(rows, s.d.MaxVars/findingInsertCols) {
 		var q strings.Builder
 		q.WriteString(`INSERT INTO findings (id, host_id, kind, score, level, incident, title, body, state,
-			first_seen, last_seen, present, detected_at, updated_at, origin) VALUES `)
+			first_seen, last_seen, present, detected_at, updated_at, origin, exposed_since) VALUES `)
 		args := make([]any, 0, len(c)*findingInsertCols)
 		for i := range c {
 			if i > 0 {
 				q.WriteString(", ")
 			}
-			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?)")
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?, ?)")
 			f := &c[i].hit.Finding
 			args = append(args, f.ID, c[i].hit.HostID, c[i].hit.ObsKind, f.Score, string(f.Level), c[i].incident, f.Title,
-				c[i].body, fleet.StateNew, now, now, origin)
+				c[i].body, fleet.StateNew, now, now, origin, ms(f.ExposedSince))
 		}
 		q.WriteString(" ON CONFLICT (id) DO NOTHING RETURNING id")
 		rs, err := s.query(ctx, tx, q.String(), args...)
@@ -136,7 +136,8 @@ func (s *Store) updateFinding(ctx context.Context, tx *sql.Tx, r *findingRow, no
 	f := &r.hit.Finding
 	var state string
 	err := s.row(ctx, tx, `UPDATE findings SET score = ?, level = ?, incident = ?, title = ?, body = ?,
-		updated_at = ?, retracted = 0 WHERE id = ? RETURNING state`, f.Score, string(f.Level), r.incident, f.Title, r.body, now, f.ID).Scan(&state)
+		updated_at = ?, retracted = 0, exposed_since = ? WHERE id = ? RETURNING state`,
+		f.Score, string(f.Level), r.incident, f.Title, r.body, now, ms(f.ExposedSince), f.ID).Scan(&state)
 	if err == nil && reopen && state == fleet.StateResolved {
 		err = s.changeState(ctx, tx, f.ID, state, fleet.StateNew, "evidence seen again", "cascade", now)
 	}

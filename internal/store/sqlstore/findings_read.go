@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
@@ -77,7 +78,10 @@ func (s *Store) findingWhere(q store.FindingQuery) (string, []any) {
 	if q.HostID != 0 {
 		add("f.host_id = ?", q.HostID)
 	}
-	if q.Incident != "" {
+	switch {
+	case q.Unattributed:
+		add("f.incident = ''")
+	case q.Incident != "":
 		add("f.incident = ?", q.Incident)
 	}
 	if len(q.States) > 0 {
@@ -166,7 +170,8 @@ func (s *Store) Incidents(ctx context.Context) ([]fleet.Incident, error) {
 func (s *Store) incidentSummary(ctx context.Context) ([]fleet.Incident, error) {
 	rows, err := s.query(ctx, s.db, `SELECT f.incident, COUNT(*), COUNT(DISTINCT f.host_id),
 		COUNT(DISTINCT CASE WHEN f.present = 1 THEN f.host_id END), MAX(f.score), MIN(f.first_seen),
-		MAX(CASE WHEN f.present = 1 THEN h.last_seen ELSE f.last_seen END)
+		MAX(CASE WHEN f.present = 1 THEN h.last_seen ELSE f.last_seen END),
+		MIN(CASE WHEN f.exposed_since > 0 THEN f.exposed_since END)
 		FROM findings f JOIN hosts h ON h.id = f.host_id
 		WHERE f.retracted = 0 AND f.state <> 'false_positive'
 		GROUP BY f.incident ORDER BY MAX(f.score) DESC, f.incident`)
@@ -178,10 +183,11 @@ func (s *Store) incidentSummary(ctx context.Context) ([]fleet.Incident, error) {
 	for rows.Next() {
 		var in fleet.Incident
 		var first, last int64
-		if err := rows.Scan(&in.ID, &in.Findings, &in.HostsEver, &in.HostsNow, &in.MaxScore, &first, &last); err != nil {
+		var exposed sql.NullInt64
+		if err := rows.Scan(&in.ID, &in.Findings, &in.HostsEver, &in.HostsNow, &in.MaxScore, &first, &last, &exposed); err != nil {
 			return nil, err
 		}
-		in.FirstSeen, in.LastSeen = tm(first), tm(last)
+		in.FirstSeen, in.LastSeen, in.ExposedSince = tm(first), tm(last), tmNull(exposed)
 		out = append(out, in)
 	}
 	return out, s.wrap(rows.Err())

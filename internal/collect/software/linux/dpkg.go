@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
+	"time"
 
 	"github.com/cascade-ir/cascade/internal/collect"
 	"github.com/cascade-ir/cascade/internal/snapshot"
@@ -63,9 +65,39 @@ func (d *Dpkg) CollectPath(ctx context.Context, env *collect.Env, rel string, si
 	}
 	for _, p := range pkgs {
 		p.Platform, p.Scope, p.Source = "linux", snapshot.ScopeMachine, "dpkg:"+env.Display(rel)
+		if ctx.Err() == nil {
+			p.InstallDate, p.InstallDateFrom = dpkgInstallTime(env.FS, &p)
+		}
 		sink.AddSoftware(p)
 	}
 	return report(ctx, sink, rel, d.Name(), err)
+}
+
+const dpkgInfo = "var/lib/dpkg/info/"
+
+// dpkgInstallTime is the modification time of the package's file list,
+// var/lib/dpkg/info/NAME[:ARCH].list: dpkg writes it when it unpacks the
+// package, so it dates the installed version (an upgrade rewrites it).
+// A package without a list (status.d images) has no install time. The
+// name comes from the status file, so it is checked to be one path
+// component.
+func dpkgInstallTime(fsys fs.FS, p *snapshot.Software) (*time.Time, string) {
+	if p.Name == "" || strings.ContainsAny(p.Name, "/\\") || p.Name == "." || p.Name == ".." {
+		return nil, ""
+	}
+	names := []string{p.Name + ".list"}
+	if p.Arch != "" && !strings.ContainsAny(p.Arch, "/\\") {
+		names = append([]string{p.Name + ":" + p.Arch + ".list"}, names...)
+	}
+	for _, n := range names {
+		fi, err := fs.Stat(fsys, dpkgInfo+n)
+		if err != nil || !fi.Mode().IsRegular() || fi.ModTime().IsZero() {
+			continue
+		}
+		t := fi.ModTime().UTC()
+		return &t, "dpkg info/" + n + " mtime"
+	}
+	return nil, ""
 }
 
 var dpkgFields = []string{"package", "status", "version", "architecture", "maintainer", "source"}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/cascade-ir/cascade/internal/testutil"
 )
@@ -52,6 +53,24 @@ func TestDpkgFixture(t *testing.T) {
 	for _, s := range sink.Software {
 		if s.Name == "liblzma5" && s.Vendor != "Sebastian Andrzej Siewior <sebastian@breakpoint.cc>" {
 			t.Errorf("liblzma5 vendor = %q", s.Vendor)
+		}
+	}
+	// Install times come from info/NAME[:ARCH].list mtimes.
+	installed := map[string]struct {
+		at   string
+		from string
+	}{
+		"liblzma5": {"2024-03-28T07:41:00Z", "dpkg info/liblzma5:amd64.list mtime"},
+		"xz-utils": {"2024-03-28T07:41:05Z", "dpkg info/xz-utils.list mtime"},
+	}
+	for _, s := range sink.Software {
+		want, ok := installed[s.Name]
+		got := ""
+		if s.InstallDate != nil {
+			got = s.InstallDate.UTC().Format(time.RFC3339)
+		}
+		if got != want.at || s.InstallDateFrom != want.from || ok != (s.InstallDate != nil) {
+			t.Errorf("%s: installed %q from %q, want %q from %q", s.Name, got, s.InstallDateFrom, want.at, want.from)
 		}
 	}
 }

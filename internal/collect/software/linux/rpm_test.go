@@ -84,6 +84,9 @@ func TestRPMFixtureSQLite(t *testing.T) {
 		if s.InstallDate == nil || s.InstallDate.Sub(installed) < 0 || s.InstallDate.Sub(installed) > 10*time.Second {
 			t.Errorf("%s: install date %v, want about %v", s.Name, s.InstallDate, installed)
 		}
+		if s.InstallDateFrom != "rpm INSTALLTIME" {
+			t.Errorf("%s: install date from %q", s.Name, s.InstallDateFrom)
+		}
 	}
 	entries, err := os.ReadDir(env.TempDir)
 	if err != nil || len(entries) != 0 {

@@ -152,7 +152,7 @@ func (h rpmHeader) software() snapshot.Software {
 	}
 	if h.hasInstallTime && h.installTime > 0 {
 		t := time.Unix(h.installTime, 0).UTC()
-		sw.InstallDate = &t
+		sw.InstallDate, sw.InstallDateFrom = &t, "rpm INSTALLTIME"
 	}
 	return sw
 }

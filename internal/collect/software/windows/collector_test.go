@@ -51,7 +51,14 @@ func hku(user string, wow bool) string {
 func machine(name, id, vendor, version, arch, src, path string, date *time.Time) snapshot.Software {
 	return snapshot.Software{Name: name, Identifier: id, Vendor: vendor, Version: version, Arch: arch,
 		Platform: "windows", Ecosystem: "windows", Scope: snapshot.ScopeMachine, Source: src + id,
-		InstallPath: path, InstallDate: date}
+		InstallPath: path, InstallDate: date, InstallDateFrom: dateFrom(date)}
+}
+
+func dateFrom(date *time.Time) string {
+	if date == nil {
+		return ""
+	}
+	return "registry InstallDate"
 }
 
 func user(u, name, id, vendor, version, arch, src, path string, date *time.Time) snapshot.Software {

@@ -91,6 +91,9 @@ func softwareFrom(vals valueSource, v view, keyName string) (sw snapshot.Softwar
 		InstallPath: strings.TrimSpace(strings.Trim(str("InstallLocation"), `"`)),
 		InstallDate: parseInstallDate(str("InstallDate")),
 	}
+	if sw.InstallDate != nil {
+		sw.InstallDateFrom = "registry InstallDate"
+	}
 	return sw, true
 }
 

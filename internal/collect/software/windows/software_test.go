@@ -34,7 +34,7 @@ func TestSoftwareFrom(t *testing.T) {
 			"Publisher": " Corp ", "InstallLocation": ` "C:\App" `, "InstallDate": " 20230310 "}},
 			with(func(s *snapshot.Software) {
 				s.Version, s.Vendor, s.InstallPath = "2.0", "Corp", `C:\App`
-				s.InstallDate = day(2023, 3, 10)
+				s.InstallDate, s.InstallDateFrom = day(2023, 3, 10), "registry InstallDate"
 			}), true},
 		{"Version DWORD", fakeValues{str: map[string]string{"DisplayName": "App"}, num: map[string]uint64{"Version": 0x0a0b0c0d}},
 			with(func(s *snapshot.Software) { s.Version = "10.11.3085" }), true},
@@ -43,7 +43,9 @@ func TestSoftwareFrom(t *testing.T) {
 		{"DisplayVersion wins", fakeValues{str: map[string]string{"DisplayName": "App", "DisplayVersion": "3"}, num: map[string]uint64{"Version": 0x01000000}},
 			with(func(s *snapshot.Software) { s.Version = "3" }), true},
 		{"ISO date", fakeValues{str: map[string]string{"DisplayName": "App", "InstallDate": "2021-06-30"}},
-			with(func(s *snapshot.Software) { s.InstallDate = day(2021, 6, 30) }), true},
+			with(func(s *snapshot.Software) {
+				s.InstallDate, s.InstallDateFrom = day(2021, 6, 30), "registry InstallDate"
+			}), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -102,6 +102,9 @@ func (b *builder) indicator(r row, key string, typ intel.Type, v string, score i
 	default:
 		err = fmt.Errorf("rules cannot map to indicator type %q", typ)
 	}
+	if ru := b.rules.one(r.Incident, r.Type, key, actContext); ru != nil {
+		ind.Tags = append(ind.Tags, intel.TagContext)
+	}
 	if err == nil {
 		err = ind.Validate()
 	}

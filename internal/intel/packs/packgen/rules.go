@@ -22,11 +22,15 @@ const (
 	actFP      = "fp"      // false-positive regex of a filename indicator
 	actExpand  = "expand"  // replace %d in the value with each integer of "A..B"
 	actCite    = "cite"    // also add the row's references to a curated record
+	// actContext marks a name or path every install of a product has
+	// (argument: the product): context for a corroborated finding, never
+	// a finding on its own.
+	actContext = "context"
 )
 
 var dispositions = []string{actSkip, actCurated}
 
-var knownActions = []string{actSkip, actCurated, actScore, actAs, actValue, actRegex, actFP, actExpand, actCite}
+var knownActions = []string{actSkip, actCurated, actScore, actAs, actValue, actRegex, actFP, actExpand, actCite, actContext}
 
 // wildcard matches any incident or any value in a rule.
 const wildcard = "*"
