@@ -13,20 +13,21 @@ import (
 // Rule actions. skip and curated decide what happens to a row (its
 // disposition); the others adjust the indicator a mapped row becomes.
 const (
-	actSkip    = "skip"    // the row is not used; the reason says why
-	actCurated = "curated" // the fact lives in a curated record (argument: target)
-	actScore   = "score"   // indicator score (argument: 0..100)
-	actAs      = "as"      // indicator type other than the row type's default
-	actValue   = "value"   // replacement value (e.g. a serial converted to hex)
-	actRegex   = "regex"   // filename regex other than the escaped file name
-	actFP      = "fp"      // false-positive regex of a filename indicator
-	actExpand  = "expand"  // replace %d in the value with each integer of "A..B"
-	actCite    = "cite"    // also add the row's references to a curated record
+	actSkip    = "skip"      // the row is not used; the reason says why
+	actCurated = "curated"   // the fact lives in a curated record (argument: target)
+	actScore   = "score"     // indicator score (argument: 0..100)
+	actAs      = "as"        // indicator type other than the row type's default
+	actValue   = "value"     // replacement value (e.g. a serial converted to hex)
+	actRegex   = "regex"     // filename regex other than the escaped file name
+	actFP      = "fp"        // false-positive regex of a filename indicator
+	actExpand  = "expand"    // replace %d in the value with each integer of "A..B"
+	actCite    = "cite"      // also add the row's references to a curated record
+	actSame    = "same-file" // the SHA-256 of the file a sha1 or md5 row names
 )
 
 var dispositions = []string{actSkip, actCurated}
 
-var knownActions = []string{actSkip, actCurated, actScore, actAs, actValue, actRegex, actFP, actExpand, actCite}
+var knownActions = []string{actSkip, actCurated, actScore, actAs, actValue, actRegex, actFP, actExpand, actCite, actSame}
 
 // wildcard matches any incident or any value in a rule.
 const wildcard = "*"
