@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/cascade-ir/cascade/internal/intel"
+	"github.com/cascade-ir/cascade/internal/intel/stixpattern"
 )
 
 // digestNeeds decides which digests a scan computes. A SHA-1 or MD5
@@ -27,10 +28,18 @@ func (s *Set) needDigest(ind *intel.Indicator) {
 		s.need(ind.Type)
 		return
 	}
+	s.sibling(sib, ind.Type)
+}
+
+// sibling records that the file with this (lower-case) SHA-256 needs a
+// digest of type t.
+func (s *Set) sibling(sha256 string, t intel.Type) {
 	if s.digests.sibling == nil {
 		s.digests.sibling = map[string]Needs{}
 	}
-	s.digests.sibling[sib] = s.digests.sibling[sib].with(ind.Type)
+	if t != intel.SHA256 {
+		s.digests.sibling[sha256] = s.digests.sibling[sha256].with(t)
+	}
 	s.need(intel.SHA256) // to find the file
 }
 
@@ -75,11 +84,48 @@ func (s *Set) SiblingNeeds(sha256 string) Needs {
 var stixHashRE = regexp.MustCompile(`(?i)hashes\s*\.\s*'?(md5|sha-?1|sha-?256)'?`)
 
 // needSTIXDigests records the digests a STIX pattern compares: a file
-// record without them could never satisfy it.
+// record without them could never satisfy it. A pattern over one
+// observation that can only match a file of given SHA-256s (every index
+// key is a SHA-256: [file:hashes.'SHA-256' = '…' AND file:hashes.MD5 =
+// '…'], a file object with several hashes) needs its other digests for
+// those files only.
 func (s *Set) needSTIXDigests(pattern string) {
+	var types []intel.Type
 	for _, m := range stixHashRE.FindAllStringSubmatch(pattern, -1) {
 		t := intel.Type(strings.ReplaceAll(strings.ToLower(m[1]), "-", ""))
-		s.need(t)
+		types = append(types, t)
 		s.digests.named = s.digests.named.with(t)
 	}
+	if len(types) == 0 {
+		return
+	}
+	if files := stixSHA256s(pattern); files != nil {
+		for _, f := range files {
+			for _, t := range types {
+				s.sibling(f, t)
+			}
+		}
+		return
+	}
+	for _, t := range types {
+		s.need(t)
+	}
+}
+
+// stixSHA256s returns the SHA-256s one of which a file must have to match
+// a single-observation pattern, or nil when the pattern can match others.
+func stixSHA256s(pattern string) []string {
+	p, err := stixpattern.Parse(pattern)
+	if err != nil || !SingleObservation(p) {
+		return nil
+	}
+	keys, _ := p.IndexKeys()
+	var out []string
+	for _, k := range keys {
+		if k.Path.String() != keySHA256 || len(k.Value) != intel.SHA256.HexLen() {
+			return nil
+		}
+		out = append(out, strings.ToLower(k.Value))
+	}
+	return out
 }

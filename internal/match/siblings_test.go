@@ -1,6 +1,7 @@
 package match
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/cascade-ir/cascade/internal/intel"
@@ -39,8 +40,12 @@ func TestDigestNeeds(t *testing.T) {
 			Needs{MD5: true}, Needs{MD5: true}, Needs{}},
 		{"stix over md5", []intel.Indicator{stix(`[file:hashes.MD5 = '` + loneMD5 + `' AND file:name = 'a.dll']`)},
 			Needs{MD5: true}, Needs{MD5: true}, Needs{}},
-		{"stix over sha-1 and sha-256", []intel.Indicator{stix(`[file:hashes.'SHA-1' = '` + sibSHA1 + `' OR file:hashes.'SHA-256' = '` + sibSHA256 + `']`)},
+		{"stix over sha-1 or sha-256", []intel.Indicator{stix(`[file:hashes.'SHA-1' = '` + sibSHA1 + `' OR file:hashes.'SHA-256' = '` + sibSHA256 + `']`)},
 			Needs{SHA256: true, SHA1: true}, Needs{SHA256: true, SHA1: true}, Needs{}},
+		{"stix file object: sha-256 and md5 of one file", []intel.Indicator{stix(`[file:hashes.'SHA-256' = '` + strings.ToUpper(sibSHA256) + `' AND file:hashes.MD5 = '` + sibMD5 + `']`)},
+			Needs{SHA256: true}, Needs{SHA256: true, MD5: true}, Needs{MD5: true}},
+		{"stix over several observations", []intel.Indicator{stix(`[file:hashes.'SHA-256' = '` + sibSHA256 + `'] AND [file:hashes.MD5 = '` + sibMD5 + `']`)},
+			Needs{SHA256: true, MD5: true}, Needs{SHA256: true, MD5: true}, Needs{}},
 	} {
 		s, err := Compile(&intel.Intel{Indicators: tc.inds})
 		if err != nil {

@@ -29,6 +29,7 @@ func sameFileTree(t *testing.T) (root string, content map[string]string) {
 		"tools/sibling-only.bin":                     "named by an MD5 and a SHA-1 that give its SHA-256",
 		"tools/sha256-and-md5.dll":                   "named by its SHA-256, and by an MD5 that gives it",
 		"tools/big.bin":                              strings.Repeat("a large file, read in several buffers ", 30000),
+		"tools/stix-file-object.so":                  "named by a STIX pattern over its SHA-256 and MD5",
 	}
 	for i := range 40 {
 		content[fmt.Sprintf("other/%02d/file.txt", i)] = strings.Repeat(fmt.Sprint(i), i*100)
@@ -48,7 +49,8 @@ func sameFileTree(t *testing.T) (root string, content map[string]string) {
 func hexSum(b []byte) string { return hex.EncodeToString(b) }
 
 // siblingIntel names files of the tree by SHA-1 and MD5 indicators that
-// carry the file's SHA-256 as their same file.
+// carry the file's SHA-256 as their same file, and one by a STIX pattern
+// over its SHA-256 and MD5.
 func siblingIntel(content map[string]string) *intel.Intel {
 	in := &intel.Intel{Sources: []intel.Source{{ID: "test", Name: "test", Kind: "cascade"}}}
 	add := func(typ intel.Type, v string, same map[intel.Type]string) {
@@ -66,6 +68,10 @@ func siblingIntel(content map[string]string) *intel.Intel {
 			add(intel.SHA256, hexSum(s256[:]), nil)
 		}
 	}
+	c := []byte(content["tools/stix-file-object.so"])
+	s256, m5 := sha256.Sum256(c), md5.Sum(c)
+	in.Indicators = append(in.Indicators, intel.Indicator{ID: "test/stix", Type: intel.STIX, Score: 90, Sources: []string{"test"},
+		Pattern: fmt.Sprintf("[file:hashes.'SHA-256' = '%x' AND file:hashes.MD5 = '%x']", s256, m5)})
 	return in
 }
 
@@ -88,8 +94,8 @@ func TestSameFindingsWithoutSiblingDigests(t *testing.T) {
 		wantNeeds   match.Needs
 		minFindings int
 	}{
-		{"built-in packs and sibling indicators", withPacks, match.Needs{SHA256: true, SHA1: true, MD5: true}, 5},
-		{"sibling indicators alone", siblingIntel(content), match.Needs{SHA256: true}, 3},
+		{"built-in packs and sibling indicators", withPacks, match.Needs{SHA256: true, SHA1: true, MD5: true}, 6},
+		{"sibling indicators alone", siblingIntel(content), match.Needs{SHA256: true}, 4},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			set, err := match.Compile(tc.in)
