@@ -48,7 +48,7 @@ func defaultVsSHA256(c config, bin, dir string) (def, only result, err error) {
 // printDefaultRatio prints the default scan against the SHA-256-only one,
 // in wall time and in CPU time (steadier on a shared machine).
 func printDefaultRatio(def, only result) {
-	fmt.Printf("  default / SHA-256-only scan  %6.2f×  [≤ 1.3×]  (CPU time %.2f×)\n", def.secs/only.secs, def.cpu/only.cpu)
+	fmt.Printf("  default / SHA-256-only scan  %6.2f×  [≤ 1.3×]%s\n", def.secs/only.secs, cpuRatio(def.cpu, only.cpu))
 }
 
 // compareDefault is the -compare mode: the default scan against a

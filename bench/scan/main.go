@@ -85,8 +85,9 @@ func run(c config) error {
 	rows = append(rows, cold.row())
 	rows = append(rows, row{name: fmt.Sprintf("hash floor: %.2f GB ÷ (%d cores × %.2f GB/s SHA-256)", float64(bytes)/1e9, cores, speed/1e9), secs: floor})
 	rows = append(rows, row{name: fmt.Sprintf("  (all %d cores hashing at once measured %.2f GB/s in total)", cores, allCores/1e9), secs: float64(bytes) / allCores})
-	readHash, readBytes := readHashFloor(corpus, cores)
-	rows = append(rows, row{name: fmt.Sprintf("read + hash floor: %.2f GB read and hashed, %d cores, no walk", float64(readBytes)/1e9, cores), secs: readHash})
+	readHash, readBytes, readHashCPU := readHashFloor(corpus, cores)
+	rows = append(rows, row{name: fmt.Sprintf("read + hash floor: %.2f GB read and hashed, %d cores, no walk", float64(readBytes)/1e9, cores),
+		secs: readHash, cpu: readHashCPU})
 
 	cache := filepath.Join(c.dir, "digests.bin")
 	os.Remove(cache)
@@ -103,8 +104,8 @@ func run(c config) error {
 	startup := timeBest(5, "cascade start-up (empty root, same intel, no cache)", bin, "scan", "--no-builtin", "--no-cache", "--quiet",
 		"--format", "jsonl", "--intel", in.sigbase, empty)
 	rows = append(rows, startup.row())
-	stat, entries := statFloor(corpus, cores)
-	rows = append(rows, row{name: fmt.Sprintf("stat floor: list + lstat %d entries, %d cores", entries, cores), secs: stat})
+	stat, entries, statCPU := statFloor(corpus, cores)
+	rows = append(rows, row{name: fmt.Sprintf("stat floor: list + lstat %d entries, %d cores", entries, cores), secs: stat, cpu: statCPU})
 
 	var clam result
 	if c.clam {
@@ -139,8 +140,9 @@ func run(c config) error {
 
 	printRows(rows)
 	fmt.Printf("\nratios (targets in brackets):\n")
-	fmt.Printf("  cold scan / read + hash floor %5.2f×  [≤ 1.15×]\n", cold.secs/readHash)
-	fmt.Printf("  re-scan / (start-up + stat floor) %4.2f×  [≤ 1.3×]\n", rescan.secs/(startup.secs+stat))
+	fmt.Printf("  cold scan / read + hash floor %5.2f×  [≤ 1.15×]%s\n", cold.secs/readHash, cpuRatio(cold.cpu, readHashCPU))
+	fmt.Printf("  re-scan / (start-up + stat floor) %4.2f×  [≤ 1.3×]%s\n", rescan.secs/(startup.secs+stat),
+		cpuRatio(rescan.cpu, startup.cpu+statCPU))
 	if c.builtin {
 		printDefaultRatio(def, only)
 	}
@@ -199,6 +201,14 @@ func timeBest(n int, name, bin string, args ...string) result {
 	}
 	best.name = fmt.Sprintf("%s [best of %d]", name, n)
 	return best
+}
+
+// cpuRatio prints a ratio of CPU times when both are known.
+func cpuRatio(a, b float64) string {
+	if a <= 0 || b <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("  (CPU time %.2f×)", a/b)
 }
 
 // better keeps the faster of two runs of one contender, with the least
