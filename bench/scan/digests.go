@@ -26,23 +26,38 @@ func defaultVsSHA256(c config, bin, dir string) (def, only result, err error) {
 	if err != nil {
 		return def, only, err
 	}
-	defArgs := []string{"scan", "--no-cache", "--quiet", "--format", "jsonl", dir}
-	onlyArgs := []string{"scan", "--no-builtin", "--no-cache", "--quiet", "--format", "jsonl", "--intel", list, dir}
-	const defName = "cascade cold scan, built-in packs (default)"
-	const onlyName = "cascade cold scan, packs' SHA-256 only"
-	// Interleaved, so a neighbour's burst of load does not fall on one side.
-	for i := range max(1, c.rounds) {
-		d, o := timeIt(defName, bin, defArgs...), timeIt(onlyName, bin, onlyArgs...)
-		if i == 0 {
-			def, only = d, o
-			continue
+	rs := interleaved(c.rounds, bin, []contender{
+		{"cascade cold scan, built-in packs (default)", []string{"scan", "--no-cache", "--quiet", "--format", "jsonl", dir}},
+		{"cascade cold scan, packs' SHA-256 only", []string{"scan", "--no-builtin", "--no-cache", "--quiet", "--format", "jsonl", "--intel", list, dir}},
+	})
+	return rs[0], rs[1], nil
+}
+
+type contender struct {
+	name string
+	args []string
+}
+
+// interleaved runs each contender rounds times, one after the other in
+// turn, so a neighbour's burst of load does not fall on one side, and
+// keeps each one's best run.
+func interleaved(rounds int, bin string, cs []contender) []result {
+	rounds = max(1, rounds)
+	best := make([]result, len(cs))
+	for i := range rounds {
+		for j, c := range cs {
+			r := timeIt(c.name, bin, c.args...)
+			if i == 0 {
+				best[j] = r
+			} else {
+				best[j] = better(best[j], r)
+			}
 		}
-		def, only = better(def, d), better(only, o)
 	}
-	suffix := fmt.Sprintf(" [best of %d, interleaved]", max(1, c.rounds))
-	def.name += suffix
-	only.name += suffix
-	return def, only, nil
+	for j := range best {
+		best[j].name += fmt.Sprintf(" [best of %d, interleaved]", rounds)
+	}
+	return best
 }
 
 // printDefaultRatio prints the default scan against the SHA-256-only one,
@@ -69,11 +84,23 @@ func compareDefault(c config) error {
 	if err != nil {
 		return err
 	}
-	printRows([]row{def.row(), only.row()})
+	sib, err := writeSiblingPacks(c.dir)
+	if err != nil {
+		return err
+	}
+	args := []string{"scan", "--no-builtin", "--no-cache", "--quiet", "--format", "jsonl", "--intel", sib, c.compare}
+	rs := interleaved(c.rounds, bin, []contender{
+		{"cascade cold scan, packs without SHA-1/MD5 lacking a same_file", args},
+		{"cascade cold scan, the same with --all-digests", append([]string{"scan", "--all-digests"}, args[1:]...)},
+	})
+	printRows([]row{def.row(), only.row(), rs[0].row(), rs[1].row()})
 	fmt.Printf("  files hashed: %d and %d, bytes hashed: %d and %d\n", summaryInt(def.stdout, "files_hashed"),
 		summaryInt(only.stdout, "files_hashed"), summaryBytes(def.stdout), summaryBytes(only.stdout))
 	fmt.Printf("\nratios (targets in brackets):\n")
 	printDefaultRatio(def, only)
+	fmt.Printf("  packs without lone SHA-1/MD5 / SHA-256-only %5.2f×%s (what same_file buys when every digest has one)\n",
+		rs[0].secs/only.secs, cpuRatio(rs[0].cpu, only.cpu))
+	fmt.Printf("  the same with --all-digests / SHA-256-only  %5.2f×%s\n", rs[1].secs/only.secs, cpuRatio(rs[1].cpu, only.cpu))
 	fmt.Printf("load at end: %s", loadavg())
 	return nil
 }
@@ -93,6 +120,35 @@ func writeBuiltinSHA256(dir string) (string, error) {
 		}
 	}
 	return name, os.WriteFile(name, []byte(b.String()), 0o644)
+}
+
+// writeSiblingPacks writes the built-in packs without their SHA-1 and MD5
+// indicators that have no same-file SHA-256: intel whose every SHA-1 and
+// MD5 has one, as the packs would be if every source gave it.
+func writeSiblingPacks(dir string) (string, error) {
+	in, err := packs.Load()
+	if err != nil {
+		return "", err
+	}
+	kept := in.Indicators[:0]
+	for _, ind := range in.Indicators {
+		if (ind.Type == intel.SHA1 || ind.Type == intel.MD5) && ind.SameFile[intel.SHA256] == "" {
+			continue
+		}
+		kept = append(kept, ind)
+	}
+	in.Indicators = kept
+	name := filepath.Join(dir, "builtin-with-same-file.json")
+	f, err := os.Create(name)
+	if err != nil {
+		return "", err
+	}
+	src := intel.Source{ID: "bench:packs-with-same-file", Name: "built-in packs, SHA-1/MD5 with a same-file SHA-256 only", Kind: "cascade"}
+	if err := intel.EncodeNative(f, src, in); err != nil {
+		f.Close()
+		return "", err
+	}
+	return name, f.Close()
 }
 
 func printRows(rows []row) {
