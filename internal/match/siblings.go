@@ -1,6 +1,7 @@
 package match
 
 import (
+	"encoding/hex"
 	"regexp"
 	"strings"
 
@@ -24,7 +25,9 @@ type digestNeeds struct {
 func (s *Set) needDigest(ind *intel.Indicator) {
 	s.digests.named = s.digests.named.with(ind.Type)
 	sib := strings.ToLower(ind.SameFile[intel.SHA256])
-	if ind.Type == intel.SHA256 || len(sib) != intel.SHA256.HexLen() {
+	if _, err := hex.DecodeString(sib); ind.Type == intel.SHA256 || err != nil || len(sib) != intel.SHA256.HexLen() {
+		// No usable sibling (hand-built intel is not validated): every
+		// file needs the digest.
 		s.need(ind.Type)
 		return
 	}

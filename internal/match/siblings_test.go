@@ -36,6 +36,8 @@ func TestDigestNeeds(t *testing.T) {
 			Needs{SHA256: true}, Needs{SHA256: true, MD5: true}, Needs{MD5: true}},
 		{"one md5 without a sibling", []intel.Indicator{sha256, md5Sib, md5Lone},
 			Needs{SHA256: true, MD5: true}, Needs{SHA256: true, MD5: true}, Needs{MD5: true}},
+		{"a malformed sibling is no sibling", []intel.Indicator{{ID: "b", Type: intel.MD5, Value: loneMD5, SameFile: map[intel.Type]string{intel.SHA256: strings.Repeat("z", 64)}}},
+			Needs{MD5: true}, Needs{MD5: true}, Needs{}},
 		{"a sha1 sibling does not find the file", []intel.Indicator{md5OnlySHA1},
 			Needs{MD5: true}, Needs{MD5: true}, Needs{}},
 		{"stix over md5", []intel.Indicator{stix(`[file:hashes.MD5 = '` + loneMD5 + `' AND file:name = 'a.dll']`)},
