@@ -21,6 +21,7 @@ type scanOptions struct {
 	output   string
 	minScore int
 	snapshot string
+	allDigs  bool
 }
 
 func runScan(ctx context.Context, e *env, args []string) error {
@@ -31,7 +32,8 @@ func runScan(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&o.format, "format", "table", "report format: table, jsonl or csv")
 	fs.StringVar(&o.output, "output", "", "write the report to this file instead of standard output")
 	fs.IntVar(&o.minScore, "min-score", 40, "report findings with at least this score (0-100)")
-	fs.StringVar(&o.snapshot, "snapshot", "", "also write the inventory snapshot(s) as JSON to this file")
+	fs.StringVar(&o.snapshot, "snapshot", "", "also write the inventory snapshot(s) as JSON to this file (its files carry every digest the intel names)")
+	fs.BoolVar(&o.allDigs, "all-digests", false, "compute every digest the intel names for every file (default: a file's SHA-1 and MD5 only when an indicator without a known SHA-256 of its file needs them)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -46,6 +48,7 @@ func runScan(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	opt.FullSnapshot = o.snapshot != ""
+	opt.AllDigests = o.allDigs
 	in, err := o.intelFlags.load(e)
 	if err != nil {
 		return err

@@ -51,7 +51,13 @@ type Progress interface {
 
 // Options control a collection.
 type Options struct {
+	// Digests are computed for every file.
 	Digests Digests
+	// MoreDigests, when set, is asked for each record once its Digests
+	// are known and returns digests that file needs as well; the file is
+	// read again for them. A scan sets it so that an MD5 indicator whose
+	// source gives its file's SHA-256 costs an MD5 of that file only.
+	MoreDigests func(*snapshot.File) Digests
 	// MaxFileSize: larger files are recorded (path, size, type) but not
 	// hashed or parsed; 0 means the default, 1 GiB.
 	MaxFileSize int64

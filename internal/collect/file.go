@@ -38,7 +38,8 @@ func (c *collection) fromCache(ctx context.Context, j fileJob) (snapshot.File, b
 		return snapshot.File{}, false
 	}
 	hit, probs, ok := c.opt.Cache.GetWithProblems(j.meta.key, c.opt.Digests, c.contentVersion)
-	if !ok {
+	if !ok || c.missingDigests(&hit).Any() {
+		// A cached file that now needs another digest is read again.
 		return snapshot.File{}, false
 	}
 	for _, p := range probs { // the same report as the scan that read it
@@ -59,7 +60,7 @@ func (c *collection) processFile(ctx context.Context, j fileJob, buf []byte) {
 	key, keyed := j.meta.key, j.meta.keyed
 	complete, probs := c.readFile(ctx, j, &rec, buf)
 	if complete && keyed && c.opt.Cache != nil {
-		c.opt.Cache.Put(key, rec, c.opt.Digests, c.contentVersion, probs...)
+		c.opt.Cache.Put(key, rec, digestsOf(&rec), c.contentVersion, probs...)
 	}
 	c.decorate(&rec) // after Put: decorations are never cached
 	c.addFile(rec)
@@ -143,36 +144,20 @@ func readHead(f io.Reader, buf []byte, size int64) (n int, whole bool, err error
 
 // hashFile computes the selected digests over head (already read: the
 // whole file when whole) and the rest of f, reading f exactly once. head
-// may share buf's memory: it is hashed before buf is reused.
+// may share buf's memory: it is hashed before buf is reused. Digests the
+// record turns out to need beyond those (Options.MoreDigests) are computed
+// in a second pass.
 func (c *collection) hashFile(f regularFile, head []byte, whole bool, buf []byte, rec *snapshot.File) error {
-	var hs []hash.Hash
-	var s256, s1, m5 hash.Hash
-	if c.opt.Digests.SHA256 {
-		s256 = sha256.New()
-		hs = append(hs, s256)
-	}
-	if c.opt.Digests.SHA1 {
-		s1 = sha1.New()
-		hs = append(hs, s1)
-	}
-	if c.opt.Digests.MD5 {
-		m5 = md5.New()
-		hs = append(hs, m5)
-	}
-	write := func(p []byte) {
-		for _, h := range hs {
-			h.Write(p)
-		}
-	}
+	hs := newHashers(c.opt.Digests)
 	// Files are read into the worker's buffer, never mapped: hashing from a
 	// buffer that stays in cache measured as fast as a mapping on one VM and
 	// twice as fast on another, where every new mapping cost page-table
 	// faults and TLB shootdowns (docs/design.md §8).
-	write(head)
+	hs.write(head)
 	total := int64(len(head))
 	for !whole {
 		n, err := f.Read(buf)
-		write(buf[:n])
+		hs.write(buf[:n])
 		total += int64(n)
 		if errors.Is(err, io.EOF) {
 			break
@@ -187,16 +172,91 @@ func (c *collection) hashFile(f regularFile, head []byte, whole bool, buf []byte
 	}
 	c.hashed.Add(1)
 	c.bytes.Add(total)
-	if s256 != nil {
-		rec.SHA256 = hex.EncodeToString(s256.Sum(nil))
+	hs.fill(rec)
+	return c.hashMore(f, buf, rec)
+}
+
+// hashMore computes the digests Options.MoreDigests asks for this record
+// beyond those already in it (a file whose SHA-256 some MD5 indicator
+// names as its same file), reading the file again. The SHA-256 is
+// computed again with them, and a file that changed in between is an
+// error: the new digests must describe the content the record's SHA-256
+// does.
+func (c *collection) hashMore(f io.ReaderAt, buf []byte, rec *snapshot.File) error {
+	more := c.missingDigests(rec)
+	if !more.Any() {
+		return nil
 	}
-	if s1 != nil {
-		rec.SHA1 = hex.EncodeToString(s1.Sum(nil))
+	more.SHA256 = rec.SHA256 != ""
+	hs := newHashers(more)
+	n, err := io.CopyBuffer(hs, io.NewSectionReader(f, 0, rec.Size+1), buf)
+	if err != nil {
+		return err
 	}
-	if m5 != nil {
-		rec.MD5 = hex.EncodeToString(m5.Sum(nil))
+	again := *rec
+	hs.fill(&again)
+	if n != rec.Size || again.SHA256 != rec.SHA256 {
+		return errors.New("file changed while it was read")
 	}
+	*rec = again
+	c.bytes.Add(n)
 	return nil
+}
+
+// missingDigests is what Options.MoreDigests asks for rec that rec lacks.
+func (c *collection) missingDigests(rec *snapshot.File) Digests {
+	if c.opt.MoreDigests == nil {
+		return Digests{}
+	}
+	m := c.opt.MoreDigests(rec)
+	return Digests{SHA256: m.SHA256 && rec.SHA256 == "", SHA1: m.SHA1 && rec.SHA1 == "", MD5: m.MD5 && rec.MD5 == ""}
+}
+
+// digestsOf says which digests a record holds.
+func digestsOf(rec *snapshot.File) Digests {
+	return Digests{SHA256: rec.SHA256 != "", SHA1: rec.SHA1 != "", MD5: rec.MD5 != ""}
+}
+
+// hashers computes selected digests in one pass. Each write goes to each
+// digest in turn.
+type hashers struct{ s256, s1, m5 hash.Hash }
+
+func newHashers(d Digests) *hashers {
+	var h hashers
+	if d.SHA256 {
+		h.s256 = sha256.New()
+	}
+	if d.SHA1 {
+		h.s1 = sha1.New()
+	}
+	if d.MD5 {
+		h.m5 = md5.New()
+	}
+	return &h
+}
+
+func (h *hashers) write(p []byte) {
+	for _, x := range [...]hash.Hash{h.s256, h.s1, h.m5} {
+		if x != nil {
+			x.Write(p)
+		}
+	}
+}
+
+// Write makes hashers an io.Writer.
+func (h *hashers) Write(p []byte) (int, error) { h.write(p); return len(p), nil }
+
+// fill stores the computed digests in rec.
+func (h *hashers) fill(rec *snapshot.File) {
+	if h.s256 != nil {
+		rec.SHA256 = hex.EncodeToString(h.s256.Sum(nil))
+	}
+	if h.s1 != nil {
+		rec.SHA1 = hex.EncodeToString(h.s1.Sum(nil))
+	}
+	if h.m5 != nil {
+		rec.MD5 = hex.EncodeToString(h.m5.Sum(nil))
+	}
 }
 
 // runContentCollectors offers the open file to every interested content

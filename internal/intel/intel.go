@@ -110,6 +110,12 @@ type Indicator struct {
 	// Custom keeps a source format's custom properties (STIX x_…) verbatim,
 	// so an export writes them back.
 	Custom map[string]json.RawMessage `json:"custom,omitempty"`
+	// SameFile gives other digests of the file a digest indicator
+	// describes, by algorithm, where a source gives them together ("same
+	// file as", a STIX or MISP file object with several hashes). A scan
+	// that finds the file by its SHA-256 computes this indicator's digest
+	// for that file only, instead of for every file.
+	SameFile map[Type]string `json:"same_file,omitempty"`
 }
 
 // SignerSpec describes a code-signing identity, optionally limited to a
@@ -274,10 +280,34 @@ func (in *Intel) Merge(other *Intel) {
 			if !b.IsContext() {
 				a.Tags = slices.DeleteFunc(slices.Clone(a.Tags), func(t string) bool { return t == TagContext })
 			}
+			a.SameFile = mergeSameFile(a.SameFile, b.SameFile)
 		})
 	in.HashLists = append(in.HashLists, other.HashLists...)
 	in.Warnings = append(in.Warnings, other.Warnings...)
 	in.Warninglists = mergeByID(in.Warninglists, other.Warninglists, func(w Warninglist) string { return w.Name }, nil)
+}
+
+// mergeSameFile unions two indicators' same-file digests. Sources that
+// disagree about a digest of one file leave that digest out, so a scan
+// computes the indicator's own digest for every file again.
+func mergeSameFile(a, b map[Type]string) map[Type]string {
+	if len(b) == 0 {
+		return a
+	}
+	out := make(map[Type]string, len(a)+len(b))
+	for t, v := range a {
+		out[t] = v
+	}
+	for t, v := range b {
+		if old, ok := a[t]; ok && !strings.EqualFold(old, v) {
+			delete(out, t)
+			continue
+		}
+		if _, ok := a[t]; !ok {
+			out[t] = v
+		}
+	}
+	return out
 }
 
 func mergeByID[T any](dst, src []T, key func(T) string, merge func(*T, T)) []T {

@@ -61,9 +61,15 @@ func (ind *Indicator) Validate() error {
 	if !ind.ValidUntil.IsZero() && !ind.ValidFrom.IsZero() && ind.ValidUntil.Before(ind.ValidFrom) {
 		return errors.New("valid_until is before valid_from")
 	}
+	if len(ind.SameFile) > 0 && !ind.Type.IsHash() {
+		return fmt.Errorf("same_file is for digest indicators, not %s", ind.Type)
+	}
 	switch ind.Type {
 	case SHA256, SHA1, MD5:
-		return validHex(ind.Value, ind.Type.HexLen())
+		if err := validHex(ind.Value, ind.Type.HexLen()); err != nil {
+			return err
+		}
+		return ind.validSameFile()
 	case Domain:
 		return ValidDomain(ind.Value)
 	case URL:
@@ -102,6 +108,20 @@ func (ind *Indicator) Validate() error {
 		return nil
 	}
 	return fmt.Errorf("unknown type %q", ind.Type)
+}
+
+// validSameFile checks a digest indicator's same-file digests: other
+// algorithms than its own, each a well-formed digest.
+func (ind *Indicator) validSameFile() error {
+	for t, v := range ind.SameFile {
+		if !t.IsHash() || t == ind.Type {
+			return fmt.Errorf("same_file: %q is not another digest type than %s", t, ind.Type)
+		}
+		if err := validHex(v, t.HexLen()); err != nil {
+			return fmt.Errorf("same_file %s: %w", t, err)
+		}
+	}
+	return nil
 }
 
 // Validate checks an advisory has a product and something to match.

@@ -30,8 +30,10 @@ type Set struct {
 	signer []int
 	advis  map[string][]int // normalized product name → advisory indexes
 	needs  Needs
-	supp   suppressor
-	stix   stixIndex
+	// digests says which digests other than needs some files need.
+	digests digestNeeds
+	supp    suppressor
+	stix    stixIndex
 }
 
 type cidrRule struct {
@@ -57,6 +59,7 @@ func Compile(in *intel.Intel) (*Set, error) {
 	for _, h := range in.HashLists {
 		s.lists = append(s.lists, h)
 		s.need(h.Type)
+		s.digests.named = s.digests.named.with(h.Type)
 	}
 	for i, a := range in.Advisories {
 		for _, name := range append([]string{a.Product}, a.Aliases...) {
@@ -84,7 +87,7 @@ func (s *Set) add(i int, ind *intel.Indicator) error {
 		}
 		k := strings.ToLower(ind.Value)
 		m[k] = append(m[k], i)
-		s.need(ind.Type)
+		s.needDigest(ind)
 	case intel.Filename:
 		return s.names.add(i, ind.Value, ind.FalsePositive)
 	case intel.Path:
@@ -110,6 +113,7 @@ func (s *Set) add(i int, ind *intel.Indicator) error {
 		if err := s.stix.add(i, ind.Pattern); err != nil {
 			return stixCompileError(ind, err)
 		}
+		s.needSTIXDigests(ind.Pattern)
 	case intel.YARA, intel.OtherPattern:
 		// Kept for their own engines; not evaluated here.
 	default:

@@ -56,7 +56,13 @@ type Options struct {
 	CacheDirs []string
 	// FullSnapshot keeps every file record (for --snapshot); otherwise a
 	// scan keeps only the files that matched, when the intel allows it.
+	// A full snapshot also records every digest the intel names (as
+	// AllDigests does).
 	FullSnapshot bool
+	// AllDigests computes every digest type the intel names for every
+	// file, instead of leaving out the SHA-1 and MD5 of files that no
+	// indicator can match by them (see Digests).
+	AllDigests bool
 }
 
 // Result is the outcome for one scanned root.
@@ -72,9 +78,27 @@ type Result struct {
 // Run scans every root and matches it with set. Roots that cannot be opened
 // are errors; problems inside a root are in its snapshot.
 func Run(ctx context.Context, set *match.Set, opt Options) ([]Result, error) {
-	n := set.Needs()
-	opt.Collect.Digests = collect.Digests{SHA256: n.SHA256, SHA1: n.SHA1, MD5: n.MD5}
+	opt.Collect.Digests, opt.Collect.MoreDigests = Digests(set, opt.AllDigests || opt.FullSnapshot)
 	return runRoots(ctx, set, opt)
+}
+
+// Digests chooses the digests a scan with set computes: those some
+// indicator of every file needs, and (more) those only the files with a
+// given SHA-256 need, because the SHA-1 and MD5 indicators naming that
+// file as their same file match nothing else. With all, every digest the
+// intel names is computed for every file.
+func Digests(set *match.Set, all bool) (every collect.Digests, more func(*snapshot.File) collect.Digests) {
+	if all {
+		return digests(set.AllNeeds()), nil
+	}
+	if set.HasSiblings() {
+		more = func(f *snapshot.File) collect.Digests { return digests(set.SiblingNeeds(f.SHA256)) }
+	}
+	return digests(set.Needs()), more
+}
+
+func digests(n match.Needs) collect.Digests {
+	return collect.Digests{SHA256: n.SHA256, SHA1: n.SHA1, MD5: n.MD5}
 }
 
 // Inventory collects snapshots without matching (no digests unless asked).

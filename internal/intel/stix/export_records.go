@@ -96,6 +96,9 @@ type indicatorObj struct {
 	XID            string   `json:"x_cascade_id"`
 	XScore         int      `json:"x_cascade_score"`
 	XFP            string   `json:"x_cascade_false_positive,omitempty"`
+	// XSameFile keeps a digest indicator's same-file digests, which a
+	// plain hash pattern cannot say.
+	XSameFile map[intel.Type]string `json:"x_cascade_same_file,omitempty"`
 }
 
 func (e *exporter) indicators() error {
@@ -123,7 +126,7 @@ func (e *exporter) indicator(ind *intel.Indicator) error {
 	id := sdoID("indicator", ind.ID, ind.Key(), ind.Incident)
 	obj := indicatorObj{common: e.common("indicator", id, ind.Sources), Name: indicatorName(ind), Description: ind.Description,
 		Pattern: pattern, PatternType: ptype, ValidFrom: epoch.Format(tsLayout), Revoked: ind.Revoked, Labels: ind.Tags,
-		ExternalRefs: externalRefs(ind.References), XID: ind.ID, XScore: ind.Score, XFP: ind.FalsePositive}
+		ExternalRefs: externalRefs(ind.References), XID: ind.ID, XScore: ind.Score, XFP: ind.FalsePositive, XSameFile: ind.SameFile}
 	if ptype == "stix" {
 		obj.PatternVersion = "2.1"
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/cascade-ir/cascade/internal/intel"
 )
 
 // object holds the properties cascade reads from any STIX object; the rest
@@ -42,15 +44,16 @@ type object struct {
 	ObjectRefs       []string `json:"object_refs"`
 
 	// cascade's own custom properties (see export.go)
-	XID         string          `json:"x_cascade_id"`
-	XScore      *int            `json:"x_cascade_score"`
-	XSourceRefs []string        `json:"x_cascade_source_refs"`
-	XFP         string          `json:"x_cascade_false_positive"`
-	XKind       string          `json:"x_cascade_kind"`
-	XAliases    []xAlias        `json:"x_cascade_aliases"`
-	XSource     *xSource        `json:"x_cascade_source"`
-	XIncident   *xIncident      `json:"x_cascade_incident"`
-	Advisory    json.RawMessage `json:"advisory"`
+	XID         string                `json:"x_cascade_id"`
+	XScore      *int                  `json:"x_cascade_score"`
+	XSourceRefs []string              `json:"x_cascade_source_refs"`
+	XFP         string                `json:"x_cascade_false_positive"`
+	XSameFile   map[intel.Type]string `json:"x_cascade_same_file"`
+	XKind       string                `json:"x_cascade_kind"`
+	XAliases    []xAlias              `json:"x_cascade_aliases"`
+	XSource     *xSource              `json:"x_cascade_source"`
+	XIncident   *xIncident            `json:"x_cascade_incident"`
+	Advisory    json.RawMessage       `json:"advisory"`
 }
 
 type extRef struct {

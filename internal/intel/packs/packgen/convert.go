@@ -91,6 +91,7 @@ func (b *builder) indicator(r row, key string, typ intel.Type, v string, score i
 	case intel.SHA256, intel.SHA1, intel.MD5, intel.Domain:
 		ind.Value = strings.ToLower(v)
 		ind.ID = r.Incident + "/" + string(typ) + "/" + ind.Value
+		err = b.setSameFile(&ind, r, key)
 	case intel.IP:
 		err = setIP(&ind, v, r.Context)
 	case intel.Filename:
@@ -109,6 +110,23 @@ func (b *builder) indicator(r row, key string, typ intel.Type, v string, score i
 		err = ind.Validate()
 	}
 	return ind, err
+}
+
+// setSameFile records the SHA-256 a same-file rule gives for the file a
+// SHA-1 or MD5 row names. The rule names one row (no wildcard value);
+// the pack's finish checks the SHA-256 is one of its own indicators.
+func (b *builder) setSameFile(ind *intel.Indicator, r row, key string) error {
+	ru := b.rules.one(r.Incident, r.Type, key, actSame)
+	switch {
+	case ru == nil:
+		return nil
+	case ru.Value == wildcard || ru.Incident == wildcard:
+		return fmt.Errorf("rules line %d: a same-file rule names one row, not a wildcard", ru.Line)
+	case ind.Type != intel.SHA1 && ind.Type != intel.MD5:
+		return fmt.Errorf("rules line %d: same-file is for sha1 and md5 rows, not %s", ru.Line, ind.Type)
+	}
+	ind.SameFile = map[intel.Type]string{intel.SHA256: strings.ToLower(ru.Arg)}
+	return nil
 }
 
 // expand replaces "%d" in v with each integer of the inclusive range "A..B".

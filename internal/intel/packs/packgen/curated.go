@@ -63,6 +63,9 @@ func (p *pack) add(inds ...intel.Indicator) {
 		g := &p.generated[i]
 		g.References = union(g.References, ind.References)
 		g.Score = max(g.Score, ind.Score)
+		if g.SameFile == nil {
+			g.SameFile = ind.SameFile
+		}
 	}
 }
 

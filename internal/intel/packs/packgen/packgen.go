@@ -218,6 +218,9 @@ func (p *pack) finish() ([]byte, error) {
 	if missing := p.unreferenced(); len(missing) > 0 {
 		return nil, fmt.Errorf("%s: records without references: %s", p.file, strings.Join(missing, ", "))
 	}
+	if err := p.checkSameFile(); err != nil {
+		return nil, err
+	}
 	p.fillSources()
 	data, err := p.encode()
 	if err != nil {
@@ -227,6 +230,25 @@ func (p *pack) finish() ([]byte, error) {
 		return nil, fmt.Errorf("generated pack does not load: %w", err)
 	}
 	return data, nil
+}
+
+// checkSameFile requires the SHA-256 of every same-file rule to be one of
+// the pack's SHA-256 indicators: a digest typed into the rules alone,
+// with no row of the table behind it, cites no source.
+func (p *pack) checkSameFile() error {
+	have := map[string]bool{}
+	for _, ind := range slices.Concat(p.doc.Indicators, p.generated) {
+		if ind.Type == intel.SHA256 {
+			have[ind.Value] = true
+		}
+	}
+	var errs []error
+	for _, ind := range p.generated {
+		if s, ok := ind.SameFile[intel.SHA256]; ok && !have[s] {
+			errs = append(errs, fmt.Errorf("%s: indicator %s: same-file SHA-256 %s is no sha256 row of the incident", p.file, ind.ID, s))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Names returns the pack names in r, sorted.

@@ -26,11 +26,12 @@ const (
 	// (argument: the product): context for a corroborated finding, never
 	// a finding on its own.
 	actContext = "context"
+	actSame    = "same-file" // the SHA-256 of the file a sha1 or md5 row names
 )
 
 var dispositions = []string{actSkip, actCurated}
 
-var knownActions = []string{actSkip, actCurated, actScore, actAs, actValue, actRegex, actFP, actExpand, actCite, actContext}
+var knownActions = []string{actSkip, actCurated, actScore, actAs, actValue, actRegex, actFP, actExpand, actCite, actContext, actSame}
 
 // wildcard matches any incident or any value in a rule.
 const wildcard = "*"
