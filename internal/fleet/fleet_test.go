@@ -99,7 +99,7 @@ func TestValidateSnapshot(t *testing.T) {
 		{"no host id", func(s *snapshot.Snapshot) { s.Host.ID = "" }, "host.id"},
 		{"no time", func(s *snapshot.Snapshot) { s.Host.CollectedAt = time.Time{} }, "collected_at"},
 		{"future", func(s *snapshot.Snapshot) { s.Host.CollectedAt = at.Add(time.Hour) }, "future"},
-		{"too many files", func(s *snapshot.Snapshot) { s.Files = make([]snapshot.File, 11) }, "files exceed"},
+		{"too many files", func(s *snapshot.Snapshot) { s.Files = make([]snapshot.File, 11) }, "files: 11 entries exceed"},
 		{"long field", func(s *snapshot.Snapshot) { s.Software[0].Name = strings.Repeat("x", 65) }, "limit"},
 		{"nul", func(s *snapshot.Snapshot) { s.Files[0].Path = "/a\x00b" }, "NUL"},
 		{"bad utf8", func(s *snapshot.Snapshot) { s.Artifacts[0].Domain = "\xff" }, "UTF-8"},

@@ -23,13 +23,17 @@ type route struct {
 
 const smallBody = 1 << 20
 
+// enrollBody caps an enrollment: a host's few fields. Enrollment tokens
+// are shared by many machines, so this body is nearly unauthenticated.
+const enrollBody = 16 << 10
+
 // routes is the API, in the order docs/api.md lists it.
 func (s *Server) routes() []route {
 	v := fleet.APIVersion
 	return []route{
 		{"GET", "/healthz", nil, 0, s.health},
 		{"GET", v + "/openapi.json", nil, 0, s.openapi},
-		{"POST", v + "/enroll", rolesEnroll, smallBody, s.enroll},
+		{"POST", v + "/enroll", rolesEnroll, enrollBody, s.enroll},
 		{"POST", v + "/snapshots", rolesAgent, s.cfg.MaxUpload, s.uploadSnapshot},
 		{"POST", v + "/imports", rolesAdmin, s.cfg.MaxUpload, s.importSnapshot},
 		{"GET", v + "/hosts", rolesRead, 0, s.listHosts},

@@ -21,8 +21,8 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request, p *principal) er
 		return err
 	}
 	h := req.Host
-	if h.ID == "" || len(h.ID) > 256 || len(h.Name) > 256 || strings.ContainsRune(h.ID+h.Name+h.OS, 0) {
-		return errorf(http.StatusBadRequest, "bad_request", "host.id (1 to 256 bytes) is required")
+	if err := fleet.ValidateHost(&h); err != nil {
+		return errorf(http.StatusBadRequest, "bad_request", "%v", err)
 	}
 	secret, hash := newSecret()
 	host, tok, err := s.st.Enroll(r.Context(), hashSecret(bearer(r)), h, hash, s.now())
