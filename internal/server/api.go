@@ -81,6 +81,7 @@ func (s *Server) apiMux() *http.ServeMux {
 func (s *Server) apiHandler(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
+		tb, _ := r.Body.(*timedBody)
 		r.Body = http.MaxBytesReader(w, r.Body, max(rt.limit, 1))
 		var p *principal
 		var err error
@@ -88,6 +89,9 @@ func (s *Server) apiHandler(rt route) http.Handler {
 			if p, err = s.authBearer(r); err == nil {
 				err = allow(p, rt.roles)
 			}
+		}
+		if err == nil && rt.roles != nil && rt.limit > smallBody && tb != nil {
+			tb.pace() // an authenticated large body: paced, not cut at bodyTimeout
 		}
 		if err == nil && r.Method == http.MethodGet && rt.roles != nil {
 			var release func()
