@@ -56,10 +56,11 @@ func (s *Server) common(next http.Handler) http.Handler {
 // Read deadlines by phase. The headers come within headerTimeout. A body
 // comes whole within bodyTimeout, unless the request was authenticated
 // for a large body (a snapshot, an intel document): that body is paced,
-// its deadline moved paceWindow ahead each time paceBytes more arrived,
-// up to requestTimeout after the request began. Once a body is read the
-// deadline goes back to requestTimeout, so a slow answer is not cut.
-// Variables so tests can shorten them.
+// each paceBytes of it due within paceWindow of time spent waiting for
+// it (the server's own time decoding does not count against the
+// client), up to requestTimeout after the request began. Once a body is
+// read the deadline goes back to requestTimeout, so a slow answer is not
+// cut. Variables so tests can shorten them.
 var (
 	headerTimeout  = 10 * time.Second
 	bodyTimeout    = 15 * time.Second
@@ -71,11 +72,12 @@ var (
 // timedBody moves the connection's read deadline as the body is read.
 type timedBody struct {
 	io.ReadCloser
-	rc    *http.ResponseController
-	start time.Time
-	paced bool
-	got   int64
-	done  bool
+	rc     *http.ResponseController
+	start  time.Time
+	paced  bool
+	got    int64         // bytes of the current pace window
+	waited time.Duration // time spent in Read in the current window
+	done   bool
 }
 
 func newTimedBody(w http.ResponseWriter, body io.ReadCloser, start time.Time) *timedBody {
@@ -85,26 +87,29 @@ func newTimedBody(w http.ResponseWriter, body io.ReadCloser, start time.Time) *t
 }
 
 // pace lets an authenticated body take as long as it keeps coming.
-func (b *timedBody) pace() {
-	b.paced = true
-	b.rc.SetReadDeadline(b.paceDeadline())
-}
-
-func (b *timedBody) paceDeadline() time.Time {
-	if d := time.Now().Add(paceWindow); d.Before(b.start.Add(requestTimeout)) {
-		return d
-	}
-	return b.start.Add(requestTimeout)
-}
+func (b *timedBody) pace() { b.paced = true }
 
 func (b *timedBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if b.paced && !b.done {
-		if b.got += int64(n); b.got >= paceBytes {
-			b.got = 0
-			b.rc.SetReadDeadline(b.paceDeadline())
-		}
+	if !b.paced || b.done {
+		return b.read(p)
 	}
+	now := time.Now()
+	dl := now.Add(paceWindow - b.waited)
+	if end := b.start.Add(requestTimeout); end.Before(dl) {
+		dl = end
+	}
+	b.rc.SetReadDeadline(dl)
+	n, err := b.read(p)
+	if b.waited += time.Since(now); b.got+int64(n) >= paceBytes {
+		b.got, b.waited = 0, 0
+	} else {
+		b.got += int64(n)
+	}
+	return n, err
+}
+
+func (b *timedBody) read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
 	if err == io.EOF && !b.done {
 		b.done = true
 		b.rc.SetReadDeadline(b.start.Add(requestTimeout))
