@@ -108,7 +108,9 @@ type bomb struct {
 	suffix             string
 }
 
-func (b bomb) inflated() int64 { return int64(len(b.prefix)) + int64(len(b.part))*b.n + int64(len(b.suffix)) }
+func (b bomb) inflated() int64 {
+	return int64(len(b.prefix)) + int64(len(b.part))*b.n + int64(len(b.suffix))
+}
 
 func (b bomb) body() io.ReadCloser {
 	pr, pw := io.Pipe()
