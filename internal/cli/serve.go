@@ -59,7 +59,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&o.maxReads, "max-reads", 0, "analyst reads (API GETs, UI pages) served at once, the rest queued in arrival order; 0: 2 × CPUs, at least 4")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.IntVar(&o.maxConnsPerAddr, "max-conns-per-addr", 256, "connections one client address (an IPv6 /64) may hold at once; 0: no cap (behind a proxy)")
-	fs.IntVar(&o.maxUploads, "max-uploads", 4, "snapshot uploads read at once; more are answered 503 and retried by the agents")
+	fs.IntVar(&o.maxUploads, "max-uploads", 16, "snapshot uploads read at once; more are answered 503 and retried by the agents")
 	fs.StringVar(&o.uploadMemory, "upload-memory", "256MiB", "memory the snapshot uploads being read may hold together; past it uploads are answered 503")
 	if err := parseFlags(fs, args); err != nil {
 		return err

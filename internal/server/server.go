@@ -30,7 +30,7 @@ type Config struct {
 	// it decompressed.
 	MaxUpload   int64
 	MaxSnapshot int64
-	// MaxUploads is how many snapshot uploads are read at once (0: 4);
+	// MaxUploads is how many snapshot uploads are read at once (0: 16);
 	// UploadMemory is the memory they may hold together while decoded
 	// (0: 256 MiB). Past either, uploads are answered 503.
 	MaxUploads   int
@@ -131,7 +131,7 @@ func setDefaults(cfg *Config) {
 		cfg.MaxSnapshot = 2 << 30
 	}
 	if cfg.MaxUploads <= 0 {
-		cfg.MaxUploads = 4
+		cfg.MaxUploads = 16
 	}
 	if cfg.UploadMemory <= 0 {
 		cfg.UploadMemory = 256 << 20

@@ -59,13 +59,17 @@ func (c *uploadCharge) charge(n int64) error {
 	return nil
 }
 
-// leave gives the slot and the memory back.
+// leave gives the slot and the memory back; once, however often called.
 func (c *uploadCharge) leave() {
+	if c.g == nil {
+		return
+	}
 	c.g.mu.Lock()
 	c.g.free += c.n
 	c.n = 0
 	c.g.mu.Unlock()
 	<-c.g.slots
+	c.g = nil
 }
 
 // body returns the request body, gunzipped when sent compressed. A gzip
@@ -169,6 +173,9 @@ func (s *Server) uploadSnapshot(w http.ResponseWriter, r *http.Request, p *princ
 	// Agents get no match results: a finding count would tell a
 	// compromised machine what the intel holds.
 	res.Findings = 0
+	// Free the slot before answering: the agent's next upload may come
+	// as soon as it has the answer.
+	c.leave()
 	writeJSON(w, http.StatusOK, res)
 	return nil
 }
