@@ -265,3 +265,93 @@ func TestHostileAgents(t *testing.T) {
 		}
 	})
 }
+
+// TestSlowClients is the attack run's outsider: many connections from
+// one address that send their headers and then a body byte by byte. A
+// server process configured as cascade serve is by default keeps
+// answering /healthz to others, closes the connections past the
+// per-address cap at once and the others at the body deadline (15 s),
+// and then serves that address again.
+func TestSlowClients(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the 15 s body deadline")
+	}
+	engines(t, func(t *testing.T, _ func(t *testing.T) store.Store, dsn string) {
+		c := spawnLimits(t, t.TempDir(), dsn)
+		addr := strings.TrimPrefix(c.url, "http://")
+		const n, perAddr = 400, 256
+		conns := make([]net.Conn, 0, n)
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for range n {
+			cn, err := dialFrom("127.0.0.1", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conns = append(conns, cn)
+			fmt.Fprintf(cn, "POST /api/v1/enroll HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n{")
+		}
+		start := time.Now()
+		if err := healthFrom("127.0.0.2", addr); err != nil {
+			t.Fatalf("/healthz from another address during the attack: %v", err)
+		}
+		t.Logf("/healthz from another address answered in %s", time.Since(start).Round(time.Millisecond))
+		ended := make(chan time.Duration, n)
+		for _, cn := range conns {
+			go func() {
+				cn.SetReadDeadline(time.Now().Add(25 * time.Second))
+				_, err := io.Copy(io.Discard, cn)
+				if ne, ok := err.(net.Error); ok && ne.Timeout() {
+					ended <- -1
+					return
+				}
+				ended <- time.Since(start)
+			}()
+		}
+		var early, late, open int
+		for range n {
+			switch d := <-ended; {
+			case d < 0:
+				open++
+			case d < 5*time.Second:
+				early++
+			default:
+				late++
+			}
+		}
+		t.Logf("%d connections closed at once, %d at the body deadline, %d still open after 25 s", early, late, open)
+		if open > 0 || early < n-perAddr {
+			t.Errorf("want %d closed at once and none open", n-perAddr)
+		}
+		if err := healthFrom("127.0.0.1", addr); err != nil {
+			t.Fatalf("the attacking address is not served again: %v", err)
+		}
+	})
+}
+
+func dialFrom(local, addr string) (net.Conn, error) {
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}, Timeout: 5 * time.Second}
+	return d.Dial("tcp", addr)
+}
+
+func healthFrom(local, addr string) error {
+	c, err := dialFrom(local, addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	fmt.Fprintf(c, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return nil
+}
