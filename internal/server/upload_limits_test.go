@@ -160,23 +160,32 @@ func TestUploadGate(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	// Past the budget: 503, and the budget is whole again afterwards.
+	// A snapshot needing more than the whole budget is too large (413);
+	// one needing more than the others left is refused for now (503).
 	big := hostSnap("m1", day(1), nil, nil)
 	for i := range 5000 {
 		big.Files = append(big.Files, snapshot.File{Path: fmt.Sprintf("/f/%d", i), Size: 1})
 	}
 	b, _ := json.Marshal(fullUpload(big))
-	if code, body := rawRequest(t, "POST", x.ts.URL+fleet.APIVersion+"/snapshots", agent.Token, b, nil); code != 503 || !strings.Contains(body, "memory") {
-		t.Fatalf("an upload past the budget: %d %s", code, body)
+	if code, body := rawRequest(t, "POST", x.ts.URL+fleet.APIVersion+"/snapshots", agent.Token, b, nil); code != 413 || !strings.Contains(body, "budget") {
+		t.Fatalf("an upload past the whole budget: %d %s", code, body)
+	}
+	other := &uploadCharge{g: x.s.uploads} // another upload's share, without its slot
+	if err := other.charge(1<<20 - 1<<10); err != nil {
+		t.Fatal(err)
+	}
+	small, _ := json.Marshal(fullUpload(hostSnap("m1", day(1), []snapshot.Software{office}, nil)))
+	if code, body := rawRequest(t, "POST", x.ts.URL+fleet.APIVersion+"/snapshots", agent.Token, small, nil); code != 503 || !strings.Contains(body, "memory") {
+		t.Fatalf("an upload while another holds the budget: %d %s", code, body)
 	}
 	x.s.uploads.mu.Lock()
+	x.s.uploads.free += other.n
 	free := x.s.uploads.free
 	x.s.uploads.mu.Unlock()
 	if free != 1<<20 {
-		t.Fatalf("the refused upload kept %d bytes of the budget", 1<<20-free)
+		t.Fatalf("the refused uploads kept %d bytes of the budget", 1<<20-free)
 	}
-	b, _ = json.Marshal(fullUpload(hostSnap("m1", day(1), nil, nil)))
-	if code, body := rawRequest(t, "POST", x.ts.URL+fleet.APIVersion+"/snapshots", agent.Token, b, nil); code != 200 {
-		t.Fatalf("a small upload after: %d %s", code, body)
+	if code, body := rawRequest(t, "POST", x.ts.URL+fleet.APIVersion+"/snapshots", agent.Token, small, nil); code != 200 {
+		t.Fatalf("the same upload once the budget is free: %d %s", code, body)
 	}
 }

@@ -19,13 +19,14 @@ import (
 // A hostile agent's bomb runs the budget out and is refused (503) with
 // the memory it held given back; it cannot take the server down.
 type uploadGate struct {
-	slots chan struct{}
-	mu    sync.Mutex
-	free  int64
+	slots  chan struct{}
+	budget int64
+	mu     sync.Mutex
+	free   int64
 }
 
 func newUploadGate(slots int, budget int64) *uploadGate {
-	return &uploadGate{slots: make(chan struct{}, slots), free: budget}
+	return &uploadGate{slots: make(chan struct{}, slots), budget: budget, free: budget}
 }
 
 var errUploadsBusy = errorf(http.StatusServiceUnavailable, fleet.CodeUnavailable, "the server is reading as many uploads as it may; retry later")
@@ -48,9 +49,15 @@ type uploadCharge struct {
 	n int64
 }
 
+// charge takes n bytes of the budget: a snapshot that needs more than
+// all of it is too large (413: a retry cannot help), one that needs more
+// than the others left is refused for now (503).
 func (c *uploadCharge) charge(n int64) error {
 	c.g.mu.Lock()
 	defer c.g.mu.Unlock()
+	if c.n+n > c.g.budget {
+		return errorf(http.StatusRequestEntityTooLarge, "too_large", "the snapshot needs more memory than the server's upload budget of %d MiB", c.g.budget>>20)
+	}
 	if c.g.free < n {
 		return errUploadMemory
 	}
