@@ -51,7 +51,7 @@ func (a *Agent) uploadOne(ctx context.Context, it queueItem) error {
 	switch status := fleetclient.Status(err); {
 	case err == nil:
 		a.log.Info("snapshot uploaded", "snapshot", res.SnapshotID, "opened", res.Opened, "closed", res.Closed,
-			"findings", res.Findings, "duplicate", res.Duplicate, "delta", up.Delta != nil)
+			"duplicate", res.Duplicate, "delta", up.Delta != nil)
 		if err := a.state.saveLast(&lastAccepted{SnapshotID: res.SnapshotID, Snapshot: *snap}); err != nil {
 			return err
 		}

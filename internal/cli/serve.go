@@ -35,6 +35,11 @@ type serveOptions struct {
 	poll       time.Duration
 	maxReads   int
 	logLevel   string
+	// Issue 17: hostile agents and slow clients.
+	maxConnsPerAddr int
+	maxUploads      int
+	uploadMemory    string
+	uploadMem       int64 // uploadMemory parsed
 }
 
 func runServe(ctx context.Context, e *env, args []string) error {
@@ -53,6 +58,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.DurationVar(&o.poll, "poll", 30*time.Second, "how often to check the intel folder and due feeds")
 	fs.IntVar(&o.maxReads, "max-reads", 0, "analyst reads (API GETs, UI pages) served at once, the rest queued in arrival order; 0: 2 × CPUs, at least 4")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.IntVar(&o.maxConnsPerAddr, "max-conns-per-addr", 256, "connections one client address (an IPv6 /64) may hold at once; 0: no cap (behind a proxy)")
+	fs.IntVar(&o.maxUploads, "max-uploads", 16, "snapshot uploads read at once; more are answered 503 and retried by the agents")
+	fs.StringVar(&o.uploadMemory, "upload-memory", "256MiB", "memory the snapshot uploads being read may hold together; past it uploads are answered 503")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -65,6 +73,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	maxUpload, err := parseSize(o.maxUpload)
 	if err != nil {
 		return usagef("--max-upload: %v", err)
+	}
+	if o.uploadMem, err = parseSize(o.uploadMemory); err != nil {
+		return usagef("--upload-memory: %v", err)
 	}
 	log, err := newLogger(e, o.logLevel)
 	if err != nil {
@@ -96,7 +107,8 @@ func serve(ctx context.Context, e *env, o serveOptions, maxUpload int64, log *sl
 	}
 	defer st.Close()
 	srv, err := server.New(server.Config{Store: st, Log: log, StaleAfter: o.staleAfter, MaxUpload: maxUpload,
-		IntelDir: o.intelDir, PollEvery: o.poll, Secure: !o.plainHTTP, MaxReads: o.maxReads})
+		IntelDir: o.intelDir, PollEvery: o.poll, Secure: !o.plainHTTP, MaxReads: o.maxReads,
+		MaxUploads: o.maxUploads, UploadMemory: o.uploadMem})
 	if err != nil {
 		return err
 	}
@@ -113,6 +125,7 @@ func serve(ctx context.Context, e *env, o serveOptions, maxUpload int64, log *sl
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	ln = server.LimitConnsPerAddr(ln, o.maxConnsPerAddr)
 	scheme := "https"
 	if o.plainHTTP {
 		scheme = "http"

@@ -99,7 +99,7 @@ func TestValidateSnapshot(t *testing.T) {
 		{"no host id", func(s *snapshot.Snapshot) { s.Host.ID = "" }, "host.id"},
 		{"no time", func(s *snapshot.Snapshot) { s.Host.CollectedAt = time.Time{} }, "collected_at"},
 		{"future", func(s *snapshot.Snapshot) { s.Host.CollectedAt = at.Add(time.Hour) }, "future"},
-		{"too many files", func(s *snapshot.Snapshot) { s.Files = make([]snapshot.File, 11) }, "files exceed"},
+		{"too many files", func(s *snapshot.Snapshot) { s.Files = make([]snapshot.File, 11) }, "files: 11 entries exceed"},
 		{"long field", func(s *snapshot.Snapshot) { s.Software[0].Name = strings.Repeat("x", 65) }, "limit"},
 		{"nul", func(s *snapshot.Snapshot) { s.Files[0].Path = "/a\x00b" }, "NUL"},
 		{"bad utf8", func(s *snapshot.Snapshot) { s.Artifacts[0].Domain = "\xff" }, "UTF-8"},
@@ -143,17 +143,24 @@ func TestFindingsCSVDefusesFormulas(t *testing.T) {
 }
 
 // FuzzUpload decodes and validates an upload as the server does: no
-// input may panic.
+// input may panic, and whatever the streaming decoder accepts, the
+// standard decoder reads alike.
 func FuzzUpload(f *testing.F) {
 	good, _ := json.Marshal(&Upload{UploadID: "agent-0123456789", Snapshot: sample()})
 	delta, _ := json.Marshal(&Upload{UploadID: "agent-0123456789", Delta: MakeDelta(sample(), sample(), "b")})
 	f.Add(good)
 	f.Add(delta)
 	f.Add([]byte(`{"upload_id":"x","delta":{"remove":{"files":["zz"]}}}`))
+	f.Add([]byte(`{"upload_id":"x","snapshot":{"files":[{"path":"a"}],"x":[[[]]]}} {}`))
+	lim := DecodeLimits{Limits: DefaultLimits, MaxBytes: 1 << 20, MaxValue: 4 << 10}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var up Upload
-		if json.Unmarshal(data, &up) != nil {
+		up, err := DecodeUpload(bytes.NewReader(data), lim)
+		if err != nil {
 			return
+		}
+		var std Upload
+		if err := json.Unmarshal(data, &std); err != nil {
+			t.Fatalf("accepted what encoding/json refuses: %v", err)
 		}
 		for _, s := range []*snapshot.Snapshot{up.Snapshot, deltaSnap(up.Delta)} {
 			if s == nil {

@@ -42,8 +42,10 @@ type UploadResult struct {
 	Duplicate bool `json:"duplicate"`
 	Opened    int  `json:"opened"`
 	Closed    int  `json:"closed"`
-	// Findings counts findings raised or updated by this snapshot.
-	Findings int `json:"findings"`
+	// Findings counts findings raised or updated by this snapshot, for
+	// an admin's import only: an agent's answer never carries it (it
+	// would tell a compromised machine what the intel holds).
+	Findings int `json:"findings,omitempty"`
 }
 
 // EnrollRequest is the body of POST /api/v1/enroll, sent with an

@@ -24,8 +24,11 @@ import (
 
 // TestMain lets the test binary run as a server child that tests kill.
 func TestMain(m *testing.M) {
-	if os.Getenv("CASCADE_E2E_CHILD") == "serve" {
+	switch os.Getenv("CASCADE_E2E_CHILD") {
+	case "serve":
 		os.Exit(childServe())
+	case "serve-limits":
+		os.Exit(childServeLimits())
 	}
 	os.Exit(m.Run())
 }

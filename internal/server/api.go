@@ -23,13 +23,17 @@ type route struct {
 
 const smallBody = 1 << 20
 
+// enrollBody caps an enrollment: a host's few fields. Enrollment tokens
+// are shared by many machines, so this body is nearly unauthenticated.
+const enrollBody = 16 << 10
+
 // routes is the API, in the order docs/api.md lists it.
 func (s *Server) routes() []route {
 	v := fleet.APIVersion
 	return []route{
 		{"GET", "/healthz", nil, 0, s.health},
 		{"GET", v + "/openapi.json", nil, 0, s.openapi},
-		{"POST", v + "/enroll", rolesEnroll, smallBody, s.enroll},
+		{"POST", v + "/enroll", rolesEnroll, enrollBody, s.enroll},
 		{"POST", v + "/snapshots", rolesAgent, s.cfg.MaxUpload, s.uploadSnapshot},
 		{"POST", v + "/imports", rolesAdmin, s.cfg.MaxUpload, s.importSnapshot},
 		{"GET", v + "/hosts", rolesRead, 0, s.listHosts},
@@ -77,6 +81,7 @@ func (s *Server) apiMux() *http.ServeMux {
 func (s *Server) apiHandler(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
+		tb, _ := r.Body.(*timedBody)
 		r.Body = http.MaxBytesReader(w, r.Body, max(rt.limit, 1))
 		var p *principal
 		var err error
@@ -84,6 +89,9 @@ func (s *Server) apiHandler(rt route) http.Handler {
 			if p, err = s.authBearer(r); err == nil {
 				err = allow(p, rt.roles)
 			}
+		}
+		if err == nil && rt.roles != nil && rt.limit > smallBody && tb != nil {
+			tb.pace() // an authenticated large body: paced, not cut at bodyTimeout
 		}
 		if err == nil && r.Method == http.MethodGet && rt.roles != nil {
 			var release func()

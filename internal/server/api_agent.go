@@ -1,9 +1,6 @@
 package server
 
 import (
-	"bufio"
-	"compress/gzip"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,7 +8,6 @@ import (
 
 	"github.com/cascade-ir/cascade/internal/fleet"
 	"github.com/cascade-ir/cascade/internal/server/sbom"
-	"github.com/cascade-ir/cascade/internal/store"
 )
 
 // enroll exchanges an enrollment token for the host's own credential.
@@ -21,8 +17,8 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request, p *principal) er
 		return err
 	}
 	h := req.Host
-	if h.ID == "" || len(h.ID) > 256 || len(h.Name) > 256 || strings.ContainsRune(h.ID+h.Name+h.OS, 0) {
-		return errorf(http.StatusBadRequest, "bad_request", "host.id (1 to 256 bytes) is required")
+	if err := fleet.ValidateHost(&h); err != nil {
+		return errorf(http.StatusBadRequest, "bad_request", "%v", err)
 	}
 	secret, hash := newSecret()
 	host, tok, err := s.st.Enroll(r.Context(), hashSecret(bearer(r)), h, hash, s.now())
@@ -38,73 +34,6 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request, p *principal) er
 func bearer(r *http.Request) string {
 	v, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	return strings.TrimSpace(v)
-}
-
-// body returns the request body, gunzipped when sent compressed, capped at
-// the decompressed snapshot limit.
-func (s *Server) body(r *http.Request) (io.Reader, error) {
-	var rd io.Reader = r.Body
-	switch strings.ToLower(r.Header.Get("Content-Encoding")) {
-	case "", "identity":
-	case "gzip":
-		zr, err := gzip.NewReader(bufio.NewReader(r.Body))
-		if err != nil {
-			return nil, errorf(http.StatusBadRequest, "bad_request", "gzip body: %v", err)
-		}
-		rd = zr
-	default:
-		return nil, errorf(http.StatusUnsupportedMediaType, "unsupported_encoding", "Content-Encoding must be gzip or absent")
-	}
-	return &cappedReader{r: rd, left: s.cfg.MaxSnapshot}, nil
-}
-
-// cappedReader fails once more than its limit is read: a small gzip body
-// must not inflate without bound.
-type cappedReader struct {
-	r    io.Reader
-	left int64
-}
-
-func (c *cappedReader) Read(p []byte) (int, error) {
-	if c.left < 0 {
-		return 0, &http.MaxBytesError{}
-	}
-	if int64(len(p)) > c.left+1 {
-		p = p[:c.left+1]
-	}
-	n, err := c.r.Read(p)
-	c.left -= int64(n)
-	if c.left < 0 {
-		return n, errorf(http.StatusRequestEntityTooLarge, "too_large", "snapshot is larger than the server's limit once decompressed")
-	}
-	return n, err
-}
-
-// uploadSnapshot stores an agent's snapshot (full or delta) for its own
-// host only.
-func (s *Server) uploadSnapshot(w http.ResponseWriter, r *http.Request, p *principal) error {
-	rd, err := s.body(r)
-	if err != nil {
-		return err
-	}
-	var up fleet.Upload
-	dec := json.NewDecoder(rd)
-	if err := dec.Decode(&up); err != nil {
-		if he := toHTTP(err); he.Status != http.StatusInternalServerError {
-			return he
-		}
-		return errorf(http.StatusBadRequest, "bad_request", "snapshot upload: %v", err)
-	}
-	host, err := s.st.Host(r.Context(), p.token.HostID)
-	if err != nil {
-		return err
-	}
-	res, err := s.Ingest(r.Context(), host, &up, store.KindFull)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, res)
-	return nil
 }
 
 // importSnapshot stores snapshots from elsewhere: a `cascade inventory`

@@ -30,6 +30,11 @@ type Config struct {
 	// it decompressed.
 	MaxUpload   int64
 	MaxSnapshot int64
+	// MaxUploads is how many snapshot uploads are read at once (0: 16);
+	// UploadMemory is the memory they may hold together while decoded
+	// (0: 256 MiB). Past either, uploads are answered 503.
+	MaxUploads   int
+	UploadMemory int64
 	// MaxIntel caps an intel document.
 	MaxIntel int64
 	Limits   fleet.Limits
@@ -83,6 +88,8 @@ type Server struct {
 	touch  sync.Map // token id → last recorded use
 	tokens sync.Map // token hash → cachedToken
 	reads  readGate
+	// uploads bounds the snapshot uploads read at once (uploads.go).
+	uploads *uploadGate
 }
 
 // New checks the configuration and builds a server.
@@ -104,6 +111,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	setDefaults(&cfg)
 	s := &Server{cfg: cfg, st: cfg.Store, log: cfg.Log, now: cfg.Now, reads: newReadGate(cfg.MaxReads)}
+	s.uploads = newUploadGate(cfg.MaxUploads, cfg.UploadMemory)
 	s.intel = &intelCache{st: cfg.Store, log: cfg.Log}
 	s.hunter = &hunter{st: cfg.Store, intel: s.intel, log: cfg.Log, owner: cfg.Owner, batch: cfg.HuntBatch,
 		lease: cfg.HuntLease, now: cfg.Now, wake: make(chan struct{}, 1), paused: cfg.HuntPaused, hook: cfg.Hooks.Hunt,
@@ -121,6 +129,12 @@ func setDefaults(cfg *Config) {
 	}
 	if cfg.MaxSnapshot <= 0 {
 		cfg.MaxSnapshot = 2 << 30
+	}
+	if cfg.MaxUploads <= 0 {
+		cfg.MaxUploads = 16
+	}
+	if cfg.UploadMemory <= 0 {
+		cfg.UploadMemory = 256 << 20
 	}
 	if cfg.MaxIntel <= 0 {
 		cfg.MaxIntel = 256 << 20

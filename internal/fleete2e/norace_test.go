@@ -1,0 +1,5 @@
+//go:build !race
+
+package fleete2e
+
+const raceEnabled = false
