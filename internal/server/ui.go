@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
 	"github.com/cascade-ir/cascade/internal/store"
@@ -265,12 +266,33 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, p *principal) er
 	return nil
 }
 
-// safeNext keeps redirects on this site.
+// safeNext keeps redirects on this site: only a path that starts with
+// one "/" followed by something other than "/" or a backslash, with no
+// control character, space or backslash anywhere (browsers drop tabs and
+// newlines and read a backslash as "/", so "/<TAB>/evil" and "/<BACKSLASH>evil"
+// leave the site), and the same after percent-decoding, for a proxy that
+// decodes (where an encoded space is fine). Anything else goes to the
+// overview.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	if !sameSitePath(next, false) {
+		return "/"
+	}
+	if dec, err := url.PathUnescape(next); err != nil || !sameSitePath(dec, true) {
 		return "/"
 	}
 	return next
+}
+
+func sameSitePath(p string, space bool) bool {
+	if len(p) < 1 || p[0] != '/' || (len(p) > 1 && (p[1] == '/' || p[1] == '\\')) {
+		return false
+	}
+	for _, c := range p {
+		if (c < ' ' || (c == ' ' && !space)) || c == 0x7f || c == '\\' || unicode.IsControl(c) {
+			return false
+		}
+	}
+	return true
 }
 
 func randomString() string {
