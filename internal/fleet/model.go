@@ -186,10 +186,13 @@ type Hunt struct {
 	Phase      int    `json:"phase"`
 	Cursor     string `json:"cursor,omitempty"`
 	Candidates int64  `json:"candidates"`
-	Findings   int64  `json:"findings"`
-	Retracted  int64  `json:"retracted"`
-	Error      string `json:"error,omitempty"`
-	Spec       []byte `json:"-"`
+	// Findings counts the findings the hunt made appear: created, or
+	// confirmed again after a retraction. Existing findings it confirms
+	// are not counted, nor one finding twice.
+	Findings  int64  `json:"findings"`
+	Retracted int64  `json:"retracted"`
+	Error     string `json:"error,omitempty"`
+	Spec      []byte `json:"-"`
 }
 
 // Roles of API tokens.
