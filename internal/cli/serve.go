@@ -95,8 +95,12 @@ func serve(ctx context.Context, e *env, o serveOptions, maxUpload int64, log *sl
 		return err
 	}
 	defer st.Close()
+	owner, err := server.InstanceID(o.data)
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(server.Config{Store: st, Log: log, StaleAfter: o.staleAfter, MaxUpload: maxUpload,
-		IntelDir: o.intelDir, PollEvery: o.poll, Secure: !o.plainHTTP, MaxReads: o.maxReads})
+		IntelDir: o.intelDir, PollEvery: o.poll, Secure: !o.plainHTTP, MaxReads: o.maxReads, Owner: owner})
 	if err != nil {
 		return err
 	}
