@@ -41,6 +41,11 @@ type Host struct {
 	OpenFindings int `json:"open_findings"`
 	// Stale is set by the server when the host stopped reporting.
 	Stale bool `json:"stale"`
+	// EnrollRefused counts enrollments refused because this host id was
+	// taken (a stolen enrollment token claiming the host), the last at
+	// EnrollRefusedAt.
+	EnrollRefused   int       `json:"enroll_refused,omitempty"`
+	EnrollRefusedAt time.Time `json:"enroll_refused_at,omitzero"`
 }
 
 // Observation kinds.

@@ -35,6 +35,7 @@ func (s *Server) routes() []route {
 		{"GET", v + "/hosts", rolesRead, 0, s.listHosts},
 		{"GET", v + "/hosts/{id}", rolesRead, 0, s.getHost},
 		{"PUT", v + "/hosts/{id}/roles", rolesAdmin, smallBody, s.setRoles},
+		{"POST", v + "/hosts/{id}/enroll-token", rolesAdmin, 0, s.hostEnrollToken},
 		{"GET", v + "/hosts/{id}/observations", rolesRead, 0, s.listObservations},
 		{"GET", v + "/hosts/{id}/snapshots", rolesRead, 0, s.listSnapshots},
 		{"GET", v + "/hosts/{id}/timeline", rolesRead, 0, s.timeline},

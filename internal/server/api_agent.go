@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -26,6 +27,15 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request, p *principal) er
 	}
 	secret, hash := newSecret()
 	host, tok, err := s.st.Enroll(r.Context(), hashSecret(bearer(r)), h, hash, s.now())
+	if errors.Is(err, store.ErrHostEnrolled) {
+		// A shared token claiming a host the server has: a reinstalled
+		// agent or a stolen token. Either way the host keeps its
+		// credential and history; an admin re-enrolls it explicitly.
+		s.audit(r, p, "host.enroll_refused", fmt.Sprintf("host %d (%s)", host.ID, host.UID),
+			fmt.Sprintf("enrollment token %d claimed an enrolled host id %q", p.token.ID, h.ID))
+		return errorf(http.StatusConflict, "host_enrolled",
+			"host id %q is already enrolled; an admin must allow its re-enrollment (POST %s/hosts/%d/enroll-token)", h.ID, fleet.APIVersion, host.ID)
+	}
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -117,10 +118,13 @@ func (s *Store) TouchToken(ctx context.Context, id int64, at time.Time) error {
 }
 
 // Enroll exchanges one use of an enrollment token for a host's own agent
-// token.
+// token. A host id the server already has is enrolled again only with a
+// token bound to that host; a shared token is refused (ErrHostEnrolled)
+// and the refusal counted on the host, in a transaction of its own.
 func (s *Store) Enroll(ctx context.Context, enrollHash []byte, h snapshot.Host, agentHash []byte, now time.Time) (fleet.Host, fleet.Token, error) {
 	var agent fleet.Token
 	var hostID int64
+	refused := false
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		et, err := scanToken(s.row(ctx, tx, "SELECT "+tokenCols+" FROM tokens WHERE hash = ?"+s.d.ForUpdate, enrollHash))
 		if err == sql.ErrNoRows {
@@ -132,13 +136,28 @@ func (s *Store) Enroll(ctx context.Context, enrollHash []byte, h snapshot.Host, 
 		if et.Role != fleet.TokenEnroll || et.Revoked || et.UsesLeft == 0 || (!et.Expires.IsZero() && !now.Before(et.Expires)) {
 			return store.ErrInvalidToken
 		}
+		if et.HostID != 0 {
+			// Bound to one host: it re-enrolls that host and no other.
+			if existing, err := s.hostIDByUID(ctx, tx, h.ID); err != nil || existing != et.HostID {
+				return cmp.Or(err, store.ErrInvalidToken)
+			}
+			if hostID, err = s.ensureHost(ctx, tx, h, et.HostRoles, now); err != nil {
+				return err
+			}
+		} else if hostID, err = s.newHost(ctx, tx, h, et.HostRoles, now); err != nil {
+			return err
+		} else if hostID == 0 {
+			refused = true
+			if hostID, err = s.hostIDByUID(ctx, tx, h.ID); err != nil {
+				return err
+			}
+			_, err := s.exec(ctx, tx, "UPDATE hosts SET enroll_refused = enroll_refused + 1, enroll_refused_at = ? WHERE id = ?", ms(now), hostID)
+			return err
+		}
 		if et.UsesLeft > 0 {
 			if _, err := s.exec(ctx, tx, "UPDATE tokens SET uses_left = uses_left - 1, last_used = ? WHERE id = ?", ms(now), et.ID); err != nil {
 				return err
 			}
-		}
-		if hostID, err = s.ensureHost(ctx, tx, h, et.HostRoles, now); err != nil {
-			return err
 		}
 		if _, err := s.exec(ctx, tx, "UPDATE tokens SET revoked = 1 WHERE host_id = ? AND role = ?", hostID, fleet.TokenAgent); err != nil {
 			return err
@@ -151,7 +170,23 @@ func (s *Store) Enroll(ctx context.Context, enrollHash []byte, h snapshot.Host, 
 		return fleet.Host{}, fleet.Token{}, err
 	}
 	host, err := s.Host(ctx, hostID)
+	if err == nil && refused {
+		err = fmt.Errorf("host %q: %w", h.ID, store.ErrHostEnrolled)
+	}
 	return host, agent, err
+}
+
+// hostIDByUID is the id of the host with uid, or 0.
+func (s *Store) hostIDByUID(ctx context.Context, tx *sql.Tx, uid string) (int64, error) {
+	var id int64
+	err := s.row(ctx, tx, "SELECT id FROM hosts WHERE uid = ?", uid).Scan(&id)
+	if err == sql.ErrNoRows {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("host %q: %w", uid, s.wrap(err))
+	}
+	return id, nil
 }
 
 // CreateSession stores a browser session by the hash of its cookie.

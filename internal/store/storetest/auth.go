@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -35,15 +36,47 @@ func testAuth(t *testing.T, h Harness) {
 	if err != nil || host.UID != "m1" || agent.HostID != host.ID || agent.Role != fleet.TokenAgent || len(host.Roles) != 1 || host.Roles[0] != fleet.RoleBuild {
 		t.Fatalf("enroll: %+v %+v %v", host, agent, err)
 	}
-	// Re-enrolling the same machine replaces its credential.
-	host2, _, err := s.Enroll(ctx, []byte("h-enroll"), hs, []byte("h-agent2"), day(1))
+	// A shared token cannot take over an enrolled host: refused, no use
+	// spent, the host's credential and facts untouched, the refusal
+	// counted on the host.
+	refused, _, err := s.Enroll(ctx, []byte("h-enroll"), snapshot.Host{ID: "m1", Name: "attacker", OS: "windows"}, []byte("h-agent2"), day(1))
+	wantErr(t, err, store.ErrHostEnrolled)
+	if refused.ID != host.ID {
+		t.Fatalf("refused enrollment names host %d, want %d", refused.ID, host.ID)
+	}
+	if cur, _ := s.TokenByHash(ctx, []byte("h-agent1")); cur.Revoked {
+		t.Fatal("a refused enrollment revoked the host's agent token")
+	}
+	if _, err := s.TokenByHash(ctx, []byte("h-agent2")); err == nil {
+		t.Fatal("a refused enrollment stored an agent token")
+	}
+	if h, _ := s.Host(ctx, host.ID); h.Name != "builder1" || h.OS != "linux" || h.EnrollRefused != 1 || !h.EnrollRefusedAt.Equal(day(1)) {
+		t.Fatalf("host after a refused enrollment: %+v", h)
+	}
+	// A token bound to the host (an admin's explicit action) re-enrolls
+	// it and replaces its credential; it enrolls no other host.
+	bound, err := s.CreateToken(ctx, []byte("h-bound"), fleet.Token{Name: "reenroll m1", Role: fleet.TokenEnroll, HostID: host.ID, Created: day(0), Expires: day(2), UsesLeft: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Enroll(ctx, []byte("h-bound"), snapshot.Host{ID: "m9"}, []byte("h-agent9"), day(1)); !errors.Is(err, store.ErrInvalidToken) {
+		t.Fatalf("a bound token enrolled another host: %v", err)
+	}
+	host2, _, err := s.Enroll(ctx, []byte("h-bound"), hs, []byte("h-agent2"), day(1))
 	if err != nil || host2.ID != host.ID {
-		t.Fatalf("re-enroll: %+v %v", host2, err)
+		t.Fatalf("re-enroll with a bound token: %+v %v", host2, err)
 	}
 	if old, _ := s.TokenByHash(ctx, []byte("h-agent1")); !old.Revoked {
 		t.Fatal("old agent token not revoked on re-enrollment")
 	}
-	_, _, err = s.Enroll(ctx, []byte("h-enroll"), snapshot.Host{ID: "m2"}, []byte("h-agent3"), day(1))
+	if _, _, err := s.Enroll(ctx, []byte("h-bound"), hs, []byte("h-agent8"), day(1)); !errors.Is(err, store.ErrInvalidToken) {
+		t.Fatalf("a one-use bound token enrolled twice: %v", err)
+	}
+	_ = bound
+	if _, _, err := s.Enroll(ctx, []byte("h-enroll"), snapshot.Host{ID: "m2"}, []byte("h-agent3"), day(1)); err != nil {
+		t.Fatalf("second use of the shared token: %v", err)
+	}
+	_, _, err = s.Enroll(ctx, []byte("h-enroll"), snapshot.Host{ID: "m4"}, []byte("h-agent7"), day(1))
 	wantErr(t, err, store.ErrInvalidToken) // used up
 	s.CreateToken(ctx, []byte("h-enroll2"), fleet.Token{Name: "x", Role: fleet.TokenEnroll, Created: day(0), Expires: day(1), UsesLeft: -1})
 	_, _, err = s.Enroll(ctx, []byte("h-enroll2"), snapshot.Host{ID: "m3"}, []byte("h-agent4"), day(1))
@@ -72,7 +105,7 @@ func testAuth(t *testing.T, h Harness) {
 		t.Fatal(err)
 	}
 	list, err := s.ListTokens(ctx)
-	if err != nil || len(list) != 5 {
+	if err != nil || len(list) != 7 {
 		t.Fatalf("tokens: %d %v", len(list), err)
 	}
 }

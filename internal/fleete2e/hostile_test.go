@@ -1,0 +1,123 @@
+package fleete2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cascade-ir/cascade/internal/agent"
+	"github.com/cascade-ir/cascade/internal/fleet"
+	"github.com/cascade-ir/cascade/internal/fleet/fleetclient"
+	"github.com/cascade-ir/cascade/internal/snapshot"
+	"github.com/cascade-ir/cascade/internal/store"
+)
+
+// TestStolenEnrollTokenCannotTakeOverAHost: an attacker holding the
+// fleet's shared enrollment token (a stolen laptop) enrolls with an
+// enrolled host's id and uploads an empty snapshot. The server refuses
+// the enrollment (409), audits it with the token and address, marks the
+// host for analysts, and the real agent keeps uploading with its history
+// untouched. Only an admin's host-bound token re-enrolls the host.
+func TestStolenEnrollTokenCannotTakeOverAHost(t *testing.T) {
+	engines(t, func(t *testing.T, open func(*testing.T) store.Store, _ string) {
+		l := startServer(t, open(t), nil)
+		enroll := l.enrollToken(t)
+		const uid = "ws-trader"
+		states := machines()[uid]
+		real, err := agent.New(bg, agent.Options{Server: l.url, TLS: l.tls, EnrollToken: enroll, StateDir: t.TempDir(), Once: true,
+			Host: func() snapshot.Host { return snapshot.Host{ID: uid, Name: uid, OS: "windows"} }, Collect: fixtureCollector(uid, states),
+			RetryMin: time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if err := real.Run(bg); err != nil {
+				t.Fatal(err)
+			}
+		}
+		admin := l.client(l.admin)
+		before := observations(t, admin, real.HostID())
+
+		// The attacker: the same shared token, the victim's host id.
+		_, err = l.client(enroll).Enroll(bg, snapshot.Host{ID: uid, Name: "attacker", OS: "linux"})
+		if fleetclient.Status(err) != 409 || !strings.Contains(err.Error(), "host_enrolled") && !strings.Contains(err.Error(), "already enrolled") {
+			t.Fatalf("enrollment with an enrolled host's id: %v, want 409 host_enrolled", err)
+		}
+
+		// The real agent is not silenced and its history is intact.
+		if err := real.Run(bg); err != nil {
+			t.Fatalf("the real agent after the attempt: %v", err)
+		}
+		after := observations(t, admin, real.HostID())
+		for key, o := range before {
+			a, ok := after[key]
+			if !ok || !a.FirstSeen.Equal(o.FirstSeen) {
+				t.Errorf("observation %s changed: %+v -> %+v", key, o, a)
+			}
+		}
+		h := hostOf(t, admin, uid)
+		if h.Name != uid || h.OS != "windows" || h.Snapshots != 3 || h.EnrollRefused != 1 || h.EnrollRefusedAt.IsZero() {
+			t.Fatalf("host after the attempt: %+v", h)
+		}
+
+		// Audited with the token and the claimed id, visible to admins;
+		// the marker is visible to analysts.
+		var audit struct{ Audit []fleet.AuditEntry }
+		if err := admin.Get(bg, fleet.APIVersion+"/audit", nil, &audit); err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, e := range audit.Audit {
+			if e.Action == "host.enroll_refused" {
+				found = strings.Contains(e.Detail, fmt.Sprintf("%q", uid)) && strings.Contains(e.Target, uid) && strings.HasPrefix(e.Remote, "127.0.0.1:")
+			}
+		}
+		if !found {
+			t.Fatalf("no audit record of the refused enrollment: %+v", audit.Audit)
+		}
+		analyst := l.client(tokenFor(t, l, fleet.TokenAnalyst))
+		var seen fleet.Host
+		if err := analyst.Get(bg, fmt.Sprintf("%s/hosts/%d", fleet.APIVersion, h.ID), nil, &seen); err != nil || seen.EnrollRefused != 1 {
+			t.Fatalf("analyst's view of the host: %+v %v", seen, err)
+		}
+
+		// An admin's explicit consent: a token bound to this host, used once.
+		tc, err := admin.HostEnrollToken(bg, h.ID)
+		if err != nil || tc.Token.HostID != h.ID || tc.Token.UsesLeft != 1 {
+			t.Fatalf("host-bound token: %+v %v", tc, err)
+		}
+		if _, err := l.client(tc.Secret).Enroll(bg, snapshot.Host{ID: "ws-hr"}); fleetclient.Status(err) != 401 {
+			t.Fatalf("a host-bound token enrolled another host: %v", err)
+		}
+		res, err := l.client(tc.Secret).Enroll(bg, snapshot.Host{ID: uid, Name: uid, OS: "windows"})
+		if err != nil || res.HostID != h.ID {
+			t.Fatalf("re-enrollment with the host-bound token: %+v %v", res, err)
+		}
+		if err := real.Run(bg); err == nil {
+			t.Fatalf("the replaced credential still works: %v", err)
+		}
+		if got := observations(t, admin, h.ID); len(got) < len(before) {
+			t.Fatalf("re-enrollment rewrote history: %d observations, had %d", len(got), len(before))
+		}
+	})
+}
+
+// observations is a host's software and file history by key.
+func observations(t *testing.T, c *fleetclient.Client, hostID int64) map[string]fleet.Observation {
+	t.Helper()
+	out := map[string]fleet.Observation{}
+	for _, kind := range []string{"software", "file"} {
+		var obs struct{ Observations []fleet.Observation }
+		if err := c.Get(bg, fmt.Sprintf("%s/hosts/%d/observations", fleet.APIVersion, hostID), map[string][]string{"kind": {kind}, "history": {"1"}, "limit": {"1000"}}, &obs); err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range obs.Observations {
+			out[fmt.Sprintf("%s/%d", kind, o.ID)] = o
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no observations")
+	}
+	return out
+}
