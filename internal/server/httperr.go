@@ -35,6 +35,9 @@ func errorf(status int, code, format string, a ...any) *Error {
 	return &Error{Status: status, Code: code, Msg: fmt.Sprintf(format, a...)}
 }
 
+// codeStorageFull answers a write the database had no room for (507).
+const codeStorageFull = "storage_full"
+
 // toHTTP maps an engine error to what a client may see.
 func toHTTP(err error) *Error {
 	var he *Error
@@ -64,6 +67,8 @@ func toHTTP(err error) *Error {
 		return &Error{http.StatusUnauthorized, "invalid_token", "token unknown, expired, revoked or used up", err}
 	case errors.Is(err, store.ErrUnavailable):
 		return &Error{http.StatusServiceUnavailable, fleet.CodeUnavailable, "database unavailable; retry later", err}
+	case errors.Is(err, store.ErrFull):
+		return &Error{http.StatusInsufficientStorage, codeStorageFull, "the server's storage is full; nothing was stored, retry later", err}
 	}
 	return &Error{http.StatusInternalServerError, "internal", "internal error", err}
 }
@@ -84,7 +89,8 @@ func requestError(r *http.Request, err error) *Error {
 func (s *Server) writeAPIError(w http.ResponseWriter, r *http.Request, err error) {
 	he := requestError(r, err)
 	s.logError(r, he)
-	if he.Status == http.StatusServiceUnavailable {
+	s.storage.note(err, s.now())
+	if he.Status == http.StatusServiceUnavailable || he.Status == http.StatusInsufficientStorage {
 		w.Header().Set("Retry-After", "30")
 	}
 	if he.Status == http.StatusUnauthorized {

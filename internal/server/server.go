@@ -73,16 +73,17 @@ type Hooks struct {
 
 // Server is one replica. Several replicas may share a PostgreSQL store.
 type Server struct {
-	cfg    Config
-	st     store.Store
-	log    *slog.Logger
-	intel  *intelCache
-	hunter *hunter
-	feeds  *feeder
-	now    func() time.Time
-	touch  sync.Map // token id → last recorded use
-	tokens sync.Map // token hash → cachedToken
-	reads  readGate
+	cfg     Config
+	st      store.Store
+	log     *slog.Logger
+	intel   *intelCache
+	hunter  *hunter
+	feeds   *feeder
+	now     func() time.Time
+	touch   sync.Map // token id → last recorded use
+	tokens  sync.Map // token hash → cachedToken
+	reads   readGate
+	storage healthState
 }
 
 // New checks the configuration and builds a server.
@@ -107,7 +108,7 @@ func New(cfg Config) (*Server, error) {
 	s.intel = &intelCache{st: cfg.Store, log: cfg.Log}
 	s.hunter = &hunter{st: cfg.Store, intel: s.intel, log: cfg.Log, owner: cfg.Owner, batch: cfg.HuntBatch,
 		lease: cfg.HuntLease, now: cfg.Now, wake: make(chan struct{}, 1), paused: cfg.HuntPaused, hook: cfg.Hooks.Hunt,
-		every: min(cfg.PollEvery, 5*time.Second)}
+		every: min(cfg.PollEvery, 5*time.Second), storage: &s.storage}
 	s.feeds = &feeder{s: s, http: cfg.FeedHTTP}
 	return s, nil
 }

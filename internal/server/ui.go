@@ -121,8 +121,8 @@ func (s *Server) ui(needSession bool, h uiFunc) http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 		var p *principal
-		var err error
-		if needSession {
+		err := checkQuery(r)
+		if err == nil && needSession {
 			if p, err = s.session(r); err != nil {
 				if errors.Is(err, errNoSession) {
 					http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
@@ -221,6 +221,7 @@ func (s *Server) render(w http.ResponseWriter, status int, page string, p *princ
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, p *principal, err error) {
 	he := requestError(r, err)
 	s.logError(r, he)
+	s.storage.note(err, s.now())
 	if rerr := s.render(w, he.Status, "error", p, map[string]any{"Title": "Error", "Status": he.Status, "Message": he.Msg}); rerr != nil {
 		http.Error(w, he.Msg, he.Status)
 	}

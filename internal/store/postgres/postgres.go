@@ -32,6 +32,11 @@ func Dialect() *sqlstore.Dialect {
 		Name: "postgres", Numbered: true, Arrays: true, ForUpdate: " FOR UPDATE", ForShare: " FOR SHARE",
 		ILike: "ILIKE", Migrations: sub, MigrationLock: "SELECT pg_advisory_xact_lock(7318001)",
 		Unavailable: unavailable, MaxVars: 30000, AfterHunt: "ANALYZE findings, finding_obs, finding_reasons",
+		// 53100 disk_full.
+		Full: func(err error) bool {
+			var pe *pgconn.PgError
+			return errors.As(err, &pe) && pe.Code == "53100"
+		},
 		Retryable: func(err error) bool {
 			var pe *pgconn.PgError
 			return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")

@@ -29,6 +29,11 @@ func Dialect() *sqlstore.Dialect {
 		Unavailable: func(err error) bool {
 			return strings.Contains(err.Error(), "SQLITE_CANTOPEN") || strings.Contains(err.Error(), "database is locked")
 		},
+		// SQLITE_FULL (13): the disk, or max_page_count, is full.
+		Full: func(err error) bool {
+			m := err.Error()
+			return strings.Contains(m, "SQLITE_FULL") || strings.Contains(m, "database or disk is full")
+		},
 	}
 }
 
@@ -49,6 +54,9 @@ var (
 type Options struct {
 	// MaxMigration stops migrating at this version (tests of upgrades).
 	MaxMigration int
+	// GrowPages lets the database grow by at most this many pages past
+	// its size after migrating (tests of a full disk: SQLITE_FULL).
+	GrowPages int
 }
 
 // Open opens (creating if needed) the store in the SQLite file at path and
@@ -70,6 +78,12 @@ func Open(ctx context.Context, path string, opt Options) (*sqlstore.Store, error
 		return nil, err
 	}
 	_, err = sqlstore.New(ctx, mdb, Dialect(), opt.MaxMigration)
+	writerExtra := ""
+	if err == nil && opt.GrowPages > 0 {
+		var pages int
+		err = mdb.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages)
+		writerExtra = fmt.Sprintf("max_page_count(%d)", pages+opt.GrowPages)
+	}
 	mdb.Close()
 	if err != nil {
 		return nil, fmt.Errorf("store %s: %w", path, err)
@@ -78,7 +92,7 @@ func Open(ctx context.Context, path string, opt Options) (*sqlstore.Store, error
 	if err != nil {
 		return nil, err
 	}
-	w, err := openDB(ctx, path, "MEMORY", 1, writerCacheKiB, "")
+	w, err := openDB(ctx, path, "MEMORY", 1, writerCacheKiB, writerExtra)
 	if err != nil {
 		db.Close()
 		return nil, err

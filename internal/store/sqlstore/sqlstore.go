@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
@@ -41,6 +42,9 @@ type Dialect struct {
 	MigrationLock string
 	// Unavailable reports errors that mean the database is unreachable.
 	Unavailable func(error) bool
+	// Full reports that the database's storage is full (it becomes
+	// store.ErrFull).
+	Full func(error) bool
 	// Retryable reports a transaction aborted to break a deadlock or a
 	// serialization conflict; it becomes store.ErrConflict.
 	Retryable func(error) bool
@@ -309,8 +313,10 @@ func (s *Store) wrap(err error) error {
 		return fmt.Errorf("%w: %v", store.ErrNotFound, err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err // the caller gave up; the database may be fine
-	case errors.Is(err, store.ErrUnavailable):
+	case errors.Is(err, store.ErrUnavailable), errors.Is(err, store.ErrFull):
 		return err
+	case errors.Is(err, syscall.ENOSPC), s.d.Full != nil && s.d.Full(err):
+		return fmt.Errorf("%w: %v", store.ErrFull, err)
 	case s.d.Unavailable != nil && s.d.Unavailable(err):
 		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
 	case s.d.Retryable != nil && s.d.Retryable(err):
