@@ -35,6 +35,7 @@ type serveOptions struct {
 	poll       time.Duration
 	maxReads   int
 	logLevel   string
+	resetAdmin bool
 }
 
 func runServe(ctx context.Context, e *env, args []string) error {
@@ -53,6 +54,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.DurationVar(&o.poll, "poll", 30*time.Second, "how often to check the intel folder and due feeds")
 	fs.IntVar(&o.maxReads, "max-reads", 0, "analyst reads (API GETs, UI pages) served at once, the rest queued in arrival order; 0: 2 × CPUs, at least 4")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.BoolVar(&o.resetAdmin, "reset-admin-token", false, "recover from a lost first admin token: on the database directly (no network), revoke the admin tokens the server made, write a new one to DATA/admin-token, audit it, and exit")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -72,6 +74,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	if o.db == "" {
 		o.db = e.getenv("CASCADE_DB")
+	}
+	if o.resetAdmin {
+		return resetAdminToken(ctx, o, log)
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
 	defer stop()
@@ -165,18 +170,44 @@ func openStore(ctx context.Context, o serveOptions) (store.Store, error) {
 }
 
 // bootstrapAdmin writes the first admin token to a 0600 file in the data
-// directory the first time the store is used, and says where.
+// directory the first time the store is used, and says where. The file
+// is written before the token is committed: if it cannot be, the server
+// does not start and nothing is stored.
 func bootstrapAdmin(ctx context.Context, srv *server.Server, data string, log *slog.Logger) error {
-	secret, err := srv.Bootstrap(ctx)
-	if err != nil || secret == "" {
-		return err
-	}
 	path := filepath.Join(data, "admin-token")
-	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
-		return fmt.Errorf("write the first admin token: %w", err)
+	made, err := srv.BootstrapFile(ctx, path)
+	if err != nil || !made {
+		return err
 	}
 	abs, _ := filepath.Abs(path)
 	log.Info("first start: an admin token was written; use it to sign in and to create other tokens", "file", abs)
+	return nil
+}
+
+// resetAdminToken is `cascade serve --reset-admin-token`: whoever can
+// open the data directory and the database replaces the server-made admin
+// token, through no network listener.
+func resetAdminToken(ctx context.Context, o serveOptions, log *slog.Logger) error {
+	if err := os.MkdirAll(o.data, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	st, err := openStore(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	srv, err := server.New(server.Config{Store: st, Log: log})
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(o.data, "admin-token")
+	t, revoked, err := srv.ResetAdminToken(ctx, path)
+	if err != nil {
+		return err
+	}
+	abs, _ := filepath.Abs(path)
+	log.Info("admin token reset: the new one is in the file; the earlier server-made admin tokens are revoked",
+		"file", abs, "token", t.ID, "revoked", revoked)
 	return nil
 }
 

@@ -285,7 +285,15 @@ type Session struct {
 // Auth keeps hashed credentials and browser sessions.
 type Auth interface {
 	// Bootstrap creates the first admin token unless one was ever made.
-	Bootstrap(ctx context.Context, hash []byte, t fleet.Token) (bool, error)
+	// persist (may be nil) runs inside the transaction, after the token is
+	// stored and before the commit: when it fails nothing is stored, so
+	// the secret it was to keep is never the only way in.
+	Bootstrap(ctx context.Context, hash []byte, t fleet.Token, persist func() error) (bool, error)
+	// ResetAdmin revokes every admin token the server made itself (By ==
+	// t.By's bootstrap creator, see sqlstore) and stores t, with an audit
+	// entry, in one transaction; persist runs before the commit as in
+	// Bootstrap. It returns the new token and how many were revoked.
+	ResetAdmin(ctx context.Context, hash []byte, t fleet.Token, audit fleet.AuditEntry, persist func() error) (fleet.Token, int, error)
 	CreateToken(ctx context.Context, hash []byte, t fleet.Token) (fleet.Token, error)
 	TokenByHash(ctx context.Context, hash []byte) (fleet.Token, error)
 	ListTokens(ctx context.Context) ([]fleet.Token, error)

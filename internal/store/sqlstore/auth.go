@@ -28,8 +28,9 @@ func scanToken(sc interface{ Scan(...any) error }) (fleet.Token, error) {
 	return t, err
 }
 
-// Bootstrap creates the first admin token, once per database.
-func (s *Store) Bootstrap(ctx context.Context, hash []byte, t fleet.Token) (bool, error) {
+// Bootstrap creates the first admin token, once per database. persist
+// runs before the commit; its failure leaves no trace.
+func (s *Store) Bootstrap(ctx context.Context, hash []byte, t fleet.Token, persist func() error) (bool, error) {
 	created := false
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		r, err := s.exec(ctx, tx, "INSERT INTO meta (key, value) VALUES ('bootstrap', ?) ON CONFLICT DO NOTHING", t.Created.UTC().Format(time.RFC3339))
@@ -39,11 +40,49 @@ func (s *Store) Bootstrap(ctx context.Context, hash []byte, t fleet.Token) (bool
 		if n, _ := r.RowsAffected(); n == 0 {
 			return nil
 		}
+		if _, err = s.insertToken(ctx, tx, hash, t); err != nil {
+			return err
+		}
+		if persist != nil {
+			if err := persist(); err != nil {
+				return err
+			}
+		}
 		created = true
-		_, err = s.insertToken(ctx, tx, hash, t)
-		return err
+		return nil
 	})
-	return created, err
+	return created && err == nil, err
+}
+
+// ResetAdmin replaces the server-made admin tokens (those created by
+// t.By) with t: the old ones are revoked and their sessions ended.
+func (s *Store) ResetAdmin(ctx context.Context, hash []byte, t fleet.Token, audit fleet.AuditEntry, persist func() error) (fleet.Token, int, error) {
+	revoked := 0
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := s.exec(ctx, tx, `DELETE FROM sessions WHERE token_id IN (SELECT id FROM tokens
+			WHERE role = ? AND created_by = ? AND revoked = 0)`, fleet.TokenAdmin, t.By); err != nil {
+			return err
+		}
+		r, err := s.exec(ctx, tx, "UPDATE tokens SET revoked = 1 WHERE role = ? AND created_by = ? AND revoked = 0", fleet.TokenAdmin, t.By)
+		if err != nil {
+			return err
+		}
+		n, _ := r.RowsAffected()
+		revoked = int(n)
+		if t.ID, err = s.insertToken(ctx, tx, hash, t); err != nil {
+			return err
+		}
+		audit.Detail = fmt.Sprintf("new admin token %d; %d earlier server-made admin token(s) revoked", t.ID, revoked)
+		if _, err := s.exec(ctx, tx, "INSERT INTO audit (at, actor, role, action, target, detail, remote) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			ms(audit.At), audit.Actor, audit.Role, audit.Action, audit.Target, audit.Detail, audit.Remote); err != nil {
+			return err
+		}
+		if persist != nil {
+			return persist()
+		}
+		return nil
+	})
+	return t, revoked, err
 }
 
 // CreateToken stores a token by the hash of its secret.

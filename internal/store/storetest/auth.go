@@ -12,12 +12,22 @@ import (
 
 func testAuth(t *testing.T, h Harness) {
 	s := fresh(t, h)
-	admin := fleet.Token{Name: "bootstrap", Role: fleet.TokenAdmin, Created: day(0), UsesLeft: -1}
-	ok, err := s.Bootstrap(ctx, []byte("h-admin"), admin)
-	if err != nil || !ok {
-		t.Fatalf("bootstrap: %v %v", ok, err)
+	admin := fleet.Token{Name: "bootstrap", Role: fleet.TokenAdmin, Created: day(0), UsesLeft: -1, By: "cascade serve"}
+	// A secret that could not be kept leaves nothing behind: the next
+	// start makes the first admin token again.
+	lost := errors.New("disk full")
+	if ok, err := s.Bootstrap(ctx, []byte("h-lost"), admin, func() error { return lost }); ok || !errors.Is(err, lost) {
+		t.Fatalf("bootstrap whose secret was not written: %v %v", ok, err)
 	}
-	if ok, _ := s.Bootstrap(ctx, []byte("h-admin2"), admin); ok {
+	if _, err := s.TokenByHash(ctx, []byte("h-lost")); err == nil {
+		t.Fatal("the token whose secret was lost is stored")
+	}
+	persisted := false
+	ok, err := s.Bootstrap(ctx, []byte("h-admin"), admin, func() error { persisted = true; return nil })
+	if err != nil || !ok || !persisted {
+		t.Fatalf("bootstrap: %v %v (persisted %v)", ok, err, persisted)
+	}
+	if ok, _ := s.Bootstrap(ctx, []byte("h-admin2"), admin, nil); ok {
 		t.Fatal("bootstrapped twice")
 	}
 	got, err := s.TokenByHash(ctx, []byte("h-admin"))
@@ -107,5 +117,40 @@ func testAuth(t *testing.T, h Harness) {
 	list, err := s.ListTokens(ctx)
 	if err != nil || len(list) != 7 {
 		t.Fatalf("tokens: %d %v", len(list), err)
+	}
+	// Resetting the server-made admin token: a failed write changes
+	// nothing; a kept one revokes the old token, ends its sessions and is
+	// audited, all at once.
+	// (The bootstrap token above was revoked meanwhile: make another
+	// server-made one, and one an admin made, which a reset keeps.)
+	made, _ := s.CreateToken(ctx, []byte("h-admin3"), admin)
+	kept, _ := s.CreateToken(ctx, []byte("h-alice"), fleet.Token{Name: "alice", Role: fleet.TokenAdmin, Created: day(1), UsesLeft: -1, By: "bootstrap (token 1)"})
+	s.CreateSession(ctx, []byte("sess-admin"), made.ID, "c", time.Now().Add(time.Hour))
+	entry := fleet.AuditEntry{At: day(6), Actor: "cascade serve --reset-admin-token", Role: fleet.TokenAdmin, Action: "admin.reset", Target: "admin-token", Remote: "local"}
+	fresh := fleet.Token{Name: "bootstrap-admin", Role: fleet.TokenAdmin, Created: day(6), UsesLeft: -1, By: "cascade serve"}
+	if _, _, err := s.ResetAdmin(ctx, []byte("h-reset-lost"), fresh, entry, func() error { return lost }); !errors.Is(err, lost) {
+		t.Fatalf("reset whose secret was not written: %v", err)
+	}
+	if old, _ := s.TokenByHash(ctx, []byte("h-admin3")); old.Revoked {
+		t.Fatal("a failed reset revoked the admin token")
+	}
+	nt, n, err := s.ResetAdmin(ctx, []byte("h-reset"), fresh, entry, nil)
+	if err != nil || n != 1 || nt.ID == 0 {
+		t.Fatalf("reset: %+v %d %v", nt, n, err)
+	}
+	if old, _ := s.TokenByHash(ctx, []byte("h-admin3")); !old.Revoked {
+		t.Fatal("the old bootstrap admin token survived the reset")
+	}
+	if k, _ := s.TokenByHash(ctx, []byte("h-alice")); k.Revoked || k.ID != kept.ID {
+		t.Fatal("a reset revoked an admin token an admin made")
+	}
+	if _, err := s.Session(ctx, []byte("sess-admin"), time.Now()); err == nil {
+		t.Fatal("the old admin token's session survived the reset")
+	}
+	if cur, _ := s.TokenByHash(ctx, []byte("h-reset")); cur.Revoked || cur.Role != fleet.TokenAdmin {
+		t.Fatalf("new admin token: %+v", cur)
+	}
+	if log, _ := s.AuditLog(ctx, 10, 0); len(log) == 0 || log[0].Action != "admin.reset" || log[0].Remote != "local" {
+		t.Fatalf("reset not audited: %+v", log)
 	}
 }
