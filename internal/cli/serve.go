@@ -100,6 +100,7 @@ func serve(ctx context.Context, e *env, o serveOptions, maxUpload int64, log *sl
 		return err
 	}
 	defer st.Close()
+	logDurability(ctx, st, log)
 	owner, err := server.InstanceID(o.data)
 	if err != nil {
 		return err
@@ -157,6 +158,27 @@ func runServer(ctx context.Context, srv *server.Server, hs *http.Server, ln net.
 		err = nil
 	}
 	return err
+}
+
+// logDurability says whether an acknowledged write survives a power
+// failure with the database's settings, and warns when it does not (a
+// PostgreSQL with synchronous_commit or fsync off).
+func logDurability(ctx context.Context, st store.Store, log *slog.Logger) {
+	d, ok := st.(interface {
+		Durability(context.Context) (bool, string, error)
+	})
+	if !ok {
+		return
+	}
+	durable, how, err := d.Durability(ctx)
+	switch {
+	case err != nil:
+		log.Warn("could not read the database's durability settings", "err", err)
+	case !durable:
+		log.Warn("acknowledged uploads and changes may be lost on a power failure or OS crash with these database settings", "settings", how)
+	default:
+		log.Info("acknowledged writes are synced to disk", "settings", how)
+	}
 }
 
 func openStore(ctx context.Context, o serveOptions) (store.Store, error) {

@@ -95,3 +95,31 @@ func TestAnalyzeAfterHunt(t *testing.T) {
 		}
 	}
 }
+
+func TestDurableSettings(t *testing.T) {
+	for _, tc := range []struct {
+		commit, fsync string
+		want          bool
+	}{
+		{"on", "on", true},
+		{"local", "on", true},
+		{"remote_write", "on", true},
+		{"remote_apply", "on", true},
+		{"off", "on", false},
+		{"on", "off", false},
+	} {
+		if got := durableSettings(tc.commit, tc.fsync); got != tc.want {
+			t.Errorf("synchronous_commit=%s fsync=%s: durable %v, want %v", tc.commit, tc.fsync, got, tc.want)
+		}
+	}
+	dsn := pgtest.Database(t)
+	s, err := Open(context.Background(), dsn, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ok, how, err := s.Durability(context.Background())
+	if err != nil || !ok {
+		t.Fatalf("the test server's durability: %v %q %v", ok, how, err)
+	}
+}

@@ -101,3 +101,17 @@ func openTemp(t *testing.T) *sqlstore.Store {
 	t.Cleanup(func() { s.Close() })
 	return s
 }
+
+// TestDurable: the store syncs every commit (synchronous=FULL in WAL
+// mode), so an acknowledged upload survives a power failure.
+func TestDurable(t *testing.T) {
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "c.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ok, how, err := s.Durability(context.Background())
+	if err != nil || !ok || how != "synchronous=FULL" {
+		t.Fatalf("durability: %v %q %v", ok, how, err)
+	}
+}

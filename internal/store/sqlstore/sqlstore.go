@@ -45,6 +45,9 @@ type Dialect struct {
 	// Full reports that the database's storage is full (it becomes
 	// store.ErrFull).
 	Full func(error) bool
+	// Durable reports whether a committed transaction survives a power
+	// failure with the connection's settings, and names them.
+	Durable func(ctx context.Context, db *sql.DB) (bool, string, error)
 	// Retryable reports a transaction aborted to break a deadlock or a
 	// serialization conflict; it becomes store.ErrConflict.
 	Retryable func(error) bool
@@ -400,4 +403,13 @@ func clampLimit(n, def, max int) int {
 		return def
 	}
 	return min(n, max)
+}
+
+// Durability reports whether a write this store acknowledges survives a
+// power failure, and the settings that decide it.
+func (s *Store) Durability(ctx context.Context) (bool, string, error) {
+	if s.d.Durable == nil {
+		return false, "unknown", nil
+	}
+	return s.d.Durable(ctx, s.wdb)
 }
