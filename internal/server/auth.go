@@ -65,11 +65,44 @@ func (s *Server) authBearer(r *http.Request) (*principal, error) {
 	if !ok || secret == "" {
 		return nil, errNoToken
 	}
-	t, err := s.tokenFor(r.Context(), strings.TrimSpace(secret))
+	t, err := s.checkedToken(r, strings.TrimSpace(secret))
 	if err != nil {
 		return nil, err
 	}
 	return &principal{token: t}, nil
+}
+
+// checkedToken is tokenFor behind the per-address limit on failures:
+// an address that failed too often is refused before the look-up, and
+// failures are audited in aggregate.
+func (s *Server) checkedToken(r *http.Request, secret string) (fleet.Token, error) {
+	key := clientKey(r)
+	if err := s.limiter.check(key, s.now()); err != nil {
+		return fleet.Token{}, err
+	}
+	t, err := s.tokenFor(r.Context(), secret)
+	if err != nil && toHTTP(err).Status == http.StatusUnauthorized {
+		s.authFailed(r, key)
+	}
+	return t, err
+}
+
+// authFailed counts a failed token against the caller's address and
+// writes the audit records the limiter allows.
+func (s *Server) authFailed(r *http.Request, key string) {
+	record, n, blocked := s.limiter.fail(key, s.now())
+	if !record {
+		return
+	}
+	action, detail := "auth.failed", fmt.Sprintf("%d failed token(s) from %s", n, key)
+	if blocked {
+		action = "auth.blocked"
+		detail += fmt.Sprintf("; refused for a while (%d failures, then one per %s)", failBurst, failRefill)
+	}
+	e := fleet.AuditEntry{At: s.now(), Actor: "unauthenticated", Action: action, Target: r.Method + " " + r.URL.Path, Detail: detail, Remote: r.RemoteAddr}
+	if err := s.st.Audit(context.WithoutCancel(r.Context()), e); err != nil {
+		s.log.Error("audit log write failed", "action", action, "err", err)
+	}
 }
 
 // tokenFor checks a secret: known, not revoked, not expired.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
 	"github.com/cascade-ir/cascade/internal/store"
@@ -42,9 +43,12 @@ const codeStorageFull = "storage_full"
 func toHTTP(err error) *Error {
 	var he *Error
 	var mbe *http.MaxBytesError
+	var rl *errRateLimited
 	switch {
 	case errors.As(err, &he):
 		return he
+	case errors.As(err, &rl):
+		return &Error{http.StatusTooManyRequests, "rate_limited", rl.Error(), err}
 	case errors.Is(err, context.Canceled):
 		return &Error{499, "canceled", "request canceled", err}
 	case errors.As(err, &mbe):
@@ -93,6 +97,7 @@ func (s *Server) writeAPIError(w http.ResponseWriter, r *http.Request, err error
 	if he.Status == http.StatusServiceUnavailable || he.Status == http.StatusInsufficientStorage {
 		w.Header().Set("Retry-After", "30")
 	}
+	setRetryAfter(w, err)
 	if he.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="cascade"`)
 	}
@@ -116,4 +121,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(true)
 	enc.Encode(v)
+}
+
+// setRetryAfter tells a rate-limited client when to come back.
+func setRetryAfter(w http.ResponseWriter, err error) {
+	var rl *errRateLimited
+	if errors.As(err, &rl) {
+		w.Header().Set("Retry-After", strconv.Itoa(rl.retryAfter()))
+	}
 }

@@ -84,6 +84,7 @@ type Server struct {
 	tokens  sync.Map // token hash → cachedToken
 	reads   readGate
 	storage healthState
+	limiter *authLimiter
 }
 
 // New checks the configuration and builds a server.
@@ -104,7 +105,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Owner = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 	}
 	setDefaults(&cfg)
-	s := &Server{cfg: cfg, st: cfg.Store, log: cfg.Log, now: cfg.Now, reads: newReadGate(cfg.MaxReads)}
+	s := &Server{cfg: cfg, st: cfg.Store, log: cfg.Log, now: cfg.Now, reads: newReadGate(cfg.MaxReads), limiter: newAuthLimiter()}
 	s.intel = &intelCache{st: cfg.Store, log: cfg.Log}
 	s.hunter = &hunter{st: cfg.Store, intel: s.intel, log: cfg.Log, owner: cfg.Owner, batch: cfg.HuntBatch,
 		lease: cfg.HuntLease, now: cfg.Now, wake: make(chan struct{}, 1), paused: cfg.HuntPaused, hook: cfg.Hooks.Hunt,

@@ -234,7 +234,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, _ *principal)
 // login exchanges an admin or analyst token for a session cookie.
 func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *principal) error {
 	next := safeNext(r.PostFormValue("next"))
-	t, err := s.tokenFor(r.Context(), strings.TrimSpace(r.PostFormValue("token")))
+	t, err := s.checkedToken(r, strings.TrimSpace(r.PostFormValue("token")))
 	if err == nil && t.Role != fleet.TokenAdmin && t.Role != fleet.TokenAnalyst {
 		err = errorf(http.StatusForbidden, "forbidden", "only admin and analyst tokens can sign in")
 	}
@@ -244,6 +244,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *principal) err
 			return err
 		}
 		s.logError(r, he)
+		setRetryAfter(w, err)
 		return s.render(w, he.Status, "login", nil, map[string]any{"Title": "Sign in", "Next": next, "Error": he.Msg})
 	}
 	secret, hash := newSecret()
