@@ -2,6 +2,9 @@ package fleete2e
 
 import (
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -120,4 +123,68 @@ func observations(t *testing.T, c *fleetclient.Client, hostID int64) map[string]
 		t.Fatal("no observations")
 	}
 	return out
+}
+
+// TestTokenFloodFromOneHost: a compromised machine (127.0.0.2) floods
+// the server with made-up tokens. It is refused with 429 after ten
+// failures, the audit log gets a few records, not hundreds, and an agent
+// on another address (127.0.0.1) keeps uploading throughout.
+func TestTokenFloodFromOneHost(t *testing.T) {
+	engines(t, func(t *testing.T, open func(*testing.T) store.Store, _ string) {
+		l := startServer(t, open(t), nil)
+		const uid = "ws-hr"
+		states := machines()[uid]
+		real, err := agent.New(bg, agent.Options{Server: l.url, TLS: l.tls, EnrollToken: l.enrollToken(t), StateDir: t.TempDir(), Once: true,
+			Host: func() snapshot.Host { return snapshot.Host{ID: uid, Name: uid, OS: "windows"} }, Collect: fixtureCollector(uid, states),
+			RetryMin: time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := real.Run(bg); err != nil {
+			t.Fatal(err)
+		}
+		attacker := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: l.tls,
+			DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}, Timeout: 5 * time.Second}).DialContext}}
+		defer attacker.CloseIdleConnections()
+		codes := map[int]int{}
+		for i := range 200 {
+			req, _ := http.NewRequest("POST", l.url+fleet.APIVersion+"/snapshots", strings.NewReader("{}"))
+			req.Header.Set("Authorization", fmt.Sprintf("Bearer cascade_guess%040d", i))
+			resp, err := attacker.Do(req)
+			if err != nil {
+				t.Skipf("cannot send from 127.0.0.2 here: %v", err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			codes[resp.StatusCode]++
+			if i == 100 {
+				// The real agent, mid-flood, from its own address.
+				if err := real.Run(bg); err != nil {
+					t.Fatalf("the real agent during the flood: %v", err)
+				}
+			}
+		}
+		if codes[401] != 10 || codes[429] != 190 {
+			t.Fatalf("answers to the flood: %v, want 10×401 then 190×429", codes)
+		}
+		if h := hostOf(t, l.client(l.admin), uid); h.Snapshots != 2 {
+			t.Fatalf("the real agent's snapshots: %d, want 2", h.Snapshots)
+		}
+		var audit struct{ Audit []fleet.AuditEntry }
+		if err := l.client(l.admin).Get(bg, fleet.APIVersion+"/audit", map[string][]string{"limit": {"1000"}}, &audit); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, e := range audit.Audit {
+			if strings.HasPrefix(e.Action, "auth.") {
+				n++
+				if !strings.HasPrefix(e.Remote, "127.0.0.2:") {
+					t.Errorf("failure audited for %s", e.Remote)
+				}
+			}
+		}
+		if n < 1 || n > 3 {
+			t.Fatalf("%d audit records for 200 failed tokens", n)
+		}
+	})
 }
