@@ -188,3 +188,42 @@ func TestTokenFloodFromOneHost(t *testing.T) {
 		}
 	})
 }
+
+// TestRepeatedTakeoverAttemptsAreLimited: a host retrying the takeover
+// is refused 409 and then, its address over the failure limit, 429; the
+// audit log holds at most one record per attempt that got through.
+func TestRepeatedTakeoverAttemptsAreLimited(t *testing.T) {
+	engines(t, func(t *testing.T, open func(*testing.T) store.Store, _ string) {
+		l := startServer(t, open(t), nil)
+		enroll := l.enrollToken(t)
+		if _, err := l.client(enroll).Enroll(bg, snapshot.Host{ID: "victim", Name: "victim"}); err != nil {
+			t.Fatal(err)
+		}
+		codes := map[int]int{}
+		for range 50 {
+			_, err := l.client(enroll).Enroll(bg, snapshot.Host{ID: "victim", Name: "attacker"})
+			codes[fleetclient.Status(err)]++
+		}
+		if codes[409] != 10 || codes[429] != 40 {
+			t.Fatalf("answers to 50 takeover attempts: %v, want 10×409 then 40×429", codes)
+		}
+		// (The admin shares 127.0.0.1 with the attacker here, and is
+		// limited with it: read the store.)
+		log, err := l.srv.Store().AuditLog(bg, 1000, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, e := range log {
+			if e.Action == "host.enroll_refused" {
+				n++
+			}
+		}
+		if n != 10 {
+			t.Fatalf("%d audit records of refused enrollments, want 10", n)
+		}
+		if h, err := l.srv.Store().HostByUID(bg, "victim"); err != nil || h.EnrollRefused != 10 || h.Name != "victim" {
+			t.Fatalf("the host after the attempts: %+v %v", h, err)
+		}
+	})
+}

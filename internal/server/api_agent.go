@@ -31,6 +31,10 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request, p *principal) er
 		// A shared token claiming a host the server has: a reinstalled
 		// agent or a stolen token. Either way the host keeps its
 		// credential and history; an admin re-enrolls it explicitly.
+		// It counts as a failed token for the address, so repeated
+		// attempts are rate-limited (429) like guessed tokens and cannot
+		// flood the audit log.
+		s.limiter.fail(clientKey(r), s.now())
 		s.audit(r, p, "host.enroll_refused", fmt.Sprintf("host %d (%s)", host.ID, host.UID),
 			fmt.Sprintf("enrollment token %d claimed an enrolled host id %q", p.token.ID, h.ID))
 		return errorf(http.StatusConflict, "host_enrolled",
