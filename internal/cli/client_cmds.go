@@ -256,6 +256,34 @@ func runClientToken(ctx context.Context, e *env, args []string) error {
 	return err
 }
 
+// runClientReenroll is an admin's explicit consent to re-enroll one host
+// (shared enrollment tokens cannot take over an enrolled host id).
+func runClientReenroll(ctx context.Context, e *env, args []string) error {
+	var a apiFlags
+	fs := newClientFlags(e, "reenroll", "HOST_ID [OPTIONS]\n\nPrint a one-use enrollment token, valid 24 h, that enrolls this host (and no other) again,\nreplacing its agent credential. Give it to the machine's agent with --enroll-token.", &a)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("usage: cascade client reenroll HOST_ID")
+	}
+	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+	if err != nil || id <= 0 {
+		return usagef("HOST_ID must be a host's numeric id (see cascade client hosts)")
+	}
+	c, err := a.client(e)
+	if err != nil {
+		return err
+	}
+	tc, err := c.HostEnrollToken(ctx, id)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "token %d enrolls host %d once until %s. The secret is shown once:\n", tc.Token.ID, id, tc.Token.Expires.Format(time.RFC3339))
+	_, err = fmt.Fprintln(e.stdout, tc.Secret)
+	return err
+}
+
 func writeJSONOut(e *env, v any) error {
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")

@@ -40,6 +40,7 @@ type serveOptions struct {
 	maxUploads      int
 	uploadMemory    string
 	uploadMem       int64 // uploadMemory parsed
+	resetAdmin      bool
 }
 
 func runServe(ctx context.Context, e *env, args []string) error {
@@ -61,6 +62,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&o.maxConnsPerAddr, "max-conns-per-addr", 256, "connections one client address (an IPv6 /64) may hold at once; 0: no cap (behind a proxy)")
 	fs.IntVar(&o.maxUploads, "max-uploads", 16, "snapshot uploads read at once; more are answered 503 and retried by the agents")
 	fs.StringVar(&o.uploadMemory, "upload-memory", "256MiB", "memory the snapshot uploads being read may hold together; past it uploads are answered 503")
+	fs.BoolVar(&o.resetAdmin, "reset-admin-token", false, "recover from a lost first admin token: on the database directly (no network), revoke the admin tokens the server made, write a new one to DATA/admin-token, audit it, and exit")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -84,6 +86,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if o.db == "" {
 		o.db = e.getenv("CASCADE_DB")
 	}
+	if o.resetAdmin {
+		return resetAdminToken(ctx, o, log)
+	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
 	defer stop()
 	return serve(ctx, e, o, maxUpload, log)
@@ -106,9 +111,14 @@ func serve(ctx context.Context, e *env, o serveOptions, maxUpload int64, log *sl
 		return err
 	}
 	defer st.Close()
+	logDurability(ctx, st, log)
+	owner, err := server.InstanceID(o.data)
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(server.Config{Store: st, Log: log, StaleAfter: o.staleAfter, MaxUpload: maxUpload,
 		IntelDir: o.intelDir, PollEvery: o.poll, Secure: !o.plainHTTP, MaxReads: o.maxReads,
-		MaxUploads: o.maxUploads, UploadMemory: o.uploadMem})
+		MaxUploads: o.maxUploads, UploadMemory: o.uploadMem, Owner: owner})
 	if err != nil {
 		return err
 	}
@@ -163,6 +173,27 @@ func runServer(ctx context.Context, srv *server.Server, hs *http.Server, ln net.
 	return err
 }
 
+// logDurability says whether an acknowledged write survives a power
+// failure with the database's settings, and warns when it does not (a
+// PostgreSQL with synchronous_commit or fsync off).
+func logDurability(ctx context.Context, st store.Store, log *slog.Logger) {
+	d, ok := st.(interface {
+		Durability(context.Context) (bool, string, error)
+	})
+	if !ok {
+		return
+	}
+	durable, how, err := d.Durability(ctx)
+	switch {
+	case err != nil:
+		log.Warn("could not read the database's durability settings", "err", err)
+	case !durable:
+		log.Warn("acknowledged uploads and changes may be lost on a power failure or OS crash with these database settings", "settings", how)
+	default:
+		log.Info("acknowledged writes are synced to disk", "settings", how)
+	}
+}
+
 func openStore(ctx context.Context, o serveOptions) (store.Store, error) {
 	if strings.HasPrefix(o.db, "postgres://") || strings.HasPrefix(o.db, "postgresql://") {
 		return postgres.Open(ctx, o.db, postgres.Options{})
@@ -174,18 +205,44 @@ func openStore(ctx context.Context, o serveOptions) (store.Store, error) {
 }
 
 // bootstrapAdmin writes the first admin token to a 0600 file in the data
-// directory the first time the store is used, and says where.
+// directory the first time the store is used, and says where. The file
+// is written before the token is committed: if it cannot be, the server
+// does not start and nothing is stored.
 func bootstrapAdmin(ctx context.Context, srv *server.Server, data string, log *slog.Logger) error {
-	secret, err := srv.Bootstrap(ctx)
-	if err != nil || secret == "" {
-		return err
-	}
 	path := filepath.Join(data, "admin-token")
-	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
-		return fmt.Errorf("write the first admin token: %w", err)
+	made, err := srv.BootstrapFile(ctx, path)
+	if err != nil || !made {
+		return err
 	}
 	abs, _ := filepath.Abs(path)
 	log.Info("first start: an admin token was written; use it to sign in and to create other tokens", "file", abs)
+	return nil
+}
+
+// resetAdminToken is `cascade serve --reset-admin-token`: whoever can
+// open the data directory and the database replaces the server-made admin
+// token, through no network listener.
+func resetAdminToken(ctx context.Context, o serveOptions, log *slog.Logger) error {
+	if err := os.MkdirAll(o.data, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	st, err := openStore(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	srv, err := server.New(server.Config{Store: st, Log: log})
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(o.data, "admin-token")
+	t, revoked, err := srv.ResetAdminToken(ctx, path)
+	if err != nil {
+		return err
+	}
+	abs, _ := filepath.Abs(path)
+	log.Info("admin token reset: the new one is in the file; the earlier server-made admin tokens are revoked",
+		"file", abs, "token", t.ID, "revoked", revoked)
 	return nil
 }
 

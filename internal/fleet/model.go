@@ -41,6 +41,11 @@ type Host struct {
 	OpenFindings int `json:"open_findings"`
 	// Stale is set by the server when the host stopped reporting.
 	Stale bool `json:"stale"`
+	// EnrollRefused counts enrollments refused because this host id was
+	// taken (a stolen enrollment token claiming the host), the last at
+	// EnrollRefusedAt.
+	EnrollRefused   int       `json:"enroll_refused,omitempty"`
+	EnrollRefusedAt time.Time `json:"enroll_refused_at,omitzero"`
 }
 
 // Observation kinds.
@@ -190,10 +195,13 @@ type Hunt struct {
 	Phase      int    `json:"phase"`
 	Cursor     string `json:"cursor,omitempty"`
 	Candidates int64  `json:"candidates"`
-	Findings   int64  `json:"findings"`
-	Retracted  int64  `json:"retracted"`
-	Error      string `json:"error,omitempty"`
-	Spec       []byte `json:"-"`
+	// Findings counts the findings the hunt made appear: created, or
+	// confirmed again after a retraction. Existing findings it confirms
+	// are not counted, nor one finding twice.
+	Findings  int64  `json:"findings"`
+	Retracted int64  `json:"retracted"`
+	Error     string `json:"error,omitempty"`
+	Spec      []byte `json:"-"`
 }
 
 // Roles of API tokens.

@@ -55,7 +55,13 @@ func childServe() int {
 		fmt.Fprintf(os.Stdout, format+"\n", a...)
 	}
 	batch, _ := strconv.Atoi(os.Getenv("CASCADE_E2E_BATCH"))
-	cfg := server.Config{Store: st, HuntBatch: batch, HuntLease: time.Second, PollEvery: 100 * time.Millisecond,
+	lease, _ := time.ParseDuration(os.Getenv("CASCADE_E2E_LEASE"))
+	owner, err := server.InstanceID(data)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "child:", err)
+		return 3
+	}
+	cfg := server.Config{Store: st, HuntBatch: batch, HuntLease: max(lease, time.Second), Owner: owner, PollEvery: 100 * time.Millisecond,
 		Hooks: server.Hooks{
 			Ingesting: func() { say("INGESTING"); time.Sleep(200 * time.Millisecond) },
 			Hunt: func(ev string, id int64, phase int, cursor string) {
@@ -87,12 +93,18 @@ type child struct {
 	lines chan string
 }
 
-// spawn starts a server child on data (SQLite) or dsn (PostgreSQL).
+// spawn starts a server child on data (SQLite) or dsn (PostgreSQL), with
+// hunt leases of a second.
 func spawn(t *testing.T, data, dsn string, batch int) *child {
+	return spawnLease(t, data, dsn, batch, time.Second)
+}
+
+// spawnLease is spawn with hunt leases of the given length.
+func spawnLease(t *testing.T, data, dsn string, batch int, lease time.Duration) *child {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "CASCADE_E2E_CHILD=serve", "CASCADE_E2E_DATA="+data, "CASCADE_E2E_DB="+dsn,
-		"CASCADE_E2E_BATCH="+strconv.Itoa(batch))
+		"CASCADE_E2E_BATCH="+strconv.Itoa(batch), "CASCADE_E2E_LEASE="+lease.String())
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -141,6 +153,26 @@ func (c *child) await(t *testing.T, within time.Duration, match func(string) boo
 			}
 		case <-timer.C:
 			t.Fatalf("server child said nothing matching within %s", within)
+		}
+	}
+}
+
+// within is await without failing: it reports whether a matching line
+// came within the time.
+func (c *child) within(d time.Duration, match func(string) bool) (string, bool) {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		select {
+		case l, ok := <-c.lines:
+			if !ok {
+				return "", false
+			}
+			if match(l) {
+				return l, true
+			}
+		case <-timer.C:
+			return "", false
 		}
 	}
 }

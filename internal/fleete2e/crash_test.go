@@ -85,26 +85,7 @@ func TestKillDuringHunt(t *testing.T) {
 		c := spawn(t, data, dsn, 4)
 		admin := fleetclient.New(c.url, adminToken(t, data), nil)
 		const hosts = 40
-		for i := range hosts {
-			uid := fmt.Sprintf("ws-%02d", i)
-			sw := []snapshot.Software{office}
-			if i%2 == 0 {
-				sw = append(sw, xtrader)
-			}
-			snap := &snapshot.Snapshot{Schema: snapshot.Schema, Host: snapshot.Host{ID: uid, Name: uid, OS: "windows", CollectedAt: day(1)}, Software: sw}
-			b, _ := jsonMarshal(snap)
-			if _, err := admin.ImportSnapshot(bg, b, map[string][]string{"name": {uid}}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		doc, err := os.ReadFile(filepath.Join("..", "server", "testdata", "xtrader.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := admin.ImportIntel(bg, "xtrader.json", doc)
-		if err != nil {
-			t.Fatal(err)
-		}
+		res := startHunt(t, admin, hosts)
 		for range 2 {
 			c.await(t, 30*time.Second, func(l string) bool { return strings.HasPrefix(l, "HUNT commit") })
 		}
@@ -121,10 +102,74 @@ func TestKillDuringHunt(t *testing.T) {
 		}
 		done := waitHunt(t, admin, res.HuntID, 60*time.Second)
 		list, err := admin.Findings(bg, map[string][]string{"limit": {"1000"}})
-		if err != nil || list.Total != hosts/2 || done.Findings < int64(hosts/2) {
+		if err != nil || list.Total != hosts/2 || done.Findings != int64(hosts/2) {
 			t.Fatalf("findings after resuming: %d (hunt %+v) %v", list.Total, done, err)
 		}
 	})
+}
+
+// TestRestartReclaimsOwnLease kills a server holding a hunt's ten-minute
+// lease: restarted on the same data directory it is the same instance
+// and resumes the hunt at once, while (PostgreSQL) another replica keeps
+// off it until the lease runs out.
+func TestRestartReclaimsOwnLease(t *testing.T) {
+	crashEngines(t, func(t *testing.T, data, dsn string) {
+		const lease = 10 * time.Minute
+		c := spawnLease(t, data, dsn, 4, lease)
+		admin := fleetclient.New(c.url, adminToken(t, data), nil)
+		const hosts = 40
+		res := startHunt(t, admin, hosts)
+		for range 2 {
+			c.await(t, 30*time.Second, func(l string) bool { return strings.HasPrefix(l, "HUNT commit") })
+		}
+		c.kill()
+		if dsn != "" {
+			other := spawnLease(t, t.TempDir(), dsn, 4, lease)
+			if l, ok := other.within(2*time.Second, func(l string) bool { return strings.HasPrefix(l, "HUNT start") }); ok {
+				t.Fatalf("another replica took a hunt whose lease runs: %q", l)
+			}
+			other.kill()
+		}
+		began := time.Now()
+		c2 := spawnLease(t, data, dsn, 4, lease)
+		start := c2.await(t, 20*time.Second, func(l string) bool { return strings.HasPrefix(l, "HUNT start") })
+		if f := strings.Fields(start); len(f) != 5 || f[4] == "" {
+			t.Fatalf("the hunt restarted from the beginning: %q", start)
+		}
+		t.Logf("restarted instance resumed its hunt %v after starting", time.Since(began).Round(time.Millisecond))
+		admin = fleetclient.New(c2.url, adminToken(t, data), nil)
+		done := waitHunt(t, admin, res.HuntID, 60*time.Second)
+		if list, err := admin.Findings(bg, map[string][]string{"limit": {"1000"}}); err != nil || list.Total != hosts/2 || done.Findings != hosts/2 {
+			t.Fatalf("findings after resuming: %d (hunt %+v) %v", list.Total, done, err)
+		}
+	})
+}
+
+// startHunt imports hosts (every other one with X_TRADER) and the
+// X_TRADER intel, which queues a hunt.
+func startHunt(t *testing.T, admin *fleetclient.Client, hosts int) fleet.IntelImported {
+	t.Helper()
+	for i := range hosts {
+		uid := fmt.Sprintf("ws-%02d", i)
+		sw := []snapshot.Software{office}
+		if i%2 == 0 {
+			sw = append(sw, xtrader)
+		}
+		snap := &snapshot.Snapshot{Schema: snapshot.Schema, Host: snapshot.Host{ID: uid, Name: uid, OS: "windows", CollectedAt: day(1)}, Software: sw}
+		b, _ := jsonMarshal(snap)
+		if _, err := admin.ImportSnapshot(bg, b, map[string][]string{"name": {uid}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	doc, err := os.ReadFile(filepath.Join("..", "server", "testdata", "xtrader.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := admin.ImportIntel(bg, "xtrader.json", doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }
 
 func hostOf(t *testing.T, c *fleetclient.Client, uid string) fleet.Host {

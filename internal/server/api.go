@@ -39,6 +39,7 @@ func (s *Server) routes() []route {
 		{"GET", v + "/hosts", rolesRead, 0, s.listHosts},
 		{"GET", v + "/hosts/{id}", rolesRead, 0, s.getHost},
 		{"PUT", v + "/hosts/{id}/roles", rolesAdmin, smallBody, s.setRoles},
+		{"POST", v + "/hosts/{id}/enroll-token", rolesAdmin, 0, s.hostEnrollToken},
 		{"GET", v + "/hosts/{id}/observations", rolesRead, 0, s.listObservations},
 		{"GET", v + "/hosts/{id}/snapshots", rolesRead, 0, s.listSnapshots},
 		{"GET", v + "/hosts/{id}/timeline", rolesRead, 0, s.timeline},
@@ -84,8 +85,8 @@ func (s *Server) apiHandler(rt route) http.Handler {
 		tb, _ := r.Body.(*timedBody)
 		r.Body = http.MaxBytesReader(w, r.Body, max(rt.limit, 1))
 		var p *principal
-		var err error
-		if rt.roles != nil {
+		err := checkQuery(r)
+		if err == nil && rt.roles != nil {
 			if p, err = s.authBearer(r); err == nil {
 				err = allow(p, rt.roles)
 			}
@@ -132,6 +133,24 @@ func pathInt(r *http.Request, name string) (int64, error) {
 	return v, nil
 }
 
+// maxQueryValue bounds each query parameter: searches are substrings of
+// names, paths and ids, and a longer value only makes work (SQLite
+// refuses LIKE patterns past 50,000 bytes).
+const maxQueryValue = 1024
+
+// checkQuery refuses a request whose query parameters are too long,
+// naming the parameter.
+func checkQuery(r *http.Request) error {
+	for k, vs := range r.URL.Query() {
+		for _, v := range vs {
+			if len(v) > maxQueryValue || len(k) > maxQueryValue {
+				return errorf(http.StatusBadRequest, "bad_request", "query parameter %.64q is longer than %d bytes", k, maxQueryValue)
+			}
+		}
+	}
+	return nil
+}
+
 func queryInt(r *http.Request, name string, def int) (int, error) {
 	raw := r.URL.Query().Get(name)
 	if raw == "" {
@@ -150,15 +169,6 @@ func queryBool(r *http.Request, name string) bool {
 		return true
 	}
 	return false
-}
-
-func (s *Server) health(w http.ResponseWriter, r *http.Request, _ *principal) error {
-	v, err := s.st.SchemaVersion(r.Context())
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "store": s.st.Engine(), "schema": v})
-	return nil
 }
 
 func (s *Server) openapi(w http.ResponseWriter, _ *http.Request, _ *principal) error {

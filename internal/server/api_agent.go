@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/cascade-ir/cascade/internal/fleet"
 	"github.com/cascade-ir/cascade/internal/server/sbom"
+	"github.com/cascade-ir/cascade/internal/store"
 )
 
 // enroll exchanges an enrollment token for the host's own credential.
@@ -22,6 +24,19 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request, p *principal) er
 	}
 	secret, hash := newSecret()
 	host, tok, err := s.st.Enroll(r.Context(), hashSecret(bearer(r)), h, hash, s.now())
+	if errors.Is(err, store.ErrHostEnrolled) {
+		// A shared token claiming a host the server has: a reinstalled
+		// agent or a stolen token. Either way the host keeps its
+		// credential and history; an admin re-enrolls it explicitly.
+		// It counts as a failed token for the address, so repeated
+		// attempts are rate-limited (429) like guessed tokens and cannot
+		// flood the audit log.
+		s.limiter.fail(clientKey(r), s.now())
+		s.audit(r, p, "host.enroll_refused", fmt.Sprintf("host %d (%s)", host.ID, host.UID),
+			fmt.Sprintf("enrollment token %d claimed an enrolled host id %q", p.token.ID, h.ID))
+		return errorf(http.StatusConflict, "host_enrolled",
+			"host id %q is already enrolled; an admin must allow its re-enrollment (POST %s/hosts/%d/enroll-token)", h.ID, fleet.APIVersion, host.ID)
+	}
 	if err != nil {
 		return err
 	}

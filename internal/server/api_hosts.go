@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
 	"github.com/cascade-ir/cascade/internal/store"
@@ -101,6 +102,27 @@ func (s *Server) setRoles(w http.ResponseWriter, r *http.Request, p *principal) 
 		return err
 	}
 	writeJSON(w, http.StatusOK, h)
+	return nil
+}
+
+// hostEnrollToken is an admin's explicit consent to enroll a host again
+// (a reinstalled machine that lost its agent credential): a one-use
+// enrollment token, valid for 24 hours, that enrolls this host and no
+// other. Shared enrollment tokens never re-bind an enrolled host.
+func (s *Server) hostEnrollToken(w http.ResponseWriter, r *http.Request, p *principal) error {
+	h, err := s.hostFromPath(r)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	t := fleet.Token{Name: "reenroll:" + h.UID, Role: fleet.TokenEnroll, HostID: h.ID, Created: now, Expires: now.Add(24 * time.Hour),
+		UsesLeft: 1, By: p.actor()}
+	secret, hash := newSecret()
+	if t, err = s.st.CreateToken(r.Context(), hash, t); err != nil {
+		return err
+	}
+	s.audit(r, p, "host.reenroll_allowed", fmt.Sprintf("host %d (%s)", h.ID, h.UID), fmt.Sprintf("one-use enrollment token %d", t.ID))
+	writeJSON(w, http.StatusCreated, fleet.TokenCreated{Token: t, Secret: secret})
 	return nil
 }
 

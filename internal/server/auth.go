@@ -7,7 +7,9 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -63,11 +65,44 @@ func (s *Server) authBearer(r *http.Request) (*principal, error) {
 	if !ok || secret == "" {
 		return nil, errNoToken
 	}
-	t, err := s.tokenFor(r.Context(), strings.TrimSpace(secret))
+	t, err := s.checkedToken(r, strings.TrimSpace(secret))
 	if err != nil {
 		return nil, err
 	}
 	return &principal{token: t}, nil
+}
+
+// checkedToken is tokenFor behind the per-address limit on failures:
+// an address that failed too often is refused before the look-up, and
+// failures are audited in aggregate.
+func (s *Server) checkedToken(r *http.Request, secret string) (fleet.Token, error) {
+	key := clientKey(r)
+	if err := s.limiter.check(key, s.now()); err != nil {
+		return fleet.Token{}, err
+	}
+	t, err := s.tokenFor(r.Context(), secret)
+	if err != nil && toHTTP(err).Status == http.StatusUnauthorized {
+		s.authFailed(r, key)
+	}
+	return t, err
+}
+
+// authFailed counts a failed token against the caller's address and
+// writes the audit records the limiter allows.
+func (s *Server) authFailed(r *http.Request, key string) {
+	record, n, blocked := s.limiter.fail(key, s.now())
+	if !record {
+		return
+	}
+	action, detail := "auth.failed", fmt.Sprintf("%d failed token(s) from %s", n, key)
+	if blocked {
+		action = "auth.blocked"
+		detail += fmt.Sprintf("; refused for a while (%d failures, then one per %s)", failBurst, failRefill)
+	}
+	e := fleet.AuditEntry{At: s.now(), Actor: "unauthenticated", Action: action, Target: r.Method + " " + r.URL.Path, Detail: detail, Remote: r.RemoteAddr}
+	if err := s.st.Audit(context.WithoutCancel(r.Context()), e); err != nil {
+		s.log.Error("audit log write failed", "action", action, "err", err)
+	}
 }
 
 // tokenFor checks a secret: known, not revoked, not expired.
@@ -152,13 +187,56 @@ func (s *Server) audit(r *http.Request, p *principal, action, target, detail str
 	}
 }
 
+// bootstrapBy marks the admin tokens the server makes itself: the first
+// one, and those --reset-admin-token makes.
+const bootstrapBy = "cascade serve"
+
 // Bootstrap creates the first admin token when the store never had one,
-// and returns its secret ("" when one was made before).
+// and returns its secret ("" when one was made before). The caller keeps
+// the secret; BootstrapFile writes it before the token is committed.
 func (s *Server) Bootstrap(ctx context.Context) (string, error) {
 	secret, hash := newSecret()
-	ok, err := s.st.Bootstrap(ctx, hash, fleet.Token{Name: "bootstrap-admin", Role: fleet.TokenAdmin, Created: s.now(), UsesLeft: -1, By: "cascade serve"})
+	ok, err := s.st.Bootstrap(ctx, hash, s.bootstrapToken(), nil)
 	if err != nil || !ok {
 		return "", err
 	}
 	return secret, nil
+}
+
+// BootstrapFile creates the first admin token when the store never had
+// one, writing its secret to path (0600, atomically: a temporary file
+// synced and renamed) before the token is committed. If the file cannot
+// be written nothing is stored, and the next start tries again: the
+// token never exists without its secret. It reports whether it made one.
+func (s *Server) BootstrapFile(ctx context.Context, path string) (bool, error) {
+	secret, hash := newSecret()
+	ok, err := s.st.Bootstrap(ctx, hash, s.bootstrapToken(), func() error {
+		if err := writeFileAtomic(path, []byte(secret+"\n"), 0o600); err != nil {
+			return fmt.Errorf("write the first admin token to %s: %w", path, err)
+		}
+		return nil
+	})
+	return ok, err
+}
+
+// ResetAdminToken is the recovery of a lost first admin token, run
+// locally on the database (cascade serve --reset-admin-token, no HTTP): it
+// revokes the admin tokens the server made, makes a new one whose secret
+// it writes to path before committing, and audits it. It returns the new
+// token and how many were revoked.
+func (s *Server) ResetAdminToken(ctx context.Context, path string) (fleet.Token, int, error) {
+	secret, hash := newSecret()
+	host, _ := os.Hostname()
+	entry := fleet.AuditEntry{At: s.now(), Actor: "cascade serve --reset-admin-token", Role: fleet.TokenAdmin,
+		Action: "admin.token_reset", Target: path, Remote: "local (" + host + ")"}
+	return s.st.ResetAdmin(ctx, hash, s.bootstrapToken(), entry, func() error {
+		if err := writeFileAtomic(path, []byte(secret+"\n"), 0o600); err != nil {
+			return fmt.Errorf("write the new admin token to %s: %w", path, err)
+		}
+		return nil
+	})
+}
+
+func (s *Server) bootstrapToken() fleet.Token {
+	return fleet.Token{Name: "bootstrap-admin", Role: fleet.TokenAdmin, Created: s.now(), UsesLeft: -1, By: bootstrapBy}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
 	"github.com/cascade-ir/cascade/internal/store"
@@ -35,13 +36,19 @@ func errorf(status int, code, format string, a ...any) *Error {
 	return &Error{Status: status, Code: code, Msg: fmt.Sprintf(format, a...)}
 }
 
+// codeStorageFull answers a write the database had no room for (507).
+const codeStorageFull = "storage_full"
+
 // toHTTP maps an engine error to what a client may see.
 func toHTTP(err error) *Error {
 	var he *Error
 	var mbe *http.MaxBytesError
+	var rl *errRateLimited
 	switch {
 	case errors.As(err, &he):
 		return he
+	case errors.As(err, &rl):
+		return &Error{http.StatusTooManyRequests, "rate_limited", rl.Error(), err}
 	case errors.Is(err, context.Canceled):
 		return &Error{499, "canceled", "request canceled", err}
 	case errors.As(err, &mbe):
@@ -64,6 +71,8 @@ func toHTTP(err error) *Error {
 		return &Error{http.StatusUnauthorized, "invalid_token", "token unknown, expired, revoked or used up", err}
 	case errors.Is(err, store.ErrUnavailable):
 		return &Error{http.StatusServiceUnavailable, fleet.CodeUnavailable, "database unavailable; retry later", err}
+	case errors.Is(err, store.ErrFull):
+		return &Error{http.StatusInsufficientStorage, codeStorageFull, "the server's storage is full; nothing was stored, retry later", err}
 	}
 	return &Error{http.StatusInternalServerError, "internal", "internal error", err}
 }
@@ -84,9 +93,11 @@ func requestError(r *http.Request, err error) *Error {
 func (s *Server) writeAPIError(w http.ResponseWriter, r *http.Request, err error) {
 	he := requestError(r, err)
 	s.logError(r, he)
-	if he.Status == http.StatusServiceUnavailable {
+	s.storage.note(err, s.now())
+	if he.Status == http.StatusServiceUnavailable || he.Status == http.StatusInsufficientStorage {
 		w.Header().Set("Retry-After", "30")
 	}
+	setRetryAfter(w, err)
 	if he.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="cascade"`)
 	}
@@ -110,4 +121,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(true)
 	enc.Encode(v)
+}
+
+// setRetryAfter tells a rate-limited client when to come back.
+func setRetryAfter(w http.ResponseWriter, err error) {
+	var rl *errRateLimited
+	if errors.As(err, &rl) {
+		w.Header().Set("Retry-After", strconv.Itoa(rl.retryAfter()))
+	}
 }

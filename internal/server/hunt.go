@@ -31,6 +31,8 @@ type hunter struct {
 	every  time.Duration // how often to look for hunts other replicas queued
 	paused func() bool   // tests: stop between batches
 	hook   func(event string, id int64, phase int, cursor string)
+	// storage hears of writes the database had no room for (/healthz).
+	storage *healthState
 }
 
 // phase is one kind of candidate selection.
@@ -244,8 +246,14 @@ func (h *hunter) runOne(ctx context.Context) bool {
 	}
 	if err := h.run(ctx, hu); err != nil && ctx.Err() == nil {
 		h.log.Error("hunt failed", "hunt", hu.ID, "err", err)
-		if !errors.Is(err, store.ErrUnavailable) {
+		h.storage.note(err, h.now())
+		// An unreachable or full database is no fault of the hunt: it
+		// stays leased and resumes when the lease runs out (at once for
+		// this instance).
+		if !errors.Is(err, store.ErrUnavailable) && !errors.Is(err, store.ErrFull) {
 			h.st.FailHunt(context.WithoutCancel(ctx), hu.ID, h.owner, err.Error(), h.now())
+		} else {
+			return false // wait for the next tick rather than spin on it
 		}
 	}
 	return ctx.Err() == nil

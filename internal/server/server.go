@@ -78,16 +78,18 @@ type Hooks struct {
 
 // Server is one replica. Several replicas may share a PostgreSQL store.
 type Server struct {
-	cfg    Config
-	st     store.Store
-	log    *slog.Logger
-	intel  *intelCache
-	hunter *hunter
-	feeds  *feeder
-	now    func() time.Time
-	touch  sync.Map // token id → last recorded use
-	tokens sync.Map // token hash → cachedToken
-	reads  readGate
+	cfg     Config
+	st      store.Store
+	log     *slog.Logger
+	intel   *intelCache
+	hunter  *hunter
+	feeds   *feeder
+	now     func() time.Time
+	touch   sync.Map // token id → last recorded use
+	tokens  sync.Map // token hash → cachedToken
+	reads   readGate
+	storage healthState
+	limiter *authLimiter
 	// uploads bounds the snapshot uploads read at once (uploads.go).
 	uploads *uploadGate
 }
@@ -110,12 +112,12 @@ func New(cfg Config) (*Server, error) {
 		cfg.Owner = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 	}
 	setDefaults(&cfg)
-	s := &Server{cfg: cfg, st: cfg.Store, log: cfg.Log, now: cfg.Now, reads: newReadGate(cfg.MaxReads)}
+	s := &Server{cfg: cfg, st: cfg.Store, log: cfg.Log, now: cfg.Now, reads: newReadGate(cfg.MaxReads), limiter: newAuthLimiter()}
 	s.uploads = newUploadGate(cfg.MaxUploads, cfg.UploadMemory)
 	s.intel = &intelCache{st: cfg.Store, log: cfg.Log}
 	s.hunter = &hunter{st: cfg.Store, intel: s.intel, log: cfg.Log, owner: cfg.Owner, batch: cfg.HuntBatch,
 		lease: cfg.HuntLease, now: cfg.Now, wake: make(chan struct{}, 1), paused: cfg.HuntPaused, hook: cfg.Hooks.Hunt,
-		every: min(cfg.PollEvery, 5*time.Second)}
+		every: min(cfg.PollEvery, 5*time.Second), storage: &s.storage}
 	s.feeds = &feeder{s: s, http: cfg.FeedHTTP}
 	return s, nil
 }

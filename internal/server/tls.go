@@ -29,9 +29,15 @@ type TLSFiles struct {
 	Fingerprint string
 }
 
-// SelfSigned returns the certificate in dir, generating a self-signed one
-// (ECDSA P-256, five years, for the given names plus localhost) at first
-// start. The key is written 0600.
+// selfSignedLife is how long a generated certificate is valid: the
+// 397 days browsers accept for a server certificate. A leaf that is its
+// own issuer is pinned by fingerprint or trusted as itself; it must not
+// be able to sign anything else, so it is no CA.
+const selfSignedLife = 397 * 24 * time.Hour
+
+// SelfSigned returns the certificate in dir, generating a self-signed leaf
+// (ECDSA P-256, 397 days, for the given names plus localhost and the host
+// name) at first start. The key is written 0600.
 func SelfSigned(dir string, names []string) (TLSFiles, error) {
 	f := TLSFiles{Cert: filepath.Join(dir, "tls-cert.pem"), Key: filepath.Join(dir, "tls-key.pem")}
 	if _, err := os.Stat(f.Cert); err == nil {
@@ -47,9 +53,9 @@ func SelfSigned(dir string, names []string) (TLSFiles, error) {
 	}
 	serial, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 126))
 	tmpl := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{CommonName: "cascade serve", Organization: []string{"cascade"}},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(5, 0, 0),
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true, IsCA: true, DNSNames: []string{"localhost"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(selfSignedLife - time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true, IsCA: false, DNSNames: []string{"localhost"},
 		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}}
 	if h, err := os.Hostname(); err == nil && h != "" {
 		tmpl.DNSNames = append(tmpl.DNSNames, h)
@@ -94,11 +100,24 @@ func Fingerprint(certFile string) (string, error) {
 	return hex.EncodeToString(sum[:]), nil
 }
 
-// ServerTLS is the TLS configuration for a certificate and key.
+// tls12Suites are the TLS 1.2 suites offered: forward-secret key
+// exchange and AEAD ciphers only (no CBC, no RSA key exchange). TLS 1.3
+// suites are not configurable and are all AEAD.
+var tls12Suites = []uint16{
+	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+}
+
+// ServerTLS is the TLS configuration for a certificate and key: TLS 1.2
+// with ECDHE and AEAD suites only, or TLS 1.3.
 func ServerTLS(f TLSFiles) (*tls.Config, error) {
 	cert, err := tls.LoadX509KeyPair(f.Cert, f.Key)
 	if err != nil {
 		return nil, fmt.Errorf("load TLS certificate: %w", err)
 	}
-	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, CipherSuites: tls12Suites}, nil
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
 	"github.com/cascade-ir/cascade/internal/store"
@@ -44,6 +45,7 @@ func parsePages() map[string]*template.Template {
 		"join":  strings.Join,
 		"state": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
 		"dict":  dict,
+		"vis":   visible,
 	}
 	names, err := fs.Glob(uiFS, "ui/templates/*.html")
 	if err != nil {
@@ -119,8 +121,8 @@ func (s *Server) ui(needSession bool, h uiFunc) http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 		var p *principal
-		var err error
-		if needSession {
+		err := checkQuery(r)
+		if err == nil && needSession {
 			if p, err = s.session(r); err != nil {
 				if errors.Is(err, errNoSession) {
 					http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
@@ -219,6 +221,7 @@ func (s *Server) render(w http.ResponseWriter, status int, page string, p *princ
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, p *principal, err error) {
 	he := requestError(r, err)
 	s.logError(r, he)
+	s.storage.note(err, s.now())
 	if rerr := s.render(w, he.Status, "error", p, map[string]any{"Title": "Error", "Status": he.Status, "Message": he.Msg}); rerr != nil {
 		http.Error(w, he.Msg, he.Status)
 	}
@@ -231,7 +234,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, _ *principal)
 // login exchanges an admin or analyst token for a session cookie.
 func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *principal) error {
 	next := safeNext(r.PostFormValue("next"))
-	t, err := s.tokenFor(r.Context(), strings.TrimSpace(r.PostFormValue("token")))
+	t, err := s.checkedToken(r, strings.TrimSpace(r.PostFormValue("token")))
 	if err == nil && t.Role != fleet.TokenAdmin && t.Role != fleet.TokenAnalyst {
 		err = errorf(http.StatusForbidden, "forbidden", "only admin and analyst tokens can sign in")
 	}
@@ -241,6 +244,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *principal) err
 			return err
 		}
 		s.logError(r, he)
+		setRetryAfter(w, err)
 		return s.render(w, he.Status, "login", nil, map[string]any{"Title": "Sign in", "Next": next, "Error": he.Msg})
 	}
 	secret, hash := newSecret()
@@ -265,12 +269,33 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, p *principal) er
 	return nil
 }
 
-// safeNext keeps redirects on this site.
+// safeNext keeps redirects on this site: only a path that starts with
+// one "/" followed by something other than "/" or a backslash, with no
+// control character, space or backslash anywhere (browsers drop tabs and
+// newlines and read a backslash as "/", so "/<TAB>/evil" and "/<BACKSLASH>evil"
+// leave the site), and the same after percent-decoding, for a proxy that
+// decodes (where an encoded space is fine). Anything else goes to the
+// overview.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	if !sameSitePath(next, false) {
+		return "/"
+	}
+	if dec, err := url.PathUnescape(next); err != nil || !sameSitePath(dec, true) {
 		return "/"
 	}
 	return next
+}
+
+func sameSitePath(p string, space bool) bool {
+	if len(p) < 1 || p[0] != '/' || (len(p) > 1 && (p[1] == '/' || p[1] == '\\')) {
+		return false
+	}
+	for _, c := range p {
+		if (c < ' ' || (c == ' ' && !space)) || c == 0x7f || c == '\\' || unicode.IsControl(c) {
+			return false
+		}
+	}
+	return true
 }
 
 func randomString() string {

@@ -108,9 +108,17 @@ func TestAgentUploads(t *testing.T) {
 	if h, _ := x.s.st.Host(bg, otherID); h.Snapshots != 0 {
 		t.Fatal("a forged upload was stored for the other host")
 	}
-	// Re-enrolling revokes the old agent token.
+	// A shared enrollment token cannot re-enroll an enrolled host; a
+	// token an admin bound to it can, and that revokes the old agent token.
 	et := x.token(t, fleet.TokenEnroll, nil)
-	if _, err := x.client(et).Enroll(bg, snapshot.Host{ID: "m1", Name: "pc-m1"}); err != nil {
+	if _, err := x.client(et).Enroll(bg, snapshot.Host{ID: "m1", Name: "pc-m1"}); fleetclient.Status(err) != 409 {
+		t.Fatalf("shared token re-enrolling m1: %v, want 409", err)
+	}
+	bound, err := x.client(x.admin).HostEnrollToken(bg, hostID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.client(bound.Secret).Enroll(bg, snapshot.Host{ID: "m1", Name: "pc-m1"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := agent.Upload(bg, fullUpload(hostSnap("m1", day(9), nil, nil))); fleetclient.Status(err) != 401 {

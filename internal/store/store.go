@@ -35,6 +35,13 @@ var (
 	// ErrInvalidToken: an enrollment token is unknown, expired, revoked or
 	// used up.
 	ErrInvalidToken = errors.New("token unknown, expired, revoked or used up")
+	// ErrHostEnrolled: an enrollment claimed the id of a host the server
+	// already has, with a token not bound to that host. Nothing changed
+	// but the host's count of refused enrollments.
+	ErrHostEnrolled = errors.New("host id already enrolled")
+	// ErrFull: the database's storage is full (SQLite SQLITE_FULL,
+	// PostgreSQL disk_full, ENOSPC); nothing was written.
+	ErrFull = errors.New("database storage full")
 )
 
 // Store is the fleet server's storage. Every method is safe for concurrent
@@ -281,14 +288,26 @@ type Session struct {
 // Auth keeps hashed credentials and browser sessions.
 type Auth interface {
 	// Bootstrap creates the first admin token unless one was ever made.
-	Bootstrap(ctx context.Context, hash []byte, t fleet.Token) (bool, error)
+	// persist (may be nil) runs inside the transaction, after the token is
+	// stored and before the commit: when it fails nothing is stored, so
+	// the secret it was to keep is never the only way in.
+	Bootstrap(ctx context.Context, hash []byte, t fleet.Token, persist func() error) (bool, error)
+	// ResetAdmin revokes every admin token the server made itself (By ==
+	// t.By's bootstrap creator, see sqlstore) and stores t, with an audit
+	// entry, in one transaction; persist runs before the commit as in
+	// Bootstrap. It returns the new token and how many were revoked.
+	ResetAdmin(ctx context.Context, hash []byte, t fleet.Token, audit fleet.AuditEntry, persist func() error) (fleet.Token, int, error)
 	CreateToken(ctx context.Context, hash []byte, t fleet.Token) (fleet.Token, error)
 	TokenByHash(ctx context.Context, hash []byte) (fleet.Token, error)
 	ListTokens(ctx context.Context) ([]fleet.Token, error)
 	RevokeToken(ctx context.Context, id int64) error
 	TouchToken(ctx context.Context, id int64, at time.Time) error
-	// Enroll spends one use of an enrollment token, creates or updates the
-	// host, revokes the host's earlier agent tokens and stores the new one.
+	// Enroll spends one use of an enrollment token, creates the host,
+	// and stores its agent token. A host that exists already (enrolled or
+	// imported) is enrolled again only with a token bound to it (its
+	// HostID), which revokes the host's earlier agent tokens; a shared
+	// token gets ErrHostEnrolled, spends no use, and the refusal is counted
+	// on the host. Enrollment never touches observations.
 	Enroll(ctx context.Context, enrollHash []byte, h snapshot.Host, agentHash []byte, now time.Time) (fleet.Host, fleet.Token, error)
 	CreateSession(ctx context.Context, hash []byte, tokenID int64, csrf string, expires time.Time) error
 	Session(ctx context.Context, hash []byte, now time.Time) (Session, error)

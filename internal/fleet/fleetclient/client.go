@@ -236,6 +236,14 @@ func (c *Client) ImportSnapshot(ctx context.Context, data []byte, q url.Values) 
 	return out, err
 }
 
+// HostEnrollToken makes a one-use enrollment token bound to a host (an
+// admin allowing it to enroll again).
+func (c *Client) HostEnrollToken(ctx context.Context, hostID int64) (fleet.TokenCreated, error) {
+	var out fleet.TokenCreated
+	err := c.do(ctx, request{method: "POST", path: fmt.Sprintf("%s/hosts/%d/enroll-token", fleet.APIVersion, hostID)}, &out)
+	return out, err
+}
+
 // CreateToken makes an admin, analyst or enrollment token.
 func (c *Client) CreateToken(ctx context.Context, req fleet.TokenRequest) (fleet.TokenCreated, error) {
 	var out fleet.TokenCreated

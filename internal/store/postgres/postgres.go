@@ -32,6 +32,12 @@ func Dialect() *sqlstore.Dialect {
 		Name: "postgres", Numbered: true, Arrays: true, ForUpdate: " FOR UPDATE", ForShare: " FOR SHARE",
 		ILike: "ILIKE", Migrations: sub, MigrationLock: "SELECT pg_advisory_xact_lock(7318001)",
 		Unavailable: unavailable, MaxVars: 30000, AfterHunt: "ANALYZE findings, finding_obs, finding_reasons",
+		Durable: durable,
+		// 53100 disk_full.
+		Full: func(err error) bool {
+			var pe *pgconn.PgError
+			return errors.As(err, &pe) && pe.Code == "53100"
+		},
 		Retryable: func(err error) bool {
 			var pe *pgconn.PgError
 			return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
@@ -84,4 +90,18 @@ func Open(ctx context.Context, url string, opt Options) (*sqlstore.Store, error)
 		return nil, fmt.Errorf("postgres store: %w", err)
 	}
 	return s, nil
+}
+
+// durable checks that a commit PostgreSQL acknowledged is on disk:
+// synchronous_commit not off, and fsync on.
+func durable(ctx context.Context, db *sql.DB) (bool, string, error) {
+	var commit, fsync string
+	if err := db.QueryRowContext(ctx, "SELECT current_setting('synchronous_commit'), current_setting('fsync')").Scan(&commit, &fsync); err != nil {
+		return false, "", err
+	}
+	return durableSettings(commit, fsync), "synchronous_commit=" + commit + ", fsync=" + fsync, nil
+}
+
+func durableSettings(commit, fsync string) bool {
+	return commit != "off" && fsync == "on"
 }

@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,7 +15,7 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, storetest.Harness{Latest: 5, SkipFileIDs: skipFileIDs, Fresh: func(t *testing.T, max int) (store.Store, func(int) (store.Store, error)) {
+	storetest.Run(t, storetest.Harness{Latest: 6, SkipFileIDs: skipFileIDs, Fresh: func(t *testing.T, max int) (store.Store, func(int) (store.Store, error)) {
 		dsn := pgtest.Database(t)
 		s, err := Open(context.Background(), dsn, Options{MaxMigration: max})
 		if err != nil {
@@ -94,4 +96,36 @@ func TestAnalyzeAfterHunt(t *testing.T) {
 			t.Fatalf("hunt done %v: findings analyzed %v", done, got)
 		}
 	}
+}
+
+func TestDurableSettings(t *testing.T) {
+	for _, tc := range []struct {
+		commit, fsync string
+		want          bool
+	}{
+		{"on", "on", true},
+		{"local", "on", true},
+		{"remote_write", "on", true},
+		{"remote_apply", "on", true},
+		{"off", "on", false},
+		{"on", "off", false},
+	} {
+		if got := durableSettings(tc.commit, tc.fsync); got != tc.want {
+			t.Errorf("synchronous_commit=%s fsync=%s: durable %v, want %v", tc.commit, tc.fsync, got, tc.want)
+		}
+	}
+	dsn := pgtest.Database(t)
+	s, err := Open(context.Background(), dsn, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// The test server may well run with fsync off: what matters is that
+	// the settings are read and judged.
+	ok, how, err := s.Durability(context.Background())
+	var commit, fsync string
+	if _, serr := fmt.Sscanf(strings.ReplaceAll(how, ",", " "), "synchronous_commit=%s fsync=%s", &commit, &fsync); err != nil || serr != nil || ok != durableSettings(commit, fsync) {
+		t.Fatalf("the test server's durability: %v %q %v", ok, how, err)
+	}
+	t.Logf("test server: %s (durable %v)", how, ok)
 }

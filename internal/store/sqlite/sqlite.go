@@ -29,6 +29,12 @@ func Dialect() *sqlstore.Dialect {
 		Unavailable: func(err error) bool {
 			return strings.Contains(err.Error(), "SQLITE_CANTOPEN") || strings.Contains(err.Error(), "database is locked")
 		},
+		Durable: durable,
+		// SQLITE_FULL (13): the disk, or max_page_count, is full.
+		Full: func(err error) bool {
+			m := err.Error()
+			return strings.Contains(m, "SQLITE_FULL") || strings.Contains(m, "database or disk is full")
+		},
 	}
 }
 
@@ -49,6 +55,9 @@ var (
 type Options struct {
 	// MaxMigration stops migrating at this version (tests of upgrades).
 	MaxMigration int
+	// GrowPages lets the database grow by at most this many pages past
+	// its size after migrating (tests of a full disk: SQLITE_FULL).
+	GrowPages int
 }
 
 // Open opens (creating if needed) the store in the SQLite file at path and
@@ -70,6 +79,12 @@ func Open(ctx context.Context, path string, opt Options) (*sqlstore.Store, error
 		return nil, err
 	}
 	_, err = sqlstore.New(ctx, mdb, Dialect(), opt.MaxMigration)
+	writerExtra := ""
+	if err == nil && opt.GrowPages > 0 {
+		var pages int
+		err = mdb.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages)
+		writerExtra = fmt.Sprintf("max_page_count(%d)", pages+opt.GrowPages)
+	}
 	mdb.Close()
 	if err != nil {
 		return nil, fmt.Errorf("store %s: %w", path, err)
@@ -78,13 +93,21 @@ func Open(ctx context.Context, path string, opt Options) (*sqlstore.Store, error
 	if err != nil {
 		return nil, err
 	}
-	w, err := openDB(ctx, path, "MEMORY", 1, writerCacheKiB, "")
+	w, err := openDB(ctx, path, "MEMORY", 1, writerCacheKiB, writerExtra)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	return sqlstore.Wrap(db, Dialect()).WithWriter(w), nil
 }
+
+// Synchronous is the SQLite synchronous setting of every connection.
+// FULL: in WAL mode each commit syncs the WAL, so a transaction the
+// server acknowledged survives a power failure or an OS crash. (NORMAL
+// syncs only at checkpoints: a crash of the process loses nothing, a
+// power failure may lose the last commits — uploads the agents were told
+// were stored and have deleted from their queues.)
+const Synchronous = "FULL"
 
 // Page caches, per connection. A commit empties the page cache of every
 // other connection at its next transaction (SQLite cannot tell which pages
@@ -107,7 +130,7 @@ const (
 // of emptying every other connection's cache).
 func openDB(ctx context.Context, path, tempStore string, conns, cacheKiB int, extra string) (*sql.DB, error) {
 	q := url.Values{}
-	for _, p := range []string{"busy_timeout(30000)", "journal_mode(WAL)", "synchronous(NORMAL)",
+	for _, p := range []string{"busy_timeout(30000)", "journal_mode(WAL)", "synchronous(" + Synchronous + ")",
 		"foreign_keys(ON)", fmt.Sprintf("cache_size(-%d)", cacheKiB), "temp_store(" + tempStore + ")"} {
 		q.Add("_pragma", p)
 	}
@@ -127,4 +150,15 @@ func openDB(ctx context.Context, path, tempStore string, conns, cacheKiB int, ex
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// durable checks that the writer syncs every commit (synchronous FULL or
+// EXTRA: 2 or 3).
+func durable(ctx context.Context, db *sql.DB) (bool, string, error) {
+	var level int
+	if err := db.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&level); err != nil {
+		return false, "", err
+	}
+	name := map[int]string{0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}[level]
+	return level >= 2, "synchronous=" + name, nil
 }

@@ -12,7 +12,7 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, storetest.Harness{Latest: 5, SkipFileIDs: skipFileIDs, Fresh: func(t *testing.T, max int) (store.Store, func(int) (store.Store, error)) {
+	storetest.Run(t, storetest.Harness{Latest: 6, SkipFileIDs: skipFileIDs, Fresh: func(t *testing.T, max int) (store.Store, func(int) (store.Store, error)) {
 		path := filepath.Join(t.TempDir(), "cascade.db")
 		s, err := Open(context.Background(), path, Options{MaxMigration: max})
 		if err != nil {
@@ -100,4 +100,18 @@ func openTemp(t *testing.T) *sqlstore.Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// TestDurable: the store syncs every commit (synchronous=FULL in WAL
+// mode), so an acknowledged upload survives a power failure.
+func TestDurable(t *testing.T) {
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "c.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ok, how, err := s.Durability(context.Background())
+	if err != nil || !ok || how != "synchronous=FULL" {
+		t.Fatalf("durability: %v %q %v", ok, how, err)
+	}
 }

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -27,8 +28,9 @@ func scanToken(sc interface{ Scan(...any) error }) (fleet.Token, error) {
 	return t, err
 }
 
-// Bootstrap creates the first admin token, once per database.
-func (s *Store) Bootstrap(ctx context.Context, hash []byte, t fleet.Token) (bool, error) {
+// Bootstrap creates the first admin token, once per database. persist
+// runs before the commit; its failure leaves no trace.
+func (s *Store) Bootstrap(ctx context.Context, hash []byte, t fleet.Token, persist func() error) (bool, error) {
 	created := false
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		r, err := s.exec(ctx, tx, "INSERT INTO meta (key, value) VALUES ('bootstrap', ?) ON CONFLICT DO NOTHING", t.Created.UTC().Format(time.RFC3339))
@@ -38,11 +40,49 @@ func (s *Store) Bootstrap(ctx context.Context, hash []byte, t fleet.Token) (bool
 		if n, _ := r.RowsAffected(); n == 0 {
 			return nil
 		}
+		if _, err = s.insertToken(ctx, tx, hash, t); err != nil {
+			return err
+		}
+		if persist != nil {
+			if err := persist(); err != nil {
+				return err
+			}
+		}
 		created = true
-		_, err = s.insertToken(ctx, tx, hash, t)
-		return err
+		return nil
 	})
-	return created, err
+	return created && err == nil, err
+}
+
+// ResetAdmin replaces the server-made admin tokens (those created by
+// t.By) with t: the old ones are revoked and their sessions ended.
+func (s *Store) ResetAdmin(ctx context.Context, hash []byte, t fleet.Token, audit fleet.AuditEntry, persist func() error) (fleet.Token, int, error) {
+	revoked := 0
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := s.exec(ctx, tx, `DELETE FROM sessions WHERE token_id IN (SELECT id FROM tokens
+			WHERE role = ? AND created_by = ? AND revoked = 0)`, fleet.TokenAdmin, t.By); err != nil {
+			return err
+		}
+		r, err := s.exec(ctx, tx, "UPDATE tokens SET revoked = 1 WHERE role = ? AND created_by = ? AND revoked = 0", fleet.TokenAdmin, t.By)
+		if err != nil {
+			return err
+		}
+		n, _ := r.RowsAffected()
+		revoked = int(n)
+		if t.ID, err = s.insertToken(ctx, tx, hash, t); err != nil {
+			return err
+		}
+		audit.Detail = fmt.Sprintf("new admin token %d; %d earlier server-made admin token(s) revoked", t.ID, revoked)
+		if _, err := s.exec(ctx, tx, "INSERT INTO audit (at, actor, role, action, target, detail, remote) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			ms(audit.At), audit.Actor, audit.Role, audit.Action, audit.Target, audit.Detail, audit.Remote); err != nil {
+			return err
+		}
+		if persist != nil {
+			return persist()
+		}
+		return nil
+	})
+	return t, revoked, err
 }
 
 // CreateToken stores a token by the hash of its secret.
@@ -117,10 +157,13 @@ func (s *Store) TouchToken(ctx context.Context, id int64, at time.Time) error {
 }
 
 // Enroll exchanges one use of an enrollment token for a host's own agent
-// token.
+// token. A host id the server already has is enrolled again only with a
+// token bound to that host; a shared token is refused (ErrHostEnrolled)
+// and the refusal counted on the host, in a transaction of its own.
 func (s *Store) Enroll(ctx context.Context, enrollHash []byte, h snapshot.Host, agentHash []byte, now time.Time) (fleet.Host, fleet.Token, error) {
 	var agent fleet.Token
 	var hostID int64
+	refused := false
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		et, err := scanToken(s.row(ctx, tx, "SELECT "+tokenCols+" FROM tokens WHERE hash = ?"+s.d.ForUpdate, enrollHash))
 		if err == sql.ErrNoRows {
@@ -132,13 +175,28 @@ func (s *Store) Enroll(ctx context.Context, enrollHash []byte, h snapshot.Host, 
 		if et.Role != fleet.TokenEnroll || et.Revoked || et.UsesLeft == 0 || (!et.Expires.IsZero() && !now.Before(et.Expires)) {
 			return store.ErrInvalidToken
 		}
+		if et.HostID != 0 {
+			// Bound to one host: it re-enrolls that host and no other.
+			if existing, err := s.hostIDByUID(ctx, tx, h.ID); err != nil || existing != et.HostID {
+				return cmp.Or(err, store.ErrInvalidToken)
+			}
+			if hostID, err = s.ensureHost(ctx, tx, h, et.HostRoles, now); err != nil {
+				return err
+			}
+		} else if hostID, err = s.newHost(ctx, tx, h, et.HostRoles, now); err != nil {
+			return err
+		} else if hostID == 0 {
+			refused = true
+			if hostID, err = s.hostIDByUID(ctx, tx, h.ID); err != nil {
+				return err
+			}
+			_, err := s.exec(ctx, tx, "UPDATE hosts SET enroll_refused = enroll_refused + 1, enroll_refused_at = ? WHERE id = ?", ms(now), hostID)
+			return err
+		}
 		if et.UsesLeft > 0 {
 			if _, err := s.exec(ctx, tx, "UPDATE tokens SET uses_left = uses_left - 1, last_used = ? WHERE id = ?", ms(now), et.ID); err != nil {
 				return err
 			}
-		}
-		if hostID, err = s.ensureHost(ctx, tx, h, et.HostRoles, now); err != nil {
-			return err
 		}
 		if _, err := s.exec(ctx, tx, "UPDATE tokens SET revoked = 1 WHERE host_id = ? AND role = ?", hostID, fleet.TokenAgent); err != nil {
 			return err
@@ -151,7 +209,23 @@ func (s *Store) Enroll(ctx context.Context, enrollHash []byte, h snapshot.Host, 
 		return fleet.Host{}, fleet.Token{}, err
 	}
 	host, err := s.Host(ctx, hostID)
+	if err == nil && refused {
+		err = fmt.Errorf("host %q: %w", h.ID, store.ErrHostEnrolled)
+	}
 	return host, agent, err
+}
+
+// hostIDByUID is the id of the host with uid, or 0.
+func (s *Store) hostIDByUID(ctx context.Context, tx *sql.Tx, uid string) (int64, error) {
+	var id int64
+	err := s.row(ctx, tx, "SELECT id FROM hosts WHERE uid = ?", uid).Scan(&id)
+	if err == sql.ErrNoRows {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("host %q: %w", uid, s.wrap(err))
+	}
+	return id, nil
 }
 
 // CreateSession stores a browser session by the hash of its cookie.

@@ -27,8 +27,16 @@ import (
 // that already existed, again in id order; the window refresh at the end
 // touches only rows this transaction already holds.
 func (s *Store) upsertHits(ctx context.Context, tx *sql.Tx, hits []store.Hit, origin string, now int64, reopen bool) (int, error) {
+	n, _, err := s.upsertHitsCounted(ctx, tx, hits, origin, now, reopen)
+	return n, err
+}
+
+// upsertHitsCounted is upsertHits that also counts the findings that
+// appeared: inserted now, or retracted until now. A finding that exists
+// and is listed is confirmed, not new, however many hits name it.
+func (s *Store) upsertHitsCounted(ctx context.Context, tx *sql.Tx, hits []store.Hit, origin string, now int64, reopen bool) (touched, appeared int, err error) {
 	if len(hits) == 0 {
-		return 0, nil
+		return 0, 0, nil
 	}
 	sort.SliceStable(hits, func(i, j int) bool { return hits[i].Finding.ID < hits[j].Finding.ID })
 	// One row per finding; as when hits were stored one by one, the last
@@ -46,27 +54,31 @@ func (s *Store) upsertHits(ctx context.Context, tx *sql.Tx, hits []store.Hit, or
 		f := &rows[i].hit.Finding
 		body, err := json.Marshal(f)
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		rows[i].body = body
 		if f.Incident != nil {
 			rows[i].incident = f.Incident.ID
 		}
 	}
+	restored, err := s.retractedAmong(ctx, tx, rows)
+	if err != nil {
+		return 0, 0, err
+	}
 	inserted, err := s.insertFindings(ctx, tx, rows, origin, now)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	for i := range rows {
 		if inserted[rows[i].hit.Finding.ID] {
 			continue
 		}
 		if err := s.updateFinding(ctx, tx, &rows[i], now, reopen); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 	}
 	if err := s.linkHits(ctx, tx, hits); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	byKind := map[string][]string{}
 	for i := range rows {
@@ -75,10 +87,29 @@ func (s *Store) upsertHits(ctx context.Context, tx *sql.Tx, hits []store.Hit, or
 	}
 	for kind, ids := range byKind {
 		if err := s.refreshFindings(ctx, tx, kind, ids); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 	}
-	return len(rows), nil
+	return len(rows), len(inserted) + restored, nil
+}
+
+// retractedAmong counts the rows whose finding exists and is retracted:
+// confirming them again lists them again.
+func (s *Store) retractedAmong(ctx context.Context, tx *sql.Tx, rows []findingRow) (int, error) {
+	n := 0
+	for _, c := range chunks(rows, s.d.MaxVars) {
+		ids := make([]string, len(c))
+		for i := range c {
+			ids[i] = c[i].hit.Finding.ID
+		}
+		cond, args := inList(s.d, "id", ids)
+		var k int
+		if err := s.row(ctx, tx, "SELECT COUNT(*) FROM findings WHERE retracted = 1 AND "+cond, args...).Scan(&k); err != nil {
+			return 0, fmt.Errorf("retracted findings: %w", s.wrap(err))
+		}
+		n += k
+	}
+	return n, nil
 }
 
 // findingRow is one finding to store and the hit that gives its content.

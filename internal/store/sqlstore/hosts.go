@@ -14,16 +14,16 @@ import (
 )
 
 const hostCols = `h.id, h.uid, h.name, h.os, h.os_version, h.arch, h.source, h.created, h.last_seen,
-	h.last_upload, h.snapshot_id, h.snapshots, h.n_software, h.n_files, h.n_artifacts,
+	h.last_upload, h.snapshot_id, h.snapshots, h.n_software, h.n_files, h.n_artifacts, h.enroll_refused, h.enroll_refused_at,
 	(SELECT COUNT(*) FROM findings f WHERE f.host_id = h.id AND f.present = 1 AND f.retracted = 0
 		AND f.state IN ('new', 'acknowledged'))`
 
 func scanHost(sc interface{ Scan(...any) error }) (fleet.Host, error) {
 	var h fleet.Host
-	var created, last, upload int64
+	var created, last, upload, refusedAt int64
 	err := sc.Scan(&h.ID, &h.UID, &h.Name, &h.OS, &h.OSVersion, &h.Arch, &h.Source, &created, &last,
-		&upload, &h.SnapshotID, &h.Snapshots, &h.Software, &h.Files, &h.Artifacts, &h.OpenFindings)
-	h.Created, h.LastSeen, h.LastUpload = tm(created), tm(last), tm(upload)
+		&upload, &h.SnapshotID, &h.Snapshots, &h.Software, &h.Files, &h.Artifacts, &h.EnrollRefused, &refusedAt, &h.OpenFindings)
+	h.Created, h.LastSeen, h.LastUpload, h.EnrollRefusedAt = tm(created), tm(last), tm(upload), tm(refusedAt)
 	h.Roles = []string{}
 	return h, err
 }
@@ -56,12 +56,33 @@ func (s *Store) ensureHost(ctx context.Context, tx *sql.Tx, sh snapshot.Host, ro
 	if err != nil {
 		return 0, fmt.Errorf("store host %q: %w", sh.ID, s.wrap(err))
 	}
+	return id, s.addRoles(ctx, tx, id, roles)
+}
+
+// newHost creates the host with sh.ID as uid and returns its id, or 0
+// when a host with that uid exists (also one another transaction is
+// creating: the unique index decides, not an earlier look-up).
+func (s *Store) newHost(ctx context.Context, tx *sql.Tx, sh snapshot.Host, roles []string, now time.Time) (int64, error) {
+	var id int64
+	err := s.row(ctx, tx, `INSERT INTO hosts (uid, name, os, os_version, arch, source, created)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uid) DO NOTHING RETURNING id`,
+		sh.ID, sh.Name, sh.OS, sh.OSVersion, sh.Arch, sh.Source, ms(now)).Scan(&id)
+	if err == sql.ErrNoRows {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store host %q: %w", sh.ID, s.wrap(err))
+	}
+	return id, s.addRoles(ctx, tx, id, roles)
+}
+
+func (s *Store) addRoles(ctx context.Context, tx *sql.Tx, id int64, roles []string) error {
 	for _, r := range roles {
 		if _, err := s.exec(ctx, tx, `INSERT INTO host_roles (host_id, role) VALUES (?, ?) ON CONFLICT DO NOTHING`, id, r); err != nil {
-			return 0, fmt.Errorf("store host role: %w", err)
+			return fmt.Errorf("store host role: %w", err)
 		}
 	}
-	return id, nil
+	return nil
 }
 
 // Host returns one host.

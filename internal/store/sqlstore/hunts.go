@@ -116,7 +116,7 @@ func (s *Store) commitHunt(ctx context.Context, c store.HuntCommit) error {
 			}
 		}
 		now := ms(c.Now)
-		n, err := s.upsertHits(ctx, tx, c.Hits, "hunt:"+strconv.FormatInt(c.HuntID, 10), now, false)
+		_, n, err := s.upsertHitsCounted(ctx, tx, c.Hits, "hunt:"+strconv.FormatInt(c.HuntID, 10), now, false)
 		if err != nil {
 			return err
 		}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
@@ -41,6 +42,12 @@ type Dialect struct {
 	MigrationLock string
 	// Unavailable reports errors that mean the database is unreachable.
 	Unavailable func(error) bool
+	// Full reports that the database's storage is full (it becomes
+	// store.ErrFull).
+	Full func(error) bool
+	// Durable reports whether a committed transaction survives a power
+	// failure with the connection's settings, and names them.
+	Durable func(ctx context.Context, db *sql.DB) (bool, string, error)
 	// Retryable reports a transaction aborted to break a deadlock or a
 	// serialization conflict; it becomes store.ErrConflict.
 	Retryable func(error) bool
@@ -309,8 +316,10 @@ func (s *Store) wrap(err error) error {
 		return fmt.Errorf("%w: %v", store.ErrNotFound, err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err // the caller gave up; the database may be fine
-	case errors.Is(err, store.ErrUnavailable):
+	case errors.Is(err, store.ErrUnavailable), errors.Is(err, store.ErrFull):
 		return err
+	case errors.Is(err, syscall.ENOSPC), s.d.Full != nil && s.d.Full(err):
+		return fmt.Errorf("%w: %v", store.ErrFull, err)
 	case s.d.Unavailable != nil && s.d.Unavailable(err):
 		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
 	case s.d.Retryable != nil && s.d.Retryable(err):
@@ -394,4 +403,13 @@ func clampLimit(n, def, max int) int {
 		return def
 	}
 	return min(n, max)
+}
+
+// Durability reports whether a write this store acknowledges survives a
+// power failure, and the settings that decide it.
+func (s *Store) Durability(ctx context.Context) (bool, string, error) {
+	if s.d.Durable == nil {
+		return false, "unknown", nil
+	}
+	return s.d.Durable(ctx, s.wdb)
 }

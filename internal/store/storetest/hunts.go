@@ -120,6 +120,24 @@ func testHunts(t *testing.T, h Harness) {
 	if ids, _ := s.FindingsByIndicator(ctx, []string{"advisory:adv-X_TRADER"}, "", 10); len(ids) != 0 {
 		t.Fatal("a retracted finding keeps its reasons")
 	}
+	// Intel that confirms the retracted finding again lists it again: it
+	// counts as a finding of that hunt.
+	v, back, err := s.ApplyIntelChange(ctx, store.IntelChange{ExpectVersion: v, HuntSpec: []byte("{}"), HuntReason: "restore", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hb, _ := s.ClaimHunt(ctx, "r1", now.Add(time.Hour), time.Minute); hb == nil || hb.ID != back {
+		t.Fatalf("claim restoring hunt: %+v", hb)
+	}
+	if err := s.CommitHunt(ctx, store.HuntCommit{HuntID: back, Owner: "r1", IntelVersion: v, Phase: 1, Hits: hits, Done: true, Now: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if hb, _ := s.Hunt(ctx, back); hb.Findings != 1 {
+		t.Fatalf("restoring hunt findings = %d, want 1", hb.Findings)
+	}
+	if fs, _, _ := s.ListFindings(ctx, store.FindingQuery{}); len(fs) != 1 {
+		t.Fatal("the confirmed finding is not listed again")
+	}
 	if next, _ := s.ClaimHunt(ctx, "r1", now.Add(time.Hour), time.Minute); next != nil {
 		t.Fatal("a finished hunt was claimed")
 	}
@@ -127,11 +145,11 @@ func testHunts(t *testing.T, h Harness) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h2, _ := s.ClaimHunt(ctx, "r1", now, time.Minute)
+	h2, _ := s.ClaimHunt(ctx, "r1", now.Add(time.Hour), time.Minute)
 	if err := s.FailHunt(ctx, h2.ID, "r1", "broken spec", now); err != nil {
 		t.Fatal(err)
 	}
-	if hs, _ := s.ListHunts(ctx, 10); len(hs) != 2 || hs[0].Status != fleet.HuntFailed || hs[0].Error != "broken spec" {
+	if hs, _ := s.ListHunts(ctx, 10); len(hs) != 3 || hs[0].Status != fleet.HuntFailed || hs[0].Error != "broken spec" {
 		t.Fatalf("hunts: %+v", hs)
 	}
 }
@@ -322,12 +340,17 @@ func testHuntBatch(t *testing.T, h Harness) {
 		t.Fatalf("candidates: %d %v", len(obs), err)
 	}
 	hits, _ := matchSoftware("X_TRADER", 95)(ctx, v, obs)
-	if err := s.CommitHunt(ctx, store.HuntCommit{HuntID: id, Owner: "r1", IntelVersion: v, Phase: 1, Candidates: 3,
-		Hits: hits, Done: true, Now: day(6), Lease: time.Minute}); err != nil {
-		t.Fatal(err)
+	// The same findings confirmed again by a later phase (a file seen by
+	// its SHA-256 and its MD5) are not new a second time; the one on b
+	// existed before the hunt: one finding appeared, on a.
+	for _, done := range []bool{false, true} {
+		if err := s.CommitHunt(ctx, store.HuntCommit{HuntID: id, Owner: "r1", IntelVersion: v, Phase: 1, Candidates: 3,
+			Hits: hits, Done: done, Now: day(6), Lease: time.Minute}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if hu, _ := s.Hunt(ctx, id); hu.Findings != 2 {
-		t.Fatalf("hunt findings = %d, want 2", hu.Findings)
+	if hu, _ := s.Hunt(ctx, id); hu.Findings != 1 {
+		t.Fatalf("hunt findings = %d, want 1 (the new one on a)", hu.Findings)
 	}
 	fa, _, _ := s.ListFindings(ctx, store.FindingQuery{HostID: a.ID})
 	if len(fa) != 1 || !fa[0].Present || fa[0].Score != 95 || fa[0].State != fleet.StateNew {
