@@ -1,0 +1,139 @@
+package cascade
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// MaxTargets bounds a backwards trace's compromised set: one search runs
+// per target.
+const MaxTargets = 64
+
+// Upstream is a node that can have carried the compromise to some targets
+// in time.
+type Upstream struct {
+	Node Node   `json:"node"`
+	Kind string `json:"kind"`
+	// Deadline is the latest time the node can have been compromised and
+	// still reached every target it covers by the time it was found.
+	Deadline time.Time `json:"deadline"`
+	// Targets are the targets it can have reached, in seed order.
+	Targets    []string `json:"targets"`
+	Confidence float64  `json:"confidence"`
+	// Root: no predecessor can have compromised it in time.
+	Root bool `json:"root,omitempty"`
+	// Known: intel says it was compromised, no later than Deadline.
+	Known bool `json:"known_compromised,omitempty"`
+	// FirstHost is the first host on Path (the node itself if a host).
+	FirstHost string `json:"first_host,omitempty"`
+	// Path leads from the node to the target that binds its deadline.
+	Path []Step `json:"path"`
+}
+
+// BackResult is a backwards trace.
+type BackResult struct {
+	Options
+	// Upstream lists every node that can have reached a target, by
+	// deadline then id (targets themselves included).
+	Upstream []Upstream
+	// PatientZero ranks the roots that cover the most targets: known
+	// compromised first, then earliest deadline, confidence and id.
+	PatientZero []Upstream
+}
+
+// Backtrace runs a backwards trace from the compromised set in o.Seeds
+// (each with the time it was found compromised).
+func Backtrace(ctx context.Context, g *Graph, o Options) (*BackResult, error) {
+	ids, w, err := o.check(g)
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) > MaxTargets {
+		return nil, fmt.Errorf("%w: %d targets, at most %d", ErrBadSeed, len(ids), MaxTargets)
+	}
+	g.reverse()
+	skew := int64(o.Skew / time.Second)
+	acc := map[uint32]*Upstream{}
+	for i, v := range ids {
+		s := newSearch(g, true, skew, o.At.Unix(), o.MaxDepth, w)
+		s.seed(v, -o.Seeds[i].Time.Unix())
+		if !s.run(func() bool { return ctx.Err() != nil }) {
+			return nil, ctx.Err()
+		}
+		s.fold(acc, o.Seeds[i].Node)
+	}
+	r := &BackResult{Options: o}
+	best := 0
+	for v, u := range acc {
+		u.Root = !hasPredecessor(g, v, Unix(u.Deadline), skew, o.At.Unix(), w)
+		u.Known = !u.Node.Compromised.IsZero() && !u.Node.Compromised.After(u.Deadline)
+		r.Upstream = append(r.Upstream, *u)
+		best = max(best, len(u.Targets))
+	}
+	slices.SortFunc(r.Upstream, func(a, b Upstream) int {
+		return cmp.Or(a.Deadline.Compare(b.Deadline), cmp.Compare(a.Node.ID, b.Node.ID))
+	})
+	for _, u := range r.Upstream {
+		if u.Root && len(u.Targets) == best {
+			r.PatientZero = append(r.PatientZero, u)
+		}
+	}
+	slices.SortStableFunc(r.PatientZero, func(a, b Upstream) int {
+		return cmp.Or(-cmpBool(a.Known, b.Known), a.Deadline.Compare(b.Deadline), cmp.Compare(b.Confidence, a.Confidence))
+	})
+	return r, nil
+}
+
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
+// fold merges one target's search into acc: a node's deadline is the
+// earliest over the targets it covers, its path the one to that target.
+func (s *search) fold(acc map[uint32]*Upstream, target string) {
+	for v, h := range s.head {
+		if h < 0 {
+			continue
+		}
+		l := s.labels[h]
+		u, ok := acc[uint32(v)]
+		if !ok {
+			n := s.g.nodes[v]
+			u = &Upstream{Node: n, Kind: n.Kind.String()}
+			acc[uint32(v)] = u
+		}
+		d := TimeOf(-l.key)
+		if len(u.Targets) == 0 || d.Before(u.Deadline) || d.Equal(u.Deadline) && round(l.conf) > u.Confidence {
+			u.Deadline, u.Confidence, u.Path = d, round(l.conf), s.path(h)
+			u.FirstHost = ""
+			for _, st := range u.Path {
+				if st.Kind == Host.String() {
+					u.FirstHost = st.Node
+					break
+				}
+			}
+		}
+		u.Targets = append(u.Targets, target)
+	}
+}
+
+// hasPredecessor reports whether some arc into v can have carried a
+// compromise to v by deadline d.
+func hasPredecessor(g *Graph, v uint32, d, skew, at int64, w [numEdgeKinds]float32) bool {
+	s := &search{g: g, skew: skew, at: at, weight: w}
+	for r := g.roff[v]; r < g.roff[v+1]; r++ {
+		if _, ok := s.departure(d, g.rarc[r]); ok {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,206 @@
+package cascade
+
+// The search is label-setting over (time, confidence, depth): a node keeps
+// every label no earlier label dominates (at least as confident, and, with a
+// depth limit, no deeper). The first label a node settles is its earliest
+// time and, among paths reaching it then, the most confident one. Keeping
+// the later, more confident labels is what makes that exact: a path that is
+// late at one node can still tie at the next, where an edge opens late.
+//
+// Keys only grow along a path, so labels settle in key order. Forward, the
+// key is the arrival time; backwards, the negated deadline (the latest time a
+// node can be compromised and still reach the targets in time).
+
+type label struct {
+	key   int64
+	conf  float32
+	depth int32
+	node  uint32
+	pred  int32 // label this one extends; -1 for a seed
+	arc   uint32
+	next  int32 // the node's next settled label; -1 ends
+}
+
+type item struct {
+	key      int64
+	conf     float32
+	depth    int32
+	node     uint32
+	predNode uint32
+	pred     int32
+	arc      uint32
+}
+
+// before is the heap order: earlier key, then higher confidence, then
+// fewer hops, then node, predecessor and arc index, so ties are decided the
+// same way on every run.
+func (x *item) before(y *item) bool {
+	switch {
+	case x.key != y.key:
+		return x.key < y.key
+	case x.conf != y.conf:
+		return x.conf > y.conf
+	case x.depth != y.depth:
+		return x.depth < y.depth
+	case x.node != y.node:
+		return x.node < y.node
+	case x.predNode != y.predNode:
+		return x.predNode < y.predNode
+	}
+	return x.arc < y.arc
+}
+
+type search struct {
+	g        *Graph
+	backward bool
+	skew, at int64
+	maxDepth int32
+	weight   [numEdgeKinds]float32 // 0: excluded
+	labels   []label
+	head     []int32 // first settled label of each node; -1: not reached
+	tail     []int32
+	heap     []item
+}
+
+const noArc = ^uint32(0)
+
+func newSearch(g *Graph, backward bool, skew, at int64, maxDepth int, weight [numEdgeKinds]float32) *search {
+	s := &search{g: g, backward: backward, skew: skew, at: at, maxDepth: int32(maxDepth), weight: weight,
+		head: make([]int32, len(g.nodes)), tail: make([]int32, len(g.nodes))}
+	for i := range s.head {
+		s.head[i] = -1
+	}
+	return s
+}
+
+// dominated reports whether a settled label of node v is at least as good.
+func (s *search) dominated(v uint32, conf float32, depth int32) bool {
+	for l := s.head[v]; l >= 0; l = s.labels[l].next {
+		x := &s.labels[l]
+		if x.conf >= conf && (s.maxDepth == 0 || x.depth <= depth) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *search) push(it item) {
+	if s.dominated(it.node, it.conf, it.depth) {
+		return
+	}
+	s.heap = append(s.heap, it)
+	h := s.heap
+	i := len(h) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !h[i].before(&h[p]) {
+			break
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
+	}
+}
+
+func (s *search) pop() item {
+	h := s.heap
+	top := h[0]
+	last := len(h) - 1
+	h[0] = h[last]
+	h = h[:last]
+	i := 0
+	for {
+		l, m := 2*i+1, i
+		if l < len(h) && h[l].before(&h[m]) {
+			m = l
+		}
+		if r := l + 1; r < len(h) && h[r].before(&h[m]) {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+	s.heap = h
+	return top
+}
+
+// seed starts the search at node v with key k.
+func (s *search) seed(v uint32, k int64) {
+	s.push(item{key: k, conf: 1, node: v, predNode: v, pred: -1, arc: noArc})
+}
+
+// run settles labels until none is left or stop says so (checked every
+// 4096 settles; it may be nil).
+func (s *search) run(stop func() bool) bool {
+	for n := 0; len(s.heap) > 0; n++ {
+		if stop != nil && n&4095 == 0 && stop() {
+			return false
+		}
+		it := s.pop()
+		if s.dominated(it.node, it.conf, it.depth) {
+			continue
+		}
+		li := int32(len(s.labels))
+		s.labels = append(s.labels, label{key: it.key, conf: it.conf, depth: it.depth, node: it.node, pred: it.pred, arc: it.arc, next: -1})
+		if s.head[it.node] < 0 {
+			s.head[it.node] = li
+		} else {
+			s.labels[s.tail[it.node]].next = li
+		}
+		s.tail[it.node] = li
+		if s.maxDepth > 0 && it.depth >= s.maxDepth {
+			continue
+		}
+		if s.backward {
+			s.relaxBackward(it, li)
+		} else {
+			s.relaxForward(it, li)
+		}
+	}
+	return true
+}
+
+// relaxForward takes every arc out of the node that still holds when the
+// compromise arrives (allowing for the skew) and has started by s.at.
+func (s *search) relaxForward(it item, li int32) {
+	g := s.g
+	t := it.key
+	for a := g.off[it.node]; a < g.off[it.node+1]; a++ {
+		w := s.weight[g.kind[a]]
+		if w == 0 || g.from[a] > s.at || g.until[a] != Never && t-s.skew >= g.until[a] {
+			continue
+		}
+		s.push(item{key: max(t, g.from[a]), conf: it.conf * g.conf[a] * w, depth: it.depth + 1,
+			node: g.dst[a], predNode: it.node, pred: li, arc: a})
+	}
+}
+
+// relaxBackward finds, for every arc into the node, the latest time its
+// source can be compromised and still cross it by the node's deadline.
+func (s *search) relaxBackward(it item, li int32) {
+	g := s.g
+	for r := g.roff[it.node]; r < g.roff[it.node+1]; r++ {
+		a := g.rarc[r]
+		nd, ok := s.departure(-it.key, a)
+		if !ok {
+			continue
+		}
+		s.push(item{key: -nd, conf: it.conf * g.conf[a] * s.weight[g.kind[a]], depth: it.depth + 1,
+			node: g.src(a), predNode: it.node, pred: li, arc: a})
+	}
+}
+
+// departure is the latest time arc a's source can be reached and still
+// carry the compromise to its destination by deadline d.
+func (s *search) departure(d int64, a uint32) (int64, bool) {
+	g := s.g
+	if s.weight[g.kind[a]] == 0 || g.from[a] > s.at || g.from[a] > d {
+		return 0, false
+	}
+	if u := g.until[a]; u != Never && u-1+s.skew < d {
+		d = u - 1 + s.skew
+	}
+	return d, true
+}
