@@ -59,22 +59,41 @@ type search struct {
 	labels   []label
 	head     []int32 // first settled label of each node; -1: not reached
 	tail     []int32
+	top      []float32 // confidence of the node's last settled label; -1: none
 	heap     []item
+	// pend is the node's last queued label no settled one dominates: a
+	// push it dominates is dropped before it costs a heap slot.
+	pend []pending
+}
+
+type pending struct {
+	key      int64
+	conf     float32
+	depth    int32
+	predNode uint32
 }
 
 const noArc = ^uint32(0)
 
 func newSearch(g *Graph, backward bool, skew, at int64, maxDepth int, weight [numEdgeKinds]float32) *search {
 	s := &search{g: g, backward: backward, skew: skew, at: at, maxDepth: int32(maxDepth), weight: weight,
-		head: make([]int32, len(g.nodes)), tail: make([]int32, len(g.nodes))}
+		head: make([]int32, len(g.nodes)), tail: make([]int32, len(g.nodes)), pend: make([]pending, len(g.nodes)),
+		top: make([]float32, len(g.nodes))}
 	for i := range s.head {
 		s.head[i] = -1
+		s.pend[i].conf = -1
+		s.top[i] = -1
 	}
 	return s
 }
 
 // dominated reports whether a settled label of node v is at least as good.
+// Without a depth limit a node's settled labels grow in confidence, so its
+// last one decides.
 func (s *search) dominated(v uint32, conf float32, depth int32) bool {
+	if s.maxDepth == 0 {
+		return s.top[v] >= conf
+	}
 	for l := s.head[v]; l >= 0; l = s.labels[l].next {
 		x := &s.labels[l]
 		if x.conf >= conf && (s.maxDepth == 0 || x.depth <= depth) {
@@ -85,9 +104,15 @@ func (s *search) dominated(v uint32, conf float32, depth int32) bool {
 }
 
 func (s *search) push(it item) {
+	p := &s.pend[it.node]
+	if p.key <= it.key && p.conf >= it.conf && (s.maxDepth == 0 || p.depth <= it.depth) &&
+		(p.key < it.key || p.conf > it.conf || p.depth < it.depth || p.predNode <= it.predNode) {
+		return
+	}
 	if s.dominated(it.node, it.conf, it.depth) {
 		return
 	}
+	*p = pending{it.key, it.conf, it.depth, it.predNode}
 	s.heap = append(s.heap, it)
 	h := s.heap
 	i := len(h) - 1
@@ -150,6 +175,7 @@ func (s *search) run(stop func() bool) bool {
 			s.labels[s.tail[it.node]].next = li
 		}
 		s.tail[it.node] = li
+		s.top[it.node] = it.conf
 		if s.maxDepth > 0 && it.depth >= s.maxDepth {
 			continue
 		}

@@ -204,3 +204,6 @@ func (s *search) path(l int32) []Step {
 func round(c float32) float64 {
 	return float64(int64(float64(c)*1e6+0.5)) / 1e6
 }
+
+// Labels is the number of labels settled (for benchmarks).
+func (r *Result) Labels() int { return len(r.s.labels) }
