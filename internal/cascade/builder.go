@@ -27,6 +27,7 @@ type Builder struct {
 	byDigest map[string]uint32
 	e        edgeArrays
 	evidence []*Evidence
+	warnings []string
 }
 
 // edgeArrays holds edges column by column, oriented the way a compromise
@@ -244,5 +245,11 @@ func (b *Builder) Build() (*Graph, error) {
 			return nil, err
 		}
 	}
-	return newGraph(b), nil
+	g := newGraph(b)
+	g.warnings = b.warnings
+	return g, nil
 }
+
+// Warn records something a reader wants shown but that is not an error
+// (an unverified attestation, a node declared on the fly).
+func (b *Builder) Warn(msg string) { b.warnings = append(b.warnings, msg) }

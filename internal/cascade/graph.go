@@ -23,6 +23,7 @@ type Graph struct {
 	kind        []EdgeKind
 	ev          []uint32
 	evidence    []*Evidence
+	warnings    []string
 
 	revOnce sync.Once
 	roff    []uint32
@@ -133,6 +134,9 @@ func (g *Graph) src(i uint32) uint32 {
 	u, _ := slices.BinarySearchFunc(g.off[1:], i+1, cmp.Compare[uint32])
 	return uint32(u)
 }
+
+// Warnings are what the readers wanted shown (unverified attestations…).
+func (g *Graph) Warnings() []string { return g.warnings }
 
 // NumNodes and NumArcs give the graph's size.
 func (g *Graph) NumNodes() int { return len(g.nodes) }

@@ -142,7 +142,7 @@ type Reach struct {
 	Path       []Step `json:"path"`
 }
 
-// Reached lists every node reached, by earliest time, then id.
+// Reached lists every node reached, by earliest time, then hops, then id.
 func (r *Result) Reached() []Reach {
 	var out []Reach
 	for v, h := range r.s.head {
@@ -162,7 +162,7 @@ func (r *Result) Reached() []Reach {
 		out = append(out, re)
 	}
 	slices.SortFunc(out, func(a, b Reach) int {
-		return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.Node.ID, b.Node.ID))
+		return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.Depth, b.Depth), cmp.Compare(a.Node.ID, b.Node.ID))
 	})
 	return out
 }
