@@ -42,6 +42,8 @@ type BackResult struct {
 	// PatientZero ranks the roots that cover the most targets: known
 	// compromised first, then earliest deadline, confidence and id.
 	PatientZero []Upstream
+	// Warnings are the graph's warnings (unverified attestations…).
+	Warnings []string
 }
 
 // Backtrace runs a backwards trace from the compromised set in o.Seeds
@@ -65,7 +67,7 @@ func Backtrace(ctx context.Context, g *Graph, o Options) (*BackResult, error) {
 		}
 		s.fold(acc, o.Seeds[i].Node)
 	}
-	r := &BackResult{Options: o}
+	r := &BackResult{Options: o, Warnings: g.Warnings()}
 	best := 0
 	for v, u := range acc {
 		u.Root = !hasPredecessor(g, v, Unix(u.Deadline), skew, o.At.Unix(), w)

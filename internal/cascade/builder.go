@@ -253,3 +253,12 @@ func (b *Builder) Build() (*Graph, error) {
 // Warn records something a reader wants shown but that is not an error
 // (an unverified attestation, a node declared on the fly).
 func (b *Builder) Warn(msg string) { b.warnings = append(b.warnings, msg) }
+
+// Load builds a graph from sources, in order.
+func Load(ctx context.Context, srcs ...Source) (*Graph, error) {
+	b := NewBuilder()
+	if err := b.Load(ctx, srcs...); err != nil {
+		return nil, err
+	}
+	return b.Build()
+}

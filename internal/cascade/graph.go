@@ -156,11 +156,12 @@ func (g *Graph) Node(id string) (Node, bool) {
 // Arc is one edge as the graph holds it, oriented the way a compromise
 // moves (Src → Dst), with its written kind.
 type Arc struct {
-	Src, Dst   string
-	Kind       EdgeKind
-	Valid      Interval
-	Confidence float64
-	Evidence   *Evidence
+	Src        string    `json:"src"`
+	Dst        string    `json:"dst"`
+	Kind       EdgeKind  `json:"kind"`
+	Valid      Interval  `json:"valid"`
+	Confidence float64   `json:"confidence"`
+	Evidence   *Evidence `json:"evidence,omitempty"`
 }
 
 // arc expands arc i.

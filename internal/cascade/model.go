@@ -6,6 +6,7 @@
 package cascade
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"time"
@@ -158,4 +159,25 @@ type Edge struct {
 	Confidence float64
 	Evidence   *Evidence
 	Origin     string
+}
+
+// MarshalText writes the kind's name.
+func (k NodeKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// MarshalText writes the kind's name.
+func (k EdgeKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// MarshalJSON writes {"from": TIME, "until": TIME}, leaving out open ends.
+func (iv Interval) MarshalJSON() ([]byte, error) {
+	var v struct {
+		From  *time.Time `json:"from,omitempty"`
+		Until *time.Time `json:"until,omitempty"`
+	}
+	if t := TimeOf(iv.From); !t.IsZero() {
+		v.From = &t
+	}
+	if t := TimeOf(iv.Until); !t.IsZero() {
+		v.Until = &t
+	}
+	return json.Marshal(v)
 }

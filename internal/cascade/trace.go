@@ -207,3 +207,6 @@ func round(c float32) float64 {
 
 // Labels is the number of labels settled (for benchmarks).
 func (r *Result) Labels() int { return len(r.s.labels) }
+
+// Warnings are the graph's warnings (unverified attestations…).
+func (r *Result) Warnings() []string { return r.g.Warnings() }
