@@ -29,8 +29,13 @@ type Upstream struct {
 	Known bool `json:"known_compromised,omitempty"`
 	// FirstHost is the first host on Path (the node itself if a host).
 	FirstHost string `json:"first_host,omitempty"`
-	// Path leads from the node to the target that binds its deadline.
+	// Path leads from the node to the target that binds its deadline. It
+	// is filled for PatientZero; BackResult.Path gives any other's.
 	Path []Step `json:"path"`
+	// search and label name the binding target's search and the node's
+	// label in it.
+	search int
+	label  int32
 }
 
 // BackResult is a backwards trace.
@@ -44,6 +49,15 @@ type BackResult struct {
 	PatientZero []Upstream
 	// Warnings are the graph's warnings (unverified attestations…).
 	Warnings []string
+	searches []*search
+}
+
+// Path is the path from u to the target that binds its deadline.
+func (r *BackResult) Path(u *Upstream) []Step {
+	if u.Path != nil {
+		return u.Path
+	}
+	return r.searches[u.search].path(u.label)
 }
 
 // Backtrace runs a backwards trace from the compromised set in o.Seeds
@@ -59,15 +73,17 @@ func Backtrace(ctx context.Context, g *Graph, o Options) (*BackResult, error) {
 	g.reverse()
 	skew := int64(o.Skew / time.Second)
 	acc := map[uint32]*Upstream{}
+	r := &BackResult{Options: o, Warnings: g.Warnings()}
 	for i, v := range ids {
 		s := newSearch(g, true, skew, o.At.Unix(), o.MaxDepth, w)
 		s.seed(v, -o.Seeds[i].Time.Unix())
 		if !s.run(func() bool { return ctx.Err() != nil }) {
 			return nil, ctx.Err()
 		}
-		s.fold(acc, o.Seeds[i].Node)
+		s.fold(acc, o.Seeds[i].Node, i)
+		s.node = nil // paths need only the labels
+		r.searches = append(r.searches, s)
 	}
-	r := &BackResult{Options: o, Warnings: g.Warnings()}
 	best := 0
 	for v, u := range acc {
 		u.Root = !hasPredecessor(g, v, Unix(u.Deadline), skew, o.At.Unix(), w)
@@ -80,6 +96,8 @@ func Backtrace(ctx context.Context, g *Graph, o Options) (*BackResult, error) {
 	})
 	for _, u := range r.Upstream {
 		if u.Root && len(u.Targets) == best {
+			u.Path = r.Path(&u)
+			u.FirstHost = FirstHost(u.Path)
 			r.PatientZero = append(r.PatientZero, u)
 		}
 	}
@@ -101,8 +119,9 @@ func cmpBool(a, b bool) int {
 
 // fold merges one target's search into acc: a node's deadline is the
 // earliest over the targets it covers, its path the one to that target.
-func (s *search) fold(acc map[uint32]*Upstream, target string) {
-	for v, h := range s.head {
+func (s *search) fold(acc map[uint32]*Upstream, target string, si int) {
+	for v := range s.node {
+		h := s.head(v)
 		if h < 0 {
 			continue
 		}
@@ -115,14 +134,7 @@ func (s *search) fold(acc map[uint32]*Upstream, target string) {
 		}
 		d := TimeOf(-l.key)
 		if len(u.Targets) == 0 || d.Before(u.Deadline) || d.Equal(u.Deadline) && round(l.conf) > u.Confidence {
-			u.Deadline, u.Confidence, u.Path = d, round(l.conf), s.path(h)
-			u.FirstHost = ""
-			for _, st := range u.Path {
-				if st.Kind == Host.String() {
-					u.FirstHost = st.Node
-					break
-				}
-			}
+			u.Deadline, u.Confidence, u.search, u.label = d, round(l.conf), si, h
 		}
 		u.Targets = append(u.Targets, target)
 	}
@@ -138,4 +150,14 @@ func hasPredecessor(g *Graph, v uint32, d, skew, at int64, w [numEdgeKinds]float
 		}
 	}
 	return false
+}
+
+// FirstHost is the first host on a path, or "".
+func FirstHost(p []Step) string {
+	for _, st := range p {
+		if st.Kind == Host.String() {
+			return st.Node
+		}
+	}
+	return ""
 }

@@ -11,7 +11,7 @@ import (
 // Graph is the cascade graph in compact form: nodes by interned index and
 // arcs in compressed sparse rows, oriented the way a compromise moves. An
 // arc costs 29 bytes; the reverse rows, built on the first backwards
-// trace, 8 more.
+// trace, 12 more.
 type Graph struct {
 	nodes []Node
 	index map[string]uint32
@@ -28,6 +28,7 @@ type Graph struct {
 	revOnce sync.Once
 	roff    []uint32
 	rarc    []uint32 // arc index, ordered by destination
+	rsrc    []uint32 // the arc's source
 }
 
 // newGraph sorts the builder's nodes and edges into a Graph; the builder
@@ -119,10 +120,11 @@ func (g *Graph) reverse() {
 		}
 		pos := slices.Clone(g.roff[:n])
 		g.rarc = make([]uint32, len(g.dst))
+		g.rsrc = make([]uint32, len(g.dst))
 		for u := range n {
 			for i := g.off[u]; i < g.off[u+1]; i++ {
 				d := g.dst[i]
-				g.rarc[pos[d]] = i
+				g.rarc[pos[d]], g.rsrc[pos[d]] = i, uint32(u)
 				pos[d]++
 			}
 		}

@@ -57,46 +57,47 @@ type search struct {
 	maxDepth int32
 	weight   [numEdgeKinds]float32 // 0: excluded
 	labels   []label
-	head     []int32 // first settled label of each node; -1: not reached
-	tail     []int32
-	top      []float32 // confidence of the node's last settled label; -1: none
+	node     []nodeState
 	heap     []item
-	// pend is the node's last queued label no settled one dominates: a
-	// push it dominates is dropped before it costs a heap slot.
-	pend []pending
 }
 
-type pending struct {
-	key      int64
-	conf     float32
-	depth    int32
-	predNode uint32
+// nodeState is all a search keeps per node, in one cache line's reach:
+// the node's settled labels (a list), the confidence of its last one, and
+// its last queued label no settled one dominates, which lets a push that
+// label dominates be dropped before it costs a heap slot.
+type nodeState struct {
+	head, tail   int32 // settled labels; head -1: not reached
+	top          float32
+	pendDepth    int32
+	pendKey      int64
+	pendConf     float32
+	pendPredNode uint32
 }
 
 const noArc = ^uint32(0)
 
 func newSearch(g *Graph, backward bool, skew, at int64, maxDepth int, weight [numEdgeKinds]float32) *search {
 	s := &search{g: g, backward: backward, skew: skew, at: at, maxDepth: int32(maxDepth), weight: weight,
-		head: make([]int32, len(g.nodes)), tail: make([]int32, len(g.nodes)), pend: make([]pending, len(g.nodes)),
-		top: make([]float32, len(g.nodes))}
-	for i := range s.head {
-		s.head[i] = -1
-		s.pend[i].conf = -1
-		s.top[i] = -1
+		node: make([]nodeState, len(g.nodes))}
+	for i := range s.node {
+		s.node[i] = nodeState{head: -1, tail: -1, top: -1, pendConf: -1}
 	}
 	return s
 }
 
+// head is node v's first settled label, -1 if none.
+func (s *search) head(v int) int32 { return s.node[v].head }
+
 // dominated reports whether a settled label of node v is at least as good.
 // Without a depth limit a node's settled labels grow in confidence, so its
 // last one decides.
-func (s *search) dominated(v uint32, conf float32, depth int32) bool {
+func (s *search) dominated(ns *nodeState, conf float32, depth int32) bool {
 	if s.maxDepth == 0 {
-		return s.top[v] >= conf
+		return ns.top >= conf
 	}
-	for l := s.head[v]; l >= 0; l = s.labels[l].next {
+	for l := ns.head; l >= 0; l = s.labels[l].next {
 		x := &s.labels[l]
-		if x.conf >= conf && (s.maxDepth == 0 || x.depth <= depth) {
+		if x.conf >= conf && x.depth <= depth {
 			return true
 		}
 	}
@@ -104,20 +105,20 @@ func (s *search) dominated(v uint32, conf float32, depth int32) bool {
 }
 
 func (s *search) push(it item) {
-	p := &s.pend[it.node]
-	if p.key <= it.key && p.conf >= it.conf && (s.maxDepth == 0 || p.depth <= it.depth) &&
-		(p.key < it.key || p.conf > it.conf || p.depth < it.depth || p.predNode <= it.predNode) {
+	ns := &s.node[it.node]
+	if ns.pendKey <= it.key && ns.pendConf >= it.conf && (s.maxDepth == 0 || ns.pendDepth <= it.depth) &&
+		(ns.pendKey < it.key || ns.pendConf > it.conf || ns.pendDepth < it.depth || ns.pendPredNode <= it.predNode) {
 		return
 	}
-	if s.dominated(it.node, it.conf, it.depth) {
+	if s.dominated(ns, it.conf, it.depth) {
 		return
 	}
-	*p = pending{it.key, it.conf, it.depth, it.predNode}
+	ns.pendKey, ns.pendConf, ns.pendDepth, ns.pendPredNode = it.key, it.conf, it.depth, it.predNode
 	s.heap = append(s.heap, it)
 	h := s.heap
 	i := len(h) - 1
 	for i > 0 {
-		p := (i - 1) / 2
+		p := (i - 1) / 4
 		if !h[i].before(&h[p]) {
 			break
 		}
@@ -126,6 +127,8 @@ func (s *search) push(it item) {
 	}
 }
 
+// pop takes the first item off the 4-ary heap (shallower than a binary
+// one, and a node's children share cache lines).
 func (s *search) pop() item {
 	h := s.heap
 	top := h[0]
@@ -134,14 +137,17 @@ func (s *search) pop() item {
 	h = h[:last]
 	i := 0
 	for {
-		l, m := 2*i+1, i
-		if l < len(h) && h[l].before(&h[m]) {
-			m = l
+		c := 4*i + 1
+		if c >= len(h) {
+			break
 		}
-		if r := l + 1; r < len(h) && h[r].before(&h[m]) {
-			m = r
+		m := c
+		for j := c + 1; j < c+4 && j < len(h); j++ {
+			if h[j].before(&h[m]) {
+				m = j
+			}
 		}
-		if m == i {
+		if !h[m].before(&h[i]) {
 			break
 		}
 		h[i], h[m] = h[m], h[i]
@@ -164,18 +170,18 @@ func (s *search) run(stop func() bool) bool {
 			return false
 		}
 		it := s.pop()
-		if s.dominated(it.node, it.conf, it.depth) {
+		ns := &s.node[it.node]
+		if s.dominated(ns, it.conf, it.depth) {
 			continue
 		}
 		li := int32(len(s.labels))
 		s.labels = append(s.labels, label{key: it.key, conf: it.conf, depth: it.depth, node: it.node, pred: it.pred, arc: it.arc, next: -1})
-		if s.head[it.node] < 0 {
-			s.head[it.node] = li
+		if ns.head < 0 {
+			ns.head = li
 		} else {
-			s.labels[s.tail[it.node]].next = li
+			s.labels[ns.tail].next = li
 		}
-		s.tail[it.node] = li
-		s.top[it.node] = it.conf
+		ns.tail, ns.top = li, it.conf
 		if s.maxDepth > 0 && it.depth >= s.maxDepth {
 			continue
 		}
@@ -214,7 +220,7 @@ func (s *search) relaxBackward(it item, li int32) {
 			continue
 		}
 		s.push(item{key: -nd, conf: it.conf * g.conf[a] * s.weight[g.kind[a]], depth: it.depth + 1,
-			node: g.src(a), predNode: it.node, pred: li, arc: a})
+			node: g.rsrc[r], predNode: it.node, pred: li, arc: a})
 	}
 }
 

@@ -109,7 +109,8 @@ func Trace(ctx context.Context, g *Graph, o Options) (*Result, error) {
 // Count is the number of nodes reached, seeds included.
 func (r *Result) Count() int {
 	n := 0
-	for _, h := range r.s.head {
+	for v := range r.s.node {
+		h := r.s.head(v)
 		if h >= 0 {
 			n++
 		}
@@ -145,7 +146,8 @@ type Reach struct {
 // Reached lists every node reached, by earliest time, then hops, then id.
 func (r *Result) Reached() []Reach {
 	var out []Reach
-	for v, h := range r.s.head {
+	for v := range r.s.node {
+		h := r.s.head(v)
 		if h < 0 {
 			continue
 		}

@@ -75,8 +75,8 @@ func backwardDOT(w io.Writer, r *cascade.BackResult) error {
 		fmt.Fprintf(&sb, "  %s [label=%s%s];\n", strconv.Quote(u.Node.ID), strconv.Quote(label), attrs)
 	}
 	for _, u := range r.Upstream {
-		if len(u.Path) > 1 {
-			writeArc(&sb, u.Path[1].Via, "by "+stamp(u.Path[1].Time))
+		if p := r.Path(&u); len(p) > 1 {
+			writeArc(&sb, p[1].Via, "by "+stamp(p[1].Time))
 		}
 	}
 	sb.WriteString("}\n")

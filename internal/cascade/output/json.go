@@ -56,12 +56,17 @@ func forwardJSON(w io.Writer, r *cascade.Result) error {
 }
 
 func backwardJSON(w io.Writer, r *cascade.BackResult) error {
+	up := slices.Clone(r.Upstream)
+	for i := range up {
+		up[i].Path = r.Path(&up[i])
+		up[i].FirstHost = cascade.FirstHost(up[i].Path)
+	}
 	return writeJSON(w, struct {
 		Trace       jsonTrace          `json:"trace"`
 		PatientZero []cascade.Upstream `json:"patient_zero"`
 		Upstream    []cascade.Upstream `json:"upstream"`
 		Warnings    []string           `json:"warnings"`
-	}{traceHeader("backwards", &r.Options), nonNil(r.PatientZero), nonNil(r.Upstream), nonNil(r.Warnings)})
+	}{traceHeader("backwards", &r.Options), nonNil(r.PatientZero), nonNil(up), nonNil(r.Warnings)})
 }
 
 func nonNil[T any](s []T) []T {

@@ -77,7 +77,7 @@ func backwardTable(w io.Writer, r *cascade.BackResult) error {
 		if u.Root {
 			root = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%.3g\t%s\n", u.Node.ID, u.Kind, stamp(u.Deadline), len(u.Targets), root, u.Confidence, pathString(u.Path))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%.3g\t%s\n", u.Node.ID, u.Kind, stamp(u.Deadline), len(u.Targets), root, u.Confidence, pathString(r.Path(&u)))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
