@@ -10,25 +10,31 @@ import (
 
 // Graph is the cascade graph in compact form: nodes by interned index and
 // arcs in compressed sparse rows, oriented the way a compromise moves. An
-// arc costs 29 bytes; the reverse rows, built on the first backwards
+// arc costs 32 bytes; the reverse rows, built on the first backwards
 // trace, 12 more.
 type Graph struct {
 	nodes []Node
 	index map[string]uint32
-	// Arcs out of node u are off[u] to off[u+1].
-	off         []uint32
-	dst         []uint32
-	from, until []int64
-	conf        []float32
-	kind        []EdgeKind
-	ev          []uint32
-	evidence    []*Evidence
-	warnings    []string
+	// Arcs out of node u are arcs[off[u]:off[u+1]].
+	off      []uint32
+	arcs     []arc
+	evidence []*Evidence
+	warnings []string
 
 	revOnce sync.Once
 	roff    []uint32
 	rarc    []uint32 // arc index, ordered by destination
 	rsrc    []uint32 // the arc's source
+}
+
+// arc is one edge in the rows: a row is read front to back, so its arcs
+// sit together (32 bytes each with padding) rather than in five columns.
+type arc struct {
+	from, until int64
+	dst         uint32
+	conf        float32
+	ev          uint32
+	kind        EdgeKind
 }
 
 // newGraph sorts the builder's nodes and edges into a Graph; the builder
@@ -86,25 +92,10 @@ func (g *Graph) fill(a *edgeArrays) {
 			})
 		}
 	}
-	g.dst = gather(a.dst, perm)
-	a.dst = nil
-	g.from = gather(a.from, perm)
-	a.from = nil
-	g.until = gather(a.until, perm)
-	a.until = nil
-	g.conf = gather(a.conf, perm)
-	a.conf = nil
-	g.kind = gather(a.kind, perm)
-	a.kind = nil
-	g.ev = gather(a.ev, perm)
-}
-
-func gather[T any](col []T, perm []uint32) []T {
-	out := make([]T, len(perm))
+	g.arcs = make([]arc, m)
 	for i, p := range perm {
-		out[i] = col[p]
+		g.arcs[i] = arc{from: a.from[p], until: a.until[p], dst: a.dst[p], conf: a.conf[p], ev: a.ev[p], kind: a.kind[p]}
 	}
-	return out
 }
 
 // reverse builds the rows by destination once.
@@ -112,18 +103,18 @@ func (g *Graph) reverse() {
 	g.revOnce.Do(func() {
 		n := len(g.nodes)
 		g.roff = make([]uint32, n+1)
-		for _, d := range g.dst {
-			g.roff[d+1]++
+		for i := range g.arcs {
+			g.roff[g.arcs[i].dst+1]++
 		}
 		for i := 1; i <= n; i++ {
 			g.roff[i] += g.roff[i-1]
 		}
 		pos := slices.Clone(g.roff[:n])
-		g.rarc = make([]uint32, len(g.dst))
-		g.rsrc = make([]uint32, len(g.dst))
+		g.rarc = make([]uint32, len(g.arcs))
+		g.rsrc = make([]uint32, len(g.arcs))
 		for u := range n {
 			for i := g.off[u]; i < g.off[u+1]; i++ {
-				d := g.dst[i]
+				d := g.arcs[i].dst
 				g.rarc[pos[d]], g.rsrc[pos[d]] = i, uint32(u)
 				pos[d]++
 			}
@@ -144,7 +135,7 @@ func (g *Graph) Warnings() []string { return g.warnings }
 func (g *Graph) NumNodes() int { return len(g.nodes) }
 
 // NumArcs is the number of edges.
-func (g *Graph) NumArcs() int { return len(g.dst) }
+func (g *Graph) NumArcs() int { return len(g.arcs) }
 
 // Node returns a node by id.
 func (g *Graph) Node(id string) (Node, bool) {
@@ -168,8 +159,9 @@ type Arc struct {
 
 // arc expands arc i.
 func (g *Graph) arc(i uint32) Arc {
-	return Arc{Src: g.nodes[g.src(i)].ID, Dst: g.nodes[g.dst[i]].ID, Kind: g.kind[i],
-		Valid: Interval{g.from[i], g.until[i]}, Confidence: float64(g.conf[i]), Evidence: g.evidence[g.ev[i]]}
+	a := &g.arcs[i]
+	return Arc{Src: g.nodes[g.src(i)].ID, Dst: g.nodes[a.dst].ID, Kind: a.kind,
+		Valid: Interval{a.from, a.until}, Confidence: float64(a.conf), Evidence: g.evidence[a.ev]}
 }
 
 // Written returns the arc as written: for reversed kinds, From is Dst.

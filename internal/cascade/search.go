@@ -58,7 +58,12 @@ type search struct {
 	weight   [numEdgeKinds]float32 // 0: excluded
 	labels   []label
 	node     []nodeState
-	heap     []item
+	// full has a bit per node whose frontier cannot grow: it settled a label
+	// at confidence 1 and depth does not count. A bit set in 128 KiB per
+	// million nodes answers most late pushes without touching the node's
+	// state, which is the trace's main cost on a large graph.
+	full []uint64
+	q    queue
 }
 
 // nodeState is all a search keeps per node, in one cache line's reach:
@@ -78,7 +83,7 @@ const noArc = ^uint32(0)
 
 func newSearch(g *Graph, backward bool, skew, at int64, maxDepth int, weight [numEdgeKinds]float32) *search {
 	s := &search{g: g, backward: backward, skew: skew, at: at, maxDepth: int32(maxDepth), weight: weight,
-		node: make([]nodeState, len(g.nodes))}
+		node: make([]nodeState, len(g.nodes)), full: make([]uint64, (len(g.nodes)+63)/64)}
 	for i := range s.node {
 		s.node[i] = nodeState{head: -1, tail: -1, top: -1, pendConf: -1}
 	}
@@ -105,6 +110,9 @@ func (s *search) dominated(ns *nodeState, conf float32, depth int32) bool {
 }
 
 func (s *search) push(it item) {
+	if s.full[it.node>>6]&(1<<(it.node&63)) != 0 {
+		return
+	}
 	ns := &s.node[it.node]
 	if ns.pendKey <= it.key && ns.pendConf >= it.conf && (s.maxDepth == 0 || ns.pendDepth <= it.depth) &&
 		(ns.pendKey < it.key || ns.pendConf > it.conf || ns.pendDepth < it.depth || ns.pendPredNode <= it.predNode) {
@@ -114,47 +122,7 @@ func (s *search) push(it item) {
 		return
 	}
 	ns.pendKey, ns.pendConf, ns.pendDepth, ns.pendPredNode = it.key, it.conf, it.depth, it.predNode
-	s.heap = append(s.heap, it)
-	h := s.heap
-	i := len(h) - 1
-	for i > 0 {
-		p := (i - 1) / 4
-		if !h[i].before(&h[p]) {
-			break
-		}
-		h[i], h[p] = h[p], h[i]
-		i = p
-	}
-}
-
-// pop takes the first item off the 4-ary heap (shallower than a binary
-// one, and a node's children share cache lines).
-func (s *search) pop() item {
-	h := s.heap
-	top := h[0]
-	last := len(h) - 1
-	h[0] = h[last]
-	h = h[:last]
-	i := 0
-	for {
-		c := 4*i + 1
-		if c >= len(h) {
-			break
-		}
-		m := c
-		for j := c + 1; j < c+4 && j < len(h); j++ {
-			if h[j].before(&h[m]) {
-				m = j
-			}
-		}
-		if !h[m].before(&h[i]) {
-			break
-		}
-		h[i], h[m] = h[m], h[i]
-		i = m
-	}
-	s.heap = h
-	return top
+	s.q.push(it)
 }
 
 // seed starts the search at node v with key k.
@@ -165,11 +133,11 @@ func (s *search) seed(v uint32, k int64) {
 // run settles labels until none is left or stop says so (checked every
 // 4096 settles; it may be nil).
 func (s *search) run(stop func() bool) bool {
-	for n := 0; len(s.heap) > 0; n++ {
+	for n := 0; s.q.len() > 0; n++ {
 		if stop != nil && n&4095 == 0 && stop() {
 			return false
 		}
-		it := s.pop()
+		it := s.q.pop()
 		ns := &s.node[it.node]
 		if s.dominated(ns, it.conf, it.depth) {
 			continue
@@ -182,6 +150,9 @@ func (s *search) run(stop func() bool) bool {
 			s.labels[ns.tail].next = li
 		}
 		ns.tail, ns.top = li, it.conf
+		if it.conf >= 1 && s.maxDepth == 0 {
+			s.full[it.node>>6] |= 1 << (it.node & 63)
+		}
 		if s.maxDepth > 0 && it.depth >= s.maxDepth {
 			continue
 		}
@@ -199,13 +170,15 @@ func (s *search) run(stop func() bool) bool {
 func (s *search) relaxForward(it item, li int32) {
 	g := s.g
 	t := it.key
-	for a := g.off[it.node]; a < g.off[it.node+1]; a++ {
-		w := s.weight[g.kind[a]]
-		if w == 0 || g.from[a] > s.at || g.until[a] != Never && t-s.skew >= g.until[a] {
+	lo, hi := g.off[it.node], g.off[it.node+1]
+	for i := range g.arcs[lo:hi] {
+		x := &g.arcs[lo+uint32(i)]
+		w := s.weight[x.kind]
+		if w == 0 || x.from > s.at || x.until != Never && t-s.skew >= x.until {
 			continue
 		}
-		s.push(item{key: max(t, g.from[a]), conf: it.conf * g.conf[a] * w, depth: it.depth + 1,
-			node: g.dst[a], predNode: it.node, pred: li, arc: a})
+		s.push(item{key: max(t, x.from), conf: it.conf * x.conf * w, depth: it.depth + 1,
+			node: x.dst, predNode: it.node, pred: li, arc: lo + uint32(i)})
 	}
 }
 
@@ -219,7 +192,7 @@ func (s *search) relaxBackward(it item, li int32) {
 		if !ok {
 			continue
 		}
-		s.push(item{key: -nd, conf: it.conf * g.conf[a] * s.weight[g.kind[a]], depth: it.depth + 1,
+		s.push(item{key: -nd, conf: it.conf * g.arcs[a].conf * s.weight[g.arcs[a].kind], depth: it.depth + 1,
 			node: g.rsrc[r], predNode: it.node, pred: li, arc: a})
 	}
 }
@@ -228,10 +201,11 @@ func (s *search) relaxBackward(it item, li int32) {
 // carry the compromise to its destination by deadline d.
 func (s *search) departure(d int64, a uint32) (int64, bool) {
 	g := s.g
-	if s.weight[g.kind[a]] == 0 || g.from[a] > s.at || g.from[a] > d {
+	x := &g.arcs[a]
+	if s.weight[x.kind] == 0 || x.from > s.at || x.from > d {
 		return 0, false
 	}
-	if u := g.until[a]; u != Never && u-1+s.skew < d {
+	if u := x.until; u != Never && u-1+s.skew < d {
 		d = u - 1 + s.skew
 	}
 	return d, true
