@@ -29,6 +29,7 @@ func main() {
 	runs := flag.Int("runs", 3, "forward traces to time (the best and the worst are shown)")
 	seed := flag.Uint64("seed", 18, "random seed of the generator")
 	prof := flag.String("cpuprofile", "", "write a CPU profile of the forward traces to this file")
+	flag.BoolVar(&backwards, "backwards", true, "also time a backwards trace (it builds the reverse rows)")
 	flag.Parse()
 	profile = *prof
 	if err := run(*nodes, *edges, *runs, *seed); err != nil {
@@ -76,6 +77,8 @@ func run(nodes, edges, runs int, seed uint64) error {
 			return err
 		}
 		d, cpu := time.Since(t), cpuTime()-c
+		runtime.ReadMemStats(&ms)
+		tracePeak = max(tracePeak, ms.HeapAlloc)
 		reached, labels = r.Count(), r.Labels()
 		fmt.Printf("  run %d: %v wall, %v CPU\n", i+1, d.Round(time.Millisecond), cpu.Round(time.Millisecond))
 		if i == 0 || d < lo {
@@ -87,6 +90,11 @@ func run(nodes, edges, runs int, seed uint64) error {
 	}
 	pprof.StopCPUProfile()
 	fmt.Printf("forward trace from %s: %d nodes reached (%d labels); best %v, worst %v wall of %d runs\n", first, reached, labels, lo.Round(time.Millisecond), hi.Round(time.Millisecond), runs)
+	fmt.Printf("memory after build and forward traces: Go heap peak during a trace %s, Go runtime total (Sys) %s, kernel peak RSS (VmHWM) %s\n",
+		mib(tracePeak), mib(sysAfter()), vmHWM())
+	if !backwards {
+		return nil
+	}
 	t := time.Now()
 	br, err := cascade.Backtrace(ctx, g, cascade.Options{Seeds: []cascade.Seed{{Node: "h0000001", Time: at}}, At: at, Skew: 5 * time.Minute})
 	if err != nil {
@@ -94,12 +102,22 @@ func run(nodes, edges, runs int, seed uint64) error {
 	}
 	fmt.Printf("backwards trace from h0000001: %d upstream nodes in %v (reverse rows included)\n", len(br.Upstream), time.Since(t).Round(time.Millisecond))
 	runtime.ReadMemStats(&ms)
-	fmt.Printf("memory: Go heap now %s, Go runtime total (Sys) %s, kernel peak RSS (VmHWM) %s\n", mib(ms.HeapAlloc), mib(ms.Sys), vmHWM())
+	fmt.Printf("memory after the backwards trace: Go heap now %s, Go runtime total (Sys) %s, kernel peak RSS (VmHWM) %s\n", mib(ms.HeapAlloc), mib(ms.Sys), vmHWM())
 	runtime.KeepAlive(g)
 	return nil
 }
 
-var profile string
+var (
+	profile   string
+	backwards bool
+	tracePeak uint64
+)
+
+func sysAfter() uint64 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.Sys
+}
 
 var epoch = time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)
 

@@ -72,7 +72,7 @@ func Backtrace(ctx context.Context, g *Graph, o Options) (*BackResult, error) {
 	}
 	g.reverse()
 	skew := int64(o.Skew / time.Second)
-	acc := map[uint32]*Upstream{}
+	acc := make([]upAcc, len(g.nodes))
 	r := &BackResult{Options: o, Warnings: g.Warnings()}
 	for i, v := range ids {
 		s := newSearch(g, true, skew, o.At.Unix(), o.MaxDepth, w)
@@ -80,15 +80,27 @@ func Backtrace(ctx context.Context, g *Graph, o Options) (*BackResult, error) {
 		if !s.run(func() bool { return ctx.Err() != nil }) {
 			return nil, ctx.Err()
 		}
-		s.fold(acc, o.Seeds[i].Node, i)
-		s.node = nil // paths need only the labels
+		s.fold(acc, i)
+		s.node, s.full, s.q = nil, nil, queue{} // paths need only the labels
 		r.searches = append(r.searches, s)
 	}
 	best := 0
-	for v, u := range acc {
-		u.Root = !hasPredecessor(g, v, Unix(u.Deadline), skew, o.At.Unix(), w)
-		u.Known = !u.Node.Compromised.IsZero() && !u.Node.Compromised.After(u.Deadline)
-		r.Upstream = append(r.Upstream, *u)
+	for v := range acc {
+		a := &acc[v]
+		if a.targets == 0 {
+			continue
+		}
+		n := g.nodes[v]
+		u := Upstream{Node: n, Kind: n.Kind.String(), Deadline: TimeOf(a.deadline), Confidence: round(a.conf),
+			search: int(a.search), label: a.label}
+		for i := range ids {
+			if a.targets&(1<<i) != 0 {
+				u.Targets = append(u.Targets, o.Seeds[i].Node)
+			}
+		}
+		u.Root = !hasPredecessor(g, uint32(v), a.deadline, skew, o.At.Unix(), w)
+		u.Known = !n.Compromised.IsZero() && !n.Compromised.After(u.Deadline)
+		r.Upstream = append(r.Upstream, u)
 		best = max(best, len(u.Targets))
 	}
 	slices.SortFunc(r.Upstream, func(a, b Upstream) int {
@@ -107,6 +119,16 @@ func Backtrace(ctx context.Context, g *Graph, o Options) (*BackResult, error) {
 	return r, nil
 }
 
+// upAcc gathers one node's results over the targets' searches: the
+// targets it covers (a bit each) and its binding deadline and label.
+type upAcc struct {
+	targets  uint64
+	deadline int64
+	conf     float32
+	search   int32
+	label    int32
+}
+
 func cmpBool(a, b bool) int {
 	switch {
 	case a == b:
@@ -117,26 +139,21 @@ func cmpBool(a, b bool) int {
 	return -1
 }
 
-// fold merges one target's search into acc: a node's deadline is the
-// earliest over the targets it covers, its path the one to that target.
-func (s *search) fold(acc map[uint32]*Upstream, target string, si int) {
+// fold merges search si into acc: a node's deadline is the earliest over
+// the targets it covers, its path the one to that target.
+func (s *search) fold(acc []upAcc, si int) {
 	for v := range s.node {
 		h := s.head(v)
 		if h < 0 {
 			continue
 		}
-		l := s.labels[h]
-		u, ok := acc[uint32(v)]
-		if !ok {
-			n := s.g.nodes[v]
-			u = &Upstream{Node: n, Kind: n.Kind.String()}
-			acc[uint32(v)] = u
+		l := &s.labels[h]
+		a := &acc[v]
+		d := -l.key
+		if a.targets == 0 || d < a.deadline || d == a.deadline && l.conf > a.conf {
+			a.deadline, a.conf, a.search, a.label = d, l.conf, int32(si), h
 		}
-		d := TimeOf(-l.key)
-		if len(u.Targets) == 0 || d.Before(u.Deadline) || d.Equal(u.Deadline) && round(l.conf) > u.Confidence {
-			u.Deadline, u.Confidence, u.search, u.label = d, round(l.conf), si, h
-		}
-		u.Targets = append(u.Targets, target)
+		a.targets |= 1 << si
 	}
 }
 
