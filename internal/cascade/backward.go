@@ -81,7 +81,7 @@ func Backtrace(ctx context.Context, g *Graph, o Options) (*BackResult, error) {
 			return nil, ctx.Err()
 		}
 		s.fold(acc, i)
-		s.node, s.full, s.q = nil, nil, queue{} // paths need only the labels
+		s.node, s.hot, s.full, s.q = nil, nil, nil, queue{} // paths need only the labels
 		r.searches = append(r.searches, s)
 	}
 	best := 0

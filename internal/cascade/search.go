@@ -57,6 +57,7 @@ type search struct {
 	maxDepth int32
 	weight   [numEdgeKinds]float32 // 0: excluded
 	labels   []label
+	hot      []hotState
 	node     []nodeState
 	// full has a bit per node whose frontier cannot grow: it settled a label
 	// at confidence 1 and depth does not count. A bit set in 128 KiB per
@@ -66,26 +67,31 @@ type search struct {
 	q    queue
 }
 
-// nodeState is all a search keeps per node, in one cache line's reach:
-// the node's settled labels (a list), the confidence of its last one, and
-// its last queued label no settled one dominates, which lets a push that
-// label dominates be dropped before it costs a heap slot.
+// A search keeps two records per node. hotState is read for nearly every
+// arc the search looks at, so it is small (16 MB per million nodes): the
+// confidence of the node's last settled label (a node's settled labels grow
+// in confidence, so without a depth limit it alone decides dominance), and
+// its last queued label no settled one dominates, which drops a push that
+// label strictly dominates before it takes a queue slot. nodeState is
+// touched when a label settles.
+type hotState struct {
+	pendKey       int64
+	top, pendConf float32
+}
+
 type nodeState struct {
-	head, tail   int32 // settled labels; head -1: not reached
-	top          float32
-	pendDepth    int32
-	pendKey      int64
-	pendConf     float32
-	pendPredNode uint32
+	head, tail int32 // settled labels; head -1: not reached
+	pendDepth  int32 // the queued label's hops (with a depth limit)
 }
 
 const noArc = ^uint32(0)
 
 func newSearch(g *Graph, backward bool, skew, at int64, maxDepth int, weight [numEdgeKinds]float32) *search {
 	s := &search{g: g, backward: backward, skew: skew, at: at, maxDepth: int32(maxDepth), weight: weight,
-		node: make([]nodeState, len(g.nodes)), full: make([]uint64, (len(g.nodes)+63)/64)}
+		hot: make([]hotState, len(g.nodes)), node: make([]nodeState, len(g.nodes)), full: make([]uint64, (len(g.nodes)+63)/64)}
 	for i := range s.node {
-		s.node[i] = nodeState{head: -1, tail: -1, top: -1, pendConf: -1}
+		s.node[i] = nodeState{head: -1, tail: -1}
+		s.hot[i] = hotState{top: -1, pendConf: -1}
 	}
 	return s
 }
@@ -94,13 +100,11 @@ func newSearch(g *Graph, backward bool, skew, at int64, maxDepth int, weight [nu
 func (s *search) head(v int) int32 { return s.node[v].head }
 
 // dominated reports whether a settled label of node v is at least as good.
-// Without a depth limit a node's settled labels grow in confidence, so its
-// last one decides.
-func (s *search) dominated(ns *nodeState, conf float32, depth int32) bool {
+func (s *search) dominated(v uint32, conf float32, depth int32) bool {
 	if s.maxDepth == 0 {
-		return ns.top >= conf
+		return s.hot[v].top >= conf
 	}
-	for l := ns.head; l >= 0; l = s.labels[l].next {
+	for l := s.node[v].head; l >= 0; l = s.labels[l].next {
 		x := &s.labels[l]
 		if x.conf >= conf && x.depth <= depth {
 			return true
@@ -109,19 +113,27 @@ func (s *search) dominated(ns *nodeState, conf float32, depth int32) bool {
 	return false
 }
 
+func (s *search) isFull(v uint32) bool { return s.full[v>>6]&(1<<(v&63)) != 0 }
+
+// push queues a label unless a settled or queued one dominates it. Only
+// strict domination by the queued one drops it: equal labels both go in,
+// and the queue's order decides between them.
 func (s *search) push(it item) {
-	if s.full[it.node>>6]&(1<<(it.node&63)) != 0 {
+	if s.isFull(it.node) {
 		return
 	}
-	ns := &s.node[it.node]
-	if ns.pendKey <= it.key && ns.pendConf >= it.conf && (s.maxDepth == 0 || ns.pendDepth <= it.depth) &&
-		(ns.pendKey < it.key || ns.pendConf > it.conf || ns.pendDepth < it.depth || ns.pendPredNode <= it.predNode) {
+	h := &s.hot[it.node]
+	if h.pendKey <= it.key && h.pendConf >= it.conf && (h.pendKey < it.key || h.pendConf > it.conf) &&
+		(s.maxDepth == 0 || s.node[it.node].pendDepth <= it.depth) {
 		return
 	}
-	if s.dominated(ns, it.conf, it.depth) {
+	if s.dominated(it.node, it.conf, it.depth) {
 		return
 	}
-	ns.pendKey, ns.pendConf, ns.pendDepth, ns.pendPredNode = it.key, it.conf, it.depth, it.predNode
+	h.pendKey, h.pendConf = it.key, it.conf
+	if s.maxDepth > 0 {
+		s.node[it.node].pendDepth = it.depth
+	}
 	s.q.push(it)
 }
 
@@ -138,10 +150,10 @@ func (s *search) run(stop func() bool) bool {
 			return false
 		}
 		it := s.q.pop()
-		ns := &s.node[it.node]
-		if s.dominated(ns, it.conf, it.depth) {
+		if s.isFull(it.node) || s.dominated(it.node, it.conf, it.depth) {
 			continue
 		}
+		ns := &s.node[it.node]
 		li := int32(len(s.labels))
 		s.labels = append(s.labels, label{key: it.key, conf: it.conf, depth: it.depth, node: it.node, pred: it.pred, arc: it.arc, next: -1})
 		if ns.head < 0 {
@@ -149,7 +161,7 @@ func (s *search) run(stop func() bool) bool {
 		} else {
 			s.labels[ns.tail].next = li
 		}
-		ns.tail, ns.top = li, it.conf
+		ns.tail, s.hot[it.node].top = li, it.conf
 		if it.conf >= 1 && s.maxDepth == 0 {
 			s.full[it.node>>6] |= 1 << (it.node & 63)
 		}
