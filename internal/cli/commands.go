@@ -14,6 +14,7 @@ func commands() []command {
 		{"intel", "list, show, validate, import, export and match intel", runIntel},
 		{"serve", "run the fleet server: agent endpoints, JSON API, web UI, retro-hunts", runServe},
 		{"agent", "enroll, then collect and upload this machine's inventory on a schedule", runAgent},
+		{"trace", "follow a compromise through the cascade graph, forward or back to patient zero", runTrace},
 		{"client", "talk to a fleet server: hosts, findings, triage, import intel or snapshots, tokens", runClient},
 		{"version", "print the version", runVersion},
 	}

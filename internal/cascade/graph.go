@@ -1,0 +1,188 @@
+package cascade
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Graph is the cascade graph in compact form: nodes by interned index and
+// arcs in compressed sparse rows, oriented the way a compromise moves. An
+// arc costs 32 bytes; the reverse rows, built on the first backwards
+// trace, 12 more.
+type Graph struct {
+	nodes []Node
+	index map[string]uint32
+	// Arcs out of node u are arcs[off[u]:off[u+1]].
+	off      []uint32
+	arcs     []arc
+	evidence []*Evidence
+	warnings []string
+
+	revOnce sync.Once
+	roff    []uint32
+	rarc    []uint32 // arc index, ordered by destination
+	rsrc    []uint32 // the arc's source
+}
+
+// arc is one edge in the rows: a row is read front to back, so its arcs
+// sit together (32 bytes each with padding) rather than in five columns.
+type arc struct {
+	from, until int64
+	dst         uint32
+	conf        float32
+	ev          uint32
+	kind        EdgeKind
+}
+
+// newGraph sorts the builder's nodes and edges into a Graph; the builder
+// gives up its arrays.
+func newGraph(b *Builder) *Graph {
+	n := len(b.nodes)
+	order := make([]uint32, n)
+	for i := range order {
+		order[i] = uint32(i)
+	}
+	slices.SortFunc(order, func(x, y uint32) int { return cmp.Compare(b.nodes[x].ID, b.nodes[y].ID) })
+	g := &Graph{nodes: make([]Node, n), index: b.index, evidence: b.evidence}
+	rank := make([]uint32, n)
+	for newI, old := range order {
+		rank[old] = uint32(newI)
+		g.nodes[newI] = b.nodes[old]
+		g.index[b.nodes[old].ID] = uint32(newI)
+	}
+	order = nil
+	a := &b.e
+	for i := range a.src {
+		a.src[i], a.dst[i] = rank[a.src[i]], rank[a.dst[i]]
+	}
+	rank = nil
+	g.fill(a)
+	b.e, b.nodes, b.index = edgeArrays{}, nil, nil
+	return g
+}
+
+// fill lays the arcs out by source (a counting sort), each row sorted by
+// destination, kind, interval, confidence and evidence.
+func (g *Graph) fill(a *edgeArrays) {
+	n, m := len(g.nodes), a.len()
+	g.off = make([]uint32, n+1)
+	for _, s := range a.src {
+		g.off[s+1]++
+	}
+	for i := 1; i <= n; i++ {
+		g.off[i] += g.off[i-1]
+	}
+	pos := slices.Clone(g.off[:n])
+	perm := make([]uint32, m)
+	for i, s := range a.src {
+		perm[pos[s]] = uint32(i)
+		pos[s]++
+	}
+	pos = nil
+	for u := range n {
+		row := perm[g.off[u]:g.off[u+1]]
+		if len(row) > 1 {
+			slices.SortFunc(row, func(x, y uint32) int {
+				return cmp.Or(cmp.Compare(a.dst[x], a.dst[y]), cmp.Compare(a.kind[x], a.kind[y]),
+					cmp.Compare(a.from[x], a.from[y]), cmp.Compare(a.until[x], a.until[y]),
+					cmp.Compare(a.conf[y], a.conf[x]), cmp.Compare(a.ev[x], a.ev[y]))
+			})
+		}
+	}
+	g.arcs = make([]arc, m)
+	for i, p := range perm {
+		g.arcs[i] = arc{from: a.from[p], until: a.until[p], dst: a.dst[p], conf: a.conf[p], ev: a.ev[p], kind: a.kind[p]}
+	}
+}
+
+// reverse builds the rows by destination once.
+func (g *Graph) reverse() {
+	g.revOnce.Do(func() {
+		n := len(g.nodes)
+		g.roff = make([]uint32, n+1)
+		for i := range g.arcs {
+			g.roff[g.arcs[i].dst+1]++
+		}
+		for i := 1; i <= n; i++ {
+			g.roff[i] += g.roff[i-1]
+		}
+		pos := slices.Clone(g.roff[:n])
+		g.rarc = make([]uint32, len(g.arcs))
+		g.rsrc = make([]uint32, len(g.arcs))
+		for u := range n {
+			for i := g.off[u]; i < g.off[u+1]; i++ {
+				d := g.arcs[i].dst
+				g.rarc[pos[d]], g.rsrc[pos[d]] = i, uint32(u)
+				pos[d]++
+			}
+		}
+	})
+}
+
+// src returns the source of arc i (a binary search over the rows).
+func (g *Graph) src(i uint32) uint32 {
+	u, _ := slices.BinarySearchFunc(g.off[1:], i+1, cmp.Compare[uint32])
+	return uint32(u)
+}
+
+// Warnings are what the readers wanted shown (unverified attestations…).
+func (g *Graph) Warnings() []string { return g.warnings }
+
+// NumNodes and NumArcs give the graph's size.
+func (g *Graph) NumNodes() int { return len(g.nodes) }
+
+// NumArcs is the number of edges.
+func (g *Graph) NumArcs() int { return len(g.arcs) }
+
+// Node returns a node by id.
+func (g *Graph) Node(id string) (Node, bool) {
+	i, ok := g.index[id]
+	if !ok {
+		return Node{}, false
+	}
+	return g.nodes[i], true
+}
+
+// Arc is one edge as the graph holds it, oriented the way a compromise
+// moves (Src → Dst), with its written kind.
+type Arc struct {
+	Src        string    `json:"src"`
+	Dst        string    `json:"dst"`
+	Kind       EdgeKind  `json:"kind"`
+	Valid      Interval  `json:"valid"`
+	Confidence float64   `json:"confidence"`
+	Evidence   *Evidence `json:"evidence,omitempty"`
+}
+
+// arc expands arc i.
+func (g *Graph) arc(i uint32) Arc {
+	a := &g.arcs[i]
+	return Arc{Src: g.nodes[g.src(i)].ID, Dst: g.nodes[a.dst].ID, Kind: a.kind,
+		Valid: Interval{a.from, a.until}, Confidence: float64(a.conf), Evidence: g.evidence[a.ev]}
+}
+
+// Written returns the arc as written: for reversed kinds, From is Dst.
+func (a Arc) Written() (from, to string) {
+	if a.Kind.Reversed() {
+		return a.Dst, a.Src
+	}
+	return a.Src, a.Dst
+}
+
+func fmtTime(s int64) string {
+	switch s {
+	case Always:
+		return "the beginning"
+	case Never:
+		return "open"
+	}
+	return time.Unix(s, 0).UTC().Format(time.RFC3339)
+}
+
+// String names an interval for messages.
+func (iv Interval) String() string {
+	return fmt.Sprintf("[%s, %s)", fmtTime(iv.From), fmtTime(iv.Until))
+}

@@ -1,0 +1,224 @@
+package cascade
+
+// The search is label-setting over (time, confidence, depth): a node keeps
+// every label no earlier label dominates (at least as confident, and, with a
+// depth limit, no deeper). The first label a node settles is its earliest
+// time and, among paths reaching it then, the most confident one. Keeping
+// the later, more confident labels is what makes that exact: a path that is
+// late at one node can still tie at the next, where an edge opens late.
+//
+// Keys only grow along a path, so labels settle in key order. Forward, the
+// key is the arrival time; backwards, the negated deadline (the latest time a
+// node can be compromised and still reach the targets in time).
+
+type label struct {
+	key   int64
+	conf  float32
+	depth int32
+	node  uint32
+	pred  int32 // label this one extends; -1 for a seed
+	arc   uint32
+	next  int32 // the node's next settled label; -1 ends
+}
+
+type item struct {
+	key      int64
+	conf     float32
+	depth    int32
+	node     uint32
+	predNode uint32
+	pred     int32
+	arc      uint32
+}
+
+// before is the heap order: earlier key, then higher confidence, then
+// fewer hops, then node, predecessor and arc index, so ties are decided the
+// same way on every run.
+func (x *item) before(y *item) bool {
+	switch {
+	case x.key != y.key:
+		return x.key < y.key
+	case x.conf != y.conf:
+		return x.conf > y.conf
+	case x.depth != y.depth:
+		return x.depth < y.depth
+	case x.node != y.node:
+		return x.node < y.node
+	case x.predNode != y.predNode:
+		return x.predNode < y.predNode
+	}
+	return x.arc < y.arc
+}
+
+type search struct {
+	g        *Graph
+	backward bool
+	skew, at int64
+	maxDepth int32
+	weight   [numEdgeKinds]float32 // 0: excluded
+	labels   []label
+	hot      []hotState
+	node     []nodeState
+	// full has a bit per node whose frontier cannot grow: it settled a label
+	// at confidence 1 and depth does not count. A bit set in 128 KiB per
+	// million nodes answers most late pushes without touching the node's
+	// state, which is the trace's main cost on a large graph.
+	full []uint64
+	q    queue
+}
+
+// A search keeps two records per node. hotState is read for nearly every
+// arc the search looks at, so it is small (16 MB per million nodes): the
+// confidence of the node's last settled label (a node's settled labels grow
+// in confidence, so without a depth limit it alone decides dominance), and
+// its last queued label no settled one dominates, which drops a push that
+// label strictly dominates before it takes a queue slot. nodeState is
+// touched when a label settles.
+type hotState struct {
+	pendKey       int64
+	top, pendConf float32
+}
+
+type nodeState struct {
+	head, tail int32 // settled labels; head -1: not reached
+	pendDepth  int32 // the queued label's hops (with a depth limit)
+}
+
+const noArc = ^uint32(0)
+
+func newSearch(g *Graph, backward bool, skew, at int64, maxDepth int, weight [numEdgeKinds]float32) *search {
+	s := &search{g: g, backward: backward, skew: skew, at: at, maxDepth: int32(maxDepth), weight: weight,
+		hot: make([]hotState, len(g.nodes)), node: make([]nodeState, len(g.nodes)), full: make([]uint64, (len(g.nodes)+63)/64)}
+	for i := range s.node {
+		s.node[i] = nodeState{head: -1, tail: -1}
+		s.hot[i] = hotState{top: -1, pendConf: -1}
+	}
+	return s
+}
+
+// head is node v's first settled label, -1 if none.
+func (s *search) head(v int) int32 { return s.node[v].head }
+
+// dominated reports whether a settled label of node v is at least as good.
+func (s *search) dominated(v uint32, conf float32, depth int32) bool {
+	if s.maxDepth == 0 {
+		return s.hot[v].top >= conf
+	}
+	for l := s.node[v].head; l >= 0; l = s.labels[l].next {
+		x := &s.labels[l]
+		if x.conf >= conf && x.depth <= depth {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *search) isFull(v uint32) bool { return s.full[v>>6]&(1<<(v&63)) != 0 }
+
+// push queues a label unless a settled or queued one dominates it. Only
+// strict domination by the queued one drops it: equal labels both go in,
+// and the queue's order decides between them.
+func (s *search) push(it item) {
+	if s.isFull(it.node) {
+		return
+	}
+	h := &s.hot[it.node]
+	if h.pendKey <= it.key && h.pendConf >= it.conf && (h.pendKey < it.key || h.pendConf > it.conf) &&
+		(s.maxDepth == 0 || s.node[it.node].pendDepth <= it.depth) {
+		return
+	}
+	if s.dominated(it.node, it.conf, it.depth) {
+		return
+	}
+	h.pendKey, h.pendConf = it.key, it.conf
+	if s.maxDepth > 0 {
+		s.node[it.node].pendDepth = it.depth
+	}
+	s.q.push(it)
+}
+
+// seed starts the search at node v with key k.
+func (s *search) seed(v uint32, k int64) {
+	s.push(item{key: k, conf: 1, node: v, predNode: v, pred: -1, arc: noArc})
+}
+
+// run settles labels until none is left or stop says so (checked every
+// 4096 settles; it may be nil).
+func (s *search) run(stop func() bool) bool {
+	for n := 0; s.q.len() > 0; n++ {
+		if stop != nil && n&4095 == 0 && stop() {
+			return false
+		}
+		it := s.q.pop()
+		if s.isFull(it.node) || s.dominated(it.node, it.conf, it.depth) {
+			continue
+		}
+		ns := &s.node[it.node]
+		li := int32(len(s.labels))
+		s.labels = append(s.labels, label{key: it.key, conf: it.conf, depth: it.depth, node: it.node, pred: it.pred, arc: it.arc, next: -1})
+		if ns.head < 0 {
+			ns.head = li
+		} else {
+			s.labels[ns.tail].next = li
+		}
+		ns.tail, s.hot[it.node].top = li, it.conf
+		if it.conf >= 1 && s.maxDepth == 0 {
+			s.full[it.node>>6] |= 1 << (it.node & 63)
+		}
+		if s.maxDepth > 0 && it.depth >= s.maxDepth {
+			continue
+		}
+		if s.backward {
+			s.relaxBackward(it, li)
+		} else {
+			s.relaxForward(it, li)
+		}
+	}
+	return true
+}
+
+// relaxForward takes every arc out of the node that still holds when the
+// compromise arrives (allowing for the skew) and has started by s.at.
+func (s *search) relaxForward(it item, li int32) {
+	g := s.g
+	t := it.key
+	lo, hi := g.off[it.node], g.off[it.node+1]
+	for i := range g.arcs[lo:hi] {
+		x := &g.arcs[lo+uint32(i)]
+		w := s.weight[x.kind]
+		if w == 0 || x.from > s.at || x.until != Never && t-s.skew >= x.until {
+			continue
+		}
+		s.push(item{key: max(t, x.from), conf: it.conf * x.conf * w, depth: it.depth + 1,
+			node: x.dst, predNode: it.node, pred: li, arc: lo + uint32(i)})
+	}
+}
+
+// relaxBackward finds, for every arc into the node, the latest time its
+// source can be compromised and still cross it by the node's deadline.
+func (s *search) relaxBackward(it item, li int32) {
+	g := s.g
+	for r := g.roff[it.node]; r < g.roff[it.node+1]; r++ {
+		a := g.rarc[r]
+		nd, ok := s.departure(-it.key, a)
+		if !ok {
+			continue
+		}
+		s.push(item{key: -nd, conf: it.conf * g.arcs[a].conf * s.weight[g.arcs[a].kind], depth: it.depth + 1,
+			node: g.rsrc[r], predNode: it.node, pred: li, arc: a})
+	}
+}
+
+// departure is the latest time arc a's source can be reached and still
+// carry the compromise to its destination by deadline d.
+func (s *search) departure(d int64, a uint32) (int64, bool) {
+	g := s.g
+	x := &g.arcs[a]
+	if s.weight[x.kind] == 0 || x.from > s.at || x.from > d {
+		return 0, false
+	}
+	if u := x.until; u != Never && u-1+s.skew < d {
+		d = u - 1 + s.skew
+	}
+	return d, true
+}
