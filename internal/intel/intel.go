@@ -291,17 +291,17 @@ func (in *Intel) Merge(other *Intel) {
 				a.Tags = slices.DeleteFunc(slices.Clone(a.Tags), func(t string) bool { return t == TagContext })
 			}
 			a.SameFile = mergeSameFile(a.SameFile, b.SameFile)
-			a.FileTypes = mergeFileTypes(a.FileTypes, b.FileTypes)
+			a.FileTypes = MergeFileTypes(a.FileTypes, b.FileTypes)
 		})
 	in.HashLists = append(in.HashLists, other.HashLists...)
 	in.Warnings = append(in.Warnings, other.Warnings...)
 	in.Warninglists = mergeByID(in.Warninglists, other.Warninglists, func(w Warninglist) string { return w.Name }, nil)
 }
 
-// mergeFileTypes merges two sources' file types for one indicator: the
+// MergeFileTypes merges two sources' file types for one indicator: the
 // union, since a wider scope never hides a file, and none (any type) when
 // either source does not limit it.
-func mergeFileTypes(a, b []string) []string {
+func MergeFileTypes(a, b []string) []string {
 	if len(a) == 0 || len(b) == 0 {
 		return nil
 	}
