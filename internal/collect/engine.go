@@ -179,7 +179,7 @@ func newCollection(src *source.Source, opt Options, tmp string) *collection {
 // ContentVersion identifies the set of content collectors, so cached facts
 // from another set are collected again.
 func ContentVersion(cs []ContentCollector) string {
-	v := "sniff/1"
+	v := "sniff/2" // 2: a PE header beyond the sniffed head is read
 	for _, cc := range cs {
 		v += ";" + cc.Name() + "/" + cc.Version()
 	}

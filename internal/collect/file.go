@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -88,6 +89,9 @@ func (c *collection) readFile(ctx context.Context, j fileJob, rec *snapshot.File
 	}
 	head := buf[:min(n, SniffLen)]
 	rec.Type = SniffName(j.name, head, nil)
+	if rec.Type != snapshot.TypePE && farPE(f, head, rec.Size) {
+		rec.Type = snapshot.TypePE
+	}
 	if rec.Type == snapshot.TypeOther && mayBeDMG(j.name, rec.Size) {
 		tail := make([]byte, 512)
 		if _, err := f.ReadAt(tail, rec.Size-512); err == nil {
@@ -323,6 +327,25 @@ func (c *collection) runPathCollectors(ctx context.Context, rel string) {
 			}
 		}()
 	}
+}
+
+// farPE reports whether a file whose DOS header points beyond the sniffed
+// head has the PE signature there, so that a file's type is PE exactly
+// when its bytes are a PE image, wherever the header is: an indicator
+// scoped to PE files relies on it.
+func farPE(f io.ReaderAt, head []byte, size int64) bool {
+	if len(head) < 0x40 || head[0] != 'M' || head[1] != 'Z' {
+		return false
+	}
+	off := int64(binary.LittleEndian.Uint32(head[0x3c:]))
+	if off+4 <= int64(len(head)) || off+4 > size {
+		return false // in the head (Sniff decided) or past the end
+	}
+	sig := make([]byte, 4)
+	if _, err := f.ReadAt(sig, off); err != nil {
+		return false
+	}
+	return string(sig) == "PE\x00\x00"
 }
 
 // mayBeDMG limits the extra read of a file's last block (where a DMG keeps

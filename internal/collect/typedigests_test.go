@@ -2,6 +2,7 @@ package collect
 
 import (
 	"crypto/md5"
+	"encoding/binary"
 	"encoding/hex"
 	"path/filepath"
 	"strings"
@@ -20,6 +21,8 @@ func testTypeDigests(t *testing.T) {
 	files := map[string]string{
 		"a/small.dll": fakePE("a small PE"),
 		"a/big.exe":   fakePE(strings.Repeat("0123456789abcdef", 80<<10)), // more than one read buffer
+		"a/far.dll":   farPEBytes(0x1000),                                 // PE header beyond the sniffed head
+		"a/notpe.dll": farPEBytes(0x1000)[:0x1002],                        // its DOS header points past the end
 		"b/lib.so":    "\x7fELF" + strings.Repeat("e", 2000),
 		"b/c/x.txt":   "x",
 	}
@@ -59,10 +62,25 @@ func testTypeDigests(t *testing.T) {
 			}
 		}
 	}
-	check("no cache: one read of every file", run(byType), 4, size)
+	s := run(byType)
+	if got := byPath(s); got["/a/far.dll"].Type != snapshot.TypePE || got["/a/notpe.dll"].Type != snapshot.TypeOther {
+		t.Errorf("far PE header: types %q and %q, want pe and other", got["/a/far.dll"].Type, got["/a/notpe.dll"].Type)
+	}
+	cacheFile = filepath.Join(t.TempDir(), "b.bin")
+	check("no cache: one read of every file", run(byType), 6, size)
 	cacheFile = filepath.Join(t.TempDir(), "d.bin")
 	run(nil)
-	pe := int64(len(files["a/small.dll"]) + len(files["a/big.exe"]))
-	check("cached without the md5: the PE files are read again", run(byType), 2, pe)
+	pe := int64(len(files["a/small.dll"]) + len(files["a/big.exe"]) + len(files["a/far.dll"]))
+	check("cached without the md5: the PE files are read again", run(byType), 3, pe)
 	check("then all from the cache", run(byType), 0, 0)
+}
+
+// farPEBytes is a PE whose DOS header points to its signature at off,
+// beyond the bytes Sniff sees.
+func farPEBytes(off int) string {
+	b := make([]byte, off+0x100)
+	copy(b, "MZ")
+	binary.LittleEndian.PutUint32(b[0x3c:], uint32(off))
+	copy(b[off:], "PE\x00\x00")
+	return string(b)
 }
