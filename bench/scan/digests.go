@@ -90,7 +90,7 @@ func compareDefault(c config) error {
 	}
 	args := []string{"scan", "--no-builtin", "--no-cache", "--quiet", "--format", "jsonl", "--intel", sib, c.compare}
 	rs := interleaved(c.rounds, bin, []contender{
-		{"cascade cold scan, packs without SHA-1/MD5 lacking a same_file", args},
+		{"cascade cold scan, packs without unscoped lone SHA-1/MD5", args},
 		{"cascade cold scan, the same with --all-digests", append([]string{"scan", "--all-digests"}, args[1:]...)},
 	})
 	printRows([]row{def.row(), only.row(), rs[0].row(), rs[1].row()})
@@ -98,7 +98,7 @@ func compareDefault(c config) error {
 		summaryInt(only.stdout, "files_hashed"), summaryBytes(def.stdout), summaryBytes(only.stdout))
 	fmt.Printf("\nratios (targets in brackets):\n")
 	printDefaultRatio(def, only)
-	fmt.Printf("  packs without lone SHA-1/MD5 / SHA-256-only %5.2f×%s (what same_file buys when every digest has one)\n",
+	fmt.Printf("  packs without unscoped lone SHA-1/MD5 / SHA-256-only %5.2f×%s (what same_file and file_types buy when every digest has one)\n",
 		rs[0].secs/only.secs, cpuRatio(rs[0].cpu, only.cpu))
 	fmt.Printf("  the same with --all-digests / SHA-256-only  %5.2f×%s\n", rs[1].secs/only.secs, cpuRatio(rs[1].cpu, only.cpu))
 	fmt.Printf("load at end: %s", loadavg())
@@ -123,8 +123,9 @@ func writeBuiltinSHA256(dir string) (string, error) {
 }
 
 // writeSiblingPacks writes the built-in packs without their SHA-1 and MD5
-// indicators that have no same-file SHA-256: intel whose every SHA-1 and
-// MD5 has one, as the packs would be if every source gave it.
+// indicators that have neither a same-file SHA-256 nor file types: intel
+// whose every SHA-1 and MD5 is scoped, as the packs would be if every
+// source said which file or which kind of file it names.
 func writeSiblingPacks(dir string) (string, error) {
 	in, err := packs.Load()
 	if err != nil {
@@ -132,18 +133,18 @@ func writeSiblingPacks(dir string) (string, error) {
 	}
 	kept := in.Indicators[:0]
 	for _, ind := range in.Indicators {
-		if (ind.Type == intel.SHA1 || ind.Type == intel.MD5) && ind.SameFile[intel.SHA256] == "" {
+		if (ind.Type == intel.SHA1 || ind.Type == intel.MD5) && ind.SameFile[intel.SHA256] == "" && len(ind.FileTypes) == 0 {
 			continue
 		}
 		kept = append(kept, ind)
 	}
 	in.Indicators = kept
-	name := filepath.Join(dir, "builtin-with-same-file.json")
+	name := filepath.Join(dir, "builtin-scoped.json")
 	f, err := os.Create(name)
 	if err != nil {
 		return "", err
 	}
-	src := intel.Source{ID: "bench:packs-with-same-file", Name: "built-in packs, SHA-1/MD5 with a same-file SHA-256 only", Kind: "cascade"}
+	src := intel.Source{ID: "bench:packs-scoped", Name: "built-in packs, SHA-1/MD5 with a same-file SHA-256 or file types only", Kind: "cascade"}
 	if err := intel.EncodeNative(f, src, in); err != nil {
 		f.Close()
 		return "", err

@@ -39,6 +39,11 @@ type Digests struct{ SHA256, SHA1, MD5 bool }
 // Any reports whether any digest is selected.
 func (d Digests) Any() bool { return d.SHA256 || d.SHA1 || d.MD5 }
 
+// or returns the digests either d or e selects.
+func (d Digests) or(e Digests) Digests {
+	return Digests{SHA256: d.SHA256 || e.SHA256, SHA1: d.SHA1 || e.SHA1, MD5: d.MD5 || e.MD5}
+}
+
 // Covers reports whether have includes every digest d asks for.
 func (d Digests) Covers(have Digests) bool {
 	return (!d.SHA256 || have.SHA256) && (!d.SHA1 || have.SHA1) && (!d.MD5 || have.MD5)
@@ -58,6 +63,11 @@ type Options struct {
 	// read again for them. A scan sets it so that an MD5 indicator whose
 	// source gives its file's SHA-256 costs an MD5 of that file only.
 	MoreDigests func(*snapshot.File) Digests
+	// TypeDigests, when set, returns digests files of a type need beyond
+	// Digests. A file's type is sniffed before it is hashed, so they are
+	// computed in the same read. A scan sets it so that an MD5 indicator
+	// whose source says the file is a PE costs an MD5 of PE files only.
+	TypeDigests func(fileType string) Digests
 	// MaxFileSize: larger files are recorded (path, size, type) but not
 	// hashed or parsed; 0 means the default, 1 GiB.
 	MaxFileSize int64
@@ -169,7 +179,7 @@ func newCollection(src *source.Source, opt Options, tmp string) *collection {
 // ContentVersion identifies the set of content collectors, so cached facts
 // from another set are collected again.
 func ContentVersion(cs []ContentCollector) string {
-	v := "sniff/1"
+	v := "sniff/2" // 2: a PE header beyond the sniffed head is read
 	for _, cc := range cs {
 		v += ";" + cc.Name() + "/" + cc.Version()
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -88,6 +89,9 @@ func (c *collection) readFile(ctx context.Context, j fileJob, rec *snapshot.File
 	}
 	head := buf[:min(n, SniffLen)]
 	rec.Type = SniffName(j.name, head, nil)
+	if rec.Type != snapshot.TypePE && farPE(f, head, rec.Size) {
+		rec.Type = snapshot.TypePE
+	}
 	if rec.Type == snapshot.TypeOther && mayBeDMG(j.name, rec.Size) {
 		tail := make([]byte, 512)
 		if _, err := f.ReadAt(tail, rec.Size-512); err == nil {
@@ -98,7 +102,7 @@ func (c *collection) readFile(ctx context.Context, j fileJob, rec *snapshot.File
 		c.skip(SkipTooLarge)
 		return false, nil
 	}
-	if c.opt.Digests.Any() {
+	if c.firstDigests(rec.Type).Any() {
 		if err := c.hashFile(f, buf[:n], whole, buf, rec); err != nil {
 			c.fileError(j.rel, "hash", err)
 			return false, nil
@@ -144,11 +148,12 @@ func readHead(f io.Reader, buf []byte, size int64) (n int, whole bool, err error
 
 // hashFile computes the selected digests over head (already read: the
 // whole file when whole) and the rest of f, reading f exactly once. head
-// may share buf's memory: it is hashed before buf is reused. Digests the
-// record turns out to need beyond those (Options.MoreDigests) are computed
-// in a second pass.
+// may share buf's memory: it is hashed before buf is reused. The selected
+// digests are those every file needs and those its type needs (the type
+// is known before hashing); digests the record turns out to need beyond
+// those (Options.MoreDigests) are computed in a second pass.
 func (c *collection) hashFile(f regularFile, head []byte, whole bool, buf []byte, rec *snapshot.File) error {
-	hs := newHashers(c.opt.Digests)
+	hs := newHashers(c.firstDigests(rec.Type))
 	// Files are read into the worker's buffer, never mapped: hashing from a
 	// buffer that stays in cache measured as fast as a mapping on one VM and
 	// twice as fast on another, where every new mapping cost page-table
@@ -203,12 +208,25 @@ func (c *collection) hashMore(f io.ReaderAt, buf []byte, rec *snapshot.File) err
 	return nil
 }
 
-// missingDigests is what Options.MoreDigests asks for rec that rec lacks.
-func (c *collection) missingDigests(rec *snapshot.File) Digests {
-	if c.opt.MoreDigests == nil {
-		return Digests{}
+// firstDigests are the digests a file of this type gets in its first
+// read: Options.Digests and Options.TypeDigests.
+func (c *collection) firstDigests(fileType string) Digests {
+	if c.opt.TypeDigests == nil {
+		return c.opt.Digests
 	}
-	m := c.opt.MoreDigests(rec)
+	return c.opt.Digests.or(c.opt.TypeDigests(fileType))
+}
+
+// missingDigests is what Options.TypeDigests and Options.MoreDigests ask
+// for rec that rec lacks (a cached record lacking them is read again).
+func (c *collection) missingDigests(rec *snapshot.File) Digests {
+	var m Digests
+	if c.opt.TypeDigests != nil {
+		m = c.opt.TypeDigests(rec.Type)
+	}
+	if c.opt.MoreDigests != nil {
+		m = m.or(c.opt.MoreDigests(rec))
+	}
 	return Digests{SHA256: m.SHA256 && rec.SHA256 == "", SHA1: m.SHA1 && rec.SHA1 == "", MD5: m.MD5 && rec.MD5 == ""}
 }
 
@@ -309,6 +327,25 @@ func (c *collection) runPathCollectors(ctx context.Context, rel string) {
 			}
 		}()
 	}
+}
+
+// farPE reports whether a file whose DOS header points beyond the sniffed
+// head has the PE signature there, so that a file's type is PE exactly
+// when its bytes are a PE image, wherever the header is: an indicator
+// scoped to PE files relies on it.
+func farPE(f io.ReaderAt, head []byte, size int64) bool {
+	if len(head) < 0x40 || head[0] != 'M' || head[1] != 'Z' {
+		return false
+	}
+	off := int64(binary.LittleEndian.Uint32(head[0x3c:]))
+	if off+4 <= int64(len(head)) || off+4 > size {
+		return false // in the head (Sniff decided) or past the end
+	}
+	sig := make([]byte, 4)
+	if _, err := f.ReadAt(sig, off); err != nil {
+		return false
+	}
+	return string(sig) == "PE\x00\x00"
 }
 
 // mayBeDMG limits the extra read of a file's last block (where a DMG keeps

@@ -116,7 +116,17 @@ type Indicator struct {
 	// that finds the file by its SHA-256 computes this indicator's digest
 	// for that file only, instead of for every file.
 	SameFile map[Type]string `json:"same_file,omitempty"`
+	// FileTypes are the file types (snapshot types: pe, elf, macho …) the
+	// file a digest indicator names can have, where its source says what
+	// the file is. A file's type is sniffed from its first bytes, so a
+	// scan computes a SHA-1 or MD5 scoped this way only for files of these
+	// types. Empty means any type.
+	FileTypes []string `json:"file_types,omitempty"`
 }
+
+// FileTypeNames are the values FileTypes may hold: the file types a
+// collection records (snapshot.Type*).
+var FileTypeNames = []string{"pe", "elf", "macho", "ole", "msi", "zip", "dmg", "script", "other"}
 
 // SignerSpec describes a code-signing identity, optionally limited to a
 // signing-time window. Every non-empty field must match.
@@ -281,10 +291,23 @@ func (in *Intel) Merge(other *Intel) {
 				a.Tags = slices.DeleteFunc(slices.Clone(a.Tags), func(t string) bool { return t == TagContext })
 			}
 			a.SameFile = mergeSameFile(a.SameFile, b.SameFile)
+			a.FileTypes = MergeFileTypes(a.FileTypes, b.FileTypes)
 		})
 	in.HashLists = append(in.HashLists, other.HashLists...)
 	in.Warnings = append(in.Warnings, other.Warnings...)
 	in.Warninglists = mergeByID(in.Warninglists, other.Warninglists, func(w Warninglist) string { return w.Name }, nil)
+}
+
+// MergeFileTypes merges two sources' file types for one indicator: the
+// union, since a wider scope never hides a file, and none (any type) when
+// either source does not limit it.
+func MergeFileTypes(a, b []string) []string {
+	if len(a) == 0 || len(b) == 0 {
+		return nil
+	}
+	out := union(slices.Clone(a), b)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // mergeSameFile unions two indicators' same-file digests. Sources that

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/cascade-ir/cascade/internal/intel/stixpattern"
@@ -63,6 +64,9 @@ func (ind *Indicator) Validate() error {
 	}
 	if len(ind.SameFile) > 0 && !ind.Type.IsHash() {
 		return fmt.Errorf("same_file is for digest indicators, not %s", ind.Type)
+	}
+	if err := ind.validFileTypes(); err != nil {
+		return err
 	}
 	switch ind.Type {
 	case SHA256, SHA1, MD5:
@@ -215,4 +219,21 @@ func CompileFilenameRegex(expr string) (*regexp.Regexp, error) {
 		return nil, fmt.Errorf("regex %q: %w", expr, err)
 	}
 	return re, nil
+}
+
+// validFileTypes checks a digest indicator's file types against the
+// types a collection records.
+func (ind *Indicator) validFileTypes() error {
+	if len(ind.FileTypes) == 0 {
+		return nil
+	}
+	if !ind.Type.IsHash() {
+		return fmt.Errorf("file_types is for digest indicators, not %s", ind.Type)
+	}
+	for _, t := range ind.FileTypes {
+		if !slices.Contains(FileTypeNames, t) {
+			return fmt.Errorf("file_types: unknown file type %q (want one of %s)", t, strings.Join(FileTypeNames, ", "))
+		}
+	}
+	return nil
 }

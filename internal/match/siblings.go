@@ -19,6 +19,7 @@ import (
 type digestNeeds struct {
 	named   Needs            // every digest type the intel names
 	sibling map[string]Needs // lower-case SHA-256 → digests to compute for that file
+	byType  map[string]Needs // file type → digests to compute for files of that type
 }
 
 // needDigest records what a digest indicator asks of a scan.
@@ -27,12 +28,57 @@ func (s *Set) needDigest(ind *intel.Indicator) {
 	sib := strings.ToLower(ind.SameFile[intel.SHA256])
 	if _, err := hex.DecodeString(sib); ind.Type == intel.SHA256 || err != nil || len(sib) != intel.SHA256.HexLen() {
 		// No usable sibling (hand-built intel is not validated): every
-		// file needs the digest.
-		s.need(ind.Type)
+		// file of the types it can have needs the digest.
+		s.needForTypes(ind.Type, ind.FileTypes)
 		return
 	}
 	s.sibling(sib, ind.Type)
 }
+
+// needForTypes records that files of these types need a digest of type
+// t; with no types, every file does. A SHA-256 is needed for every file
+// all the same: the scan matches everything by it.
+func (s *Set) needForTypes(t intel.Type, fileTypes []string) {
+	if t == intel.SHA256 || len(fileTypes) == 0 {
+		s.need(t)
+		return
+	}
+	if s.digests.byType == nil {
+		s.digests.byType = map[string]Needs{}
+	}
+	for _, ft := range fileTypes {
+		for _, same := range sameBytesTypes(ft) {
+			s.digests.byType[same] = s.digests.byType[same].with(t)
+		}
+	}
+}
+
+// sameBytesTypes returns the file types a file of type ft can be recorded
+// as. A file's type is a function of its bytes except where its name
+// refines it (collect.SniffName): a compound file is msi or ole by its
+// extension, a text file script or other, and a disk image is looked for
+// only under some names and sizes. A digest scoped to one of those types
+// is computed for the others too.
+func sameBytesTypes(ft string) []string {
+	switch ft {
+	case "msi", "ole":
+		return []string{"msi", "ole"}
+	case "script", "other", "dmg":
+		return []string{"dmg", "other", "script"}
+	}
+	return []string{ft}
+}
+
+// TypeNeeds returns the digests beyond Needs to compute for a file of this
+// type, because indicators scoped to that type (Indicator.FileTypes) name
+// those digests.
+func (s *Set) TypeNeeds(fileType string) Needs {
+	return s.digests.byType[fileType]
+}
+
+// HasTypeNeeds reports whether some digests are needed for files of
+// particular types only (see TypeNeeds).
+func (s *Set) HasTypeNeeds() bool { return len(s.digests.byType) > 0 }
 
 // sibling records that the file with this (lower-case) SHA-256 needs a
 // digest of type t.

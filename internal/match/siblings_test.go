@@ -67,3 +67,46 @@ func TestDigestNeeds(t *testing.T) {
 		}
 	}
 }
+
+func TestTypeNeeds(t *testing.T) {
+	same := map[intel.Type]string{intel.SHA256: sibSHA256}
+	pe := []string{"pe"}
+	for _, tc := range []struct {
+		name   string
+		inds   []intel.Indicator
+		every  Needs            // Needs
+		all    Needs            // AllNeeds
+		byType map[string]Needs // TypeNeeds, for the types listed; others none
+	}{
+		{"md5 scoped to pe", []intel.Indicator{{ID: "a", Type: intel.MD5, Value: loneMD5, FileTypes: pe}},
+			Needs{}, Needs{MD5: true}, map[string]Needs{"pe": {MD5: true}, "elf": {}, "other": {}}},
+		{"sha1 scoped to pe and zip", []intel.Indicator{{ID: "a", Type: intel.SHA1, Value: sibSHA1, FileTypes: []string{"pe", "zip"}}},
+			Needs{}, Needs{SHA1: true}, map[string]Needs{"pe": {SHA1: true}, "zip": {SHA1: true}, "macho": {}}},
+		{"an unscoped md5 stays global", []intel.Indicator{{ID: "a", Type: intel.MD5, Value: loneMD5}, {ID: "b", Type: intel.SHA1, Value: sibSHA1, FileTypes: pe}},
+			Needs{MD5: true}, Needs{SHA1: true, MD5: true}, map[string]Needs{"pe": {SHA1: true}, "elf": {}}},
+		{"a sibling beats a type", []intel.Indicator{{ID: "a", Type: intel.MD5, Value: sibMD5, SameFile: same, FileTypes: pe}},
+			Needs{SHA256: true}, Needs{SHA256: true, MD5: true}, map[string]Needs{"pe": {}}},
+		{"sha256 is needed for every file", []intel.Indicator{{ID: "a", Type: intel.SHA256, Value: sibSHA256, FileTypes: pe}},
+			Needs{SHA256: true}, Needs{SHA256: true}, map[string]Needs{"pe": {}, "elf": {}}},
+		{"msi takes ole along: the name decides between them", []intel.Indicator{{ID: "a", Type: intel.MD5, Value: loneMD5, FileTypes: []string{"msi"}}},
+			Needs{}, Needs{MD5: true}, map[string]Needs{"msi": {MD5: true}, "ole": {MD5: true}, "pe": {}}},
+		{"script takes other and dmg along", []intel.Indicator{{ID: "a", Type: intel.MD5, Value: loneMD5, FileTypes: []string{"script"}}},
+			Needs{}, Needs{MD5: true}, map[string]Needs{"script": {MD5: true}, "other": {MD5: true}, "dmg": {MD5: true}, "elf": {}}},
+	} {
+		s, err := Compile(&intel.Intel{Indicators: tc.inds})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := s.Needs(); got != tc.every {
+			t.Errorf("%s: Needs = %+v, want %+v", tc.name, got, tc.every)
+		}
+		if got := s.AllNeeds(); got != tc.all {
+			t.Errorf("%s: AllNeeds = %+v, want %+v", tc.name, got, tc.all)
+		}
+		for ft, want := range tc.byType {
+			if got := s.TypeNeeds(ft); got != want {
+				t.Errorf("%s: TypeNeeds(%s) = %+v, want %+v", tc.name, ft, got, want)
+			}
+		}
+	}
+}

@@ -78,23 +78,28 @@ type Result struct {
 // Run scans every root and matches it with set. Roots that cannot be opened
 // are errors; problems inside a root are in its snapshot.
 func Run(ctx context.Context, set *match.Set, opt Options) ([]Result, error) {
-	opt.Collect.Digests, opt.Collect.MoreDigests = Digests(set, opt.AllDigests || opt.FullSnapshot)
+	opt.Collect.Digests, opt.Collect.MoreDigests, opt.Collect.TypeDigests = Digests(set, opt.AllDigests || opt.FullSnapshot)
 	return runRoots(ctx, set, opt)
 }
 
 // Digests chooses the digests a scan with set computes: those some
-// indicator of every file needs, and (more) those only the files with a
-// given SHA-256 need, because the SHA-1 and MD5 indicators naming that
-// file as their same file match nothing else. With all, every digest the
-// intel names is computed for every file.
-func Digests(set *match.Set, all bool) (every collect.Digests, more func(*snapshot.File) collect.Digests) {
+// indicator of every file needs; (byType) those only files of a type
+// need, because the SHA-1 and MD5 indicators scoped to that type describe
+// no other; and (more) those only the files with a given SHA-256 need,
+// because the SHA-1 and MD5 indicators naming that file as their same
+// file match nothing else. With all, every digest the intel names is
+// computed for every file.
+func Digests(set *match.Set, all bool) (every collect.Digests, more func(*snapshot.File) collect.Digests, byType func(fileType string) collect.Digests) {
 	if all {
-		return digests(set.AllNeeds()), nil
+		return digests(set.AllNeeds()), nil, nil
 	}
 	if set.HasSiblings() {
 		more = func(f *snapshot.File) collect.Digests { return digests(set.SiblingNeeds(f.SHA256)) }
 	}
-	return digests(set.Needs()), more
+	if set.HasTypeNeeds() {
+		byType = func(fileType string) collect.Digests { return digests(set.TypeNeeds(fileType)) }
+	}
+	return digests(set.Needs()), more, byType
 }
 
 func digests(n match.Needs) collect.Digests {

@@ -99,6 +99,8 @@ type indicatorObj struct {
 	// XSameFile keeps a digest indicator's same-file digests, which a
 	// plain hash pattern cannot say.
 	XSameFile map[intel.Type]string `json:"x_cascade_same_file,omitempty"`
+	// XFileTypes keeps the file types a digest indicator is scoped to.
+	XFileTypes []string `json:"x_cascade_file_types,omitempty"`
 }
 
 func (e *exporter) indicators() error {
@@ -126,7 +128,8 @@ func (e *exporter) indicator(ind *intel.Indicator) error {
 	id := sdoID("indicator", ind.ID, ind.Key(), ind.Incident)
 	obj := indicatorObj{common: e.common("indicator", id, ind.Sources), Name: indicatorName(ind), Description: ind.Description,
 		Pattern: pattern, PatternType: ptype, ValidFrom: epoch.Format(tsLayout), Revoked: ind.Revoked, Labels: ind.Tags,
-		ExternalRefs: externalRefs(ind.References), XID: ind.ID, XScore: ind.Score, XFP: ind.FalsePositive, XSameFile: ind.SameFile}
+		ExternalRefs: externalRefs(ind.References), XID: ind.ID, XScore: ind.Score, XFP: ind.FalsePositive, XSameFile: ind.SameFile,
+		XFileTypes: ind.FileTypes}
 	if ptype == "stix" {
 		obj.PatternVersion = "2.1"
 	}

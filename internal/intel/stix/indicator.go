@@ -72,7 +72,7 @@ func (b *builder) baseIndicator(o *object) (intel.Indicator, error) {
 		id = o.XID
 	}
 	return intel.Indicator{ID: id, Score: indicatorScore(o), Description: desc, References: refsOf(o.ExternalRefs),
-		Tags: o.Labels, ValidFrom: from, ValidUntil: until, Revoked: o.Revoked, SameFile: o.XSameFile}, nil
+		Tags: o.Labels, ValidFrom: from, ValidUntil: until, Revoked: o.Revoked, SameFile: o.XSameFile, FileTypes: o.XFileTypes}, nil
 }
 
 func indicatorScore(o *object) int {

@@ -49,6 +49,7 @@ type object struct {
 	XSourceRefs []string              `json:"x_cascade_source_refs"`
 	XFP         string                `json:"x_cascade_false_positive"`
 	XSameFile   map[intel.Type]string `json:"x_cascade_same_file"`
+	XFileTypes  []string              `json:"x_cascade_file_types"`
 	XKind       string                `json:"x_cascade_kind"`
 	XAliases    []xAlias              `json:"x_cascade_aliases"`
 	XSource     *xSource              `json:"x_cascade_source"`

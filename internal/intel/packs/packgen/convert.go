@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -91,7 +92,7 @@ func (b *builder) indicator(r row, key string, typ intel.Type, v string, score i
 	case intel.SHA256, intel.SHA1, intel.MD5, intel.Domain:
 		ind.Value = strings.ToLower(v)
 		ind.ID = r.Incident + "/" + string(typ) + "/" + ind.Value
-		err = b.setSameFile(&ind, r, key)
+		err = errors.Join(b.setSameFile(&ind, r, key), b.setFileTypes(&ind, r, key))
 	case intel.IP:
 		err = setIP(&ind, v, r.Context)
 	case intel.Filename:
@@ -126,6 +127,23 @@ func (b *builder) setSameFile(ind *intel.Indicator, r row, key string) error {
 		return fmt.Errorf("rules line %d: same-file is for sha1 and md5 rows, not %s", ru.Line, ind.Type)
 	}
 	ind.SameFile = map[intel.Type]string{intel.SHA256: strings.ToLower(ru.Arg)}
+	return nil
+}
+
+// setFileTypes records the file types a file-type rule gives for the file
+// a digest row names. The rule names one row (no wildcard): each claim
+// rests on what the source says about that file.
+func (b *builder) setFileTypes(ind *intel.Indicator, r row, key string) error {
+	ru := b.rules.one(r.Incident, r.Type, key, actFileType)
+	switch {
+	case ru == nil:
+		return nil
+	case ru.Value == wildcard || ru.Incident == wildcard:
+		return fmt.Errorf("rules line %d: a file-type rule names one row, not a wildcard", ru.Line)
+	}
+	types := strings.Split(ru.Arg, "|")
+	slices.Sort(types)
+	ind.FileTypes = slices.Compact(types)
 	return nil
 }
 

@@ -66,6 +66,7 @@ func (p *pack) add(inds ...intel.Indicator) {
 		if g.SameFile == nil {
 			g.SameFile = ind.SameFile
 		}
+		g.FileTypes = intel.MergeFileTypes(g.FileTypes, ind.FileTypes)
 	}
 }
 

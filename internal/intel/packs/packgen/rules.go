@@ -27,11 +27,14 @@ const (
 	// a finding on its own.
 	actContext = "context"
 	actSame    = "same-file" // the SHA-256 of the file a sha1 or md5 row names
+	// actFileType gives the file types ("pe|zip") the file a digest row
+	// names has, where the source says what it is.
+	actFileType = "file-type"
 )
 
 var dispositions = []string{actSkip, actCurated}
 
-var knownActions = []string{actSkip, actCurated, actScore, actAs, actValue, actRegex, actFP, actExpand, actCite, actContext, actSame}
+var knownActions = []string{actSkip, actCurated, actScore, actAs, actValue, actRegex, actFP, actExpand, actCite, actContext, actSame, actFileType}
 
 // wildcard matches any incident or any value in a rule.
 const wildcard = "*"
