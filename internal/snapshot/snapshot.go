@@ -116,10 +116,14 @@ type File struct {
 	Path    string    `json:"path"`
 	Size    int64     `json:"size"`
 	ModTime time.Time `json:"mtime"`
-	Type    string    `json:"type"`
-	SHA256  string    `json:"sha256,omitempty"`
-	SHA1    string    `json:"sha1,omitempty"`
-	MD5     string    `json:"md5,omitempty"`
+	// BirthTime is when the file was created on the filesystem it was
+	// read from (statx btime, APFS birth time, NTFS creation time), where
+	// the OS reports one; a mounted image's own. Not a content fact.
+	BirthTime time.Time `json:"btime,omitzero"`
+	Type      string    `json:"type"`
+	SHA256    string    `json:"sha256,omitempty"`
+	SHA1      string    `json:"sha1,omitempty"`
+	MD5       string    `json:"md5,omitempty"`
 	// User owns the profile the file lives in, when it is in one.
 	User string `json:"user,omitempty"`
 	// Meta holds format facts: PE version resources, MSI product properties.
