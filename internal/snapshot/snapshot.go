@@ -80,8 +80,8 @@ type Software struct {
 	SourcePackage string `json:"source_package,omitempty"`
 	// Platform is windows | macos | linux.
 	Platform string `json:"platform,omitempty"`
-	// Ecosystem names the package world: windows, macos-app, dpkg, rpm, apk,
-	// npm, pypi, sbom.
+	// Ecosystem names the package world: windows, macos-app, macos-pkg
+	// (an installer package receipt), dpkg, rpm, apk, npm, pypi, sbom.
 	Ecosystem string `json:"ecosystem"`
 	Scope     string `json:"scope,omitempty"` // machine | user
 	User      string `json:"user,omitempty"`
@@ -91,8 +91,9 @@ type Software struct {
 	InstallPath string     `json:"install_path,omitempty"`
 	InstallDate *time.Time `json:"install_date,omitempty"`
 	// InstallDateFrom names the record the install date was read from:
-	// "registry InstallDate", "dpkg.log", "rpm INSTALLTIME", "apk
-	// installed db mtime", "receipt InstallDate", a file's mtime.
+	// "registry InstallDate", "dpkg.log", "rpm INSTALLTIME", "receipt
+	// InstallDate" (a macOS receipt; "receipt <id> InstallDate" on the app
+	// bundle that receipt's package installed), a file's mtime.
 	InstallDateFrom string `json:"install_date_from,omitempty"`
 }
 
