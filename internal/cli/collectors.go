@@ -24,7 +24,7 @@ func addCollectors(o *collect.Options, trustedRoots string) error {
 	}
 	o.ContentCollectors = append(o.ContentCollectors, cs)
 	o.PathCollectors = append(o.PathCollectors, codesign.SealCollector{})
-	o.PathCollectors = append(o.PathCollectors, windows.New(), macos.NewAppCollector())
+	o.PathCollectors = append(o.PathCollectors, windows.New(), macos.NewAppCollector(), macos.ReceiptCollector{})
 	o.PathCollectors = append(o.PathCollectors, linux.Collectors()...)
 	o.PathCollectors = append(o.PathCollectors, lang.Collectors()...)
 	o.PathCollectors = append(o.PathCollectors, netart.Collectors()...)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cascade-ir/cascade/internal/collect/codesign"
 	"github.com/cascade-ir/cascade/internal/snapshot"
+	"github.com/cascade-ir/cascade/internal/visible"
 )
 
 type inspectOptions struct {
@@ -78,9 +79,12 @@ func runInspect(ctx context.Context, e *env, args []string) error {
 func printInspection(w io.Writer, ins *codesign.Inspection) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	f := &ins.File
+	// Values come from the file: shown escaped (visible.String), so a
+	// right-to-left override or a control character cannot rewrite the
+	// terminal's text.
 	row := func(indent, k, v string) {
 		if v != "" {
-			fmt.Fprintf(tw, "%s%s\t%s\n", indent, k, v)
+			fmt.Fprintf(tw, "%s%s\t%s\n", indent, visible.String(k), visible.String(v))
 		}
 	}
 	row("", "File", f.Path)
@@ -119,7 +123,7 @@ func printInspection(w io.Writer, ins *codesign.Inspection) error {
 		if a.Length > 0 {
 			where = fmt.Sprintf(" [%d bytes at %#x]", a.Length, a.Offset)
 		}
-		fmt.Fprintf(tw, "  %s\t%s%s\n", a.Kind, a.Detail, where)
+		fmt.Fprintf(tw, "  %s\t%s%s\n", a.Kind, visible.String(a.Detail), where)
 	}
 	return tw.Flush()
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cascade-ir/cascade/internal/collect/codesign"
+	"github.com/cascade-ir/cascade/internal/snapshot"
 	"github.com/cascade-ir/cascade/internal/testutil"
 )
 
@@ -101,5 +103,25 @@ func inspectReadOnly(t *testing.T, fx string) {
 	st2, _ := os.Stat(path)
 	if !bytes.Equal(before, after) || !st.ModTime().Equal(st2.ModTime()) {
 		t.Error("inspect modified the file")
+	}
+}
+
+// TestInspectionEscapesBidi: a path with a right-to-left override and a
+// metadata value with an escape sequence are printed escaped.
+func TestInspectionEscapesBidi(t *testing.T) {
+	ins := &codesign.Inspection{File: snapshot.File{Path: "/tmp/invoice_\u202Efdp.exe", Type: "pe",
+		Meta: map[string]string{"pe.product": "Evil\x1b[2J"}}}
+	var buf bytes.Buffer
+	if err := printInspection(&buf, ins); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if strings.ContainsAny(out, "\u202E\x1b") {
+		t.Errorf("raw control in the output:\n%q", out)
+	}
+	for _, want := range []string{"/tmp/invoice_<U+202E>fdp.exe", "Evil<U+001B>[2J"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
 	}
 }

@@ -30,6 +30,7 @@ type fileMeta struct {
 	mode   fs.FileMode // type bits only
 	size   int64
 	mtime  time.Time
+	btime  time.Time // birth, where the OS and filesystem keep one
 	dev    uint64
 	hasDev bool
 	key    CacheKey
@@ -79,7 +80,7 @@ func (d rootDir) lstat(name, rel string, display func(string) string) (fileMeta,
 	if err != nil {
 		return fileMeta{}, err
 	}
-	m := fileMeta{mode: fi.Mode().Type(), size: fi.Size(), mtime: fi.ModTime()}
+	m := fileMeta{mode: fi.Mode().Type(), size: fi.Size(), mtime: fi.ModTime(), btime: birthOf(fi.Sys())}
 	m.dev, m.hasDev = deviceOf(fi.Sys())
 	m.key, m.keyed = statKey(fi, display(rel))
 	return m, nil

@@ -20,12 +20,16 @@ import (
 const readBufSize = 256 << 10
 
 func (c *collection) newRecord(j fileJob) snapshot.File {
-	return snapshot.File{
+	rec := snapshot.File{
 		Path:    c.src.Display(j.rel),
 		Size:    j.meta.size,
 		ModTime: j.meta.mtime.UTC(),
 		User:    UserFromPath(c.src.OS, j.rel),
 	}
+	if !j.meta.btime.IsZero() {
+		rec.BirthTime = j.meta.btime.UTC()
+	}
+	return rec
 }
 
 // fromCache returns a file's record from the digest cache when its
@@ -48,6 +52,7 @@ func (c *collection) fromCache(ctx context.Context, j fileJob) (snapshot.File, b
 	}
 	rec := c.newRecord(j)
 	hit.Path, hit.Size, hit.ModTime, hit.User = rec.Path, rec.Size, rec.ModTime, rec.User
+	hit.BirthTime = rec.BirthTime // the walk's, like the mtime: never cached
 	c.decorate(&hit)
 	c.cached.Add(1)
 	c.runPathCollectors(ctx, j.rel)

@@ -1,6 +1,9 @@
 package collect
 
-import "syscall"
+import (
+	"syscall"
+	"time"
+)
 
 func mtimeOf(st *syscall.Stat_t) syscall.Timespec { return st.Mtim }
 func ctimeOf(st *syscall.Stat_t) syscall.Timespec { return st.Ctim }
@@ -13,3 +16,7 @@ func deviceOf(sys any) (uint64, bool) {
 	}
 	return uint64(st.Dev), true
 }
+
+// birthOf is zero: a Linux FileInfo carries no birth time. The walk's own
+// directory reader (rawDir) asks statx for it.
+func birthOf(any) time.Time { return time.Time{} }

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // statKey is a file's identity for the digest cache on Windows, where
@@ -25,3 +26,12 @@ func statKey(fi fs.FileInfo, displayPath string) (CacheKey, bool) {
 // deviceOf is not known from FileInfo on Windows; volumes are not crossed
 // because a walk never leaves its drive letter.
 func deviceOf(any) (uint64, bool) { return 0, false }
+
+// birthOf returns a file's creation time (zero when unknown).
+func birthOf(sys any) time.Time {
+	d, ok := sys.(*syscall.Win32FileAttributeData)
+	if !ok || d.CreationTime.Nanoseconds() == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, d.CreationTime.Nanoseconds())
+}

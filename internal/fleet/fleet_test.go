@@ -197,3 +197,19 @@ func TestFindingsCSVReasons(t *testing.T) {
 		t.Errorf("reasons cell %q", got)
 	}
 }
+
+// TestHostsTableEscapesBidi: a host name with a right-to-left override
+// and roles with an isolate are shown escaped in the terminal table.
+func TestHostsTableEscapesBidi(t *testing.T) {
+	var buf bytes.Buffer
+	hs := []Host{{ID: 7, Name: "lab-\u202Eexe.dll", OS: "linux\x1b[2J", Roles: []string{"build\u2066"}}}
+	if err := WriteHostsTable(&buf, hs, 1); err != nil {
+		t.Fatal(err)
+	}
+	want := "ID  NAME                 OS                ROLES          LAST SEEN  SOFTWARE  FILES  OPEN FINDINGS  STALE\n" +
+		"7   lab-<U+202E>exe.dll  linux<U+001B>[2J  build<U+2066>             0         0      0              false\n" +
+		"1 of 1 hosts\n"
+	if got := buf.String(); got != want {
+		t.Errorf("table:\n%s\nwant:\n%s", got, want)
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/cascade-ir/cascade/internal/visible"
 )
 
 // FindingsSchema tags each JSON Lines finding.
@@ -78,8 +80,8 @@ func WriteFindingsTable(w io.Writer, fs []Finding, total int) error {
 		if f.Present {
 			window = minute(f.FirstSeen) + " – now"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", f.Level, f.Score, oneLine(f.Host), f.State, minute(f.ExposedSince),
-			window, oneLine(f.Title), f.ID)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", oneLine(string(f.Level)), f.Score, oneLine(f.Host),
+			oneLine(f.State), minute(f.ExposedSince), window, oneLine(f.Title), oneLine(f.ID))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -93,7 +95,7 @@ func WriteHostsTable(w io.Writer, hs []Host, total int) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNAME\tOS\tROLES\tLAST SEEN\tSOFTWARE\tFILES\tOPEN FINDINGS\tSTALE")
 	for _, h := range hs {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%v\n", h.ID, oneLine(h.Name), h.OS, strings.Join(h.Roles, ","),
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%v\n", h.ID, oneLine(h.Name), oneLine(h.OS), oneLine(strings.Join(h.Roles, ",")),
 			timeCell(h.LastSeen), h.Software, h.Files, h.OpenFindings, h.Stale)
 	}
 	if err := tw.Flush(); err != nil {
@@ -118,15 +120,10 @@ func minute(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04")
 }
 
-// oneLine keeps a hostile string from breaking a terminal table.
-func oneLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-}
+// oneLine keeps a hostile string from breaking or reordering a terminal
+// table: control, bidi and other invisible characters are shown escaped
+// (visible.String).
+func oneLine(s string) string { return visible.String(s) }
 
 func defuse(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {

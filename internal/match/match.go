@@ -113,8 +113,24 @@ func (s *Set) FileFinding(host string, f *snapshot.File, at time.Time) (finding.
 	}
 	fd := s.newFinding(host, fileEvidence(f), rs, "file:"+f.Path)
 	fd.FirstSeen, fd.LastSeen = at, at // seen by cascade in this inventory
-	fd.Expose(f.ModTime, "file modified")
+	fd.Expose(fileExposure(f))
 	return fd, true
+}
+
+// fileExposure is when the file's evidence shows it on this machine: its
+// birth where the filesystem keeps one, else its modification time. A
+// birth before the mtime is the earlier of the two. A birth after the
+// mtime is a file that arrived with an older mtime (a copy, an unpacked
+// archive or installer, or an mtime set back): the mtime is the content's
+// origin elsewhere, and exposure here starts at the arrival.
+func fileExposure(f *snapshot.File) (time.Time, string) {
+	switch {
+	case f.BirthTime.IsZero():
+		return f.ModTime, "file modified"
+	case f.BirthTime.After(f.ModTime):
+		return f.BirthTime, "file created (after its mtime: copied in)"
+	}
+	return f.BirthTime, "file created"
 }
 
 func (s *Set) matchDigest(rs *reasons, t intel.Type, hexd string, at time.Time) {

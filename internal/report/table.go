@@ -11,6 +11,7 @@ import (
 
 	"github.com/cascade-ir/cascade/internal/finding"
 	"github.com/cascade-ir/cascade/internal/snapshot"
+	"github.com/cascade-ir/cascade/internal/visible"
 )
 
 // maxErrorsShown bounds the per-path errors the table lists.
@@ -233,10 +234,21 @@ type errWriter struct {
 	err error
 }
 
+// printf writes the format with every string argument shown as its
+// characters are (visible.String): paths, names and titles come from
+// the scanned machine and intel, and a right-to-left override or a
+// control character in one must not reorder or break the terminal's
+// text. The layout is the format's alone.
 func (e *errWriter) printf(format string, a ...any) {
-	if e.err == nil {
-		_, e.err = fmt.Fprintf(e.w, format, a...)
+	if e.err != nil {
+		return
 	}
+	for i, v := range a {
+		if s, ok := v.(string); ok {
+			a[i] = visible.String(s)
+		}
+	}
+	_, e.err = fmt.Fprintf(e.w, format, a...)
 }
 
 // splitErrors separates problems from recovery notes (a dirty hive read in

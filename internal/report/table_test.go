@@ -57,3 +57,25 @@ func checkGolden(t *testing.T, path, got string) {
 		t.Errorf("%s differs:\n--- got\n%s--- want\n%s", path, got, want)
 	}
 }
+
+// TestTableEscapesBidi pins the table with a right-to-left override in a
+// path and a title, and a line break in a signer: the table shows them
+// escaped, while the CSV keeps the evidence byte for byte.
+func TestTableEscapesBidi(t *testing.T) {
+	path := "C:\\Users\\a\\Downloads\\invoice_\u202Efdp.exe"
+	s := Scan{ScanID: "s1", Snapshot: &snapshot.Snapshot{Host: snapshot.Host{Name: "wks\u2066", Source: "live", OS: "windows"}},
+		Findings: []finding.Finding{{Level: finding.Alert, Score: 100, Title: "Known file: invoice_\u202Efdp.exe",
+			Evidence: finding.Evidence{Kind: finding.EvidenceFile, Path: path, Signer: "Evil\nCorp\xff"},
+			Reasons:  []finding.Reason{{Kind: "filename", Matched: "invoice_\u202Efdp.exe", Score: 100, Source: "test"}}}}}
+	var tb, cb bytes.Buffer
+	if err := Table(&tb, s); err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, filepath.Join("testdata", "bidi.table.golden"), tb.String())
+	if err := CSV(&cb, s, false); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(cb.Bytes(), []byte(path)) {
+		t.Errorf("CSV lost the raw path:\n%q", cb.String())
+	}
+}

@@ -45,7 +45,7 @@ func parsePages() map[string]*template.Template {
 		"join":  strings.Join,
 		"state": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
 		"dict":  dict,
-		"vis":   visible,
+		"vis":   visibleText,
 	}
 	names, err := fs.Glob(uiFS, "ui/templates/*.html")
 	if err != nil {

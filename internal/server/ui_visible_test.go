@@ -27,8 +27,8 @@ func TestVisible(t *testing.T) {
 		{finding.Level("high\u202E"), "high<U+202E>"},
 		{42, "42"},
 	} {
-		if got := visible(tc.in); got != tc.want {
-			t.Errorf("visible(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := visibleText(tc.in); got != tc.want {
+			t.Errorf("visibleText(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }

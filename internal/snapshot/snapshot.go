@@ -80,8 +80,8 @@ type Software struct {
 	SourcePackage string `json:"source_package,omitempty"`
 	// Platform is windows | macos | linux.
 	Platform string `json:"platform,omitempty"`
-	// Ecosystem names the package world: windows, macos-app, dpkg, rpm, apk,
-	// npm, pypi, sbom.
+	// Ecosystem names the package world: windows, macos-app, macos-pkg
+	// (an installer package receipt), dpkg, rpm, apk, npm, pypi, sbom.
 	Ecosystem string `json:"ecosystem"`
 	Scope     string `json:"scope,omitempty"` // machine | user
 	User      string `json:"user,omitempty"`
@@ -91,8 +91,9 @@ type Software struct {
 	InstallPath string     `json:"install_path,omitempty"`
 	InstallDate *time.Time `json:"install_date,omitempty"`
 	// InstallDateFrom names the record the install date was read from:
-	// "registry InstallDate", "dpkg.log", "rpm INSTALLTIME", "apk
-	// installed db mtime", "receipt InstallDate", a file's mtime.
+	// "registry InstallDate", "dpkg.log", "rpm INSTALLTIME", "receipt
+	// InstallDate" (a macOS receipt; "receipt <id> InstallDate" on the app
+	// bundle that receipt's package installed), a file's mtime.
 	InstallDateFrom string `json:"install_date_from,omitempty"`
 }
 
@@ -116,10 +117,14 @@ type File struct {
 	Path    string    `json:"path"`
 	Size    int64     `json:"size"`
 	ModTime time.Time `json:"mtime"`
-	Type    string    `json:"type"`
-	SHA256  string    `json:"sha256,omitempty"`
-	SHA1    string    `json:"sha1,omitempty"`
-	MD5     string    `json:"md5,omitempty"`
+	// BirthTime is when the file was created on the filesystem it was
+	// read from (statx btime, APFS birth time, NTFS creation time), where
+	// the OS reports one; a mounted image's own. Not a content fact.
+	BirthTime time.Time `json:"btime,omitzero"`
+	Type      string    `json:"type"`
+	SHA256    string    `json:"sha256,omitempty"`
+	SHA1      string    `json:"sha1,omitempty"`
+	MD5       string    `json:"md5,omitempty"`
 	// User owns the profile the file lives in, when it is in one.
 	User string `json:"user,omitempty"`
 	// Meta holds format facts: PE version resources, MSI product properties.

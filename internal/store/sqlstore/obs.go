@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
 	"github.com/cascade-ir/cascade/internal/intel"
@@ -132,11 +133,14 @@ func (s *Store) decodeBody(kind string, body []byte, o *store.Obs) error {
 	return nil
 }
 
-// fileDetail is the part of a file record kept as JSON.
+// fileDetail is the part of a file record kept as JSON. The birth time
+// rides here too, so a hunt over stored files dates exposure as the
+// upload's match did, without a column of its own.
 type fileDetail struct {
 	Meta       map[string]string    `json:"meta,omitempty"`
 	Signatures []snapshot.Signature `json:"signatures,omitempty"`
 	Anomalies  []snapshot.Anomaly   `json:"anomalies,omitempty"`
+	BirthTime  time.Time            `json:"btime,omitzero"`
 }
 
 func scanFile(rows *sql.Rows, common []any, o *store.Obs) error {
@@ -154,7 +158,7 @@ func scanFile(rows *sql.Rows, common []any, o *store.Obs) error {
 		if err := json.Unmarshal(detail, &d); err != nil {
 			return err
 		}
-		f.Meta, f.Signatures, f.Anomalies = d.Meta, d.Signatures, d.Anomalies
+		f.Meta, f.Signatures, f.Anomalies, f.BirthTime = d.Meta, d.Signatures, d.Anomalies, d.BirthTime
 	}
 	o.File = f
 	return nil
@@ -173,9 +177,9 @@ func softwareRow(s *snapshot.Software) (obsRow, error) {
 
 func fileRow(f *snapshot.File) (obsRow, error) {
 	var detail []byte
-	if len(f.Meta) > 0 || len(f.Signatures) > 0 || len(f.Anomalies) > 0 {
+	if len(f.Meta) > 0 || len(f.Signatures) > 0 || len(f.Anomalies) > 0 || !f.BirthTime.IsZero() {
 		var err error
-		if detail, err = json.Marshal(fileDetail{f.Meta, f.Signatures, f.Anomalies}); err != nil {
+		if detail, err = json.Marshal(fileDetail{f.Meta, f.Signatures, f.Anomalies, f.BirthTime.UTC()}); err != nil {
 			return obsRow{}, err
 		}
 	}

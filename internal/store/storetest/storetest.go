@@ -40,6 +40,7 @@ func Run(t *testing.T, h Harness) {
 		{"Hosts", testHosts},
 		{"IngestIntervals", testIngestIntervals},
 		{"IngestDelta", testIngestDelta},
+		{"FileBirthTime", testFileBirthTime},
 		{"IngestIdempotentAndOrdered", testIngestIdempotent},
 		{"IngestAtomic", testIngestAtomic},
 		{"IngestConcurrent", testIngestConcurrent},

@@ -18,7 +18,11 @@ const apkInstalled = "lib/apk/db/installed"
 
 // Apk reads Alpine's lib/apk/db/installed: records of "K:value" lines
 // separated by blank lines (P name, V version, A arch, o origin, m
-// maintainer). Every record in the file is an installed package.
+// maintainer). Every record in the file is an installed package. No
+// install date is recorded: the database has none (t: is the build time,
+// which says nothing of this machine), the files it lists (F: folders, R:
+// files) keep the package archive's mtimes, which are build times too,
+// and the database's mtime is its last change, after the install.
 type Apk struct{}
 
 // NewApk returns the apk collector.

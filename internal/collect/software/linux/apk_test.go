@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/cascade-ir/cascade/internal/testutil"
 )
@@ -74,4 +75,23 @@ func FuzzApkInstalled(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestApkHasNoInstallDate pins that nothing in an apk record dates the
+// install: t: is the build time, and the listed files' mtimes come from
+// the package archive. A record must stay undated rather than take either.
+func TestApkHasNoInstallDate(t *testing.T) {
+	db := "C:Q1abc=\nP:xz-libs\nV:5.6.1-r1\nA:x86_64\nt:1711300000\no:xz\n" +
+		"F:usr/lib\nR:liblzma.so.5.4.6\na:0:0:755\nZ:Q1def=\n\n"
+	fsys := fstest.MapFS{
+		"lib/apk/db/installed":     {Data: []byte(db), ModTime: time.Date(2024, 4, 1, 0, 0, 0, 0, time.UTC)},
+		"usr/lib/liblzma.so.5.4.6": {Data: []byte("x"), ModTime: time.Date(2024, 3, 24, 0, 0, 0, 0, time.UTC)},
+	}
+	sink := runWalk(t, collecttest.ImageEnv(fsys, "linux"), NewApk())
+	if len(sink.Software) != 1 || len(sink.Errors) != 0 {
+		t.Fatalf("software %+v, errors %+v", sink.Software, sink.Errors)
+	}
+	if sw := sink.Software[0]; sw.InstallDate != nil || sw.InstallDateFrom != "" {
+		t.Errorf("apk record dated %v from %q; apk records no install time", sw.InstallDate, sw.InstallDateFrom)
+	}
 }

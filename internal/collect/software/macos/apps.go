@@ -1,7 +1,8 @@
 // Package macos inventories a macOS file tree: the app bundles under
 // Applications/ and Users/<name>/Applications/, read from their Info.plist
-// files, and what the tree records about the machine (OS release, host
-// name).
+// files, the installer package receipts under /private/var/db/receipts
+// (which also date the bundles their packages installed), and what the
+// tree records about the machine (OS release, host name).
 package macos
 
 import (
@@ -16,8 +17,10 @@ import (
 const Ecosystem = "macos-app"
 
 // AppCollector lists app bundles. The walk offers it each bundle's
-// Contents/Info.plist; it does not look inside the bundle otherwise.
-type AppCollector struct{}
+// Contents/Info.plist; it does not look inside the bundle otherwise. A
+// bundle an installer package put in place is dated by that package's
+// receipt (see installedBy).
+type AppCollector struct{ receipts receiptCache }
 
 // NewAppCollector returns the app bundle collector.
 func NewAppCollector() *AppCollector { return &AppCollector{} }
@@ -57,6 +60,9 @@ func (c *AppCollector) CollectPath(ctx context.Context, env *collect.Env, rel st
 	if err != nil {
 		sink.AddError(rel, "parse:"+c.Name(), err)
 		return nil
+	}
+	if env.OS == "macos" {
+		dateFromReceipt(&sw, c.receipts.get(env))
 	}
 	sink.AddSoftware(sw)
 	return nil
