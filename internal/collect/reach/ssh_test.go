@@ -51,7 +51,7 @@ func TestSSHCollector(t *testing.T) {
 			"Host build\n HostName build-win-02.corp.example\n User ci\n Port 2222\n ProxyJump jump.corp.example\n" +
 				"Include work.conf /etc/ssh/other ../escape\n")},
 		"home/alice/.ssh/work.conf": {ModTime: tInc, Data: []byte("Host 10.9.9.9\n User ops\n")},
-		"etc/ssh/ssh_known_hosts":    {ModTime: tKH, Data: []byte("[git.corp.example]:7999" + k)},
+		"etc/ssh/ssh_known_hosts":   {ModTime: tKH, Data: []byte("[git.corp.example]:7999" + k)},
 	}
 	sink := collecttest.Run(t, collecttest.ImageEnv(fsys, "linux"), NewSSH())
 	mt := TimeFileMtime
