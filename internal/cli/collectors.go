@@ -30,7 +30,7 @@ func addCollectors(o *collect.Options, trustedRoots string) error {
 	o.PathCollectors = append(o.PathCollectors, lang.Collectors()...)
 	o.PathCollectors = append(o.PathCollectors, netart.Collectors()...)
 	o.PathCollectors = append(o.PathCollectors, reach.Collectors()...)
-	o.HostCollectors = append(o.HostCollectors, windows.NewLive())
+	o.HostCollectors = append(o.HostCollectors, windows.NewLive(), reach.NewLive())
 	return nil
 }
 
