@@ -68,7 +68,7 @@ var (
 
 // userHive builds a hive holding reg from the Windows collector's empty
 // template and sets the named keys' last-write times.
-func userHive(t *testing.T, reg string, times map[string]time.Time) []byte {
+func userHive(t testing.TB, reg string, times map[string]time.Time) []byte {
 	t.Helper()
 	testutil.NeedTools(t, "hivexregedit")
 	tmpl, err := os.ReadFile(filepath.Join(testutil.RepoRoot(t), "internal/collect/software/windows/testdata/minimal.hive"))
@@ -95,7 +95,7 @@ func userHive(t *testing.T, reg string, times map[string]time.Time) []byte {
 // setLastWrite writes when into the key node named name (a compressed,
 // ASCII name): its LastWriteTime is 4 bytes into the node, whose name
 // starts 0x4c bytes in.
-func setLastWrite(t *testing.T, data []byte, name string, when time.Time) {
+func setLastWrite(t testing.TB, data []byte, name string, when time.Time) {
 	t.Helper()
 	for off := 0; ; {
 		i := bytes.Index(data[off:], []byte(name))
