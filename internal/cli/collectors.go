@@ -6,6 +6,7 @@ import (
 	"github.com/cascade-ir/cascade/internal/collect"
 	"github.com/cascade-ir/cascade/internal/collect/codesign"
 	"github.com/cascade-ir/cascade/internal/collect/netart"
+	"github.com/cascade-ir/cascade/internal/collect/reach"
 	"github.com/cascade-ir/cascade/internal/collect/software/lang"
 	"github.com/cascade-ir/cascade/internal/collect/software/linux"
 	"github.com/cascade-ir/cascade/internal/collect/software/macos"
@@ -28,7 +29,8 @@ func addCollectors(o *collect.Options, trustedRoots string) error {
 	o.PathCollectors = append(o.PathCollectors, linux.Collectors()...)
 	o.PathCollectors = append(o.PathCollectors, lang.Collectors()...)
 	o.PathCollectors = append(o.PathCollectors, netart.Collectors()...)
-	o.HostCollectors = append(o.HostCollectors, windows.NewLive())
+	o.PathCollectors = append(o.PathCollectors, reach.Collectors()...)
+	o.HostCollectors = append(o.HostCollectors, windows.NewLive(), reach.NewLive())
 	return nil
 }
 

@@ -236,6 +236,9 @@ func artifactTimeLabel(a *snapshot.Artifact) string {
 	if a.Browser != "" {
 		what = a.Browser + " " + strings.TrimPrefix(what, "browser ")
 	}
+	if a.TimeFrom != "" { // reach artifacts: a file's mtime, a key's last write
+		return what + " " + a.TimeFrom
+	}
 	return what + " time"
 }
 

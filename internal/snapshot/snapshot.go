@@ -142,9 +142,17 @@ const (
 	ArtifactBrowserVisit    = "browser-visit"
 	ArtifactBrowserDownload = "browser-download"
 	ArtifactDNSCache        = "dns-cache"
+	// Reach evidence: what an endpoint records of the hosts its users
+	// connect to (docs/snapshot.md). They are not indicators, but their
+	// Domain and IP are matched like any artifact's.
+	ArtifactSSHKnownHost  = "ssh-known-host"
+	ArtifactSSHConfigHost = "ssh-config-host"
+	ArtifactRDPServer     = "rdp-server"
+	ArtifactPuTTYSession  = "putty-session"
 )
 
-// Artifact is a trace of network contact or download.
+// Artifact is a trace of network contact or download, or of a host an
+// endpoint's users connect to (the reach kinds).
 type Artifact struct {
 	Kind string `json:"kind"`
 	// URL is the full address when there is one.
@@ -163,6 +171,34 @@ type Artifact struct {
 	Count     int        `json:"count,omitempty"`
 	// Size is the byte count of a download, when the browser recorded it.
 	Size int64 `json:"size,omitempty"`
+
+	// The fields below are set by the reach kinds only.
+
+	// Host is the remote host exactly as the record writes it: a known_hosts
+	// pattern ("[10.0.0.5]:2222", "|1|salt|hash", "*.corp"), an ssh config
+	// HostName, an RDP server ("srv01:3390"), a PuTTY HostName. Domain (a
+	// literal name) or IP (an address) and Port are parsed from it; both stay
+	// empty for a pattern or a hashed entry.
+	Host string `json:"host,omitempty"`
+	// Port is the remote port when the record gives one.
+	Port int `json:"port,omitempty"`
+	// Hashed is true for a known_hosts entry stored as |1|salt|hash (Host):
+	// the name can only be tested, with reach.MatchesHashed.
+	Hashed bool `json:"hashed,omitempty"`
+	// Marker is a known_hosts line's @cert-authority or @revoked.
+	Marker string `json:"marker,omitempty"`
+	// Name is the record's own name: an ssh config Host pattern, a PuTTY
+	// session, an RDP Default\MRUn value or Servers subkey.
+	Name string `json:"name,omitempty"`
+	// RemoteUser is the account used on the remote host (ssh config User,
+	// RDP UsernameHint, PuTTY UserName).
+	RemoteUser string `json:"remote_user,omitempty"`
+	// Via is the jump host an ssh config ProxyJump names, as written.
+	Via string `json:"via,omitempty"`
+	// TimeFrom names what LastSeen is for the reach kinds: "file mtime"
+	// (the file's last change, not this entry's: files of these formats
+	// keep no time per line) or "key last-write" (the registry key's).
+	TimeFrom string `json:"time_from,omitempty"`
 }
 
 // PathError is a problem with one path that did not stop the collection,

@@ -75,3 +75,22 @@ func profileUser(sid string) string {
 func isSharingViolation(err error) bool {
 	return errors.Is(err, windows.ERROR_SHARING_VIOLATION) || errors.Is(err, windows.ERROR_LOCK_VIOLATION)
 }
+
+// LoadedUser is a user hive loaded under HKEY_USERS: its SID and the
+// account named after its profile folder (the SID when unknown), as the
+// live collector labels that user's records.
+type LoadedUser struct{ SID, Name string }
+
+// LoadedUsers lists the user hives loaded under HKEY_USERS, for live
+// collectors of other packages that read them.
+func LoadedUsers() ([]LoadedUser, error) {
+	sids, err := loadedSIDs()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]LoadedUser, len(sids))
+	for i, sid := range sids {
+		out[i] = LoadedUser{SID: sid, Name: profileUser(sid)}
+	}
+	return out, nil
+}
