@@ -280,3 +280,14 @@ func (c *Client) Get(ctx context.Context, path string, q url.Values, out any) er
 func (c *Client) Delete(ctx context.Context, path string) error {
 	return c.do(ctx, request{method: "DELETE", path: path}, nil)
 }
+
+// Trace runs a trace on the server and copies its answer, in format
+// (table, json, dot or stix), to w.
+func (c *Client) Trace(ctx context.Context, req fleet.TraceRequest, format string, w io.Writer) error {
+	body, err := jsonBody(req)
+	if err != nil {
+		return err
+	}
+	return c.do(ctx, request{method: "POST", path: fleet.APIVersion + "/trace", query: url.Values{"format": {format}},
+		body: body, ctype: "application/json"}, w)
+}

@@ -1,0 +1,61 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/cascade-ir/cascade/internal/cascade"
+	"github.com/cascade-ir/cascade/internal/cascade/output"
+	"github.com/cascade-ir/cascade/internal/fleet"
+	"github.com/cascade-ir/cascade/internal/server/tracegraph"
+)
+
+// traceBody bounds a trace request: seeds, options, and the declared
+// edges and deliveries sent along.
+const traceBody = 8 << 20
+
+var traceTypes = map[string]string{"json": "application/json", "stix": "application/json",
+	"table": "text/plain; charset=utf-8", "dot": "text/vnd.graphviz; charset=utf-8"}
+
+// trace runs a forward or backwards trace over the fleet's graph and
+// answers in ?format= (json by default), as `cascade trace` prints it.
+func (s *Server) trace(w http.ResponseWriter, r *http.Request, _ *principal) error {
+	format := r.URL.Query().Get("format")
+	if format == "" {
+		format = "json"
+	}
+	var req fleet.TraceRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	if !slices.Contains(output.Formats, format) || req.Backwards && format == "stix" {
+		return errorf(http.StatusBadRequest, "bad_request", "format %q: want table, json, dot, or (forward only) stix", format)
+	}
+	buf, err := s.runTrace(r, req, format)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", traceTypes[format])
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+func (s *Server) runTrace(r *http.Request, req fleet.TraceRequest, format string) (*bytes.Buffer, error) {
+	res, err := tracegraph.Run(r.Context(), s.st, req, time.Now())
+	if errors.Is(err, tracegraph.ErrRequest) || errors.Is(err, cascade.ErrBadSeed) {
+		return nil, errorf(http.StatusBadRequest, "bad_request", "%s", err.Error())
+	}
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if res.Backward != nil {
+		err = output.Backward(&buf, format, res.Backward)
+	} else {
+		err = output.Forward(&buf, format, res.Forward)
+	}
+	return &buf, err
+}
