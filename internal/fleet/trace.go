@@ -27,3 +27,8 @@ type TraceRequest struct {
 	Declared   []string `json:"declared,omitempty"`
 	Deliveries []string `json:"deliveries,omitempty"`
 }
+
+// HeaderTraceFound is "true" on a trace answer that reached something past
+// its seeds (forward) or named a patient-zero candidate (backwards): the
+// CLI's exit code 1.
+const HeaderTraceFound = "Cascade-Trace-Found"

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/cascade"
@@ -34,28 +35,27 @@ func (s *Server) trace(w http.ResponseWriter, r *http.Request, _ *principal) err
 	if !slices.Contains(output.Formats, format) || req.Backwards && format == "stix" {
 		return errorf(http.StatusBadRequest, "bad_request", "format %q: want table, json, dot, or (forward only) stix", format)
 	}
-	buf, err := s.runTrace(r, req, format)
+	buf, found, err := s.runTrace(r, req, format)
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", traceTypes[format])
+	w.Header().Set(fleet.HeaderTraceFound, strconv.FormatBool(found))
 	_, err = w.Write(buf.Bytes())
 	return err
 }
 
-func (s *Server) runTrace(r *http.Request, req fleet.TraceRequest, format string) (*bytes.Buffer, error) {
+func (s *Server) runTrace(r *http.Request, req fleet.TraceRequest, format string) (*bytes.Buffer, bool, error) {
 	res, err := tracegraph.Run(r.Context(), s.st, req, time.Now())
 	if errors.Is(err, tracegraph.ErrRequest) || errors.Is(err, cascade.ErrBadSeed) {
-		return nil, errorf(http.StatusBadRequest, "bad_request", "%s", err.Error())
+		return nil, false, errorf(http.StatusBadRequest, "bad_request", "%s", err.Error())
 	}
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	var buf bytes.Buffer
 	if res.Backward != nil {
-		err = output.Backward(&buf, format, res.Backward)
-	} else {
-		err = output.Forward(&buf, format, res.Forward)
+		return &buf, len(res.Backward.PatientZero) > 0, output.Backward(&buf, format, res.Backward)
 	}
-	return &buf, err
+	return &buf, res.Forward.Count() > len(res.Forward.Seeds), output.Forward(&buf, format, res.Forward)
 }
