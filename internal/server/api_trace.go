@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/cascade-ir/cascade/internal/cascade"
 	"github.com/cascade-ir/cascade/internal/cascade/output"
@@ -46,7 +45,7 @@ func (s *Server) trace(w http.ResponseWriter, r *http.Request, _ *principal) err
 }
 
 func (s *Server) runTrace(r *http.Request, req fleet.TraceRequest, format string) (*bytes.Buffer, bool, error) {
-	res, err := tracegraph.Run(r.Context(), s.st, req, time.Now())
+	res, err := tracegraph.Run(r.Context(), s.st, req, s.cfg.Now())
 	if errors.Is(err, tracegraph.ErrRequest) || errors.Is(err, cascade.ErrBadSeed) {
 		return nil, false, errorf(http.StatusBadRequest, "bad_request", "%s", err.Error())
 	}

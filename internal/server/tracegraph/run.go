@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/cascade"
@@ -24,6 +25,8 @@ func badf(format string, a ...any) error {
 type Outcome struct {
 	Forward  *cascade.Result
 	Backward *cascade.BackResult
+	// Hosts maps host node ids to store ids.
+	Hosts map[string]int64
 }
 
 // Run traces over the store's graph, plus the request's own declared
@@ -33,8 +36,8 @@ func Run(ctx context.Context, st store.Store, req fleet.TraceRequest, now time.T
 	if err != nil {
 		return nil, err
 	}
-	b := cascade.NewBuilder()
-	if err := b.Load(ctx, Source{Store: st}); err != nil {
+	b, hosts := cascade.NewBuilder(), map[string]int64{}
+	if err := b.Load(ctx, Source{Store: st, Hosts: hosts}); err != nil {
 		return nil, err
 	}
 	if err := loadTexts(req, b); err != nil {
@@ -46,10 +49,10 @@ func Run(ctx context.Context, st store.Store, req fleet.TraceRequest, now time.T
 	}
 	if req.Backwards {
 		r, err := cascade.Backtrace(ctx, g, o)
-		return &Outcome{Backward: r}, err
+		return &Outcome{Backward: r, Hosts: hosts}, err
 	}
 	r, err := cascade.Trace(ctx, g, o)
-	return &Outcome{Forward: r}, err
+	return &Outcome{Forward: r, Hosts: hosts}, err
 }
 
 func loadTexts(req fleet.TraceRequest, b *cascade.Builder) error {
@@ -138,4 +141,15 @@ func Options(req fleet.TraceRequest, now time.Time) (cascade.Options, error) {
 		o.Seeds = append(o.Seeds, sd)
 	}
 	return o, nil
+}
+
+// ParseSeed splits NODE@TIME at the last '@' when what follows is a time
+// (release ids hold an '@' themselves).
+func ParseSeed(s string) fleet.TraceSeed {
+	if i := strings.LastIndexByte(s, '@'); i > 0 {
+		if _, err := input.ParseTime(s[i+1:]); err == nil {
+			return fleet.TraceSeed{Node: s[:i], Time: s[i+1:]}
+		}
+	}
+	return fleet.TraceSeed{Node: s}
 }

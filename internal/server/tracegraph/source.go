@@ -21,6 +21,8 @@ const pageSize = 5000
 // hosts and observations are read page by page.
 type Source struct {
 	Store store.Store
+	// Hosts, when not nil, receives each host node's store id (for links).
+	Hosts map[string]int64
 }
 
 // loader holds what one Load has seen so far.
@@ -28,6 +30,7 @@ type loader struct {
 	st    store.Store
 	b     *cascade.Builder
 	hosts map[int64]string  // host id → node id
+	out   map[string]int64  // node id → host id, when asked for
 	names map[string]string // lower-case name, short name or uid → node id
 	// releases maps a release node id to whether it was declared.
 	releases map[string]bool
@@ -37,7 +40,7 @@ type loader struct {
 
 // Load declares hosts, releases and the edges between them.
 func (s Source) Load(ctx context.Context, b *cascade.Builder) error {
-	l := &loader{st: s.Store, b: b, hosts: map[int64]string{}, names: map[string]string{}, releases: map[string]bool{}}
+	l := &loader{st: s.Store, b: b, hosts: map[int64]string{}, out: s.Hosts, names: map[string]string{}, releases: map[string]bool{}}
 	steps := []func(context.Context) error{l.loadHosts, l.loadReleases, l.loadSoftware, l.loadArtifacts, l.propose}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
@@ -82,6 +85,9 @@ func (l *loader) loadHosts(ctx context.Context) error {
 	for _, h := range all {
 		id := HostID(h, count[strings.ToLower(h.Name)] > 1)
 		l.hosts[h.ID] = id
+		if l.out != nil {
+			l.out[id] = h.ID
+		}
 		if err := l.b.AddNode(cascade.Node{ID: id, Kind: cascade.Host, Name: h.Name, Roles: h.Roles,
 			Origin: fmt.Sprintf("host %d (%s)", h.ID, h.UID)}); err != nil {
 			return err
