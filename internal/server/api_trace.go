@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -44,11 +45,27 @@ func (s *Server) trace(w http.ResponseWriter, r *http.Request, _ *principal) err
 	return err
 }
 
-func (s *Server) runTrace(r *http.Request, req fleet.TraceRequest, format string) (*bytes.Buffer, bool, error) {
-	res, err := tracegraph.Run(r.Context(), s.st, req, s.cfg.Now())
-	if errors.Is(err, tracegraph.ErrRequest) || errors.Is(err, cascade.ErrBadSeed) {
-		return nil, false, errorf(http.StatusBadRequest, "bad_request", "%s", err.Error())
+// maxTraces is how many traces run at once; more are refused with 503.
+// Each loads the whole fleet's graph, so memory bounds them, not CPU.
+const maxTraces = 2
+
+// trace runs one trace, mapping request errors to 400.
+func (s *Server) traceOnce(ctx context.Context, req fleet.TraceRequest) (*tracegraph.Outcome, error) {
+	select {
+	case s.traces <- struct{}{}:
+		defer func() { <-s.traces }()
+	default:
+		return nil, errorf(http.StatusServiceUnavailable, "busy", "%d traces are running; retry shortly", maxTraces)
 	}
+	res, err := tracegraph.Run(ctx, s.st, req, s.cfg.Now())
+	if errors.Is(err, tracegraph.ErrRequest) || errors.Is(err, cascade.ErrBadSeed) {
+		return nil, errorf(http.StatusBadRequest, "bad_request", "%s", err.Error())
+	}
+	return res, err
+}
+
+func (s *Server) runTrace(r *http.Request, req fleet.TraceRequest, format string) (*bytes.Buffer, bool, error) {
+	res, err := s.traceOnce(r.Context(), req)
 	if err != nil {
 		return nil, false, err
 	}

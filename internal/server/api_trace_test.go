@@ -142,3 +142,19 @@ func TestTraceErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestTraceBusy: traces past maxTraces are refused, not queued.
+func TestTraceBusy(t *testing.T) {
+	x := threeCXServer(t)
+	req := fleet.TraceRequest{Seeds: []fleet.TraceSeed{{Node: "host:dev-pc-07", Time: "2023-01-01"}}}
+	for range maxTraces {
+		x.s.traces <- struct{}{}
+	}
+	if code, body := postTrace(t, x, x.admin, "", req); code != 503 || !strings.Contains(body, `"busy"`) {
+		t.Errorf("with %d traces running: %d %s", maxTraces, code, body)
+	}
+	<-x.s.traces
+	if code, body := postTrace(t, x, x.admin, "", req); code != 200 {
+		t.Errorf("with a slot free: %d %s", code, body)
+	}
+}

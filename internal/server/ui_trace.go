@@ -153,9 +153,10 @@ func (s *Server) tracePage(w http.ResponseWriter, r *http.Request, p *principal)
 	if len(req.Seeds) == 0 {
 		return s.render(w, http.StatusOK, "trace", p, data)
 	}
-	res, err := tracegraph.Run(r.Context(), s.st, req, s.cfg.Now())
-	if errors.Is(err, tracegraph.ErrRequest) || errors.Is(err, cascade.ErrBadSeed) {
-		data["Error"] = err.Error()
+	res, err := s.traceOnce(r.Context(), req)
+	var he *Error
+	if errors.As(err, &he) && he.Status == http.StatusBadRequest {
+		data["Error"] = he.Msg
 		return s.render(w, http.StatusBadRequest, "trace", p, data)
 	}
 	if err != nil {

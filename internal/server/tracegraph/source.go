@@ -31,7 +31,7 @@ type loader struct {
 	b     *cascade.Builder
 	hosts map[int64]string  // host id → node id
 	out   map[string]int64  // node id → host id, when asked for
-	names map[string]string // lower-case name, short name or uid → node id
+	names map[string]string // lower-case name, short name or uid → node id ("" when ambiguous)
 	// releases maps a release node id to whether it was declared.
 	releases map[string]bool
 	// agents are hosts with build-agent software, for proposals.
@@ -93,7 +93,9 @@ func (l *loader) loadHosts(ctx context.Context) error {
 			return err
 		}
 		for _, k := range []string{strings.ToLower(h.UID), strings.ToLower(h.Name), shortName(h.Name)} {
-			if _, taken := l.names[k]; k != "" && !taken {
+			if other, taken := l.names[k]; taken && other != id {
+				l.names[k] = "" // two hosts answer to it: no guessing
+			} else if k != "" {
 				l.names[k] = id
 			}
 		}
@@ -112,7 +114,7 @@ func shortName(name string) string {
 func (l *loader) lookup(name string) (string, bool) {
 	name = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(name)), ".")
 	for _, k := range []string{name, shortName(name)} {
-		if id, ok := l.names[k]; ok && k != "" {
+		if id := l.names[k]; id != "" {
 			return id, true
 		}
 	}

@@ -166,3 +166,37 @@ func TestEdges(t *testing.T) {
 }
 
 func abs(x float64) float64 { return max(x, -x) }
+
+// TestHostIDs: names that repeat fall back to uids, so two machines
+// called the same never merge into one node; a reach naming the shared
+// name goes nowhere rather than to a guess.
+func TestHostIDs(t *testing.T) {
+	st := openStore(t)
+	for _, uid := range []string{"uid-1", "uid-2"} {
+		if _, err := st.EnsureHost(bg, snapshot.Host{ID: uid, Name: "Twin"}, nil, tg.T("2023-01-01")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := tg.Load(bg, st, []tg.Host{{Name: "solo", Snaps: []tg.Snap{{At: tg.T("2023-01-01"),
+		Artifacts: []snapshot.Artifact{tg.Reach(tracegraph.ArtifactRDPServer, "uid-2", "", tg.T("2023-01-02")),
+			tg.Reach(tracegraph.ArtifactSSHKnownHost, "twin.corp", "", tg.T("2023-01-02"))}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	g := graph(t, st)
+	var ids []string
+	for _, id := range []string{"host:uid-1", "host:uid-2", "host:solo", "host:Twin"} {
+		if _, ok := g.Node(id); ok {
+			ids = append(ids, id)
+		}
+	}
+	if want := []string{"host:uid-1", "host:uid-2", "host:solo"}; !slices.Equal(ids, want) {
+		t.Errorf("host nodes %v, want %v", ids, want)
+	}
+	r, err := cascade.Trace(bg, g, cascade.Options{At: tg.T("2023-02-01"), Seeds: []cascade.Seed{{Node: "host:solo", Time: tg.T("2023-01-01")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := r.Count(); n != 2 {
+		t.Errorf("reached %d nodes, want solo and uid-2 (by its uid; not uid-1 by the shared name)", n)
+	}
+}
