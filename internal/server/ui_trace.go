@@ -143,8 +143,9 @@ func nodeHref(re cascade.Reach, hosts map[string]int64, at time.Time) string {
 // on a time axis with its hops' evidence below.
 func (s *Server) tracePage(w http.ResponseWriter, r *http.Request, p *principal) error {
 	q := r.URL.Query()
-	data := map[string]any{"Title": "Trace", "From": strings.Join(q["from"], "\n"), "At": q.Get("at"), "Skew": q.Get("skew")}
-	req := fleet.TraceRequest{At: q.Get("at"), Skew: q.Get("skew")}
+	back := q.Get("backwards") != ""
+	data := map[string]any{"Title": "Trace", "From": strings.Join(q["from"], "\n"), "At": q.Get("at"), "Skew": q.Get("skew"), "Backwards": back}
+	req := fleet.TraceRequest{At: q.Get("at"), Skew: q.Get("skew"), Backwards: back}
 	for _, f := range q["from"] {
 		for _, line := range strings.Fields(f) {
 			req.Seeds = append(req.Seeds, tracegraph.ParseSeed(line))
@@ -162,6 +163,10 @@ func (s *Server) tracePage(w http.ResponseWriter, r *http.Request, p *principal)
 	if err != nil {
 		return err
 	}
-	data["View"] = layoutTrace(res.Forward, res.Hosts)
+	if back {
+		data["Back"] = res.Backward
+	} else {
+		data["View"] = layoutTrace(res.Forward, res.Hosts)
+	}
 	return s.render(w, http.StatusOK, "trace", p, data)
 }

@@ -178,3 +178,17 @@ func BenchmarkTraceSVG10k(b *testing.B) {
 	}
 	b.ReportMetric(float64(buf.Len()), "bytes")
 }
+
+func TestTracePageBackwards(t *testing.T) {
+	x := threeCXServer(t)
+	c := uiSignIn(t, x)
+	q := url.Values{"from": {"host:acme-ws-11@2023-03-29\nhost:globex-pbx-02\nhost:initech-lt-04"}, "at": {"2023-03-29"}, "backwards": {"1"}}
+	code, page := getStatus(t, c, x.ts.URL+"/trace?"+q.Encode())
+	pz := between(page, `<table id="trace-patient-zero">`, `</table>`)
+	if code != 200 || !strings.Contains(pz, "release:x_trader@7.17.90p608</td><td>host:dev-pc-07</td>") {
+		t.Errorf("backwards page: %d\n%s", code, pz)
+	}
+	if !strings.Contains(pz, "release:x_trader@7.17.90p608 → host:dev-pc-07 → host:build-win-02 → release:3cxdesktopapp@") {
+		t.Errorf("no path in the candidates table:\n%s", pz)
+	}
+}
