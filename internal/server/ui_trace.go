@@ -68,7 +68,7 @@ type traceView struct {
 // layoutTrace places every reached node on its own row, rows grouped by
 // kind (hosts, releases, orgs, packages) and by time within a kind.
 func layoutTrace(r *cascade.Result, hosts map[string]int64) *traceView {
-	reached := r.Reached() // by time, then depth, then id
+	reached := r.ReachedLast() // by time, then depth, then id; paths cut to the last hop
 	v := &traceView{Width: svgLabel + svgPlot + 20, Warnings: r.Warnings()}
 	if len(reached) == 0 {
 		return v
