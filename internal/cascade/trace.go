@@ -256,4 +256,3 @@ func (r *Result) Labels() int { return len(r.s.labels) }
 
 // Warnings are the graph's warnings (unverified attestations…).
 func (r *Result) Warnings() []string { return r.g.Warnings() }
-
