@@ -144,7 +144,15 @@ type Reach struct {
 }
 
 // Reached lists every node reached, by earliest time, then hops, then id.
-func (r *Result) Reached() []Reach {
+func (r *Result) Reached() []Reach { return r.reached(false) }
+
+// ReachedLast is Reached with each path cut to its last hop: the
+// predecessor's step and the node's own (the seed's step alone for a
+// seed). Unverified still covers the whole path. It is for drawing large
+// traces, where expanding every full path costs more than the drawing.
+func (r *Result) ReachedLast() []Reach { return r.reached(true) }
+
+func (r *Result) reached(last bool) []Reach {
 	var out []Reach
 	for v := range r.s.node {
 		h := r.s.head(v)
@@ -154,11 +162,16 @@ func (r *Result) Reached() []Reach {
 		l := r.s.labels[h]
 		n := r.g.nodes[v]
 		re := Reach{Node: n, Kind: n.Kind.String(), Time: TimeOf(l.key), Confidence: round(l.conf),
-			Depth: int(l.depth), Seed: l.pred < 0, Path: r.s.path(h)}
+			Depth: int(l.depth), Seed: l.pred < 0}
 		re.Suspect = n.Kind == Release && !re.Seed
-		for _, st := range re.Path {
-			if st.Via != nil && st.Via.Evidence != nil && st.Via.Evidence.Unverified {
-				re.Unverified = true
+		if last {
+			re.Path, re.Unverified = r.s.lastHop(h), r.s.unverified(h)
+		} else {
+			re.Path = r.s.path(h)
+			for _, st := range re.Path {
+				if st.Via != nil && st.Via.Evidence != nil && st.Via.Evidence.Unverified {
+					re.Unverified = true
+				}
 			}
 		}
 		out = append(out, re)
@@ -200,6 +213,37 @@ func (s *search) path(l int32) []Step {
 		out[0].Via = nil
 	}
 	return out
+}
+
+// lastHop is the last two steps of path(l) (one for a seed), without
+// walking the rest of the chain.
+func (s *search) lastHop(l int32) []Step {
+	step := func(l int32) Step {
+		x := s.labels[l]
+		n := s.g.nodes[x.node]
+		st := Step{Node: n.ID, Kind: n.Kind.String(), Time: TimeOf(x.key), Confidence: round(x.conf)}
+		if x.arc != noArc {
+			a := s.g.arc(x.arc)
+			st.Via = &a
+		}
+		return st
+	}
+	if p := s.labels[l].pred; p >= 0 {
+		return []Step{step(p), step(l)}
+	}
+	return []Step{step(l)}
+}
+
+// unverified reports whether an arc on the chain to l has unverified evidence.
+func (s *search) unverified(l int32) bool {
+	for ; l >= 0; l = s.labels[l].pred {
+		if x := s.labels[l]; x.arc != noArc {
+			if ev := s.g.evidence[s.g.arcs[x.arc].ev]; ev != nil && ev.Unverified {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // round keeps confidences printable and stable: float32 products to 1e-6.

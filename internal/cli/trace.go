@@ -24,6 +24,7 @@ type traceOptions struct {
 	skew                                     time.Duration
 	backwards                                bool
 	format                                   string
+	api                                      apiFlags
 }
 
 // listFlag is a repeatable string flag.
@@ -40,7 +41,8 @@ func (l listFlag) Set(s string) error { *l.v = append(*l.v, s); return nil }
 
 func runTrace(ctx context.Context, e *env, args []string) error {
 	var o traceOptions
-	fs := newFlags(e, "trace", "trace --graph FILE [--declared FILE] [--deliveries FILE] [--provenance FILE] --from NODE[@TIME] [--at TIME] [--max-depth N] [--exclude KIND] [--confidence KIND=X] [--skew DURATION] [--backwards] [--format table|json|dot|stix]")
+	fs := newFlags(e, "trace", "trace (--graph FILE [--provenance FILE] | --server URL [--token-file F] [--pin SHA256|--ca-cert PEM]) [--declared FILE] [--deliveries FILE] --from NODE[@TIME] [--at TIME] [--max-depth N] [--exclude KIND] [--confidence KIND=X] [--skew DURATION] [--backwards] [--format table|json|dot|stix]")
+	o.api.register(fs)
 	fs.Var(listFlag{&o.graphs}, "graph", "a graph file (JSON, docs/trace.md); repeatable")
 	fs.Var(listFlag{&o.declared}, "declared", "declared edges (CSV, or a JSON graph file); repeatable")
 	fs.Var(listFlag{&o.deliveries}, "deliveries", "a delivery list (CSV or JSON): release, customer, delivered_at; repeatable")
@@ -64,14 +66,17 @@ func runTrace(ctx context.Context, e *env, args []string) error {
 }
 
 func (o *traceOptions) run(ctx context.Context, e *env) error {
-	if len(o.graphs) == 0 {
-		return usagef("no --graph given (trace against a fleet server comes later; see docs/trace.md)")
-	}
 	if len(o.from) == 0 {
 		return usagef("no --from seed given")
 	}
 	if !slices.Contains(output.Formats, o.format) || o.backwards && o.format == "stix" {
 		return usagef("--format %q: want table, json, dot, or (forward only) stix", o.format)
+	}
+	if o.api.conn.server != "" || len(o.graphs) == 0 && e.getenv("CASCADE_SERVER") != "" {
+		return o.runRemote(ctx, e)
+	}
+	if len(o.graphs) == 0 {
+		return usagef("no --graph or --server given")
 	}
 	srcs, err := o.sources()
 	if err != nil {

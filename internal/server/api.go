@@ -64,6 +64,7 @@ func (s *Server) routes() []route {
 		{"GET", v + "/audit", rolesAdmin, 0, s.auditLog},
 		{"GET", v + "/releases", rolesRead, 0, s.listReleases},
 		{"POST", v + "/releases", rolesAdmin, smallBody, s.addRelease},
+		{"POST", v + "/trace", rolesRead, traceBody, s.trace},
 	}
 }
 

@@ -92,6 +92,8 @@ type Server struct {
 	limiter *authLimiter
 	// uploads bounds the snapshot uploads read at once (uploads.go).
 	uploads *uploadGate
+	// traces bounds the traces run at once: each builds the fleet's graph.
+	traces chan struct{}
 }
 
 // New checks the configuration and builds a server.
@@ -114,6 +116,7 @@ func New(cfg Config) (*Server, error) {
 	setDefaults(&cfg)
 	s := &Server{cfg: cfg, st: cfg.Store, log: cfg.Log, now: cfg.Now, reads: newReadGate(cfg.MaxReads), limiter: newAuthLimiter()}
 	s.uploads = newUploadGate(cfg.MaxUploads, cfg.UploadMemory)
+	s.traces = make(chan struct{}, maxTraces)
 	s.intel = &intelCache{st: cfg.Store, log: cfg.Log}
 	s.hunter = &hunter{st: cfg.Store, intel: s.intel, log: cfg.Log, owner: cfg.Owner, batch: cfg.HuntBatch,
 		lease: cfg.HuntLease, now: cfg.Now, wake: make(chan struct{}, 1), paused: cfg.HuntPaused, hook: cfg.Hooks.Hunt,

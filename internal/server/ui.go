@@ -107,6 +107,7 @@ func (s *Server) uiMux() *http.ServeMux {
 	mux.Handle("GET /findings/{id}", s.ui(true, s.findingPage))
 	mux.Handle("POST /findings/{id}/state", s.ui(true, s.triage))
 	mux.Handle("GET /intel", s.ui(true, s.intelPage))
+	mux.Handle("GET /trace", s.ui(true, s.tracePage))
 	mux.Handle("/", s.ui(false, func(http.ResponseWriter, *http.Request, *principal) error {
 		return errorf(http.StatusNotFound, "not_found", "page not found")
 	}))

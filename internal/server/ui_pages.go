@@ -74,7 +74,8 @@ func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request, p *princip
 	if err != nil {
 		return err
 	}
-	return s.render(w, http.StatusOK, "incident", p, map[string]any{"Title": d.Name, "Incident": d, "Return": r.URL.RequestURI()})
+	return s.render(w, http.StatusOK, "incident", p, map[string]any{"Title": d.Name, "Incident": d, "Return": r.URL.RequestURI(),
+		"Exposure": exposureSVG(&d, s.cfg.Now())})
 }
 
 func (s *Server) findingPage(w http.ResponseWriter, r *http.Request, p *principal) error {

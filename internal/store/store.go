@@ -97,6 +97,11 @@ type Hosts interface {
 	SetHostRoles(ctx context.Context, id int64, roles []string) error
 	Observations(ctx context.Context, q ObsQuery) ([]fleet.Observation, error)
 	Snapshots(ctx context.Context, hostID int64, limit int) ([]fleet.SnapshotInfo, error)
+	// ObservationsAfter lists every host's observations of one kind, gone
+	// ones included, with ids above afterID, by id, at most limit (default
+	// 1000, at most 10000): a caller walks the whole table page by page
+	// (the tracer's graph) without holding it in memory twice.
+	ObservationsAfter(ctx context.Context, kind string, afterID int64, limit int) ([]Obs, error)
 }
 
 // Incoming is one snapshot to store for a host.

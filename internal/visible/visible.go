@@ -40,6 +40,9 @@ func needsEscape(s string) bool {
 		return true
 	}
 	for _, r := range s {
+		if r >= 0x20 && r < 0x7f {
+			continue // printable ASCII: the common case, without table lookups
+		}
 		if Hidden(r) {
 			return true
 		}

@@ -109,6 +109,9 @@ func (c *Client) do(ctx context.Context, rq request, out any) error {
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 		return nil
 	}
+	if h, ok := out.(headerSink); ok {
+		h.header(resp.Header)
+	}
 	if w, ok := out.(io.Writer); ok {
 		_, err = io.Copy(w, resp.Body)
 		return err
@@ -279,4 +282,29 @@ func (c *Client) Get(ctx context.Context, path string, q url.Values, out any) er
 // Delete sends DELETE to an API path.
 func (c *Client) Delete(ctx context.Context, path string) error {
 	return c.do(ctx, request{method: "DELETE", path: path}, nil)
+}
+
+// headerSink is an output that wants the answer's headers first.
+type headerSink interface{ header(http.Header) }
+
+type traceOut struct {
+	io.Writer
+	found bool
+}
+
+func (t *traceOut) header(h http.Header) { t.found = h.Get(fleet.HeaderTraceFound) == "true" }
+
+// Trace runs a trace on the server and copies its answer, in format
+// (table, json, dot or stix), to w. found reports whether the trace
+// reached anything past its seeds (forward) or named a patient-zero
+// candidate (backwards).
+func (c *Client) Trace(ctx context.Context, req fleet.TraceRequest, format string, w io.Writer) (found bool, err error) {
+	body, err := jsonBody(req)
+	if err != nil {
+		return false, err
+	}
+	out := &traceOut{Writer: w}
+	err = c.do(ctx, request{method: "POST", path: fleet.APIVersion + "/trace", query: url.Values{"format": {format}},
+		body: body, ctype: "application/json"}, out)
+	return out.found, err
 }

@@ -251,3 +251,17 @@ func (s *Store) Snapshots(ctx context.Context, hostID int64, limit int) ([]fleet
 	}
 	return out, s.wrap(rows.Err())
 }
+
+// ObservationsAfter lists observations of one kind across hosts by id.
+func (s *Store) ObservationsAfter(ctx context.Context, kind string, afterID int64, limit int) ([]store.Obs, error) {
+	t, err := tableFor(kind)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.query(ctx, s.db, "SELECT "+t.selectList()+t.from()+"WHERE o.id > ? ORDER BY o.id LIMIT "+
+		strconv.Itoa(clampLimit(limit, 1000, 10000)), afterID)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", t.kind, err)
+	}
+	return s.scanObs(t, rows)
+}

@@ -52,6 +52,7 @@ func Run(t *testing.T, h Harness) {
 		{"CandidatesAcrossHistory", testCandidatesAcrossHistory},
 		{"Auth", testAuth},
 		{"FeedsAuditReleases", testMisc},
+		{"ObservationsAfter", testObservationsAfter},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h) })

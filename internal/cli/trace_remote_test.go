@@ -1,0 +1,70 @@
+package cli
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/cascade-ir/cascade/internal/server"
+	tg "github.com/cascade-ir/cascade/internal/server/tracegraph/tracegraphtest"
+	"github.com/cascade-ir/cascade/internal/store/sqlite"
+)
+
+// TestTraceServer runs cascade trace --server against a server holding
+// the 3CX case: same formats, same exit codes as a local trace.
+func TestTraceServer(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "c.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := tg.ThreeCX(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	s, err := server.New(server.Config{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := s.Bootstrap(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	tokenFile := filepath.Join(dir, "token")
+	if err := os.WriteFile(tokenFile, []byte(admin+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	conn := []string{"trace", "--server", ts.URL, "--token-file", tokenFile, "--at", "2023-04-20"}
+	fwd := slices.Concat(conn, []string{"--from", "release:x_trader@7.17.90p608@2022-02-01"})
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"table", fwd, ExitFindings, "release:x_trader@7.17.90p608 -ran-> host:dev-pc-07 -reaches-> host:build-win-02 -built-on-> release:3cxdesktopapp@18.12.407"},
+		{"json", slices.Concat(fwd, []string{"--format", "json"}), ExitFindings, `"suspect": true`},
+		{"dot", slices.Concat(fwd, []string{"--format", "dot"}), ExitFindings, "digraph"},
+		{"stix", slices.Concat(fwd, []string{"--format", "stix"}), ExitFindings, `"type": "bundle"`},
+		{"nothing reached", slices.Concat(conn, []string{"--from", "host:umbrella-ws-01@2023-01-01"}), 0, "host:umbrella-ws-01"},
+		{"backwards", slices.Concat(conn, []string{"--backwards", "--from", "host:acme-ws-11", "--from", "host:globex-pbx-02", "--from", "host:initech-lt-04"}),
+			ExitFindings, "host:dev-pc-07"},
+		{"declared edge", slices.Concat(conn, []string{"--from", "host:umbrella-ws-01@2023-01-01", "--declared", "../cascade/testdata/3cx/declared.csv"}), ExitError, "host:it-admin-01"},
+		{"unknown seed", slices.Concat(conn, []string{"--from", "host:nope@2023-01-01"}), ExitError, `"host:nope" is no node`},
+		{"graph and server", slices.Concat(fwd, []string{"--graph", "x.json"}), ExitError, "--graph and --provenance read local files"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, stderr := run(t, tc.args...)
+			if code != tc.code || !strings.Contains(out+stderr, tc.want) {
+				t.Errorf("exit %d, want %d with %q\n%s%s", code, tc.code, tc.want, out, stderr)
+			}
+		})
+	}
+}
