@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"unsafe"
 
 	"github.com/cascade-ir/cascade/internal/snapshot"
@@ -61,7 +62,7 @@ func DecodeUpload(r io.Reader, lim DecodeLimits) (*Upload, error) {
 			up.Delta = new(Delta)
 			return d.delta(up.Delta)
 		}
-		return d.skip(key)
+		return d.unknown("upload", key, "upload_id", "snapshot", "delta")
 	})
 	if err == nil && null {
 		err = errors.New("upload: the body is null")
@@ -145,6 +146,19 @@ func (d *decoder) decode(at string, v any) error {
 func (d *decoder) more() bool {
 	d.m.mark()
 	return d.dec.More()
+}
+
+// unknown handles a key of object at that is none of known: a newer
+// agent's additive field is skipped, but a known key in other letter case
+// ("Files") is refused. encoding/json would take it for the known one,
+// so skipping it would let an upload mean two things.
+func (d *decoder) unknown(at, key string, known ...string) error {
+	for _, k := range known {
+		if strings.EqualFold(k, key) {
+			return fmt.Errorf("%s: the key %q is not %q: keys are case-sensitive", at, truncate(key, 40), k)
+		}
+	}
+	return d.skip(at + "." + truncate(key, 40))
 }
 
 // skip reads a value this server does not know (a newer agent's
@@ -267,7 +281,7 @@ func (d *decoder) snapshot(at string, s *snapshot.Snapshot) (bool, error) {
 				return d.record(at+".errors", r, int64(unsafe.Sizeof(*r)), func() error { return validPathError(i, r, lim) })
 			})
 		}
-		return d.skip(at + "." + truncate(key, 40))
+		return d.unknown(at, key, "schema", "id", "host", "stats", "skipped", "roots", "software", "files", "artifacts", "errors")
 	})
 }
 
@@ -287,7 +301,7 @@ func (d *decoder) delta(dl *Delta) error {
 					"artifacts": &dl.Remove.Artifacts}[key], map[string]int{"software": d.lim.Software,
 					"files": d.lim.Files, "artifacts": d.lim.Artifacts}[key]
 				if list == nil {
-					return d.skip("delta.remove." + truncate(key, 40))
+					return d.unknown("delta.remove", key, "software", "files", "artifacts")
 				}
 				return d.array("delta.remove."+key, max, func(i int) error {
 					*list = append(*list, Key{})
@@ -296,7 +310,7 @@ func (d *decoder) delta(dl *Delta) error {
 			})
 			return err
 		}
-		return d.skip("delta." + truncate(key, 40))
+		return d.unknown("delta", key, "base", "digest", "snapshot", "remove")
 	})
 	if err == nil && null {
 		err = errors.New("delta: null")
