@@ -13,6 +13,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/cascade-ir/cascade/internal/snapshot"
 )
@@ -26,11 +27,17 @@ func (c *collection) newRecord(j fileJob) snapshot.File {
 		ModTime: j.meta.mtime.UTC(),
 		User:    UserFromPath(c.src.OS, j.rel),
 	}
-	if !j.meta.btime.IsZero() {
+	if knownBirth(j.meta.btime) {
 		rec.BirthTime = j.meta.btime.UTC()
 	}
 	return rec
 }
+
+// knownBirth reports whether a filesystem's birth time says anything:
+// some (image layers, filesystems restored from archives) report the Unix
+// epoch, or earlier, for files whose birth they never kept, and that would
+// date an exposure to 1970.
+func knownBirth(t time.Time) bool { return !t.IsZero() && t.Unix() > 0 }
 
 // fromCache returns a file's record from the digest cache when its
 // identity is unchanged. The walker calls it inline, so a re-scan of an
