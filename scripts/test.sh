@@ -11,6 +11,7 @@ packages=(
   sqlite3             # browser history fixtures
   osslsigncode openssl wixl msitools  # signed PE and MSI fixtures
   rpm db5.3-util python3  # rpm database (SQLite, Berkeley DB) and plist fixtures
+  openssh-client      # ssh-keygen -H: the reference for hashed known_hosts entries
   postgresql          # the store's PostgreSQL tests
   chromium chromium-driver  # the web UI tests
 )
