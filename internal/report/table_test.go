@@ -3,12 +3,12 @@ package report
 import (
 	"bytes"
 	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/cascade-ir/cascade/internal/finding"
 	"github.com/cascade-ir/cascade/internal/snapshot"
+	"github.com/cascade-ir/cascade/internal/testutil"
 )
 
 // update rewrites golden files instead of comparing: go test -update.
@@ -43,19 +43,7 @@ func TestReasonText(t *testing.T) {
 
 func checkGolden(t *testing.T, path, got string) {
 	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs:\n--- got\n%s--- want\n%s", path, got, want)
-	}
+	testutil.Golden(t, path, got, *update)
 }
 
 // TestTableEscapesBidi pins the table with a right-to-left override in a

@@ -1,5 +1,5 @@
 // Package testutil holds helpers shared by tests: running the repository's
-// fixture scripts and locating the repository root.
+// fixture scripts, locating the repository root, and golden files.
 package testutil
 
 import (
@@ -48,4 +48,23 @@ func Fixture(t testing.TB, script string, args ...string) string {
 		t.Fatalf("fixture %s: %v\n%s", script, err, b)
 	}
 	return out
+}
+
+// Golden compares got with the golden file at path, or, when update is
+// set (each package's -update flag), rewrites the file with got.
+func Golden(t testing.TB, path, got string, update bool) {
+	t.Helper()
+	if update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs:\n--- got\n%s--- want\n%s", path, got, want)
+	}
 }
