@@ -100,29 +100,39 @@ func TestSameFindingsWithoutSiblingDigests(t *testing.T) {
 		{"sibling indicators alone", siblingIntel(content), match.Needs{SHA256: true}, 4},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			set, err := match.Compile(tc.in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := set.Needs(); got != tc.wantNeeds {
-				t.Errorf("digests for every file = %+v, want %+v", got, tc.wantNeeds)
-			}
-			all := runFindings(t, set, root, true)
-			fewest := runFindings(t, set, root, false)
-			if len(all) < tc.minFindings {
+			if all := sameFindings(t, tc.in, root, tc.wantNeeds); len(all) < tc.minFindings {
 				t.Fatalf("only %d findings: the tree no longer exercises the intel", len(all))
-			}
-			if !slices.Equal(keys(all), keys(fewest)) {
-				t.Errorf("findings differ:\nall digests: %q\nfewest:      %q", keys(all), keys(fewest))
-			}
-			for i := range min(len(all), len(fewest)) {
-				a, f := all[i].Evidence, fewest[i].Evidence
-				if f.SHA256 != a.SHA256 || (f.SHA1 != "" && f.SHA1 != a.SHA1) || (f.MD5 != "" && f.MD5 != a.MD5) {
-					t.Errorf("%s: evidence %+v, with all digests %+v", f.Path, f, a)
-				}
 			}
 		})
 	}
+}
+
+// sameFindings scans root with in twice, computing every digest the intel
+// names and only those it needs, and checks that the scan needs
+// wantNeeds for every file, that both give the same findings, and that the
+// fewest-digests evidence holds no digest the full scan disagrees with. It
+// returns the findings.
+func sameFindings(t *testing.T, in *intel.Intel, root string, wantNeeds match.Needs) []finding.Finding {
+	t.Helper()
+	set, err := match.Compile(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := set.Needs(); got != wantNeeds {
+		t.Errorf("digests for every file = %+v, want %+v", got, wantNeeds)
+	}
+	all := runFindings(t, set, root, true)
+	fewest := runFindings(t, set, root, false)
+	if !slices.Equal(keys(all), keys(fewest)) {
+		t.Errorf("findings differ:\nall digests: %q\nfewest:      %q", keys(all), keys(fewest))
+	}
+	for i := range min(len(all), len(fewest)) {
+		a, f := all[i].Evidence, fewest[i].Evidence
+		if f.SHA256 != a.SHA256 || (f.SHA1 != "" && f.SHA1 != a.SHA1) || (f.MD5 != "" && f.MD5 != a.MD5) {
+			t.Errorf("%s: evidence %+v, with all digests %+v", f.Path, f, a)
+		}
+	}
+	return all
 }
 
 func runFindings(t *testing.T, set *match.Set, root string, all bool) []finding.Finding {
