@@ -59,6 +59,7 @@ type Store interface {
 	Hunts
 	Auth
 	Feeds
+	Traces
 	Audit(ctx context.Context, e fleet.AuditEntry) error
 	AuditLog(ctx context.Context, limit int, beforeID int64) ([]fleet.AuditEntry, error)
 	AddRelease(ctx context.Context, r fleet.Release) (fleet.Release, error)
@@ -338,3 +339,21 @@ type Feeds interface {
 	ClaimFeed(ctx context.Context, owner string, now time.Time, lease time.Duration) (*fleet.Feed, error)
 	FeedPolled(ctx context.Context, id int64, r FeedResult) error
 }
+
+// Traces keeps saved traces and their versioned results.
+type Traces interface {
+	// SaveTrace stores a new named trace; ErrExists when the name is taken.
+	SaveTrace(ctx context.Context, t fleet.SavedTrace) (fleet.SavedTrace, error)
+	SavedTraces(ctx context.Context) ([]fleet.SavedTrace, error)
+	SavedTrace(ctx context.Context, id int64) (fleet.SavedTrace, error)
+	DeleteSavedTrace(ctx context.Context, id int64) error
+	// AddTraceVersion stores a result whose Version must be one more
+	// than the trace's (ErrConflict otherwise: another replica got there
+	// first), and keeps only the newest KeepTraceVersions.
+	AddTraceVersion(ctx context.Context, v fleet.TraceVersion) error
+	// TraceVersions lists up to limit versions, newest first.
+	TraceVersions(ctx context.Context, id int64, limit int) ([]fleet.TraceVersion, error)
+}
+
+// KeepTraceVersions is how many results a saved trace keeps.
+const KeepTraceVersions = 20

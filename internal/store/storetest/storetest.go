@@ -53,6 +53,7 @@ func Run(t *testing.T, h Harness) {
 		{"Auth", testAuth},
 		{"FeedsAuditReleases", testMisc},
 		{"ObservationsAfter", testObservationsAfter},
+		{"SavedTraces", testSavedTraces},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h) })

@@ -1,0 +1,159 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/cascade-ir/cascade/internal/fleet"
+	"github.com/cascade-ir/cascade/internal/store"
+)
+
+const savedTraceCols = "id, name, request, created_by, created, version, updated"
+
+// SaveTrace stores a new named trace, not yet computed.
+func (s *Store) SaveTrace(ctx context.Context, t fleet.SavedTrace) (fleet.SavedTrace, error) {
+	req, err := json.Marshal(t.Request)
+	if err != nil {
+		return t, fmt.Errorf("saved trace %q: %w", t.Name, err)
+	}
+	t.Version, t.Updated = 0, t.Created
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		err := s.row(ctx, tx, `INSERT INTO saved_traces (name, request, created_by, created, version, updated)
+			VALUES (?, ?, ?, ?, 0, ?) ON CONFLICT (name) DO NOTHING RETURNING id`,
+			t.Name, string(req), t.By, ms(t.Created), ms(t.Created)).Scan(&t.ID)
+		if err == sql.ErrNoRows {
+			return fmt.Errorf("saved trace %q: %w", t.Name, store.ErrExists)
+		}
+		return err
+	})
+	return t, err
+}
+
+func scanSavedTrace(sc interface{ Scan(...any) error }) (fleet.SavedTrace, error) {
+	var t fleet.SavedTrace
+	var req string
+	var created, updated int64
+	if err := sc.Scan(&t.ID, &t.Name, &req, &t.By, &created, &t.Version, &updated); err != nil {
+		return t, err
+	}
+	t.Created, t.Updated = tm(created), tm(updated)
+	if err := json.Unmarshal([]byte(req), &t.Request); err != nil {
+		return t, fmt.Errorf("saved trace %d: stored request: %w", t.ID, err)
+	}
+	return t, nil
+}
+
+// SavedTraces lists the saved traces by name.
+func (s *Store) SavedTraces(ctx context.Context) ([]fleet.SavedTrace, error) {
+	rows, err := s.query(ctx, s.db, "SELECT "+savedTraceCols+" FROM saved_traces ORDER BY name, id")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []fleet.SavedTrace
+	for rows.Next() {
+		t, err := scanSavedTrace(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, s.wrap(rows.Err())
+}
+
+// SavedTrace reads one saved trace.
+func (s *Store) SavedTrace(ctx context.Context, id int64) (fleet.SavedTrace, error) {
+	t, err := scanSavedTrace(s.row(ctx, s.db, "SELECT "+savedTraceCols+" FROM saved_traces WHERE id = ?", id))
+	if err != nil {
+		return t, fmt.Errorf("saved trace %d: %w", id, s.wrap(err))
+	}
+	return t, nil
+}
+
+// DeleteSavedTrace removes a saved trace and its versions.
+func (s *Store) DeleteSavedTrace(ctx context.Context, id int64) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := s.exec(ctx, tx, "DELETE FROM trace_versions WHERE trace_id = ?", id); err != nil {
+			return err
+		}
+		r, err := s.exec(ctx, tx, "DELETE FROM saved_traces WHERE id = ?", id)
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return fmt.Errorf("saved trace %d: %w", id, store.ErrNotFound)
+		}
+		return nil
+	})
+}
+
+// AddTraceVersion stores the next version of a saved trace's result.
+func (s *Store) AddTraceVersion(ctx context.Context, v fleet.TraceVersion) error {
+	res, err := json.Marshal(v.Result)
+	if err != nil {
+		return fmt.Errorf("saved trace %d: %w", v.TraceID, err)
+	}
+	var ch []byte
+	if v.Changes != nil {
+		if ch, err = json.Marshal(v.Changes); err != nil {
+			return fmt.Errorf("saved trace %d: %w", v.TraceID, err)
+		}
+	}
+	return s.writeBackground(ctx, func(tx *sql.Tx) error {
+		// The version check and the bump are one statement: of two
+		// replicas computing the same version, one wins.
+		r, err := s.exec(ctx, tx, "UPDATE saved_traces SET version = ?, updated = ? WHERE id = ? AND version = ?",
+			v.Version, ms(v.At), v.TraceID, v.Version-1)
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			var one int
+			if err := s.row(ctx, tx, "SELECT 1 FROM saved_traces WHERE id = ?", v.TraceID).Scan(&one); err != nil {
+				return fmt.Errorf("saved trace %d: %w", v.TraceID, s.wrap(err))
+			}
+			return fmt.Errorf("saved trace %d: version %d was stored by another computation: %w", v.TraceID, v.Version, store.ErrConflict)
+		}
+		if _, err := s.exec(ctx, tx, `INSERT INTO trace_versions (trace_id, version, at, reason, error, result, changes)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, v.TraceID, v.Version, ms(v.At), v.Reason, v.Error, string(res), string(ch)); err != nil {
+			return err
+		}
+		_, err = s.exec(ctx, tx, "DELETE FROM trace_versions WHERE trace_id = ? AND version <= ?",
+			v.TraceID, v.Version-store.KeepTraceVersions)
+		return err
+	})
+}
+
+// TraceVersions lists a saved trace's newest versions first.
+func (s *Store) TraceVersions(ctx context.Context, id int64, limit int) ([]fleet.TraceVersion, error) {
+	rows, err := s.query(ctx, s.db, `SELECT version, at, reason, error, result, changes FROM trace_versions
+		WHERE trace_id = ? ORDER BY version DESC LIMIT `+strconv.Itoa(clampLimit(limit, store.KeepTraceVersions, store.KeepTraceVersions)), id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []fleet.TraceVersion
+	for rows.Next() {
+		v := fleet.TraceVersion{TraceID: id}
+		var at int64
+		var res, ch string
+		if err := rows.Scan(&v.Version, &at, &v.Reason, &v.Error, &res, &ch); err != nil {
+			return nil, err
+		}
+		v.At = tm(at)
+		if err := json.Unmarshal([]byte(res), &v.Result); err != nil {
+			return nil, fmt.Errorf("saved trace %d version %d: %w", id, v.Version, err)
+		}
+		if ch != "" {
+			v.Changes = &fleet.TraceChanges{}
+			if err := json.Unmarshal([]byte(ch), v.Changes); err != nil {
+				return nil, fmt.Errorf("saved trace %d version %d: %w", id, v.Version, err)
+			}
+		}
+		out = append(out, v)
+	}
+	return out, s.wrap(rows.Err())
+}

@@ -1,0 +1,117 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+
+	"github.com/cascade-ir/cascade/internal/fleet"
+	"github.com/cascade-ir/cascade/internal/store"
+)
+
+func testSavedTraces(t *testing.T, h Harness) {
+	s := fresh(t, h)
+	req := fleet.TraceRequest{Seeds: []fleet.TraceSeed{{Node: "release:x_trader@7.17.90p608", Time: "2022-02-01"}},
+		MaxDepth: 4, Exclude: []string{"depends-on"}, Skew: "5m"}
+	tr, err := s.SaveTrace(ctx, fleet.SavedTrace{Name: "3cx", Request: req, By: "alice", Created: day(0)})
+	if err != nil || tr.ID == 0 || tr.Version != 0 {
+		t.Fatalf("save: %+v %v", tr, err)
+	}
+	_, err = s.SaveTrace(ctx, fleet.SavedTrace{Name: "3cx", Request: req, Created: day(0)})
+	wantErr(t, err, store.ErrExists)
+	other, err := s.SaveTrace(ctx, fleet.SavedTrace{Name: "2-other", Request: fleet.TraceRequest{Backwards: true,
+		Seeds: []fleet.TraceSeed{{Node: "host:a"}}}, Created: day(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.SavedTrace(ctx, tr.ID)
+	if err != nil || !reflect.DeepEqual(got.Request, req) || got.By != "alice" || !got.Created.Equal(day(0)) {
+		t.Fatalf("read back: %+v %v", got, err)
+	}
+	_, err = s.SavedTrace(ctx, 999)
+	wantErr(t, err, store.ErrNotFound)
+	all, _ := s.SavedTraces(ctx)
+	if len(all) != 2 || all[0].Name != "2-other" || all[1].Name != "3cx" {
+		t.Fatalf("list by name: %+v", all)
+	}
+
+	v1 := fleet.TraceVersion{TraceID: tr.ID, Version: 1, At: day(2), Reason: "saved",
+		Result: fleet.TraceSummary{Nodes: []fleet.TraceNode{{ID: "host:dev-pc-07", Kind: "host", Time: day(1), Confidence: 1, HostID: 3}},
+			Watch: []int64{3, 4}, Incidents: []string{"3cx"}}}
+	if err := s.AddTraceVersion(ctx, v1); err != nil {
+		t.Fatal(err)
+	}
+	// The same version again (another replica's computation) conflicts;
+	// a gap is refused too.
+	wantErr(t, s.AddTraceVersion(ctx, v1), store.ErrConflict)
+	wantErr(t, s.AddTraceVersion(ctx, fleet.TraceVersion{TraceID: tr.ID, Version: 3, At: day(2)}), store.ErrConflict)
+	wantErr(t, s.AddTraceVersion(ctx, fleet.TraceVersion{TraceID: 999, Version: 1, At: day(2)}), store.ErrNotFound)
+	v2 := fleet.TraceVersion{TraceID: tr.ID, Version: 2, At: day(3), Reason: "finding f1 on host dev-pc-08",
+		Result:  fleet.TraceSummary{Nodes: append(v1.Result.Nodes, fleet.TraceNode{ID: "host:dev-pc-08", Kind: "host", Time: day(2), Confidence: 1})},
+		Changes: &fleet.TraceChanges{From: 1, Added: []fleet.TraceNode{{ID: "host:dev-pc-08", Kind: "host", Time: day(2), Confidence: 1}}}}
+	if err := s.AddTraceVersion(ctx, v2); err != nil {
+		t.Fatal(err)
+	}
+	vs, err := s.TraceVersions(ctx, tr.ID, 10)
+	if err != nil || len(vs) != 2 || vs[0].Version != 2 || vs[1].Version != 1 {
+		t.Fatalf("versions: %+v %v", vs, err)
+	}
+	if !reflect.DeepEqual(vs[1].Result, v1.Result) || vs[1].Changes != nil || !vs[0].At.Equal(day(3)) ||
+		!reflect.DeepEqual(vs[0].Changes, v2.Changes) || vs[0].Reason != v2.Reason {
+		t.Fatalf("versions read back:\n%+v\nwant\n%+v\n%+v", vs, v2, v1)
+	}
+	if got, _ := s.SavedTrace(ctx, tr.ID); got.Version != 2 || !got.Updated.Equal(day(3)) {
+		t.Fatalf("trace after two versions: %+v", got)
+	}
+	if vs, _ := s.TraceVersions(ctx, other.ID, 10); len(vs) != 0 {
+		t.Fatalf("other trace has versions: %+v", vs)
+	}
+
+	// Concurrent computations of the same version: exactly one lands.
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.AddTraceVersion(ctx, fleet.TraceVersion{TraceID: tr.ID, Version: 3, At: day(4), Reason: fmt.Sprint("replica ", i)})
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for _, err := range errs {
+		if err == nil {
+			won++
+		} else if !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("concurrent version: %v", err)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d computations of version 3 stored, want 1: %v", won, errs)
+	}
+
+	// Only the newest KeepTraceVersions are kept.
+	for v := int64(4); v <= store.KeepTraceVersions+5; v++ {
+		if err := s.AddTraceVersion(ctx, fleet.TraceVersion{TraceID: tr.ID, Version: v, At: day(int(v))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vs, _ = s.TraceVersions(ctx, tr.ID, 1000)
+	if len(vs) != store.KeepTraceVersions || vs[0].Version != store.KeepTraceVersions+5 {
+		t.Fatalf("kept %d versions, newest %d", len(vs), vs[0].Version)
+	}
+
+	if err := s.DeleteSavedTrace(ctx, tr.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, s.DeleteSavedTrace(ctx, tr.ID), store.ErrNotFound)
+	if vs, _ := s.TraceVersions(ctx, tr.ID, 10); len(vs) != 0 {
+		t.Fatalf("versions outlive their trace: %d", len(vs))
+	}
+	// The name is free again.
+	if _, err := s.SaveTrace(ctx, fleet.SavedTrace{Name: "3cx", Request: req, Created: day(5)}); err != nil {
+		t.Fatal(err)
+	}
+}
