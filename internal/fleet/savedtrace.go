@@ -98,3 +98,11 @@ type SavedTraceDetail struct {
 	SavedTrace
 	Versions []TraceVersion `json:"versions"`
 }
+
+// RecomputeResult is the answer of POST /api/v1/traces/{id}/recompute:
+// the latest version, and whether this computation stored it (false: the
+// result had not changed).
+type RecomputeResult struct {
+	Changed bool         `json:"changed"`
+	Version TraceVersion `json:"version"`
+}

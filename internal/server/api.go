@@ -65,6 +65,11 @@ func (s *Server) routes() []route {
 		{"GET", v + "/releases", rolesRead, 0, s.listReleases},
 		{"POST", v + "/releases", rolesAdmin, smallBody, s.addRelease},
 		{"POST", v + "/trace", rolesRead, traceBody, s.trace},
+		{"GET", v + "/traces", rolesRead, 0, s.listSavedTraces},
+		{"POST", v + "/traces", rolesRead, traceBody, s.saveTrace},
+		{"GET", v + "/traces/{id}", rolesRead, 0, s.getSavedTrace},
+		{"DELETE", v + "/traces/{id}", rolesRead, 0, s.deleteSavedTrace},
+		{"POST", v + "/traces/{id}/recompute", rolesRead, 0, s.recomputeTrace},
 	}
 }
 

@@ -33,6 +33,8 @@ type hunter struct {
 	hook   func(event string, id int64, phase int, cursor string)
 	// storage hears of writes the database had no room for (/healthz).
 	storage *healthState
+	// found hears of each committed batch's findings (retro-trace).
+	found func(hits []store.Hit, origin string)
 }
 
 // phase is one kind of candidate selection.
@@ -315,6 +317,9 @@ func (h *hunter) commit(ctx context.Context, hu *fleet.Hunt, spec *HuntSpec, b b
 			Done: phase >= len(phases), Now: h.now(), Lease: h.lease}
 		err = h.st.CommitHunt(ctx, c)
 		if err == nil {
+			if h.found != nil {
+				h.found(hits, fmt.Sprintf("hunt %d", hu.ID))
+			}
 			return true, nil
 		}
 		if !errors.Is(err, store.ErrConflict) {

@@ -33,11 +33,17 @@ func (s *Server) Ingest(ctx context.Context, host fleet.Host, up *fleet.Upload, 
 		if _, err := s.intel.current(ctx); err != nil {
 			return fleet.UploadResult{}, err
 		}
-		res, err := s.st.Ingest(ctx, in, s.matchIngest)
+		var hits []store.Hit // this attempt's, for retro-trace
+		res, err := s.st.Ingest(ctx, in, func(ctx context.Context, v int64, obs []store.Obs) ([]store.Hit, error) {
+			h, err := s.matchIngest(ctx, v, obs)
+			hits = append(hits, h...)
+			return h, err
+		})
 		if errors.Is(err, errIntelMoved) || errors.Is(err, store.ErrConflict) {
 			continue // the intel changed meanwhile, or the database broke a deadlock: again
 		}
 		if err == nil && !res.Duplicate {
+			s.retro.found(hits, "upload "+in.UploadID+" of host "+host.UID)
 			s.log.Debug("snapshot stored", "host", host.UID, "kind", in.Kind, "opened", res.Opened, "closed", res.Closed, "findings", res.Findings)
 		}
 		return res, err

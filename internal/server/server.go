@@ -59,6 +59,9 @@ type Config struct {
 	HuntPaused func() bool
 	// Hooks observe points fault tests kill the process at.
 	Hooks Hooks
+	// RetroDelay is how long after a new finding saved traces are
+	// recomputed (default 5s), so a hunt's batches are taken together.
+	RetroDelay time.Duration
 	// MaxReads is how many analyst reads (API GETs, UI pages) run at
 	// once; the others wait their turn in arrival order. 0: 2 ×
 	// GOMAXPROCS, at least 4.
@@ -94,6 +97,8 @@ type Server struct {
 	uploads *uploadGate
 	// traces bounds the traces run at once: each builds the fleet's graph.
 	traces chan struct{}
+	// retro recomputes saved traces when findings arrive (retro.go).
+	retro *retro
 }
 
 // New checks the configuration and builds a server.
@@ -122,6 +127,8 @@ func New(cfg Config) (*Server, error) {
 		lease: cfg.HuntLease, now: cfg.Now, wake: make(chan struct{}, 1), paused: cfg.HuntPaused, hook: cfg.Hooks.Hunt,
 		every: min(cfg.PollEvery, 5*time.Second), storage: &s.storage}
 	s.feeds = &feeder{s: s, http: cfg.FeedHTTP}
+	s.retro = newRetro(s, cfg.RetroDelay)
+	s.hunter.found = s.retro.found
 	return s, nil
 }
 
@@ -156,15 +163,19 @@ func setDefaults(cfg *Config) {
 	if cfg.HuntLease <= 0 {
 		cfg.HuntLease = time.Minute
 	}
+	if cfg.RetroDelay <= 0 {
+		cfg.RetroDelay = 5 * time.Second
+	}
 }
 
 // Run does the background work until ctx ends: hunts, the intel folder
 // and feeds.
 func (s *Server) Run(ctx context.Context) {
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); s.hunter.loop(ctx) }()
 	go func() { defer wg.Done(); s.feeds.loop(ctx) }()
+	go func() { defer wg.Done(); s.retro.loop(ctx) }()
 	wg.Wait()
 }
 

@@ -55,6 +55,7 @@ func (l *loader) loadArtifacts(ctx context.Context) error {
 		if a.User != "" {
 			ev.Note = "user " + a.User
 		}
+		l.edgeInto(to, from)
 		return l.b.AddEdge(cascade.Edge{Kind: cascade.Reaches, From: from, To: to,
 			Valid: cascade.Interval{From: at.Unix(), Until: cascade.Never}, Confidence: conf, Evidence: ev, Origin: obsRef(o)})
 	})

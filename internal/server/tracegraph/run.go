@@ -27,6 +27,11 @@ type Outcome struct {
 	Backward *cascade.BackResult
 	// Hosts maps host node ids to store ids.
 	Hosts map[string]int64
+	// Into maps each node to the hosts with an edge into it (Source.Into).
+	Into map[string][]string
+	// Incidents are the incident seeds as given, each with the hosts it
+	// stood for.
+	Incidents map[string][]Compromise
 }
 
 // Run traces over the store's graph, plus the request's own declared
@@ -37,8 +42,33 @@ func Run(ctx context.Context, st store.Store, req fleet.TraceRequest, now time.T
 		return nil, err
 	}
 	b, hosts := cascade.NewBuilder(), map[string]int64{}
-	if err := b.Load(ctx, Source{Store: st, Hosts: hosts}); err != nil {
+	into, incidents := map[string][]string{}, map[string][]Compromise{}
+	if err := b.Load(ctx, Source{Store: st, Hosts: hosts, Into: into, Incidents: incidents}); err != nil {
 		return nil, err
+	}
+	out := &Outcome{Hosts: hosts, Into: into, Incidents: map[string][]Compromise{}}
+	for _, sd := range req.Seeds {
+		name, ok := strings.CutPrefix(sd.Node, IncidentPrefix)
+		if !ok {
+			continue
+		}
+		cs := incidents[strings.ToLower(strings.TrimSpace(name))]
+		if len(cs) == 0 {
+			return nil, fmt.Errorf("%w: %q: no host has an alert-level finding of incident %q (false positives do not count)",
+				cascade.ErrBadSeed, sd.Node, name)
+		}
+		out.Incidents[sd.Node] = cs
+		for _, c := range cs {
+			t := c.Time
+			if req.Backwards {
+				t = o.At // found compromised by the time of the trace
+			}
+			if t.After(o.At) {
+				return nil, fmt.Errorf("%w: %q: %s is compromised from %s, after the trace time %s", cascade.ErrBadSeed,
+					sd.Node, c.Node, t.Format(time.RFC3339), o.At.Format(time.RFC3339))
+			}
+			o.Seeds = append(o.Seeds, cascade.Seed{Node: c.Node, Time: t})
+		}
 	}
 	if err := loadTexts(req, b); err != nil {
 		return nil, err
@@ -48,11 +78,11 @@ func Run(ctx context.Context, st store.Store, req fleet.TraceRequest, now time.T
 		return nil, fmt.Errorf("%w: %w", ErrRequest, err)
 	}
 	if req.Backwards {
-		r, err := cascade.Backtrace(ctx, g, o)
-		return &Outcome{Backward: r, Hosts: hosts}, err
+		out.Backward, err = cascade.Backtrace(ctx, g, o)
+		return out, err
 	}
-	r, err := cascade.Trace(ctx, g, o)
-	return &Outcome{Forward: r, Hosts: hosts}, err
+	out.Forward, err = cascade.Trace(ctx, g, o)
+	return out, err
 }
 
 func loadTexts(req fleet.TraceRequest, b *cascade.Builder) error {
@@ -127,6 +157,15 @@ func Options(req fleet.TraceRequest, now time.Time) (cascade.Options, error) {
 		return o, fmt.Errorf("%w: no seed to trace from", cascade.ErrBadSeed)
 	}
 	for _, s := range req.Seeds {
+		if strings.HasPrefix(s.Node, IncidentPrefix) {
+			// Run expands it into the incident's hosts, once the graph
+			// is loaded; each host's time comes from its findings.
+			if s.Time != "" {
+				return o, fmt.Errorf("%w: %q: an incident seed takes each host's time from its findings; give no time",
+					cascade.ErrBadSeed, s.Node)
+			}
+			continue
+		}
 		sd := cascade.Seed{Node: s.Node, Time: o.At}
 		switch {
 		case s.Time != "":

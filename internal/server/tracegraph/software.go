@@ -118,6 +118,7 @@ func (l *loader) propose(ctx context.Context) error {
 			if r.BuildHostID != 0 || r.ReleasedAt.IsZero() || at < a.valid.From || at >= a.valid.Until {
 				continue
 			}
+			l.edgeInto(ReleaseID(r.Product, r.Version), a.host)
 			err := l.b.AddEdge(cascade.Edge{Kind: cascade.BuiltOn, From: ReleaseID(r.Product, r.Version), To: a.host,
 				Valid: cascade.Interval{From: at, Until: at + 1}, Confidence: ProposalConfidence, Origin: a.ref,
 				Evidence: &cascade.Evidence{Source: "build-agent-proposal", Ref: a.ref,

@@ -23,6 +23,15 @@ type Source struct {
 	Store store.Store
 	// Hosts, when not nil, receives each host node's store id (for links).
 	Hosts map[string]int64
+	// Into, when not nil, receives for each node the hosts with an edge
+	// that carries a compromise from the host into it (a host reaches a
+	// host, a release was built on a host): the hosts whose new findings
+	// can change a trace that reached the node.
+	Into map[string][]string
+	// Incidents, when not nil, receives for each incident (by lower-case
+	// id and by lower-case name) the hosts its alert-level findings put
+	// on, with their compromise times.
+	Incidents map[string][]Compromise
 }
 
 // loader holds what one Load has seen so far.
@@ -36,12 +45,23 @@ type loader struct {
 	releases map[string]bool
 	// agents are hosts with build-agent software, for proposals.
 	agents []agent
+	// into and incidents are Source.Into and Source.Incidents.
+	into      map[string][]string
+	incidents map[string][]Compromise
+}
+
+// edgeInto records that host has an edge carrying a compromise into node.
+func (l *loader) edgeInto(node, host string) {
+	if l.into != nil {
+		l.into[node] = append(l.into[node], host)
+	}
 }
 
 // Load declares hosts, releases and the edges between them.
 func (s Source) Load(ctx context.Context, b *cascade.Builder) error {
-	l := &loader{st: s.Store, b: b, hosts: map[int64]string{}, out: s.Hosts, names: map[string]string{}, releases: map[string]bool{}}
-	steps := []func(context.Context) error{l.loadHosts, l.loadReleases, l.loadSoftware, l.loadArtifacts, l.propose}
+	l := &loader{st: s.Store, b: b, hosts: map[int64]string{}, out: s.Hosts, names: map[string]string{}, releases: map[string]bool{},
+		into: s.Into, incidents: s.Incidents}
+	steps := []func(context.Context) error{l.loadHosts, l.loadCompromise, l.loadReleases, l.loadSoftware, l.loadArtifacts, l.propose}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return err
@@ -144,6 +164,7 @@ func (l *loader) loadReleases(ctx context.Context) error {
 			continue
 		}
 		at := r.ReleasedAt.Unix()
+		l.edgeInto(id, host)
 		err = l.b.AddEdge(cascade.Edge{Kind: cascade.BuiltOn, From: id, To: host, Valid: cascade.Interval{From: at, Until: at + 1},
 			Confidence: 1, Origin: fmt.Sprintf("release %d", r.ID),
 			Evidence: &cascade.Evidence{Source: "releases-table", Ref: fmt.Sprintf("release %d", r.ID),

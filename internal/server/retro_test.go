@@ -1,0 +1,221 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/cascade-ir/cascade/internal/fleet"
+	tg "github.com/cascade-ir/cascade/internal/server/tracegraph/tracegraphtest"
+	"github.com/cascade-ir/cascade/internal/snapshot"
+	"github.com/cascade-ir/cascade/internal/store"
+)
+
+func saveTraceAPI(t *testing.T, x *testServer, token string, req fleet.SaveTraceRequest) (int, fleet.SavedTraceDetail, string) {
+	t.Helper()
+	body, _ := json.Marshal(req)
+	code, resp := rawRequest(t, "POST", x.ts.URL+fleet.APIVersion+"/traces", token, body, map[string]string{"Content-Type": "application/json"})
+	var d fleet.SavedTraceDetail
+	if code == 201 {
+		if err := json.Unmarshal([]byte(resp), &d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return code, d, resp
+}
+
+func getSavedTraceAPI(t *testing.T, x *testServer, token string, id int64) fleet.SavedTraceDetail {
+	t.Helper()
+	code, resp := rawRequest(t, "GET", fmt.Sprintf("%s%s/traces/%d?versions=10", x.ts.URL, fleet.APIVersion, id), token, nil, nil)
+	if code != 200 {
+		t.Fatalf("get trace %d: %d %s", id, code, resp)
+	}
+	var d fleet.SavedTraceDetail
+	if err := json.Unmarshal([]byte(resp), &d); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// xtrader3CX is the X_TRADER test intel naming the fixture's version.
+func xtrader3CX(t *testing.T) []byte {
+	return []byte(strings.Replace(string(readTestdata(t, "xtrader.json")), `"versions": ["7.17.90"]`, `"versions": ["7.17.90p608"]`, 1))
+}
+
+func suspects(s fleet.TraceSummary) []string {
+	var out []string
+	for _, n := range s.Nodes {
+		if n.Suspect {
+			out = append(out, n.ID)
+		}
+	}
+	return out
+}
+
+func nodeIDs(ns []fleet.TraceNode) []string {
+	var out []string
+	for _, n := range ns {
+		out = append(out, n.ID)
+	}
+	return out
+}
+
+// devPC08 is a second developer PC, first uploaded after the traces were
+// saved: X_TRADER installed in March 2022 and an RDP connection to
+// build-win-02 in June 2022, months before dev-pc-07's.
+func devPC08() *snapshot.Snapshot {
+	at := tg.T("2023-04-02T10:00:00Z")
+	sw := tg.SW("X_TRADER", "7.17.90p608", tg.T("2022-03-01"))
+	sw.Vendor = "Trading Technologies"
+	return &snapshot.Snapshot{Schema: snapshot.Schema, ID: "dev-pc-08-upload-0",
+		Host:      snapshot.Host{ID: "dev-pc-08", Name: "dev-pc-08", OS: "windows", CollectedAt: at, Collector: "test"},
+		Software:  []snapshot.Software{sw},
+		Artifacts: []snapshot.Artifact{tg.Reach(snapshot.ArtifactRDPServer, "build-win-02", "dev2", tg.T("2022-06-01T09:00:00Z"))}}
+}
+
+// TestRetroTraceThreeCX is the issue's retro-trace case end to end: two
+// traces are saved (from the X_TRADER release, and from every host of the
+// X_TRADER incident); a second dev PC's upload raises a finding; both
+// traces are recomputed off the ingest path and what changed is stored,
+// audited, and shown.
+func TestRetroTraceThreeCX(t *testing.T) {
+	engines(t, func(t *testing.T, open func() store.Store) {
+		x := threeCXOver(t, open())
+		s := x.s
+		if _, err := s.ImportIntel(bg, "xtrader.json", "upload", xtrader3CX(t), "admin"); err != nil {
+			t.Fatal(err)
+		}
+		runHunts(t, s)
+		fs, _, _ := s.st.ListFindings(bg, store.FindingQuery{})
+		if len(fs) != 1 || fs[0].HostUID != "dev-pc-07" || fs[0].Level != "alert" {
+			t.Fatalf("findings before: %+v", fs)
+		}
+		if err := s.retro.drain(bg); err != nil { // nothing saved yet
+			t.Fatal(err)
+		}
+		analyst := x.token(t, fleet.TokenAnalyst, nil)
+		code, rel, body := saveTraceAPI(t, x, analyst, fleet.SaveTraceRequest{Name: "from X_TRADER",
+			TraceRequest: fleet.TraceRequest{Seeds: []fleet.TraceSeed{{Node: "release:x_trader@7.17.90p608", Time: "2022-02-01"}}}})
+		if code != 201 {
+			t.Fatalf("save: %d %s", code, body)
+		}
+		code, inc, body := saveTraceAPI(t, x, analyst, fleet.SaveTraceRequest{Name: "incident",
+			TraceRequest: fleet.TraceRequest{Seeds: []fleet.TraceSeed{{Node: "incident:xtrader-2022"}}}})
+		if code != 201 {
+			t.Fatalf("save incident: %d %s", code, body)
+		}
+		want := []string{"release:3cxdesktopapp@18.12.407", "release:3cxdesktopapp@18.12.416"}
+		for _, d := range []fleet.SavedTraceDetail{rel, inc} {
+			if d.Version != 1 || len(d.Versions) != 1 || !slices.Equal(suspects(d.Versions[0].Result), want) {
+				t.Fatalf("%s v1: version %d, suspects %v", d.Name, d.Version, suspects(d.Versions[0].Result))
+			}
+		}
+		// The incident seed stands for dev-pc-07 from its finding's
+		// exposure (X_TRADER's install date).
+		for _, n := range inc.Versions[0].Result.Nodes {
+			if n.ID == "host:dev-pc-07" && (!n.Seed || !n.Time.Equal(tg.T("2022-04-01"))) {
+				t.Errorf("incident seed dev-pc-07: %+v", n)
+			}
+		}
+		for _, bad := range []struct {
+			req  fleet.SaveTraceRequest
+			code int
+			msg  string
+		}{
+			{fleet.SaveTraceRequest{Name: "from X_TRADER", TraceRequest: rel.Request}, 409, "already exists"},
+			{fleet.SaveTraceRequest{Name: " ", TraceRequest: rel.Request}, 400, "name"},
+			{fleet.SaveTraceRequest{Name: "nope", TraceRequest: fleet.TraceRequest{Seeds: []fleet.TraceSeed{{Node: "incident:nope"}}}}, 400, "no host has an alert-level finding"},
+			{fleet.SaveTraceRequest{Name: "timed", TraceRequest: fleet.TraceRequest{Seeds: []fleet.TraceSeed{{Node: "incident:xtrader-2022", Time: "2022-01-01"}}}}, 400, "give no time"},
+			{fleet.SaveTraceRequest{Name: "future", TraceRequest: fleet.TraceRequest{Seeds: []fleet.TraceSeed{{Node: "host:dev-pc-07", Time: "2999-01-01"}}}}, 400, "future"},
+			{fleet.SaveTraceRequest{Name: "unknown", TraceRequest: fleet.TraceRequest{Seeds: []fleet.TraceSeed{{Node: "host:nowhere", Time: "2022-01-01"}}}}, 400, "no node"},
+		} {
+			if code, _, body := saveTraceAPI(t, x, analyst, bad.req); code != bad.code || !strings.Contains(body, bad.msg) {
+				t.Errorf("save %q: %d %s, want %d %q", bad.req.Name, code, body, bad.code, bad.msg)
+			}
+		}
+
+		// A second dev PC is uploaded; its X_TRADER is an alert at ingest.
+		if _, res, err := s.ImportSnapshot(bg, devPC08(), nil, "dev-pc-08-upload-0"); err != nil || res.Findings == 0 {
+			t.Fatalf("import dev-pc-08: %+v %v", res, err)
+		}
+		if err := s.retro.drain(bg); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []int64{rel.ID, inc.ID} {
+			d := getSavedTraceAPI(t, x, analyst, id)
+			if d.Version != 2 || len(d.Versions) != 2 || d.Versions[0].Changes == nil {
+				t.Fatalf("%s after dev-pc-08: version %d, %d versions", d.Name, d.Version, len(d.Versions))
+			}
+			v := d.Versions[0]
+			c := v.Changes
+			if !strings.Contains(v.Reason, "dev-pc-08") {
+				t.Errorf("%s reason %q", d.Name, v.Reason)
+			}
+			if !slices.Contains(nodeIDs(c.Added), "host:dev-pc-08") || len(c.Removed) != 0 {
+				t.Errorf("%s added %v removed %v", d.Name, nodeIDs(c.Added), nodeIDs(c.Removed))
+			}
+			var earlier []string
+			for _, e := range c.Earlier {
+				earlier = append(earlier, e.Node)
+				if !e.Now.Before(e.Was) {
+					t.Errorf("%s: %s earlier from %v to %v", d.Name, e.Node, e.Was, e.Now)
+				}
+			}
+			if !slices.Contains(earlier, "host:build-win-02") {
+				t.Errorf("%s earlier %v, want build-win-02", d.Name, earlier)
+			}
+			// 18.12.402 was built in November 2022: after June, so now
+			// suspect; its customer umbrella-ws-01 is newly reached.
+			if !slices.Equal(c.NewSuspects, []string{"release:3cxdesktopapp@18.12.402"}) || !slices.Contains(c.NewCustomers, "host:umbrella-ws-01") {
+				t.Errorf("%s new suspects %v, new customers %v", d.Name, c.NewSuspects, c.NewCustomers)
+			}
+		}
+		// Nothing new: the next drain recomputes nothing; asking does
+		// recompute, and says nothing changed.
+		if err := s.retro.drain(bg); err != nil {
+			t.Fatal(err)
+		}
+		code, body = rawRequest(t, "POST", fmt.Sprintf("%s%s/traces/%d/recompute", x.ts.URL, fleet.APIVersion, rel.ID), analyst, nil, nil)
+		if code != 200 || !strings.Contains(body, `"changed":false`) {
+			t.Fatalf("recompute: %d %s", code, body)
+		}
+		log, _ := s.st.AuditLog(bg, 100, 0)
+		var retro, saves int
+		for _, e := range log {
+			if e.Action == "trace.recompute" && e.Actor == retroActor && strings.Contains(e.Detail, "new suspects release:3cxdesktopapp@18.12.402") {
+				retro++
+			}
+			if e.Action == "trace.save" {
+				saves++
+			}
+		}
+		if retro != 2 || saves != 2 {
+			t.Errorf("audit: %d retro recomputations with changes, %d saves; want 2 and 2", retro, saves)
+		}
+
+		// The page shows the changes.
+		c := uiSignIn(t, x)
+		code, page := getStatus(t, c, fmt.Sprintf("%s/traces/%d", x.ts.URL, rel.ID))
+		if code != 200 {
+			t.Fatalf("trace page: %d %s", code, page)
+		}
+		for _, w := range []string{"Changes", "host:dev-pc-08", "release:3cxdesktopapp@18.12.402", "host:umbrella-ws-01", "version 2"} {
+			if !strings.Contains(page, w) {
+				t.Errorf("trace page lacks %q", w)
+			}
+		}
+		if _, list := getStatus(t, c, x.ts.URL+"/traces"); !strings.Contains(list, "from X_TRADER") {
+			t.Errorf("trace list lacks the saved trace")
+		}
+
+		code, _ = rawRequest(t, "DELETE", fmt.Sprintf("%s%s/traces/%d", x.ts.URL, fleet.APIVersion, inc.ID), analyst, nil, nil)
+		if code != 204 {
+			t.Fatalf("delete: %d", code)
+		}
+		if code, _ := rawRequest(t, "GET", fmt.Sprintf("%s%s/traces/%d", x.ts.URL, fleet.APIVersion, inc.ID), analyst, nil, nil); code != 404 {
+			t.Fatalf("deleted trace: %d", code)
+		}
+	})
+}
