@@ -51,7 +51,7 @@ type TraceSummary struct {
 	// Incidents are the incidents the seeds name (incident:NAME): a new
 	// finding of one recomputes the trace.
 	Incidents []string `json:"incidents,omitempty"`
-	Warnings []string `json:"warnings,omitempty"`
+	Warnings  []string `json:"warnings,omitempty"`
 }
 
 // TraceNode is one node of a saved result.

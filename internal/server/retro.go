@@ -36,11 +36,11 @@ const maxSavedNodes = 100000
 
 // retroEvent is one finding a hunt or an upload added or updated.
 type retroEvent struct {
-	hostID   int64
-	finding  string
+	hostID    int64
+	finding   string
 	incidents []string // id and name, lower case
-	release  string // the release node of a software finding
-	origin   string
+	release   string   // the release node of a software finding
+	origin    string
 }
 
 type retro struct {
