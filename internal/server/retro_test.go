@@ -3,6 +3,9 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -218,4 +221,41 @@ func TestRetroTraceThreeCX(t *testing.T) {
 			t.Fatalf("deleted trace: %d", code)
 		}
 	})
+}
+
+// TestSaveTraceFromPage saves the trace the trace page drew, through the
+// page's own form, and finds it listed.
+func TestSaveTraceFromPage(t *testing.T) {
+	x := threeCXServer(t)
+	c := uiSignIn(t, x)
+	code, page := getStatus(t, c, x.ts.URL+"/trace?from="+url.QueryEscape("release:x_trader@7.17.90p608@2022-02-01")+"&at=2023-04-20")
+	if code != 200 || !strings.Contains(page, `id="trace-save-form"`) {
+		t.Fatalf("trace page: %d, save form: %v", code, strings.Contains(page, "trace-save-form"))
+	}
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no csrf token on the page")
+	}
+	resp, err := c.PostForm(x.ts.URL+"/traces", url.Values{"csrf": {m[1]}, "name": {"xt <b>"}, "from": {"release:x_trader@7.17.90p608@2022-02-01"}, "at": {"2023-04-20"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/traces/") {
+		t.Fatalf("save form: %d %q", resp.StatusCode, loc)
+	}
+	code, page = getStatus(t, c, x.ts.URL+loc)
+	if code != 200 || !strings.Contains(page, "release:3cxdesktopapp@18.12.416") || strings.Contains(page, "xt <b>") || !strings.Contains(page, "xt &lt;b&gt;") {
+		t.Fatalf("saved trace page: %d\n%s", code, page)
+	}
+	// Without the CSRF token the form is refused.
+	resp, err = c.PostForm(x.ts.URL+"/traces", url.Values{"name": {"other"}, "from": {"release:x_trader@7.17.90p608@2022-02-01"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("save without csrf: %d", resp.StatusCode)
+	}
 }

@@ -46,6 +46,7 @@ func parsePages() map[string]*template.Template {
 		"state": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
 		"dict":  dict,
 		"vis":   visibleText,
+		"shift": shiftDays,
 	}
 	names, err := fs.Glob(uiFS, "ui/templates/*.html")
 	if err != nil {
@@ -108,6 +109,10 @@ func (s *Server) uiMux() *http.ServeMux {
 	mux.Handle("POST /findings/{id}/state", s.ui(true, s.triage))
 	mux.Handle("GET /intel", s.ui(true, s.intelPage))
 	mux.Handle("GET /trace", s.ui(true, s.tracePage))
+	mux.Handle("GET /traces", s.ui(true, s.savedTracesPage))
+	mux.Handle("POST /traces", s.ui(true, s.saveTraceForm))
+	mux.Handle("GET /traces/{id}", s.ui(true, s.savedTracePage))
+	mux.Handle("POST /traces/{id}/recompute", s.ui(true, s.recomputeForm))
 	mux.Handle("/", s.ui(false, func(http.ResponseWriter, *http.Request, *principal) error {
 		return errorf(http.StatusNotFound, "not_found", "page not found")
 	}))
