@@ -24,6 +24,7 @@ type traceOptions struct {
 	skew                                     time.Duration
 	backwards                                bool
 	format                                   string
+	save                                     string
 	api                                      apiFlags
 }
 
@@ -41,7 +42,7 @@ func (l listFlag) Set(s string) error { *l.v = append(*l.v, s); return nil }
 
 func runTrace(ctx context.Context, e *env, args []string) error {
 	var o traceOptions
-	fs := newFlags(e, "trace", "trace (--graph FILE [--provenance FILE] | --server URL [--token-file F] [--pin SHA256|--ca-cert PEM]) [--declared FILE] [--deliveries FILE] --from NODE[@TIME] [--at TIME] [--max-depth N] [--exclude KIND] [--confidence KIND=X] [--skew DURATION] [--backwards] [--format table|json|dot|stix]")
+	fs := newFlags(e, "trace", "trace (--graph FILE [--provenance FILE] | --server URL [--token-file F] [--pin SHA256|--ca-cert PEM]) [--declared FILE] [--deliveries FILE] --from NODE[@TIME] [--at TIME] [--max-depth N] [--exclude KIND] [--confidence KIND=X] [--skew DURATION] [--backwards] [--format table|json|dot|stix] [--save NAME]")
 	o.api.register(fs)
 	fs.Var(listFlag{&o.graphs}, "graph", "a graph file (JSON, docs/trace.md); repeatable")
 	fs.Var(listFlag{&o.declared}, "declared", "declared edges (CSV, or a JSON graph file); repeatable")
@@ -56,6 +57,7 @@ func runTrace(ctx context.Context, e *env, args []string) error {
 	fs.DurationVar(&o.skew, "skew", 0, "clock-skew tolerance between hosts (e.g. 5m): an edge still counts if it ended this much before the compromise arrived")
 	fs.BoolVar(&o.backwards, "backwards", false, "trace backwards from the seeds (the compromised set) to patient zero")
 	fs.StringVar(&o.format, "format", "table", "output: "+strings.Join(output.Formats, ", "))
+	fs.StringVar(&o.save, "save", "", "with --server: keep the trace on the server under this name; it is recomputed when new findings change it (cascade client trace show ID)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -77,6 +79,9 @@ func (o *traceOptions) run(ctx context.Context, e *env) error {
 	}
 	if len(o.graphs) == 0 {
 		return usagef("no --graph or --server given")
+	}
+	if o.save != "" {
+		return usagef("--save keeps a trace on a server: give --server")
 	}
 	srcs, err := o.sources()
 	if err != nil {

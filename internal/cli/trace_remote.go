@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"time"
 
@@ -51,6 +52,17 @@ func (o *traceOptions) runRemote(ctx context.Context, e *env) error {
 	c, err := o.api.client(e)
 	if err != nil {
 		return err
+	}
+	if o.save != "" {
+		d, err := c.SaveTrace(ctx, fleet.SaveTraceRequest{Name: o.save, TraceRequest: req})
+		if err != nil {
+			return err
+		}
+		if o.format == "json" {
+			return writeJSONOut(e, d)
+		}
+		fmt.Fprintf(e.stderr, "saved as trace %d; see it with: cascade client trace show %d\n", d.ID, d.ID)
+		return writeSavedTrace(e.stdout, d)
 	}
 	any, err := c.Trace(ctx, req, o.format, e.stdout)
 	if err != nil {

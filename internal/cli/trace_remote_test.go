@@ -67,4 +67,38 @@ func TestTraceServer(t *testing.T) {
 			}
 		})
 	}
+
+	// Saved traces: --save keeps the trace; client trace lists, shows,
+	// recomputes and deletes it.
+	code, out, stderr := run(t, slices.Concat(fwd, []string{"--save", "from X_TRADER"})...)
+	if code != 0 || !strings.Contains(stderr, "saved as trace 1") || !strings.Contains(out, "first result") ||
+		!strings.Contains(out, "release:3cxdesktopapp@18.12.416") {
+		t.Fatalf("--save: exit %d\n%s%s", code, out, stderr)
+	}
+	if code, out, stderr := run(t, slices.Concat(fwd, []string{"--save", "from X_TRADER"})...); code != ExitError || !strings.Contains(stderr, "already exists") {
+		t.Errorf("--save twice: exit %d\n%s%s", code, out, stderr)
+	}
+	client := []string{"--server", ts.URL, "--token-file", tokenFile}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"list"}, 0, "from X_TRADER"},
+		{[]string{"show", "1"}, 0, "suspect"},
+		{[]string{"show", "--json", "1"}, 0, `"versions"`},
+		{[]string{"recompute", "1"}, 0, "unchanged at version 1"},
+		{[]string{"show", "2"}, ExitError, "not found"},
+		{[]string{"show", "x"}, ExitError, "not a saved trace id"},
+		{[]string{"delete", "1"}, 0, "trace 1 deleted"},
+		{[]string{"list", "--json"}, 0, "[]"},
+	} {
+		args := slices.Concat([]string{"client", "trace", tc.args[0]}, client, tc.args[1:])
+		if code, out, stderr := run(t, args...); code != tc.code || !strings.Contains(out+stderr, tc.want) {
+			t.Errorf("%v: exit %d, want %d with %q\n%s%s", tc.args, code, tc.code, tc.want, out, stderr)
+		}
+	}
+	if code, _, stderr := run(t, "trace", "--graph", "x.json", "--from", "host:a@2023-01-01", "--save", "n"); code != ExitError || !strings.Contains(stderr, "--save keeps a trace on a server") {
+		t.Errorf("--save without --server: exit %d %s", code, stderr)
+	}
 }
