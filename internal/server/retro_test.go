@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -9,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
 	tg "github.com/cascade-ir/cascade/internal/server/tracegraph/tracegraphtest"
@@ -257,5 +260,127 @@ func TestSaveTraceFromPage(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("save without csrf: %d", resp.StatusCode)
+	}
+}
+
+// TestRetroLoopDebounced runs the server's background work: a finding on
+// a watched host recomputes the saved trace after the delay, without
+// anyone asking, and a trace being recomputed is not recomputed twice at
+// once.
+func TestRetroLoopDebounced(t *testing.T) {
+	x := newHTTP(t, nil, func(c *Config) { c.RetroDelay = 20 * time.Millisecond; c.PollEvery = 10 * time.Millisecond })
+	s := x.s
+	if _, err := tg.ThreeCX(bg, s.st); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ImportIntel(bg, "xtrader.json", "upload", xtrader3CX(t), "admin"); err != nil {
+		t.Fatal(err)
+	}
+	runHunts(t, s)
+	d, err := s.SaveTrace(bg, fleet.SaveTraceRequest{Name: "x", TraceRequest: fleet.TraceRequest{
+		Seeds: []fleet.TraceSeed{{Node: "release:x_trader@7.17.90p608", Time: "2022-02-01"}}}}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Busy: a second recomputation of the same trace is refused.
+	s.retro.mu.Lock()
+	s.retro.busy[d.ID] = true
+	s.retro.mu.Unlock()
+	if _, _, err := s.retro.recompute(bg, d.SavedTrace, &d.Versions[0], "test", "test"); !errors.Is(err, errTraceBusy) {
+		t.Fatalf("recompute while busy: %v", err)
+	}
+	code, _ := rawRequest(t, "POST", fmt.Sprintf("%s%s/traces/%d/recompute", x.ts.URL, fleet.APIVersion, d.ID), x.admin, nil, nil)
+	if code != http.StatusConflict {
+		t.Fatalf("API recompute while busy: %d", code)
+	}
+	s.retro.mu.Lock()
+	delete(s.retro.busy, d.ID)
+	s.retro.mu.Unlock()
+
+	ctx, cancel := context.WithCancel(bg)
+	done := make(chan struct{})
+	go func() { s.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	if _, _, err := s.ImportSnapshot(bg, devPC08(), nil, "dev-pc-08-upload-0"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		t2, err := s.st.SavedTrace(bg, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if t2.Version == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("saved trace not recomputed in the background (version %d)", t2.Version)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestTouches(t *testing.T) {
+	last := &fleet.TraceVersion{Version: 3, Result: fleet.TraceSummary{
+		Nodes: []fleet.TraceNode{{ID: "host:a", Kind: "host"}, {ID: "release:x@1", Kind: "release"}},
+		Watch: []int64{1, 2}, Incidents: []string{"inc-1"}}}
+	for _, tc := range []struct {
+		name string
+		last *fleet.TraceVersion
+		evs  []retroEvent
+		all  bool
+		want string
+	}{
+		{"watched host", last, []retroEvent{{hostID: 2, finding: "f1", origin: "hunt 1"}}, false, "finding f1 (hunt 1) on a host the trace reached"},
+		{"other host", last, []retroEvent{{hostID: 9, finding: "f1"}}, false, ""},
+		{"incident by name", last, []retroEvent{{hostID: 9, finding: "f2", incidents: []string{"other", "inc-1"}}}, false, "of incident other, a seed"},
+		{"reached release", last, []retroEvent{{hostID: 9, finding: "f3", release: "release:x@1"}}, false, "running release:x@1"},
+		{"release not reached", last, []retroEvent{{hostID: 9, release: "release:x@2"}}, false, ""},
+		{"never computed", nil, []retroEvent{{hostID: 9}}, false, "the last computation failed"},
+		{"failed", &fleet.TraceVersion{Error: "bad seed"}, []retroEvent{{hostID: 9}}, false, "the last computation failed"},
+		{"overflow", last, nil, true, "many new findings"},
+		{"capped", last, []retroEvent{{hostID: 1}, {hostID: 1}, {hostID: 1}, {hostID: 1}, {hostID: 2}}, false, "and 2 more"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := touches(tc.last, tc.evs, tc.all)
+			if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
+				t.Errorf("touches = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestDiffSummaries(t *testing.T) {
+	d := func(n int) time.Time { return tg.T("2023-01-01").Add(time.Duration(n) * 24 * time.Hour) }
+	last := &fleet.TraceVersion{Version: 4, Result: fleet.TraceSummary{Nodes: []fleet.TraceNode{
+		{ID: "host:a", Kind: "host", Time: d(0), Seed: true},
+		{ID: "host:b", Kind: "host", Time: d(5), Via: "host:a"},
+		{ID: "host:gone", Kind: "host", Time: d(6), Via: "host:a"},
+		{ID: "release:r@1", Kind: "release", Time: d(7), Suspect: true, Via: "host:b"},
+		{ID: "host:c", Kind: "host", Time: d(8), Via: "release:r@1"},
+	}}}
+	now := &fleet.TraceSummary{Nodes: []fleet.TraceNode{
+		{ID: "host:a", Kind: "host", Time: d(0), Seed: true},
+		{ID: "host:b", Kind: "host", Time: d(2), Via: "host:a"},
+		{ID: "host:c", Kind: "host", Time: d(9), Via: "release:r@1"},
+		{ID: "host:d", Kind: "host", Time: d(8), Via: "release:r@2"},
+		{ID: "host:e", Kind: "host", Time: d(8), Via: "host:b"},
+		{ID: "org:acme", Kind: "org", Time: d(9), Via: "release:r@1"},
+		{ID: "release:r@1", Kind: "release", Time: d(7), Suspect: true, Via: "host:b"},
+		{ID: "release:r@2", Kind: "release", Time: d(7), Suspect: true, Via: "host:b"},
+	}}
+	c := diffSummaries(last, now)
+	if c.From != 4 || !slices.Equal(nodeIDs(c.Added), []string{"host:d", "host:e", "org:acme", "release:r@2"}) ||
+		!slices.Equal(nodeIDs(c.Removed), []string{"host:gone"}) {
+		t.Errorf("added %v removed %v", nodeIDs(c.Added), nodeIDs(c.Removed))
+	}
+	if len(c.Earlier) != 1 || c.Earlier[0].Node != "host:b" || len(c.Later) != 1 || c.Later[0].Node != "host:c" {
+		t.Errorf("earlier %+v later %+v", c.Earlier, c.Later)
+	}
+	if !slices.Equal(c.NewSuspects, []string{"release:r@2"}) || !slices.Equal(c.NewCustomers, []string{"host:d", "org:acme"}) {
+		t.Errorf("new suspects %v, new customers %v", c.NewSuspects, c.NewCustomers)
+	}
+	if diffSummaries(last, &last.Result).Empty() != true {
+		t.Error("a result compared with itself changed")
 	}
 }
