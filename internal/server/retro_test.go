@@ -384,3 +384,68 @@ func TestDiffSummaries(t *testing.T) {
 		t.Error("a result compared with itself changed")
 	}
 }
+
+// TestTraceCompromiseFromFindings: an alert-level finding makes its host
+// known compromised from the finding's exposure time, so a backwards
+// trace ranks it; a false positive does not.
+func TestTraceCompromiseFromFindings(t *testing.T) {
+	engines(t, func(t *testing.T, open func() store.Store) {
+		x := threeCXOver(t, open())
+		s := x.s
+		if _, err := s.ImportIntel(bg, "xtrader.json", "upload", xtrader3CX(t), "admin"); err != nil {
+			t.Fatal(err)
+		}
+		runHunts(t, s)
+		back := fleet.TraceRequest{At: "2023-04-20", Backwards: true,
+			Seeds: []fleet.TraceSeed{{Node: "host:acme-ws-11"}, {Node: "host:globex-pbx-02"}, {Node: "host:initech-lt-04"}}}
+		// The X_TRADER release stays the root (dev-pc-07 ran it); what
+		// the finding adds is that dev-pc-07 is known compromised.
+		patientZero := func() (string, bool) {
+			code, body := postTrace(t, x, x.admin, "json", back)
+			if code != 200 {
+				t.Fatalf("backwards: %d %s", code, body)
+			}
+			var r struct {
+				Upstream []struct {
+					Node      struct{ ID string }
+					FirstHost string `json:"first_host"`
+					Known     bool   `json:"known_compromised"`
+				} `json:"upstream"`
+				PatientZero []struct {
+					FirstHost string `json:"first_host"`
+				} `json:"patient_zero"`
+			}
+			if err := json.Unmarshal([]byte(body), &r); err != nil {
+				t.Fatalf("%v\n%s", err, body)
+			}
+			if len(r.PatientZero) == 0 {
+				t.Fatalf("no patient zero: %s", body)
+			}
+			for _, u := range r.Upstream {
+				if u.Node.ID == "host:dev-pc-07" {
+					return r.PatientZero[0].FirstHost, u.Known
+				}
+			}
+			t.Fatalf("dev-pc-07 not upstream: %s", body)
+			return "", false
+		}
+		if first, known := patientZero(); first != "host:dev-pc-07" || !known {
+			t.Errorf("patient zero's first host %s, dev-pc-07 known %v; want dev-pc-07, known compromised", first, known)
+		}
+		code, body := postTrace(t, x, x.admin, "table", fleet.TraceRequest{At: "2023-04-20", Seeds: []fleet.TraceSeed{{Node: "incident:Trojanized X_TRADER installer"}}})
+		if code != 200 || !strings.Contains(body, "release:3cxdesktopapp@18.12.416") || strings.Contains(body, "18.12.402") {
+			t.Errorf("forward from the incident by name: %d\n%s", code, body)
+		}
+		fs, _, _ := s.st.ListFindings(bg, store.FindingQuery{})
+		if _, err := s.st.SetFindingState(bg, fs[0].ID, fleet.StateFalsePositive, "lab machine", "admin", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if _, known := patientZero(); known {
+			t.Error("a false positive still makes its host known compromised")
+		}
+		code, body = postTrace(t, x, x.admin, "json", fleet.TraceRequest{Seeds: []fleet.TraceSeed{{Node: "incident:xtrader-2022"}}})
+		if code != 400 || !strings.Contains(body, "false positives do not count") {
+			t.Errorf("incident with only a false positive: %d %s", code, body)
+		}
+	})
+}
