@@ -69,6 +69,12 @@ func FileKey(f *snapshot.File) Key {
 // ArtifactKey identifies a network or download trace by what it names and
 // where it was read, not by its timestamps.
 func ArtifactKey(a *snapshot.Artifact) Key {
+	if a.Hashed {
+		// A hashed known_hosts entry has no domain or IP: its |1|salt|hash
+		// is what tells two entries of one file apart. Only these keys
+		// carry Host, so no other artifact's key changed when it was added.
+		return keyOf("artifact", a.Kind, a.Source, a.URL, a.Domain, a.IP, a.TargetPath, a.Browser, a.User, a.Host)
+	}
 	return keyOf("artifact", a.Kind, a.Source, a.URL, a.Domain, a.IP, a.TargetPath, a.Browser, a.User)
 }
 

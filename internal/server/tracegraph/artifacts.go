@@ -2,11 +2,13 @@ package tracegraph
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/cascade"
+	"github.com/cascade-ir/cascade/internal/collect/reach"
 	"github.com/cascade-ir/cascade/internal/fleet"
 	"github.com/cascade-ir/cascade/internal/snapshot"
 	"github.com/cascade-ir/cascade/internal/store"
@@ -37,13 +39,19 @@ func (l *loader) loadArtifacts(ctx context.Context) error {
 			return nil
 		}
 		conf, ok := reachConfidence[a.Kind]
-		if !ok || a.Marker != "" || a.Hashed {
+		if !ok || a.Marker != "" {
 			// A @cert-authority or @revoked line names a pattern of hosts
-			// trusted or refused, not a contact; a hashed entry names no
-			// host until a candidate name is tested against it.
+			// trusted or refused, not a contact.
 			return nil
 		}
-		to, ok := l.remote(a.Domain, a.URL, a.IP)
+		var to string
+		if a.Hashed {
+			// A hashed entry names no host until a candidate name is
+			// tested against it: the fleet's names are the candidates.
+			to, ok = l.hashed(a.Host)
+		} else {
+			to, ok = l.remote(a.Domain, a.URL, a.IP)
+		}
 		if !ok || to == from {
 			return nil
 		}
@@ -55,10 +63,51 @@ func (l *loader) loadArtifacts(ctx context.Context) error {
 		if a.User != "" {
 			ev.Note = "user " + a.User
 		}
+		if a.Hashed {
+			ev.Note = strings.TrimPrefix(ev.Note+"; hashed entry matching "+to, "; ")
+		}
 		l.edgeInto(to, from)
 		return l.b.AddEdge(cascade.Edge{Kind: cascade.Reaches, From: from, To: to,
 			Valid: cascade.Interval{From: at.Unix(), Until: cascade.Never}, Confidence: conf, Evidence: ev, Origin: obsRef(o)})
 	})
+}
+
+// maxHashTests bounds the HMACs one graph load spends on hashed
+// known_hosts entries (each entry is tested against every fleet name).
+const maxHashTests = 2_000_000
+
+// hashed finds the one fleet host whose uid, name or short name a hashed
+// known_hosts entry (|1|salt|hash) names, as ssh looks it up on port 22.
+// A name two hosts answer to is no candidate; an entry matching two hosts
+// names neither.
+func (l *loader) hashed(entry string) (string, bool) {
+	if id, seen := l.hashedSeen[entry]; seen {
+		return id, id != ""
+	}
+	if l.hashedSeen == nil {
+		l.hashedSeen = map[string]string{}
+	}
+	if l.hashTests+len(l.names) > maxHashTests {
+		if !l.hashWarned {
+			l.hashWarned = true
+			l.b.Warn(fmt.Sprintf("hashed known_hosts entries: more than %d name tests; the rest are not resolved", maxHashTests))
+		}
+		return "", false
+	}
+	l.hashTests += len(l.names)
+	found := ""
+	for name, id := range l.names {
+		if id == "" || id == found || !reach.MatchesHashed(entry, name) {
+			continue
+		}
+		if found != "" {
+			found = "" // two hosts: no guessing
+			break
+		}
+		found = id
+	}
+	l.hashedSeen[entry] = found
+	return found, found != ""
 }
 
 // remote finds the known host an artifact names, by name, URL host or IP.

@@ -48,6 +48,11 @@ type loader struct {
 	// into and incidents are Source.Into and Source.Incidents.
 	into      map[string][]string
 	incidents map[string][]Compromise
+	// hashedSeen caches hashed known_hosts entries' hosts ("": none);
+	// hashTests counts the HMACs spent on them.
+	hashedSeen map[string]string
+	hashTests  int
+	hashWarned bool
 }
 
 // edgeInto records that host has an edge carrying a compromise into node.

@@ -114,7 +114,7 @@ func TestEdges(t *testing.T) {
 			tg.Reach(tracegraph.ArtifactPuTTYSession, "unknown.example", "bob", tg.T("2023-02-01")),    // not a known host
 			tg.Reach(snapshot.ArtifactDNSCache, "ci-01.corp", "", tg.T("2023-02-01")),                  // not a reach kind
 			marked(tg.Reach(tracegraph.ArtifactSSHKnownHost, "ci-01.corp", "bob", tg.T("2023-01-20"))), // @cert-authority: no contact
-			hashed(tg.Reach(tracegraph.ArtifactSSHKnownHost, "ci-01.corp", "bob", tg.T("2023-01-20"))), // hashed: names no host
+			hashed(tg.Reach(tracegraph.ArtifactSSHKnownHost, "ci-01.corp", "bob", tg.T("2023-01-20"))), // "hashed" but no |1| entry: names no host
 		}}}},
 	})
 	if err != nil {
