@@ -106,3 +106,27 @@ type RecomputeResult struct {
 	Changed bool         `json:"changed"`
 	Version TraceVersion `json:"version"`
 }
+
+// Trace input kinds kept on the server.
+const (
+	InputDeclared   = "declared"   // declared edges: CSV, or a JSON graph file
+	InputDeliveries = "deliveries" // a delivery list: CSV or JSON
+	InputProvenance = "provenance" // SLSA provenance v1 (statements or DSSE envelopes)
+	InputKey        = "provenance-key"
+)
+
+// TraceInputKinds lists the kinds in the order a trace loads them (the key
+// first: the provenance needs it).
+var TraceInputKinds = []string{InputKey, InputDeclared, InputDeliveries, InputProvenance}
+
+// TraceInput is a file kept on the server that every trace reads.
+type TraceInput struct {
+	ID      int64     `json:"id"`
+	Kind    string    `json:"kind"`
+	Name    string    `json:"name"`
+	SHA256  string    `json:"sha256"`
+	Size    int       `json:"size"`
+	By      string    `json:"created_by,omitempty"`
+	Created time.Time `json:"created"`
+	Content []byte    `json:"-"`
+}

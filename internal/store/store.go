@@ -353,6 +353,13 @@ type Traces interface {
 	AddTraceVersion(ctx context.Context, v fleet.TraceVersion) error
 	// TraceVersions lists up to limit versions, newest first.
 	TraceVersions(ctx context.Context, id int64, limit int) ([]fleet.TraceVersion, error)
+	// AddTraceInput keeps a file every trace reads; ErrExists when one of
+	// the kind has the name.
+	AddTraceInput(ctx context.Context, in fleet.TraceInput) (fleet.TraceInput, error)
+	// TraceInputs lists the inputs in id order, with their content when
+	// asked.
+	TraceInputs(ctx context.Context, content bool) ([]fleet.TraceInput, error)
+	DeleteTraceInput(ctx context.Context, id int64) error
 }
 
 // KeepTraceVersions is how many results a saved trace keeps.

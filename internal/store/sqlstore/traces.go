@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -156,4 +158,62 @@ func (s *Store) TraceVersions(ctx context.Context, id int64, limit int) ([]fleet
 		out = append(out, v)
 	}
 	return out, s.wrap(rows.Err())
+}
+
+// AddTraceInput keeps a trace input.
+func (s *Store) AddTraceInput(ctx context.Context, in fleet.TraceInput) (fleet.TraceInput, error) {
+	sum := sha256.Sum256(in.Content)
+	in.SHA256, in.Size = hex.EncodeToString(sum[:]), len(in.Content)
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		err := s.row(ctx, tx, `INSERT INTO trace_inputs (kind, name, sha256, content, created_by, created)
+			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, name) DO NOTHING RETURNING id`,
+			in.Kind, in.Name, sum[:], in.Content, in.By, ms(in.Created)).Scan(&in.ID)
+		if err == sql.ErrNoRows {
+			return fmt.Errorf("trace input %s %q: %w", in.Kind, in.Name, store.ErrExists)
+		}
+		return err
+	})
+	return in, err
+}
+
+// TraceInputs lists the trace inputs in id order.
+func (s *Store) TraceInputs(ctx context.Context, content bool) ([]fleet.TraceInput, error) {
+	col := "''"
+	if content {
+		col = "content"
+	}
+	rows, err := s.query(ctx, s.db, "SELECT id, kind, name, sha256, length(content), "+col+", created_by, created FROM trace_inputs ORDER BY id")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []fleet.TraceInput
+	for rows.Next() {
+		var in fleet.TraceInput
+		var sum []byte
+		var created int64
+		if err := rows.Scan(&in.ID, &in.Kind, &in.Name, &sum, &in.Size, &in.Content, &in.By, &created); err != nil {
+			return nil, err
+		}
+		in.SHA256, in.Created = hex.EncodeToString(sum), tm(created)
+		if !content {
+			in.Content = nil
+		}
+		out = append(out, in)
+	}
+	return out, s.wrap(rows.Err())
+}
+
+// DeleteTraceInput removes a trace input.
+func (s *Store) DeleteTraceInput(ctx context.Context, id int64) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		r, err := s.exec(ctx, tx, "DELETE FROM trace_inputs WHERE id = ?", id)
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return fmt.Errorf("trace input %d: %w", id, store.ErrNotFound)
+		}
+		return nil
+	})
 }

@@ -54,6 +54,7 @@ func Run(t *testing.T, h Harness) {
 		{"FeedsAuditReleases", testMisc},
 		{"ObservationsAfter", testObservationsAfter},
 		{"SavedTraces", testSavedTraces},
+		{"TraceInputs", testTraceInputs},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h) })

@@ -115,3 +115,35 @@ func testSavedTraces(t *testing.T, h Harness) {
 		t.Fatal(err)
 	}
 }
+
+func testTraceInputs(t *testing.T, h Harness) {
+	s := fresh(t, h)
+	csv := []byte("from,to,kind,valid_from\nhost:a,host:b,reaches,2023-01-01\n")
+	in, err := s.AddTraceInput(ctx, fleet.TraceInput{Kind: fleet.InputDeclared, Name: "admin.csv", Content: csv, By: "alice", Created: day(0)})
+	if err != nil || in.ID == 0 || in.Size != len(csv) || in.SHA256 != digest(string(csv)) {
+		t.Fatalf("add: %+v %v", in, err)
+	}
+	_, err = s.AddTraceInput(ctx, fleet.TraceInput{Kind: fleet.InputDeclared, Name: "admin.csv", Content: []byte("x"), Created: day(0)})
+	wantErr(t, err, store.ErrExists)
+	// The same name of another kind is another input.
+	bin := []byte{0, 1, 2, 0xff}
+	other, err := s.AddTraceInput(ctx, fleet.TraceInput{Kind: fleet.InputDeliveries, Name: "admin.csv", Content: bin, Created: day(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.TraceInputs(ctx, false)
+	if err != nil || len(list) != 2 || list[0].ID != in.ID || list[0].Content != nil || list[1].Size != 4 || list[0].By != "alice" || !list[1].Created.Equal(day(1)) {
+		t.Fatalf("list: %+v %v", list, err)
+	}
+	full, err := s.TraceInputs(ctx, true)
+	if err != nil || string(full[0].Content) != string(csv) || string(full[1].Content) != string(bin) {
+		t.Fatalf("with content: %+v %v", full, err)
+	}
+	if err := s.DeleteTraceInput(ctx, other.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, s.DeleteTraceInput(ctx, other.ID), store.ErrNotFound)
+	if list, _ := s.TraceInputs(ctx, false); len(list) != 1 {
+		t.Fatalf("after delete: %+v", list)
+	}
+}

@@ -19,3 +19,16 @@ CREATE TABLE trace_versions (
 	changes TEXT NOT NULL DEFAULT '',
 	PRIMARY KEY (trace_id, version)
 );
+-- Trace inputs kept on the server (issue 18): declared edges, delivery
+-- lists, SLSA provenance and the key it is verified with, used by every
+-- trace; unique by kind and name.
+CREATE TABLE trace_inputs (
+	id INTEGER PRIMARY KEY,
+	kind TEXT NOT NULL,
+	name TEXT NOT NULL,
+	sha256 BLOB NOT NULL,
+	content BLOB NOT NULL,
+	created_by TEXT NOT NULL DEFAULT '',
+	created BIGINT NOT NULL,
+	UNIQUE (kind, name)
+);
