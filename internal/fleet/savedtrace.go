@@ -130,3 +130,10 @@ type TraceInput struct {
 	Created time.Time `json:"created"`
 	Content []byte    `json:"-"`
 }
+
+// TraceInputResult is the answer of POST /api/v1/trace/inputs: the input
+// kept, and what the graph warns about with it (unverified attestations).
+type TraceInputResult struct {
+	Input    TraceInput `json:"input"`
+	Warnings []string   `json:"warnings"`
+}

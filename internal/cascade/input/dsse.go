@@ -66,23 +66,29 @@ func LoadPublicKey(path string) (crypto.PublicKey, error) {
 	if err != nil {
 		return nil, err
 	}
+	return ParsePublicKey(path, data)
+}
+
+// ParsePublicKey reads a PEM public key or certificate from data, named
+// name in errors.
+func ParsePublicKey(name string, data []byte) (crypto.PublicKey, error) {
 	blk, _ := pem.Decode(data)
 	if blk == nil {
-		return nil, fmt.Errorf("%s: no PEM block", path)
+		return nil, fmt.Errorf("%s: no PEM block", name)
 	}
 	switch blk.Type {
 	case "PUBLIC KEY":
 		k, err := x509.ParsePKIXPublicKey(blk.Bytes)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		return k, nil
 	case "CERTIFICATE":
 		c, err := x509.ParseCertificate(blk.Bytes)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		return c.PublicKey, nil
 	}
-	return nil, fmt.Errorf("%s: PEM block %q, want PUBLIC KEY or CERTIFICATE", path, blk.Type)
+	return nil, fmt.Errorf("%s: PEM block %q, want PUBLIC KEY or CERTIFICATE", name, blk.Type)
 }

@@ -34,8 +34,8 @@ type Outcome struct {
 	Incidents map[string][]Compromise
 }
 
-// Run traces over the store's graph, plus the request's own declared
-// edges and deliveries. now bounds At: a trace of the future is refused.
+// Run traces over the store's graph, the trace inputs the server keeps,
+// and the request's own declared edges and deliveries. now bounds At: a trace of the future is refused.
 func Run(ctx context.Context, st store.Store, req fleet.TraceRequest, now time.Time) (*Outcome, error) {
 	o, err := Options(req, now)
 	if err != nil {
@@ -69,6 +69,9 @@ func Run(ctx context.Context, st store.Store, req fleet.TraceRequest, now time.T
 			}
 			o.Seeds = append(o.Seeds, cascade.Seed{Node: c.Node, Time: t})
 		}
+	}
+	if err := loadInputs(ctx, st, b, nil); err != nil {
+		return nil, err
 	}
 	if err := loadTexts(req, b); err != nil {
 		return nil, err
