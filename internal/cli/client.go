@@ -19,7 +19,7 @@ func clientCommands() []command {
 		{"import-intel", "import intel files; each change starts a retro-hunt over every host's history", runClientImportIntel},
 		{"import-snapshot", "store a `cascade inventory` file or a CycloneDX/SPDX SBOM as a host's snapshot", runClientImportSnapshot},
 		{"token", "create an admin, analyst or enrollment token: token create --role R --name N", runClientToken},
-		{"trace", "saved traces: trace list | show ID | recompute ID | delete ID (save one with cascade trace --save NAME)", runClientTrace},
+		{"trace", "saved traces and trace inputs: trace list | show ID | recompute ID | delete ID | inputs | add-input --kind K FILE | delete-input ID", runClientTrace},
 		{"reenroll", "allow an enrolled host to enroll again: print a one-use enrollment token bound to it", runClientReenroll},
 	}
 }

@@ -92,6 +92,11 @@ func TestTraceServer(t *testing.T) {
 		{[]string{"show", "x"}, ExitError, "not a saved trace id"},
 		{[]string{"delete", "1"}, 0, "trace 1 deleted"},
 		{[]string{"list", "--json"}, 0, "[]"},
+		{[]string{"add-input", "--kind", "deliveries", "../cascade/testdata/3cx/deliveries.csv"}, ExitError, "release:3cxdesktopapp-win@18.12.402"},
+		{[]string{"add-input", "--kind", "provenance-key", "../cascade/testdata/3cx/signing-pub.pem"}, 0, "trace input 1: provenance-key signing-pub.pem"},
+		{[]string{"inputs"}, 0, "signing-pub.pem"},
+		{[]string{"delete-input", "1"}, 0, "trace input 1 deleted"},
+		{[]string{"delete-input", "1"}, ExitError, "not found"},
 	} {
 		args := slices.Concat([]string{"client", "trace", tc.args[0]}, client, tc.args[1:])
 		if code, out, stderr := run(t, args...); code != tc.code || !strings.Contains(out+stderr, tc.want) {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -16,17 +18,25 @@ import (
 // the traces saved on the server (`cascade trace --server … --save NAME`).
 func runClientTrace(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return usagef("client trace: want list, show ID, recompute ID or delete ID")
+		return usagef("client trace: want list, show ID, recompute ID, delete ID, inputs, add-input FILE or delete-input ID")
 	}
 	verb := args[0]
 	var a apiFlags
 	var asJSON bool
 	var versions int
-	fs := newClientFlags(e, "trace "+verb, "[--json] [ID]\n\nSaved traces: list them, show one with what changed in each version, recompute one now, or delete one.", &a)
+	var kind, name string
+	fs := newClientFlags(e, "trace "+verb, "[--json] [ID]\n\nSaved traces: list them, show one with what changed in each version, recompute one now, or delete one.\n"+
+		"Trace inputs every trace reads: inputs, add-input --kind KIND [--name NAME] FILE, delete-input ID.", &a)
 	fs.BoolVar(&asJSON, "json", false, "print JSON")
 	fs.IntVar(&versions, "versions", 5, "show: how many versions (the server keeps 20)")
+	fs.StringVar(&kind, "kind", "", "add-input: declared, deliveries, provenance or provenance-key")
+	fs.StringVar(&name, "name", "", "add-input: the input's name (default the file's base name)")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
+	}
+	switch verb {
+	case "inputs", "add-input":
+		return traceInputs(ctx, e, &a, verb, kind, name, asJSON, fs.Args())
 	}
 	var id int64
 	if verb != "list" {
@@ -87,6 +97,12 @@ func runClientTrace(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		_, err = fmt.Fprintf(e.stdout, "trace %d deleted\n", id)
+		return err
+	case "delete-input":
+		if err := c.DeleteTraceInput(ctx, id); err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(e.stdout, "trace input %d deleted\n", id)
 		return err
 	}
 	return usagef("client trace: unknown %q (want list, show, recompute or delete)", verb)
@@ -172,4 +188,49 @@ func writeVersion(w io.Writer, v fleet.TraceVersion) error {
 		fmt.Fprintf(w, "  later %s: %s (was %s)\n", s.Node, fmtTime(s.Now), fmtTime(s.Was))
 	}
 	return nil
+}
+
+// traceInputs lists the trace inputs the server keeps, or adds one.
+func traceInputs(ctx context.Context, e *env, a *apiFlags, verb, kind, name string, asJSON bool, args []string) error {
+	if verb == "inputs" && len(args) != 0 || verb == "add-input" && len(args) != 1 {
+		return usagef("client trace inputs takes no arguments; add-input takes one file")
+	}
+	c, err := a.client(e)
+	if err != nil {
+		return err
+	}
+	if verb == "inputs" {
+		ins, err := c.TraceInputs(ctx)
+		if err != nil {
+			return err
+		}
+		if asJSON {
+			return writeJSONOut(e, ins)
+		}
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tKIND\tNAME\tSIZE\tSHA256\tADDED")
+		for _, in := range ins {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", in.ID, in.Kind, in.Name, in.Size, in.SHA256, fmtTime(in.Created))
+		}
+		return tw.Flush()
+	}
+	data, err := os.ReadFile(args[0])
+	if err != nil {
+		return err
+	}
+	if name == "" {
+		name = filepath.Base(args[0])
+	}
+	res, err := c.AddTraceInput(ctx, kind, name, data)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSONOut(e, res)
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintln(e.stderr, "cascade client trace: warning:", w)
+	}
+	_, err = fmt.Fprintf(e.stdout, "trace input %d: %s %s, %d bytes, sha256 %s\n", res.Input.ID, res.Input.Kind, res.Input.Name, res.Input.Size, res.Input.SHA256)
+	return err
 }

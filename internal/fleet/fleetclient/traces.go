@@ -1,6 +1,7 @@
 package fleetclient
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/url"
@@ -48,4 +49,27 @@ func (c *Client) RecomputeTrace(ctx context.Context, id int64) (fleet.RecomputeR
 // DeleteSavedTrace deletes a saved trace and its versions.
 func (c *Client) DeleteSavedTrace(ctx context.Context, id int64) error {
 	return c.do(ctx, request{method: "DELETE", path: fmt.Sprintf("%s/traces/%d", fleet.APIVersion, id)}, nil)
+}
+
+// AddTraceInput keeps a file every trace on the server reads: kind is
+// declared, deliveries, provenance or provenance-key.
+func (c *Client) AddTraceInput(ctx context.Context, kind, name string, data []byte) (fleet.TraceInputResult, error) {
+	var out fleet.TraceInputResult
+	err := c.do(ctx, request{method: "POST", path: fleet.APIVersion + "/trace/inputs", query: url.Values{"kind": {kind}, "name": {name}},
+		body: bytes.NewReader(data), ctype: "application/octet-stream"}, &out)
+	return out, err
+}
+
+// TraceInputs lists the trace inputs the server keeps.
+func (c *Client) TraceInputs(ctx context.Context) ([]fleet.TraceInput, error) {
+	var out struct {
+		Inputs []fleet.TraceInput `json:"inputs"`
+	}
+	err := c.do(ctx, request{method: "GET", path: fleet.APIVersion + "/trace/inputs"}, &out)
+	return out.Inputs, err
+}
+
+// DeleteTraceInput deletes a trace input.
+func (c *Client) DeleteTraceInput(ctx context.Context, id int64) error {
+	return c.do(ctx, request{method: "DELETE", path: fmt.Sprintf("%s/trace/inputs/%d", fleet.APIVersion, id)}, nil)
 }
