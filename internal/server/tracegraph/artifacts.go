@@ -38,6 +38,9 @@ func (l *loader) loadArtifacts(ctx context.Context) error {
 		if a == nil || from == "" {
 			return nil
 		}
+		if a.User != "" {
+			l.profile(o, a.User, obsInterval(o, a.FirstSeen))
+		}
 		conf, ok := reachConfidence[a.Kind]
 		if !ok || a.Marker != "" {
 			// A @cert-authority or @revoked line names a pattern of hosts

@@ -57,6 +57,9 @@ func (l *loader) loadSoftware(ctx context.Context) error {
 			return nil
 		}
 		iv := obsInterval(o, sw.InstallDate)
+		if sw.User != "" {
+			l.profile(o, sw.User, iv)
+		}
 		if isBuildAgent(sw.Name) {
 			l.agents = append(l.agents, agent{host: host, product: sw.Name, valid: iv, ref: obsRef(o)})
 		}

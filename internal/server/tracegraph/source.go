@@ -50,6 +50,8 @@ type loader struct {
 	incidents map[string][]Compromise
 	// hashedSeen caches hashed known_hosts entries' hosts ("": none);
 	// hashTests counts the HMACs spent on them.
+	// accounts are the hosts each account has a profile on (accounts.go).
+	accounts   map[string]map[string]*profileSpan
 	hashedSeen map[string]string
 	hashTests  int
 	hashWarned bool
@@ -66,7 +68,7 @@ func (l *loader) edgeInto(node, host string) {
 func (s Source) Load(ctx context.Context, b *cascade.Builder) error {
 	l := &loader{st: s.Store, b: b, hosts: map[int64]string{}, out: s.Hosts, names: map[string]string{}, releases: map[string]bool{},
 		into: s.Into, incidents: s.Incidents}
-	steps := []func(context.Context) error{l.loadHosts, l.loadCompromise, l.loadReleases, l.loadSoftware, l.loadArtifacts, l.propose}
+	steps := []func(context.Context) error{l.loadHosts, l.loadCompromise, l.loadReleases, l.loadSoftware, l.loadArtifacts, l.sharedAccounts, l.propose}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return err
