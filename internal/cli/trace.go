@@ -13,10 +13,12 @@ import (
 	"github.com/cascade-ir/cascade/internal/cascade"
 	"github.com/cascade-ir/cascade/internal/cascade/input"
 	"github.com/cascade-ir/cascade/internal/cascade/output"
+	"github.com/cascade-ir/cascade/internal/server/tracegraph"
 )
 
 type traceOptions struct {
 	graphs, declared, deliveries, provenance []string
+	sboms                                    []string
 	key                                      string
 	from, exclude, confidence                []string
 	at                                       string
@@ -42,11 +44,12 @@ func (l listFlag) Set(s string) error { *l.v = append(*l.v, s); return nil }
 
 func runTrace(ctx context.Context, e *env, args []string) error {
 	var o traceOptions
-	fs := newFlags(e, "trace", "trace (--graph FILE [--provenance FILE] | --server URL [--token-file F] [--pin SHA256|--ca-cert PEM]) [--declared FILE] [--deliveries FILE] --from NODE[@TIME] [--at TIME] [--max-depth N] [--exclude KIND] [--confidence KIND=X] [--skew DURATION] [--backwards] [--format table|json|dot|stix] [--save NAME]")
+	fs := newFlags(e, "trace", "trace (--graph FILE [--provenance FILE] | --server URL [--token-file F] [--pin SHA256|--ca-cert PEM]) [--declared FILE] [--deliveries FILE] [--sbom FILE] --from NODE[@TIME] [--at TIME] [--max-depth N] [--exclude KIND] [--confidence KIND=X] [--skew DURATION] [--backwards] [--format table|json|dot|stix] [--save NAME]")
 	o.api.register(fs)
 	fs.Var(listFlag{&o.graphs}, "graph", "a graph file (JSON, docs/trace.md); repeatable")
 	fs.Var(listFlag{&o.declared}, "declared", "declared edges (CSV, or a JSON graph file); repeatable")
 	fs.Var(listFlag{&o.deliveries}, "deliveries", "a delivery list (CSV or JSON): release, customer, delivered_at; repeatable")
+	fs.Var(listFlag{&o.sboms}, "sbom", "a CycloneDX or SPDX SBOM (JSON; CycloneDX XML, SPDX tag-value): its subject release depends on each component, at the SBOM's time; repeatable (local traces; on a server, import SBOMs with cascade client import-snapshot)")
 	fs.Var(listFlag{&o.provenance}, "provenance", "SLSA provenance v1 (in-toto statement or DSSE envelope, JSON or JSON Lines); repeatable")
 	fs.StringVar(&o.key, "provenance-key", "", "PEM public key (or certificate) that DSSE envelopes must verify with; without it they are shown unverified")
 	fs.Var(listFlag{&o.from}, "from", "a seed: NODE or NODE@TIME (RFC 3339 or a date); repeatable. Forward: when it was compromised (default: the node's known compromise time); backwards: when it was found compromised (default --at)")
@@ -74,11 +77,11 @@ func (o *traceOptions) run(ctx context.Context, e *env) error {
 	if !slices.Contains(output.Formats, o.format) || o.backwards && o.format == "stix" {
 		return usagef("--format %q: want table, json, dot, or (forward only) stix", o.format)
 	}
-	if o.api.conn.server != "" || len(o.graphs) == 0 && e.getenv("CASCADE_SERVER") != "" {
+	if o.api.conn.server != "" || len(o.graphs) == 0 && len(o.sboms) == 0 && e.getenv("CASCADE_SERVER") != "" {
 		return o.runRemote(ctx, e)
 	}
-	if len(o.graphs) == 0 {
-		return usagef("no --graph or --server given")
+	if len(o.graphs) == 0 && len(o.sboms) == 0 {
+		return usagef("no --graph, --sbom or --server given")
 	}
 	if o.save != "" {
 		return usagef("--save keeps a trace on a server: give --server")
@@ -153,6 +156,9 @@ func (o *traceOptions) sources() ([]cascade.Source, error) {
 	for _, p := range o.provenance {
 		prov.Path = p
 		srcs = append(srcs, prov)
+	}
+	for _, p := range o.sboms { // last: a node a graph file declares keeps its name
+		srcs = append(srcs, tracegraph.SBOMFile{Path: p})
 	}
 	return srcs, nil
 }

@@ -15,6 +15,9 @@ func (o *traceOptions) runRemote(ctx context.Context, e *env) error {
 	if len(o.graphs) > 0 || len(o.provenance) > 0 || o.key != "" {
 		return usagef("--graph and --provenance read local files; against --server give --declared and --deliveries only")
 	}
+	if len(o.sboms) > 0 {
+		return usagef("--sbom reads a local file; on a server, import the SBOM (cascade client import-snapshot) and every trace uses it")
+	}
 	if o.maxDepth < 0 || o.skew < 0 {
 		return usagef("--max-depth and --skew cannot be negative")
 	}

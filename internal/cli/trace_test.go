@@ -110,3 +110,20 @@ func TestTraceErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestTraceSBOM: a local CycloneDX SBOM makes its subject depend on its
+// components, so a compromised component makes the release suspect.
+func TestTraceSBOM(t *testing.T) {
+	sbom := "../server/tracegraph/testdata/3cx-416.cdx.json"
+	code, out, stderr := run(t, "trace", "--sbom", sbom, "--from", "release:ffmpeg@4.4.3cx@2022-12-01", "--at", "2023-04-20")
+	if code != ExitFindings || !strings.Contains(out, "release:ffmpeg@4.4.3cx -depends-on-> release:3cxdesktopapp@18.12.416") {
+		t.Errorf("exit %d\n%s%s", code, out, stderr)
+	}
+	// Built before the compromise: not reached.
+	if code, out, _ := run(t, "trace", "--sbom", sbom, "--from", "release:ffmpeg@4.4.3cx@2023-03-08", "--at", "2023-04-20"); code != 0 || strings.Contains(out, "3cxdesktopapp") {
+		t.Errorf("a release built before its component was compromised is reached: exit %d\n%s", code, out)
+	}
+	if code, _, stderr := run(t, "trace", "--server", "https://127.0.0.1:1", "--sbom", sbom, "--from", "x@2023-01-01"); code != ExitError || !strings.Contains(stderr, "--sbom reads a local file") {
+		t.Errorf("--sbom with --server: exit %d %s", code, stderr)
+	}
+}

@@ -148,3 +148,23 @@ func TestTraceInputsStored(t *testing.T) {
 		}
 	})
 }
+
+// TestTraceSBOMImported: a CycloneDX SBOM imported through the API makes
+// its release depend on its components in every trace, on both engines.
+func TestTraceSBOMImported(t *testing.T) {
+	engines(t, func(t *testing.T, open func() store.Store) {
+		x := threeCXOver(t, open())
+		data, err := os.ReadFile("tracegraph/testdata/3cx-416.cdx.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, body := rawRequest(t, "POST", x.ts.URL+fleet.APIVersion+"/imports?name=3cx-416.cdx.json", x.admin, data, nil)
+		if code != 200 && code != 201 {
+			t.Fatalf("import: %d %s", code, body)
+		}
+		code, body = postTrace(t, x, x.admin, "table", fleet.TraceRequest{At: "2023-04-20", Seeds: []fleet.TraceSeed{{Node: "release:ffmpeg@4.4.3cx", Time: "2022-12-01"}}})
+		if code != 200 || !strings.Contains(body, "-depends-on-> release:3cxdesktopapp@18.12.416") || !strings.Contains(body, "host:globex-pbx-02") {
+			t.Errorf("trace from the component: %d\n%s", code, body)
+		}
+	})
+}

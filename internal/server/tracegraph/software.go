@@ -51,8 +51,20 @@ func obsTimes(o *store.Obs) map[string]time.Time {
 }
 
 func (l *loader) loadSoftware(ctx context.Context) error {
-	return l.walk(ctx, fleet.ObsSoftware, func(o *store.Obs) error {
+	err := l.walk(ctx, fleet.ObsSoftware, func(o *store.Obs) error {
 		sw, host := o.Software, l.hosts[o.HostID]
+		if name, ok := l.sboms[o.HostID]; ok {
+			if sw != nil && sw.Name != "" && sw.Version != "" {
+				if l.sbomSW == nil {
+					l.sbomSW = map[int64]*sbomObs{}
+				}
+				if l.sbomSW[o.HostID] == nil {
+					l.sbomSW[o.HostID] = &sbomObs{name: name}
+				}
+				l.sbomSW[o.HostID].obs = append(l.sbomSW[o.HostID].obs, *o)
+			}
+			return nil
+		}
 		if sw == nil || host == "" || sw.Name == "" {
 			return nil
 		}
@@ -82,6 +94,10 @@ func (l *loader) loadSoftware(ctx context.Context) error {
 		return l.b.AddEdge(cascade.Edge{Kind: cascade.Ran, From: host, To: id, Valid: iv, Confidence: 1,
 			Evidence: ev, Origin: obsRef(o)})
 	})
+	if err != nil {
+		return err
+	}
+	return l.sbomEdges()
 }
 
 func isBuildAgent(name string) bool {

@@ -50,6 +50,10 @@ type loader struct {
 	incidents map[string][]Compromise
 	// hashedSeen caches hashed known_hosts entries' hosts ("": none);
 	// hashTests counts the HMACs spent on them.
+	// sboms maps the store ids of imported SBOMs (not machines) to their
+	// subjects (sbom.go).
+	sboms  map[int64]string
+	sbomSW map[int64]*sbomObs
 	// accounts are the hosts each account has a profile on (accounts.go).
 	accounts   map[string]map[string]*profileSpan
 	hashedSeen map[string]string
@@ -110,6 +114,13 @@ func (l *loader) loadHosts(ctx context.Context) error {
 		count[strings.ToLower(h.Name)]++
 	}
 	for _, h := range all {
+		if isSBOMHost(h) {
+			if l.sboms == nil {
+				l.sboms = map[int64]string{}
+			}
+			l.sboms[h.ID] = h.Name
+			continue
+		}
 		id := HostID(h, count[strings.ToLower(h.Name)] > 1)
 		l.hosts[h.ID] = id
 		if l.out != nil {
