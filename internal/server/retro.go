@@ -225,7 +225,12 @@ func (rt *retro) recompute(ctx context.Context, t fleet.SavedTrace, last *fleet.
 			return *last, false, nil
 		}
 	}
-	if err := rt.s.st.AddTraceVersion(ctx, v); err != nil {
+	if err := rt.s.st.AddTraceVersion(ctx, v); errors.Is(err, store.ErrConflict) {
+		// Another replica stored this version meanwhile: its result is
+		// as recent as ours.
+		rt.s.log.Debug("retro-trace: version stored by another replica", "trace", t.ID, "version", v.Version)
+		return v, false, nil
+	} else if err != nil {
 		return v, false, err
 	}
 	rt.audit(ctx, actor, t, fmt.Sprintf("version %d: %s; %s", v.Version, describeChanges(&v), reason))
