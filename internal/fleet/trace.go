@@ -1,9 +1,10 @@
 package fleet
 
 // TraceSeed is where a trace starts: a node id and a time (RFC 3339 or a
-// date). Forward, when the node was compromised (required: the server
-// knows no compromise times); backwards, when it was found compromised
-// (default: the trace's time).
+// date). Forward, when the node was compromised (required, except for
+// incident:ID, which stands for every host with an alert-level finding
+// of the incident at its finding's time and takes none); backwards, when
+// it was found compromised (default: the trace's time).
 type TraceSeed struct {
 	Node string `json:"node"`
 	Time string `json:"time,omitempty"`
@@ -23,7 +24,8 @@ type TraceRequest struct {
 	Backwards bool   `json:"backwards,omitempty"`
 	// Declared and Deliveries are the texts of declared-edge files (CSV,
 	// or a JSON graph) and delivery lists (CSV or JSON), used for this
-	// request only; the server does not keep them.
+	// request only (a saved trace keeps them with its request); inputs
+	// every trace reads are kept with POST /api/v1/trace/inputs.
 	Declared   []string `json:"declared,omitempty"`
 	Deliveries []string `json:"deliveries,omitempty"`
 }
