@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/feedclient/guard"
+	"github.com/cascade-ir/cascade/internal/feedclient/taxiitest"
 	"github.com/cascade-ir/cascade/internal/taxii"
 )
 
@@ -28,8 +29,8 @@ func collect(t *testing.T, c *Client, root string, opt PullOptions) ([]json.RawM
 }
 
 func TestDiscoverCollectionsPullResume(t *testing.T) {
-	srv, ts := newSpecServer(t, 250)
-	srv.auth = func(r *http.Request) bool { u, p, ok := r.BasicAuth(); return ok && u == "alice" && p == "s3cret" }
+	srv, ts := taxiitest.New(t, 250)
+	srv.Auth = func(r *http.Request) bool { u, p, ok := r.BasicAuth(); return ok && u == "alice" && p == "s3cret" }
 	c, err := New(ts.URL, Options{Auth: Auth{User: "alice", Password: "s3cret"}})
 	if err != nil {
 		t.Fatal(err)
@@ -49,24 +50,24 @@ func TestDiscoverCollectionsPullResume(t *testing.T) {
 		t.Fatalf("pull: %d objects, %+v, %v", len(got), res, err)
 	}
 	// A restart resumes after the cursor: only what was added since.
-	srv.mu.Lock()
-	srv.objects = append(srv.objects, stored{time.Date(2024, 3, 2, 0, 0, 0, 0, time.UTC), indicator(999)})
-	srv.mu.Unlock()
+	srv.Mu.Lock()
+	srv.Objects = append(srv.Objects, taxiitest.Stored{Added: time.Date(2024, 3, 2, 0, 0, 0, 0, time.UTC), Raw: taxiitest.Indicator(999)})
+	srv.Mu.Unlock()
 	got, res2, err := collect(t, c, ts.URL+"/api1/", PullOptions{AddedAfter: res.Cursor})
 	if err != nil || len(got) != 1 || res2.Cursor != "2024-03-02T00:00:00.000000Z" {
 		t.Fatalf("resume: %d objects, %+v, %v", len(got), res2, err)
 	}
-	last := srv.requests()[len(srv.requests())-1]
+	last := srv.Requests()[len(srv.Requests())-1]
 	if !strings.Contains(last, "added_after=2024-03-01T00%3A04%3A09.000000Z") {
 		t.Fatalf("resume request: %s", last)
 	}
 }
 
 func TestAddFollowsStatus(t *testing.T) {
-	srv, ts := newSpecServer(t, 1)
-	srv.auth = func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer tok" }
+	srv, ts := taxiitest.New(t, 1)
+	srv.Auth = func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer tok" }
 	c, _ := New(ts.URL, Options{Auth: Auth{Token: "tok"}})
-	st, err := c.AddAndWait(bg, ts.URL+"/api1/", "c1", []json.RawMessage{indicator(7), indicator(8)}, time.Millisecond, 5)
+	st, err := c.AddAndWait(bg, ts.URL+"/api1/", "c1", []json.RawMessage{taxiitest.Indicator(7), taxiitest.Indicator(8)}, time.Millisecond, 5)
 	if err != nil || st.Status != taxii.StatusComplete || st.SuccessCount != 2 {
 		t.Fatalf("add: %+v %v", st, err)
 	}
@@ -77,8 +78,8 @@ func TestAddFollowsStatus(t *testing.T) {
 }
 
 func TestUnauthorizedIsAnHTTPError(t *testing.T) {
-	srv, ts := newSpecServer(t, 1)
-	srv.auth = func(r *http.Request) bool { return false }
+	srv, ts := taxiitest.New(t, 1)
+	srv.Auth = func(r *http.Request) bool { return false }
 	c, _ := New(ts.URL, Options{})
 	_, _, err := collect(t, c, ts.URL+"/api1/", PullOptions{})
 	var he *HTTPError
@@ -120,15 +121,15 @@ func TestHostile(t *testing.T) {
 			Options{}, nil, "malformed answer", 1},
 		{"not JSON", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`<html>`)) },
 			Options{}, nil, "malformed answer", 1},
-		{"next loops", func(w http.ResponseWriter, r *http.Request) { w.Write(page(true, "same", indicator(1))) },
+		{"next loops", func(w http.ResponseWriter, r *http.Request) { w.Write(page(true, "same", taxiitest.Indicator(1))) },
 			Options{}, ErrPagingLoop, "", 2},
-		{"more without progress", func(w http.ResponseWriter, r *http.Request) { w.Write(page(true, "", indicator(1))) },
+		{"more without progress", func(w http.ResponseWriter, r *http.Request) { w.Write(page(true, "", taxiitest.Indicator(1))) },
 			Options{}, ErrNoProgress, "", 1},
 		{"empty pages forever", func(w http.ResponseWriter, r *http.Request) {
 			w.Write(page(true, r.URL.Query().Get("next")+"x"))
 		}, Options{}, ErrNoProgress, "", maxEmptyPages},
 		{"endless fresh next", func(w http.ResponseWriter, r *http.Request) {
-			w.Write(page(true, r.URL.Query().Get("next")+"x", indicator(1)))
+			w.Write(page(true, r.URL.Query().Get("next")+"x", taxiitest.Indicator(1)))
 		}, Options{}, ErrPageCap, "", 20},
 		{"1 GB response", func(w http.ResponseWriter, r *http.Request) {
 			w.Write([]byte(`{"objects":[`))
@@ -150,7 +151,7 @@ func TestHostile(t *testing.T) {
 			case <-time.After(5 * time.Second):
 			}
 		}, Options{Timeout: 200 * time.Millisecond}, nil, "Client.Timeout", 1},
-		{"server error", func(w http.ResponseWriter, r *http.Request) { taxiiError(w, 503, "busy") },
+		{"server error", func(w http.ResponseWriter, r *http.Request) { taxiitest.Error(w, 503, "busy") },
 			Options{}, nil, "HTTP 503", 1},
 	}
 	for _, tc := range tests {
@@ -185,7 +186,7 @@ func TestForeignAPIRootsAndStatusNeverContacted(t *testing.T) {
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { elsewhere.Add(1) }))
 	defer other.Close()
 	ts, _ := hostile(t, func(w http.ResponseWriter, r *http.Request) {
-		writeTAXII(w, taxii.Discovery{Title: "x", APIRoots: []string{other.URL + "/api1/", "/mine/"}})
+		taxiitest.Write(w, taxii.Discovery{Title: "x", APIRoots: []string{other.URL + "/api1/", "/mine/"}})
 	})
 	c, _ := New(ts.URL, Options{})
 	d, err := c.Discover(bg, ts.URL+"/taxii2/")
@@ -203,7 +204,7 @@ func TestForeignAPIRootsAndStatusNeverContacted(t *testing.T) {
 func TestBadDateAddedHeaderKeepsCursor(t *testing.T) {
 	ts, _ := hostile(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set(taxii.HeaderDateAddedLast, "yesterday")
-		writeTAXII(w, taxii.Envelope{Objects: []json.RawMessage{indicator(1), json.RawMessage(`{"no":"id"}`), json.RawMessage(`7`)}})
+		taxiitest.Write(w, taxii.Envelope{Objects: []json.RawMessage{taxiitest.Indicator(1), json.RawMessage(`{"no":"id"}`), json.RawMessage(`7`)}})
 	})
 	c, _ := New(ts.URL, Options{})
 	got, res, err := collect(t, c, ts.URL+"/api1/", PullOptions{AddedAfter: "2024-01-01T00:00:00.000000Z"})
