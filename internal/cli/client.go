@@ -19,6 +19,7 @@ func clientCommands() []command {
 		{"import-intel", "import intel files; each change starts a retro-hunt over every host's history", runClientImportIntel},
 		{"import-snapshot", "store a `cascade inventory` file or a CycloneDX/SPDX SBOM as a host's snapshot", runClientImportSnapshot},
 		{"token", "create an admin, analyst or enrollment token: token create --role R --name N", runClientToken},
+		{"feed", "add, list or delete intel feeds: URLs, TAXII 2.1 collections, MISP instances", runClientFeed},
 		{"reenroll", "allow an enrolled host to enroll again: print a one-use enrollment token bound to it", runClientReenroll},
 	}
 }
