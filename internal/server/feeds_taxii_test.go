@@ -168,3 +168,57 @@ func TestHostileFeedBacksOff(t *testing.T) {
 		t.Fatal("the server contacted an address the feed did not name")
 	}
 }
+
+// TestHostileTAXIIFeeds: each way a TAXII feed can misbehave ends the poll
+// bounded, with the error recorded and logged, the failure counted and
+// the retry pushed back, and the intel the feed gave before kept.
+func TestHostileTAXIIFeeds(t *testing.T) {
+	page := func(more bool, next string, objs ...json.RawMessage) []byte {
+		b, _ := json.Marshal(taxii.Envelope{More: more, Next: next, Objects: objs})
+		return b
+	}
+	for _, tc := range []struct {
+		name, want string
+		h          http.HandlerFunc
+	}{
+		{"malformed envelope", "malformed answer", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"objects": {}}`)) }},
+		{"next loops", "paging loop", func(w http.ResponseWriter, r *http.Request) { w.Write(page(true, "again", taxiitest.Indicator(1))) }},
+		{"more without progress", "no progress", func(w http.ResponseWriter, r *http.Request) { w.Write(page(true, "", taxiitest.Indicator(1))) }},
+		{"huge answer", "larger than the cap", func(w http.ResponseWriter, r *http.Request) {
+			w.Write([]byte(`{"objects":[`))
+			for range 1 << 14 {
+				if _, err := w.Write(make([]byte, 1<<16)); err != nil {
+					return
+				}
+			}
+		}},
+		{"server error", "HTTP 503", func(w http.ResponseWriter, r *http.Request) { taxiitest.Error(w, 503, "busy") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var n atomic.Int32
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { n.Add(1); tc.h(w, r) }))
+			defer ts.Close()
+			var logs strings.Builder
+			now := day(400)
+			s := feedServer(t, "", &now)
+			s.cfg.MaxIntel, s.log = 1<<20, slogTo(&logs)
+			f, err := s.AddFeed(bg, fleet.FeedRequest{Kind: fleet.FeedTAXII, URL: ts.URL + "/api1/", Collection: "c1", Interval: fleet.Duration(time.Hour)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			s.feeds.pollOnce(bg)
+			got := feedByID(t, s, f.ID)
+			wait := got.NextAt.Sub(now)
+			if !strings.Contains(got.LastError, tc.want) || got.Failures != 1 || wait < feedRetryBase/2 || wait > feedRetryBase {
+				t.Fatalf("feed after the poll: failures %d, retry in %s, error %q", got.Failures, wait, got.LastError)
+			}
+			if !strings.Contains(logs.String(), "intel feed") || !strings.Contains(logs.String(), tc.want) {
+				t.Fatalf("not logged: %s", logs.String())
+			}
+			if n.Load() > 3 || time.Since(start) > 10*time.Second {
+				t.Fatalf("%d requests in %s", n.Load(), time.Since(start))
+			}
+		})
+	}
+}
