@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,6 +26,8 @@ type Server struct {
 	Mu      sync.Mutex
 	Objects []Stored
 	status  map[string]*taxii.Status
+	// MaxLimit is the largest page it serves (default 100).
+	MaxLimit int
 	// Posted holds what was added to collections other than c1.
 	Posted map[string][]json.RawMessage
 	// Auth, when set, decides which requests are authorized.
@@ -109,8 +112,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) getObjects(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	limit, _ := strconv.Atoi(q.Get("limit"))
-	if limit <= 0 || limit > 100 {
-		limit = 100
+	if maxLimit := max(s.MaxLimit, 100); limit <= 0 || limit > maxLimit {
+		limit = maxLimit
 	}
 	var after time.Time
 	if a := q.Get("added_after"); a != "" {
@@ -121,12 +124,9 @@ func (s *Server) getObjects(w http.ResponseWriter, r *http.Request) {
 		}
 		after = t
 	}
-	var sel []Stored
-	for _, o := range s.Objects {
-		if o.Added.After(after) {
-			sel = append(sel, o)
-		}
-	}
+	// Objects are in date_added order.
+	first := sort.Search(len(s.Objects), func(i int) bool { return s.Objects[i].Added.After(after) })
+	sel := s.Objects[first:]
 	start := 0
 	if n := q.Get("next"); n != "" {
 		start, _ = strconv.Atoi(n)
