@@ -69,6 +69,8 @@ func (f *feeder) sightings(ctx context.Context, feed *fleet.Feed, res *store.Fee
 	if !taxiiOn && !mispOn {
 		return nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, feedSightingBudget)
+	defer cancel()
 	aggs, err := f.sightingAggs(ctx, feed)
 	if err != nil || len(aggs) == 0 {
 		return err

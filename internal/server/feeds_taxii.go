@@ -12,11 +12,12 @@ import (
 	"github.com/cascade-ir/cascade/internal/store"
 )
 
-// Bounds of one poll of a TAXII or MISP feed. The poll's budget stays
-// inside the feed lease (5 minutes), so no other replica takes the feed
-// while it runs.
+// Bounds of one poll of a TAXII or MISP feed. The poll's budget and the
+// sightings' together stay inside the feed lease (5 minutes), so no other
+// replica takes the feed while it runs.
 const (
-	feedPollBudget = 4 * time.Minute
+	feedPollBudget     = 3 * time.Minute
+	feedSightingBudget = time.Minute
 	feedMaxPages   = 200
 )
 
