@@ -21,9 +21,13 @@ var bg = context.Background()
 
 const key = "f0e1d2c3b4a5968778695a4b3c2d1e0f00112233"
 
-// fakeMISP answers /events/restSearch and /sightings/add as MISP does
-// (shapes from MISP's openapi.yaml and SightingsController::add), checks
-// the auth key and the headers, and records the request bodies.
+// fakeMISP answers /events/restSearch and /sightings/add as MISP does,
+// checks the auth key and the headers, and records the request bodies.
+// The shapes follow MISP/MISP (AGPL-3.0) at commit bb0909a3:
+// app/webroot/doc/openapi.yaml (RestSearchEventsRequest,
+// EventsRestSearchResponse, AddSightingsRequest) and
+// app/Controller/SightingsController.php add(); no response was copied,
+// the answers here are written for the test.
 type fakeMISP struct {
 	mu        sync.Mutex
 	events    []event // in timestamp order
