@@ -18,7 +18,7 @@ import (
 const (
 	feedPollBudget     = 3 * time.Minute
 	feedSightingBudget = time.Minute
-	feedMaxPages   = 200
+	feedMaxPages       = 200
 )
 
 func feedDocName(feed *fleet.Feed) string {
