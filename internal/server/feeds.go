@@ -190,11 +190,12 @@ var errResumeSoon = errors.New("feed poll stopped at a cap")
 
 // client is the HTTP client of one url feed: the configured one in tests,
 // else one that never follows a redirect off the feed's origin.
-func (f *feeder) client(u *url.URL) FeedFetcher {
+func (f *feeder) client(u *url.URL) (FeedFetcher, func()) {
 	if f.http != nil {
-		return f.http
+		return f.http, func() {}
 	}
-	return guard.Client(u, feedTimeout, nil)
+	c := guard.Client(u, feedTimeout, nil)
+	return c, c.CloseIdleConnections
 }
 
 func (f *feeder) get(ctx context.Context, feed *fleet.Feed) (etag, modified string, err error) {
@@ -215,7 +216,9 @@ func (f *feeder) get(ctx context.Context, feed *fleet.Feed) (etag, modified stri
 		req.Header.Set("If-Modified-Since", feed.Modified)
 	}
 	setFeedAuth(req, feed.Secret)
-	resp, err := f.client(u).Do(req)
+	client, done := f.client(u)
+	defer done()
+	resp, err := client.Do(req)
 	if err != nil {
 		return "", "", err
 	}

@@ -27,6 +27,7 @@ func (f *feeder) pollMISP(ctx context.Context, feed *fleet.Feed, res *store.Feed
 	if err != nil {
 		return err
 	}
+	defer c.Close()
 	since, _ := strconv.ParseInt(feed.Cursor, 10, 64)
 	name := feedDocName(feed)
 	doc := newFeedDoc("response", mispKey, f.s.cfg.MaxIntel)

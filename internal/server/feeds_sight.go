@@ -229,6 +229,7 @@ func (f *feeder) sendTAXIISightings(ctx context.Context, feed *fleet.Feed, aggs 
 	if err != nil {
 		return nil, err
 	}
+	defer c.Close()
 	org := f.organization()
 	ident := "identity--" + uuid5(org)
 	identity, _ := json.Marshal(map[string]any{"type": "identity", "spec_version": "2.1", "id": ident,
@@ -275,6 +276,7 @@ func (f *feeder) sendMISPSightings(ctx context.Context, feed *fleet.Feed, aggs [
 	if err != nil {
 		return nil, err
 	}
+	defer c.Close()
 	var sent []*sightAgg
 	for _, a := range aggs {
 		at := a.last

@@ -45,6 +45,7 @@ func (f *feeder) pollTAXII(ctx context.Context, feed *fleet.Feed, res *store.Fee
 	if err != nil {
 		return err
 	}
+	defer c.Close()
 	name := feedDocName(feed)
 	doc := newFeedDoc("objects", stixKey, f.s.cfg.MaxIntel)
 	stored, err := f.s.storedDoc(ctx, name)

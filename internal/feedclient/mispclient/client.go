@@ -226,3 +226,6 @@ func (c *Client) AddSighting(ctx context.Context, s Sighting) error {
 	_, err := c.post(ctx, "sightings/add", req)
 	return err
 }
+
+// Close drops the client's idle connections.
+func (c *Client) Close() { c.http.CloseIdleConnections() }

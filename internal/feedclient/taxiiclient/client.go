@@ -238,3 +238,6 @@ func (c *Client) Collection(ctx context.Context, rootURL, id string) (*taxii.Col
 	_, err = c.getJSON(ctx, u, &col)
 	return &col, err
 }
+
+// Close drops the client's idle connections.
+func (c *Client) Close() { c.http.CloseIdleConnections() }
