@@ -113,8 +113,13 @@ func TestSightingObject(t *testing.T) {
 			t.Errorf("versioning: %s", o)
 		}
 	}
-	if stixSighting(a, "identity--me", "t1", "", false) == nil || uuid5("a") != uuid5("a") || uuid5("a") == uuid5("b") {
-		t.Fatal("ids are not stable")
+	idOf := func(ref string) string {
+		var o struct{ ID string }
+		json.Unmarshal(stixSighting(&sightAgg{ref: ref, count: 1}, "identity--me", "t", "", false), &o)
+		return o.ID
+	}
+	if x := idOf("indicator--x"); x != idOf("indicator--x") || x == idOf("indicator--y") || len(x) != len("sighting--")+36 || x[len("sighting--")+14] != '5' {
+		t.Fatalf("sighting ids must be stable per indicator, distinct, UUIDv5: %s", x)
 	}
 	m := refMap{"indicator--1": "indicator--1"}
 	for id, ok := range map[string]bool{"indicator--1": true, "indicator--1#2": true, "indicator--1@inc": true, "indicator--2": false} {
