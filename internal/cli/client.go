@@ -20,6 +20,7 @@ func clientCommands() []command {
 		{"import-snapshot", "store a `cascade inventory` file or a CycloneDX/SPDX SBOM as a host's snapshot", runClientImportSnapshot},
 		{"token", "create an admin, analyst or enrollment token: token create --role R --name N", runClientToken},
 		{"trace", "saved traces and trace inputs: trace list | show ID | recompute ID | delete ID | inputs | add-input --kind K FILE | delete-input ID", runClientTrace},
+		{"feed", "add, list or delete intel feeds: URLs, TAXII 2.1 collections, MISP instances", runClientFeed},
 		{"reenroll", "allow an enrolled host to enroll again: print a one-use enrollment token bound to it", runClientReenroll},
 	}
 }

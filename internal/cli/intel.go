@@ -17,6 +17,8 @@ func intelCommands() []command {
 		{"validate", "check intel files; every problem with its file and position", runIntelValidate},
 		{"import", "import intel files into the local store that scan reads", runIntelImport},
 		{"export", "export the loaded intel as STIX 2.1, CSV or cascade JSON", runIntelExport},
+		{"pull", "read a TAXII 2.1 collection (added after a time) into the local store or a STIX bundle", runIntelPull},
+		{"push", "add a STIX 2.1 bundle's objects to a TAXII 2.1 collection", runIntelPush},
 		{"match", "match a STIX 2.1 pattern against observed-data (exit 0 match, 1 no match, 2 invalid)", runIntelMatch},
 	}
 }

@@ -33,6 +33,7 @@ type serveOptions struct {
 	staleAfter time.Duration
 	maxUpload  string
 	poll       time.Duration
+	org        string
 	maxReads   int
 	logLevel   string
 	// Issue 17: hostile agents and slow clients.
@@ -57,6 +58,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.DurationVar(&o.staleAfter, "stale-after", 72*time.Hour, "mark hosts stale after this long without an upload")
 	fs.StringVar(&o.maxUpload, "max-upload", "256MiB", "largest request body accepted (compressed)")
 	fs.DurationVar(&o.poll, "poll", 30*time.Second, "how often to check the intel folder and due feeds")
+	fs.StringVar(&o.org, "organization", "", "this organization's name in sightings sent upstream (default cascade)")
 	fs.IntVar(&o.maxReads, "max-reads", 0, "analyst reads (API GETs, UI pages) served at once, the rest queued in arrival order; 0: 2 × CPUs, at least 4")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.IntVar(&o.maxConnsPerAddr, "max-conns-per-addr", 256, "connections one client address (an IPv6 /64) may hold at once; 0: no cap (behind a proxy)")
@@ -117,7 +119,7 @@ func serve(ctx context.Context, e *env, o serveOptions, maxUpload int64, log *sl
 		return err
 	}
 	srv, err := server.New(server.Config{Store: st, Log: log, StaleAfter: o.staleAfter, MaxUpload: maxUpload,
-		IntelDir: o.intelDir, PollEvery: o.poll, Secure: !o.plainHTTP, MaxReads: o.maxReads,
+		IntelDir: o.intelDir, PollEvery: o.poll, Organization: o.org, Secure: !o.plainHTTP, MaxReads: o.maxReads,
 		MaxUploads: o.maxUploads, UploadMemory: o.uploadMem, Owner: owner})
 	if err != nil {
 		return err

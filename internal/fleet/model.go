@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"log/slog"
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/finding"
@@ -240,19 +241,84 @@ type AuditEntry struct {
 	Remote string    `json:"remote,omitempty"`
 }
 
-// Feed is an intel URL the server polls.
+// Feed kinds: a URL polled for one intel document, a TAXII 2.1 collection,
+// a MISP instance's event search.
+const (
+	FeedURL   = "url"
+	FeedTAXII = "taxii"
+	FeedMISP  = "misp"
+)
+
+// Feed is an intel source the server polls. Its credential never leaves
+// the server: JSON and logs show only which kind is set.
 type Feed struct {
-	ID        int64     `json:"id"`
-	URL       string    `json:"url"`
-	Interval  Duration  `json:"interval"`
-	Created   time.Time `json:"created"`
-	LastFetch time.Time `json:"last_fetch,omitzero"`
-	LastOK    time.Time `json:"last_ok,omitzero"`
-	LastError string    `json:"last_error,omitempty"`
-	ETag      string    `json:"-"`
-	Modified  string    `json:"-"`
-	NextAt    time.Time `json:"next_at,omitzero"`
+	ID   int64  `json:"id"`
+	Kind string `json:"kind"`
+	// URL is the document URL (url), the API root URL (taxii) or the
+	// instance's base URL (misp).
+	URL string `json:"url"`
+	// Collection is the TAXII collection id (taxii only).
+	Collection string     `json:"collection,omitempty"`
+	Secret     FeedSecret `json:"-"`
+	Auth       string     `json:"auth"` // what Secret holds: none, basic, bearer, misp-key
+	Policy     FeedPolicy `json:"policy"`
+	Interval   Duration   `json:"interval"`
+	Created    time.Time  `json:"created"`
+	LastFetch  time.Time  `json:"last_fetch,omitzero"`
+	LastOK     time.Time  `json:"last_ok,omitzero"`
+	LastError  string     `json:"last_error,omitempty"`
+	Failures   int        `json:"failures,omitempty"` // consecutive failed polls (the back-off)
+	ETag       string     `json:"-"`
+	Modified   string     `json:"-"`
+	NextAt     time.Time  `json:"next_at,omitzero"`
+	// Cursor is where the next poll resumes: the last
+	// X-TAXII-Date-Added-Last (taxii) or event timestamp (misp).
+	Cursor string `json:"cursor,omitempty"`
+	// Sighted is what was last reported upstream per finding (opaque to
+	// all but the server's sighting publisher).
+	Sighted string `json:"-"`
 }
+
+// FeedPolicy is what a feed may send back upstream; everything is off by
+// default.
+type FeedPolicy struct {
+	// SightingsCollection is the TAXII collection (in the feed's API root)
+	// that receives STIX sightings of this feed's indicators; "" is off.
+	SightingsCollection string `json:"sightings_collection,omitempty"`
+	// MISPSightings pushes sightings of matched attributes to the MISP
+	// instance (misp feeds).
+	MISPSightings bool `json:"misp_sightings,omitempty"`
+	// HostNames lets a sighting name the hosts where it was seen.
+	HostNames bool `json:"host_names,omitempty"`
+}
+
+// FeedSecret is a feed's credential. It formats and logs as "[redacted]"
+// so a stray %v or slog attribute cannot print it.
+type FeedSecret struct {
+	User     string `json:"user,omitempty"`
+	Password string `json:"password,omitempty"`
+	Token    string `json:"token,omitempty"` // bearer token
+	Key      string `json:"key,omitempty"`   // MISP auth key
+}
+
+// Kind names what the secret holds.
+func (s FeedSecret) Kind() string {
+	switch {
+	case s.Key != "":
+		return "misp-key"
+	case s.Token != "":
+		return "bearer"
+	case s.User != "" || s.Password != "":
+		return "basic"
+	}
+	return "none"
+}
+
+func (s FeedSecret) String() string   { return "[redacted]" }
+func (s FeedSecret) GoString() string { return "[redacted]" }
+
+// LogValue keeps the secret out of structured logs.
+func (s FeedSecret) LogValue() slog.Value { return slog.StringValue("[redacted]") }
 
 // Release is a build output with its digest: where the tracer will start
 // from a suspect build host to the releases it produced and the customers

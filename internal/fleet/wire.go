@@ -109,8 +109,12 @@ type RolesRequest struct {
 
 // FeedRequest is the body of POST /api/v1/feeds.
 type FeedRequest struct {
-	URL      string   `json:"url"`
-	Interval Duration `json:"interval"`
+	Kind       string     `json:"kind,omitempty"` // url (default), taxii, misp
+	URL        string     `json:"url"`
+	Collection string     `json:"collection,omitempty"`
+	Interval   Duration   `json:"interval"`
+	Secret     FeedSecret `json:"credential,omitzero"`
+	Policy     FeedPolicy `json:"policy,omitzero"`
 }
 
 // IntelImported answers an intel import or removal.

@@ -203,11 +203,13 @@ func (s *Server) addFeed(w http.ResponseWriter, r *http.Request, p *principal) e
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	f, err := s.AddFeed(r.Context(), req.URL, time.Duration(req.Interval))
+	f, err := s.AddFeed(r.Context(), req)
 	if err != nil {
 		return err
 	}
-	s.audit(r, p, "feed.add", f.URL, time.Duration(f.Interval).String())
+	// The audit names the feed and which credential it has, never the
+	// credential.
+	s.audit(r, p, "feed.add", f.URL, fmt.Sprintf("kind=%s collection=%q auth=%s interval=%s", f.Kind, f.Collection, f.Auth, time.Duration(f.Interval)))
 	writeJSON(w, http.StatusCreated, f)
 	return nil
 }

@@ -2,8 +2,8 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cascade-ir/cascade/internal/feedclient/guard"
 	"github.com/cascade-ir/cascade/internal/fleet"
 	"github.com/cascade-ir/cascade/internal/store"
 )
@@ -34,9 +35,6 @@ type fileStamp struct {
 }
 
 func (f *feeder) loop(ctx context.Context) {
-	if f.http == nil {
-		f.http = &http.Client{Timeout: 2 * time.Minute}
-	}
 	t := time.NewTicker(f.s.cfg.PollEvery)
 	defer t.Stop()
 	for {
@@ -139,26 +137,74 @@ func feedName(feed *fleet.Feed) string {
 	return fmt.Sprintf("feed-%d/%s", feed.ID, base)
 }
 
-// fetch polls one feed and imports what changed.
+// fetch polls one feed, imports what changed, sends sightings upstream
+// when the feed's policy asks, and records the outcome. A failed poll is
+// retried after an exponential back-off with jitter, bounded by the
+// feed's interval; a poll cut short (page cap) resumes at once.
 func (f *feeder) fetch(ctx context.Context, feed *fleet.Feed) {
 	now := f.s.now()
-	res := store.FeedResult{At: now, NextAt: now.Add(time.Duration(feed.Interval))}
-	etag, modified, err := f.get(ctx, feed)
-	if err != nil {
+	interval := time.Duration(feed.Interval)
+	res := store.FeedResult{At: now, NextAt: now.Add(interval)}
+	var err error
+	switch feed.Kind {
+	case fleet.FeedTAXII:
+		err = f.pollTAXII(ctx, feed, &res)
+	case fleet.FeedMISP:
+		err = f.pollMISP(ctx, feed, &res)
+	default:
+		res.ETag, res.Modified, err = f.get(ctx, feed)
+	}
+	switch {
+	case errors.Is(err, errResumeSoon):
+		res.OK, res.NextAt = true, now.Add(feedResumeDelay)
+		f.s.log.Warn("intel feed cut short; resuming", "feed", feed.ID, "url", feed.URL, "err", err)
+	case err != nil:
 		res.Err = err.Error()
-		res.NextAt = now.Add(min(time.Duration(feed.Interval), 5*time.Minute))
-		f.s.log.Warn("intel feed", "url", feed.URL, "err", err)
-	} else {
-		res.OK, res.ETag, res.Modified = true, etag, modified
+		res.NextAt = now.Add(guard.Backoff(feed.Failures+1, feedRetryBase, max(interval, feedRetryBase)))
+		f.s.log.Warn("intel feed", "feed", feed.ID, "url", feed.URL, "failures", feed.Failures+1, "retry_at", res.NextAt, "err", err)
+	default:
+		res.OK = true
+	}
+	if res.OK {
+		if err := f.sightings(ctx, feed, &res); err != nil {
+			f.s.log.Warn("sightings upstream", "feed", feed.ID, "url", feed.URL, "err", err)
+		}
 	}
 	if err := f.s.st.FeedPolled(context.WithoutCancel(ctx), feed.ID, res); err != nil {
 		f.s.log.Warn("record feed poll", "url", feed.URL, "err", err)
 	}
 }
 
+// Feed retry timing: the first retry after about feedRetryBase, doubling
+// up to the feed's interval; a poll cut short by a cap resumes after
+// feedResumeDelay.
+const (
+	feedRetryBase   = 30 * time.Second
+	feedResumeDelay = 10 * time.Second
+	feedTimeout     = 2 * time.Minute
+)
+
+// errResumeSoon marks a poll that imported what it read but stopped at a
+// cap: the next poll continues from the saved cursor.
+var errResumeSoon = errors.New("feed poll stopped at a cap")
+
+// client is the HTTP client of one url feed: the configured one in tests,
+// else one that never follows a redirect off the feed's origin.
+func (f *feeder) client(u *url.URL) (FeedFetcher, func()) {
+	if f.http != nil {
+		return f.http, func() {}
+	}
+	c := guard.Client(u, feedTimeout, nil)
+	return c, c.CloseIdleConnections
+}
+
 func (f *feeder) get(ctx context.Context, feed *fleet.Feed) (etag, modified string, err error) {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, feedTimeout)
 	defer cancel()
+	u, err := guard.CheckURL(feed.URL)
+	if err != nil {
+		return "", "", err
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, feed.URL, nil)
 	if err != nil {
 		return "", "", err
@@ -169,7 +215,10 @@ func (f *feeder) get(ctx context.Context, feed *fleet.Feed) (etag, modified stri
 	if feed.Modified != "" {
 		req.Header.Set("If-Modified-Since", feed.Modified)
 	}
-	resp, err := f.http.Do(req)
+	setFeedAuth(req, feed.Secret)
+	client, done := f.client(u)
+	defer done()
+	resp, err := client.Do(req)
 	if err != nil {
 		return "", "", err
 	}
@@ -180,14 +229,11 @@ func (f *feeder) get(ctx context.Context, feed *fleet.Feed) (etag, modified stri
 	case resp.StatusCode != http.StatusOK:
 		return "", "", fmt.Errorf("GET %s: %s", feed.URL, resp.Status)
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, f.s.cfg.MaxIntel+1))
+	data, err := guard.ReadAll(resp.Body, f.s.cfg.MaxIntel)
 	if err != nil {
 		return "", "", fmt.Errorf("GET %s: %w", feed.URL, err)
 	}
-	if int64(len(data)) > f.s.cfg.MaxIntel {
-		return "", "", fmt.Errorf("GET %s: larger than %d bytes", feed.URL, f.s.cfg.MaxIntel)
-	}
-	r, err := f.s.ImportIntel(ctx, feedName(feed), fmt.Sprintf("feed:%d", feed.ID), data, "feed")
+	r, err := f.s.ImportIntel(ctx, feedName(feed), feedOrigin(feed), data, "feed")
 	if err != nil {
 		return "", "", err
 	}
@@ -197,15 +243,68 @@ func (f *feeder) get(ctx context.Context, feed *fleet.Feed) (etag, modified stri
 	return resp.Header.Get("ETag"), resp.Header.Get("Last-Modified"), nil
 }
 
-// AddFeed validates and stores a feed URL.
-func (s *Server) AddFeed(ctx context.Context, raw string, every time.Duration) (fleet.Feed, error) {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fleet.Feed{}, fmt.Errorf("%w: feed URL must be http(s)://host/…", errBadIntel)
+// setFeedAuth adds a url feed's credential to its request.
+func setFeedAuth(req *http.Request, sec fleet.FeedSecret) {
+	switch sec.Kind() {
+	case "bearer":
+		req.Header.Set("Authorization", "Bearer "+sec.Token)
+	case "basic":
+		req.SetBasicAuth(sec.User, sec.Password)
+	case "misp-key":
+		req.Header.Set("Authorization", sec.Key)
 	}
+}
+
+func feedOrigin(feed *fleet.Feed) string { return fmt.Sprintf("feed:%d", feed.ID) }
+
+// AddFeed validates and stores a feed.
+func (s *Server) AddFeed(ctx context.Context, req fleet.FeedRequest) (fleet.Feed, error) {
+	kind := req.Kind
+	if kind == "" {
+		kind = fleet.FeedURL
+	}
+	if _, err := guard.CheckURL(req.URL); err != nil {
+		return fleet.Feed{}, fmt.Errorf("%w: feed URL: %v", errBadIntel, err)
+	}
+	if err := checkFeedKind(kind, req); err != nil {
+		return fleet.Feed{}, fmt.Errorf("%w: %v", errBadIntel, err)
+	}
+	every := time.Duration(req.Interval)
 	if every <= 0 {
 		every = time.Hour
 	}
 	every = max(every, time.Second)
-	return s.st.AddFeed(ctx, fleet.Feed{URL: u.String(), Interval: fleet.Duration(every), Created: s.now()})
+	return s.st.AddFeed(ctx, fleet.Feed{Kind: kind, URL: req.URL, Collection: req.Collection, Secret: req.Secret,
+		Policy: req.Policy, Interval: fleet.Duration(every), Created: s.now()})
+}
+
+// checkFeedKind checks what each kind needs and allows.
+func checkFeedKind(kind string, req fleet.FeedRequest) error {
+	sec, pol := req.Secret, req.Policy
+	if sec.Token != "" && (sec.User != "" || sec.Password != "") || sec.Key != "" && (sec.Token != "" || sec.User != "" || sec.Password != "") {
+		return errors.New("give one credential: user and password, a bearer token, or a MISP key")
+	}
+	switch kind {
+	case fleet.FeedURL:
+		if req.Collection != "" || pol != (fleet.FeedPolicy{}) {
+			return errors.New("a url feed has no collection and sends nothing upstream")
+		}
+	case fleet.FeedTAXII:
+		if req.Collection == "" || len(req.Collection) > 256 || strings.ContainsAny(req.Collection, "/?#") {
+			return errors.New("a taxii feed needs its collection id")
+		}
+		if sec.Key != "" || pol.MISPSightings {
+			return errors.New("a taxii feed takes basic or bearer credentials and TAXII sightings")
+		}
+	case fleet.FeedMISP:
+		if sec.Key == "" {
+			return errors.New("a misp feed needs the instance's auth key")
+		}
+		if req.Collection != "" || pol.SightingsCollection != "" {
+			return errors.New("a misp feed has no collection; it sends sightings with misp_sightings")
+		}
+	default:
+		return fmt.Errorf("feed kind %q: want url, taxii or misp", kind)
+	}
+	return nil
 }

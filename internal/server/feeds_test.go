@@ -101,11 +101,11 @@ func TestURLFeed(t *testing.T) {
 	defer ts.Close()
 	now := day(0)
 	s := feedServer(t, "", &now)
-	f, err := s.AddFeed(bg, ts.URL+"/feeds/xtrader.json", time.Hour)
+	f, err := s.AddFeed(bg, fleet.FeedRequest{URL: ts.URL + "/feeds/xtrader.json", Interval: fleet.Duration(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.AddFeed(bg, "file:///etc/passwd", time.Hour); err == nil {
+	if _, err := s.AddFeed(bg, fleet.FeedRequest{URL: "file:///etc/passwd"}); err == nil {
 		t.Fatal("a file: URL was accepted as a feed")
 	}
 	s.feeds.pollOnce(bg)

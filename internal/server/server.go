@@ -45,6 +45,10 @@ type Config struct {
 	PollEvery time.Duration
 	// FeedClient fetches feeds; nil uses a client with a timeout.
 	FeedHTTP FeedFetcher
+	// Organization names this organization in what it sends upstream
+	// (the STIX identity of its sightings, the source of MISP sightings);
+	// "" is "cascade".
+	Organization string
 	// Secure marks session cookies Secure (the server speaks TLS).
 	Secure bool
 	// HuntBatch is how many observations a hunt confirms per commit.

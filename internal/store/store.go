@@ -328,6 +328,11 @@ type FeedResult struct {
 	ETag     string
 	Modified string
 	NextAt   time.Time
+	// Cursor, when set, is where the next poll resumes (it is kept even
+	// when the poll failed part way: what was imported stays imported).
+	Cursor string
+	// Sighted, when set, replaces the record of sightings sent upstream.
+	Sighted string
 }
 
 // Feeds keeps polled intel URLs.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -46,27 +47,58 @@ func (s *Store) AuditLog(ctx context.Context, limit int, beforeID int64) ([]flee
 	return out, s.wrap(rows.Err())
 }
 
-const feedCols = "id, url, interval_ms, created, last_fetch, last_ok, last_error, etag, modified, next_at"
+const feedCols = "id, kind, url, collection, secret, policy, interval_ms, created, last_fetch, last_ok, last_error, failures, etag, modified, cursor, sighted, next_at"
 
 func scanFeed(sc interface{ Scan(...any) error }) (fleet.Feed, error) {
 	var f fleet.Feed
 	var interval, created, fetch, ok, next int64
-	err := sc.Scan(&f.ID, &f.URL, &interval, &created, &fetch, &ok, &f.LastError, &f.ETag, &f.Modified, &next)
+	var secret, policy string
+	err := sc.Scan(&f.ID, &f.Kind, &f.URL, &f.Collection, &secret, &policy, &interval, &created, &fetch, &ok, &f.LastError,
+		&f.Failures, &f.ETag, &f.Modified, &f.Cursor, &f.Sighted, &next)
+	if err != nil {
+		return f, err
+	}
 	f.Interval = fleet.Duration(time.Duration(interval) * time.Millisecond)
 	f.Created, f.LastFetch, f.LastOK, f.NextAt = tm(created), tm(fetch), tm(ok), tm(next)
-	return f, err
+	if secret != "" {
+		if err := json.Unmarshal([]byte(secret), &f.Secret); err != nil {
+			return f, fmt.Errorf("feed %d: credential: %w", f.ID, err)
+		}
+	}
+	if policy != "" {
+		if err := json.Unmarshal([]byte(policy), &f.Policy); err != nil {
+			return f, fmt.Errorf("feed %d: policy: %w", f.ID, err)
+		}
+	}
+	f.Auth = f.Secret.Kind()
+	return f, nil
 }
 
-// AddFeed stores a feed URL; it is due at once.
+// feedJSON encodes a credential or policy column ("" when empty).
+func feedJSON[T comparable](v T) string {
+	var zero T
+	if v == zero {
+		return ""
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// AddFeed stores a feed; it is due at once.
 func (s *Store) AddFeed(ctx context.Context, f fleet.Feed) (fleet.Feed, error) {
+	if f.Kind == "" {
+		f.Kind = fleet.FeedURL
+	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		err := s.row(ctx, tx, `INSERT INTO feeds (url, interval_ms, created, next_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (url) DO NOTHING RETURNING id`, f.URL, time.Duration(f.Interval).Milliseconds(), ms(f.Created), ms(f.Created)).Scan(&f.ID)
+		err := s.row(ctx, tx, `INSERT INTO feeds (kind, url, collection, secret, policy, interval_ms, created, next_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (url, collection) DO NOTHING RETURNING id`, f.Kind, f.URL, f.Collection, feedJSON(f.Secret), feedJSON(f.Policy),
+			time.Duration(f.Interval).Milliseconds(), ms(f.Created), ms(f.Created)).Scan(&f.ID)
 		if err == sql.ErrNoRows {
-			return fmt.Errorf("feed %s: %w", f.URL, store.ErrExists)
+			return fmt.Errorf("feed %s %s: %w", f.URL, f.Collection, store.ErrExists)
 		}
 		return err
 	})
+	f.Auth = f.Secret.Kind()
 	return f, err
 }
 
@@ -130,8 +162,18 @@ func (s *Store) FeedPolled(ctx context.Context, id int64, r store.FeedResult) er
 		q := "UPDATE feeds SET last_fetch = ?, last_error = ?, next_at = ?, owner = '', lease_until = 0"
 		args := []any{ms(r.At), r.Err, ms(r.NextAt)}
 		if r.OK {
-			q += ", last_ok = ?, etag = ?, modified = ?"
+			q += ", last_ok = ?, etag = ?, modified = ?, failures = 0"
 			args = append(args, ms(r.At), r.ETag, r.Modified)
+		} else {
+			q += ", failures = failures + 1"
+		}
+		if r.Cursor != "" {
+			q += ", cursor = ?"
+			args = append(args, r.Cursor)
+		}
+		if r.Sighted != "" {
+			q += ", sighted = ?"
+			args = append(args, r.Sighted)
 		}
 		_, err := s.exec(ctx, tx, q+" WHERE id = ?", append(args, id)...)
 		return err

@@ -52,6 +52,7 @@ func Run(t *testing.T, h Harness) {
 		{"CandidatesAcrossHistory", testCandidatesAcrossHistory},
 		{"Auth", testAuth},
 		{"FeedsAuditReleases", testMisc},
+		{"FeedKinds", testFeedKinds},
 		{"ObservationsAfter", testObservationsAfter},
 		{"SavedTraces", testSavedTraces},
 		{"TraceInputs", testTraceInputs},
