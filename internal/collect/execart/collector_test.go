@@ -50,7 +50,7 @@ func TestFixtureGolden(t *testing.T) {
 		t.Run("amcache="+mode, func(t *testing.T) {
 			_, sink := collectFixture(t, mode)
 			got, err := json.MarshalIndent(struct {
-				Artifacts []snapshot.Artifact   `json:"artifacts"`
+				Artifacts []snapshot.Artifact  `json:"artifacts"`
 				Errors    []snapshot.PathError `json:"errors"`
 			}{sink.Artifacts, sink.Errors}, "", "  ")
 			if err != nil {

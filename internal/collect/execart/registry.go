@@ -233,4 +233,3 @@ func nonNil(err error) []error {
 	}
 	return []error{err}
 }
-
