@@ -69,6 +69,9 @@ func FileKey(f *snapshot.File) Key {
 // ArtifactKey identifies a network or download trace by what it names and
 // where it was read, not by its timestamps.
 func ArtifactKey(a *snapshot.Artifact) Key {
+	if a.Path != "" { // execution evidence: many entries share one source (a Shimcache value)
+		return keyOf("artifact", a.Kind, a.Source, a.URL, a.Domain, a.IP, a.TargetPath, a.Browser, a.User, a.Path)
+	}
 	return keyOf("artifact", a.Kind, a.Source, a.URL, a.Domain, a.IP, a.TargetPath, a.Browser, a.User)
 }
 
