@@ -99,4 +99,3 @@ func ranSince(fs []finding.Finding, arts []snapshot.Artifact) {
 		f.Expose(r.t, r.by)
 	}
 }
-
