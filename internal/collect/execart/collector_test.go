@@ -104,3 +104,45 @@ func TestAmcacheAgainstHivex(t *testing.T) {
 		t.Fatalf("hivex shows %d entries, the collector %d", n, len(got))
 	}
 }
+
+// TestDamagedHivesAndPrefetch: a truncated Amcache and SYSTEM hive and a
+// Prefetch file whose compressed stream lies about its size are each one
+// error naming the file and the stage; the other files are still read.
+func TestDamagedHivesAndPrefetch(t *testing.T) {
+	testutil.NeedTools(t, "hivexregedit", "python3")
+	dir := testutil.Fixture(t, "winexec.sh")
+	for _, rel := range []string{"Windows/AppCompat/Programs/Amcache.hve", "Windows/System32/config/SYSTEM"} {
+		if err := os.Truncate(filepath.Join(dir, rel), 5000); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pf := filepath.Join(dir, "Windows/Prefetch/X_TRADER_R7.17.90P608.EXE-1A2B3C4D.pf")
+	b, _ := os.ReadFile(pf)
+	b[4], b[5], b[6], b[7] = 0xff, 0xff, 0xff, 0x00 // 16 MiB - 1 declared: more than the stream holds
+	os.WriteFile(pf, b, 0o644)
+	env := collecttest.ImageEnv(os.DirFS(dir), "windows")
+	sink := &collecttest.Sink{}
+	collecttest.Walk(t, env, execart.New(), sink)
+	collecttest.Walk(t, env, execart.NewRegistry(), sink)
+	stages := map[string]string{}
+	for _, e := range sink.Errors {
+		stages[e.Path] = e.Stage + ": " + e.Err
+	}
+	for rel, want := range map[string]string{
+		"Windows/AppCompat/Programs/Amcache.hve":                 "parse:execution-registry: hive Windows/AppCompat/Programs/Amcache.hve: truncated",
+		"Windows/System32/config/SYSTEM":                         "parse:execution-registry: hive Windows/System32/config/SYSTEM: truncated",
+		"Windows/Prefetch/X_TRADER_R7.17.90P608.EXE-1A2B3C4D.pf": "parse:prefetch: prefetch Windows/Prefetch/X_TRADER_R7.17.90P608.EXE-1A2B3C4D.pf: decompress",
+		"Windows/Prefetch/BROKEN.EXE-00000000.pf":                "parse:prefetch",
+	} {
+		if !strings.HasPrefix(stages[rel], want) {
+			t.Errorf("%s: error %q, want %q…", rel, stages[rel], want)
+		}
+	}
+	kinds := map[string]int{}
+	for _, a := range sink.Artifacts {
+		kinds[a.Kind]++
+	}
+	if kinds["prefetch"] != 3 || kinds["userassist"] != 1 {
+		t.Errorf("records still read: %v, want the 3 sound Prefetch files and the UserAssist entry", kinds)
+	}
+}

@@ -1,7 +1,11 @@
 package execart
 
 import (
+	"os"
 	"testing"
+
+	"github.com/cascade-ir/cascade/internal/collect/software/windows"
+	"github.com/cascade-ir/cascade/internal/snapshot"
 )
 
 func FuzzParsePrefetch(f *testing.F) {
@@ -47,5 +51,22 @@ func FuzzParseUserAssist(f *testing.F) {
 		if err == nil && e.RunCount < 0 {
 			t.Fatalf("negative run count %d", e.RunCount)
 		}
+	})
+}
+
+// FuzzRegistryHives runs the Amcache, SYSTEM and UserAssist walkers over
+// arbitrary hive bytes (seeded with the empty hive template).
+func FuzzRegistryHives(f *testing.F) {
+	if b, err := os.ReadFile("../software/windows/testdata/minimal.hive"); err == nil {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		add := func(snapshot.Artifact) {}
+		windows.ParseHive(b, func(root *windows.Key) error {
+			Amcache(root, "a", add)
+			System(root, "s", add)
+			UserAssist(root, "u", "n", add)
+			return nil
+		})
 	})
 }

@@ -28,8 +28,7 @@ var (
 // UserAssist (userassist). Hives are read and recovered from their
 // transaction logs by the Windows registry package. On a live Windows
 // system SYSTEM and Amcache.hve are locked by the kernel and the hives of
-// logged-on users are loaded: those reads are reported or left out (see
-// docs/snapshot.md).
+// logged-on users are loaded: those are left out (see docs/snapshot.md).
 type Registry struct{}
 
 // NewRegistry returns the registry execution-evidence collector.
@@ -38,10 +37,13 @@ func NewRegistry() *Registry { return &Registry{} }
 // Name implements collect.PathCollector.
 func (*Registry) Name() string { return "execution-registry" }
 
-// WantsPath implements collect.PathCollector.
-func (*Registry) WantsPath(_ *collect.Env, rel string) bool {
+// WantsPath implements collect.PathCollector. On live Windows the kernel
+// holds SYSTEM and Amcache.hve open without sharing, so they are left out
+// there (docs/snapshot.md) rather than reported as a sharing violation on
+// every scan.
+func (*Registry) WantsPath(env *collect.Env, rel string) bool {
 	if strings.EqualFold(rel, amcachePath) || strings.EqualFold(rel, systemPath) {
-		return true
+		return !(env.Live && env.OS == "windows")
 	}
 	_, ok := windows.UserHive(rel)
 	return ok
