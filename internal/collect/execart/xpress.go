@@ -61,7 +61,7 @@ func (t *decodeTable) build(lens []byte) error {
 		count[codeLen(lens, i)]++
 	}
 	if count[0] == 512 {
-		return errors.New("Huffman table has no codes")
+		return errors.New("code-length table has no codes")
 	}
 	next := 0 // next free entry of the 15-bit table
 	for l := 1; l <= maxCodeLen; l++ {
@@ -71,7 +71,7 @@ func (t *decodeTable) build(lens []byte) error {
 				continue
 			}
 			if next+span > len(t.sym) {
-				return errors.New("Huffman table over-subscribed")
+				return errors.New("code-length table over-subscribed")
 			}
 			for j := next; j < next+span; j++ {
 				t.sym[j], t.len[j] = uint16(s), uint8(l)
