@@ -49,6 +49,17 @@ func (s *Set) matchExecution(rs *reasons, a *snapshot.Artifact, at time.Time) {
 // earlier. Names compare without case; Prefetch keeps at most 29
 // characters of a name, so a 29-character name matches by prefix.
 func ranSince(fs []finding.Finding, arts []snapshot.Artifact) {
+	ptrs := make([]*finding.Finding, len(fs))
+	for i := range fs {
+		ptrs[i] = &fs[i]
+	}
+	DateRuns(ptrs, arts)
+}
+
+// DateRuns is ranSince for callers that hold findings apart from their
+// snapshot (the server matches observations one by one): arts are one
+// host's artifacts, fs that host's findings.
+func DateRuns(fs []*finding.Finding, arts []snapshot.Artifact) {
 	type ran struct {
 		t    time.Time
 		by   string
@@ -82,8 +93,7 @@ func ranSince(fs []finding.Finding, arts []snapshot.Artifact) {
 	if len(runs) == 0 {
 		return
 	}
-	for i := range fs {
-		f := &fs[i]
+	for _, f := range fs {
 		if f.Evidence.Kind == finding.EvidenceArtifact && !isExecution(f.Evidence.ArtifactKind) || f.Evidence.Path == "" {
 			continue
 		}
