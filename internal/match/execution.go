@@ -38,8 +38,23 @@ func (s *Set) matchExecution(rs *reasons, a *snapshot.Artifact, at time.Time) {
 		}
 	}
 	if a.Path != "" {
-		s.names.match(a.Path, func(i int) { rs.add(s, i, "", at) })
+		s.names.match(driveForm(a.Path), func(i int) { rs.add(s, i, "", at) })
 	}
+}
+
+// driveForm rewrites a volume-relative path as Prefetch (\VOLUME{…}\) and
+// BAM (\Device\HarddiskVolumeN\) write it with a drive letter, so path
+// indicators (which match any drive letter) apply: the letter itself is
+// not known and "C:" only stands for "some drive".
+func driveForm(p string) string {
+	for _, prefix := range []string{`\VOLUME{`, `\Device\HarddiskVolume`} {
+		if len(p) > len(prefix) && strings.EqualFold(p[:len(prefix)], prefix) {
+			if i := strings.IndexByte(p[len(prefix):], '\\'); i >= 0 {
+				return "C:" + p[len(prefix)+i:]
+			}
+		}
+	}
+	return p
 }
 
 // ranSince dates the findings whose program the execution evidence shows

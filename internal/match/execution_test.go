@@ -36,6 +36,8 @@ func TestExecutionArtifacts(t *testing.T) {
 		{Kind: snapshot.ArtifactPrefetch, Name: "SVCHOST.EXE", Path: `\VOLUME{1}\WINDOWS\SYSTEM32\SVCHOST.EXE`,
 			Source: "SVCHOST.EXE-2.pf", FirstSeen: &ran},
 		{Kind: snapshot.ArtifactShimcache, Path: `C:\ProgramData\TPM\x.exe`, Source: "SYSTEM", LastSeen: &ran},
+		{Kind: snapshot.ArtifactPrefetch, Name: "Y.EXE", Path: `\VOLUME{01d2-1234}\PROGRAMDATA\TPM\Y.EXE`, Source: "Y.EXE-3.pf", FirstSeen: &ran},
+		{Kind: snapshot.ArtifactBAM, Path: `\Device\HarddiskVolume3\ProgramData\TPM\z.exe`, Source: "SYSTEM bam", User: "S-1", LastSeen: &ran},
 		{Kind: snapshot.ArtifactShimcache, Path: `C:\Windows\System32\svchost.exe`, Source: "SYSTEM", LastSeen: &ran},
 	}}
 	fs := execSet(t).Match(snap)
@@ -57,7 +59,7 @@ func TestExecutionArtifacts(t *testing.T) {
 			}
 		}
 	}
-	if len(fs) != 2 {
-		t.Errorf("findings %q, want the Amcache SHA-1 and the ProgramData\\TPM Shimcache path", got)
+	if len(fs) != 4 {
+		t.Errorf("findings %q, want the Amcache SHA-1 and the ProgramData\\TPM Shimcache, Prefetch and BAM paths", got)
 	}
 }
