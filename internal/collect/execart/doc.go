@@ -1,11 +1,14 @@
-// Package execart reads Windows Prefetch files (execution evidence: which
-// program ran, how often and when last), in every format version from
-// Windows XP (17) to Windows 11 (31), including the compressed container
-// ("MAM\x04", LZXPRESS Huffman, [MS-XCA] §2.1–2.2) that Windows 10 and 11
-// write. It decodes the container itself: the format is hostile input, and
-// every size and count it declares is checked and capped.
+// Package execart collects Windows execution evidence: which programs ran
+// or were present, when, and with what digest, from traces Windows keeps
+// even after the program is gone. Collector reads Prefetch files in every
+// format version from Windows XP (17) to Windows 11 (31), including the
+// compressed container ("MAM\x04", LZXPRESS Huffman, [MS-XCA] §2.1–2.2)
+// that Windows 10 and 11 write, decoded here. Registry reads Amcache.hve,
+// the SYSTEM hive's AppCompatCache (Shimcache) and BAM/DAM, and every
+// user's UserAssist, through the Windows registry package's hive reader
+// and its transaction-log recovery.
 //
-// The registry-held execution evidence (Amcache, Shimcache, BAM,
-// UserAssist) is read by the Windows registry package, whose hive reader
-// it needs.
+// Every format here is hostile input: each size, offset and count it
+// declares is checked and capped, and a damaged file is one error naming
+// the file and what was wrong, with what was read before the damage kept.
 package execart
