@@ -4,6 +4,7 @@ package cli
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -61,6 +62,15 @@ func BenchmarkExecutionEvidenceCost(b *testing.B) {
 		}
 	})
 
+	for _, c := range []collect.PathCollector{execart.New(), execart.NewRegistry()} {
+		b.Run(c.Name(), func(b *testing.B) {
+			env := collecttest.ImageEnv(os.DirFS(root), "windows")
+			defer cpuMetric(b)()
+			for b.Loop() {
+				collecttest.Walk(b, env, c, &collecttest.Sink{})
+			}
+		})
+	}
 	b.Run("walk", func(b *testing.B) {
 		env := collecttest.ImageEnv(os.DirFS(root), "windows")
 		defer cpuMetric(b)()
@@ -95,12 +105,12 @@ func cpuTime() time.Duration {
 func growImage(b *testing.B, root string) {
 	b.Helper()
 	rng := rand.New(rand.NewPCG(7, 7))
-	buf := make([]byte, 16<<10)
-	for i := range 4000 {
-		p := filepath.Join(root, "Program Files", fmt.Sprintf("App%02d", i/100), fmt.Sprintf("lib%04d.dll", i))
+	buf := make([]byte, 48<<10)
+	for i := range 16000 {
+		p := filepath.Join(root, "Program Files", fmt.Sprintf("App%03d", i/100), fmt.Sprintf("lib%04d.dll", i))
 		os.MkdirAll(filepath.Dir(p), 0o755)
-		for j := range buf {
-			buf[j] = byte(rng.Uint32())
+		for j := 0; j+8 <= len(buf); j += 8 {
+			binary.LittleEndian.PutUint64(buf[j:], rng.Uint64())
 		}
 		if err := os.WriteFile(p, buf, 0o644); err != nil {
 			b.Fatal(err)

@@ -147,15 +147,28 @@ func (p *Prefetch) readVolumes(b []byte, l layout) error {
 func le32(b []byte, off int) uint32 { return binary.LittleEndian.Uint32(b[off:]) }
 func le64(b []byte, off int) uint64 { return binary.LittleEndian.Uint64(b[off:]) }
 
-// utf16z decodes UTF-16LE up to the first NUL.
+// utf16z decodes UTF-16LE up to the first NUL. ASCII, which nearly all
+// Prefetch paths are, is converted without going through runes.
 func utf16z(b []byte) string {
-	u := make([]uint16, 0, len(b)/2)
-	for i := 0; i+1 < len(b); i += 2 {
-		c := binary.LittleEndian.Uint16(b[i:])
-		if c == 0 {
+	n := 0
+	ascii := true
+	for ; n+1 < len(b); n += 2 {
+		lo, hi := b[n], b[n+1]
+		if lo == 0 && hi == 0 {
 			break
 		}
-		u = append(u, c)
+		ascii = ascii && hi == 0 && lo < 0x80
+	}
+	if ascii {
+		out := make([]byte, n/2)
+		for i := range out {
+			out[i] = b[2*i]
+		}
+		return string(out)
+	}
+	u := make([]uint16, n/2)
+	for i := range u {
+		u[i] = binary.LittleEndian.Uint16(b[2*i:])
 	}
 	return strings.ToValidUTF8(string(utf16.Decode(u)), "\uFFFD")
 }

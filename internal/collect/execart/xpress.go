@@ -63,23 +63,27 @@ func (t *decodeTable) build(lens []byte) error {
 	if count[0] == 512 {
 		return errors.New("code-length table has no codes")
 	}
-	next := 0 // next free entry of the 15-bit table
+	// Where each length's first code starts in the 15-bit table.
+	var start [maxCodeLen + 2]int
 	for l := 1; l <= maxCodeLen; l++ {
-		span := 1 << (maxCodeLen - l)
-		for s := range 512 {
-			if codeLen(lens, s) != l {
-				continue
-			}
-			if next+span > len(t.sym) {
-				return errors.New("code-length table over-subscribed")
-			}
-			for j := next; j < next+span; j++ {
-				t.sym[j], t.len[j] = uint16(s), uint8(l)
-			}
-			next += span
-		}
+		start[l+1] = start[l] + count[l]<<(maxCodeLen-l)
 	}
-	clear(t.len[next:]) // an incomplete code: the rest decodes to nothing
+	if start[maxCodeLen+1] > len(t.sym) {
+		return errors.New("code-length table over-subscribed")
+	}
+	for s := range 512 { // symbols in order, so each length's codes are too
+		l := codeLen(lens, s)
+		if l == 0 {
+			continue
+		}
+		span := 1 << (maxCodeLen - l)
+		j := start[l]
+		for k := j; k < j+span; k++ {
+			t.sym[k], t.len[k] = uint16(s), uint8(l)
+		}
+		start[l] = j + span
+	}
+	clear(t.len[start[maxCodeLen+1]:]) // an incomplete code: the rest decodes to nothing
 	return nil
 }
 
