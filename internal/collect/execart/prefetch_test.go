@@ -39,11 +39,14 @@ func sample(version int) pftest.File {
 func TestParseAgainstSccainfo(t *testing.T) {
 	testutil.NeedTools(t, "sccainfo")
 	for _, c := range []struct {
-		version  int
-		compress bool
-	}{{17, false}, {23, false}, {26, false}, {30, false}, {30, true}, {31, true}} {
-		t.Run(fmt.Sprintf("v%d-compressed=%v", c.version, c.compress), func(t *testing.T) {
-			b := sample(c.version).Bytes()
+		version         int
+		compress, short bool
+	}{{17, false, false}, {23, false, false}, {26, false, false}, {30, false, false}, {30, true, false},
+		{30, true, true}, {31, true, false}} {
+		t.Run(fmt.Sprintf("v%d-compressed=%v-short=%v", c.version, c.compress, c.short), func(t *testing.T) {
+			f := sample(c.version)
+			f.Short = c.short
+			b := f.Bytes()
 			if c.compress {
 				b = pftest.CompressMAM(b)
 			}

@@ -15,6 +15,9 @@ type File struct {
 	RunTimes   []time.Time // newest first; one is kept before version 26
 	Files      []string
 	Volumes    []Volume
+	// Short is the Windows 10 variant of version 30 whose information
+	// block is 8 bytes shorter (metrics at 0x128, run count at 0xC8).
+	Short bool
 }
 
 // Volume is one volume entry.
@@ -39,6 +42,9 @@ var layouts = map[int]layout{
 // Bytes returns the uncompressed Prefetch file.
 func (f File) Bytes() []byte {
 	l := layouts[f.Version]
+	if f.Short && f.Version >= 30 {
+		l.infoEnd, l.runCount = 296, 200
+	}
 	b := make([]byte, l.infoEnd)
 	put32(b, 0, uint32(f.Version))
 	copy(b[4:], "SCCA")
