@@ -71,6 +71,9 @@ func Parse(b []byte) (*Prefetch, error) {
 		return nil, fmt.Errorf("header: unknown format version %d", p.Version)
 	}
 	p.Executable = utf16z(b[16:76])
+	if len(b) < 88 {
+		return nil, fmt.Errorf("file information: truncated at %d bytes", len(b))
+	}
 	if p.Version >= 30 && le32(b, 84) == 0x128 {
 		l.runCount = 200 // Windows 10 variant with a shorter information block
 	}
