@@ -14,6 +14,7 @@ packages=(
   openssh-client      # ssh-keygen -H: the reference for hashed known_hosts entries
   postgresql          # the store's PostgreSQL tests
   chromium chromium-driver  # the web UI tests
+  libscca-utils       # sccainfo: the independent reader of Prefetch fixtures
 )
 missing=()
 for p in "${packages[@]}"; do

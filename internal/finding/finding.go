@@ -66,6 +66,12 @@ type Finding struct {
 	// Suppressed names the false-positive list that suppressed the finding,
 	// when suppressed findings are asked for.
 	Suppressed string `json:"suppressed,omitempty"`
+	// RanSince is the earliest time execution evidence (a Prefetch run
+	// time, a BAM or UserAssist last run) shows the evidence's program
+	// running on the host, and RanBy names that evidence. Zero when none
+	// does.
+	RanSince time.Time `json:"ran_since,omitzero"`
+	RanBy    string    `json:"ran_by,omitempty"`
 }
 
 // Incident is the campaign context a finding belongs to.

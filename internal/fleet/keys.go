@@ -75,6 +75,9 @@ func ArtifactKey(a *snapshot.Artifact) Key {
 		// carry Host, so no other artifact's key changed when it was added.
 		return keyOf("artifact", a.Kind, a.Source, a.URL, a.Domain, a.IP, a.TargetPath, a.Browser, a.User, a.Host)
 	}
+	if a.Path != "" { // execution evidence: many entries share one source (a Shimcache value)
+		return keyOf("artifact", a.Kind, a.Source, a.URL, a.Domain, a.IP, a.TargetPath, a.Browser, a.User, a.Path)
+	}
 	return keyOf("artifact", a.Kind, a.Source, a.URL, a.Domain, a.IP, a.TargetPath, a.Browser, a.User)
 }
 

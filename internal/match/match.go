@@ -32,6 +32,7 @@ func (s *Set) Match(snap *snapshot.Snapshot) []finding.Finding {
 		}
 	}
 	out = append(out, s.matchMulti(host, snap, at)...)
+	ranSince(out, snap.Artifacts)
 	out = finding.JoinContext(out)
 	finding.Sort(out)
 	return out
@@ -71,11 +72,18 @@ func artifactEvidence(a *snapshot.Artifact, domain string) finding.Evidence {
 	if ev.Time == nil {
 		ev.Time = a.FirstSeen
 	}
+	if a.Path != "" { // execution evidence: the program's path and digest
+		ev.Path, ev.SHA1, ev.Size = a.Path, a.SHA1, a.Size
+	}
 	return ev
 }
 
 func artifactIdentity(a *snapshot.Artifact) string {
-	return "artifact:" + a.Source + "\x00" + a.Kind + "\x00" + a.URL + "\x00" + a.Domain + "\x00" + a.TargetPath
+	id := "artifact:" + a.Source + "\x00" + a.Kind + "\x00" + a.URL + "\x00" + a.Domain + "\x00" + a.TargetPath
+	if a.Path != "" { // execution kinds: many entries share one value or key
+		id += "\x00" + a.Path + "\x00" + a.User
+	}
+	return id
 }
 
 func artifactDomain(a *snapshot.Artifact) string {
@@ -159,7 +167,7 @@ func (s *Set) matchDigest(rs *reasons, t intel.Type, hexd string, at time.Time) 
 // ArtifactFinding matches one network or download artifact: domains (the
 // host and every parent domain), URLs, and IP addresses.
 func (s *Set) ArtifactFinding(host string, a *snapshot.Artifact, at time.Time) (finding.Finding, bool) {
-	rs := reasons{artifact: true}
+	rs := reasons{artifact: !isExecution(a.Kind)} // execution records name files, not downloads
 	domain := artifactDomain(a)
 	uhost, upath, hasURL := splitURL(a.URL)
 	note := ""
@@ -182,6 +190,7 @@ func (s *Set) ArtifactFinding(host string, a *snapshot.Artifact, at time.Time) (
 	if a.TargetPath != "" {
 		s.names.match(a.TargetPath, func(i int) { rs.add(s, i, "", at) })
 	}
+	s.matchExecution(&rs, a, at)
 	if s.stix.active() {
 		s.matchRow(&rs, artifactRow(a, domain, at, at, s.stix.wantPath), at)
 	}

@@ -129,7 +129,12 @@ func writeFinding(tw *errWriter, f finding.Finding) {
 		line("path", e.Path)
 	case finding.EvidenceArtifact:
 		line(e.ArtifactKind, firstNonEmpty(e.URL, e.Domain))
-		line("saved to", e.Path)
+		if e.URL == "" && e.Domain == "" && e.IP == "" { // execution evidence names a program
+			line(e.ArtifactKind, e.Path)
+			line("sha1", e.SHA1)
+		} else {
+			line("saved to", e.Path)
+		}
 		if e.Time != nil {
 			line("time", e.Time.UTC().Format(time.RFC3339))
 		}
@@ -154,6 +159,9 @@ func writeFinding(tw *errWriter, f finding.Finding) {
 		tw.printf("               %-8s %s (%s)\n", "context", firstNonEmpty(c.Evidence.Path, c.Evidence.URL, c.Evidence.Product), contextWhy(c))
 	}
 	line("since", sinceCell(f.ExposedSince, f.ExposedBy))
+	if !f.RanSince.IsZero() {
+		line("ran", "since "+sinceCell(f.RanSince, f.RanBy))
+	}
 	line("seen", seenCell(f.FirstSeen, f.LastSeen))
 	line("fix", f.Remediation)
 	if f.Suppressed != "" {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cascade-ir/cascade/internal/finding"
 	"github.com/cascade-ir/cascade/internal/match"
+	"github.com/cascade-ir/cascade/internal/snapshot"
 	"github.com/cascade-ir/cascade/internal/store"
 )
 
@@ -32,7 +33,30 @@ func matchObs(set *match.Set, obs []store.Obs) []store.Hit {
 		}
 		hits = append(hits, hitOn(o, f))
 	}
+	dateRuns(hits, obs)
 	return joinContext(hits)
+}
+
+// dateRuns lets the execution evidence in the batch (Prefetch, BAM,
+// UserAssist) date each host's findings on the programs it shows running
+// (finding.RanSince), as a scan does.
+func dateRuns(hits []store.Hit, obs []store.Obs) {
+	arts := map[string][]snapshot.Artifact{}
+	for i := range obs {
+		if a := obs[i].Artifact; a != nil && a.Path != "" {
+			arts[obs[i].HostUID] = append(arts[obs[i].HostUID], *a)
+		}
+	}
+	if len(arts) == 0 {
+		return
+	}
+	byHost := map[string][]*finding.Finding{}
+	for i := range hits {
+		byHost[hits[i].Finding.Host] = append(byHost[hits[i].Finding.Host], &hits[i].Finding)
+	}
+	for host, fs := range byHost {
+		match.DateRuns(fs, arts[host])
+	}
 }
 
 // joinContext applies the context rule to a batch of hits: a context-only

@@ -149,6 +149,15 @@ const (
 	ArtifactSSHConfigHost = "ssh-config-host"
 	ArtifactRDPServer     = "rdp-server"
 	ArtifactPuTTYSession  = "putty-session"
+	// Execution evidence: what Windows records of programs that ran or
+	// were present (docs/snapshot.md). SHA1 (Amcache) and Path/Name are
+	// matched like a file's.
+	ArtifactAmcacheFile    = "amcache-file"
+	ArtifactAmcacheProgram = "amcache-program"
+	ArtifactPrefetch       = "prefetch"
+	ArtifactShimcache      = "shimcache"
+	ArtifactBAM            = "bam"
+	ArtifactUserAssist     = "userassist"
 )
 
 // Artifact is a trace of network contact or download, or of a host an
@@ -199,6 +208,34 @@ type Artifact struct {
 	// (the file's last change, not this entry's: files of these formats
 	// keep no time per line) or "key last-write" (the registry key's).
 	TimeFrom string `json:"time_from,omitempty"`
+
+	// The fields below are set by the execution kinds only.
+
+	// Path is the program's full path as the record writes it (Amcache
+	// LowerCaseLongPath, a Shimcache or BAM path, a UserAssist name with
+	// its known-folder GUID resolved where possible).
+	Path string `json:"path,omitempty"`
+	// SHA1 is the digest Amcache recorded for the file (lower-case hex),
+	// which outlives the file itself.
+	SHA1 string `json:"sha1,omitempty"`
+	// FileVersion, Publisher and Product are the version-resource facts
+	// Amcache recorded.
+	FileVersion string `json:"file_version,omitempty"`
+	Publisher   string `json:"publisher,omitempty"`
+	Product     string `json:"product,omitempty"`
+	// LinkTime is the PE header's link (compile) time Amcache recorded.
+	LinkTime *time.Time `json:"link_time,omitempty"`
+	// RunTimes are a Prefetch file's last run times, newest first.
+	RunTimes []time.Time `json:"run_times,omitempty"`
+	// Executed is a Shimcache entry's execution flag where the format has
+	// one (Windows 7/8): "yes" or "no"; empty when the format has none.
+	Executed string `json:"executed,omitempty"`
+	// Volumes are a Prefetch file's volumes ("device path serial XXXXXXXX").
+	Volumes []string `json:"volumes,omitempty"`
+	// Files are the file names a Prefetch file references (capped);
+	// FilesTotal is how many it holds.
+	Files      []string `json:"files,omitempty"`
+	FilesTotal int      `json:"files_total,omitempty"`
 }
 
 // PathError is a problem with one path that did not stop the collection,

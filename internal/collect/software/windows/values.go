@@ -79,7 +79,10 @@ func (h *hive) valueAt(off uint32) (rawValue, error) {
 
 // valueData returns the value's bytes: stored in the record itself (at most 4
 // bytes), in one data cell, or in big-data segments.
-func (h *hive) valueData(v rawValue) ([]byte, error) {
+func (h *hive) valueData(v rawValue) ([]byte, error) { return h.valueDataUpTo(v, maxValueData) }
+
+// valueDataUpTo is valueData with its own cap on the data's size.
+func (h *hive) valueDataUpTo(v rawValue, limit int64) ([]byte, error) {
 	n := int64(v.length)
 	if n&0x80000000 != 0 {
 		n &^= 0x80000000
@@ -92,8 +95,8 @@ func (h *hive) valueData(v rawValue) ([]byte, error) {
 	if n == 0 {
 		return nil, nil
 	}
-	if n > maxValueData {
-		return nil, fmt.Errorf("value %q at %#x: %d bytes of data, over the cap of %d", v.name, v.start, n, maxValueData)
+	if n > limit {
+		return nil, fmt.Errorf("value %q at %#x: %d bytes of data, over the cap of %d", v.name, v.start, n, limit)
 	}
 	if err := h.spend(int(n)); err != nil {
 		return nil, err
