@@ -149,6 +149,28 @@ const (
 	ArtifactSSHConfigHost = "ssh-config-host"
 	ArtifactRDPServer     = "rdp-server"
 	ArtifactPuTTYSession  = "putty-session"
+	// ArtifactPersistence is an entry that starts a program again without
+	// a user asking: a service, a Run key, a scheduled task, a launchd job,
+	// a systemd unit, a cron line (Mechanism says which).
+	ArtifactPersistence = "persistence"
+	// Origin evidence: where a downloaded file came from.
+	ArtifactQuarantineEvent = "quarantine-event" // macOS QuarantineEventsV2 row
+	ArtifactZoneIdentifier  = "zone-identifier"  // Windows Zone.Identifier stream
+)
+
+// Persistence mechanisms (Artifact.Mechanism).
+const (
+	MechWindowsService = "windows-service"
+	MechRunKey         = "run-key"
+	MechWinlogon       = "winlogon"
+	MechScheduledTask  = "scheduled-task"
+	MechStartupFolder  = "startup-folder"
+	MechLaunchd        = "launchd"
+	MechLoginItem      = "login-item"
+	MechSystemd        = "systemd"
+	MechCron           = "cron"
+	MechRCLocal        = "rc-local"
+	MechShellProfile   = "shell-profile"
 )
 
 // Artifact is a trace of network contact or download, or of a host an
@@ -199,6 +221,38 @@ type Artifact struct {
 	// (the file's last change, not this entry's: files of these formats
 	// keep no time per line) or "key last-write" (the registry key's).
 	TimeFrom string `json:"time_from,omitempty"`
+
+	// The fields below are set by the persistence and origin kinds.
+
+	// Mechanism is a persistence entry's kind (Mech* constants).
+	Mechanism string `json:"mechanism,omitempty"`
+	// Command is the program a persistence entry starts, as written
+	// (environment variables and quotes left as they are).
+	Command string `json:"command,omitempty"`
+	// Args are the arguments given to Command, as written.
+	Args string `json:"args,omitempty"`
+	// ProgramPath is Command resolved to a path of the scanned system
+	// (C:\… or /…), when it could be; the file's own record, when the
+	// walk met it, has the same Path.
+	ProgramPath string `json:"program_path,omitempty"`
+	// RunAs is the account the program runs as, when the entry says:
+	// a service's ObjectName, a task's principal, a cron line's user.
+	RunAs string `json:"run_as,omitempty"`
+	// Trigger says when it starts: "boot", "logon", a service's start
+	// type, a cron schedule, a task's trigger list.
+	Trigger string `json:"trigger,omitempty"`
+	// Disabled is true when the entry is present but would not start
+	// (a disabled service or task, a systemd unit not enabled).
+	Disabled bool `json:"disabled,omitempty"`
+	// Agent is the application that downloaded a file (quarantine
+	// AgentName).
+	Agent string `json:"agent,omitempty"`
+	// OriginURL is the page a download was started from (quarantine
+	// OriginURLString, Zone.Identifier ReferrerUrl).
+	OriginURL string `json:"origin_url,omitempty"`
+	// ZoneID is a Zone.Identifier's ZoneId (3 Internet, 4 Restricted);
+	// 0 when absent (or the local zone, which downloads never carry).
+	ZoneID int `json:"zone_id,omitempty"`
 }
 
 // PathError is a problem with one path that did not stop the collection,
