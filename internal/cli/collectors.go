@@ -6,6 +6,7 @@ import (
 	"github.com/cascade-ir/cascade/internal/collect"
 	"github.com/cascade-ir/cascade/internal/collect/codesign"
 	"github.com/cascade-ir/cascade/internal/collect/netart"
+	"github.com/cascade-ir/cascade/internal/collect/persist"
 	"github.com/cascade-ir/cascade/internal/collect/reach"
 	"github.com/cascade-ir/cascade/internal/collect/software/lang"
 	"github.com/cascade-ir/cascade/internal/collect/software/linux"
@@ -30,6 +31,7 @@ func addCollectors(o *collect.Options, trustedRoots string) error {
 	o.PathCollectors = append(o.PathCollectors, lang.Collectors()...)
 	o.PathCollectors = append(o.PathCollectors, netart.Collectors()...)
 	o.PathCollectors = append(o.PathCollectors, reach.Collectors()...)
+	o.PathCollectors = append(o.PathCollectors, persist.Collectors()...)
 	o.HostCollectors = append(o.HostCollectors, windows.NewLive(), reach.NewLive())
 	return nil
 }
