@@ -129,7 +129,13 @@ func writeFinding(tw *errWriter, f finding.Finding) {
 		line("path", e.Path)
 	case finding.EvidenceArtifact:
 		line(e.ArtifactKind, firstNonEmpty(e.URL, e.Domain))
-		line("saved to", e.Path)
+		if e.Mechanism != "" {
+			line("persists", "via "+e.Mechanism)
+			line("starts", e.Command)
+			line("program", e.Path)
+		} else {
+			line("saved to", e.Path)
+		}
 		if e.Time != nil {
 			line("time", e.Time.UTC().Format(time.RFC3339))
 		}
@@ -137,6 +143,9 @@ func writeFinding(tw *errWriter, f finding.Finding) {
 		line("file", e.Path)
 		line("sha256", e.SHA256)
 		line("signer", e.Signer)
+		if e.Mechanism != "" {
+			line("persists", "via "+e.Mechanism)
+		}
 	}
 	line("user", e.User)
 	line("record", e.Source)
