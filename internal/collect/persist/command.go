@@ -19,6 +19,14 @@ func splitShell(line string) (prog, args string) {
 			continue
 		case runsNext[word] && rest != "":
 			continue
+		case shellWords[word]:
+			// cd / && run-parts …: the program is after the separator.
+			if i := strings.IndexAny(rest, ";&|"); i >= 0 {
+				rest = strings.TrimLeft(rest[i:], ";&| \t")
+				if rest != "" {
+					continue
+				}
+			}
 		}
 		return word, rest
 	}

@@ -61,7 +61,7 @@ func cronLine(line string, system bool) (a snapshot.Artifact, ok bool, err error
 		return a, false, errCronLine
 	}
 	for _, f := range fields[:nsched] {
-		if nsched == 5 && strings.Trim(f, "0123456789*/,-abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+		if nsched == 5 && !cronField(f) {
 			return a, false, errCronLine
 		}
 	}
@@ -100,4 +100,19 @@ func skipField(s string) string {
 		return strings.TrimLeft(s[i:], " \t")
 	}
 	return ""
+}
+
+var cronNames = map[string]bool{"jan": true, "feb": true, "mar": true, "apr": true, "may": true, "jun": true,
+	"jul": true, "aug": true, "sep": true, "oct": true, "nov": true, "dec": true,
+	"sun": true, "mon": true, "tue": true, "wed": true, "thu": true, "fri": true, "sat": true}
+
+// cronField reports a schedule field: lists, ranges and steps of numbers,
+// '*' and month or weekday names.
+func cronField(f string) bool {
+	for _, tok := range strings.FieldsFunc(f, func(r rune) bool { return r == ',' || r == '-' || r == '/' }) {
+		if tok != "*" && strings.Trim(tok, "0123456789") != "" && !cronNames[strings.ToLower(tok)] {
+			return false
+		}
+	}
+	return f != "" && strings.Trim(f, ",-/") != ""
 }

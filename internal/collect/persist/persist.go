@@ -30,7 +30,8 @@ const stage = "parse:persist"
 const (
 	maxFileBytes = 1 << 20 // cron tables, units, profiles, task XML, plists
 	maxLineBytes = 4096    // a longer line is cut (and counted)
-	maxEntries   = 10000   // entries taken from one file
+	maxLines     = 100000  // lines read from one file
+	maxEntries   = 1000    // entries taken from one file
 )
 
 // What an artifact's LastSeen is (snapshot.Artifact.TimeFrom).

@@ -15,7 +15,7 @@ var shellWords = map[string]bool{
 	"set": true, "shopt": true, "setopt": true, "unsetopt": true, "umask": true, "ulimit": true, "local": true,
 	"return": true, "readonly": true, "declare": true, "typeset": true, "eval": true, ".": true, "source": true,
 	"true": true, "false": true, ":": true, "echo": true, "printf": true, "cd": true, "break": true,
-	"continue": true, "shift": true, "trap": true, "builtin": true, "bind": true, "complete": true,
+	"continue": true, "exit": true, "logout": true, "shift": true, "trap": true, "builtin": true, "bind": true, "complete": true,
 	"autoload": true, "zstyle": true, "compinit": true, "bindkey": true, "fpath": true, "path": true,
 	"hash": true, "history": true, "read": true, "let": true, "wait": true, "emulate": true, "zmodload": true,
 }

@@ -49,7 +49,7 @@ func winRel(prog, user string) (rel string, ok bool) {
 		p = p[2:]
 	}
 	if !strings.Contains(p, "/") {
-		p = "Windows/System32/" + p
+		p = "Windows/System32/" + p // found in Windows/ too, by resolveWin
 	}
 	p = path.Clean("/" + p)[1:]
 	return p, p != "" && p != "."
@@ -118,7 +118,12 @@ func resolveWin(env *collect.Env, prog, user string) string {
 		return ""
 	}
 	if found, ok := findFold(env.FS, rel); ok {
-		rel = found
+		return env.Display(found)
+	}
+	if bare := strings.TrimPrefix(rel, "Windows/System32/"); bare != rel && !strings.Contains(bare, "/") {
+		if found, ok := findFold(env.FS, "Windows/"+bare); ok { // explorer.exe, regedit.exe
+			return env.Display(found)
+		}
 	}
 	return env.Display(rel)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"path"
 	"strconv"
 	"strings"
@@ -122,6 +123,10 @@ func (u *Unix) CollectPath(ctx context.Context, env *collect.Env, rel string, si
 		entries, errs = profileEntries(data, mech, base)
 	}
 	home := homeOf(rel)
+	if len(entries) > maxEntries {
+		sink.AddError(rel, stage, entryError(rel, "entries", fmt.Errorf("%d entries; only the first %d were kept", len(entries), maxEntries)))
+		entries = entries[:maxEntries]
+	}
 	for _, a := range entries {
 		if a.ProgramPath == "" {
 			a.ProgramPath = resolveUnix(env, a.Command, home)
@@ -158,8 +163,8 @@ func scanLines(data []byte, fn func(n int, line string) error) []error {
 			line, data = string(data[:i]), data[i+1:]
 		}
 		n++
-		if n > maxEntries {
-			errs = append(errs, errors.New("more than 10000 lines; the rest were not read"))
+		if n > maxLines {
+			errs = append(errs, fmt.Errorf("more than %d lines; the rest were not read", maxLines))
 			break
 		}
 		if len(line) > maxLineBytes {
