@@ -2,6 +2,7 @@ package persist
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 
 	"github.com/cascade-ir/cascade/internal/snapshot"
@@ -33,6 +34,9 @@ func cronEntries(data []byte, system bool, base snapshot.Artifact, file string) 
 var cronMacros = map[string]bool{"@reboot": true, "@yearly": true, "@annually": true, "@monthly": true,
 	"@weekly": true, "@daily": true, "@midnight": true, "@hourly": true}
 
+// envLine is a NAME=value setting (blanks around '=' allowed).
+var envLine = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*\s*=`)
+
 var errCronLine = errors.New("not a cron entry, an environment setting or a comment")
 
 // cronLine parses one line. ok is false for blank lines, comments and
@@ -42,10 +46,10 @@ func cronLine(line string, system bool) (a snapshot.Artifact, ok bool, err error
 	if s == "" || s[0] == '#' {
 		return a, false, nil
 	}
-	fields := strings.Fields(s)
-	if name, _, isEnv := strings.Cut(fields[0], "="); isEnv && !strings.ContainsAny(name, "*/,") {
+	if envLine.MatchString(s) {
 		return a, false, nil
 	}
+	fields := strings.Fields(s)
 	nsched := 5
 	if strings.HasPrefix(fields[0], "@") {
 		if !cronMacros[strings.ToLower(fields[0])] {

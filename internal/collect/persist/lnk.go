@@ -47,6 +47,9 @@ func parseLnk(b []byte) (shellLink, error) {
 			return l, errLnkShort
 		}
 		off += 2 + int(binary.LittleEndian.Uint16(b[off:]))
+		if off > len(b) {
+			return l, errLnkShort
+		}
 	}
 	if flags&lnkHasInfo != 0 {
 		if off+4 > len(b) {

@@ -39,7 +39,7 @@ func parseUnit(data []byte) (unit, []error) {
 		}
 		s := strings.TrimSpace(line)
 		if strings.HasSuffix(s, `\`) && len(pending)+len(s) < maxLineBytes {
-			pending = strings.TrimSuffix(s, `\`)
+			pending = strings.TrimRight(strings.TrimSuffix(s, `\`), " \t")
 			return nil
 		}
 		switch {
