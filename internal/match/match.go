@@ -260,6 +260,8 @@ func artifactTimeLabel(a *snapshot.Artifact) string {
 		what = "browser download"
 	case snapshot.ArtifactBrowserVisit:
 		what = "browser visit"
+	case snapshot.ArtifactPersistence:
+		what = a.Mechanism
 	}
 	if a.Browser != "" {
 		what = a.Browser + " " + strings.TrimPrefix(what, "browser ")

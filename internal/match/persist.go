@@ -1,6 +1,7 @@
 package match
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -50,37 +51,46 @@ func (s *Set) matchOrigin(rs *reasons, a *snapshot.Artifact, domain string, at t
 }
 
 // persistedPrograms maps the program paths persistence entries start
-// (keyed as pathKey does) to the first entry naming each.
-func persistedPrograms(snap *snapshot.Snapshot) map[string]*snapshot.Artifact {
-	var out map[string]*snapshot.Artifact
+// (keyed as pathKey does) to the entries naming each.
+func persistedPrograms(snap *snapshot.Snapshot) map[string][]*snapshot.Artifact {
+	var out map[string][]*snapshot.Artifact
 	for i := range snap.Artifacts {
 		a := &snap.Artifacts[i]
 		if a.Kind != snapshot.ArtifactPersistence || a.ProgramPath == "" {
 			continue
 		}
 		if out == nil {
-			out = map[string]*snapshot.Artifact{}
+			out = map[string][]*snapshot.Artifact{}
 		}
 		k := pathKey(snap.Host.OS, a.ProgramPath)
-		if _, ok := out[k]; !ok {
-			out[k] = a
-		}
+		out[k] = append(out[k], a)
 	}
 	return out
 }
 
-// markPersisted notes on each file finding whose file a persistence entry
-// starts how it persists, so the report says "persists via …".
-func markPersisted(fs []finding.Finding, osName string, persisted map[string]*snapshot.Artifact) {
+// markPersisted notes on each file finding whose file persistence entries
+// start how it persists ("run-key FixUpd, scheduled-task \Updater"), so
+// the report says "persists via …"; Command is the first entry's.
+func markPersisted(fs []finding.Finding, osName string, persisted map[string][]*snapshot.Artifact) {
 	if len(persisted) == 0 {
 		return
 	}
 	for i := range fs {
 		e := &fs[i].Evidence
-		if a, ok := persisted[pathKey(osName, e.Path)]; ok && e.Kind == finding.EvidenceFile {
-			e.Mechanism = a.Mechanism + " " + firstNonEmpty(a.Name, a.Source)
-			e.Command = strings.TrimSpace(a.Command + " " + a.Args)
+		as := persisted[pathKey(osName, e.Path)]
+		if len(as) == 0 || e.Kind != finding.EvidenceFile {
+			continue
 		}
+		var via []string
+		for j, a := range as {
+			if j == 8 {
+				via = append(via, fmt.Sprintf("%d more", len(as)-j))
+				break
+			}
+			via = append(via, a.Mechanism+" "+firstNonEmpty(a.Name, a.Source))
+		}
+		e.Mechanism = strings.Join(via, ", ")
+		e.Command = strings.TrimSpace(as[0].Command + " " + as[0].Args)
 	}
 }
 

@@ -142,6 +142,9 @@ func launchdEntry(data []byte) (snapshot.Artifact, error) {
 	default:
 		return a, errNoProgram
 	}
+	if strings.TrimSpace(a.Command) == "" {
+		return a, errNoProgram
+	}
 	a.Args = clip(joinArgs(args))
 	a.Trigger = launchdTrigger(j)
 	return a, nil
