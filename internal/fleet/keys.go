@@ -69,6 +69,13 @@ func FileKey(f *snapshot.File) Key {
 // ArtifactKey identifies a network or download trace by what it names and
 // where it was read, not by its timestamps.
 func ArtifactKey(a *snapshot.Artifact) Key {
+	switch a.Kind {
+	case snapshot.ArtifactPersistence, snapshot.ArtifactQuarantineEvent:
+		// One Run key, crontab or quarantine database holds many entries:
+		// each is its own observation.
+		return keyOf("artifact", a.Kind, a.Source, a.URL, a.Domain, a.IP, a.TargetPath, a.Browser, a.User,
+			a.Name, a.Command, a.Args)
+	}
 	return keyOf("artifact", a.Kind, a.Source, a.URL, a.Domain, a.IP, a.TargetPath, a.Browser, a.User)
 }
 
