@@ -58,9 +58,10 @@ func persistIntel(t *testing.T, root string, files ...string) string {
 	return p
 }
 
-func persistScan(t *testing.T, root, intel string) []persistFinding {
+func persistScan(t *testing.T, root, intel string, flags ...string) []persistFinding {
 	t.Helper()
-	code, out, errs := run(t, "scan", "--no-cache", "--no-builtin", "--format", "jsonl", "--intel", intel, root)
+	args := append([]string{"scan", "--no-cache", "--no-builtin", "--format", "jsonl", "--intel", intel}, flags...)
+	code, out, errs := run(t, append(args, root)...)
 	if code != 1 {
 		t.Fatalf("scan %s: exit %d: %s", root, code, errs)
 	}
@@ -150,11 +151,12 @@ func TestEndToEndPersistMacOS(t *testing.T) {
 }
 
 // TestEndToEndPersistLinux: an enabled systemd unit, an @reboot cron line
-// and rc.local start a known program; each names its mechanism.
+// and rc.local start a known program; each names its mechanism. The
+// program is hashed although the scan excludes its directory.
 func TestEndToEndPersistLinux(t *testing.T) {
 	testutil.NeedTools(t, "hivexregedit", "python3", "sqlite3")
 	root := filepath.Join(testutil.Fixture(t, "persist.sh"), "linux")
-	fs := persistScan(t, root, persistIntel(t, root, "opt/fixupd/fixupd"))
+	fs := persistScan(t, root, persistIntel(t, root, "opt/fixupd/fixupd"), "--exclude", "/opt/fixupd")
 	for _, mech := range []string{"systemd", "cron", "rc-local"} {
 		f := findPersist(fs, func(f persistFinding) bool {
 			return f.Evidence.Mechanism == mech && f.Evidence.Path == "/opt/fixupd/fixupd"

@@ -109,7 +109,7 @@ func (*Launchd) CollectPath(ctx context.Context, env *collect.Env, rel string, s
 			a.RunAs = a.User
 		}
 	}
-	a.ProgramPath = resolveUnix(env, a.Command, homeOf(rel))
+	setProgram(env, sink, &a, "", homeOf(rel))
 	setNetwork(&a)
 	sink.AddArtifact(a)
 	return nil

@@ -32,7 +32,7 @@ const (
 )
 
 var errNotLnk = errors.New("not a Shell Link file (bad header size or CLSID)")
-var errLnkShort = errors.New("Shell Link truncated")
+var errLnkShort = errors.New("shell link truncated")
 
 // parseLnk reads a Shell Link file's target and arguments.
 func parseLnk(b []byte) (shellLink, error) {

@@ -64,7 +64,7 @@ func (*Registry) CollectPath(ctx context.Context, env *collect.Env, rel string, 
 	fn := func(root *windows.Key) error {
 		var errs []error
 		add := func(a snapshot.Artifact) {
-			a.ProgramPath = resolveWin(env, a.Command, a.User)
+			setProgram(env, sink, &a, a.User, "")
 			setNetwork(&a)
 			sink.AddArtifact(a)
 		}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cascade-ir/cascade/internal/collect"
+	"github.com/cascade-ir/cascade/internal/snapshot"
 )
 
 // winVars are the environment variables Windows persistence entries use,
@@ -110,46 +111,73 @@ func findFold(fsys fs.FS, rel string) (string, bool) {
 }
 
 // resolveWin returns prog as a display path of the source: spelled as the
-// source spells it when present, as written (expanded) otherwise; "" when
-// it is not a local path.
-func resolveWin(env *collect.Env, prog, user string) string {
+// source spells it when present (found then, with its relative path), as
+// written (expanded) otherwise; "" when it is not a local path.
+func resolveWin(env *collect.Env, prog, user string) (display, rel string, found bool) {
 	rel, ok := winRel(prog, user)
 	if !ok {
-		return ""
+		return "", "", false
 	}
-	if found, ok := findFold(env.FS, rel); ok {
-		return env.Display(found)
+	if f, ok := findFold(env.FS, rel); ok {
+		return env.Display(f), f, true
 	}
 	if bare := strings.TrimPrefix(rel, "Windows/System32/"); bare != rel && !strings.Contains(bare, "/") {
-		if found, ok := findFold(env.FS, "Windows/"+bare); ok { // explorer.exe, regedit.exe
-			return env.Display(found)
+		if f, ok := findFold(env.FS, "Windows/"+bare); ok { // explorer.exe, regedit.exe
+			return env.Display(f), f, true
 		}
 	}
-	return env.Display(rel)
+	return env.Display(rel), rel, false
 }
 
 // unixPath are the directories a bare command name is looked for in.
 var unixPath = []string{"usr/local/sbin", "usr/local/bin", "usr/sbin", "usr/bin", "sbin", "bin"}
 
 // resolveUnix returns prog as a display path of the source: an absolute
-// path as it is, ~/ in home (a relative slash path, "" when unknown), a
-// bare name found on the usual PATH; "" otherwise. Symlinks are not
-// followed: the path named is the path recorded.
-func resolveUnix(env *collect.Env, prog, home string) string {
+// path as it is, ~/ in home, a bare name found on the usual PATH; ""
+// otherwise. found says the file is there (its relative path is rel).
+// Symlinks are not followed: the path named is the path recorded.
+func resolveUnix(env *collect.Env, prog, home string) (display, rel string, found bool) {
 	switch {
 	case strings.HasPrefix(prog, "/"):
-		return env.Display(path.Clean(prog)[1:])
+		rel = path.Clean(prog)[1:]
 	case strings.HasPrefix(prog, "~/") && home != "":
-		return env.Display(path.Join(home, prog[2:]))
+		rel = path.Join(home, prog[2:])
 	case prog == "" || strings.ContainsAny(prog, "/$`(){}[]*?"):
-		return ""
-	}
-	for _, d := range unixPath {
-		if _, err := fs.Stat(env.FS, d+"/"+prog); err == nil {
-			return env.Display(d + "/" + prog)
+		return "", "", false
+	default:
+		for _, d := range unixPath {
+			if isFile(env, d+"/"+prog) {
+				return env.Display(d + "/" + prog), d + "/" + prog, true
+			}
 		}
+		return "", "", false
 	}
-	return ""
+	if rel == "" || rel == "." {
+		return "", "", false
+	}
+	return env.Display(rel), rel, isFile(env, rel)
+}
+
+// isFile reports a regular file at rel (a symlink is not followed).
+func isFile(env *collect.Env, rel string) bool {
+	fi, err := fs.Stat(env.FS, rel)
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// setProgram resolves a's Command into ProgramPath and, when the file is
+// there, asks the engine for its record (digest, signature) even if the
+// walk leaves it out.
+func setProgram(env *collect.Env, sink collect.Sink, a *snapshot.Artifact, windowsUser, home string) {
+	var rel string
+	var found bool
+	if env.OS == "windows" {
+		a.ProgramPath, rel, found = resolveWin(env, a.Command, windowsUser)
+	} else {
+		a.ProgramPath, rel, found = resolveUnix(env, a.Command, home)
+	}
+	if w, ok := sink.(collect.FileWanter); ok && found {
+		w.WantFile(rel)
+	}
 }
 
 // homeOf returns the home directory (relative slash path) a file under a

@@ -82,7 +82,7 @@ func (*Startup) CollectPath(ctx context.Context, env *collect.Env, rel string, s
 			a.Command = env.Display(rel)
 		}
 	}
-	a.ProgramPath = resolveWin(env, a.Command, user)
+	setProgram(env, sink, &a, user, "")
 	setNetwork(&a)
 	sink.AddArtifact(a)
 	return nil

@@ -63,7 +63,7 @@ func (*Tasks) CollectPath(ctx context.Context, env *collect.Env, rel string, sin
 		if !strings.Contains(a.RunAs, `\`) && !strings.HasPrefix(strings.ToUpper(a.RunAs), "S-1-5-") {
 			user = a.RunAs
 		}
-		a.ProgramPath = resolveWin(env, a.Command, user)
+		setProgram(env, sink, &a, user, "")
 		setNetwork(&a)
 		sink.AddArtifact(a)
 	}
@@ -227,7 +227,7 @@ func checkXML(text []byte) error {
 		if err != nil {
 			return err
 		}
-		switch t := tok.(type) {
+		switch tok.(type) {
 		case xml.Directive:
 			return errDTD
 		case xml.StartElement:
@@ -236,7 +236,6 @@ func checkXML(text []byte) error {
 			}
 		case xml.EndElement:
 			depth--
-			_ = t
 		}
 	}
 }

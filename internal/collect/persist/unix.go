@@ -128,9 +128,7 @@ func (u *Unix) CollectPath(ctx context.Context, env *collect.Env, rel string, si
 		entries = entries[:maxEntries]
 	}
 	for _, a := range entries {
-		if a.ProgramPath == "" {
-			a.ProgramPath = resolveUnix(env, a.Command, home)
-		}
+		setProgram(env, sink, &a, "", home)
 		setNetwork(&a)
 		sink.AddArtifact(a)
 	}
