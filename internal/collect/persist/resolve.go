@@ -17,7 +17,7 @@ var winVars = map[string]string{
 	"programfiles": "Program Files", "programfiles(x86)": "Program Files (x86)",
 	"programw6432": "Program Files", "commonprogramfiles": "Program Files/Common Files",
 	"commonprogramfiles(x86)": "Program Files (x86)/Common Files",
-	"programdata": "ProgramData", "allusersprofile": "ProgramData", "public": "Users/Public",
+	"programdata":             "ProgramData", "allusersprofile": "ProgramData", "public": "Users/Public",
 }
 
 var userVars = map[string]string{

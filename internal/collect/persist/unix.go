@@ -185,4 +185,3 @@ func (e lineError) Error() string { return "line " + strconv.Itoa(e.n) + ": " + 
 func (e lineError) Unwrap() error { return e.err }
 
 func lineErr(n int, err error) error { return lineError{n, err} }
-
