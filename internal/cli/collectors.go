@@ -32,7 +32,7 @@ func addCollectors(o *collect.Options, trustedRoots string) error {
 	o.PathCollectors = append(o.PathCollectors, netart.Collectors()...)
 	o.PathCollectors = append(o.PathCollectors, reach.Collectors()...)
 	o.PathCollectors = append(o.PathCollectors, persist.Collectors()...)
-	o.HostCollectors = append(o.HostCollectors, windows.NewLive(), reach.NewLive())
+	o.HostCollectors = append(o.HostCollectors, windows.NewLive(), reach.NewLive(), persist.NewLive())
 	return nil
 }
 
