@@ -118,6 +118,7 @@ func TestZoneWants(t *testing.T) {
 	win := &collect.Env{OS: "windows"}
 	for rel, want := range map[string]bool{
 		"Users/a/Downloads/x.exe": true, "Users/a/Desktop/y.ZIP": true, "Users/a/notes.txt": false,
+		"Users/a/Documents/sub/z.docm": true, "Users/a/AppData/Local/x.js": false, "Users/a/x.exe": false,
 		"Windows/System32/x.exe": false, "Users": false,
 	} {
 		if got := z.WantsPath(win, rel); got != want {

@@ -27,8 +27,9 @@ import (
 // syntax). A directory copy, a tar or a mount without that option has no
 // streams; the collector then finds nothing, at the cost of one failed
 // open per candidate file. Only files a user could have downloaded are
-// candidates: in a profile (Users\<name>\…), with an executable, script,
-// installer, document or archive extension.
+// candidates: in a profile's Downloads, Desktop or Documents (at any
+// depth), with an executable, script, installer, document or archive
+// extension.
 type Zone struct{}
 
 // NewZone returns the Zone.Identifier collector.
@@ -43,12 +44,21 @@ var zoneExts = map[string]bool{".exe": true, ".dll": true, ".msi": true, ".msix"
 	".lnk": true, ".scr": true, ".jar": true, ".doc": true, ".docm": true, ".xls": true, ".xlsm": true,
 	".pdf": true, ".one": true, ".cab": true, ".dmg": true, ".pkg": true, ".tar": true, ".gz": true}
 
-// WantsPath implements collect.PathCollector.
+// zoneDirs are the profile folders whose files are probed: where browsers
+// and mail clients save downloads and attachments. Probing every file of
+// a profile (AppData holds tens of thousands of .js and .dll files) cost
+// more than the rest of a scan's per-file work.
+var zoneDirs = map[string]bool{"downloads": true, "desktop": true, "documents": true}
+
+// WantsPath implements collect.PathCollector: Users/<name>/{Downloads,
+// Desktop,Documents}/… with one of zoneExts.
 func (*Zone) WantsPath(env *collect.Env, rel string) bool {
 	if env.OS != "windows" || len(rel) < 7 || !strings.EqualFold(rel[:6], "Users/") {
 		return false
 	}
-	return zoneExts[strings.ToLower(path.Ext(rel))]
+	_, rest, _ := strings.Cut(rel[6:], "/")
+	top, _, ok := strings.Cut(rest, "/")
+	return ok && zoneDirs[strings.ToLower(top)] && zoneExts[strings.ToLower(path.Ext(rel))]
 }
 
 // maxZoneBytes bounds a stream: real ones are under 1 KiB.

@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/cascade-ir/cascade/internal/collect"
 	"github.com/cascade-ir/cascade/internal/snapshot"
@@ -81,8 +82,10 @@ func expandWin(p, user string) (string, bool) {
 // findFold returns the path of rel as the source spells it, matching each
 // component without regard to case (NTFS names are case-insensitive; an
 // image extracted onto Linux is not). ok is false when it is absent.
-func findFold(fsys fs.FS, rel string) (string, bool) {
-	if _, err := fs.Stat(fsys, rel); err == nil {
+// Directory listings are cached for the source (System32 is listed once,
+// not once per service).
+func findFold(env *collect.Env, rel string) (string, bool) {
+	if _, err := fs.Stat(env.FS, rel); err == nil {
 		return rel, true
 	}
 	parts := strings.Split(rel, "/")
@@ -91,23 +94,49 @@ func findFold(fsys fs.FS, rel string) (string, bool) {
 	}
 	cur := "."
 	for _, p := range parts {
-		ents, err := fs.ReadDir(fsys, cur)
-		if err != nil {
-			return "", false
-		}
-		found := ""
-		for _, e := range ents {
-			if strings.EqualFold(e.Name(), p) {
-				found = e.Name()
-				break
-			}
-		}
-		if found == "" {
+		found, ok := folds.lookup(env, cur, p)
+		if !ok {
 			return "", false
 		}
 		cur = path.Join(cur, found)
 	}
 	return cur, true
+}
+
+// foldCache holds, for the last source seen, directory listings by lower-
+// case name.
+type foldCache struct {
+	mu   sync.Mutex
+	env  *collect.Env
+	dirs map[string]map[string]string
+}
+
+var folds foldCache
+
+// maxFoldDirs bounds the listings kept for one source.
+const maxFoldDirs = 4096
+
+func (c *foldCache) lookup(env *collect.Env, dir, name string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.env != env {
+		c.env, c.dirs = env, map[string]map[string]string{}
+	}
+	names, ok := c.dirs[dir]
+	if !ok {
+		ents, _ := fs.ReadDir(env.FS, dir)
+		names = make(map[string]string, len(ents))
+		for _, e := range ents {
+			if _, dup := names[strings.ToLower(e.Name())]; !dup {
+				names[strings.ToLower(e.Name())] = e.Name()
+			}
+		}
+		if len(c.dirs) < maxFoldDirs {
+			c.dirs[dir] = names
+		}
+	}
+	found, ok := names[strings.ToLower(name)]
+	return found, ok
 }
 
 // resolveWin returns prog as a display path of the source: spelled as the
@@ -118,11 +147,11 @@ func resolveWin(env *collect.Env, prog, user string) (display, rel string, found
 	if !ok {
 		return "", "", false
 	}
-	if f, ok := findFold(env.FS, rel); ok {
+	if f, ok := findFold(env, rel); ok {
 		return env.Display(f), f, true
 	}
 	if bare := strings.TrimPrefix(rel, "Windows/System32/"); bare != rel && !strings.Contains(bare, "/") {
-		if f, ok := findFold(env.FS, "Windows/"+bare); ok { // explorer.exe, regedit.exe
+		if f, ok := findFold(env, "Windows/"+bare); ok { // explorer.exe, regedit.exe
 			return env.Display(f), f, true
 		}
 	}

@@ -75,8 +75,11 @@ func (*Startup) CollectPath(ctx context.Context, env *collect.Env, rel string, s
 		a.Command = env.Display(rel) // the shortcut itself, target unknown
 	} else {
 		a.Command, a.Args = clip(l.Target), clip(l.Args)
-		if a.Command == "" && l.Relative != "" {
-			a.Command = clip(l.Relative)
+		if a.Command == "" && l.Relative != "" { // relative to the shortcut's folder
+			p := path.Clean(path.Dir(rel) + "/" + strings.ReplaceAll(l.Relative, `\`, "/"))
+			if !strings.HasPrefix(p, "../") && p != ".." {
+				a.Command = clip(env.Display(p))
+			}
 		}
 		if a.Command == "" {
 			a.Command = env.Display(rel)

@@ -15,7 +15,8 @@ import (
 
 // Unix reads Linux persistence: systemd units (system and user, with
 // drop-ins), cron tables and cron.{hourly,daily,weekly,monthly} scripts,
-// /etc/rc.local and shell profiles.
+// /etc/rc.local and shell profiles; on macOS, users' shell profiles and
+// cron tables (/private/var/at/tabs).
 type Unix struct{ enabled wantsCache }
 
 // NewUnix returns the Linux persistence collector.
@@ -57,7 +58,8 @@ func unixKind(rel string) int {
 		return unixProfile
 	case dir == "etc/cron.d":
 		return unixCron
-	case dir == "var/spool/cron/crontabs" || dir == "var/spool/cron" || dir == "var/spool/cron/tabs":
+	case dir == "var/spool/cron/crontabs" || dir == "var/spool/cron" || dir == "var/spool/cron/tabs",
+		dir == "private/var/at/tabs" || dir == "usr/lib/cron/tabs": // macOS
 		return unixUserCron
 	case strings.HasPrefix(dir, "etc/cron.") && strings.Count(dir, "/") == 1 && dir != "etc/cron.d":
 		return unixCronScript
@@ -85,9 +87,10 @@ func isUnitName(base string) bool {
 	return strings.HasSuffix(base, ".service") || strings.HasSuffix(base, ".socket")
 }
 
-// WantsPath implements collect.PathCollector.
+// WantsPath implements collect.PathCollector: Linux, and on macOS the
+// same kinds where they exist (users' shell profiles, cron tables).
 func (*Unix) WantsPath(env *collect.Env, rel string) bool {
-	return env.OS == "linux" && unixKind(rel) != unixNone
+	return (env.OS == "linux" || env.OS == "macos") && unixKind(rel) != unixNone
 }
 
 // CollectPath implements collect.PathCollector. Problems go to the sink
