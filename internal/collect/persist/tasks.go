@@ -120,11 +120,8 @@ func taskEntries(data []byte) ([]snapshot.Artifact, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkXML(text); err != nil {
-		return nil, err
-	}
 	var t task
-	if err := newDecoder(text).Decode(&t); err != nil {
+	if err := xml.NewTokenDecoder(&checkedTokens{d: newDecoder(text)}).Decode(&t); err != nil {
 		return nil, err
 	}
 	base := snapshot.Artifact{Kind: snapshot.ArtifactPersistence, Mechanism: snapshot.MechScheduledTask,
@@ -210,34 +207,35 @@ func newDecoder(text []byte) *xml.Decoder {
 	return d
 }
 
-// checkXML walks the tokens once before decoding: a DOCTYPE (and with it
-// any entity declaration) is refused, and so is a document nested deeper
-// than maxXMLDepth or longer than maxXMLTokens.
-func checkXML(text []byte) error {
-	d := newDecoder(text)
-	depth := 0
-	for n := 0; ; n++ {
-		if n > maxXMLTokens {
-			return fmt.Errorf("more than %d XML tokens", maxXMLTokens)
-		}
-		tok, err := d.RawToken()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		switch tok.(type) {
-		case xml.Directive:
-			return errDTD
-		case xml.StartElement:
-			if depth++; depth > maxXMLDepth {
-				return fmt.Errorf("elements nested more than %d deep", maxXMLDepth)
-			}
-		case xml.EndElement:
-			depth--
-		}
+// checkedTokens hands on a decoder's tokens, refusing a DOCTYPE (and with
+// it any entity declaration), nesting deeper than maxXMLDepth and more than
+// maxXMLTokens tokens, in the same pass as the decoding.
+type checkedTokens struct {
+	d     *xml.Decoder
+	depth int
+	n     int
+}
+
+// Token implements xml.TokenReader.
+func (c *checkedTokens) Token() (xml.Token, error) {
+	if c.n++; c.n > maxXMLTokens {
+		return nil, fmt.Errorf("more than %d XML tokens", maxXMLTokens)
 	}
+	tok, err := c.d.Token()
+	if err != nil {
+		return tok, err
+	}
+	switch tok.(type) {
+	case xml.Directive:
+		return nil, errDTD
+	case xml.StartElement:
+		if c.depth++; c.depth > maxXMLDepth {
+			return nil, fmt.Errorf("elements nested more than %d deep", maxXMLDepth)
+		}
+	case xml.EndElement:
+		c.depth--
+	}
+	return tok, nil
 }
 
 // taskDate parses a RegistrationInfo Date: ISO 8601, with or without a
