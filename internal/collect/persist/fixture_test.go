@@ -12,6 +12,7 @@ import (
 
 	"github.com/cascade-ir/cascade/internal/collect"
 	"github.com/cascade-ir/cascade/internal/collect/collecttest"
+	"github.com/cascade-ir/cascade/internal/collect/software/windows"
 	"github.com/cascade-ir/cascade/internal/snapshot"
 	"github.com/cascade-ir/cascade/internal/testutil"
 )
@@ -153,6 +154,30 @@ func TestWindowsImage(t *testing.T) {
 		t.Errorf("Userinit entries: %d, want 2", n)
 	}
 	wantErr(t, sink.Errors, "Windows/System32/Tasks/Hostile/XXE", "document type declarations are refused")
+	if len(sink.Errors) != 1 {
+		t.Errorf("errors beyond the hostile task: %+v", sink.Errors)
+	}
+}
+
+// TestEmptyHives: hives without the keys read give no entries and no
+// errors (an empty hive is not a problem).
+func TestEmptyHives(t *testing.T) {
+	tmpl, err := os.ReadFile(filepath.Join(testutil.RepoRoot(t), "internal/collect/software/windows/testdata/minimal.hive"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = windows.ParseHive(tmpl, func(root *windows.Key) error {
+		add := func(a snapshot.Artifact) { t.Errorf("entry from an empty hive: %+v", a) }
+		for _, errs := range [][]error{services(hiveKey{root}, add), runKeys(hiveKey{root}, "x", "", add), runKeys(hiveKey{root}, "x", "u", add)} {
+			if len(errs) != 0 {
+				t.Errorf("errors from an empty hive: %v", errs)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 func wantErr(t *testing.T, errs []snapshot.PathError, path, text string) {

@@ -115,12 +115,10 @@ func services(root regKey, add func(snapshot.Artifact)) []error {
 	set := fmt.Sprintf("ControlSet%03d", cur)
 	svcs, err := root.Open(set, "Services")
 	if svcs == nil {
-		return append(errs, err)
+		return appendErr(errs, err)
 	}
 	subs, err := svcs.Subkeys()
-	if err != nil {
-		errs = append(errs, err)
-	}
+	errs = appendErr(errs, err)
 	for _, s := range subs {
 		img, ok := s.String("ImagePath")
 		dll := ""
@@ -181,7 +179,7 @@ func runKeys(root regKey, src, user string, add func(snapshot.Artifact)) []error
 	if user != "" {
 		s, err := root.Open("Software")
 		if s == nil {
-			return append(errs, err)
+			return appendErr(errs, err)
 		}
 		soft, src = s, src+`Software\`
 	}
@@ -287,4 +285,12 @@ func (k hiveKey) Subkeys() ([]regKey, error) {
 		out[i] = hiveKey{s}
 	}
 	return out, err
+}
+
+// appendErr appends err when it is one.
+func appendErr(errs []error, err error) []error {
+	if err != nil {
+		return append(errs, err)
+	}
+	return errs
 }
