@@ -7,6 +7,7 @@ import (
 	"github.com/cascade-ir/cascade/internal/collect/codesign"
 	"github.com/cascade-ir/cascade/internal/collect/execart"
 	"github.com/cascade-ir/cascade/internal/collect/netart"
+	"github.com/cascade-ir/cascade/internal/collect/persist"
 	"github.com/cascade-ir/cascade/internal/collect/reach"
 	"github.com/cascade-ir/cascade/internal/collect/software/lang"
 	"github.com/cascade-ir/cascade/internal/collect/software/linux"
@@ -32,7 +33,8 @@ func addCollectors(o *collect.Options, trustedRoots string) error {
 	o.PathCollectors = append(o.PathCollectors, netart.Collectors()...)
 	o.PathCollectors = append(o.PathCollectors, reach.Collectors()...)
 	o.PathCollectors = append(o.PathCollectors, execart.New(), execart.NewRegistry())
-	o.HostCollectors = append(o.HostCollectors, windows.NewLive(), reach.NewLive())
+	o.PathCollectors = append(o.PathCollectors, persist.Collectors()...)
+	o.HostCollectors = append(o.HostCollectors, windows.NewLive(), reach.NewLive(), persist.NewLive())
 	return nil
 }
 

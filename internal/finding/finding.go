@@ -109,6 +109,10 @@ type Evidence struct {
 	Domain       string     `json:"domain,omitempty"`
 	IP           string     `json:"ip,omitempty"`
 	Time         *time.Time `json:"time,omitempty"`
+	// Mechanism is how a persistence entry starts its program
+	// (snapshot.Artifact.Mechanism); Command the program and arguments.
+	Mechanism string `json:"mechanism,omitempty"`
+	Command   string `json:"command,omitempty"`
 }
 
 // Reason is one indicator or advisory that matched the evidence.

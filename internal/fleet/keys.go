@@ -75,6 +75,13 @@ func ArtifactKey(a *snapshot.Artifact) Key {
 		// carry Host, so no other artifact's key changed when it was added.
 		return keyOf("artifact", a.Kind, a.Source, a.URL, a.Domain, a.IP, a.TargetPath, a.Browser, a.User, a.Host)
 	}
+	switch a.Kind {
+	case snapshot.ArtifactPersistence, snapshot.ArtifactQuarantineEvent:
+		// One Run key, crontab or quarantine database holds many entries:
+		// each is its own observation.
+		return keyOf("artifact", a.Kind, a.Source, a.URL, a.Domain, a.IP, a.TargetPath, a.Browser, a.User,
+			a.Name, a.Command, a.Args)
+	}
 	if a.Path != "" { // execution evidence: many entries share one source (a Shimcache value)
 		return keyOf("artifact", a.Kind, a.Source, a.URL, a.Domain, a.IP, a.TargetPath, a.Browser, a.User, a.Path)
 	}

@@ -21,13 +21,24 @@ func (s *Set) Match(snap *snapshot.Snapshot) []finding.Finding {
 	at := snap.Host.CollectedAt
 	host := hostLabel(snap.Host)
 	out := s.matchFiles(host, snap.Files, at)
+	persisted := persistedPrograms(snap)
+	markPersisted(out, snap.Host.OS, persisted)
 	for i := range snap.Software {
 		if f, ok := s.SoftwareFinding(host, &snap.Software[i], at); ok {
 			out = append(out, f)
 		}
 	}
+	var files map[string]*snapshot.File
 	for i := range snap.Artifacts {
-		if f, ok := s.ArtifactFinding(host, &snap.Artifacts[i], at); ok {
+		a := &snap.Artifacts[i]
+		var file *snapshot.File
+		if a.ProgramPath != "" && len(persisted) > 0 {
+			if files == nil {
+				files = filesByPath(snap)
+			}
+			file = files[pathKey(snap.Host.OS, a.ProgramPath)]
+		}
+		if f, ok := s.artifactFinding(host, a, file, at); ok {
 			out = append(out, f)
 		}
 	}
@@ -68,7 +79,11 @@ func fileEvidence(f *snapshot.File) finding.Evidence {
 
 func artifactEvidence(a *snapshot.Artifact, domain string) finding.Evidence {
 	ev := finding.Evidence{Kind: finding.EvidenceArtifact, ArtifactKind: a.Kind, URL: a.URL, Domain: domain,
-		IP: a.IP, Path: a.TargetPath, User: a.User, Source: a.Source, Time: a.LastSeen}
+		IP: a.IP, Path: a.TargetPath, User: a.User, Source: a.Source, Time: a.LastSeen,
+		Mechanism: a.Mechanism, Command: strings.TrimSpace(a.Command + " " + a.Args)}
+	if a.Kind == snapshot.ArtifactPersistence {
+		ev.Path = a.ProgramPath
+	}
 	if ev.Time == nil {
 		ev.Time = a.FirstSeen
 	}
@@ -82,6 +97,9 @@ func artifactIdentity(a *snapshot.Artifact) string {
 	id := "artifact:" + a.Source + "\x00" + a.Kind + "\x00" + a.URL + "\x00" + a.Domain + "\x00" + a.TargetPath
 	if a.Path != "" { // execution kinds: many entries share one value or key
 		id += "\x00" + a.Path + "\x00" + a.User
+	}
+	if a.Kind == snapshot.ArtifactPersistence { // one source (a Run key, a crontab) holds many entries
+		id += "\x00" + a.Name + "\x00" + a.Command + "\x00" + a.Args
 	}
 	return id
 }
@@ -167,7 +185,15 @@ func (s *Set) matchDigest(rs *reasons, t intel.Type, hexd string, at time.Time) 
 // ArtifactFinding matches one network or download artifact: domains (the
 // host and every parent domain), URLs, and IP addresses.
 func (s *Set) ArtifactFinding(host string, a *snapshot.Artifact, at time.Time) (finding.Finding, bool) {
+	return s.artifactFinding(host, a, nil, at)
+}
+
+// artifactFinding matches an artifact; program, when set, is the file
+// record of the program a persistence entry starts, whose digests count
+// as the entry's.
+func (s *Set) artifactFinding(host string, a *snapshot.Artifact, program *snapshot.File, at time.Time) (finding.Finding, bool) {
 	rs := reasons{artifact: !isExecution(a.Kind)} // execution records name files, not downloads
+	s.matchProgram(&rs, a, program, at)
 	domain := artifactDomain(a)
 	uhost, upath, hasURL := splitURL(a.URL)
 	note := ""
@@ -186,6 +212,7 @@ func (s *Set) ArtifactFinding(host string, a *snapshot.Artifact, at time.Time) (
 			}
 		}
 	}
+	s.matchOrigin(&rs, a, domain, at)
 	// The file a download was saved to may be gone; its name still counts.
 	if a.TargetPath != "" {
 		s.names.match(a.TargetPath, func(i int) { rs.add(s, i, "", at) })
@@ -241,6 +268,8 @@ func artifactTimeLabel(a *snapshot.Artifact) string {
 		what = "browser download"
 	case snapshot.ArtifactBrowserVisit:
 		what = "browser visit"
+	case snapshot.ArtifactPersistence:
+		what = a.Mechanism
 	}
 	if a.Browser != "" {
 		what = a.Browser + " " + strings.TrimPrefix(what, "browser ")
@@ -324,6 +353,9 @@ func (r *reasons) addIndicator(s *Set, ind *intel.Indicator, note string, at tim
 	if note == "sinkhole" {
 		score = min(score, 40)
 		desc = "blocked in the hosts file (sinkholed), which shows someone knew of it; " + desc
+	}
+	if note == "origin" {
+		desc = "the page the download started from; " + desc
 	}
 	context := ind.IsContext()
 	if context {

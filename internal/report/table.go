@@ -129,7 +129,11 @@ func writeFinding(tw *errWriter, f finding.Finding) {
 		line("path", e.Path)
 	case finding.EvidenceArtifact:
 		line(e.ArtifactKind, firstNonEmpty(e.URL, e.Domain))
-		if e.URL == "" && e.Domain == "" && e.IP == "" { // execution evidence names a program
+		if e.Mechanism != "" {
+			line("persists", "via "+e.Mechanism)
+			line("starts", e.Command)
+			line("program", e.Path)
+		} else if e.URL == "" && e.Domain == "" && e.IP == "" { // execution evidence names a program
 			line(e.ArtifactKind, e.Path)
 			line("sha1", e.SHA1)
 		} else {
@@ -142,6 +146,9 @@ func writeFinding(tw *errWriter, f finding.Finding) {
 		line("file", e.Path)
 		line("sha256", e.SHA256)
 		line("signer", e.Signer)
+		if e.Mechanism != "" {
+			line("persists", "via "+e.Mechanism)
+		}
 	}
 	line("user", e.User)
 	line("record", e.Source)

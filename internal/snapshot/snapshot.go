@@ -158,6 +158,28 @@ const (
 	ArtifactShimcache      = "shimcache"
 	ArtifactBAM            = "bam"
 	ArtifactUserAssist     = "userassist"
+	// ArtifactPersistence is an entry that starts a program again without
+	// a user asking: a service, a Run key, a scheduled task, a launchd job,
+	// a systemd unit, a cron line (Mechanism says which).
+	ArtifactPersistence = "persistence"
+	// Origin evidence: where a downloaded file came from.
+	ArtifactQuarantineEvent = "quarantine-event" // macOS QuarantineEventsV2 row
+	ArtifactZoneIdentifier  = "zone-identifier"  // Windows Zone.Identifier stream
+)
+
+// Persistence mechanisms (Artifact.Mechanism).
+const (
+	MechWindowsService = "windows-service"
+	MechRunKey         = "run-key"
+	MechWinlogon       = "winlogon"
+	MechScheduledTask  = "scheduled-task"
+	MechStartupFolder  = "startup-folder"
+	MechLaunchd        = "launchd"
+	MechLoginItem      = "login-item"
+	MechSystemd        = "systemd"
+	MechCron           = "cron"
+	MechRCLocal        = "rc-local"
+	MechShellProfile   = "shell-profile"
 )
 
 // Artifact is a trace of network contact or download, or of a host an
@@ -236,6 +258,37 @@ type Artifact struct {
 	// FilesTotal is how many it holds.
 	Files      []string `json:"files,omitempty"`
 	FilesTotal int      `json:"files_total,omitempty"`
+	// The fields below are set by the persistence and origin kinds.
+
+	// Mechanism is a persistence entry's kind (Mech* constants).
+	Mechanism string `json:"mechanism,omitempty"`
+	// Command is the program a persistence entry starts, as written
+	// (environment variables and quotes left as they are).
+	Command string `json:"command,omitempty"`
+	// Args are the arguments given to Command, as written.
+	Args string `json:"args,omitempty"`
+	// ProgramPath is Command resolved to a path of the scanned system
+	// (C:\… or /…), when it could be; the file's own record, when the
+	// walk met it, has the same Path.
+	ProgramPath string `json:"program_path,omitempty"`
+	// RunAs is the account the program runs as, when the entry says:
+	// a service's ObjectName, a task's principal, a cron line's user.
+	RunAs string `json:"run_as,omitempty"`
+	// Trigger says when it starts: "boot", "logon", a service's start
+	// type, a cron schedule, a task's trigger list.
+	Trigger string `json:"trigger,omitempty"`
+	// Disabled is true when the entry is present but would not start
+	// (a disabled service or task, a systemd unit not enabled).
+	Disabled bool `json:"disabled,omitempty"`
+	// Agent is the application that downloaded a file (quarantine
+	// AgentName).
+	Agent string `json:"agent,omitempty"`
+	// OriginURL is the page a download was started from (quarantine
+	// OriginURLString, Zone.Identifier ReferrerUrl).
+	OriginURL string `json:"origin_url,omitempty"`
+	// ZoneID is a Zone.Identifier's ZoneId (3 Internet, 4 Restricted);
+	// 0 when absent (or the local zone, which downloads never carry).
+	ZoneID int `json:"zone_id,omitempty"`
 }
 
 // PathError is a problem with one path that did not stop the collection,

@@ -8,5 +8,5 @@ import "github.com/cascade-ir/cascade/internal/collect"
 
 // Collectors returns the package's collectors with default bounds.
 func Collectors() []collect.PathCollector {
-	return []collect.PathCollector{NewHosts(), NewBrowser(BrowserOptions{})}
+	return []collect.PathCollector{NewHosts(), NewBrowser(BrowserOptions{}), NewQuarantine(BrowserOptions{}), NewZone()}
 }

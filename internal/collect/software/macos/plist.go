@@ -197,3 +197,8 @@ func readUint(b []byte) uint64 {
 	}
 	return v
 }
+
+// DecodePlist decodes an XML, binary or text plist into v with the bounds
+// this package applies (size is the caller's; nesting is checked here) and
+// parser panics turned into errors. Other collectors read plists with it.
+func DecodePlist(data []byte, v any) error { return decodePlist(data, v) }

@@ -126,3 +126,19 @@ func (k *Key) Int(name string) (uint64, bool) { return k.k.intValue(name) }
 
 // Errs are the problems met decoding k's values.
 func (k *Key) Errs() []error { return k.k.errs }
+
+// ReadMachineHive reads a machine hive at rel (Windows/System32/config/
+// SYSTEM, SOFTWARE) as Windows would load it, replayed from its
+// transaction logs when dirty, and runs fn on its root key. On live
+// Windows the machine hives are locked; the caller reads the registry API
+// instead.
+func ReadMachineHive(ctx context.Context, env *collect.Env, rel string, fn func(root *Key) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	data, _, err := loadHive(env.FS, rel, MaxHiveSize)
+	if err != nil {
+		return err
+	}
+	return ParseHive(data, fn)
+}
