@@ -21,6 +21,12 @@ type Graph struct {
 	evidence []*Evidence
 	warnings []string
 
+	// The sweep: every arc by opening time (then arc index), its key
+	// (ord(from)) and its source, destination and index apart, so the
+	// forward trace reads it front to back (20 bytes an arc).
+	sweepKey []uint64
+	sweepArc []sweepArc
+
 	revOnce sync.Once
 	roff    []uint32
 	rarc    []uint32 // arc index, ordered by destination
@@ -36,6 +42,9 @@ type arc struct {
 	ev          uint32
 	kind        EdgeKind
 }
+
+// sweepArc is one arc in the sweep.
+type sweepArc struct{ src, dst, arc uint32 }
 
 // newGraph sorts the builder's nodes and edges into a Graph; the builder
 // gives up its arrays.
@@ -61,6 +70,7 @@ func newGraph(b *Builder) *Graph {
 	rank = nil
 	g.fill(a)
 	b.e, b.nodes, b.index = edgeArrays{}, nil, nil
+	g.sweep()
 	return g
 }
 
@@ -95,6 +105,48 @@ func (g *Graph) fill(a *edgeArrays) {
 	g.arcs = make([]arc, m)
 	for i, p := range perm {
 		g.arcs[i] = arc{from: a.from[p], until: a.until[p], dst: a.dst[p], conf: a.conf[p], ev: a.ev[p], kind: a.kind[p]}
+	}
+}
+
+// sweep lists the arcs by opening time: a stable radix sort of the keys
+// (a byte at a time, skipping bytes every key shares), then each arc's
+// source and destination beside it.
+func (g *Graph) sweep() {
+	m := len(g.arcs)
+	keys, idx := make([]uint64, m), make([]uint32, m)
+	for i := range g.arcs {
+		keys[i], idx[i] = ord(g.arcs[i].from), uint32(i)
+	}
+	tk, ti := make([]uint64, m), make([]uint32, m)
+	for shift := 0; shift < 64; shift += 8 {
+		var count [257]int
+		for _, k := range keys {
+			count[(k>>shift)&0xff+1]++
+		}
+		if slices.Contains(count[1:], m) {
+			continue // every key has this byte
+		}
+		for i := 1; i < len(count); i++ {
+			count[i] += count[i-1]
+		}
+		for j, k := range keys {
+			d := (k >> shift) & 0xff
+			tk[count[d]], ti[count[d]] = k, idx[j]
+			count[d]++
+		}
+		keys, tk, idx, ti = tk, keys, ti, idx
+	}
+	tk, ti = nil, nil
+	rank := make([]uint32, m)
+	for j, a := range idx {
+		rank[a] = uint32(j)
+	}
+	idx = nil
+	g.sweepKey, g.sweepArc = keys, make([]sweepArc, m)
+	for u := range len(g.nodes) {
+		for i := g.off[u]; i < g.off[u+1]; i++ {
+			g.sweepArc[rank[i]] = sweepArc{src: uint32(u), dst: g.arcs[i].dst, arc: i}
+		}
 	}
 }
 

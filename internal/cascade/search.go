@@ -1,5 +1,10 @@
 package cascade
 
+import (
+	"cmp"
+	"slices"
+)
+
 // The search is label-setting over (time, confidence, depth): a node keeps
 // every label no earlier label dominates (at least as confident, and, with a
 // depth limit, no deeper). The first label a node settles is its earliest
@@ -46,8 +51,10 @@ func (x *item) before(y *item) bool {
 		return x.node < y.node
 	case x.predNode != y.predNode:
 		return x.predNode < y.predNode
+	case x.arc != y.arc:
+		return x.arc < y.arc
 	}
-	return x.arc < y.arc
+	return x.pred < y.pred
 }
 
 type search struct {
@@ -64,6 +71,9 @@ type search struct {
 	// million nodes answers most late pushes without touching the node's
 	// state, which is the trace's main cost on a large graph.
 	full []uint64
+	// seen has a bit per node that settled a label: the sweep's first test
+	// of an arc's source.
+	seen []uint64
 	q    queue
 }
 
@@ -88,7 +98,8 @@ const noArc = ^uint32(0)
 
 func newSearch(g *Graph, backward bool, skew, at int64, maxDepth int, weight [numEdgeKinds]float32) *search {
 	s := &search{g: g, backward: backward, skew: skew, at: at, maxDepth: int32(maxDepth), weight: weight,
-		hot: make([]hotState, len(g.nodes)), node: make([]nodeState, len(g.nodes)), full: make([]uint64, (len(g.nodes)+63)/64)}
+		hot: make([]hotState, len(g.nodes)), node: make([]nodeState, len(g.nodes)), full: make([]uint64, (len(g.nodes)+63)/64),
+		seen: make([]uint64, (len(g.nodes)+63)/64)}
 	for i := range s.node {
 		s.node[i] = nodeState{head: -1, tail: -1}
 		s.hot[i] = hotState{top: -1, pendConf: -1}
@@ -138,8 +149,119 @@ func (s *search) push(it item) {
 }
 
 // seed starts the search at node v with key k.
-func (s *search) seed(v uint32, k int64) {
-	s.push(item{key: k, conf: 1, node: v, predNode: v, pred: -1, arc: noArc})
+func (s *search) seed(v uint32, k int64) { s.push(seedItem(v, k)) }
+
+// seedItem is a seed's label: node v at key k.
+func seedItem(v uint32, k int64) item {
+	return item{key: k, conf: 1, node: v, predNode: v, pred: -1, arc: noArc}
+}
+
+// sweep is the forward trace. Every push is at the current time: an arc
+// already open when a label settles is crossed at once (relaxOpen), and an
+// arc opening later is crossed when the sweep over the arcs by opening time
+// reaches it (open), from every label its source settled before then. That
+// is the same set of labels the eager search (run) queues ahead, pushed
+// when their time comes, so the queue is only the current time's labels in
+// item.before order, and the sweep's tests of an arc (source reached,
+// destination full) read two bitmaps.
+func (s *search) sweep(seeds []item, stop func() bool) bool {
+	g := s.g
+	slices.SortStableFunc(seeds, func(a, b item) int { return cmp.Compare(a.key, b.key) })
+	end, _ := slices.BinarySearch(g.sweepKey, ord(s.at)+1) // arcs opening after s.at do not exist yet
+	pos := 0
+	if len(seeds) > 0 {
+		pos, _ = slices.BinarySearch(g.sweepKey, ord(seeds[0].key)+1) // before the first seed no source is reached
+		pos = min(pos, end)
+	}
+	si := 0
+	for n := 0; ; n++ {
+		if stop != nil && n&4095 == 0 && stop() {
+			return false
+		}
+		if s.q.len() == 0 {
+			var k uint64
+			switch {
+			case si < len(seeds) && (pos >= end || ord(seeds[si].key) <= g.sweepKey[pos]):
+				k = ord(seeds[si].key)
+			case pos < end:
+				k = g.sweepKey[pos]
+			default:
+				return true
+			}
+			s.q.last = k
+			for ; pos < end && g.sweepKey[pos] == k; pos++ {
+				s.open(g.sweepArc[pos], int64(k^1<<63))
+			}
+			for ; si < len(seeds) && ord(seeds[si].key) == k; si++ {
+				s.push(seeds[si])
+			}
+			continue
+		}
+		it := s.q.pop()
+		if li, ok := s.settle(it); ok {
+			s.relaxOpen(it, li)
+		}
+	}
+}
+
+// open crosses arc a, opening at t, from every label its source settled
+// before t.
+func (s *search) open(a sweepArc, t int64) {
+	if s.seen[a.src>>6]&(1<<(a.src&63)) == 0 || s.isFull(a.dst) {
+		return
+	}
+	x := &s.g.arcs[a.arc]
+	w := s.weight[x.kind]
+	if w == 0 {
+		return
+	}
+	for l := s.node[a.src].head; l >= 0; l = s.labels[l].next {
+		lb := &s.labels[l]
+		if s.maxDepth > 0 && lb.depth >= s.maxDepth {
+			continue
+		}
+		s.push(item{key: t, conf: lb.conf * x.conf * w, depth: lb.depth + 1,
+			node: a.dst, predNode: a.src, pred: l, arc: a.arc})
+	}
+}
+
+// relaxOpen crosses every arc out of the node that is open when the
+// compromise arrives (allowing for the skew); the sweep takes the others.
+func (s *search) relaxOpen(it item, li int32) {
+	g := s.g
+	t := it.key
+	lo, hi := g.off[it.node], g.off[it.node+1]
+	for i := range g.arcs[lo:hi] {
+		x := &g.arcs[lo+uint32(i)]
+		w := s.weight[x.kind]
+		if w == 0 || x.from > t || x.until != Never && t-s.skew >= x.until {
+			continue
+		}
+		s.push(item{key: t, conf: it.conf * x.conf * w, depth: it.depth + 1,
+			node: x.dst, predNode: it.node, pred: li, arc: lo + uint32(i)})
+	}
+}
+
+// settle makes it a label of its node unless a settled label dominates it;
+// ok is false when it did, or when the label may not be extended (depth).
+func (s *search) settle(it item) (int32, bool) {
+	if s.isFull(it.node) || s.dominated(it.node, it.conf, it.depth) {
+		return 0, false
+	}
+	ns := &s.node[it.node]
+	li := int32(len(s.labels))
+	s.labels = append(s.labels, label{key: it.key, conf: it.conf, depth: it.depth, node: it.node, pred: it.pred, arc: it.arc, next: -1})
+	if ns.head < 0 {
+		ns.head = li
+	} else {
+		s.labels[ns.tail].next = li
+	}
+	ns.tail, s.hot[it.node].top = li, it.conf
+	if it.conf >= 1 && s.maxDepth == 0 {
+		s.full[it.node>>6] |= 1 << (it.node & 63)
+	}
+	s.seen[it.node>>6] |= 1 << (it.node & 63)
+	return li, s.maxDepth == 0 || it.depth < s.maxDepth
 }
 
 // run settles labels until none is left or stop says so (checked every
@@ -150,22 +272,8 @@ func (s *search) run(stop func() bool) bool {
 			return false
 		}
 		it := s.q.pop()
-		if s.isFull(it.node) || s.dominated(it.node, it.conf, it.depth) {
-			continue
-		}
-		ns := &s.node[it.node]
-		li := int32(len(s.labels))
-		s.labels = append(s.labels, label{key: it.key, conf: it.conf, depth: it.depth, node: it.node, pred: it.pred, arc: it.arc, next: -1})
-		if ns.head < 0 {
-			ns.head = li
-		} else {
-			s.labels[ns.tail].next = li
-		}
-		ns.tail, s.hot[it.node].top = li, it.conf
-		if it.conf >= 1 && s.maxDepth == 0 {
-			s.full[it.node>>6] |= 1 << (it.node & 63)
-		}
-		if s.maxDepth > 0 && it.depth >= s.maxDepth {
+		li, ok := s.settle(it)
+		if !ok {
 			continue
 		}
 		if s.backward {
