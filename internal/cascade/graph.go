@@ -28,9 +28,13 @@ type Graph struct {
 	sweepArc []sweepArc
 
 	revOnce sync.Once
-	roff    []uint32
-	rarc    []uint32 // arc index, ordered by destination
-	rsrc    []uint32 // the arc's source
+	// The backwards sweep: every arc with an end, by end (latest first,
+	// then arc index), built with the reverse rows.
+	backUntil []int64
+	backArc   []sweepArc
+	roff      []uint32
+	rarc      []uint32 // arc index, ordered by destination
+	rsrc      []uint32 // the arc's source
 }
 
 // arc is one edge in the rows: a row is read front to back, so its arcs
@@ -117,6 +121,25 @@ func (g *Graph) sweep() {
 	for i := range g.arcs {
 		keys[i], idx[i] = ord(g.arcs[i].from), uint32(i)
 	}
+	keys, idx = radixSort(keys, idx)
+	rank := make([]uint32, m)
+	for j, a := range idx {
+		rank[a] = uint32(j)
+	}
+	idx = nil
+	g.sweepKey, g.sweepArc = keys, make([]sweepArc, m)
+	for u := range len(g.nodes) {
+		for i := g.off[u]; i < g.off[u+1]; i++ {
+			g.sweepArc[rank[i]] = sweepArc{src: uint32(u), dst: g.arcs[i].dst, arc: i}
+		}
+	}
+}
+
+// radixSort sorts keys, and idx along, stably: a byte at a time, skipping
+// bytes every key shares. It returns the sorted slices (the inputs are
+// reused).
+func radixSort(keys []uint64, idx []uint32) ([]uint64, []uint32) {
+	m := len(keys)
 	tk, ti := make([]uint64, m), make([]uint32, m)
 	for shift := 0; shift < 64; shift += 8 {
 		var count [257]int
@@ -136,16 +159,31 @@ func (g *Graph) sweep() {
 		}
 		keys, tk, idx, ti = tk, keys, ti, idx
 	}
-	tk, ti = nil, nil
-	rank := make([]uint32, m)
-	for j, a := range idx {
-		rank[a] = uint32(j)
+	return keys, idx
+}
+
+// backSweep lists the arcs that end by end, latest first: the same radix
+// sort on the complemented key.
+func (g *Graph) backSweep() {
+	var keys []uint64
+	var idx []uint32
+	for i := range g.arcs {
+		if u := g.arcs[i].until; u != Never {
+			keys, idx = append(keys, ^ord(u)), append(idx, uint32(i))
+		}
 	}
-	idx = nil
-	g.sweepKey, g.sweepArc = keys, make([]sweepArc, m)
+	keys, idx = radixSort(keys, idx)
+	keys = nil
+	rank := make([]uint32, len(g.arcs))
+	for j, i := range idx {
+		rank[i] = uint32(j)
+	}
+	g.backUntil, g.backArc = make([]int64, len(idx)), make([]sweepArc, len(idx))
 	for u := range len(g.nodes) {
 		for i := g.off[u]; i < g.off[u+1]; i++ {
-			g.sweepArc[rank[i]] = sweepArc{src: uint32(u), dst: g.arcs[i].dst, arc: i}
+			if x := &g.arcs[i]; x.until != Never {
+				g.backUntil[rank[i]], g.backArc[rank[i]] = x.until, sweepArc{src: uint32(u), dst: x.dst, arc: i}
+			}
 		}
 	}
 }
@@ -171,6 +209,8 @@ func (g *Graph) reverse() {
 				pos[d]++
 			}
 		}
+		pos = nil
+		g.backSweep()
 	})
 }
 

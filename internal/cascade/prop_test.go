@@ -352,3 +352,35 @@ func TestSweepMatchesEager(t *testing.T) {
 		}
 	}
 }
+
+// TestBackwardSweepMatchesEager: backwards too, the sweep settles the
+// eager search's labels in its order.
+func TestBackwardSweepMatchesEager(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for iter := range 3000 {
+		rg := newRandGraph(r)
+		if iter%2 == 1 {
+			rg = newRandGraphOf(r, 10+r.IntN(20), 40+r.IntN(80))
+		}
+		g := rg.build(t, -1)
+		g.reverse()
+		o := Options{At: time.Unix(int64(15+r.IntN(15)), 0), Skew: time.Duration(r.IntN(3)) * time.Second, MaxDepth: r.IntN(4),
+			Seeds: []Seed{{rg.nodes[r.IntN(len(rg.nodes))].ID, time.Unix(int64(5+r.IntN(10)), 0)}}}
+		if k := EdgeKinds()[r.IntN(5)]; r.IntN(3) == 0 {
+			o.Confidence = map[EdgeKind]float64{k: []float64{0, 0.5, 0.9}[r.IntN(3)]}
+		}
+		ids, w, err := o.check(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		skew, tau := int64(o.Skew/time.Second), -o.Seeds[0].Time.Unix()
+		sweep := newSearch(g, true, skew, o.At.Unix(), o.MaxDepth, w)
+		sweep.sweep([]item{seedItem(ids[0], tau)}, nil)
+		eager := newSearch(g, true, skew, o.At.Unix(), o.MaxDepth, w)
+		eager.seed(ids[0], tau)
+		eager.run(nil)
+		if !slices.Equal(sweep.labels, eager.labels) {
+			t.Fatalf("iter %d: sweep settled\n%+v\neager search\n%+v\ngraph %+v\noptions %+v", iter, sweep.labels, eager.labels, rg, o)
+		}
+	}
+}

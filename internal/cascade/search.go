@@ -3,6 +3,7 @@ package cascade
 import (
 	"cmp"
 	"slices"
+	"sort"
 )
 
 // The search is label-setting over (time, confidence, depth): a node keeps
@@ -156,22 +157,29 @@ func seedItem(v uint32, k int64) item {
 	return item{key: k, conf: 1, node: v, predNode: v, pred: -1, arc: noArc}
 }
 
-// sweep is the forward trace. Every push is at the current time: an arc
-// already open when a label settles is crossed at once (relaxOpen), and an
-// arc opening later is crossed when the sweep over the arcs by opening time
-// reaches it (open), from every label its source settled before then. That
-// is the same set of labels the eager search (run) queues ahead, pushed
-// when their time comes, so the queue is only the current time's labels in
-// item.before order, and the sweep's tests of an arc (source reached,
-// destination full) read two bitmaps.
+// sweep is the search. Every push is at the current key: an arc a label
+// can cross without waiting is crossed when the label settles (relaxOpen),
+// and one it must wait for — forward an arc opening later, backwards one
+// ending before the deadline — when the sweep over the arcs in that order
+// reaches it (open), from every label the other end settled before then.
+// That is the set of labels the eager search (run) queues ahead, pushed
+// when their key comes, so the queue holds only the current key's labels
+// in item.before order, and the sweep's first tests of an arc (other end
+// reached, this end full) read two bitmaps.
 func (s *search) sweep(seeds []item, stop func() bool) bool {
 	g := s.g
 	slices.SortStableFunc(seeds, func(a, b item) int { return cmp.Compare(a.key, b.key) })
-	end, _ := slices.BinarySearch(g.sweepKey, ord(s.at)+1) // arcs opening after s.at do not exist yet
+	// key is the key at which the sweep takes its i-th arc: forward its
+	// opening time, backwards the negated last departure it allows.
+	key, arcs, end := func(i int) int64 { return int64(g.sweepKey[i] ^ 1<<63) }, g.sweepArc, len(g.sweepKey)
+	if s.backward {
+		key, arcs, end = func(i int) int64 { return -(g.backUntil[i] - 1 + s.skew) }, g.backArc, len(g.backUntil)
+	} else {
+		end, _ = slices.BinarySearch(g.sweepKey, ord(s.at)+1) // arcs opening after s.at do not exist yet
+	}
 	pos := 0
-	if len(seeds) > 0 {
-		pos, _ = slices.BinarySearch(g.sweepKey, ord(seeds[0].key)+1) // before the first seed no source is reached
-		pos = min(pos, end)
+	if len(seeds) > 0 { // before the first seed no label can cross
+		pos = sort.Search(end, func(i int) bool { return key(i) > seeds[0].key })
 	}
 	si := 0
 	for n := 0; ; n++ {
@@ -179,49 +187,57 @@ func (s *search) sweep(seeds []item, stop func() bool) bool {
 			return false
 		}
 		if s.q.len() == 0 {
-			var k uint64
+			var k int64
 			switch {
-			case si < len(seeds) && (pos >= end || ord(seeds[si].key) <= g.sweepKey[pos]):
-				k = ord(seeds[si].key)
+			case si < len(seeds) && (pos >= end || seeds[si].key <= key(pos)):
+				k = seeds[si].key
 			case pos < end:
-				k = g.sweepKey[pos]
+				k = key(pos)
 			default:
 				return true
 			}
-			s.q.last = k
-			for ; pos < end && g.sweepKey[pos] == k; pos++ {
-				s.open(g.sweepArc[pos], int64(k^1<<63))
+			s.q.last = ord(k)
+			for ; pos < end && key(pos) == k; pos++ {
+				s.open(arcs[pos], k)
 			}
-			for ; si < len(seeds) && ord(seeds[si].key) == k; si++ {
+			for ; si < len(seeds) && seeds[si].key == k; si++ {
 				s.push(seeds[si])
 			}
 			continue
 		}
 		it := s.q.pop()
 		if li, ok := s.settle(it); ok {
-			s.relaxOpen(it, li)
+			if s.backward {
+				s.relaxOpenBackward(it, li)
+			} else {
+				s.relaxOpen(it, li)
+			}
 		}
 	}
 }
 
-// open crosses arc a, opening at t, from every label its source settled
-// before t.
-func (s *search) open(a sweepArc, t int64) {
-	if s.seen[a.src>>6]&(1<<(a.src&63)) == 0 || s.isFull(a.dst) {
+// open crosses arc a at key k from every label its tail (forward its
+// source, backwards its destination) settled before k.
+func (s *search) open(a sweepArc, k int64) {
+	from, to := a.src, a.dst
+	if s.backward {
+		from, to = to, from
+	}
+	if s.seen[from>>6]&(1<<(from&63)) == 0 || s.isFull(to) {
 		return
 	}
 	x := &s.g.arcs[a.arc]
 	w := s.weight[x.kind]
-	if w == 0 {
+	if w == 0 || x.from > s.at {
 		return
 	}
-	for l := s.node[a.src].head; l >= 0; l = s.labels[l].next {
+	for l := s.node[from].head; l >= 0; l = s.labels[l].next {
 		lb := &s.labels[l]
 		if s.maxDepth > 0 && lb.depth >= s.maxDepth {
 			continue
 		}
-		s.push(item{key: t, conf: lb.conf * x.conf * w, depth: lb.depth + 1,
-			node: a.dst, predNode: a.src, pred: l, arc: a.arc})
+		s.push(item{key: k, conf: lb.conf * x.conf * w, depth: lb.depth + 1,
+			node: to, predNode: from, pred: l, arc: a.arc})
 	}
 }
 
@@ -239,6 +255,24 @@ func (s *search) relaxOpen(it item, li int32) {
 		}
 		s.push(item{key: t, conf: it.conf * x.conf * w, depth: it.depth + 1,
 			node: x.dst, predNode: it.node, pred: li, arc: lo + uint32(i)})
+	}
+}
+
+// relaxOpenBackward takes every arc into the node that can carry the
+// compromise by the node's deadline without moving it earlier; the sweep
+// takes those that end before it.
+func (s *search) relaxOpenBackward(it item, li int32) {
+	g := s.g
+	d := -it.key
+	for r := g.roff[it.node]; r < g.roff[it.node+1]; r++ {
+		a := g.rarc[r]
+		x := &g.arcs[a]
+		w := s.weight[x.kind]
+		if w == 0 || x.from > s.at || x.from > d || x.until != Never && x.until-1+s.skew < d {
+			continue
+		}
+		s.push(item{key: it.key, conf: it.conf * x.conf * w, depth: it.depth + 1,
+			node: g.rsrc[r], predNode: it.node, pred: li, arc: a})
 	}
 }
 
