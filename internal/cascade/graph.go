@@ -10,14 +10,16 @@ import (
 
 // Graph is the cascade graph in compact form: nodes by interned index and
 // arcs in compressed sparse rows, oriented the way a compromise moves. An
-// arc costs 32 bytes; the reverse rows, built on the first backwards
-// trace, 12 more.
+// arc costs 44 bytes
+// (24 in the rows, 20 in the sweep); the reverse rows and the backwards
+// sweep, built on the first backwards trace, up to 32 more.
 type Graph struct {
 	nodes []Node
 	index map[string]uint32
 	// Arcs out of node u are arcs[off[u]:off[u+1]].
 	off      []uint32
 	arcs     []arc
+	ev       []uint32 // arc i's evidence is evidence[ev[i]]
 	evidence []*Evidence
 	warnings []string
 
@@ -38,14 +40,24 @@ type Graph struct {
 }
 
 // arc is one edge in the rows: a row is read front to back, so its arcs
-// sit together (32 bytes each with padding) rather than in five columns.
+// sit together (24 bytes each) rather than in columns. The destination's
+// index and the kind share a word; the evidence index is apart (g.ev), as
+// only paths read it.
 type arc struct {
 	from, until int64
-	dst         uint32
+	dk          uint32 // destination << kindBits | kind
 	conf        float32
-	ev          uint32
-	kind        EdgeKind
 }
+
+const (
+	kindBits = 3
+	// MaxNodes is the most nodes a graph can hold (2^29).
+	MaxNodes = 1 << (32 - kindBits)
+)
+
+func (x *arc) dst() uint32                 { return x.dk >> kindBits }
+func (x *arc) kind() EdgeKind              { return EdgeKind(x.dk & (1<<kindBits - 1)) }
+func packDK(dst uint32, k EdgeKind) uint32 { return dst<<kindBits | uint32(k) }
 
 // sweepArc is one arc in the sweep.
 type sweepArc struct{ src, dst, arc uint32 }
@@ -106,9 +118,10 @@ func (g *Graph) fill(a *edgeArrays) {
 			})
 		}
 	}
-	g.arcs = make([]arc, m)
+	g.arcs, g.ev = make([]arc, m), make([]uint32, m)
 	for i, p := range perm {
-		g.arcs[i] = arc{from: a.from[p], until: a.until[p], dst: a.dst[p], conf: a.conf[p], ev: a.ev[p], kind: a.kind[p]}
+		g.arcs[i] = arc{from: a.from[p], until: a.until[p], dk: packDK(a.dst[p], a.kind[p]), conf: a.conf[p]}
+		g.ev[i] = a.ev[p]
 	}
 }
 
@@ -130,7 +143,7 @@ func (g *Graph) sweep() {
 	g.sweepKey, g.sweepArc = keys, make([]sweepArc, m)
 	for u := range len(g.nodes) {
 		for i := g.off[u]; i < g.off[u+1]; i++ {
-			g.sweepArc[rank[i]] = sweepArc{src: uint32(u), dst: g.arcs[i].dst, arc: i}
+			g.sweepArc[rank[i]] = sweepArc{src: uint32(u), dst: g.arcs[i].dst(), arc: i}
 		}
 	}
 }
@@ -182,7 +195,7 @@ func (g *Graph) backSweep() {
 	for u := range len(g.nodes) {
 		for i := g.off[u]; i < g.off[u+1]; i++ {
 			if x := &g.arcs[i]; x.until != Never {
-				g.backUntil[rank[i]], g.backArc[rank[i]] = x.until, sweepArc{src: uint32(u), dst: x.dst, arc: i}
+				g.backUntil[rank[i]], g.backArc[rank[i]] = x.until, sweepArc{src: uint32(u), dst: x.dst(), arc: i}
 			}
 		}
 	}
@@ -194,7 +207,7 @@ func (g *Graph) reverse() {
 		n := len(g.nodes)
 		g.roff = make([]uint32, n+1)
 		for i := range g.arcs {
-			g.roff[g.arcs[i].dst+1]++
+			g.roff[g.arcs[i].dst()+1]++
 		}
 		for i := 1; i <= n; i++ {
 			g.roff[i] += g.roff[i-1]
@@ -204,7 +217,7 @@ func (g *Graph) reverse() {
 		g.rsrc = make([]uint32, len(g.arcs))
 		for u := range n {
 			for i := g.off[u]; i < g.off[u+1]; i++ {
-				d := g.arcs[i].dst
+				d := g.arcs[i].dst()
 				g.rarc[pos[d]], g.rsrc[pos[d]] = i, uint32(u)
 				pos[d]++
 			}
@@ -252,8 +265,8 @@ type Arc struct {
 // arc expands arc i.
 func (g *Graph) arc(i uint32) Arc {
 	a := &g.arcs[i]
-	return Arc{Src: g.nodes[g.src(i)].ID, Dst: g.nodes[a.dst].ID, Kind: a.kind,
-		Valid: Interval{a.from, a.until}, Confidence: float64(a.conf), Evidence: g.evidence[a.ev]}
+	return Arc{Src: g.nodes[g.src(i)].ID, Dst: g.nodes[a.dst()].ID, Kind: a.kind(),
+		Valid: Interval{a.from, a.until}, Confidence: float64(a.conf), Evidence: g.evidence[g.ev[i]]}
 }
 
 // Written returns the arc as written: for reversed kinds, From is Dst.

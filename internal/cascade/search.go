@@ -227,7 +227,7 @@ func (s *search) open(a sweepArc, k int64) {
 		return
 	}
 	x := &s.g.arcs[a.arc]
-	w := s.weight[x.kind]
+	w := s.weight[x.kind()]
 	if w == 0 || x.from > s.at {
 		return
 	}
@@ -249,12 +249,12 @@ func (s *search) relaxOpen(it item, li int32) {
 	lo, hi := g.off[it.node], g.off[it.node+1]
 	for i := range g.arcs[lo:hi] {
 		x := &g.arcs[lo+uint32(i)]
-		w := s.weight[x.kind]
+		w := s.weight[x.kind()]
 		if w == 0 || x.from > t || x.until != Never && t-s.skew >= x.until {
 			continue
 		}
 		s.push(item{key: t, conf: it.conf * x.conf * w, depth: it.depth + 1,
-			node: x.dst, predNode: it.node, pred: li, arc: lo + uint32(i)})
+			node: x.dst(), predNode: it.node, pred: li, arc: lo + uint32(i)})
 	}
 }
 
@@ -267,7 +267,7 @@ func (s *search) relaxOpenBackward(it item, li int32) {
 	for r := g.roff[it.node]; r < g.roff[it.node+1]; r++ {
 		a := g.rarc[r]
 		x := &g.arcs[a]
-		w := s.weight[x.kind]
+		w := s.weight[x.kind()]
 		if w == 0 || x.from > s.at || x.from > d || x.until != Never && x.until-1+s.skew < d {
 			continue
 		}
@@ -327,12 +327,12 @@ func (s *search) relaxForward(it item, li int32) {
 	lo, hi := g.off[it.node], g.off[it.node+1]
 	for i := range g.arcs[lo:hi] {
 		x := &g.arcs[lo+uint32(i)]
-		w := s.weight[x.kind]
+		w := s.weight[x.kind()]
 		if w == 0 || x.from > s.at || x.until != Never && t-s.skew >= x.until {
 			continue
 		}
 		s.push(item{key: max(t, x.from), conf: it.conf * x.conf * w, depth: it.depth + 1,
-			node: x.dst, predNode: it.node, pred: li, arc: lo + uint32(i)})
+			node: x.dst(), predNode: it.node, pred: li, arc: lo + uint32(i)})
 	}
 }
 
@@ -346,7 +346,7 @@ func (s *search) relaxBackward(it item, li int32) {
 		if !ok {
 			continue
 		}
-		s.push(item{key: -nd, conf: it.conf * g.arcs[a].conf * s.weight[g.arcs[a].kind], depth: it.depth + 1,
+		s.push(item{key: -nd, conf: it.conf * g.arcs[a].conf * s.weight[g.arcs[a].kind()], depth: it.depth + 1,
 			node: g.rsrc[r], predNode: it.node, pred: li, arc: a})
 	}
 }
@@ -356,7 +356,7 @@ func (s *search) relaxBackward(it item, li int32) {
 func (s *search) departure(d int64, a uint32) (int64, bool) {
 	g := s.g
 	x := &g.arcs[a]
-	if s.weight[x.kind] == 0 || x.from > s.at || x.from > d {
+	if s.weight[x.kind()] == 0 || x.from > s.at || x.from > d {
 		return 0, false
 	}
 	if u := x.until; u != Never && u-1+s.skew < d {

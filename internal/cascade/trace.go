@@ -239,7 +239,7 @@ func (s *search) lastHop(l int32) []Step {
 func (s *search) unverified(l int32) bool {
 	for ; l >= 0; l = s.labels[l].pred {
 		if x := s.labels[l]; x.arc != noArc {
-			if ev := s.g.evidence[s.g.arcs[x.arc].ev]; ev != nil && ev.Unverified {
+			if ev := s.g.evidence[s.g.ev[x.arc]]; ev != nil && ev.Unverified {
 				return true
 			}
 		}
