@@ -55,12 +55,18 @@ const (
 	MaxNodes = 1 << (32 - kindBits)
 )
 
+func (x *sweepArc) dst() uint32 { return x.dk >> kindBits }
+
 func (x *arc) dst() uint32                 { return x.dk >> kindBits }
 func (x *arc) kind() EdgeKind              { return EdgeKind(x.dk & (1<<kindBits - 1)) }
 func packDK(dst uint32, k EdgeKind) uint32 { return dst<<kindBits | uint32(k) }
 
-// sweepArc is one arc in the sweep.
-type sweepArc struct{ src, dst, arc uint32 }
+// sweepArc is one arc in the sweep, with what crossing it needs (16
+// bytes), so that the sweep reads the rows only for paths.
+type sweepArc struct {
+	src, dk, arc uint32
+	conf         float32
+}
 
 // newGraph sorts the builder's nodes and edges into a Graph; the builder
 // gives up its arrays.
@@ -143,7 +149,7 @@ func (g *Graph) sweep() {
 	g.sweepKey, g.sweepArc = keys, make([]sweepArc, m)
 	for u := range len(g.nodes) {
 		for i := g.off[u]; i < g.off[u+1]; i++ {
-			g.sweepArc[rank[i]] = sweepArc{src: uint32(u), dst: g.arcs[i].dst(), arc: i}
+			g.sweepArc[rank[i]] = sweepArc{src: uint32(u), dk: g.arcs[i].dk, arc: i, conf: g.arcs[i].conf}
 		}
 	}
 }
@@ -195,7 +201,7 @@ func (g *Graph) backSweep() {
 	for u := range len(g.nodes) {
 		for i := g.off[u]; i < g.off[u+1]; i++ {
 			if x := &g.arcs[i]; x.until != Never {
-				g.backUntil[rank[i]], g.backArc[rank[i]] = x.until, sweepArc{src: uint32(u), dst: x.dst(), arc: i}
+				g.backUntil[rank[i]], g.backArc[rank[i]] = x.until, sweepArc{src: uint32(u), dk: x.dk, arc: i, conf: x.conf}
 			}
 		}
 	}

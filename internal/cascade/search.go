@@ -219,16 +219,18 @@ func (s *search) sweep(seeds []item, stop func() bool) bool {
 // open crosses arc a at key k from every label its tail (forward its
 // source, backwards its destination) settled before k.
 func (s *search) open(a sweepArc, k int64) {
-	from, to := a.src, a.dst
+	from, to := a.src, a.dst()
 	if s.backward {
 		from, to = to, from
 	}
 	if s.seen[from>>6]&(1<<(from&63)) == 0 || s.isFull(to) {
 		return
 	}
-	x := &s.g.arcs[a.arc]
-	w := s.weight[x.kind()]
-	if w == 0 || x.from > s.at {
+	// Forward the sweep stops at s.at; backwards an arc ending before a
+	// deadline no later than the target's time (itself no later than s.at)
+	// began before s.at too.
+	w := s.weight[EdgeKind(a.dk&(1<<kindBits-1))]
+	if w == 0 {
 		return
 	}
 	for l := s.node[from].head; l >= 0; l = s.labels[l].next {
@@ -236,7 +238,7 @@ func (s *search) open(a sweepArc, k int64) {
 		if s.maxDepth > 0 && lb.depth >= s.maxDepth {
 			continue
 		}
-		s.push(item{key: k, conf: lb.conf * x.conf * w, depth: lb.depth + 1,
+		s.push(item{key: k, conf: lb.conf * a.conf * w, depth: lb.depth + 1,
 			node: to, predNode: from, pred: l, arc: a.arc})
 	}
 }
