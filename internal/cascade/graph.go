@@ -3,6 +3,7 @@ package cascade
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -32,11 +33,11 @@ type Graph struct {
 	revOnce sync.Once
 	// The backwards sweep: every arc with an end, by end (latest first,
 	// then arc index), built with the reverse rows.
-	backUntil []int64
-	backArc   []sweepArc
-	roff      []uint32
-	rarc      []uint32 // arc index, ordered by destination
-	rsrc      []uint32 // the arc's source
+	backKey []uint64 // ^ord(until)
+	backArc []sweepArc
+	roff    []uint32
+	rarc    []uint32 // arc index, ordered by destination
+	rsrc    []uint32 // the arc's source
 }
 
 // arc is one edge in the rows: a row is read front to back, so its arcs
@@ -131,27 +132,48 @@ func (g *Graph) fill(a *edgeArrays) {
 	}
 }
 
-// sweep lists the arcs by opening time: a stable radix sort of the keys
-// (a byte at a time, skipping bytes every key shares), then each arc's
-// source and destination beside it.
-func (g *Graph) sweep() {
-	m := len(g.arcs)
-	keys, idx := make([]uint64, m), make([]uint32, m)
+// sortArcs orders the arcs key picks (ok false leaves one out) by key,
+// then index. It returns the keys in that order and each arc's place in it
+// (noArc for those left out). When the keys span less than 2^32, which
+// real times do (136 years of seconds), key and index share a word sorted
+// in place; otherwise a radix sort needs twice the room.
+func (g *Graph) sortArcs(key func(x *arc) (uint64, bool)) (keys []uint64, rank []uint32) {
+	lo, hi, n := uint64(math.MaxUint64), uint64(0), 0
 	for i := range g.arcs {
-		keys[i], idx[i] = ord(g.arcs[i].from), uint32(i)
-	}
-	keys, idx = radixSort(keys, idx)
-	rank := make([]uint32, m)
-	for j, a := range idx {
-		rank[a] = uint32(j)
-	}
-	idx = nil
-	g.sweepKey, g.sweepArc = keys, make([]sweepArc, m)
-	for u := range len(g.nodes) {
-		for i := g.off[u]; i < g.off[u+1]; i++ {
-			g.sweepArc[rank[i]] = sweepArc{src: uint32(u), dk: g.arcs[i].dk, arc: i, conf: g.arcs[i].conf}
+		if k, ok := key(&g.arcs[i]); ok {
+			lo, hi, n = min(lo, k), max(hi, k), n+1
 		}
 	}
+	rank = make([]uint32, len(g.arcs))
+	keys = make([]uint64, 0, n)
+	if n > 0 && hi-lo <= math.MaxUint32 {
+		for i := range g.arcs {
+			if k, ok := key(&g.arcs[i]); ok {
+				keys = append(keys, (k-lo)<<32|uint64(i))
+			}
+		}
+		slices.Sort(keys)
+		for j, v := range keys {
+			rank[uint32(v)], keys[j] = uint32(j), lo+v>>32
+		}
+	} else {
+		idx := make([]uint32, 0, n)
+		for i := range g.arcs {
+			if k, ok := key(&g.arcs[i]); ok {
+				keys, idx = append(keys, k), append(idx, uint32(i))
+			}
+		}
+		keys, idx = radixSort(keys, idx)
+		for j, i := range idx {
+			rank[i] = uint32(j)
+		}
+	}
+	for i := range g.arcs {
+		if _, ok := key(&g.arcs[i]); !ok {
+			rank[i] = noArc
+		}
+	}
+	return keys, rank
 }
 
 // radixSort sorts keys, and idx along, stably: a byte at a time, skipping
@@ -181,27 +203,30 @@ func radixSort(keys []uint64, idx []uint32) ([]uint64, []uint32) {
 	return keys, idx
 }
 
-// backSweep lists the arcs that end by end, latest first: the same radix
-// sort on the complemented key.
-func (g *Graph) backSweep() {
-	var keys []uint64
-	var idx []uint32
-	for i := range g.arcs {
-		if u := g.arcs[i].until; u != Never {
-			keys, idx = append(keys, ^ord(u)), append(idx, uint32(i))
-		}
-	}
-	keys, idx = radixSort(keys, idx)
-	keys = nil
-	rank := make([]uint32, len(g.arcs))
-	for j, i := range idx {
-		rank[i] = uint32(j)
-	}
-	g.backUntil, g.backArc = make([]int64, len(idx)), make([]sweepArc, len(idx))
+// sweep lists the arcs by opening time (the key is ord(from)).
+func (g *Graph) sweep() {
+	var rank []uint32
+	g.sweepKey, rank = g.sortArcs(func(x *arc) (uint64, bool) { return ord(x.from), true })
+	g.sweepArc = make([]sweepArc, len(g.arcs))
 	for u := range len(g.nodes) {
 		for i := g.off[u]; i < g.off[u+1]; i++ {
-			if x := &g.arcs[i]; x.until != Never {
-				g.backUntil[rank[i]], g.backArc[rank[i]] = x.until, sweepArc{src: uint32(u), dk: x.dk, arc: i, conf: x.conf}
+			x := &g.arcs[i]
+			g.sweepArc[rank[i]] = sweepArc{src: uint32(u), dk: x.dk, arc: i, conf: x.conf}
+		}
+	}
+}
+
+// backSweep lists the arcs that end by end, latest first (the key is
+// ^ord(until)).
+func (g *Graph) backSweep() {
+	var rank []uint32
+	g.backKey, rank = g.sortArcs(func(x *arc) (uint64, bool) { return ^ord(x.until), x.until != Never })
+	g.backArc = make([]sweepArc, len(g.backKey))
+	for u := range len(g.nodes) {
+		for i := g.off[u]; i < g.off[u+1]; i++ {
+			if r := rank[i]; r != noArc {
+				x := &g.arcs[i]
+				g.backArc[r] = sweepArc{src: uint32(u), dk: x.dk, arc: i, conf: x.conf}
 			}
 		}
 	}

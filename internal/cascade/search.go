@@ -173,7 +173,7 @@ func (s *search) sweep(seeds []item, stop func() bool) bool {
 	// opening time, backwards the negated last departure it allows.
 	key, arcs, end := func(i int) int64 { return int64(g.sweepKey[i] ^ 1<<63) }, g.sweepArc, len(g.sweepKey)
 	if s.backward {
-		key, arcs, end = func(i int) int64 { return -(g.backUntil[i] - 1 + s.skew) }, g.backArc, len(g.backUntil)
+		key, arcs, end = func(i int) int64 { return -(int64(^g.backKey[i]^1<<63) - 1 + s.skew) }, g.backArc, len(g.backKey)
 	} else {
 		end, _ = slices.BinarySearch(g.sweepKey, ord(s.at)+1) // arcs opening after s.at do not exist yet
 	}
