@@ -171,11 +171,11 @@ func (s *search) sweep(seeds []item, stop func() bool) bool {
 	slices.SortStableFunc(seeds, func(a, b item) int { return cmp.Compare(a.key, b.key) })
 	// key is the key at which the sweep takes its i-th arc: forward its
 	// opening time, backwards the negated last departure it allows.
-	key, arcs, end := func(i int) int64 { return int64(g.sweepKey[i] ^ 1<<63) }, g.sweepArc, len(g.sweepKey)
-	if s.backward {
-		key, arcs, end = func(i int) int64 { return -(int64(^g.backKey[i]^1<<63) - 1 + s.skew) }, g.backArc, len(g.backKey)
-	} else {
-		end, _ = slices.BinarySearch(g.sweepKey, ord(s.at)+1) // arcs opening after s.at do not exist yet
+	key, arcs, end := func(i int) int64 { return -(int64(^g.backKey[i]^1<<63) - 1 + s.skew) }, g.backArc, len(g.backKey)
+	if !s.backward {
+		key, arcs = func(i int) int64 { return int64(g.sweepKey[i] ^ 1<<63) }, g.sweepArc
+		// Arcs opening after s.at do not exist yet.
+		end = sort.Search(len(g.sweepKey), func(i int) bool { return g.sweepKey[i] > ord(s.at) })
 	}
 	pos := 0
 	if len(seeds) > 0 { // before the first seed no label can cross
