@@ -95,12 +95,13 @@ func run(nodes, edges, runs int, seed uint64) error {
 	if !backwards {
 		return nil
 	}
-	t := time.Now()
+	t, c := time.Now(), cpuTime()
 	br, err := cascade.Backtrace(ctx, g, cascade.Options{Seeds: []cascade.Seed{{Node: "h0000001", Time: at}}, At: at, Skew: 5 * time.Minute})
 	if err != nil {
 		return err
 	}
-	fmt.Printf("backwards trace from h0000001: %d upstream nodes in %v (reverse rows included)\n", len(br.Upstream), time.Since(t).Round(time.Millisecond))
+	fmt.Printf("backwards trace from h0000001: %d upstream nodes in %v wall, %v CPU (reverse rows included)\n", len(br.Upstream),
+		time.Since(t).Round(time.Millisecond), (cpuTime() - c).Round(time.Millisecond))
 	runtime.ReadMemStats(&ms)
 	fmt.Printf("memory after the backwards trace: Go heap now %s, Go runtime total (Sys) %s, kernel peak RSS (VmHWM) %s\n", mib(ms.HeapAlloc), mib(ms.Sys), vmHWM())
 	runtime.KeepAlive(g)

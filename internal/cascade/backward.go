@@ -76,36 +76,45 @@ func Backtrace(ctx context.Context, g *Graph, o Options) (*BackResult, error) {
 	r := &BackResult{Options: o, Warnings: g.Warnings()}
 	for i, v := range ids {
 		s := newSearch(g, true, skew, o.At.Unix(), o.MaxDepth, w)
-		s.seed(v, -o.Seeds[i].Time.Unix())
-		if !s.run(func() bool { return ctx.Err() != nil }) {
+		if !s.sweep([]item{seedItem(v, -o.Seeds[i].Time.Unix())}, func() bool { return ctx.Err() != nil }) {
 			return nil, ctx.Err()
 		}
 		s.fold(acc, i)
-		s.node, s.hot, s.full, s.q = nil, nil, nil, queue{} // paths need only the labels
+		s.node, s.hot, s.full, s.seen, s.q = nil, nil, nil, nil, queue{} // paths need only the labels
 		r.searches = append(r.searches, s)
 	}
-	best := 0
+	// Order the nodes by deadline, then id (node indices follow the ids'
+	// byte order), before making their records: sorting the records
+	// themselves moved 300 bytes a swap.
+	type upKey struct {
+		deadline time.Time
+		v        uint32
+	}
+	var order []upKey
 	for v := range acc {
-		a := &acc[v]
-		if a.targets == 0 {
-			continue
+		if acc[v].targets != 0 {
+			order = append(order, upKey{TimeOf(acc[v].deadline), uint32(v)})
 		}
-		n := g.nodes[v]
-		u := Upstream{Node: n, Kind: n.Kind.String(), Deadline: TimeOf(a.deadline), Confidence: round(a.conf),
+	}
+	slices.SortFunc(order, func(a, b upKey) int { return cmp.Or(a.deadline.Compare(b.deadline), cmp.Compare(a.v, b.v)) })
+	best := 0
+	r.Upstream = make([]Upstream, 0, len(order))
+	pred := &search{g: g, skew: skew, at: o.At.Unix(), weight: w}
+	for _, k := range order {
+		a := &acc[k.v]
+		n := g.nodes[k.v]
+		u := Upstream{Node: n, Kind: n.Kind.String(), Deadline: k.deadline, Confidence: round(a.conf),
 			search: int(a.search), label: a.label}
 		for i := range ids {
 			if a.targets&(1<<i) != 0 {
 				u.Targets = append(u.Targets, o.Seeds[i].Node)
 			}
 		}
-		u.Root = !hasPredecessor(g, uint32(v), a.deadline, skew, o.At.Unix(), w)
+		u.Root = !pred.hasPredecessor(k.v, a.deadline)
 		u.Known = !n.Compromised.IsZero() && !n.Compromised.After(u.Deadline)
 		r.Upstream = append(r.Upstream, u)
 		best = max(best, len(u.Targets))
 	}
-	slices.SortFunc(r.Upstream, func(a, b Upstream) int {
-		return cmp.Or(a.Deadline.Compare(b.Deadline), cmp.Compare(a.Node.ID, b.Node.ID))
-	})
 	for _, u := range r.Upstream {
 		if u.Root && len(u.Targets) == best {
 			u.Path = r.Path(&u)
@@ -159,8 +168,8 @@ func (s *search) fold(acc []upAcc, si int) {
 
 // hasPredecessor reports whether some arc into v can have carried a
 // compromise to v by deadline d.
-func hasPredecessor(g *Graph, v uint32, d, skew, at int64, w [numEdgeKinds]float32) bool {
-	s := &search{g: g, skew: skew, at: at, weight: w}
+func (s *search) hasPredecessor(v uint32, d int64) bool {
+	g := s.g
 	for r := g.roff[v]; r < g.roff[v+1]; r++ {
 		if _, ok := s.departure(d, g.rarc[r]); ok {
 			return true

@@ -230,6 +230,9 @@ func (b *Builder) Build() (*Graph, error) {
 			missing = append(missing, fmt.Sprintf("%s: edge names node %q, which no input declares", b.refAt[i], b.nodes[i].ID))
 		}
 	}
+	if len(b.nodes) > MaxNodes {
+		return nil, fmt.Errorf("graph: %d nodes, at most %d", len(b.nodes), MaxNodes)
+	}
 	if len(missing) > 0 {
 		if len(missing) > 20 {
 			missing = append(missing[:20], fmt.Sprintf("… and %d more", len(missing)-20))

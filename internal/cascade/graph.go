@@ -3,6 +3,7 @@ package cascade
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -10,31 +11,62 @@ import (
 
 // Graph is the cascade graph in compact form: nodes by interned index and
 // arcs in compressed sparse rows, oriented the way a compromise moves. An
-// arc costs 32 bytes; the reverse rows, built on the first backwards
-// trace, 12 more.
+// arc costs 44 bytes
+// (24 in the rows, 20 in the sweep); the reverse rows and the backwards
+// sweep, built on the first backwards trace, up to 32 more.
 type Graph struct {
 	nodes []Node
 	index map[string]uint32
 	// Arcs out of node u are arcs[off[u]:off[u+1]].
 	off      []uint32
 	arcs     []arc
+	ev       []uint32 // arc i's evidence is evidence[ev[i]]
 	evidence []*Evidence
 	warnings []string
 
+	// The sweep: every arc by opening time (then arc index), its key
+	// (ord(from)) and its source, destination and index apart, so the
+	// forward trace reads it front to back (20 bytes an arc).
+	sweepKey []uint64
+	sweepArc []sweepArc
+
 	revOnce sync.Once
+	// The backwards sweep: every arc with an end, by end (latest first,
+	// then arc index), built with the reverse rows.
+	backKey []uint64 // ^ord(until)
+	backArc []sweepArc
 	roff    []uint32
 	rarc    []uint32 // arc index, ordered by destination
 	rsrc    []uint32 // the arc's source
 }
 
 // arc is one edge in the rows: a row is read front to back, so its arcs
-// sit together (32 bytes each with padding) rather than in five columns.
+// sit together (24 bytes each) rather than in columns. The destination's
+// index and the kind share a word; the evidence index is apart (g.ev), as
+// only paths read it.
 type arc struct {
 	from, until int64
-	dst         uint32
+	dk          uint32 // destination << kindBits | kind
 	conf        float32
-	ev          uint32
-	kind        EdgeKind
+}
+
+const (
+	kindBits = 3
+	// MaxNodes is the most nodes a graph can hold (2^29).
+	MaxNodes = 1 << (32 - kindBits)
+)
+
+func (x *sweepArc) dst() uint32 { return x.dk >> kindBits }
+
+func (x *arc) dst() uint32                 { return x.dk >> kindBits }
+func (x *arc) kind() EdgeKind              { return EdgeKind(x.dk & (1<<kindBits - 1)) }
+func packDK(dst uint32, k EdgeKind) uint32 { return dst<<kindBits | uint32(k) }
+
+// sweepArc is one arc in the sweep, with what crossing it needs (16
+// bytes), so that the sweep reads the rows only for paths.
+type sweepArc struct {
+	src, dk, arc uint32
+	conf         float32
 }
 
 // newGraph sorts the builder's nodes and edges into a Graph; the builder
@@ -61,6 +93,7 @@ func newGraph(b *Builder) *Graph {
 	rank = nil
 	g.fill(a)
 	b.e, b.nodes, b.index = edgeArrays{}, nil, nil
+	g.sweep()
 	return g
 }
 
@@ -92,9 +125,110 @@ func (g *Graph) fill(a *edgeArrays) {
 			})
 		}
 	}
-	g.arcs = make([]arc, m)
+	g.arcs, g.ev = make([]arc, m), make([]uint32, m)
 	for i, p := range perm {
-		g.arcs[i] = arc{from: a.from[p], until: a.until[p], dst: a.dst[p], conf: a.conf[p], ev: a.ev[p], kind: a.kind[p]}
+		g.arcs[i] = arc{from: a.from[p], until: a.until[p], dk: packDK(a.dst[p], a.kind[p]), conf: a.conf[p]}
+		g.ev[i] = a.ev[p]
+	}
+}
+
+// sortArcs orders the arcs key picks (ok false leaves one out) by key,
+// then index. It returns the keys in that order and each arc's place in it
+// (noArc for those left out). When the keys span less than 2^32, which
+// real times do (136 years of seconds), key and index share a word sorted
+// in place; otherwise a radix sort needs twice the room.
+func (g *Graph) sortArcs(key func(x *arc) (uint64, bool)) (keys []uint64, rank []uint32) {
+	lo, hi, n := uint64(math.MaxUint64), uint64(0), 0
+	for i := range g.arcs {
+		if k, ok := key(&g.arcs[i]); ok {
+			lo, hi, n = min(lo, k), max(hi, k), n+1
+		}
+	}
+	rank = make([]uint32, len(g.arcs))
+	keys = make([]uint64, 0, n)
+	if n > 0 && hi-lo <= math.MaxUint32 {
+		for i := range g.arcs {
+			if k, ok := key(&g.arcs[i]); ok {
+				keys = append(keys, (k-lo)<<32|uint64(i))
+			}
+		}
+		slices.Sort(keys)
+		for j, v := range keys {
+			rank[uint32(v)], keys[j] = uint32(j), lo+v>>32
+		}
+	} else {
+		idx := make([]uint32, 0, n)
+		for i := range g.arcs {
+			if k, ok := key(&g.arcs[i]); ok {
+				keys, idx = append(keys, k), append(idx, uint32(i))
+			}
+		}
+		keys, idx = radixSort(keys, idx)
+		for j, i := range idx {
+			rank[i] = uint32(j)
+		}
+	}
+	for i := range g.arcs {
+		if _, ok := key(&g.arcs[i]); !ok {
+			rank[i] = noArc
+		}
+	}
+	return keys, rank
+}
+
+// radixSort sorts keys, and idx along, stably: a byte at a time, skipping
+// bytes every key shares. It returns the sorted slices (the inputs are
+// reused).
+func radixSort(keys []uint64, idx []uint32) ([]uint64, []uint32) {
+	m := len(keys)
+	tk, ti := make([]uint64, m), make([]uint32, m)
+	for shift := 0; shift < 64; shift += 8 {
+		var count [257]int
+		for _, k := range keys {
+			count[(k>>shift)&0xff+1]++
+		}
+		if slices.Contains(count[1:], m) {
+			continue // every key has this byte
+		}
+		for i := 1; i < len(count); i++ {
+			count[i] += count[i-1]
+		}
+		for j, k := range keys {
+			d := (k >> shift) & 0xff
+			tk[count[d]], ti[count[d]] = k, idx[j]
+			count[d]++
+		}
+		keys, tk, idx, ti = tk, keys, ti, idx
+	}
+	return keys, idx
+}
+
+// sweep lists the arcs by opening time (the key is ord(from)).
+func (g *Graph) sweep() {
+	var rank []uint32
+	g.sweepKey, rank = g.sortArcs(func(x *arc) (uint64, bool) { return ord(x.from), true })
+	g.sweepArc = make([]sweepArc, len(g.arcs))
+	for u := range len(g.nodes) {
+		for i := g.off[u]; i < g.off[u+1]; i++ {
+			x := &g.arcs[i]
+			g.sweepArc[rank[i]] = sweepArc{src: uint32(u), dk: x.dk, arc: i, conf: x.conf}
+		}
+	}
+}
+
+// backSweep lists the arcs that end by end, latest first (the key is
+// ^ord(until)).
+func (g *Graph) backSweep() {
+	var rank []uint32
+	g.backKey, rank = g.sortArcs(func(x *arc) (uint64, bool) { return ^ord(x.until), x.until != Never })
+	g.backArc = make([]sweepArc, len(g.backKey))
+	for u := range len(g.nodes) {
+		for i := g.off[u]; i < g.off[u+1]; i++ {
+			if r := rank[i]; r != noArc {
+				x := &g.arcs[i]
+				g.backArc[r] = sweepArc{src: uint32(u), dk: x.dk, arc: i, conf: x.conf}
+			}
+		}
 	}
 }
 
@@ -104,7 +238,7 @@ func (g *Graph) reverse() {
 		n := len(g.nodes)
 		g.roff = make([]uint32, n+1)
 		for i := range g.arcs {
-			g.roff[g.arcs[i].dst+1]++
+			g.roff[g.arcs[i].dst()+1]++
 		}
 		for i := 1; i <= n; i++ {
 			g.roff[i] += g.roff[i-1]
@@ -114,11 +248,13 @@ func (g *Graph) reverse() {
 		g.rsrc = make([]uint32, len(g.arcs))
 		for u := range n {
 			for i := g.off[u]; i < g.off[u+1]; i++ {
-				d := g.arcs[i].dst
+				d := g.arcs[i].dst()
 				g.rarc[pos[d]], g.rsrc[pos[d]] = i, uint32(u)
 				pos[d]++
 			}
 		}
+		pos = nil
+		g.backSweep()
 	})
 }
 
@@ -160,8 +296,8 @@ type Arc struct {
 // arc expands arc i.
 func (g *Graph) arc(i uint32) Arc {
 	a := &g.arcs[i]
-	return Arc{Src: g.nodes[g.src(i)].ID, Dst: g.nodes[a.dst].ID, Kind: a.kind,
-		Valid: Interval{a.from, a.until}, Confidence: float64(a.conf), Evidence: g.evidence[a.ev]}
+	return Arc{Src: g.nodes[g.src(i)].ID, Dst: g.nodes[a.dst()].ID, Kind: a.kind(),
+		Valid: Interval{a.from, a.until}, Confidence: float64(a.conf), Evidence: g.evidence[g.ev[i]]}
 }
 
 // Written returns the arc as written: for reversed kinds, From is Dst.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 )
@@ -17,13 +18,15 @@ type randGraph struct {
 	edges []Edge
 }
 
-func newRandGraph(r *rand.Rand) randGraph {
+func newRandGraph(r *rand.Rand) randGraph { return newRandGraphOf(r, 3+r.IntN(5), 14) }
+
+// newRandGraphOf is a random graph of n nodes and fewer than maxEdges edges.
+func newRandGraphOf(r *rand.Rand, n, maxEdges int) randGraph {
 	var g randGraph
-	n := 3 + r.IntN(5)
 	for i := range n {
 		g.nodes = append(g.nodes, Node{ID: fmt.Sprintf("n%d", i), Kind: NodeKind(1 + r.IntN(4))})
 	}
-	m := r.IntN(14)
+	m := r.IntN(maxEdges)
 	for range m {
 		a, b := g.nodes[r.IntN(n)], g.nodes[r.IntN(n)]
 		if a.ID == b.ID {
@@ -277,6 +280,107 @@ func TestInputOrderDoesNotMatter(t *testing.T) {
 		jb, _ := json.Marshal(b.Reached())
 		if string(ja) != string(jb) {
 			t.Fatalf("input order changed the trace:\n%s\n%s", ja, jb)
+		}
+	}
+}
+
+// traceEager is the forward trace as the eager search (run) makes it: every
+// arc out of a settled label queued at once, future ones at their opening
+// time. It is the reference the sweep must match exactly.
+func traceEager(g *Graph, o Options) (*Result, error) {
+	ids, w, err := o.check(g)
+	if err != nil {
+		return nil, err
+	}
+	s := newSearch(g, false, int64(o.Skew/time.Second), o.At.Unix(), o.MaxDepth, w)
+	for i, v := range ids {
+		s.seed(v, o.Seeds[i].Time.Unix())
+	}
+	s.run(nil)
+	return &Result{Options: o, g: g, s: s}, nil
+}
+
+// TestSweepMatchesEager: the sweep settles the same labels in the same
+// order as the eager search, so times, confidences, hops and paths (tie
+// breaks included) agree, over several seeds, depth limits, weights and
+// exclusions, on graphs with many equal times and parallel edges.
+func TestSweepMatchesEager(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for iter := range 3000 {
+		rg := newRandGraph(r)
+		if iter%2 == 1 {
+			// Larger graphs give nodes several labels and long paths.
+			rg = newRandGraphOf(r, 10+r.IntN(20), 40+r.IntN(80))
+		}
+		// Parallel edges and shared times make the tie-breaks matter.
+		for i := range r.IntN(4) {
+			if len(rg.edges) > 0 {
+				e := rg.edges[r.IntN(len(rg.edges))]
+				e.Valid.From = []int64{e.Valid.From, Always, 7}[i%3]
+				if !e.Valid.Valid() {
+					continue
+				}
+				rg.edges = append(rg.edges, e)
+			}
+		}
+		g := rg.build(t, -1)
+		o := Options{At: time.Unix(int64(15+r.IntN(15)), 0), Skew: time.Duration(r.IntN(3)) * time.Second, MaxDepth: r.IntN(4)}
+		for range 1 + r.IntN(3) {
+			o.Seeds = append(o.Seeds, Seed{rg.nodes[r.IntN(len(rg.nodes))].ID, time.Unix(int64(r.IntN(15)), 0)})
+		}
+		if k := EdgeKinds()[r.IntN(5)]; r.IntN(3) == 0 {
+			o.Confidence = map[EdgeKind]float64{k: []float64{0, 0.5, 0.9}[r.IntN(3)]}
+		}
+		if r.IntN(5) == 0 {
+			o.Exclude = []EdgeKind{EdgeKinds()[r.IntN(5)]}
+		}
+		got, err := Trace(context.Background(), g, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := traceEager(g, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got.s.labels, want.s.labels) {
+			t.Fatalf("iter %d: sweep settled\n%+v\neager search\n%+v\ngraph %+v\noptions %+v", iter, got.s.labels, want.s.labels, rg, o)
+		}
+		jg, _ := json.Marshal(got.Reached())
+		jw, _ := json.Marshal(want.Reached())
+		if string(jg) != string(jw) {
+			t.Fatalf("iter %d: sweep\n%s\neager\n%s", iter, jg, jw)
+		}
+	}
+}
+
+// TestBackwardSweepMatchesEager: backwards too, the sweep settles the
+// eager search's labels in its order.
+func TestBackwardSweepMatchesEager(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for iter := range 3000 {
+		rg := newRandGraph(r)
+		if iter%2 == 1 {
+			rg = newRandGraphOf(r, 10+r.IntN(20), 40+r.IntN(80))
+		}
+		g := rg.build(t, -1)
+		g.reverse()
+		o := Options{At: time.Unix(int64(15+r.IntN(15)), 0), Skew: time.Duration(r.IntN(3)) * time.Second, MaxDepth: r.IntN(4),
+			Seeds: []Seed{{rg.nodes[r.IntN(len(rg.nodes))].ID, time.Unix(int64(5+r.IntN(10)), 0)}}}
+		if k := EdgeKinds()[r.IntN(5)]; r.IntN(3) == 0 {
+			o.Confidence = map[EdgeKind]float64{k: []float64{0, 0.5, 0.9}[r.IntN(3)]}
+		}
+		ids, w, err := o.check(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		skew, tau := int64(o.Skew/time.Second), -o.Seeds[0].Time.Unix()
+		sweep := newSearch(g, true, skew, o.At.Unix(), o.MaxDepth, w)
+		sweep.sweep([]item{seedItem(ids[0], tau)}, nil)
+		eager := newSearch(g, true, skew, o.At.Unix(), o.MaxDepth, w)
+		eager.seed(ids[0], tau)
+		eager.run(nil)
+		if !slices.Equal(sweep.labels, eager.labels) {
+			t.Fatalf("iter %d: sweep settled\n%+v\neager search\n%+v\ngraph %+v\noptions %+v", iter, sweep.labels, eager.labels, rg, o)
 		}
 	}
 }

@@ -1,5 +1,11 @@
 package cascade
 
+import (
+	"cmp"
+	"slices"
+	"sort"
+)
+
 // The search is label-setting over (time, confidence, depth): a node keeps
 // every label no earlier label dominates (at least as confident, and, with a
 // depth limit, no deeper). The first label a node settles is its earliest
@@ -46,8 +52,10 @@ func (x *item) before(y *item) bool {
 		return x.node < y.node
 	case x.predNode != y.predNode:
 		return x.predNode < y.predNode
+	case x.arc != y.arc:
+		return x.arc < y.arc
 	}
-	return x.arc < y.arc
+	return x.pred < y.pred
 }
 
 type search struct {
@@ -64,6 +72,9 @@ type search struct {
 	// million nodes answers most late pushes without touching the node's
 	// state, which is the trace's main cost on a large graph.
 	full []uint64
+	// seen has a bit per node that settled a label: the sweep's first test
+	// of an arc's source.
+	seen []uint64
 	q    queue
 }
 
@@ -88,7 +99,8 @@ const noArc = ^uint32(0)
 
 func newSearch(g *Graph, backward bool, skew, at int64, maxDepth int, weight [numEdgeKinds]float32) *search {
 	s := &search{g: g, backward: backward, skew: skew, at: at, maxDepth: int32(maxDepth), weight: weight,
-		hot: make([]hotState, len(g.nodes)), node: make([]nodeState, len(g.nodes)), full: make([]uint64, (len(g.nodes)+63)/64)}
+		hot: make([]hotState, len(g.nodes)), node: make([]nodeState, len(g.nodes)), full: make([]uint64, (len(g.nodes)+63)/64),
+		seen: make([]uint64, (len(g.nodes)+63)/64)}
 	for i := range s.node {
 		s.node[i] = nodeState{head: -1, tail: -1}
 		s.hot[i] = hotState{top: -1, pendConf: -1}
@@ -138,8 +150,154 @@ func (s *search) push(it item) {
 }
 
 // seed starts the search at node v with key k.
-func (s *search) seed(v uint32, k int64) {
-	s.push(item{key: k, conf: 1, node: v, predNode: v, pred: -1, arc: noArc})
+func (s *search) seed(v uint32, k int64) { s.push(seedItem(v, k)) }
+
+// seedItem is a seed's label: node v at key k.
+func seedItem(v uint32, k int64) item {
+	return item{key: k, conf: 1, node: v, predNode: v, pred: -1, arc: noArc}
+}
+
+// sweep is the search. Every push is at the current key: an arc a label
+// can cross without waiting is crossed when the label settles (relaxOpen),
+// and one it must wait for — forward an arc opening later, backwards one
+// ending before the deadline — when the sweep over the arcs in that order
+// reaches it (open), from every label the other end settled before then.
+// That is the set of labels the eager search (run) queues ahead, pushed
+// when their key comes, so the queue holds only the current key's labels
+// in item.before order, and the sweep's first tests of an arc (other end
+// reached, this end full) read two bitmaps.
+func (s *search) sweep(seeds []item, stop func() bool) bool {
+	g := s.g
+	slices.SortStableFunc(seeds, func(a, b item) int { return cmp.Compare(a.key, b.key) })
+	// key is the key at which the sweep takes its i-th arc: forward its
+	// opening time, backwards the negated last departure it allows.
+	key, arcs, end := func(i int) int64 { return -(int64(^g.backKey[i]^1<<63) - 1 + s.skew) }, g.backArc, len(g.backKey)
+	if !s.backward {
+		key, arcs = func(i int) int64 { return int64(g.sweepKey[i] ^ 1<<63) }, g.sweepArc
+		// Arcs opening after s.at do not exist yet.
+		end = sort.Search(len(g.sweepKey), func(i int) bool { return g.sweepKey[i] > ord(s.at) })
+	}
+	pos := 0
+	if len(seeds) > 0 { // before the first seed no label can cross
+		pos = sort.Search(end, func(i int) bool { return key(i) > seeds[0].key })
+	}
+	si := 0
+	for n := 0; ; n++ {
+		if stop != nil && n&4095 == 0 && stop() {
+			return false
+		}
+		if s.q.len() == 0 {
+			var k int64
+			switch {
+			case si < len(seeds) && (pos >= end || seeds[si].key <= key(pos)):
+				k = seeds[si].key
+			case pos < end:
+				k = key(pos)
+			default:
+				return true
+			}
+			s.q.last = ord(k)
+			for ; pos < end && key(pos) == k; pos++ {
+				s.open(arcs[pos], k)
+			}
+			for ; si < len(seeds) && seeds[si].key == k; si++ {
+				s.push(seeds[si])
+			}
+			continue
+		}
+		it := s.q.pop()
+		if li, ok := s.settle(it); ok {
+			if s.backward {
+				s.relaxOpenBackward(it, li)
+			} else {
+				s.relaxOpen(it, li)
+			}
+		}
+	}
+}
+
+// open crosses arc a at key k from every label its tail (forward its
+// source, backwards its destination) settled before k.
+func (s *search) open(a sweepArc, k int64) {
+	from, to := a.src, a.dst()
+	if s.backward {
+		from, to = to, from
+	}
+	if s.seen[from>>6]&(1<<(from&63)) == 0 || s.isFull(to) {
+		return
+	}
+	// Forward the sweep stops at s.at; backwards an arc ending before a
+	// deadline no later than the target's time (itself no later than s.at)
+	// began before s.at too.
+	w := s.weight[EdgeKind(a.dk&(1<<kindBits-1))]
+	if w == 0 {
+		return
+	}
+	for l := s.node[from].head; l >= 0; l = s.labels[l].next {
+		lb := &s.labels[l]
+		if s.maxDepth > 0 && lb.depth >= s.maxDepth {
+			continue
+		}
+		s.push(item{key: k, conf: lb.conf * a.conf * w, depth: lb.depth + 1,
+			node: to, predNode: from, pred: l, arc: a.arc})
+	}
+}
+
+// relaxOpen crosses every arc out of the node that is open when the
+// compromise arrives (allowing for the skew); the sweep takes the others.
+func (s *search) relaxOpen(it item, li int32) {
+	g := s.g
+	t := it.key
+	lo, hi := g.off[it.node], g.off[it.node+1]
+	for i := range g.arcs[lo:hi] {
+		x := &g.arcs[lo+uint32(i)]
+		w := s.weight[x.kind()]
+		if w == 0 || x.from > t || x.until != Never && t-s.skew >= x.until {
+			continue
+		}
+		s.push(item{key: t, conf: it.conf * x.conf * w, depth: it.depth + 1,
+			node: x.dst(), predNode: it.node, pred: li, arc: lo + uint32(i)})
+	}
+}
+
+// relaxOpenBackward takes every arc into the node that can carry the
+// compromise by the node's deadline without moving it earlier; the sweep
+// takes those that end before it.
+func (s *search) relaxOpenBackward(it item, li int32) {
+	g := s.g
+	d := -it.key
+	for r := g.roff[it.node]; r < g.roff[it.node+1]; r++ {
+		a := g.rarc[r]
+		x := &g.arcs[a]
+		w := s.weight[x.kind()]
+		if w == 0 || x.from > s.at || x.from > d || x.until != Never && x.until-1+s.skew < d {
+			continue
+		}
+		s.push(item{key: it.key, conf: it.conf * x.conf * w, depth: it.depth + 1,
+			node: g.rsrc[r], predNode: it.node, pred: li, arc: a})
+	}
+}
+
+// settle makes it a label of its node unless a settled label dominates it;
+// ok is false when it did, or when the label may not be extended (depth).
+func (s *search) settle(it item) (int32, bool) {
+	if s.isFull(it.node) || s.dominated(it.node, it.conf, it.depth) {
+		return 0, false
+	}
+	ns := &s.node[it.node]
+	li := int32(len(s.labels))
+	s.labels = append(s.labels, label{key: it.key, conf: it.conf, depth: it.depth, node: it.node, pred: it.pred, arc: it.arc, next: -1})
+	if ns.head < 0 {
+		ns.head = li
+	} else {
+		s.labels[ns.tail].next = li
+	}
+	ns.tail, s.hot[it.node].top = li, it.conf
+	if it.conf >= 1 && s.maxDepth == 0 {
+		s.full[it.node>>6] |= 1 << (it.node & 63)
+	}
+	s.seen[it.node>>6] |= 1 << (it.node & 63)
+	return li, s.maxDepth == 0 || it.depth < s.maxDepth
 }
 
 // run settles labels until none is left or stop says so (checked every
@@ -150,22 +308,8 @@ func (s *search) run(stop func() bool) bool {
 			return false
 		}
 		it := s.q.pop()
-		if s.isFull(it.node) || s.dominated(it.node, it.conf, it.depth) {
-			continue
-		}
-		ns := &s.node[it.node]
-		li := int32(len(s.labels))
-		s.labels = append(s.labels, label{key: it.key, conf: it.conf, depth: it.depth, node: it.node, pred: it.pred, arc: it.arc, next: -1})
-		if ns.head < 0 {
-			ns.head = li
-		} else {
-			s.labels[ns.tail].next = li
-		}
-		ns.tail, s.hot[it.node].top = li, it.conf
-		if it.conf >= 1 && s.maxDepth == 0 {
-			s.full[it.node>>6] |= 1 << (it.node & 63)
-		}
-		if s.maxDepth > 0 && it.depth >= s.maxDepth {
+		li, ok := s.settle(it)
+		if !ok {
 			continue
 		}
 		if s.backward {
@@ -185,12 +329,12 @@ func (s *search) relaxForward(it item, li int32) {
 	lo, hi := g.off[it.node], g.off[it.node+1]
 	for i := range g.arcs[lo:hi] {
 		x := &g.arcs[lo+uint32(i)]
-		w := s.weight[x.kind]
+		w := s.weight[x.kind()]
 		if w == 0 || x.from > s.at || x.until != Never && t-s.skew >= x.until {
 			continue
 		}
 		s.push(item{key: max(t, x.from), conf: it.conf * x.conf * w, depth: it.depth + 1,
-			node: x.dst, predNode: it.node, pred: li, arc: lo + uint32(i)})
+			node: x.dst(), predNode: it.node, pred: li, arc: lo + uint32(i)})
 	}
 }
 
@@ -204,7 +348,7 @@ func (s *search) relaxBackward(it item, li int32) {
 		if !ok {
 			continue
 		}
-		s.push(item{key: -nd, conf: it.conf * g.arcs[a].conf * s.weight[g.arcs[a].kind], depth: it.depth + 1,
+		s.push(item{key: -nd, conf: it.conf * g.arcs[a].conf * s.weight[g.arcs[a].kind()], depth: it.depth + 1,
 			node: g.rsrc[r], predNode: it.node, pred: li, arc: a})
 	}
 }
@@ -214,7 +358,7 @@ func (s *search) relaxBackward(it item, li int32) {
 func (s *search) departure(d int64, a uint32) (int64, bool) {
 	g := s.g
 	x := &g.arcs[a]
-	if s.weight[x.kind] == 0 || x.from > s.at || x.from > d {
+	if s.weight[x.kind()] == 0 || x.from > s.at || x.from > d {
 		return 0, false
 	}
 	if u := x.until; u != Never && u-1+s.skew < d {

@@ -97,10 +97,11 @@ func Trace(ctx context.Context, g *Graph, o Options) (*Result, error) {
 		return nil, err
 	}
 	s := newSearch(g, false, int64(o.Skew/time.Second), o.At.Unix(), o.MaxDepth, w)
+	seeds := make([]item, len(ids))
 	for i, v := range ids {
-		s.seed(v, o.Seeds[i].Time.Unix())
+		seeds[i] = seedItem(v, o.Seeds[i].Time.Unix())
 	}
-	if !s.run(func() bool { return ctx.Err() != nil }) {
+	if !s.sweep(seeds, func() bool { return ctx.Err() != nil }) {
 		return nil, ctx.Err()
 	}
 	return &Result{Options: o, g: g, s: s}, nil
@@ -238,7 +239,7 @@ func (s *search) lastHop(l int32) []Step {
 func (s *search) unverified(l int32) bool {
 	for ; l >= 0; l = s.labels[l].pred {
 		if x := s.labels[l]; x.arc != noArc {
-			if ev := s.g.evidence[s.g.arcs[x.arc].ev]; ev != nil && ev.Unverified {
+			if ev := s.g.evidence[s.g.ev[x.arc]]; ev != nil && ev.Unverified {
 				return true
 			}
 		}
