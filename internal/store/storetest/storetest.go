@@ -53,6 +53,9 @@ func Run(t *testing.T, h Harness) {
 		{"Auth", testAuth},
 		{"FeedsAuditReleases", testMisc},
 		{"ObservationsAfter", testObservationsAfter},
+		{"TAXIICollections", testTAXIICollections},
+		{"TAXIIVersions", testTAXIIVersions},
+		{"TAXIIConcurrentPaging", testTAXIIConcurrentPaging},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h) })
