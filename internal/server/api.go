@@ -30,7 +30,7 @@ const enrollBody = 16 << 10
 // routes is the API, in the order docs/api.md lists it.
 func (s *Server) routes() []route {
 	v := fleet.APIVersion
-	return []route{
+	return append([]route{
 		{"GET", "/healthz", nil, 0, s.health},
 		{"GET", v + "/openapi.json", nil, 0, s.openapi},
 		{"POST", v + "/enroll", rolesEnroll, enrollBody, s.enroll},
@@ -65,7 +65,7 @@ func (s *Server) routes() []route {
 		{"GET", v + "/releases", rolesRead, 0, s.listReleases},
 		{"POST", v + "/releases", rolesAdmin, smallBody, s.addRelease},
 		{"POST", v + "/trace", rolesRead, traceBody, s.trace},
-	}
+	}, s.taxiiRoutes()...)
 }
 
 // apiMux serves the JSON API.

@@ -3,27 +3,15 @@ package store
 import (
 	"context"
 	"time"
+
+	"github.com/cascade-ir/cascade/internal/fleet"
 )
 
-// TAXIICollection is one collection the TAXII server offers.
-type TAXIICollection struct {
-	// ID is a UUID; Alias an optional unique short name.
-	ID          string    `json:"id"`
-	Alias       string    `json:"alias,omitempty"`
-	Title       string    `json:"title"`
-	Description string    `json:"description,omitempty"`
-	Created     time.Time `json:"created"`
-}
-
-// TAXIIGrant is what one API token may do in one collection. A grant with
-// no right is no grant.
-type TAXIIGrant struct {
-	CollectionID string `json:"collection_id"`
-	TokenID      int64  `json:"token_id"`
-	Read         bool   `json:"read"`
-	Write        bool   `json:"write"`
-	Delete       bool   `json:"delete"`
-}
+// TAXIICollection and TAXIIGrant are the fleet API's, stored as they are.
+type (
+	TAXIICollection = fleet.TAXIICollection
+	TAXIIGrant      = fleet.TAXIIGrant
+)
 
 // TAXIIObject is one version of a STIX object, validated by the caller.
 type TAXIIObject struct {

@@ -47,6 +47,10 @@ func (s *Store) AddObjects(ctx context.Context, collection string, objs []store.
 		var clearFirst, clearLast []string
 		for i := range objs {
 			o := &objs[i]
+			if o.Version == "" { // no created or modified: its version is its date_added
+				o.VersionAt = fromUS(next)
+				o.Version = o.VersionAt.Format("2006-01-02T15:04:05.000000Z")
+			}
 			v := us(o.VersionAt)
 			key := o.ID + "\x00" + fmt.Sprint(v)
 			out[i] = store.TAXIIAdded{ID: o.ID, Version: o.Version}
@@ -137,7 +141,7 @@ func (s *Store) objectSpans(ctx context.Context, tx *sql.Tx, collection string, 
 	have := map[string]bool{}
 	for _, o := range objs {
 		v := us(o.VersionAt)
-		if sp, ok := spans[o.ID]; ok && v >= sp.first && v <= sp.last {
+		if sp, ok := spans[o.ID]; ok && o.Version != "" && v >= sp.first && v <= sp.last {
 			var n int
 			if err := s.row(ctx, tx, "SELECT COUNT(*) FROM taxii_objects WHERE collection_id = ? AND object_id = ? AND version_us = ?",
 				collection, o.ID, v).Scan(&n); err != nil {
