@@ -20,6 +20,7 @@ func clientCommands() []command {
 		{"import-snapshot", "store a `cascade inventory` file or a CycloneDX/SPDX SBOM as a host's snapshot", runClientImportSnapshot},
 		{"token", "create an admin, analyst, enrollment or TAXII token: token create --role R --name N", runClientToken},
 		{"reenroll", "allow an enrolled host to enroll again: print a one-use enrollment token bound to it", runClientReenroll},
+		{"taxii", "TAXII collections: collection add|list|grant|grants|delete, publish, objects (sightings)", runClientTAXII},
 	}
 }
 

@@ -25,6 +25,9 @@ type traceOptions struct {
 	backwards                                bool
 	format                                   string
 	api                                      apiFlags
+	// publish names a TAXII collection of the server to publish the
+	// forward trace's derived intel (STIX) into, instead of printing it.
+	publish string
 }
 
 // listFlag is a repeatable string flag.
@@ -56,6 +59,7 @@ func runTrace(ctx context.Context, e *env, args []string) error {
 	fs.DurationVar(&o.skew, "skew", 0, "clock-skew tolerance between hosts (e.g. 5m): an edge still counts if it ended this much before the compromise arrived")
 	fs.BoolVar(&o.backwards, "backwards", false, "trace backwards from the seeds (the compromised set) to patient zero")
 	fs.StringVar(&o.format, "format", "table", "output: "+strings.Join(output.Formats, ", "))
+	fs.StringVar(&o.publish, "publish", "", "with --server, forward only: publish the derived intel (STIX) into this TAXII collection of the server")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -77,6 +81,9 @@ func (o *traceOptions) run(ctx context.Context, e *env) error {
 	}
 	if len(o.graphs) == 0 {
 		return usagef("no --graph or --server given")
+	}
+	if o.publish != "" {
+		return usagef("--publish needs --server: the collection is the server's")
 	}
 	srcs, err := o.sources()
 	if err != nil {
