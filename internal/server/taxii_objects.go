@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
@@ -124,12 +125,37 @@ func (s *Server) taxiiGetObjects(q *taxiiReq, c store.TAXIICollection, r taxiiRi
 		writeTAXII(q.w, http.StatusOK, m)
 		return nil
 	}
-	env := taxii.Envelope{More: more, Next: next}
-	for _, rec := range recs {
-		env.Objects = append(env.Objects, json.RawMessage(rec.Body))
-	}
-	writeTAXII(q.w, http.StatusOK, env)
+	writeEnvelope(q.w, more, next, recs)
 	return nil
+}
+
+// writeEnvelope writes an envelope (§3.7) of stored objects as they are:
+// they were checked and compacted when added, so encoding/json need not
+// check them again (a page is up to taxiiMaxPage objects).
+func writeEnvelope(w http.ResponseWriter, more bool, next string, recs []store.TAXIIRecord) {
+	if len(recs) == 0 {
+		writeTAXII(w, http.StatusOK, taxii.Envelope{More: more, Next: next})
+		return
+	}
+	w.Header().Set("Content-Type", taxii.MediaTAXII)
+	w.WriteHeader(http.StatusOK)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteByte('{')
+	if more {
+		nx, _ := json.Marshal(next)
+		bw.WriteString(`"more":true,"next":`)
+		bw.Write(nx)
+		bw.WriteByte(',')
+	}
+	bw.WriteString(`"objects":[`)
+	for i, rec := range recs {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.Write(rec.Body)
+	}
+	bw.WriteString("]}\n")
+	bw.Flush()
 }
 
 // taxiiObjectExists answers 404 for an object the collection does not
@@ -230,8 +256,10 @@ func (s *Server) taxiiAdd(q *taxiiReq, c store.TAXIICollection, r taxiiRights) e
 		return err
 	}
 	s.audit(q.r, q.p, "taxii.add", "collection "+c.ID, fmt.Sprintf("status %s: %d added, %d refused", st.ID, st.SuccessCount, st.FailureCount))
-	writeTAXII(q.w, http.StatusAccepted, st)
-	return nil
+	q.w.Header().Set("Content-Type", taxii.MediaTAXII)
+	q.w.WriteHeader(http.StatusAccepted)
+	_, err = q.w.Write(append(buf, '\n'))
+	return err
 }
 
 // addObjects validates and stores objects, reporting each in a status.
@@ -263,9 +291,13 @@ func (s *Server) addObjects(r *http.Request, coll string, raws []json.RawMessage
 	return st, nil
 }
 
-// compactJSON drops insignificant space; raw is valid JSON (ParseObject
-// decoded it).
+// compactJSON drops the line breaks and indentation of a pretty-printed
+// object; raw is valid JSON (ParseObject decoded it). One already on one
+// line is kept as it is, sparing a pass over every object of a large add.
 func compactJSON(raw []byte) []byte {
+	if bytes.IndexByte(raw, '\n') < 0 {
+		return raw
+	}
 	var buf bytes.Buffer
 	buf.Grow(len(raw))
 	if err := json.Compact(&buf, raw); err != nil {

@@ -19,7 +19,7 @@ import (
 type taxiiEnv struct {
 	x *testServer
 	// intel: reader reads; sightings: customer writes only.
-	intel, sightings string
+	intel, sightings                                     string
 	reader, customer, deleter, outsider, analyst, enroll string
 	customerID                                           int64
 }

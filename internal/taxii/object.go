@@ -3,8 +3,6 @@ package taxii
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
-	"strings"
 	"time"
 )
 
@@ -30,12 +28,40 @@ var scoTypes = map[string]bool{"artifact": true, "autonomous-system": true, "dir
 	"mutex": true, "network-traffic": true, "process": true, "software": true, "url": true, "user-account": true,
 	"windows-registry-key": true, "x509-certificate": true}
 
-// STIX 2.1 §2.9 (identifier) and §3.1 (type: 3–250 characters, lowercase
-// ASCII letters, digits and hyphens, no leading or doubled hyphen).
-var (
-	typeRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]$`)
-	uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-)
+// validType reports a STIX 2.1 type name (§3.1): 3 to 250 characters,
+// lowercase ASCII letters, digits and hyphens, starting and ending with a
+// letter or digit, no two hyphens in a row.
+func validType(s string) bool {
+	if len(s) < 3 || len(s) > 250 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') || c == '-' && s[i-1] == '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// validUUID reports the 8-4-4-4-12 hexadecimal form of a UUID (§2.9).
+func validUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < 36; i++ {
+		c := s[i]
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'):
+			return false
+		}
+	}
+	return true
+}
 
 // ParseObject checks one STIX 2.1 object: size, id (TYPE--UUID matching
 // its type), spec_version 2.1 (optional on cyber-observables), created
@@ -56,7 +82,7 @@ func ParseObject(raw []byte) (Object, error) {
 	if err := json.Unmarshal(raw, &f); err != nil {
 		return o, fmt.Errorf("not a JSON object: %v", err)
 	}
-	if f.Type == nil || !typeRE.MatchString(*f.Type) || strings.Contains(*f.Type, "--") {
+	if f.Type == nil || !validType(*f.Type) {
 		return o, fmt.Errorf("type missing or not a STIX type")
 	}
 	o.Type = *f.Type
@@ -64,7 +90,7 @@ func ParseObject(raw []byte) (Object, error) {
 		return o, fmt.Errorf("id missing")
 	}
 	o.ID = *f.ID
-	if len(o.ID) != len(o.Type)+2+36 || o.ID[:len(o.Type)+2] != o.Type+"--" || !uuidRE.MatchString(o.ID[len(o.Type)+2:]) {
+	if len(o.ID) != len(o.Type)+2+36 || o.ID[:len(o.Type)+2] != o.Type+"--" || !validUUID(o.ID[len(o.Type)+2:]) {
 		return o, fmt.Errorf("id %.100q is not %s--UUID", o.ID, o.Type)
 	}
 	sco := scoTypes[o.Type]
