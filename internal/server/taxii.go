@@ -44,6 +44,9 @@ func (s *Server) taxiiHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		p, err := s.taxiiAuth(r)
+		if tb, ok := r.Body.(*timedBody); ok && err == nil {
+			tb.pace() // an authenticated envelope of up to max_content_length: paced, not cut at bodyTimeout
+		}
 		if err == nil {
 			err = acceptTAXII(r.Header.Values("Accept"))
 		}
