@@ -270,6 +270,11 @@ func (s *Store) DeleteObject(ctx context.Context, q store.TAXIIQuery) (int, erro
 	id := q.IDs[0]
 	var n int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		// the collection's row lock, as AddObjects takes it: a version added
+		// meanwhile cannot leave two versions marked last
+		if _, err := s.exec(ctx, tx, "UPDATE taxii_collections SET last_added = last_added WHERE id = ?", q.Collection); err != nil {
+			return err
+		}
 		where := "collection_id = ? AND object_id = ?"
 		args := []any{q.Collection, id}
 		if c, a := s.versionWhere(q); c != "" {
