@@ -238,6 +238,22 @@ func (s *Server) taxiiAdd(q *taxiiReq, c store.TAXIICollection, r taxiiRights) e
 	if q.r.ContentLength > taxiiMaxContent {
 		return errorf(http.StatusRequestEntityTooLarge, "too_large", "the body is larger than max_content_length (%d bytes)", taxiiMaxContent)
 	}
+	// an envelope is held about three times while read and checked (the
+	// body, its objects, their stored copies): it takes a slot and that
+	// much of the memory budget snapshot uploads share, or waits its turn
+	// (503 with Retry-After)
+	gate, err := s.uploads.enter()
+	if err != nil {
+		return err
+	}
+	defer gate.leave()
+	size := q.r.ContentLength
+	if size < 0 {
+		size = taxiiMaxContent
+	}
+	if err := gate.charge(3 * size); err != nil {
+		return err
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(q.w, q.r.Body, taxiiMaxContent))
 	if err != nil {
 		return err

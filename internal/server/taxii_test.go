@@ -247,3 +247,24 @@ func TestTAXIINothingLeaks(t *testing.T) {
 		t.Fatalf("customer's collections: %+v", list)
 	}
 }
+
+// TestTAXIIUploadBudget: envelopes share the upload memory budget; one
+// that does not fit now is answered 503 with Retry-After, not read.
+func TestTAXIIUploadBudget(t *testing.T) {
+	e := newTAXIIEnv(t)
+	e.x.s.uploads = newUploadGate(1, 1000)
+	body := envelope(stixIndicator(1, "2023-01-01T00:00:00.000Z"))
+	r := e.do(t, "POST", "/taxii2/api/collections/"+e.intel+"/objects/", e.deleter, body, nil)
+	checkError(t, r, 413) // more than the whole budget: a retry cannot help
+	e.x.s.uploads = newUploadGate(1, 1<<20)
+	held, _ := e.x.s.uploads.enter()
+	r = e.do(t, "POST", "/taxii2/api/collections/"+e.intel+"/objects/", e.deleter, body, nil)
+	checkError(t, r, 503)
+	if r.header.Get("Retry-After") == "" {
+		t.Fatal("503 without Retry-After")
+	}
+	held.leave()
+	if r := e.do(t, "POST", "/taxii2/api/collections/"+e.intel+"/objects/", e.deleter, body, nil); r.status != 202 {
+		t.Fatalf("after the slot was freed: %d %s", r.status, r.body)
+	}
+}
