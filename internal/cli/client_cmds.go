@@ -223,7 +223,7 @@ func runClientImportSnapshot(ctx context.Context, e *env, args []string) error {
 
 func runClientToken(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] != "create" {
-		return usagef("usage: cascade client token create --role admin|analyst|enroll --name NAME")
+		return usagef("usage: cascade client token create --role admin|analyst|enroll|taxii --name NAME")
 	}
 	var a apiFlags
 	var req fleet.TokenRequest
