@@ -18,10 +18,11 @@ func clientCommands() []command {
 		{"triage", "set a finding's state: new, acknowledged, false_positive (with --reason) or resolved", runClientTriage},
 		{"import-intel", "import intel files; each change starts a retro-hunt over every host's history", runClientImportIntel},
 		{"import-snapshot", "store a `cascade inventory` file or a CycloneDX/SPDX SBOM as a host's snapshot", runClientImportSnapshot},
-		{"token", "create an admin, analyst or enrollment token: token create --role R --name N", runClientToken},
+		{"token", "create an admin, analyst, enrollment or TAXII token: token create --role R --name N", runClientToken},
 		{"trace", "saved traces and trace inputs: trace list | show ID | recompute ID | delete ID | inputs | add-input --kind K FILE | delete-input ID", runClientTrace},
 		{"feed", "add, list or delete intel feeds: URLs, TAXII 2.1 collections, MISP instances", runClientFeed},
 		{"reenroll", "allow an enrolled host to enroll again: print a one-use enrollment token bound to it", runClientReenroll},
+		{"taxii", "TAXII collections: collection add|list|grant|grants|delete, publish, objects (sightings)", runClientTAXII},
 	}
 }
 

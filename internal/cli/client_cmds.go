@@ -223,14 +223,14 @@ func runClientImportSnapshot(ctx context.Context, e *env, args []string) error {
 
 func runClientToken(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] != "create" {
-		return usagef("usage: cascade client token create --role admin|analyst|enroll --name NAME")
+		return usagef("usage: cascade client token create --role admin|analyst|enroll|taxii --name NAME")
 	}
 	var a apiFlags
 	var req fleet.TokenRequest
 	var ttl time.Duration
 	var hostRoles string
 	fs := newClientFlags(e, "token create", "--role R --name N [OPTIONS]\n\nCreate a token; its secret is printed once on standard output.", &a)
-	fs.StringVar(&req.Role, "role", "", "admin, analyst or enroll")
+	fs.StringVar(&req.Role, "role", "", "admin, analyst, enroll or taxii (TAXII server only)")
 	fs.StringVar(&req.Name, "name", "", "who or what the token is for")
 	fs.DurationVar(&ttl, "ttl", 0, "valid for this long (enrollment tokens default to 24h)")
 	fs.IntVar(&req.Uses, "uses", 0, "enrollment tokens: how many agents may enroll (0: any)")

@@ -28,6 +28,9 @@ type traceOptions struct {
 	format                                   string
 	save                                     string
 	api                                      apiFlags
+	// publish names a TAXII collection of the server to publish the
+	// forward trace's derived intel (STIX) into, instead of printing it.
+	publish string
 }
 
 // listFlag is a repeatable string flag.
@@ -61,6 +64,7 @@ func runTrace(ctx context.Context, e *env, args []string) error {
 	fs.BoolVar(&o.backwards, "backwards", false, "trace backwards from the seeds (the compromised set) to patient zero")
 	fs.StringVar(&o.format, "format", "table", "output: "+strings.Join(output.Formats, ", "))
 	fs.StringVar(&o.save, "save", "", "with --server: keep the trace on the server under this name; it is recomputed when new findings change it (cascade client trace show ID)")
+	fs.StringVar(&o.publish, "publish", "", "with --server, forward only: publish the derived intel (STIX) into this TAXII collection of the server")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -85,6 +89,9 @@ func (o *traceOptions) run(ctx context.Context, e *env) error {
 	}
 	if o.save != "" {
 		return usagef("--save keeps a trace on a server: give --server")
+	}
+	if o.publish != "" {
+		return usagef("--publish needs --server: the collection is the server's")
 	}
 	srcs, err := o.sources()
 	if err != nil {

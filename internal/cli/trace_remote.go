@@ -56,6 +56,16 @@ func (o *traceOptions) runRemote(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
+	if o.publish != "" {
+		if o.backwards {
+			return usagef("--publish: only a forward trace derives intel to publish")
+		}
+		st, err := c.PublishTAXII(ctx, o.publish, fleet.TAXIIPublishRequest{Trace: &req})
+		if err != nil {
+			return err
+		}
+		return printTAXIIStatus(e, st)
+	}
 	if o.save != "" {
 		d, err := c.SaveTrace(ctx, fleet.SaveTraceRequest{Name: o.save, TraceRequest: req})
 		if err != nil {

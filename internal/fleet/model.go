@@ -211,6 +211,9 @@ const (
 	TokenAnalyst = "analyst"
 	TokenAgent   = "agent"
 	TokenEnroll  = "enroll"
+	// TokenTAXII may use the TAXII server only, in the collections it
+	// was granted (a customer's or a partner's credential).
+	TokenTAXII = "taxii"
 )
 
 // Token describes an API credential; the secret itself is never stored.

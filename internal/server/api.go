@@ -30,7 +30,7 @@ const enrollBody = 16 << 10
 // routes is the API, in the order docs/api.md lists it.
 func (s *Server) routes() []route {
 	v := fleet.APIVersion
-	return []route{
+	return append([]route{
 		{"GET", "/healthz", nil, 0, s.health},
 		{"GET", v + "/openapi.json", nil, 0, s.openapi},
 		{"POST", v + "/enroll", rolesEnroll, enrollBody, s.enroll},
@@ -73,7 +73,7 @@ func (s *Server) routes() []route {
 		{"GET", v + "/traces/{id}", rolesRead, 0, s.getSavedTrace},
 		{"DELETE", v + "/traces/{id}", rolesRead, 0, s.deleteSavedTrace},
 		{"POST", v + "/traces/{id}/recompute", rolesRead, 0, s.recomputeTrace},
-	}
+	}, s.taxiiRoutes()...)
 }
 
 // apiMux serves the JSON API.

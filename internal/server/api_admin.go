@@ -144,12 +144,12 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p *principa
 	return nil
 }
 
-// CreateToken makes an admin, analyst or enrollment token; agent tokens
+// CreateToken makes an admin, analyst, enrollment or TAXII token; agent tokens
 // come only from enrollment.
 func (s *Server) CreateToken(ctx context.Context, req fleet.TokenRequest, by string) (fleet.TokenCreated, error) {
 	switch {
-	case req.Role != fleet.TokenAdmin && req.Role != fleet.TokenAnalyst && req.Role != fleet.TokenEnroll:
-		return fleet.TokenCreated{}, errorf(http.StatusBadRequest, "bad_request", "role must be admin, analyst or enroll")
+	case req.Role != fleet.TokenAdmin && req.Role != fleet.TokenAnalyst && req.Role != fleet.TokenEnroll && req.Role != fleet.TokenTAXII:
+		return fleet.TokenCreated{}, errorf(http.StatusBadRequest, "bad_request", "role must be admin, analyst, enroll or taxii")
 	case req.Name == "" || len(req.Name) > 128 || strings.ContainsRune(req.Name, 0):
 		return fleet.TokenCreated{}, errorf(http.StatusBadRequest, "bad_request", "a name of 1 to 128 characters is required")
 	case req.TTL < 0 || req.Uses < 0:

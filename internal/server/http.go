@@ -13,7 +13,12 @@ import (
 func (s *Server) Handler() http.Handler {
 	api := s.apiMux()
 	ui := s.uiMux()
+	tx := s.taxiiHandler()
 	return s.common(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, taxiiPrefix) || r.URL.Path == "/taxii2" {
+			tx.ServeHTTP(w, r)
+			return
+		}
 		if strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/healthz" {
 			api.ServeHTTP(w, r)
 			return

@@ -56,6 +56,9 @@ func Run(t *testing.T, h Harness) {
 		{"ObservationsAfter", testObservationsAfter},
 		{"SavedTraces", testSavedTraces},
 		{"TraceInputs", testTraceInputs},
+		{"TAXIICollections", testTAXIICollections},
+		{"TAXIIVersions", testTAXIIVersions},
+		{"TAXIIConcurrentPaging", testTAXIIConcurrentPaging},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h) })
