@@ -1,0 +1,200 @@
+package yara
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// TreeOptions control ScanTarget.
+type TreeOptions struct {
+	Recursive      bool
+	FollowSymlinks bool  // follow links (inside the target tree only)
+	Threads        int   // files scanned at once (at least 1)
+	MaxFileSize    int64 // files larger are skipped (0: no limit)
+	// Timeout bounds the scan of one file (0: none).
+	Timeout time.Duration
+}
+
+// FileResult is the outcome for one file: a result or an error.
+type FileResult struct {
+	Path   string
+	Result *Result
+	Err    error
+}
+
+// ScanTarget scans a file, or the files of a directory (its whole tree
+// with Recursive), calling report for each file from one goroutine.
+// Files are opened through an os.Root on the target directory, so no
+// path or symbolic link leads out of it; links are followed only with
+// FollowSymlinks, and a directory is never entered twice.
+func (s *Scanner) ScanTarget(ctx context.Context, target string, o TreeOptions, report func(FileResult)) error {
+	st, err := os.Stat(target)
+	if err != nil {
+		return fmt.Errorf("could not open file: %w", err)
+	}
+	if !st.IsDir() {
+		data, err := readLimited(os.Open(target))
+		if err != nil {
+			report(FileResult{Path: target, Err: err})
+			return nil
+		}
+		report(s.scanOne(ctx, target, data, o))
+		return nil
+	}
+	root, err := os.OpenRoot(target)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", target, err)
+	}
+	defer root.Close()
+	paths := make(chan string)
+	results := make(chan FileResult)
+	threads := max(o.Threads, 1)
+	var wg sync.WaitGroup
+	for range threads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for rel := range paths {
+				results <- s.scanRel(ctx, root, target, rel, o)
+			}
+		}()
+	}
+	go func() {
+		w := walker{root: root, o: o, seen: map[fileID]bool{}}
+		w.walk(ctx, ".", paths)
+		close(paths)
+		wg.Wait()
+		close(results)
+	}()
+	for r := range results {
+		report(r)
+	}
+	return ctx.Err()
+}
+
+func (s *Scanner) scanRel(ctx context.Context, root *os.Root, target, rel string, o TreeOptions) FileResult {
+	path := filepath.Join(target, rel)
+	f, err := root.Open(rel)
+	if err != nil {
+		return FileResult{Path: path, Err: errors.New("could not open file")}
+	}
+	if o.MaxFileSize > 0 {
+		if st, err := f.Stat(); err == nil && st.Size() > o.MaxFileSize {
+			f.Close()
+			return FileResult{Path: path, Err: errSkipped}
+		}
+	}
+	data, err := readLimited(f, nil)
+	if err != nil {
+		return FileResult{Path: path, Err: err}
+	}
+	return s.scanOne(ctx, path, data, o)
+}
+
+// errSkipped marks a file skipped by size; callers print nothing for it.
+var errSkipped = errors.New("skipped: larger than the size limit")
+
+// IsSkipped reports a file skipped on purpose rather than failed.
+func IsSkipped(err error) bool { return errors.Is(err, errSkipped) }
+
+func (s *Scanner) scanOne(ctx context.Context, path string, data []byte, o TreeOptions) FileResult {
+	if o.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
+		defer cancel()
+	}
+	res, err := s.ScanBytes(ctx, data)
+	return FileResult{Path: path, Result: res, Err: err}
+}
+
+// maxRead bounds the bytes read from one file.
+const maxRead = 1 << 32
+
+func readLimited(f *os.File, err error) ([]byte, error) {
+	if err != nil {
+		return nil, errors.New("could not open file")
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("stat: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, errors.New("could not open file: not a regular file")
+	}
+	buf := make([]byte, 0, min(st.Size()+1, maxRead))
+	for {
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read: %w", err)
+		}
+		if len(buf) == cap(buf) {
+			if len(buf) >= maxRead {
+				return nil, errors.New("file too large")
+			}
+			buf = append(buf, 0)[:len(buf)]
+		}
+	}
+}
+
+// maxWalkDepth bounds directory nesting, whatever links make of it.
+const maxWalkDepth = 256
+
+type fileID struct{ dev, ino uint64 }
+
+type walker struct {
+	root *os.Root
+	o    TreeOptions
+	seen map[fileID]bool
+}
+
+// walk sends the regular files under dir (a path relative to the root).
+func (w *walker) walk(ctx context.Context, dir string, out chan<- string) {
+	if ctx.Err() != nil || strings.Count(dir, string(filepath.Separator)) > maxWalkDepth {
+		return
+	}
+	if id, ok := w.id(dir); ok {
+		if w.seen[id] {
+			return
+		}
+		w.seen[id] = true
+	}
+	entries, err := fs.ReadDir(w.root.FS(), dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		rel := filepath.Join(dir, e.Name())
+		mode := e.Type()
+		if mode&fs.ModeSymlink != 0 {
+			if !w.o.FollowSymlinks {
+				continue
+			}
+			st, err := w.root.Stat(rel) // fails for links leaving the root
+			if err != nil {
+				continue
+			}
+			mode = st.Mode().Type()
+		}
+		switch {
+		case mode.IsDir():
+			if w.o.Recursive {
+				w.walk(ctx, rel, out)
+			}
+		case mode.IsRegular():
+			out <- rel
+		}
+	}
+}
