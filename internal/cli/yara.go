@@ -17,13 +17,13 @@ import (
 // yaraOptions are the flags of "cascade yara", named as yara's.
 type yaraOptions struct {
 	recursive, printStrings, printLength, printMeta, printTags bool
-	printNS, negate, count, fast, noFollow, noWarnings        bool
-	threads                                                   int
-	timeout                                                   time.Duration
-	tags, ids                                                 []string
-	defines                                                   map[string]any
-	rules                                                     []string
-	target                                                    string
+	printNS, negate, count, fast, noFollow, noWarnings         bool
+	threads                                                    int
+	timeout                                                    time.Duration
+	tags, ids                                                  []string
+	defines                                                    map[string]any
+	rules                                                      []string
+	target                                                     string
 }
 
 const yaraUsage = `Usage: cascade yara [OPTION]... [NAMESPACE:]RULES_FILE... FILE | DIR

@@ -14,6 +14,9 @@ import (
 // maxPrintedData is how much of a match yara prints (its MAX_MATCH_DATA).
 const maxPrintedData = 512
 
+// maxPrintedHex is how many bytes of a hex string's match yara prints.
+const maxPrintedHex = 64
+
 type yaraPrinter struct {
 	w     io.Writer
 	o     yaraOptions
@@ -119,12 +122,16 @@ func (p *yaraPrinter) stringLines(b *strings.Builder, r *yr.Rule, res *ym.Result
 		for _, m := range res.Matches[g] {
 			fmt.Fprintf(b, "0x%x:", m.Off)
 			if p.o.printLength {
-				fmt.Fprintf(b, "%d:", m.Len)
+				fmt.Fprintf(b, "%d:", min(m.Len, maxPrintedData)) // yara prints the stored length
 			}
 			b.WriteString(s.Name + ": ")
 			data := res.Data[m.Off : m.Off+int64(min(m.Len, maxPrintedData))]
 			if s.Kind == yr.Hex {
 				for i, c := range data {
+					if i == maxPrintedHex {
+						b.WriteString(" ...")
+						break
+					}
 					if i > 0 {
 						b.WriteByte(' ')
 					}

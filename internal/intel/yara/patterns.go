@@ -126,6 +126,10 @@ func widenNode(n *regex.Node) *regex.Node {
 			c.Subs[i] = widenNode(s)
 		}
 		return &c
+	case regex.OpWordB, regex.OpNotWordB:
+		c := *n
+		c.Wide = true
+		return &c
 	}
 	return n
 }

@@ -67,12 +67,19 @@ func (st *scanState) verify(e *entry, end int) {
 }
 
 func (st *scanState) tryPattern(si int, p *yr.Pattern, start int) {
-	mEnd, ok, err := st.re.MatchAt(p.Prog, st.data, start, p.Limit)
+	var accept func(int) bool
+	if st.s.rules.Strings[si].Fullword {
+		if wordBefore(st.data, start, p.Wide) {
+			return
+		}
+		accept = func(end int) bool { return !wordAfter(st.data, end, p.Wide) }
+	}
+	mEnd, ok, err := st.re.MatchAtFunc(p.Prog, st.data, start, p.Limit, accept)
 	if err != nil {
 		st.err = fmt.Errorf("yara: string %s: %w", st.s.rules.Strings[si].Name, err)
 		return
 	}
-	if ok && (!st.s.rules.Strings[si].Fullword || fullword(st.data, start, mEnd, p.Wide)) {
+	if ok {
 		st.add(si, start, mEnd-start)
 	}
 }
@@ -132,16 +139,21 @@ func isAlnum(c byte) bool {
 // fullword reports whether data[start:end] is delimited by
 // non-alphanumeric bytes (for wide strings, wide characters).
 func fullword(data []byte, start, end int, wide bool) bool {
+	return !wordBefore(data, start, wide) && !wordAfter(data, end, wide)
+}
+
+func wordBefore(data []byte, start int, wide bool) bool {
 	if wide {
-		if start >= 2 && data[start-1] == 0 && isAlnum(data[start-2]) {
-			return false
-		}
-		return !(end+1 < len(data) && data[end+1] == 0 && isAlnum(data[end]))
+		return start >= 2 && data[start-1] == 0 && isAlnum(data[start-2])
 	}
-	if start >= 1 && isAlnum(data[start-1]) {
-		return false
+	return start >= 1 && isAlnum(data[start-1])
+}
+
+func wordAfter(data []byte, end int, wide bool) bool {
+	if wide {
+		return end+1 < len(data) && data[end+1] == 0 && isAlnum(data[end])
 	}
-	return !(end < len(data) && isAlnum(data[end]))
+	return end < len(data) && isAlnum(data[end])
 }
 
 // firstSet is the set of bytes a match of n can start with (every byte

@@ -26,7 +26,12 @@ func isWord(b byte) bool {
 	return b == '_' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
 }
 
-func atWordBoundary(data []byte, pos int) bool {
+func atWordBoundary(data []byte, pos int, wide bool) bool {
+	if wide {
+		before := pos > 1 && data[pos-1] == 0 && isWord(data[pos-2])
+		after := pos+1 < len(data) && data[pos+1] == 0 && isWord(data[pos])
+		return before != after
+	}
 	before := pos > 0 && isWord(data[pos-1])
 	after := pos < len(data) && isWord(data[pos])
 	return before != after
@@ -41,6 +46,13 @@ func (m *Matcher) SetBudget(steps int64) {
 // MatchAt matches p anchored at data[start], never reading past
 // start+limit, and returns the end of the first match in priority order.
 func (m *Matcher) MatchAt(p *Prog, data []byte, start, limit int) (int, bool, error) {
+	return m.MatchAtFunc(p, data, start, limit, nil)
+}
+
+// MatchAtFunc is MatchAt where a match ending at end counts only if
+// accept(end) holds (nil accepts all); otherwise the search goes on
+// with lower-priority alternatives, as yara checks fullword.
+func (m *Matcher) MatchAtFunc(p *Prog, data []byte, start, limit int, accept func(end int) bool) (int, bool, error) {
 	end := len(data)
 	if limit >= 0 && start+limit < end {
 		end = start + limit
@@ -88,7 +100,10 @@ func (m *Matcher) MatchAt(p *Prog, data []byte, start, limit int) (int, bool, er
 			case iJmp:
 				j.pc = in.x
 			case iMatch:
-				return j.pos, true, nil
+				if accept == nil || accept(j.pos) {
+					return j.pos, true, nil
+				}
+				ok = false
 			case iBegin:
 				ok = j.pos == 0
 				j.pc++
@@ -96,10 +111,10 @@ func (m *Matcher) MatchAt(p *Prog, data []byte, start, limit int) (int, bool, er
 				ok = j.pos == len(data)
 				j.pc++
 			case iWordB:
-				ok = atWordBoundary(data, j.pos)
+				ok = atWordBoundary(data, j.pos, in.greedy)
 				j.pc++
 			case iNotWordB:
-				ok = !atWordBoundary(data, j.pos)
+				ok = !atWordBoundary(data, j.pos, in.greedy)
 				j.pc++
 			case iSkip:
 				ok = m.skip(in, data, j, end)

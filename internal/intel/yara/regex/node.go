@@ -86,6 +86,8 @@ type Node struct {
 	Min    int
 	Max    int
 	Greedy bool
+	// Wide makes \b and \B look at UTF-16LE characters (two bytes).
+	Wide bool
 }
 
 // Unbounded is Node.Max for an open-ended repetition.

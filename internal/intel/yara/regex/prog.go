@@ -24,7 +24,7 @@ const (
 
 type inst struct {
 	op       opcode
-	greedy   bool
+	greedy   bool // for iSkip; for \b and \B: wide
 	x, y     int
 	min, max int
 	set      Set
@@ -84,9 +84,9 @@ func (c *compiler) node(n *Node) error {
 	case OpEnd:
 		c.emit(inst{op: iEnd})
 	case OpWordB:
-		c.emit(inst{op: iWordB})
+		c.emit(inst{op: iWordB, greedy: n.Wide})
 	case OpNotWordB:
-		c.emit(inst{op: iNotWordB})
+		c.emit(inst{op: iNotWordB, greedy: n.Wide})
 	}
 	if c.tooLarge {
 		return ErrTooLarge
