@@ -166,8 +166,10 @@ func (rc *ruleCompiler) iterable(x syntax.Expr, nvars int) (iterator, []typ, err
 			if l.k != tInt || h.k != tInt || l.i > h.i {
 				return 0, false
 			}
+			buf := []value{{}}
 			for i := l.i; ; i++ {
-				if !yield([]value{vInt(i)}) || i == h.i {
+				buf[0] = vInt(i)
+				if !yield(buf) || i == h.i {
 					break
 				}
 			}
@@ -191,8 +193,10 @@ func (rc *ruleCompiler) iterable(x syntax.Expr, nvars int) (iterator, []typ, err
 			fns = append(fns, f)
 		}
 		return func(e *evalCtx, yield func([]value) bool) (int64, bool) {
+			buf := []value{{}}
 			for _, f := range fns {
-				if !yield([]value{f(e)}) {
+				buf[0] = f(e)
+				if !yield(buf) {
 					break
 				}
 			}

@@ -120,6 +120,7 @@ func (r *Result) MatchingRules(rules *yr.Rules) []int {
 func (s *Scanner) ScanBytes(ctx context.Context, data []byte) (*Result, error) {
 	st := &scanState{s: s, data: data, matches: make([][]yr.Match, len(s.rules.Strings))}
 	st.re.SetBudget(defaultRegexSteps)
+	st.re.Done = ctx.Done()
 	if err := st.run(ctx); err != nil {
 		return nil, err
 	}

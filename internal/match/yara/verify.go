@@ -2,6 +2,7 @@ package yara
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	yr "github.com/cascade-ir/cascade/internal/intel/yara"
@@ -77,6 +78,9 @@ func (st *scanState) tryPattern(si int, p *yr.Pattern, start int) {
 	mEnd, ok, err := st.re.MatchAtFunc(p.Prog, st.data, start, p.Limit, accept)
 	if err != nil {
 		st.err = fmt.Errorf("yara: string %s: %w", st.s.rules.Strings[si].Name, err)
+		if errors.Is(err, regex.ErrCanceled) {
+			st.err = fmt.Errorf("%w: %w", yr.ErrTimeout, st.err)
+		}
 		return
 	}
 	if ok {

@@ -18,7 +18,14 @@ type Matcher struct {
 	// fails with ErrBudget at zero. Zero means no limit.
 	Budget  int64
 	limited bool
+	// Done, when set, aborts an attempt once closed (checked every
+	// 64Ki steps) with ErrCanceled.
+	Done  <-chan struct{}
+	steps uint32
 }
+
+// ErrCanceled is returned when Done closes during an attempt.
+var ErrCanceled = errors.New("pattern matching canceled")
 
 type job struct{ pc, pos int }
 
@@ -74,6 +81,13 @@ func (m *Matcher) MatchAtFunc(p *Prog, data []byte, start, limit int, accept fun
 			if m.limited {
 				if m.Budget--; m.Budget <= 0 {
 					return 0, false, ErrBudget
+				}
+			}
+			if m.steps++; m.steps&0xffff == 0 && m.Done != nil {
+				select {
+				case <-m.Done:
+					return 0, false, ErrCanceled
+				default:
 				}
 			}
 			if useMemo {

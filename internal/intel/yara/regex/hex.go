@@ -72,9 +72,6 @@ func (p *hexParser) seq(inGroup bool) (*Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(n.Subs) > 0 && isJump(x) && isJump(n.Subs[len(n.Subs)-1]) {
-			return nil, p.errf("consecutive jumps")
-		}
 		n.Subs = append(n.Subs, x)
 		if len(n.Subs) > maxNodes {
 			return nil, p.errf("hex string too long")
