@@ -126,6 +126,30 @@ rule ref1 { condition: uses_priv and not anon }
 	return b.String()
 }
 
+// diffModuleConds exercise the math and hash modules, including ranges
+// that run past the data and inputs too small to compute over.
+var diffModuleConds = []string{
+	"math.entropy(0, filesize) > 3.0", "math.entropy(0, filesize) < 1.5", "math.entropy(\"aabb\") == 1.0",
+	"math.mean(0, filesize) > 80", "math.deviation(0, filesize, math.MEAN_BYTES) > 40",
+	"math.serial_correlation(0, filesize) < 0.2", "math.serial_correlation(0, filesize) > 1.0",
+	"math.monte_carlo_pi(0, filesize) < 0.2", "defined math.monte_carlo_pi(0, filesize)",
+	"math.in_range(math.entropy(0, filesize), 2.0, 5.0)", "math.max(filesize, 100) == filesize",
+	"math.min(filesize, 100) == 100", "defined math.entropy(filesize, 0)", "defined math.mean(0, 0)",
+	"hash.md5(0, filesize) == \"d41d8cd98f00b204e9800998ecf8427e\"", "hash.md5(0, 1) == hash.md5(\"h\")",
+	"hash.sha1(0, filesize) != \"\"", "hash.sha256(0, 5) == hash.sha256(\"hello\")",
+	"hash.crc32(0, filesize) & 1 == 1", "hash.checksum32(0, filesize) > 10000", "defined hash.md5(filesize - 1, 10)",
+	"defined hash.md5(filesize, 0)", "defined hash.crc32(0, 0)",
+}
+
+func moduleRules() string {
+	var b strings.Builder
+	b.WriteString("import \"math\"\nimport \"hash\"\n")
+	for i, c := range diffModuleConds {
+		fmt.Fprintf(&b, "rule mod_%d { condition: %s }\n", i, c)
+	}
+	return b.String()
+}
+
 // diffData builds the data files: every word in every encoding the
 // modifiers produce, with word and non-word neighbours, plus executable
 // headers and random bytes.
@@ -221,7 +245,7 @@ var diffFailures int
 func TestYaraDifferential(t *testing.T) {
 	testutil.NeedTools(t, "yara")
 	dir := t.TempDir()
-	groups := map[string]string{"text": textRules(), "pattern": patternRules(), "cond": condRules()}
+	groups := map[string]string{"text": textRules(), "pattern": patternRules(), "cond": condRules(), "modules": moduleRules()}
 	data := diffData()
 	for name, b := range data {
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
