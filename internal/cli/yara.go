@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -223,7 +224,16 @@ func yaraCompileError(w io.Writer, err error) {
 // as yara does.
 var errYaraFailed = fmt.Errorf("yara failed: %w", errFindings)
 
+// yaraMemoryLimit is the Go heap's soft limit while scanning, unless
+// GOMEMLIMIT says otherwise: file buffers are large and short-lived, and
+// the default GC target (twice the live heap) would let them pile up.
+const yaraMemoryLimit = 192 << 20
+
 func yaraScan(ctx context.Context, e *env, o yaraOptions) error {
+	if e.getenv("GOMEMLIMIT") == "" {
+		old := debug.SetMemoryLimit(yaraMemoryLimit)
+		defer debug.SetMemoryLimit(old)
+	}
 	rules, err := compileYara(o)
 	if err != nil {
 		yaraCompileError(e.stderr, err)

@@ -31,7 +31,8 @@ type FileResult struct {
 }
 
 // ScanTarget scans a file, or the files of a directory (its whole tree
-// with Recursive), calling report for each file from one goroutine.
+// with Recursive), calling report for each file, one call at a time; a
+// result's Data is only valid during the call (the buffer is reused).
 // Files are opened through an os.Root on the target directory, so no
 // path or symbolic link leads out of it; links are followed only with
 // FollowSymlinks, and a directory is never entered twice.
@@ -41,7 +42,12 @@ func (s *Scanner) ScanTarget(ctx context.Context, target string, o TreeOptions, 
 		return fmt.Errorf("could not open file: %w", err)
 	}
 	if !st.IsDir() {
-		data, err := readLimited(os.Open(target))
+		f, err := os.Open(target)
+		if err != nil {
+			report(FileResult{Path: target, Err: errors.New("could not open file")})
+			return nil
+		}
+		data, err := readInto(f, nil)
 		if err != nil {
 			report(FileResult{Path: target, Err: err})
 			return nil
@@ -55,48 +61,51 @@ func (s *Scanner) ScanTarget(ctx context.Context, target string, o TreeOptions, 
 	}
 	defer root.Close()
 	paths := make(chan string)
-	results := make(chan FileResult)
 	threads := max(o.Threads, 1)
 	var wg sync.WaitGroup
+	var mu sync.Mutex // serializes report; a worker's buffer is reused after it returns
 	for range threads {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var buf []byte
 			for rel := range paths {
-				results <- s.scanRel(ctx, root, target, rel, o)
+				var r FileResult
+				r, buf = s.scanRel(ctx, root, target, rel, o, buf)
+				mu.Lock()
+				report(r)
+				mu.Unlock()
 			}
 		}()
 	}
-	go func() {
-		w := walker{root: root, o: o, seen: map[fileID]bool{}}
-		w.walk(ctx, ".", paths)
-		close(paths)
-		wg.Wait()
-		close(results)
-	}()
-	for r := range results {
-		report(r)
-	}
+	w := walker{root: root, o: o, seen: map[fileID]bool{}}
+	w.walk(ctx, ".", paths)
+	close(paths)
+	wg.Wait()
 	return ctx.Err()
 }
 
-func (s *Scanner) scanRel(ctx context.Context, root *os.Root, target, rel string, o TreeOptions) FileResult {
+// scanRel scans one file of the tree, reading it into buf (grown as
+// needed and returned for the next file, so a worker holds one buffer
+// rather than making garbage of every file). The result's Data is buf:
+// it is valid until the next call.
+func (s *Scanner) scanRel(ctx context.Context, root *os.Root, target, rel string, o TreeOptions, buf []byte) (FileResult, []byte) {
 	path := filepath.Join(target, rel)
 	f, err := root.Open(rel)
 	if err != nil {
-		return FileResult{Path: path, Err: errors.New("could not open file")}
+		return FileResult{Path: path, Err: errors.New("could not open file")}, buf
 	}
 	if o.MaxFileSize > 0 {
 		if st, err := f.Stat(); err == nil && st.Size() > o.MaxFileSize {
 			f.Close()
-			return FileResult{Path: path, Err: errSkipped}
+			return FileResult{Path: path, Err: errSkipped}, buf
 		}
 	}
-	data, err := readLimited(f, nil)
+	data, err := readInto(f, buf[:0])
 	if err != nil {
-		return FileResult{Path: path, Err: err}
+		return FileResult{Path: path, Err: err}, buf
 	}
-	return s.scanOne(ctx, path, data, o)
+	return s.scanOne(ctx, path, data, o), data
 }
 
 // errSkipped marks a file skipped by size; callers print nothing for it.
@@ -118,10 +127,9 @@ func (s *Scanner) scanOne(ctx context.Context, path string, data []byte, o TreeO
 // maxRead bounds the bytes read from one file.
 const maxRead = 1 << 32
 
-func readLimited(f *os.File, err error) ([]byte, error) {
-	if err != nil {
-		return nil, errors.New("could not open file")
-	}
+// readInto reads a regular file into buf's storage (grown to fit) and
+// closes it.
+func readInto(f *os.File, buf []byte) ([]byte, error) {
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
@@ -130,7 +138,9 @@ func readLimited(f *os.File, err error) ([]byte, error) {
 	if !st.Mode().IsRegular() {
 		return nil, errors.New("could not open file: not a regular file")
 	}
-	buf := make([]byte, 0, min(st.Size()+1, maxRead))
+	if want := min(st.Size()+1, maxRead); int64(cap(buf)) < want {
+		buf = make([]byte, 0, want)
+	}
 	for {
 		n, err := f.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
