@@ -1,7 +1,6 @@
 package yara
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/cascade-ir/cascade/internal/intel/yara/syntax"
@@ -163,7 +162,7 @@ func (rc *ruleCompiler) moduleIterable(x syntax.Expr, nvars int) (iterator, []ty
 	if _, mod, name, ok := rc.moduleRef(x); ok {
 		return nil, nil, rc.errf(x.Position(), "unsupported: iterating %s.%s is not implemented by this engine", mod, name)
 	}
-	return nil, nil, rc.errf(x.Position(), "%s", fmt.Sprintf("not iterable: want a range, a list or a module array"))
+	return nil, nil, rc.errf(x.Position(), "not iterable: want a range, a list or a module array")
 }
 
 // dataRange returns data[off:off+size] for the (offset, size) module
