@@ -22,20 +22,24 @@ type scanState struct {
 const ctxCheckBytes = 1 << 20
 
 func (st *scanState) run(ctx context.Context) error {
-	next, data := st.s.ac.next, st.data
+	next, out := st.s.ac.next, st.s.ac.out
 	state := uint32(0)
-	for i := 0; i < len(data); i++ {
-		state = next[(state&^hitFlag)<<8|uint32(data[i])]
-		if state&hitFlag != 0 {
-			for _, id := range st.s.ac.out[state&^hitFlag] {
-				st.verify(&st.s.entries[id], i+1)
+	for base := 0; base < len(st.data); base += ctxCheckBytes {
+		if ctx.Err() != nil {
+			return fmt.Errorf("yara: scan: %w", ctx.Err())
+		}
+		chunk := st.data[base:min(base+ctxCheckBytes, len(st.data))]
+		for i, b := range chunk {
+			state = next[(state&^hitFlag)<<8|uint32(b)]
+			if state&hitFlag == 0 {
+				continue
+			}
+			for _, id := range out[state&^hitFlag] {
+				st.verify(&st.s.entries[id], base+i+1)
 			}
 			if st.err != nil {
 				return st.err
 			}
-		}
-		if i&(ctxCheckBytes-1) == ctxCheckBytes-1 && ctx.Err() != nil {
-			return fmt.Errorf("yara: scan: %w", ctx.Err())
 		}
 	}
 	for _, sp := range st.s.slow {
