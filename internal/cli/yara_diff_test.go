@@ -414,10 +414,18 @@ func TestYaraDifferentialTree(t *testing.T) {
 		}
 	}
 	main, other, tree := filepath.Join(dir, "rules/main.yar"), filepath.Join(dir, "rules/other.yar"), filepath.Join(dir, "tree")
+	// Links inside the tree are followed, as yara does: a directory
+	// reached through one is scanned again under that path.
+	for link, target := range map[string]string{"tree/sublink": "sub", "tree/sub/flink": "b.txt"} {
+		if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, args := range [][]string{
 		{"-r", main, tree}, {main, tree}, {"-r", "-s", "-e", "ns1:" + main, "ns2:" + other, tree},
 		{"-r", "-t", "t2", main, tree}, {"-r", "-i", "both", "-g", main, tree}, {"-r", "-c", main, other, tree},
 		{"-rn", main, tree}, {"-sr", "-p", "2", main, tree}, {"--recursive", "--print-tags", main, tree},
+		{"-r", "-N", main, tree},
 	} {
 		diffSorted(t, args)
 	}

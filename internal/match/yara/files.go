@@ -34,8 +34,10 @@ type FileResult struct {
 // with Recursive), calling report for each file, one call at a time; a
 // result's Data is only valid during the call (the buffer is reused).
 // Files are opened through an os.Root on the target directory, so no
-// path or symbolic link leads out of it; links are followed only with
-// FollowSymlinks, and a directory is never entered twice.
+// path or symbolic link leads out of it (a link whose target leaves the
+// tree, or is absolute, is skipped); links are followed only with
+// FollowSymlinks, as yara does, except a link back to a directory being
+// walked (a loop).
 func (s *Scanner) ScanTarget(ctx context.Context, target string, o TreeOptions, report func(FileResult)) error {
 	st, err := os.Stat(target)
 	if err != nil {
@@ -167,7 +169,7 @@ type fileID struct{ dev, ino uint64 }
 type walker struct {
 	root *os.Root
 	o    TreeOptions
-	seen map[fileID]bool
+	seen map[fileID]bool // the directories on the current path
 }
 
 // walk sends the regular files under dir (a path relative to the root).
@@ -177,9 +179,10 @@ func (w *walker) walk(ctx context.Context, dir string, out chan<- string) {
 	}
 	if id, ok := w.id(dir); ok {
 		if w.seen[id] {
-			return
+			return // a link back to an ancestor: a loop
 		}
 		w.seen[id] = true
+		defer delete(w.seen, id)
 	}
 	entries, err := fs.ReadDir(w.root.FS(), dir)
 	if err != nil {

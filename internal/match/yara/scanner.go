@@ -13,11 +13,13 @@ import (
 	"github.com/cascade-ir/cascade/internal/intel/yara/regex"
 )
 
-// Limits, as yara's: matches per string, and the regular-expression work
-// allowed per file before the scan is abandoned with an error.
+// Limits: matches per string (yara's), and the work one attempt to
+// match a hex string or regular expression at one offset may take
+// before the file's scan is abandoned with an error. The total is
+// bounded by the deadline.
 const (
 	DefaultMaxMatches = 1000000
-	defaultRegexSteps = 1 << 28
+	attemptSteps      = 1 << 24
 )
 
 // Scanner holds a rule set compiled for scanning; it is immutable and
@@ -119,7 +121,6 @@ func (r *Result) MatchingRules(rules *yr.Rules) []int {
 // ScanBytes scans data (the whole file) and evaluates every rule.
 func (s *Scanner) ScanBytes(ctx context.Context, data []byte) (*Result, error) {
 	st := &scanState{s: s, data: data, matches: make([][]yr.Match, len(s.rules.Strings))}
-	st.re.SetBudget(defaultRegexSteps)
 	st.re.Done = ctx.Done()
 	if err := st.run(ctx); err != nil {
 		return nil, err

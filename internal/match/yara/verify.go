@@ -79,6 +79,7 @@ func (st *scanState) tryPattern(si int, p *yr.Pattern, start int) {
 		}
 		accept = func(end int) bool { return !wordAfter(st.data, end, p.Wide) }
 	}
+	st.re.SetBudget(attemptSteps)
 	mEnd, ok, err := st.re.MatchAtFunc(p.Prog, st.data, start, p.Limit, accept)
 	if err != nil {
 		st.err = fmt.Errorf("yara: string %s: %w", st.s.rules.Strings[si].Name, err)
