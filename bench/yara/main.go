@@ -17,7 +17,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -90,9 +89,8 @@ func measure(name string, args ...string) (stats, string, error) {
 	if err != nil {
 		return stats{}, "", fmt.Errorf("%s: %w: %s", name, err, firstLine(errb.String()))
 	}
-	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	return stats{wall: wall, cpu: cpu, rssKB: ru.Maxrss}, out.String(), nil
+	cpu, rss := usage(cmd.ProcessState)
+	return stats{wall: wall, cpu: cpu, rssKB: rss}, out.String(), nil
 }
 
 func firstLine(s string) string {
