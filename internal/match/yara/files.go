@@ -66,6 +66,7 @@ func (s *Scanner) ScanTarget(ctx context.Context, target string, o TreeOptions, 
 	threads := max(o.Threads, 1)
 	var wg sync.WaitGroup
 	var mu sync.Mutex // serializes report; a worker's buffer is reused after it returns
+	big := make(chan struct{}, 1)
 	for range threads {
 		wg.Add(1)
 		go func() {
@@ -73,7 +74,7 @@ func (s *Scanner) ScanTarget(ctx context.Context, target string, o TreeOptions, 
 			var buf []byte
 			for rel := range paths {
 				var r FileResult
-				r, buf = s.scanRel(ctx, root, target, rel, o, buf)
+				r, buf = s.scanRel(ctx, root, target, rel, o, buf, big)
 				mu.Lock()
 				report(r)
 				mu.Unlock()
@@ -91,17 +92,29 @@ func (s *Scanner) ScanTarget(ctx context.Context, target string, o TreeOptions, 
 // needed and returned for the next file, so a worker holds one buffer
 // rather than making garbage of every file). The result's Data is buf:
 // it is valid until the next call.
-func (s *Scanner) scanRel(ctx context.Context, root *os.Root, target, rel string, o TreeOptions, buf []byte) (FileResult, []byte) {
+//
+// Files over bigFile bytes are scanned one at a time across workers
+// (big is a one-slot semaphore) and their buffer is dropped afterwards,
+// so peak memory is one big file plus a small buffer per worker.
+func (s *Scanner) scanRel(ctx context.Context, root *os.Root, target, rel string, o TreeOptions, buf []byte, big chan struct{}) (FileResult, []byte) {
 	path := filepath.Join(target, rel)
 	f, err := root.Open(rel)
 	if err != nil {
 		return FileResult{Path: path, Err: errors.New("could not open file")}, buf
 	}
-	if o.MaxFileSize > 0 {
-		if st, err := f.Stat(); err == nil && st.Size() > o.MaxFileSize {
-			f.Close()
-			return FileResult{Path: path, Err: errSkipped}, buf
+	st, err := f.Stat()
+	if err == nil && o.MaxFileSize > 0 && st.Size() > o.MaxFileSize {
+		f.Close()
+		return FileResult{Path: path, Err: errSkipped}, buf
+	}
+	if err == nil && st.Size() > bigFile {
+		big <- struct{}{}
+		defer func() { <-big }()
+		data, err := readInto(f, nil)
+		if err != nil {
+			return FileResult{Path: path, Err: err}, buf
 		}
+		return s.scanOne(ctx, path, data, o), buf
 	}
 	data, err := readInto(f, buf[:0])
 	if err != nil {
@@ -109,6 +122,9 @@ func (s *Scanner) scanRel(ctx context.Context, root *os.Root, target, rel string
 	}
 	return s.scanOne(ctx, path, data, o), data
 }
+
+// bigFile is the size past which a file is scanned alone.
+const bigFile = 32 << 20
 
 // errSkipped marks a file skipped by size; callers print nothing for it.
 var errSkipped = errors.New("skipped: larger than the size limit")
