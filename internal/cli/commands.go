@@ -16,6 +16,7 @@ func commands() []command {
 		{"agent", "enroll, then collect and upload this machine's inventory on a schedule", runAgent},
 		{"trace", "follow a compromise through the cascade graph, forward or back to patient zero", runTrace},
 		{"client", "talk to a fleet server: hosts, findings, triage, import intel or snapshots, tokens", runClient},
+		{"yara", "scan files with YARA rules, printing matches as the yara command does", runYara},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -1,0 +1,132 @@
+package yara
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// ErrTimeout is returned when evaluating conditions outlasts the
+// context's deadline or its step budget.
+var ErrTimeout = errors.New("yara: condition evaluation exceeded its time budget")
+
+// maxEvalSteps bounds the loop iterations of one evaluation.
+const maxEvalSteps = 1 << 26
+
+type evalFn func(*evalCtx) value
+
+// ScanData is what conditions are evaluated over.
+type ScanData struct {
+	Data []byte
+	// Matches[i] are the matches of Rules.Strings[i], by offset.
+	Matches [][]Match
+	// Entrypoint is the file offset of the PE or ELF entry point.
+	Entrypoint    int64
+	HasEntrypoint bool
+	// Externals override the defaults given to the compiler.
+	Externals map[string]any
+}
+
+type evalCtx struct {
+	ctx     context.Context
+	in      *ScanData
+	rules   *Rules
+	results []bool
+	vars    []value
+	cur     []int // current strings of enclosing for-of loops
+	steps   int64
+	err     error
+	mods    map[string]*moduleData
+}
+
+// tick counts one loop step; it reports false when the budget or the
+// deadline is exhausted.
+func (e *evalCtx) tick() bool {
+	if e.err != nil {
+		return false
+	}
+	e.steps++
+	if e.steps > maxEvalSteps {
+		e.err = ErrTimeout
+		return false
+	}
+	if e.steps&0xffff == 0 && e.ctx.Err() != nil {
+		e.err = fmt.Errorf("%w: %w", ErrTimeout, e.ctx.Err())
+		return false
+	}
+	return true
+}
+
+// Evaluate evaluates every rule over in and returns which matched, by
+// index in r.Rules, global rules applied (a false global rule makes
+// every rule of its namespace false). Private rules are evaluated too;
+// callers decide whether to report them.
+func (r *Rules) Evaluate(ctx context.Context, in *ScanData) ([]bool, error) {
+	e := &evalCtx{ctx: ctx, in: in, rules: r, results: make([]bool, len(r.Rules))}
+	e.mods = map[string]*moduleData{}
+	for i, rule := range r.Rules {
+		e.results[i] = rule.cond(e).truth()
+		if e.err != nil {
+			return nil, fmt.Errorf("rule %s: %w", rule.Name, e.err)
+		}
+	}
+	failed := map[string]bool{}
+	for i, rule := range r.Rules {
+		if rule.Global && !e.results[i] {
+			failed[rule.Namespace] = true
+		}
+	}
+	for i, rule := range r.Rules {
+		if failed[rule.Namespace] {
+			e.results[i] = false
+		}
+	}
+	return e.results, nil
+}
+
+func (e *evalCtx) matches(g int) []Match {
+	if g < 0 {
+		g = e.cur[len(e.cur)-1]
+	}
+	if g < len(e.in.Matches) {
+		return e.in.Matches[g]
+	}
+	return nil
+}
+
+func (e *evalCtx) external(name string) any {
+	if v, ok := e.in.Externals[name]; ok {
+		return v
+	}
+	return e.rules.externals[name]
+}
+
+func anyToValue(v any) value {
+	switch x := v.(type) {
+	case int64:
+		return vInt(x)
+	case int:
+		return vInt(int64(x))
+	case float64:
+		return vFloat(x)
+	case string:
+		return vStr(x)
+	case bool:
+		return vBool(x)
+	}
+	return undef
+}
+
+func typeOf(v any) typ {
+	switch v.(type) {
+	case int64, int:
+		return tInt
+	case float64:
+		return tFloat
+	case string:
+		return tStr
+	case bool:
+		return tBool
+	}
+	return tUndef
+}

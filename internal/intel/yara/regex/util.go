@@ -1,0 +1,5 @@
+package regex
+
+import "fmt"
+
+var fmtSprintf = fmt.Sprintf

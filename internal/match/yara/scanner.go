@@ -1,0 +1,160 @@
+// Package yara scans bytes with a compiled YARA rule set: every string's
+// atoms go into one Aho–Corasick automaton, so the data is read once and
+// all rules are evaluated in one pass; atom hits are verified against the
+// full string, then the rules' conditions are evaluated over the matches.
+package yara
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	yr "github.com/cascade-ir/cascade/internal/intel/yara"
+	"github.com/cascade-ir/cascade/internal/intel/yara/regex"
+)
+
+// Limits: matches per string (yara's), and the work one attempt to
+// match a hex string or regular expression at one offset may take
+// before the file's scan is abandoned with an error. The total is
+// bounded by the deadline.
+const (
+	DefaultMaxMatches = 1000000
+	attemptSteps      = 1 << 24
+)
+
+// Scanner holds a rule set compiled for scanning; it is immutable and
+// safe for concurrent use (each scan gets its own Session).
+type Scanner struct {
+	rules   *yr.Rules
+	ac      *automaton
+	entries []entry
+	// slow are patterns without a usable atom: tried at every offset
+	// whose byte can start them.
+	slow []slowPattern
+	// MaxMatches caps the matches of one string in one file.
+	MaxMatches int
+	// FastMode records only the first match of each string (yara -f):
+	// enough to decide most conditions, but #a and @a[2] see one match.
+	FastMode bool
+}
+
+const hitFlag = 1 << 31
+
+// entry is one atom's meaning: a form (literal or pattern) of a string,
+// and where the atom sits in it.
+type entry struct {
+	str    int32
+	lit    int32 // index in String.Literals, or -1
+	pat    int32 // index in String.Patterns, or -1
+	alen   int32
+	lo, hi int32
+}
+
+type slowPattern struct {
+	str, pat int
+	first    regex.Set
+}
+
+// New compiles rules for scanning.
+func New(rules *yr.Rules) (*Scanner, error) {
+	s := &Scanner{rules: rules, MaxMatches: DefaultMaxMatches}
+	var atoms [][]byte
+	var ids []int32
+	add := func(a atom, e entry) {
+		e.alen, e.lo, e.hi = int32(len(a.variants[0])), int32(a.lo), int32(a.hi)
+		s.entries = append(s.entries, e)
+		for _, v := range a.variants {
+			atoms = append(atoms, v)
+			ids = append(ids, int32(len(s.entries)-1))
+		}
+	}
+	for si, str := range rules.Strings {
+		for li, l := range str.Literals {
+			add(literalAtom(l.Bytes, l.Nocase), entry{str: int32(si), lit: int32(li), pat: -1})
+		}
+		for pi, p := range str.Patterns {
+			if a, ok := patternAtom(p.Node); ok {
+				add(a, entry{str: int32(si), lit: -1, pat: int32(pi)})
+				continue
+			}
+			s.slow = append(s.slow, slowPattern{str: si, pat: pi, first: firstSet(p.Node)})
+		}
+	}
+	ac, err := buildAutomaton(atoms, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i, nx := range ac.next {
+		if len(ac.out[nx]) > 0 {
+			ac.next[i] = nx | hitFlag
+		}
+	}
+	s.ac = ac
+	return s, nil
+}
+
+// Rules returns the rule set the scanner runs.
+func (s *Scanner) Rules() *yr.Rules { return s.rules }
+
+// Result is the outcome of one scan.
+type Result struct {
+	// Matched[i] reports whether Rules().Rules[i] matched (private
+	// rules included; global rules applied).
+	Matched []bool
+	// Matches[i] are the matches of Rules().Strings[i], by offset.
+	Matches [][]yr.Match
+	Data    []byte
+}
+
+// MatchingRules lists the indices of the matched rules that are not
+// private, in rule order.
+func (r *Result) MatchingRules(rules *yr.Rules) []int {
+	var out []int
+	for i, m := range r.Matched {
+		if m && !rules.Rules[i].Private {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// ScanBytes scans data (the whole file) and evaluates every rule.
+func (s *Scanner) ScanBytes(ctx context.Context, data []byte) (*Result, error) {
+	st := &scanState{s: s, data: data, matches: make([][]yr.Match, len(s.rules.Strings))}
+	st.re.Done = ctx.Done()
+	if err := st.run(ctx); err != nil {
+		return nil, err
+	}
+	for i := range st.matches {
+		st.matches[i] = sortDedup(st.matches[i])
+	}
+	ep, hasEP := entryPoint(data)
+	matched, err := s.rules.Evaluate(ctx, &yr.ScanData{Data: data, Matches: st.matches,
+		Entrypoint: ep, HasEntrypoint: hasEP})
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Matched: matched, Matches: st.matches, Data: data}, nil
+}
+
+func sortDedup(ms []yr.Match) []yr.Match {
+	if len(ms) < 2 {
+		return ms
+	}
+	sort.SliceStable(ms, func(i, j int) bool { return ms[i].Off < ms[j].Off })
+	out := ms[:1]
+	for _, m := range ms[1:] {
+		if m.Off != out[len(out)-1].Off {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// ErrTooManyMatches is returned when a string matches more often than
+// the scanner's MaxMatches.
+type ErrTooManyMatches struct{ String string }
+
+func (e ErrTooManyMatches) Error() string {
+	return fmt.Sprintf("yara: string %s has too many matches", e.String)
+}
