@@ -134,6 +134,7 @@ func Collect(ctx context.Context, src *source.Source, opt Options) (*snapshot.Sn
 	if err := c.walk(ctx); err != nil {
 		return nil, err
 	}
+	c.recordWanted(ctx)
 	return c.finish(), nil
 }
 
@@ -161,6 +162,8 @@ type collection struct {
 	// anomalies found by path collectors about other files, by display
 	// path; attached to those files' records when the walk is done.
 	anomalies map[string]*pendingAnomalies
+	// wanted are files path collectors asked a record of (FileWanter).
+	wanted map[string]bool
 }
 
 func newCollection(src *source.Source, opt Options, tmp string) *collection {
