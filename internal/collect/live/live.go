@@ -1,0 +1,93 @@
+// Package live collects what is running on a live machine: processes
+// (image, digest through the image's file record, command line, user,
+// start time, mapped modules) and open sockets with their owning process.
+// It reads only what the OS publishes about other processes (/proc on
+// Linux, documented APIs on Windows, sysctl on macOS): it never injects
+// into, suspends or reads the memory of another process, never opens a
+// socket and never resolves an address. Images never get a sweep.
+package live
+
+import (
+	"context"
+	"strings"
+
+	"github.com/cascade-ir/cascade/internal/collect"
+	"github.com/cascade-ir/cascade/internal/snapshot"
+)
+
+// Skip reasons counted for processes and sockets that could not be read.
+const (
+	SkipVanished = "process-vanished" // exited mid-sweep: normal
+	SkipDenied   = "process-denied"   // not ours to read without privileges
+)
+
+// Result is one sweep: its records and what it could not read.
+type Result struct {
+	Processes   []snapshot.Artifact
+	Connections []snapshot.Artifact
+	// Skipped counts processes and sockets left out, by reason.
+	Skipped map[string]int64
+	// Problems are errors that are neither vanishing nor denial, by
+	// where they happened.
+	Problems []Problem
+	// Unavailable says which facts this OS does not give without reading
+	// another process's memory or cgo.
+	Unavailable string
+}
+
+// Problem is one item the sweep could not read.
+type Problem struct {
+	Path string
+	Err  error
+}
+
+// Collector is the live-state host collector.
+type Collector struct{}
+
+// New returns the live-state collector.
+func New() Collector { return Collector{} }
+
+// Name implements collect.HostCollector.
+func (Collector) Name() string { return "live" }
+
+// CollectHost sweeps the running machine; it does nothing for an image.
+func (Collector) CollectHost(ctx context.Context, env *collect.Env, sink collect.Sink) error {
+	if !env.Live {
+		return nil
+	}
+	res := Sweep(ctx)
+	pinner, _ := sink.(collect.FilePinner)
+	for _, a := range res.Processes {
+		if pinner != nil {
+			pin(pinner, a.Process)
+		}
+		sink.AddArtifact(a)
+	}
+	for _, a := range res.Connections {
+		sink.AddArtifact(a)
+	}
+	if sk, ok := sink.(collect.Skipper); ok {
+		for reason, n := range res.Skipped {
+			sk.AddSkipped(reason, n)
+		}
+	}
+	for _, p := range res.Problems {
+		sink.AddError(strings.TrimPrefix(p.Path, "/"), "live", p.Err)
+	}
+	return ctx.Err()
+}
+
+// pin asks for file records of a process's image and modules, so they
+// are hashed like the walk's files (read once, digest cache applies).
+func pin(p collect.FilePinner, proc *snapshot.Process) {
+	if proc.Image != "" && !proc.ImageDeleted {
+		if rel, ok := relOf(proc.Image); ok {
+			p.PinFile(rel)
+		}
+	}
+	for _, m := range proc.Modules {
+		if rel, ok := relOf(m); ok {
+			p.PinFile(rel)
+		}
+	}
+}
