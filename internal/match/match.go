@@ -21,6 +21,7 @@ func (s *Set) Match(snap *snapshot.Snapshot) []finding.Finding {
 	at := snap.Host.CollectedAt
 	host := hostLabel(snap.Host)
 	out := s.matchFiles(host, snap.Files, at)
+	out = append(out, s.matchRunning(host, snap, out, at)...)
 	for i := range snap.Software {
 		if f, ok := s.SoftwareFinding(host, &snap.Software[i], at); ok {
 			out = append(out, f)
@@ -201,6 +202,9 @@ func (s *Set) ArtifactFinding(host string, a *snapshot.Artifact, at time.Time) (
 	}
 	fd := s.newFinding(host, artifactEvidence(a, domain), rs, artifactIdentity(a))
 	fd.FirstSeen, fd.LastSeen = at, at // seen by cascade in this inventory
+	if a.Conn != nil {
+		runningConnection(host, &fd, a)
+	}
 	for _, t := range []*time.Time{a.FirstSeen, a.LastSeen} {
 		if t != nil {
 			fd.Expose(*t, artifactTimeLabel(a))

@@ -128,7 +128,7 @@ func writeFinding(tw *errWriter, f finding.Finding) {
 		line("software", strings.TrimSpace(e.Product+" "+e.Version))
 		line("path", e.Path)
 	case finding.EvidenceArtifact:
-		line(e.ArtifactKind, firstNonEmpty(e.URL, e.Domain))
+		line(e.ArtifactKind, firstNonEmpty(e.URL, e.Domain, e.IP))
 		line("saved to", e.Path)
 		if e.Time != nil {
 			line("time", e.Time.UTC().Format(time.RFC3339))
@@ -154,6 +154,12 @@ func writeFinding(tw *errWriter, f finding.Finding) {
 		tw.printf("               %-8s %s (%s)\n", "context", firstNonEmpty(c.Evidence.Path, c.Evidence.URL, c.Evidence.Product), contextWhy(c))
 	}
 	line("since", sinceCell(f.ExposedSince, f.ExposedBy))
+	if r := f.Running; r != nil {
+		line("live", r.String())
+		if r.Module != "" || r.Remote != "" { // else the file line names it
+			line("image", r.Image)
+		}
+	}
 	line("seen", seenCell(f.FirstSeen, f.LastSeen))
 	line("fix", f.Remediation)
 	if f.Suppressed != "" {
