@@ -19,6 +19,8 @@ import (
 const (
 	SkipVanished = "process-vanished" // exited mid-sweep: normal
 	SkipDenied   = "process-denied"   // not ours to read without privileges
+	// SkipKernelThread counts Linux kernel threads, which have no image.
+	SkipKernelThread = "kernel-thread"
 )
 
 // Result is one sweep: its records and what it could not read.

@@ -17,11 +17,15 @@ const (
 	maxModules = 256  // mapped executable files listed per process
 )
 
+// pfKthread marks a kernel thread in procStat.Flags (PF_KTHREAD).
+const pfKthread = 0x00200000
+
 // procStat is what a /proc/[pid]/stat line gives.
 type procStat struct {
 	Comm      string
 	State     byte
 	PPID      int
+	Flags     uint64 // PF_* (field 9)
 	StartTick uint64 // clock ticks after boot
 }
 
@@ -45,6 +49,9 @@ func parseStat(b []byte) (procStat, error) {
 		return procStat{}, fmt.Errorf("stat: ppid %q", f[1])
 	}
 	s.PPID = ppid
+	if s.Flags, err = strconv.ParseUint(f[6], 10, 64); err != nil {
+		return procStat{}, fmt.Errorf("stat: flags %q", f[6])
+	}
 	if s.StartTick, err = strconv.ParseUint(f[19], 10, 64); err != nil {
 		return procStat{}, fmt.Errorf("stat: starttime %q", f[19])
 	}

@@ -110,6 +110,10 @@ func (s *procSweep) process(pid int) {
 		s.res.Problems = append(s.res.Problems, Problem{Path: dir + "/stat", Err: err})
 		return
 	}
+	if st.Flags&pfKthread != 0 { // no image, no user space: not a program that ran
+		s.res.Skipped[SkipKernelThread]++
+		return
+	}
 	p := &snapshot.Process{PID: pid, PPID: st.PPID, Name: st.Comm}
 	if !s.boot.IsZero() {
 		t := s.boot.Add(time.Duration(st.StartTick) * time.Second / clockTicks)
@@ -131,7 +135,7 @@ func (s *procSweep) process(pid int) {
 	if b, err := s.read(dir + "/maps"); err == nil {
 		p.Modules = parseMaps(b, p.Image)
 	}
-	s.fds(dir + "/fd", pid)
+	s.fds(dir+"/fd", pid)
 	s.res.Processes = append(s.res.Processes, snapshot.Artifact{Kind: snapshot.ArtifactProcess,
 		Source: dir, User: p.User, FirstSeen: p.Start, Process: p})
 }
