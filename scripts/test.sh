@@ -12,6 +12,7 @@ packages=(
   osslsigncode openssl wixl msitools  # signed PE and MSI fixtures
   rpm db5.3-util python3  # rpm database (SQLite, Berkeley DB) and plist fixtures
   openssh-client      # ssh-keygen -H: the reference for hashed known_hosts entries
+  iproute2            # ss: the reference for the live sweep's sockets and their owners
   postgresql          # the store's PostgreSQL tests
   chromium chromium-driver  # the web UI tests
 )

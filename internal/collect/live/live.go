@@ -61,7 +61,7 @@ func (Collector) CollectHost(ctx context.Context, env *collect.Env, sink collect
 	pinner, _ := sink.(collect.FilePinner)
 	for _, a := range res.Processes {
 		if pinner != nil {
-			pin(pinner, a.Process)
+			pin(pinner, a.Process, env.Display(""), env.OS == "windows")
 		}
 		sink.AddArtifact(a)
 	}
@@ -81,14 +81,14 @@ func (Collector) CollectHost(ctx context.Context, env *collect.Env, sink collect
 
 // pin asks for file records of a process's image and modules, so they
 // are hashed like the walk's files (read once, digest cache applies).
-func pin(p collect.FilePinner, proc *snapshot.Process) {
+func pin(p collect.FilePinner, proc *snapshot.Process, root string, windows bool) {
 	if proc.Image != "" && !proc.ImageDeleted {
-		if rel, ok := relOf(proc.Image); ok {
+		if rel, ok := relOf(root, proc.Image, windows); ok {
 			p.PinFile(rel)
 		}
 	}
 	for _, m := range proc.Modules {
-		if rel, ok := relOf(m); ok {
+		if rel, ok := relOf(root, m, windows); ok {
 			p.PinFile(rel)
 		}
 	}

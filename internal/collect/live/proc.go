@@ -70,7 +70,10 @@ func parseStatusUID(b []byte) (int, bool) {
 			return 0, false
 		}
 		uid, err := strconv.ParseUint(f[0], 10, 32)
-		return int(uid), err == nil
+		if err != nil {
+			return 0, false
+		}
+		return int(uid), true
 	}
 	return 0, false
 }
