@@ -1,0 +1,98 @@
+package scan
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/cascade-ir/cascade/internal/collect"
+	"github.com/cascade-ir/cascade/internal/collect/live"
+	"github.com/cascade-ir/cascade/internal/finding"
+	"github.com/cascade-ir/cascade/internal/intel"
+	"github.com/cascade-ir/cascade/internal/match"
+	"github.com/cascade-ir/cascade/internal/snapshot"
+)
+
+// TestLiveRunningFinding: a process running a copy of sleep whose SHA-256
+// is an indicator is found "running now", above the file on disk, and its
+// process record carries the digest its file record got from the walk.
+func TestLiveRunningFinding(t *testing.T) {
+	src, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("no sleep binary")
+	}
+	root := t.TempDir()
+	img := filepath.Join(root, "bin", "updater")
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(img), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(img, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	digest := hex.EncodeToString(sum[:])
+	cmd := exec.Command(img, "300")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	for i := 0; i < 200; i++ {
+		if l, _ := os.Readlink("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/exe"); l == img {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	in := &intel.Intel{Sources: []intel.Source{{ID: "test", Name: "test", Kind: "cascade"}},
+		Indicators: []intel.Indicator{{ID: "test/updater", Type: intel.SHA256, Value: digest, Score: 70, Sources: []string{"test"}}}}
+	set, err := match.Compile(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := Options{Roots: []string{root}, Collect: collect.Options{HostCollectors: []collect.HostCollector{live.New()}}}
+	res, err := Run(context.Background(), set, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := res[0].Snapshot
+	var proc *snapshot.Process
+	for _, a := range snap.Artifacts {
+		if a.Process != nil && a.Process.PID == cmd.Process.Pid {
+			proc = a.Process
+		}
+	}
+	if proc == nil || proc.SHA256 != digest {
+		t.Fatalf("process record %+v, want sha256 %s", proc, digest)
+	}
+	var onDisk, running *finding.Finding
+	for i, f := range res[0].Findings {
+		switch {
+		case f.Evidence.Kind == finding.EvidenceFile && f.Evidence.Path == img:
+			onDisk = &res[0].Findings[i]
+		case f.Evidence.Kind == finding.EvidenceProcess && f.Evidence.Path == img:
+			running = &res[0].Findings[i]
+		}
+	}
+	if onDisk == nil || running == nil {
+		t.Fatalf("findings %+v: want the file and its running process", res[0].Findings)
+	}
+	if running.Running == nil || running.Running.PID != cmd.Process.Pid || running.Running.Since.IsZero() {
+		t.Fatalf("running = %+v", running.Running)
+	}
+	if running.Score != min(100, onDisk.Score+match.RunningBump) || running.Level != finding.Alert || onDisk.Level != finding.Warning {
+		t.Errorf("running %d %s, on disk %d %s", running.Score, running.Level, onDisk.Score, onDisk.Level)
+	}
+	if res[0].Findings[0].ID != running.ID {
+		t.Errorf("the running finding is not first: %s", res[0].Findings[0].Title)
+	}
+}
