@@ -22,8 +22,8 @@ func TestRunningFindings(t *testing.T) {
 			proc(900, `C:\Users\a\evil.exe`, false), // the file's own finding, running twice
 			proc(800, `C:\Users\a\evil.exe`, false),
 			proc(10, `C:\Tools\host.exe`, false, `C:\Tools\evil.exe`), // a module
-			proc(11, `/tmp/gone/evil.exe`, true),                     // deleted: name alone
-			proc(12, `C:\Windows\evil.exe`, false),                   // suppressed by its false-positive rule
+			proc(11, `/tmp/gone/evil.exe`, true),                      // deleted: name alone
+			proc(12, `C:\Windows\evil.exe`, false),                    // suppressed by its false-positive rule
 			proc(13, `C:\Tools\clean.exe`, false),
 			{Kind: snapshot.ArtifactConnection, Source: "/proc/net/tcp", IP: "159.148.186.228", Port: 443,
 				Conn: &snapshot.Connection{Protocol: "tcp", LocalIP: "10.0.0.2", LocalPort: 50000, State: "established", PID: 800, Image: `C:\Users\a\evil.exe`}},
