@@ -28,6 +28,9 @@ func (s *Set) Match(snap *snapshot.Snapshot) []finding.Finding {
 		}
 	}
 	for i := range snap.Artifacts {
+		if snap.Artifacts[i].Process != nil {
+			continue // matchRunning, with the files' own records
+		}
 		if f, ok := s.ArtifactFinding(host, &snap.Artifacts[i], at); ok {
 			out = append(out, f)
 		}
@@ -160,6 +163,9 @@ func (s *Set) matchDigest(rs *reasons, t intel.Type, hexd string, at time.Time) 
 // ArtifactFinding matches one network or download artifact: domains (the
 // host and every parent domain), URLs, and IP addresses.
 func (s *Set) ArtifactFinding(host string, a *snapshot.Artifact, at time.Time) (finding.Finding, bool) {
+	if a.Process != nil {
+		return s.processFinding(host, a.Process, at)
+	}
 	rs := reasons{artifact: true}
 	domain := artifactDomain(a)
 	uhost, upath, hasURL := splitURL(a.URL)

@@ -134,3 +134,31 @@ func runningConnection(host string, fd *finding.Finding, a *snapshot.Artifact) {
 	bump(fd, run.Remote, "connected now: "+c.Protocol+" "+c.LocalIP+":"+strconv.Itoa(c.LocalPort)+
 		" → "+run.Remote+" "+c.State+" ("+owner+")")
 }
+
+// processFinding matches one process record on its own, as the server
+// matches stored observations: its image by path and the digest the
+// sweep noted, else its first module that matches by path. Match does
+// better with a whole snapshot (matchRunning): the modules' own records
+// and several processes of one image.
+func (s *Set) processFinding(host string, p *snapshot.Process, at time.Time) (finding.Finding, bool) {
+	r := &running{path: p.Image, image: p.Image, sha256: p.SHA256, pid: p.PID, since: p.Start, procs: 1}
+	cands := append([]string{p.Image}, p.Modules...)
+	for i, path := range cands {
+		if path == "" {
+			continue
+		}
+		f := snapshot.File{Path: path}
+		if i == 0 {
+			f.SHA256 = p.SHA256
+		}
+		fd, ok := s.FileFinding(host, &f, at)
+		if !ok || fd.ContextOnly() {
+			continue
+		}
+		if i > 0 {
+			r.path, r.module, r.sha256 = path, true, ""
+		}
+		return runningFinding(host, fd, r), true
+	}
+	return finding.Finding{}, false
+}

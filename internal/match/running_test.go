@@ -74,3 +74,21 @@ func TestRunningFindings(t *testing.T) {
 		t.Error("the file's older mtime should stay the exposure start")
 	}
 }
+
+// TestProcessFindingRowLevel: a process record matched alone (as the
+// server matches a stored observation) gives the finding Match gives.
+func TestProcessFindingRowLevel(t *testing.T) {
+	s := compile(t)
+	start := time.Date(2026, 12, 7, 1, 0, 0, 0, time.UTC)
+	p := &snapshot.Process{PID: 7, Image: `C:\Tools\host.exe`, Start: &start, Modules: []string{`C:\Tools\lib.dll`, `C:\Tools\evil.exe`}}
+	a := snapshot.Artifact{Kind: snapshot.ArtifactProcess, Process: p}
+	row, ok := s.ArtifactFinding("h", &a, start)
+	if !ok {
+		t.Fatal("no finding")
+	}
+	snap := &snapshot.Snapshot{Host: snapshot.Host{Name: "h", CollectedAt: start}, Artifacts: []snapshot.Artifact{a}}
+	all := s.Match(snap)
+	if len(all) != 1 || all[0].ID != row.ID || all[0].Score != row.Score || row.Running.Module != `C:\Tools\evil.exe` {
+		t.Errorf("row %+v, snapshot %+v", row, all)
+	}
+}
