@@ -22,14 +22,13 @@ const runningSource = "cascade live sweep"
 
 // running is one matched file seen running, by path.
 type running struct {
-	path     string
-	module   bool
-	image    string // the process's image (when path is a module)
-	sha256   string
-	pid      int
-	since    *time.Time
-	procs    int
-	fileSeen bool
+	path   string
+	module bool
+	image  string // the process's image (when path is a module)
+	sha256 string
+	pid    int
+	since  *time.Time
+	procs  int
 }
 
 // matchRunning makes a finding at its own, higher level for each image or

@@ -1,3 +1,5 @@
+//go:build linux || windows
+
 package live
 
 import "github.com/cascade-ir/cascade/internal/snapshot"

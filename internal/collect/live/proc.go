@@ -17,9 +17,6 @@ const (
 	maxModules = 256  // mapped executable files listed per process
 )
 
-// pfKthread marks a kernel thread in procStat.Flags (PF_KTHREAD).
-const pfKthread = 0x00200000
-
 // procStat is what a /proc/[pid]/stat line gives.
 type procStat struct {
 	Comm      string

@@ -19,6 +19,9 @@ import (
 // every Linux architecture Go supports (sysconf(_SC_CLK_TCK) needs cgo).
 const clockTicks = 100
 
+// pfKthread marks a kernel thread in procStat.Flags (PF_KTHREAD).
+const pfKthread = 0x00200000
+
 // unavailable is what Linux does not give a sweep.
 const unavailable = "DNS client cache: Linux keeps none itself; systemd-resolved's has no stable read API without D-Bus"
 
