@@ -41,17 +41,16 @@ func TestLiveRunningFinding(t *testing.T) {
 	}
 	sum := sha256.Sum256(b)
 	digest := hex.EncodeToString(sum[:])
-	cmd := exec.Command(img, "300")
-	if err := cmd.Start(); err != nil {
+	// A second image no intel names: the Keep filter would drop its record,
+	// pinning keeps it, so its process still gets its digest.
+	other := filepath.Join(root, "bin", "helper")
+	otherBytes := append(b, 0) // a trailing byte: another digest, same program
+	if err := os.WriteFile(other, otherBytes, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	for i := 0; i < 200; i++ {
-		if l, _ := os.Readlink("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/exe"); l == img {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	otherSum := sha256.Sum256(otherBytes)
+	cmd := start(t, img)
+	helper := start(t, other)
 
 	in := &intel.Intel{Sources: []intel.Source{{ID: "test", Name: "test", Kind: "cascade"}},
 		Indicators: []intel.Indicator{{ID: "test/updater", Type: intel.SHA256, Value: digest, Score: 70, Sources: []string{"test"}}}}
@@ -59,7 +58,7 @@ func TestLiveRunningFinding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opt := Options{Roots: []string{root}, Collect: collect.Options{HostCollectors: []collect.HostCollector{live.New()}}}
+	opt := Options{Roots: []string{root}, Collect: collect.Options{HostCollectors: []collect.HostCollector{live.NewAnyRoot()}}}
 	res, err := Run(context.Background(), set, opt)
 	if err != nil {
 		t.Fatal(err)
@@ -73,6 +72,18 @@ func TestLiveRunningFinding(t *testing.T) {
 	}
 	if proc == nil || proc.SHA256 != digest {
 		t.Fatalf("process record %+v, want sha256 %s", proc, digest)
+	}
+	found := false
+	for _, a := range snap.Artifacts {
+		if a.Process != nil && a.Process.PID == helper.Process.Pid {
+			found = true
+			if a.Process.SHA256 != hex.EncodeToString(otherSum[:]) {
+				t.Errorf("unmatched image's process record %+v, want its digest", a.Process)
+			}
+		}
+	}
+	if !found {
+		t.Error("helper process not swept")
 	}
 	var onDisk, running *finding.Finding
 	for i, f := range res[0].Findings {
@@ -95,4 +106,39 @@ func TestLiveRunningFinding(t *testing.T) {
 	if res[0].Findings[0].ID != running.ID {
 		t.Errorf("the running finding is not first: %s", res[0].Findings[0].Title)
 	}
+}
+
+// TestLiveOnlyForTheWholeMachine: scanning a directory of the live
+// machine lists no processes.
+func TestLiveOnlyForTheWholeMachine(t *testing.T) {
+	set, err := match.Compile(&intel.Intel{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := Options{Roots: []string{t.TempDir()}, Collect: collect.Options{HostCollectors: []collect.HostCollector{live.New()}}}
+	res, err := Run(context.Background(), set, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(res[0].Snapshot.Artifacts); n != 0 {
+		t.Errorf("%d artifacts from a directory scan", n)
+	}
+}
+
+// start runs img (a copy of sleep) until the test ends, once it has
+// exec'd.
+func start(t *testing.T, img string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(img, "300")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for i := 0; i < 200; i++ {
+		if l, _ := os.Readlink("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/exe"); l == img {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return cmd
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/cascade-ir/cascade/internal/collect"
 	"github.com/cascade-ir/cascade/internal/snapshot"
+	"github.com/cascade-ir/cascade/internal/source"
 )
 
 // Skip reasons counted for processes and sockets that could not be read.
@@ -44,17 +45,23 @@ type Problem struct {
 }
 
 // Collector is the live-state host collector.
-type Collector struct{}
+type Collector struct{ anyRoot bool }
 
-// New returns the live-state collector.
+// New returns the live-state collector. It sweeps when the whole running
+// machine is scanned (no root), not when a directory of it is: the
+// processes are the machine's, not the directory's.
 func New() Collector { return Collector{} }
+
+// NewAnyRoot returns a collector that also sweeps when a directory of the
+// running machine is scanned, pinning the images inside it (tests).
+func NewAnyRoot() Collector { return Collector{anyRoot: true} }
 
 // Name implements collect.HostCollector.
 func (Collector) Name() string { return "live" }
 
 // CollectHost sweeps the running machine; it does nothing for an image.
-func (Collector) CollectHost(ctx context.Context, env *collect.Env, sink collect.Sink) error {
-	if !env.Live {
+func (c Collector) CollectHost(ctx context.Context, env *collect.Env, sink collect.Sink) error {
+	if !env.Live || (!c.anyRoot && !isLiveRoot(env.Display(""))) {
 		return nil
 	}
 	res := Sweep(ctx)
@@ -77,6 +84,11 @@ func (Collector) CollectHost(ctx context.Context, env *collect.Env, sink collect
 		sink.AddError(strings.TrimPrefix(p.Path, "/"), "live", p.Err)
 	}
 	return ctx.Err()
+}
+
+// isLiveRoot reports whether a live source's root is the machine's own.
+func isLiveRoot(root string) bool {
+	return strings.EqualFold(strings.TrimRight(root, `/\`), strings.TrimRight(source.LiveRoot(), `/\`))
 }
 
 // pin asks for file records of a process's image and modules, so they
