@@ -3,6 +3,7 @@ package live
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -35,11 +36,11 @@ func FuzzParseStat(f *testing.F) {
 	f.Add([]byte("1 ()) ) R 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := parseStat(b)
-		if err == nil && (!utf8.ValidString(s.Comm) || s.PPID < 0) {
+		if err == nil && (!utf8.ValidString(s.Comm) || strings.ContainsRune(s.Comm, 0) || s.PPID < 0) {
 			t.Fatalf("bad record %+v", s)
 		}
 		c := parseCmdline(b)
-		if !utf8.ValidString(c) || len(c) > maxCmdline+len("…") {
+		if !utf8.ValidString(c) || strings.ContainsRune(c, 0) || len(c) > maxCmdline+len("…") {
 			t.Fatalf("cmdline %q", c)
 		}
 		if len(parseMaps(b, "")) > maxModules {

@@ -35,7 +35,8 @@ func parseStat(b []byte) (procStat, error) {
 	if open < 0 || end < open {
 		return procStat{}, errors.New("stat: no (comm)")
 	}
-	s := procStat{Comm: strings.ToValidUTF8(string(b[open+1:end]), "\uFFFD")}
+	comm := strings.ReplaceAll(string(b[open+1:end]), "\x00", "") // a record field never holds NUL
+	s := procStat{Comm: strings.ToValidUTF8(comm, "\uFFFD")}
 	f := strings.Fields(string(b[end+1:]))
 	if len(f) < 20 || len(f[0]) != 1 {
 		return procStat{}, fmt.Errorf("stat: %d fields after comm, want 20 or more", len(f))

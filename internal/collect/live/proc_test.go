@@ -18,7 +18,7 @@ func TestParseStat(t *testing.T) {
 	}{
 		{"plain", "42 (sleep) S 7" + tail, procStat{Comm: "sleep", State: 'S', PPID: 7, Flags: 4194560, StartTick: 123456}, false},
 		{"comm with ) ( and spaces", "42 (a) (b c) R 1" + tail, procStat{Comm: "a) (b c", State: 'R', PPID: 1, Flags: 4194560, StartTick: 123456}, false},
-		{"comm with NUL and bad UTF-8", "42 (x\x00\xff) S 1" + tail, procStat{Comm: "x\x00\uFFFD", State: 'S', PPID: 1, Flags: 4194560, StartTick: 123456}, false},
+		{"comm with NUL and bad UTF-8", "42 (x\x00\xff) S 1" + tail, procStat{Comm: "x\uFFFD", State: 'S', PPID: 1, Flags: 4194560, StartTick: 123456}, false},
 		{"kernel thread flags", "2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0", procStat{Comm: "kthreadd", State: 'S', Flags: 2129984, StartTick: 5}, false},
 		{"no comm", "42 sleep S 7" + tail, procStat{}, true},
 		{"negative ppid", "42 (sleep) S -7" + tail, procStat{}, true},
