@@ -15,6 +15,7 @@ packages=(
   liblnk-utils libplist-utils  # lnkinfo, plistutil: references for Shell Links and binary plists
   python3-requests python3-six python3-tz  # the OASIS TAXII 2.1 client the TAXII server is checked with
   yara                # the reference engine for the cascade yara differential tests
+  iproute2            # ss: the reference for the live sweep's sockets and their owners
   postgresql          # the store's PostgreSQL tests
   chromium chromium-driver  # the web UI tests
   libscca-utils       # sccainfo: the independent reader of Prefetch fixtures

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/cascade-ir/cascade/internal/collect"
+	"github.com/cascade-ir/cascade/internal/collect/live"
 	"github.com/cascade-ir/cascade/internal/scan"
 )
 
@@ -26,6 +27,7 @@ type collectFlags struct {
 	quiet        bool
 	trustedRoots string
 	allCaches    bool
+	noLive       bool
 }
 
 func (c *collectFlags) register(fs *flag.FlagSet) {
@@ -39,6 +41,7 @@ func (c *collectFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.noCache, "no-cache", false, "do not use or write the digest cache")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress output")
 	fs.BoolVar(&c.allCaches, "no-default-excludes", false, "on a live scan, also walk package managers' download caches (Go module and build caches, npm, pip, cargo, Maven, Gradle, Yarn, pnpm), skipped by default and counted as package-cache")
+	fs.BoolVar(&c.noLive, "no-live", false, "on a live scan, do not list running processes and open connections (images never get them)")
 	fs.StringVar(&c.trustedRoots, "trusted-roots", "", "PEM bundle of root certificates code-signing chains are checked against (default: chains are reported, not verified)")
 }
 
@@ -60,6 +63,9 @@ func (c *collectFlags) options(e *env, roots []string) (scan.Options, error) {
 	}
 	if err := addCollectors(&opt.Collect, c.trustedRoots); err != nil {
 		return scan.Options{}, err
+	}
+	if !c.noLive {
+		opt.Collect.HostCollectors = append(opt.Collect.HostCollectors, live.New())
 	}
 	if !c.quiet {
 		opt.Collect.Progress = newProgress(e)

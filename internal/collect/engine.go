@@ -130,6 +130,7 @@ func Collect(ctx context.Context, src *source.Source, opt Options) (*snapshot.Sn
 	for _, hc := range opt.HostCollectors {
 		c.runHostCollector(ctx, hc)
 	}
+	c.keepPinned()
 	c.forSource(ctx)
 	if err := c.walk(ctx); err != nil {
 		return nil, err
@@ -164,6 +165,8 @@ type collection struct {
 	anomalies map[string]*pendingAnomalies
 	// wanted are files path collectors asked a record of (FileWanter).
 	wanted map[string]bool
+	// pinned are display paths whose records Keep may not drop (FilePinner).
+	pinned map[string]bool
 }
 
 func newCollection(src *source.Source, opt Options, tmp string) *collection {
@@ -342,6 +345,7 @@ func (c *collection) stats() snapshot.Stats {
 
 func (c *collection) finish() *snapshot.Snapshot {
 	c.attachAnomalies() // before sorting: it may add records
+	c.fillProcessDigests()
 	sortFiles(c.files)
 	slices.SortStableFunc(c.software, func(a, b snapshot.Software) int {
 		return strings.Compare(a.Name+"\x00"+a.Version+"\x00"+a.Source, b.Name+"\x00"+b.Version+"\x00"+b.Source)

@@ -6,6 +6,7 @@ package finding
 import (
 	"cmp"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -72,6 +73,38 @@ type Finding struct {
 	// does.
 	RanSince time.Time `json:"ran_since,omitzero"`
 	RanBy    string    `json:"ran_by,omitempty"`
+
+	// Running is set when the evidence was running at the scan: a process
+	// whose image or loaded module matched, or a connection to a matched
+	// address.
+	Running *Running `json:"running,omitempty"`
+}
+
+// Running is what a live sweep saw running: the process (the lowest pid
+// when several ran the same image), since when, and how many there were.
+type Running struct {
+	PID       int       `json:"pid"`
+	Since     time.Time `json:"since,omitzero"`
+	Image     string    `json:"image,omitempty"`
+	Processes int       `json:"processes,omitempty"`
+	// Module is the matched file when it is a library the process loaded,
+	// not its image.
+	Module string `json:"module,omitempty"`
+	// Remote is a matched connection's remote address and port.
+	Remote string `json:"remote,omitempty"`
+}
+
+// String is the phrase reports show: "running now (pid 42, since
+// 2026-12-07T01:00:00Z)".
+func (r *Running) String() string {
+	s := "running now (pid " + strconv.Itoa(r.PID)
+	if !r.Since.IsZero() {
+		s += ", since " + r.Since.UTC().Format(time.RFC3339)
+	}
+	if r.Processes > 1 {
+		s += ", " + strconv.Itoa(r.Processes) + " processes"
+	}
+	return s + ")"
 }
 
 // Incident is the campaign context a finding belongs to.
@@ -86,6 +119,8 @@ const (
 	EvidenceFile     = "file"
 	EvidenceSoftware = "software"
 	EvidenceArtifact = "artifact"
+	// EvidenceProcess is a running process whose image or module matched.
+	EvidenceProcess = "process"
 )
 
 // Evidence is what was observed, and where.

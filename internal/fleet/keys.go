@@ -69,6 +69,9 @@ func FileKey(f *snapshot.File) Key {
 // ArtifactKey identifies a network or download trace by what it names and
 // where it was read, not by its timestamps.
 func ArtifactKey(a *snapshot.Artifact) Key {
+	if k, ok := liveKey(a); ok {
+		return k
+	}
 	if a.Hashed {
 		// A hashed known_hosts entry has no domain or IP: its |1|salt|hash
 		// is what tells two entries of one file apart. Only these keys
@@ -128,4 +131,30 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// liveKey identifies a live-state record by what stays the same while the
+// program keeps running or runs again, never by pid, source table, local
+// ephemeral port or start time, which change with every start and boot:
+// a process by its image and digest (its name when it has no image), a
+// connection by protocol, remote address and port and the owning image
+// (a listener by its local address and port instead).
+func liveKey(a *snapshot.Artifact) (Key, bool) {
+	switch {
+	case a.Process != nil:
+		p := a.Process
+		name := ""
+		if p.Image == "" {
+			name = p.Name
+		}
+		return keyOf("process", p.Image, lower(p.SHA256), name, strconv.FormatBool(p.ImageDeleted)), true
+	case a.Conn != nil:
+		c := a.Conn
+		local := ""
+		if a.IP == "" {
+			local = c.LocalIP + ":" + strconv.Itoa(c.LocalPort)
+		}
+		return keyOf("connection", c.Protocol, local, a.IP, strconv.Itoa(a.Port), c.Image), true
+	}
+	return Key{}, false
 }

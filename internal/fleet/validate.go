@@ -321,11 +321,43 @@ func validCert(at string, c *snapshot.Certificate, lim Limits) error {
 
 func validArtifact(i int, a *snapshot.Artifact, lim Limits) error {
 	S := lim.String
-	return checkFields(index("artifacts", i)+".", []field{
+	if err := checkFields(index("artifacts", i)+".", []field{
 		{"kind", a.Kind, HostWord, classWord}, {"url", a.URL, S, classText}, {"domain", a.Domain, S, classText},
 		{"ip", a.IP, HostWord, classWord}, {"target_path", a.TargetPath, S, classText},
 		{"browser", a.Browser, S, classText}, {"user", a.User, S, classText}, {"source", a.Source, S, classText},
-	})
+	}); err != nil {
+		return err
+	}
+	return validLive(index("artifacts", i)+".", a, lim)
+}
+
+// maxModules caps a process record's modules (the sweep keeps 256).
+const maxModules = 1024
+
+// validLive checks the live-state facts of a process or connection record.
+func validLive(at string, a *snapshot.Artifact, lim Limits) error {
+	S := lim.String
+	if p := a.Process; p != nil {
+		if err := checkFields(at+"process.", []field{{"name", p.Name, HostField, classText},
+			{"image", p.Image, S, classText}, {"sha256", p.SHA256, HostWord, classWord},
+			{"cmdline", p.Cmdline, S, classText}, {"user", p.User, HostField, classText}}); err != nil {
+			return err
+		}
+		if len(p.Modules) > maxModules {
+			return &FieldError{Field: at + "process.modules", Problem: fmt.Sprintf("%d entries exceed the limit of %d", len(p.Modules), maxModules)}
+		}
+		for j, m := range p.Modules {
+			if err := checkFields(at+"process.", []field{{index("modules", j), m, S, classText}}); err != nil {
+				return err
+			}
+		}
+	}
+	if c := a.Conn; c != nil {
+		return checkFields(at+"connection.", []field{{"protocol", c.Protocol, HostWord, classWord},
+			{"local_ip", c.LocalIP, HostWord, classWord}, {"state", c.State, HostWord, classWord},
+			{"image", c.Image, S, classText}})
+	}
+	return nil
 }
 
 func validPathError(i int, e *snapshot.PathError, lim Limits) error {

@@ -23,6 +23,7 @@ func (s *Set) Match(snap *snapshot.Snapshot) []finding.Finding {
 	out := s.matchFiles(host, snap.Files, at)
 	persisted := persistedPrograms(snap)
 	markPersisted(out, snap.Host.OS, persisted)
+	out = append(out, s.matchRunning(host, snap, out, at)...)
 	for i := range snap.Software {
 		if f, ok := s.SoftwareFinding(host, &snap.Software[i], at); ok {
 			out = append(out, f)
@@ -31,6 +32,9 @@ func (s *Set) Match(snap *snapshot.Snapshot) []finding.Finding {
 	var files map[string]*snapshot.File
 	for i := range snap.Artifacts {
 		a := &snap.Artifacts[i]
+		if a.Process != nil {
+			continue // matchRunning, with the files' own records
+		}
 		var file *snapshot.File
 		if a.ProgramPath != "" && len(persisted) > 0 {
 			if files == nil {
@@ -185,6 +189,9 @@ func (s *Set) matchDigest(rs *reasons, t intel.Type, hexd string, at time.Time) 
 // ArtifactFinding matches one network or download artifact: domains (the
 // host and every parent domain), URLs, and IP addresses.
 func (s *Set) ArtifactFinding(host string, a *snapshot.Artifact, at time.Time) (finding.Finding, bool) {
+	if a.Process != nil {
+		return s.processFinding(host, a.Process, at)
+	}
 	return s.artifactFinding(host, a, nil, at)
 }
 
@@ -237,6 +244,9 @@ func (s *Set) artifactFinding(host string, a *snapshot.Artifact, program *snapsh
 	}
 	fd := s.newFinding(host, artifactEvidence(a, domain), rs, artifactIdentity(a))
 	fd.FirstSeen, fd.LastSeen = at, at // seen by cascade in this inventory
+	if a.Conn != nil {
+		runningConnection(host, &fd, a)
+	}
 	for _, t := range []*time.Time{a.FirstSeen, a.LastSeen} {
 		if t != nil {
 			fd.Expose(*t, artifactTimeLabel(a))

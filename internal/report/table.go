@@ -128,7 +128,7 @@ func writeFinding(tw *errWriter, f finding.Finding) {
 		line("software", strings.TrimSpace(e.Product+" "+e.Version))
 		line("path", e.Path)
 	case finding.EvidenceArtifact:
-		line(e.ArtifactKind, firstNonEmpty(e.URL, e.Domain))
+		line(e.ArtifactKind, firstNonEmpty(e.URL, e.Domain, e.IP))
 		if e.Mechanism != "" {
 			line("persists", "via "+e.Mechanism)
 			line("starts", e.Command)
@@ -168,6 +168,12 @@ func writeFinding(tw *errWriter, f finding.Finding) {
 	line("since", sinceCell(f.ExposedSince, f.ExposedBy))
 	if !f.RanSince.IsZero() {
 		line("ran", "since "+sinceCell(f.RanSince, f.RanBy))
+	}
+	if r := f.Running; r != nil {
+		line("live", r.String())
+		if r.Module != "" || r.Remote != "" { // else the file line names it
+			line("image", r.Image)
+		}
 	}
 	line("seen", seenCell(f.FirstSeen, f.LastSeen))
 	line("fix", f.Remediation)

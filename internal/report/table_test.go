@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"flag"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/cascade-ir/cascade/internal/finding"
 	"github.com/cascade-ir/cascade/internal/snapshot"
@@ -65,5 +67,31 @@ func TestTableEscapesBidi(t *testing.T) {
 	}
 	if !bytes.Contains(cb.Bytes(), []byte(path)) {
 		t.Errorf("CSV lost the raw path:\n%q", cb.String())
+	}
+}
+
+func TestTableRunning(t *testing.T) {
+	since := time.Date(2026, 12, 7, 1, 2, 3, 0, time.UTC)
+	s := Scan{ScanID: "s1", Snapshot: &snapshot.Snapshot{Host: snapshot.Host{Name: "wks", Source: "live", OS: "linux"}},
+		Findings: []finding.Finding{
+			{Level: finding.Alert, Score: 90, Title: "Known file: libevil.so",
+				Evidence: finding.Evidence{Kind: finding.EvidenceProcess, Path: "/opt/x/libevil.so", Source: "pid 42"},
+				Reasons: []finding.Reason{{Kind: "running-now", Matched: "pid 42", Score: 90, Source: "cascade live sweep"},
+					{Kind: "sha256", Matched: "ab", Score: 70, Source: "test"}},
+				Running: &finding.Running{PID: 42, Since: since, Image: "/opt/x/app", Processes: 2, Module: "/opt/x/libevil.so"}},
+			{Level: finding.Alert, Score: 90, Title: "Known address 203.0.113.9",
+				Evidence: finding.Evidence{Kind: finding.EvidenceArtifact, ArtifactKind: "connection", IP: "203.0.113.9", Source: "/proc/net/tcp"},
+				Reasons:  []finding.Reason{{Kind: "running-now", Matched: "203.0.113.9:443", Score: 90, Source: "cascade live sweep"}},
+				Running:  &finding.Running{PID: 7, Image: "/usr/bin/curl", Remote: "203.0.113.9:443"}},
+		}}
+	var tb bytes.Buffer
+	if err := Table(&tb, s); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"live     running now (pid 42, since 2026-12-07T01:02:03Z, 2 processes)",
+		"image    /opt/x/app", "connection 203.0.113.9", "live     running now (pid 7)", "image    /usr/bin/curl"} {
+		if !strings.Contains(tb.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, tb.String())
+		}
 	}
 }

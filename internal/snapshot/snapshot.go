@@ -289,6 +289,10 @@ type Artifact struct {
 	// ZoneID is a Zone.Identifier's ZoneId (3 Internet, 4 Restricted);
 	// 0 when absent (or the local zone, which downloads never carry).
 	ZoneID int `json:"zone_id,omitempty"`
+	// The fields below are set by the live-state kinds only.
+
+	Process *Process    `json:"process,omitempty"`
+	Conn    *Connection `json:"connection,omitempty"`
 }
 
 // PathError is a problem with one path that did not stop the collection,
@@ -313,4 +317,51 @@ func Problems(errs []PathError) int {
 		}
 	}
 	return n
+}
+
+// Live-state kinds: what was running on a live machine when it was
+// scanned (docs/snapshot.md). An Artifact of such a kind carries its facts
+// in Process or Conn; images never have them.
+const (
+	ArtifactProcess    = "process"
+	ArtifactConnection = "connection"
+)
+
+// Process is one running process as a live sweep saw it.
+type Process struct {
+	PID  int `json:"pid"`
+	PPID int `json:"ppid,omitempty"`
+	// Name is the kernel's short name (Linux comm, the Windows executable
+	// name, macOS p_comm).
+	Name string `json:"name,omitempty"`
+	// Image is the executable's path as the OS reports it; ImageDeleted is
+	// set when the file was deleted or replaced after the process started
+	// (Linux "(deleted)"). SHA256 is the image file's digest, taken from
+	// its file record (empty when it could not be read).
+	Image        string `json:"image,omitempty"`
+	ImageDeleted bool   `json:"image_deleted,omitempty"`
+	SHA256       string `json:"sha256,omitempty"`
+	// Cmdline is the command line, arguments joined by spaces, capped;
+	// empty where the OS does not expose it without reading the process's
+	// memory (Windows, macOS).
+	Cmdline string `json:"cmdline,omitempty"`
+	// User is the account name, or "uid N" when it has none.
+	User  string     `json:"user,omitempty"`
+	Start *time.Time `json:"start,omitempty"`
+	// Modules are the other executable files mapped into the process
+	// (shared libraries, DLLs), capped.
+	Modules []string `json:"modules,omitempty"`
+}
+
+// Connection is one open socket as a live sweep saw it. The remote
+// address is in the Artifact's IP and Port; no name is ever looked up.
+type Connection struct {
+	Protocol  string `json:"protocol"` // tcp, tcp6, udp, udp6
+	LocalIP   string `json:"local_ip"`
+	LocalPort int    `json:"local_port"`
+	State     string `json:"state,omitempty"` // listen, established, …
+	// PID owns the socket (0 when it could not be told); Image is that
+	// process's executable.
+	PID   int    `json:"pid,omitempty"`
+	Image string `json:"image,omitempty"`
 }
