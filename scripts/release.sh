@@ -19,8 +19,10 @@
 # The version is `git describe --tags --always --dirty` (or CASCADE_VERSION),
 # linked into internal/cli.Version, which `cascade version` prints.
 set -euo pipefail
+out=${1:-}
+[ -n "$out" ] && mkdir -p -- "$out" && out=$(cd -- "$out" && pwd)
 cd "$(dirname "$0")/.."
-out=${1:-dist}
+out=${out:-dist}
 version=${CASCADE_VERSION:-$(git describe --tags --always --dirty)}
 targets="linux/amd64 linux/arm64 windows/amd64 windows/arm64 darwin/amd64 darwin/arm64"
 
