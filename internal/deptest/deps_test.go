@@ -28,6 +28,7 @@ var rules = []struct {
 	{"internal/visible", []string{"*"}},
 	{"internal/taxii", []string{"*"}},
 	{"internal/ident", []string{"*"}},
+	{"internal/guard", []string{"*"}},
 	{"internal/intel", []string{"internal/collect", "internal/match", "internal/scan", "internal/report", "internal/store", "internal/server", "internal/agent", "internal/cli"}},
 	{"internal/source", []string{"internal/collect", "internal/match", "internal/intel", "internal/scan", "internal/report", "internal/store", "internal/server", "internal/cli"}},
 	{"internal/collect", []string{"internal/match", "internal/scan", "internal/report", "internal/store", "internal/server", "internal/agent", "internal/cli"}},
