@@ -95,6 +95,10 @@ func New(ctx context.Context, opt Options) (*Agent, error) {
 // HostID is the server's id for this agent's host.
 func (a *Agent) HostID() int64 { return a.state.cred.HostID }
 
+// ErrEnrolledElsewhere: the state directory holds a credential for
+// another server; enrolling with a second server needs a second state.
+var ErrEnrolledElsewhere = errors.New("state is enrolled with another server")
+
 func (a *Agent) ensureEnrolled(ctx context.Context) error {
 	cred, err := a.state.loadCredential()
 	if err != nil {
@@ -102,7 +106,7 @@ func (a *Agent) ensureEnrolled(ctx context.Context) error {
 	}
 	if cred != nil {
 		if cred.Server != a.opt.Server {
-			return fmt.Errorf("agent: %s is enrolled with %s, not %s; use another --state directory", a.state.dir, cred.Server, a.opt.Server)
+			return fmt.Errorf("agent: %s is enrolled with %s, not %s: %w", a.state.dir, cred.Server, a.opt.Server, ErrEnrolledElsewhere)
 		}
 		a.client = fleetclient.New(a.opt.Server, cred.Token, a.opt.TLS)
 		return nil

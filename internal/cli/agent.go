@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os/signal"
 	"path/filepath"
 	"runtime"
@@ -52,6 +54,9 @@ func runAgent(ctx context.Context, e *env, args []string) error {
 	}
 	work := func(ctx context.Context) error {
 		a, err := agent.New(ctx, opt)
+		if errors.Is(err, agent.ErrEnrolledElsewhere) {
+			return fmt.Errorf("%w; use another --state directory", err)
+		}
 		if err != nil {
 			return err
 		}

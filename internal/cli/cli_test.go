@@ -77,6 +77,8 @@ func TestCLI(t *testing.T) {
 		{"bad format", []string{"scan", "--format", "xml", root}, 2, "", "--format"},
 		{"bad flag", []string{"scan", "--bogus"}, 2, "", "flag provided but not defined"},
 		{"bad size", []string{"scan", "--max-size", "lots", root}, 2, "", "--max-size"},
+		{"bad os", []string{"scan", "--no-cache", "--os", "beos", root}, 2, "", `unknown --os "beos"`},
+		{"bad exclude", []string{"inventory", "--no-cache", "--exclude", "[", root}, 2, "", `--exclude "[": syntax error in pattern`},
 		{"missing root", []string{"scan", "--no-cache", filepath.Join(root, "nope")}, 2, "", "no such file"},
 		{"bad intel value", []string{"scan", "--intel", badIntel, root}, 2, "", "bad.json"},
 		{"intel typo is an error with line", []string{"scan", "--intel", typo, root}, 2, "", "typo.json:3"},

@@ -6,12 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
 	"github.com/cascade-ir/cascade/internal/collect"
 	"github.com/cascade-ir/cascade/internal/collect/live"
 	"github.com/cascade-ir/cascade/internal/scan"
+	"github.com/cascade-ir/cascade/internal/source"
 )
 
 // collectFlags are the flags scan and inventory share.
@@ -53,6 +55,14 @@ func (c *collectFlags) options(e *env, roots []string) (scan.Options, error) {
 	}
 	if c.workers < 0 {
 		return scan.Options{}, usagef("--workers must be positive")
+	}
+	if c.os != "" && !source.ValidOS(c.os) {
+		return scan.Options{}, usagef("unknown --os %q (want windows, macos or linux)", c.os)
+	}
+	for _, g := range c.exclude {
+		if _, err := path.Match(filepath.ToSlash(g), "x"); err != nil {
+			return scan.Options{}, usagef("--exclude %q: %v", g, err)
+		}
 	}
 	opt := scan.Options{
 		Roots: roots, OS: c.os,

@@ -88,7 +88,7 @@ func (f *intelFlags) store(e *env) (*store.Store, error) {
 	if dir == "" {
 		d, err := store.DefaultDir()
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w; set --intel-store or %s", err, envIntelStore)
 		}
 		dir = d
 	}

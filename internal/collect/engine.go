@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cascade-ir/cascade/internal/guard"
 	"github.com/cascade-ir/cascade/internal/snapshot"
 	"github.com/cascade-ir/cascade/internal/source"
 )
@@ -327,14 +328,14 @@ func (c *collection) addFiles(fs []snapshot.File) {
 }
 
 func (c *collection) runHostCollector(ctx context.Context, hc HostCollector) {
-	defer func() {
-		if r := recover(); r != nil {
-			c.AddError("", "host:"+hc.Name(), fmt.Errorf("collector panicked: %v", r))
-		}
-	}()
-	if err := hc.CollectHost(ctx, c.env, c); err != nil {
+	if err := c.safeHost(ctx, hc); err != nil {
 		c.AddError("", "host:"+hc.Name(), err)
 	}
+}
+
+func (c *collection) safeHost(ctx context.Context, hc HostCollector) (err error) {
+	defer guard.Recover(&err, hc.Name()+" collector", "host")
+	return hc.CollectHost(ctx, c.env, c)
 }
 
 func (c *collection) stats() snapshot.Stats {

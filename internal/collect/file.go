@@ -8,13 +8,13 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"hash"
 	"io"
 	"path"
 	"strings"
 	"time"
 
+	"github.com/cascade-ir/cascade/internal/guard"
 	"github.com/cascade-ir/cascade/internal/snapshot"
 )
 
@@ -276,6 +276,17 @@ func (h *hashers) write(p []byte) {
 // Write makes hashers an io.Writer.
 func (h *hashers) Write(p []byte) (int, error) { h.write(p); return len(p), nil }
 
+// Hash reads r to its end and stores the digests d asks for in rec, as the
+// walk does: the one hashing path for every reader of files.
+func Hash(r io.Reader, d Digests, rec *snapshot.File) error {
+	h := newHashers(d)
+	if _, err := io.Copy(h, r); err != nil {
+		return err
+	}
+	h.fill(rec)
+	return nil
+}
+
 // fill stores the computed digests in rec.
 func (h *hashers) fill(rec *snapshot.File) {
 	if h.s256 != nil {
@@ -309,11 +320,7 @@ func (c *collection) runContentCollectors(ctx context.Context, rel string, f io.
 }
 
 func safeContent(ctx context.Context, cc ContentCollector, r io.ReaderAt, rec *snapshot.File) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("%s collector panicked: %v", cc.Name(), p)
-		}
-	}()
+	defer guard.Recover(&err, cc.Name()+" collector", rec.Path)
 	return cc.CollectContent(ctx, r, rec)
 }
 
@@ -328,17 +335,15 @@ func (c *collection) runPathCollectors(ctx context.Context, rel string) {
 		if !pc.WantsPath(c.env, rel) {
 			continue
 		}
-		func() {
-			defer func() {
-				if p := recover(); p != nil {
-					c.AddError(rel, "parse:"+pc.Name(), fmt.Errorf("collector panicked: %v", p))
-				}
-			}()
-			if err := pc.CollectPath(ctx, c.env, rel, c); err != nil {
-				c.AddError(rel, "parse:"+pc.Name(), err)
-			}
-		}()
+		if err := c.safePath(ctx, pc, rel); err != nil {
+			c.AddError(rel, "parse:"+pc.Name(), err)
+		}
 	}
+}
+
+func (c *collection) safePath(ctx context.Context, pc PathCollector, rel string) (err error) {
+	defer guard.Recover(&err, pc.Name()+" collector", rel)
+	return pc.CollectPath(ctx, c.env, rel, c)
 }
 
 // farPE reports whether a file whose DOS header points beyond the sniffed

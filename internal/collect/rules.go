@@ -25,7 +25,7 @@ type skipRules struct {
 func (c *collection) compileExcludes() error {
 	for _, g := range c.opt.Exclude {
 		if _, err := path.Match(filepathToSlash(g), "x"); err != nil {
-			return fmt.Errorf("--exclude %q: %w", g, err)
+			return fmt.Errorf("exclude glob %q: %w", g, err)
 		}
 	}
 	return nil

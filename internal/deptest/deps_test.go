@@ -29,13 +29,17 @@ var rules = []struct {
 	{"internal/taxii", []string{"*"}},
 	// Feed clients speak TAXII and MISP; they never reach into the fleet.
 	{"internal/feedclient", []string{"internal/collect", "internal/match", "internal/scan", "internal/report", "internal/store", "internal/server", "internal/agent", "internal/cli", "internal/fleet", "internal/intel"}},
+	{"internal/ident", []string{"*"}},
+	{"internal/guard", []string{"*"}},
 	{"internal/intel", []string{"internal/collect", "internal/match", "internal/scan", "internal/report", "internal/store", "internal/server", "internal/agent", "internal/cli"}},
 	{"internal/source", []string{"internal/collect", "internal/match", "internal/intel", "internal/scan", "internal/report", "internal/store", "internal/server", "internal/cli"}},
 	{"internal/collect", []string{"internal/match", "internal/scan", "internal/report", "internal/store", "internal/server", "internal/agent", "internal/cli"}},
 	{"internal/match", []string{"internal/collect", "internal/scan", "internal/report", "internal/store", "internal/server", "internal/agent", "internal/cli"}},
 	{"internal/report", []string{"internal/collect", "internal/scan", "internal/store", "internal/server", "internal/agent", "internal/cli"}},
 	{"internal/scan", []string{"internal/report", "internal/store", "internal/server", "internal/agent", "internal/cli"}},
-	{"internal/store", []string{"internal/server", "internal/agent", "internal/cli", "internal/collect"}},
+	// The store indexes by the names the matcher uses (internal/ident), and
+	// never imports the matcher itself.
+	{"internal/store", []string{"internal/server", "internal/agent", "internal/cli", "internal/collect", "internal/match"}},
 	{"internal/server", []string{"internal/cli", "internal/agent"}},
 	{"internal/agent", []string{"internal/cli", "internal/server"}},
 	// The tracer reads its own inputs; the server will feed it through

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cascade-ir/cascade/internal/ident"
 	"github.com/cascade-ir/cascade/internal/intel/stixpattern"
 )
 
@@ -203,13 +204,9 @@ func validIP(v string) error {
 	return nil
 }
 
-// NormalizeURL adds a scheme to a scheme-less URL so it parses with a host.
-func NormalizeURL(v string) string {
-	if !strings.Contains(v, "://") {
-		return "http://" + v
-	}
-	return v
-}
+// NormalizeURL adds a scheme to a scheme-less URL so it parses with a host
+// (ident.NormalizeURL, which the matcher and the store share).
+func NormalizeURL(v string) string { return ident.NormalizeURL(v) }
 
 // CompileFilenameRegex compiles a signature-base style filename regex:
 // case-insensitive, matched anywhere in the path.

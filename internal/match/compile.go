@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/cascade-ir/cascade/internal/ident"
 	"github.com/cascade-ir/cascade/internal/intel"
 )
 
@@ -97,7 +98,7 @@ func (s *Set) add(i int, ind *intel.Indicator) error {
 		}
 		s.names.addPath(i, re)
 	case intel.Domain:
-		k := strings.TrimRight(strings.ToLower(ind.Value), ".")
+		k := ident.Domain(ind.Value)
 		s.domain[k] = append(s.domain[k], i)
 	case intel.URL:
 		r, err := newURLRule(ind.Value, i)
@@ -156,17 +157,9 @@ func (s *Set) Needs() Needs { return s.needs }
 // Intel returns the intel the set was compiled from.
 func (s *Set) Intel() *intel.Intel { return s.in }
 
-// productKey normalizes a product name for look-up: lower case, letters
-// and digits only ("3CX Desktop App" and "3CXDesktopApp" are one key).
-func productKey(name string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(name) {
-		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// productKey normalizes a product name for look-up (ident.ProductKey,
+// which the fleet store indexes software by).
+func productKey(name string) string { return ident.ProductKey(name) }
 
 func contains(s []int, v int) bool {
 	for _, x := range s {
@@ -176,9 +169,3 @@ func contains(s []int, v int) bool {
 	}
 	return false
 }
-
-// ProductKey is the normalized product name advisories are looked up by:
-// lower case, letters and digits only. Stores index software by it so a
-// retro-hunt can select candidates with SQL before confirming each with
-// SoftwareFinding.
-func ProductKey(name string) string { return productKey(name) }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/finding"
+	"github.com/cascade-ir/cascade/internal/ident"
 	"github.com/cascade-ir/cascade/internal/intel"
 	"github.com/cascade-ir/cascade/internal/snapshot"
 )
@@ -109,13 +110,7 @@ func artifactIdentity(a *snapshot.Artifact) string {
 }
 
 func artifactDomain(a *snapshot.Artifact) string {
-	domain := strings.TrimRight(strings.ToLower(a.Domain), ".")
-	if domain == "" {
-		if host, _, ok := splitURL(a.URL); ok {
-			domain = host
-		}
-	}
-	return domain
+	return ident.RecordDomain(a.Domain, a.URL)
 }
 
 func hostLabel(h snapshot.Host) string {

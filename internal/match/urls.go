@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/cascade-ir/cascade/internal/ident"
 	"github.com/cascade-ir/cascade/internal/intel"
 )
 
@@ -55,10 +56,4 @@ func (r urlRule) matches(host, escapedPath string) bool {
 }
 
 // splitURL returns the lower-case host and escaped path of an observed URL.
-func splitURL(raw string) (host, path string, ok bool) {
-	u, err := url.Parse(intel.NormalizeURL(raw))
-	if err != nil || u.Host == "" {
-		return "", "", false
-	}
-	return strings.ToLower(u.Hostname()), u.EscapedPath(), true
-}
+func splitURL(raw string) (host, path string, ok bool) { return ident.SplitURL(raw) }

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/cascade-ir/cascade/internal/ident"
 	"github.com/cascade-ir/cascade/internal/intel"
 	"github.com/cascade-ir/cascade/internal/intel/stixpattern"
 	"github.com/cascade-ir/cascade/internal/match"
@@ -99,7 +100,7 @@ func diffIntel(old, new *intel.Intel) *HuntSpec {
 			recheck["advisory:"+id] = true
 		}
 		for _, n := range append([]string{a.adv.Product}, a.adv.Aliases...) {
-			if k := match.ProductKey(n); k != "" {
+			if k := ident.ProductKey(n); k != "" {
 				spec.Products = append(spec.Products, k)
 			}
 		}

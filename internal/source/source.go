@@ -82,9 +82,9 @@ func Open(root string, opt Options) (*Source, error) {
 	detected := DetectOS(r.FS())
 	switch {
 	case opt.OS != "":
-		if !validOS(opt.OS) {
+		if !ValidOS(opt.OS) {
 			r.Close()
-			return nil, fmt.Errorf("unknown --os %q (want windows, macos or linux)", opt.OS)
+			return nil, fmt.Errorf("unknown OS %q (want windows, macos or linux)", opt.OS)
 		}
 		s.OS = opt.OS
 	case detected != Unknown:
@@ -189,7 +189,8 @@ func hostOS() string {
 	return Unknown
 }
 
-func validOS(o string) bool { return o == Windows || o == MacOS || o == Linux }
+// ValidOS reports whether o names an OS a source can be read as.
+func ValidOS(o string) bool { return o == Windows || o == MacOS || o == Linux }
 
 func clean(name string) string {
 	name = path.Clean("/" + filepath.ToSlash(name))

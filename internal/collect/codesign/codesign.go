@@ -29,6 +29,7 @@ import (
 	"github.com/cascade-ir/cascade/internal/collect/codesign/authenticode"
 	"github.com/cascade-ir/cascade/internal/collect/codesign/catalog"
 	"github.com/cascade-ir/cascade/internal/collect/codesign/cms"
+	"github.com/cascade-ir/cascade/internal/guard"
 	"github.com/cascade-ir/cascade/internal/snapshot"
 )
 
@@ -173,11 +174,7 @@ func (c *Collector) CollectContent(ctx context.Context, r io.ReaderAt, f *snapsh
 	if f.Size > c.opt.MaxFileSize {
 		return fmt.Errorf("%s: %d bytes, over the %d-byte code-signing limit", f.Path, f.Size, c.opt.MaxFileSize)
 	}
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("%s: code-signing parser panic: %v", f.Path, p)
-		}
-	}()
+	defer guard.Recover(&err, "code-signing parser", f.Path)
 	var found found
 	switch f.Type {
 	case snapshot.TypePE:

@@ -2,10 +2,6 @@ package codesign
 
 import (
 	"context"
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +12,7 @@ import (
 	"github.com/cascade-ir/cascade/internal/collect"
 	"github.com/cascade-ir/cascade/internal/collect/codesign/macho"
 	"github.com/cascade-ir/cascade/internal/snapshot"
+	"github.com/cascade-ir/cascade/internal/source"
 )
 
 // Inspection is one file's full record, as `cascade inspect` shows it.
@@ -78,18 +75,11 @@ func (ins *Inspection) bundle(ctx context.Context, dir string) (string, error) {
 }
 
 func (ins *Inspection) readFile(ctx context.Context, c *Collector, path string) error {
-	f, err := os.Open(path)
+	f, st, err := openConfined(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	if !st.Mode().IsRegular() {
-		return fmt.Errorf("%s: not a regular file", path)
-	}
 	ins.File = snapshot.File{Path: path, Size: st.Size(), ModTime: st.ModTime().UTC()}
 	head := make([]byte, collect.SniffLen)
 	n, err := f.ReadAt(head, 0)
@@ -113,14 +103,46 @@ func (ins *Inspection) readFile(ctx context.Context, c *Collector, path string) 
 	return nil
 }
 
-func digests(f fs.File, rec *snapshot.File) error {
-	s256, s1, m5 := sha256.New(), sha1.New(), md5.New()
-	if _, err := io.Copy(io.MultiWriter(s256, s1, m5), f); err != nil {
+// openConfined opens path through the confined source view every other
+// reader uses (internal/source), rooted at its directory: a symbolic link
+// is refused, not followed, and a device, FIFO or socket is never opened
+// for reading.
+func openConfined(path string) (*os.File, fs.FileInfo, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	src, err := source.Open(filepath.Dir(abs), source.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	defer src.Close()
+	name := filepath.Base(abs)
+	if lst, err := src.Lstat(name); err != nil {
+		return nil, nil, err
+	} else if lst.Mode()&fs.ModeSymlink != 0 {
+		return nil, nil, fmt.Errorf("%s: a symbolic link, not followed (inspect its target)", path)
+	}
+	file, err := src.FS().Open(name)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	f, ok := file.(*os.File)
+	st, err := file.Stat()
+	if err == nil && (!ok || !st.Mode().IsRegular()) {
+		err = fmt.Errorf("%s: not a regular file", path)
+	}
+	if err != nil {
+		file.Close()
+		return nil, nil, err
+	}
+	return f, st, nil
+}
+
+func digests(f io.Reader, rec *snapshot.File) error {
+	if err := collect.Hash(f, collect.Digests{SHA256: true, SHA1: true, MD5: true}, rec); err != nil {
 		return fmt.Errorf("%s: %w", rec.Path, err)
 	}
-	rec.SHA256 = hex.EncodeToString(s256.Sum(nil))
-	rec.SHA1 = hex.EncodeToString(s1.Sum(nil))
-	rec.MD5 = hex.EncodeToString(m5.Sum(nil))
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/cascade-ir/cascade/internal/guard"
 	"github.com/cascade-ir/cascade/internal/snapshot"
 )
 
@@ -60,18 +61,19 @@ func readCopy(ctx context.Context, c *dbCopy, maxRows int, queries []queryFunc) 
 
 // readOnce runs every query; it fails only when none of them succeeded.
 func readOnce(ctx context.Context, path string, recovery bool, maxRows int, queries []queryFunc) (res *readResult, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			res, err = nil, fmt.Errorf("sqlite panicked: %v", r)
-		}
-	}()
+	defer guard.Recover(&err, "sqlite", path)
+	res, err = readQueries(ctx, path, recovery, maxRows, queries)
+	return res, err
+}
+
+func readQueries(ctx context.Context, path string, recovery bool, maxRows int, queries []queryFunc) (*readResult, error) {
 	db, err := sql.Open("sqlite", dsn(path, recovery))
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
-	res = &readResult{}
+	res := &readResult{}
 	var failed []error
 	for _, q := range queries {
 		if err := q(ctx, db, maxRows, res); err != nil {

@@ -7,5 +7,6 @@ const (
 	kindIncidentMalware = "incident-malware" // a malware name listed by an incident
 	xFilename           = "x-cascade-filename"
 	xPath               = "x-cascade-path"
+	xURL                = "x-cascade-url"
 	xSigner             = "x-cascade-signer"
 )

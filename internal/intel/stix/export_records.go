@@ -172,9 +172,9 @@ func patternFor(ind *intel.Indicator) (pattern, ptype string, err error) {
 	case intel.MD5:
 		return "[file:hashes.MD5 = " + q + "]", "stix", nil
 	case intel.Domain:
-		return "[domain-name:value = " + q + "]", "stix", nil
+		return domainTreePattern(ind.Value), "stix", nil
 	case intel.URL:
-		return "[url:value = " + q + "]", "stix", nil
+		return ind.Value, xURL, nil
 	case intel.IP:
 		return ipPattern(ind.Value)
 	case intel.Filename:

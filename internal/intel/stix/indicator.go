@@ -106,7 +106,7 @@ func (b *builder) convertPattern(o *object, ind intel.Indicator, start int64) ([
 		ind.Type = intel.STIX
 	case "yara":
 		ind.Type = intel.YARA
-	case xFilename, xPath:
+	case xFilename, xPath, xURL:
 		return b.cascadePattern(o, ind, pt)
 	case xSigner:
 		var spec intel.SignerSpec
@@ -127,8 +127,11 @@ func (b *builder) convertPattern(o *object, ind intel.Indicator, start int64) ([
 // cascadePattern restores cascade's own filename and path indicators.
 func (b *builder) cascadePattern(o *object, ind intel.Indicator, pt string) ([]intel.Indicator, error) {
 	ind.Type = intel.Filename
-	if pt == xPath {
+	switch pt {
+	case xPath:
 		ind.Type = intel.Path
+	case xURL:
+		ind.Type = intel.URL
 	}
 	ind.Value, ind.Pattern, ind.PatternType = o.Pattern, "", ""
 	ind.FalsePositive = o.XFP

@@ -1,26 +1,38 @@
 package stix
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
 	"regexp"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/cascade-ir/cascade/internal/intel"
+	"github.com/cascade-ir/cascade/internal/intel/stixpattern"
 )
 
-// A simple pattern is one or more observation expressions joined by OR,
-// each a list of equality tests joined by OR, on properties that have a
-// native indicator type:
+// A simple pattern is one whose native indicators match exactly what the
+// pattern matches. stixpattern parses it (there is no second parser of
+// the language here); Pattern.Disjunction gives its comparisons when it is
+// observation expressions joined by OR, each of comparisons joined by OR:
 //
-//	[file:hashes.'SHA-256' = '…' OR file:hashes.MD5 = '…'] OR [domain-name:value = '…']
+//	[file:hashes.'SHA-256' = '…' OR file:hashes.MD5 = '…'] OR [file:name = '…']
 //
 // Such a pattern matches exactly when one of its values does, so it is
 // converted into one native indicator per value and indexed instead of
-// evaluated. Anything else (AND, NOT, qualifiers, other operators or
-// properties, non-string literals, comments) leaves the pattern alone.
+// evaluated, when every comparison has a native equivalent:
+//
+//   - file:hashes.'SHA-256'/'SHA-1'/MD5 = and file:name = ;
+//   - ipv4-addr:value/ipv6-addr:value = an address or ISSUBSET a range;
+//   - domain-name:value = 'd' together with domain-name:value LIKE '%.d',
+//     which is what a native domain indicator matches (the domain and its
+//     sub-domains) and how one is exported. domain-name:value = 'd' alone
+//     matches d only (STIX equality) and stays a pattern, as does every
+//     url:value test (a native url indicator also matches addresses below
+//     its path, so it is exported with cascade's own pattern type).
+//
+// Anything else (AND, NOT, qualifiers, parentheses, other operators,
+// properties or literals) leaves the pattern to the evaluator, which is
+// the one `cascade intel match` runs.
 
 // comparison is one test of a simple pattern.
 type comparison struct {
@@ -30,8 +42,8 @@ type comparison struct {
 // simpleIndicators converts a simple pattern. One value keeps the
 // indicator's ID, several get "ID#n".
 func simpleIndicators(base intel.Indicator, pattern string) ([]intel.Indicator, bool) {
-	cmps, err := parseSimple(pattern)
-	if err != nil || len(cmps) == 0 {
+	cmps, ok := parseSimple(pattern)
+	if !ok || len(cmps) == 0 {
 		return nil, false
 	}
 	out := make([]intel.Indicator, 0, len(cmps))
@@ -62,18 +74,14 @@ func nativeOf(c comparison, ind *intel.Indicator) bool {
 	case c.objType == "file" && c.prop == "name" && c.key == "" && c.op == "=":
 		ind.Type, ind.Value = intel.Filename, exactNameRegex(c.value)
 		return c.value != ""
-	case c.objType == "domain-name" && c.prop == "value" && c.key == "" && c.op == "=":
-		ind.Type, ind.Value = intel.Domain, strings.ToLower(c.value)
-		return true
-	case c.objType == "url" && c.prop == "value" && c.key == "" && c.op == "=":
-		ind.Type, ind.Value = intel.URL, c.value
+	case c.objType == "domain-name" && c.prop == "value" && c.key == "" && c.op == opDomainTree:
+		ind.Type, ind.Value = intel.Domain, c.value
 		return true
 	case (c.objType == "ipv4-addr" || c.objType == "ipv6-addr") && c.prop == "value" && c.key == "":
 		return ipOf(c, ind)
 	}
 	return false
 }
-
 func ipOf(c comparison, ind *intel.Indicator) bool {
 	ind.Type, ind.Value = intel.IP, c.value
 	want6 := c.objType == "ipv6-addr"
@@ -121,143 +129,104 @@ func exactName(re string) (string, bool) {
 	return name, name != "" && regexp.QuoteMeta(name) == mid
 }
 
-// parseSimple reads a simple pattern, failing on anything outside the
-// subset.
-func parseSimple(p string) ([]comparison, error) {
-	if !utf8.ValidString(p) {
-		return nil, errors.New("pattern is not valid UTF-8")
+// opDomainTree stands for the pair domain-name:value = 'd' OR
+// domain-name:value LIKE '%.d': the domain and every sub-domain.
+const opDomainTree = "domain-tree"
+
+// parseSimple reads a simple pattern with stixpattern, failing on anything
+// outside the subset.
+func parseSimple(p string) ([]comparison, bool) {
+	pat, err := stixpattern.Parse(p)
+	if err != nil {
+		return nil, false
 	}
-	s := &scanner{src: p}
-	var out []comparison
-	for {
-		if !s.eat("[") {
-			return nil, errors.New("want [")
+	tests, ok := pat.Disjunction()
+	if !ok {
+		return nil, false
+	}
+	out := make([]comparison, 0, len(tests))
+	for _, t := range tests {
+		c, ok := comparisonOf(t)
+		if !ok {
+			return nil, false
 		}
-		for {
-			c, err := s.comparison()
-			if err != nil {
-				return nil, err
+		out = append(out, c)
+	}
+	return pairDomains(out)
+}
+
+// comparisonOf flattens a path of one or two keys (file:hashes.MD5,
+// domain-name:value).
+func comparisonOf(t stixpattern.Comparison) (comparison, bool) {
+	c := comparison{objType: t.Path.ObjectType, op: t.Op, value: t.Value}
+	steps := t.Path.Steps
+	if len(steps) == 0 || len(steps) > 2 {
+		return c, false
+	}
+	for _, s := range steps {
+		if s.Kind != stixpattern.StepKey {
+			return c, false
+		}
+	}
+	c.prop = steps[0].Key
+	if len(steps) == 2 {
+		c.key = steps[1].Key
+	}
+	return c, true
+}
+
+// pairDomains replaces each domain-name:value = 'd' that comes with a
+// domain-name:value LIKE '%.d' by one opDomainTree comparison. A domain
+// equality without its LIKE, or a LIKE without its equality, is not simple.
+// d must be what a native domain indicator compares: lower case, no
+// trailing dot, no LIKE wildcard.
+func pairDomains(cmps []comparison) ([]comparison, bool) {
+	likes := map[string]bool{}
+	for _, c := range cmps {
+		if c.op == "LIKE" && isDomainValue(c) {
+			d, ok := strings.CutPrefix(c.value, "%.")
+			if !ok || !treeDomain(d) {
+				return nil, false
 			}
-			out = append(out, c)
-			if !s.keyword("OR") {
-				break
+			likes[d] = true
+		}
+	}
+	out := cmps[:0:0]
+	for _, c := range cmps {
+		switch {
+		case c.op == "LIKE":
+			continue // consumed by its equality below, or checked there
+		case c.op == "=" && isDomainValue(c):
+			if !likes[c.value] || !treeDomain(c.value) {
+				return nil, false
 			}
+			delete(likes, c.value)
+			c.op = opDomainTree
 		}
-		if !s.eat("]") {
-			return nil, errors.New("want ]")
-		}
-		if s.done() {
-			return out, nil
-		}
-		if !s.keyword("OR") {
-			return nil, errors.New("want OR")
-		}
+		out = append(out, c)
 	}
+	return out, len(likes) == 0 && !hasOtherLike(cmps)
 }
 
-type scanner struct {
-	src string
-	i   int
+func isDomainValue(c comparison) bool {
+	return c.objType == "domain-name" && c.prop == "value" && c.key == ""
 }
 
-func (s *scanner) skip() {
-	for s.i < len(s.src) && strings.IndexByte(" \t\r\n", s.src[s.i]) >= 0 {
-		s.i++
-	}
-}
-
-func (s *scanner) done() bool { s.skip(); return s.i == len(s.src) }
-
-func (s *scanner) eat(tok string) bool {
-	s.skip()
-	if strings.HasPrefix(s.src[s.i:], tok) {
-		s.i += len(tok)
-		return true
+// hasOtherLike reports a LIKE that is not on domain-name:value.
+func hasOtherLike(cmps []comparison) bool {
+	for _, c := range cmps {
+		if c.op == "LIKE" && !isDomainValue(c) {
+			return true
+		}
 	}
 	return false
 }
 
-// keyword eats an upper-case keyword that is followed by a non-word byte.
-func (s *scanner) keyword(kw string) bool {
-	s.skip()
-	rest := s.src[s.i:]
-	if !strings.HasPrefix(rest, kw) || len(rest) > len(kw) && isWord(rest[len(kw)]) {
-		return false
-	}
-	s.i += len(kw)
-	return true
+func treeDomain(d string) bool {
+	return d != "" && d == strings.ToLower(d) && !strings.HasSuffix(d, ".") && !strings.ContainsAny(d, "%_")
 }
 
-func isWord(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
-}
-
-func (s *scanner) word() string {
-	s.skip()
-	j := s.i
-	for j < len(s.src) && isWord(s.src[j]) {
-		j++
-	}
-	w := s.src[s.i:j]
-	s.i = j
-	return w
-}
-
-func (s *scanner) comparison() (comparison, error) {
-	var c comparison
-	c.objType = s.word()
-	if c.objType == "" || !s.eat(":") {
-		return c, errors.New("want object type and ':'")
-	}
-	if c.prop = s.word(); c.prop == "" {
-		return c, errors.New("want property")
-	}
-	if s.i < len(s.src) && s.src[s.i] == '.' {
-		s.i++
-		if s.i < len(s.src) && s.src[s.i] == '\'' {
-			k, err := s.str()
-			if err != nil {
-				return c, err
-			}
-			c.key = k
-		} else if c.key = s.word(); c.key == "" {
-			return c, errors.New("want key")
-		}
-	}
-	switch {
-	case s.eat("="):
-		c.op = "="
-	case s.keyword("ISSUBSET"):
-		c.op = "ISSUBSET"
-	default:
-		return c, errors.New("want = or ISSUBSET")
-	}
-	s.skip()
-	v, err := s.str()
-	c.value = v
-	return c, err
-}
-
-// str reads a quoted string literal; \' and \\ are its only escapes.
-func (s *scanner) str() (string, error) {
-	if s.i >= len(s.src) || s.src[s.i] != '\'' {
-		return "", errors.New("want string")
-	}
-	var b strings.Builder
-	for j := s.i + 1; j < len(s.src); j++ {
-		switch c := s.src[j]; c {
-		case '\'':
-			s.i = j + 1
-			return b.String(), nil
-		case '\\':
-			if j+1 >= len(s.src) || (s.src[j+1] != '\'' && s.src[j+1] != '\\') {
-				return "", errors.New("bad escape")
-			}
-			j++
-			b.WriteByte(s.src[j])
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return "", errors.New("unterminated string")
+// domainTreePattern is the STIX pattern of a native domain indicator.
+func domainTreePattern(d string) string {
+	return "[domain-name:value = " + quote(d) + " OR domain-name:value LIKE " + quote("%."+d) + "]"
 }

@@ -54,7 +54,7 @@ func Open(dir string) *Store { return &Store{Dir: dir} }
 func DefaultDir() (string, error) {
 	d, err := os.UserConfigDir()
 	if err != nil {
-		return "", fmt.Errorf("intel store: no user configuration directory (%w); set --intel-store or CASCADE_INTEL_STORE", err)
+		return "", fmt.Errorf("intel store: no user configuration directory (%w)", err)
 	}
 	return filepath.Join(d, "cascade", "intel"), nil
 }

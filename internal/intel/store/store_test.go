@@ -14,7 +14,7 @@ func TestImportLoadRemove(t *testing.T) {
 	}
 	bundle := "../stix/testdata/3cx-bundle.json"
 	r, err := s.Import(bundle, ImportOptions{})
-	if err != nil || r.Existing || r.Entry.Format != "stix" || r.Entry.Indicators != 9 {
+	if err != nil || r.Existing || r.Entry.Format != "stix" || r.Entry.Indicators != 8 { // two domains in one exact-equality pattern count once
 		t.Fatalf("import: %+v %v", r, err)
 	}
 	if r2, err := s.Import(bundle, ImportOptions{}); err != nil || !r2.Existing {
@@ -28,10 +28,11 @@ func TestImportLoadRemove(t *testing.T) {
 		t.Fatal(err)
 	}
 	// akamaicontainer.com: in the bundle (one incident) and in both feed
-	// events: one indicator per incident, each with its sources.
+	// events: one indicator per incident, each with its sources (the
+	// bundle's is a STIX equality pattern, docs/intel-stix-misp.md).
 	n := 0
 	for _, ind := range in.Indicators {
-		if ind.Value == "akamaicontainer.com" {
+		if ind.Value == "akamaicontainer.com" || strings.Contains(ind.Pattern, "'akamaicontainer.com'") {
 			n++
 		}
 	}
@@ -74,7 +75,7 @@ func TestImportRejectsBadAndReplaces(t *testing.T) {
 		t.Fatalf("replace: %+v %v", r, err)
 	}
 	in, _ := s.Load()
-	if len(in.Indicators) != 1 || in.Indicators[0].Value != "b.example" {
+	if len(in.Indicators) != 1 || !strings.Contains(in.Indicators[0].Pattern, "b.example") {
 		t.Errorf("after replace: %+v", in.Indicators)
 	}
 }

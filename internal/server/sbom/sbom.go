@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cascade-ir/cascade/internal/guard"
 	"github.com/cascade-ir/cascade/internal/snapshot"
 )
 
@@ -30,11 +31,14 @@ var ErrUnknownFormat = errors.New("not a cascade inventory snapshot, CycloneDX o
 
 // Snapshots converts one document. name is used in errors and sources.
 func Snapshots(name string, data []byte, opt Options) (out []*snapshot.Snapshot, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			out, err = nil, fmt.Errorf("%s: parser failed: %v", name, r)
-		}
-	}()
+	defer guard.Recover(&err, "SBOM parser", name)
+	out, err = snapshots(name, data, opt)
+	return out, err
+}
+
+func snapshots(name string, data []byte, opt Options) ([]*snapshot.Snapshot, error) {
+	var out []*snapshot.Snapshot
+	var err error
 	head := bytes.TrimLeft(data[:min(len(data), 8192)], " \t\r\n\ufeff")
 	switch {
 	case bytes.Contains(head, []byte(`"cascade.snapshot/`)):

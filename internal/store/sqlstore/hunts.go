@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
+	"github.com/cascade-ir/cascade/internal/ident"
 	"github.com/cascade-ir/cascade/internal/store"
 )
 
@@ -241,7 +242,7 @@ func (s *Store) Candidates(ctx context.Context, q store.CandidateQuery) ([]store
 			var conds []string
 			var args []any
 			for _, d := range c {
-				r := ReverseDomain(strings.TrimSuffix(strings.ToLower(d), "."))
+				r := ReverseDomain(ident.Domain(d))
 				conds = append(conds, "o.rdomain = ? OR (o.rdomain > ? AND o.rdomain < ?)")
 				args = append(args, r, r+".", r+"/")
 			}

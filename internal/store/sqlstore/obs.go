@@ -12,8 +12,7 @@ import (
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
-	"github.com/cascade-ir/cascade/internal/intel"
-	"github.com/cascade-ir/cascade/internal/match"
+	"github.com/cascade-ir/cascade/internal/ident"
 	"github.com/cascade-ir/cascade/internal/snapshot"
 	"github.com/cascade-ir/cascade/internal/store"
 )
@@ -172,7 +171,7 @@ type obsRow struct {
 
 func softwareRow(s *snapshot.Software) (obsRow, error) {
 	body, err := json.Marshal(s)
-	return obsRow{fleet.SoftwareKey(s), []any{s.Name, s.Version, match.ProductKey(s.Name), match.ProductKey(s.Identifier), body}}, err
+	return obsRow{fleet.SoftwareKey(s), []any{s.Name, s.Version, ident.ProductKey(s.Name), ident.ProductKey(s.Identifier), body}}, err
 }
 
 func fileRow(f *snapshot.File) (obsRow, error) {
@@ -215,37 +214,8 @@ func unhex(s string) []byte {
 }
 
 // artifactDomain is the host name the matcher checks: the artifact's
-// domain, or its URL's host.
-func artifactDomain(a *snapshot.Artifact) string {
-	d := strings.TrimSuffix(strings.ToLower(a.Domain), ".")
-	if d == "" && a.URL != "" {
-		if h := urlHost(a.URL); h != "" {
-			d = h
-		}
-	}
-	return d
-}
-
-func urlHost(raw string) string {
-	raw = intel.NormalizeURL(raw)
-	i := strings.Index(raw, "://")
-	rest := raw[i+3:]
-	if j := strings.IndexAny(rest, "/?#"); j >= 0 {
-		rest = rest[:j]
-	}
-	if j := strings.LastIndexByte(rest, '@'); j >= 0 {
-		rest = rest[j+1:]
-	}
-	if strings.HasPrefix(rest, "[") {
-		if j := strings.IndexByte(rest, ']'); j > 0 {
-			return strings.ToLower(rest[1:j])
-		}
-	}
-	if j := strings.LastIndexByte(rest, ':'); j >= 0 {
-		rest = rest[:j]
-	}
-	return strings.ToLower(rest)
-}
+// domain, or its URL's host (ident.RecordDomain, as the matcher has it).
+func artifactDomain(a *snapshot.Artifact) string { return ident.RecordDomain(a.Domain, a.URL) }
 
 func normIP(ip string) string {
 	a, err := netip.ParseAddr(ip)

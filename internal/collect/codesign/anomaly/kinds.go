@@ -1,91 +1,33 @@
-// Package anomaly names, in one place, every snapshot.Anomaly kind the
-// code-signing collector records. Each kind is a structural or temporal fact
-// that a cleanly signed file does not have; its Detail explains the
-// particular case to a person.
+// Package anomaly gives the code-signing collector short names for the
+// snapshot.Anomaly kinds it records (defined, with what each means, in
+// internal/snapshot/anomaly.go) and builds its anomalies.
 package anomaly
 
 import "github.com/cascade-ir/cascade/internal/snapshot"
 
-// Anomaly kinds. The string values are stored in snapshots: never change one.
+// Anomaly kinds, as defined in internal/snapshot (the stored strings).
 const (
-	// SignaturePadding: bytes follow the PKCS#7 blob inside its
-	// WIN_CERTIFICATE (or the CMS blob inside a Mach-O signature) beyond
-	// the ≤ 7 zero bytes of alignment a signer writes. Verifiers ignore
-	// them, so a validly signed file can carry a payload there: the
-	// CVE-2013-3900 trick of the 3CX d3dcompiler_47.dll.
-	SignaturePadding = "signature-padding"
-	// SecurityDirectorySize: the PE security directory's size differs from
-	// the sum of its 8-byte-aligned WIN_CERTIFICATE entries, so it covers
-	// bytes no entry accounts for (or entries run past it).
-	SecurityDirectorySize = "security-directory-size"
-	// DataAfterCertificateTable: the file continues after the end of the
-	// certificate table, which signers always put last; the extra bytes are
-	// outside what the signature covers, so the image digest is checked
-	// without them. Windows and osslsigncode refuse such a file.
-	DataAfterCertificateTable = "data-after-certificate-table"
-	// CertificateTableInvalid: the security directory points outside the
-	// file or holds entries that cannot be walked.
-	CertificateTableInvalid = "certificate-table-invalid"
-	// DigestMismatch: the digest the signature covers differs from the one
-	// recomputed from the file: the file changed after it was signed.
-	DigestMismatch = "digest-mismatch"
-	// BadSignature: the CMS signature does not verify with the signer's key
-	// over the signed attributes and content: the signature was forged or
-	// its signed part edited.
-	BadSignature = "bad-signature"
-	// BadTimestamp: the countersignature does not verify over the signature
-	// it claims to stamp, so its time cannot be trusted.
-	BadTimestamp = "bad-timestamp"
-	// SignedOutsideValidity: the signing time (the timestamp, else the
-	// signer's claimed signingTime) falls outside the signer certificate's
-	// validity window.
-	SignedOutsideValidity = "signed-outside-validity"
-	// ExpiredNoTimestamp: the signer certificate has expired and no
-	// countersignature proves the file was signed while it was valid.
-	ExpiredNoTimestamp = "expired-no-timestamp"
-	// CompiledAfterSigning: the PE header's compile time is later than the
-	// signing time. Reproducible builds put a hash in that field, so this
-	// is a lead, not a proof.
-	CompiledAfterSigning = "compiled-after-signing"
-	// PageHashMismatch: a Mach-O code page differs from the hash its code
-	// directory records: the code changed after signing.
-	PageHashMismatch = "page-hash-mismatch"
-	// SpecialSlotMismatch: a Mach-O code directory special slot (requirements,
-	// entitlements, Info.plist, resources) does not match the blob or file
-	// it binds.
-	SpecialSlotMismatch = "special-slot-mismatch"
-	// BundleSealBroken: an app bundle's _CodeSignature/CodeResources does
-	// not match the bundle: a sealed file changed or is missing, an unsealed
-	// file was added, or the seal itself is not the one the executable
-	// binds.
-	BundleSealBroken = "bundle-seal-broken"
-	// VendorMismatch (policy): the version resource's CompanyName names a
-	// vendor that none of the file's signers is.
-	VendorMismatch = "vendor-mismatch"
-	// UnsignedSystemFile (Windows sources with catalogs): a PE directly in
-	// Windows\System32, SysWOW64 or System32\drivers has no embedded
-	// signature and no catalog on the system lists it. Windows' own files
-	// there are signed one way or the other; a planted DLL often is not.
-	UnsignedSystemFile = "unsigned-system-file"
-	// UnsignedMicrosoftFile: such a file's version resource also claims
-	// Microsoft as its vendor, as a masquerading file does.
-	UnsignedMicrosoftFile = "unsigned-microsoft-file"
-	// ExplicitCurveCertificate: a certificate in a signature has an EC
-	// public key with explicit curve parameters instead of a named curve:
-	// the CVE-2020-0601 (CurveBall) layout, in which a forged CA reuses a
-	// trusted CA's public key with a generator of the attacker's choosing.
-	// RFC 5480 and every public CA use named curves only.
-	ExplicitCurveCertificate = "explicit-curve-certificate"
+	SignaturePadding          = snapshot.AnomalySignaturePadding
+	SecurityDirectorySize     = snapshot.AnomalySecurityDirectorySize
+	DataAfterCertificateTable = snapshot.AnomalyDataAfterCertificateTable
+	CertificateTableInvalid   = snapshot.AnomalyCertificateTableInvalid
+	DigestMismatch            = snapshot.AnomalyDigestMismatch
+	BadSignature              = snapshot.AnomalyBadSignature
+	BadTimestamp              = snapshot.AnomalyBadTimestamp
+	SignedOutsideValidity     = snapshot.AnomalySignedOutsideValidity
+	ExpiredNoTimestamp        = snapshot.AnomalyExpiredNoTimestamp
+	CompiledAfterSigning      = snapshot.AnomalyCompiledAfterSigning
+	PageHashMismatch          = snapshot.AnomalyPageHashMismatch
+	SpecialSlotMismatch       = snapshot.AnomalySpecialSlotMismatch
+	BundleSealBroken          = snapshot.AnomalyBundleSealBroken
+	VendorMismatch            = snapshot.AnomalyVendorMismatch
+	UnsignedSystemFile        = snapshot.AnomalyUnsignedSystemFile
+	UnsignedMicrosoftFile     = snapshot.AnomalyUnsignedMicrosoftFile
+	ExplicitCurveCertificate  = snapshot.AnomalyExplicitCurveCertificate
 )
 
-// Kinds lists every kind, for documentation and validation.
-var Kinds = []string{
-	SignaturePadding, SecurityDirectorySize, DataAfterCertificateTable,
-	CertificateTableInvalid, DigestMismatch, BadSignature, BadTimestamp,
-	SignedOutsideValidity, ExpiredNoTimestamp, CompiledAfterSigning,
-	PageHashMismatch, SpecialSlotMismatch, BundleSealBroken, VendorMismatch,
-	UnsignedSystemFile, UnsignedMicrosoftFile, ExplicitCurveCertificate,
-}
+// Kinds lists every kind (snapshot.AnomalyKinds).
+var Kinds = snapshot.AnomalyKinds
 
 // New returns an anomaly of kind explained by detail.
 func New(kind, detail string) snapshot.Anomaly {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cascade-ir/cascade/internal/collect/codesign/anomaly"
 	"github.com/cascade-ir/cascade/internal/collect/codesign/cms"
+	"github.com/cascade-ir/cascade/internal/guard"
 )
 
 // oidCDHashes is Apple's signed attribute listing every code directory hash.
@@ -58,11 +59,7 @@ func checkCMS(w []byte, primary *codeDir, all []*codeDir, rec *record) {
 }
 
 func parseCMS(b []byte) (p7 *pkcs7.PKCS7, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("parser panic: %v", r)
-		}
-	}()
+	defer guard.Recover(&err, "CMS parser", "Mach-O signature")
 	p7, err = pkcs7.Parse(b)
 	if err == nil && len(p7.Signers) != 1 {
 		err = fmt.Errorf("%d signers, want 1", len(p7.Signers))

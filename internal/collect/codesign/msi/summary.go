@@ -2,13 +2,14 @@ package msi
 
 import (
 	"bytes"
-	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/richardlehane/msoleps"
 	"github.com/richardlehane/msoleps/types"
+
+	"github.com/cascade-ir/cascade/internal/guard"
 )
 
 var summaryKeys = map[string]string{
@@ -32,11 +33,7 @@ func summary(b *db, meta map[string]string) (err error) {
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("property set parser panic: %v", r)
-		}
-	}()
+	defer guard.Recover(&err, "property set parser", "SummaryInformation")
 	ps, err := msoleps.NewFrom(bytes.NewReader(raw))
 	if err != nil {
 		return err

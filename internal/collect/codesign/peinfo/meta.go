@@ -10,6 +10,8 @@ import (
 
 	"github.com/saferwall/pe"
 	pelog "github.com/saferwall/pe/log"
+
+	"github.com/cascade-ir/cascade/internal/guard"
 )
 
 // Meta keys peinfo records in snapshot.File.Meta.
@@ -63,11 +65,7 @@ func (quiet) Log(pelog.Level, ...any) error { return nil }
 // REPRO entry) with saferwall/pe, skipping every other data directory. Certificate validation is always off:
 // on Windows it would run certutil and reach the network.
 func readVersion(b []byte, meta map[string]string) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("version resource: parser panic: %v", r)
-		}
-	}()
+	defer guard.Recover(&err, "PE parser", "version resource")
 	f, err := pe.NewBytes(b, &pe.Options{
 		DisableCertValidation: true, DisableSignatureValidation: true,
 		OmitSecurityDirectory: true, OmitExportDirectory: true, OmitImportDirectory: true,

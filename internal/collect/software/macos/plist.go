@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"howett.net/plist"
+
+	"github.com/cascade-ir/cascade/internal/guard"
 )
 
 // maxPlist caps the size of a plist read from a scanned tree; real
@@ -36,11 +38,7 @@ func decodePlist(data []byte, v any) (err error) {
 	if err := checkNesting(data); err != nil {
 		return err
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("plist parser failed: %v", r)
-		}
-	}()
+	defer guard.Recover(&err, "plist parser", "")
 	if _, err := plist.Unmarshal(data, v); err != nil {
 		return err
 	}

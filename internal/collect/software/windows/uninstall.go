@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/cascade-ir/cascade/internal/guard"
 	"github.com/cascade-ir/cascade/internal/snapshot"
 )
 
@@ -104,10 +105,6 @@ func readView(ctx context.Context, root *key, v view) (out []snapshot.Software, 
 
 // safely runs fn and turns a panic (in regparser or here) into an error.
 func safely(fn func() error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("hive parser panic: %v", r)
-		}
-	}()
+	defer guard.Recover(&err, "hive parser", "")
 	return fn()
 }
