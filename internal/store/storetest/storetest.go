@@ -56,6 +56,7 @@ func Run(t *testing.T, h Harness) {
 		{"ObservationsAfter", testObservationsAfter},
 		{"SavedTraces", testSavedTraces},
 		{"TraceInputs", testTraceInputs},
+		{"Search", testSearch},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h) })
