@@ -46,8 +46,8 @@ func TestSearchAPI(t *testing.T) {
 	}
 	tests := []struct {
 		name, q, kind, from, to string
-		wantKind, wantHosts    string
-		status                 int
+		wantKind, wantHosts     string
+		status                  int
 	}{
 		{"product range inferred", "X_TRADER@>=7.17,<7.18", "", "", "", "product", "m1,m2", 200},
 		{"product out of range", "X_TRADER@>=7.18", "", "", "", "product", "", 200},
