@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/cascade-ir/cascade/internal/version"
 )
 
 // Search kinds: what a fleet search looks for.
@@ -191,4 +193,85 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string([]rune(s)[:n]) + "…"
+}
+
+// VersionCmp is one comparison of a version range: Op is >=, <=, >, <,
+// = or !=.
+type VersionCmp struct {
+	Op, V string
+}
+
+// VersionRange is a conjunction of comparisons in a product's ecosystem
+// order (internal/version); empty matches every version.
+type VersionRange []VersionCmp
+
+// ParseProduct splits name@range: the range is comma-separated
+// comparisons (>=1.2, <2, =1.5, or a bare version meaning =).
+func ParseProduct(q string) (string, VersionRange, error) {
+	i := strings.LastIndexByte(q, '@')
+	if i <= 0 {
+		if productKey(q) == "" {
+			return "", nil, fmt.Errorf("%w: product %q has no letters or digits", ErrInvalidSearch, q)
+		}
+		return q, nil, nil
+	}
+	name, spec := strings.TrimSpace(q[:i]), strings.TrimSpace(q[i+1:])
+	if productKey(name) == "" {
+		return "", nil, fmt.Errorf("%w: product %q has no letters or digits", ErrInvalidSearch, name)
+	}
+	var r VersionRange
+	for part := range strings.SplitSeq(spec, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" || part == "*" {
+			continue
+		}
+		op := "="
+		for _, o := range []string{">=", "<=", "==", "!=", ">", "<", "="} {
+			if strings.HasPrefix(part, o) {
+				op, part = o, strings.TrimSpace(part[len(o):])
+				break
+			}
+		}
+		if part == "" {
+			return "", nil, fmt.Errorf("%w: version comparison %q has no version", ErrInvalidSearch, op)
+		}
+		r = append(r, VersionCmp{op, part})
+	}
+	return name, r, nil
+}
+
+// Contains reports whether v (of ecosystem) is in the range.
+func (r VersionRange) Contains(ecosystem, v string) bool {
+	for _, c := range r {
+		n := version.CompareIn(ecosystem, v, c.V)
+		ok := false
+		switch c.Op {
+		case ">=":
+			ok = n >= 0
+		case "<=":
+			ok = n <= 0
+		case ">":
+			ok = n > 0
+		case "<":
+			ok = n < 0
+		case "!=":
+			ok = n != 0
+		default:
+			ok = n == 0
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// productKey reports whether a product name has a letter or digit.
+func productKey(name string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return unicode.ToLower(r)
+		}
+		return -1
+	}, name)
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/cascade-ir/cascade/internal/intel"
 	"github.com/cascade-ir/cascade/internal/match"
 	"github.com/cascade-ir/cascade/internal/store"
-	"github.com/cascade-ir/cascade/internal/version"
 )
 
 // Default folded-path expressions (SQLite): migration 0010 indexes them
@@ -137,7 +136,7 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 			return o.File.Path, store.GlobMatch(pat, v)
 		}
 	case store.SearchProduct:
-		name, rng, err := parseProduct(q.Q)
+		name, rng, err := store.ParseProduct(q.Q)
 		if err != nil {
 			return store.SearchPage{}, err
 		}
@@ -155,7 +154,7 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 		obs = mergeByID(byName, byIdent, limit)
 		keep = func(o *store.Obs) (string, bool) {
 			sw := o.Software
-			return sw.Name + "@" + sw.Version, rng.contains(sw.Ecosystem, sw.Version)
+			return sw.Name + "@" + sw.Version, rng.Contains(sw.Ecosystem, sw.Version)
 		}
 	case store.SearchDomain, store.SearchURL:
 		d, wantURL := strings.TrimSuffix(strings.ToLower(q.Q), "."), ""
@@ -304,72 +303,6 @@ func domainOK(d string) bool {
 	}
 	for _, l := range labels {
 		if l == "" {
-			return false
-		}
-	}
-	return true
-}
-
-// versionRange is a conjunction of comparisons; empty matches every
-// version.
-type versionRange []struct {
-	op, v string
-}
-
-// parseProduct splits name@range: the range is comma-separated
-// comparisons (>=1.2, <2, =1.5, or a bare version meaning =).
-func parseProduct(q string) (string, versionRange, error) {
-	i := strings.LastIndexByte(q, '@')
-	if i <= 0 {
-		if match.ProductKey(q) == "" {
-			return "", nil, fmt.Errorf("%w: product %q has no letters or digits", store.ErrInvalidSearch, q)
-		}
-		return q, nil, nil
-	}
-	name, spec := strings.TrimSpace(q[:i]), strings.TrimSpace(q[i+1:])
-	if match.ProductKey(name) == "" {
-		return "", nil, fmt.Errorf("%w: product %q has no letters or digits", store.ErrInvalidSearch, name)
-	}
-	var r versionRange
-	for part := range strings.SplitSeq(spec, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" || part == "*" {
-			continue
-		}
-		op := "="
-		for _, o := range []string{">=", "<=", "==", "!=", ">", "<", "="} {
-			if strings.HasPrefix(part, o) {
-				op, part = o, strings.TrimSpace(part[len(o):])
-				break
-			}
-		}
-		if part == "" {
-			return "", nil, fmt.Errorf("%w: version comparison %q has no version", store.ErrInvalidSearch, op)
-		}
-		r = append(r, struct{ op, v string }{op, part})
-	}
-	return name, r, nil
-}
-
-func (r versionRange) contains(ecosystem, v string) bool {
-	for _, c := range r {
-		n := version.CompareIn(ecosystem, v, c.v)
-		ok := false
-		switch c.op {
-		case ">=":
-			ok = n >= 0
-		case "<=":
-			ok = n <= 0
-		case ">":
-			ok = n > 0
-		case "<":
-			ok = n < 0
-		case "!=":
-			ok = n != 0
-		default:
-			ok = n == 0
-		}
-		if !ok {
 			return false
 		}
 	}
