@@ -47,6 +47,7 @@ func parsePages() map[string]*template.Template {
 		"dict":  dict,
 		"vis":   visibleText,
 		"shift": shiftDays,
+		"ref":   refURL,
 	}
 	names, err := fs.Glob(uiFS, "ui/templates/*.html")
 	if err != nil {
