@@ -2,7 +2,9 @@ package store
 
 import (
 	"errors"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestGlobMatch(t *testing.T) {
@@ -78,4 +80,39 @@ func TestInferSearchKind(t *testing.T) {
 			t.Errorf("InferSearchKind(%q) = %s, want %s", q, got, want)
 		}
 	}
+}
+
+// FuzzSearchQuery: any query text parses without panicking, a glob
+// matches itself literally when it has no wildcards, and a pattern the
+// index would serve has a prefix that every match starts with (folded).
+func FuzzSearchQuery(f *testing.F) {
+	for _, s := range []string{"3CX*.exe", `C:\Users\*\a?.dll`, "xz@>=5.6.0,<5.6.2", "*", "a*a*a*b", "ÉCOLE*", "@", "x@>=", "::1"} {
+		f.Add(s, "3cxdesktopapp.exe")
+	}
+	f.Fuzz(func(t *testing.T, pat, s string) {
+		if len(pat) > 256 || len(s) > 256 {
+			return
+		}
+		_ = InferSearchKind(pat)
+		if _, r, err := ParseProduct(pat); err == nil {
+			_ = r.Contains("windows", s)
+		}
+		if !strings.ContainsAny(pat, "*?") && utf8.ValidString(pat) && !GlobMatch(pat, pat) {
+			t.Errorf("%q does not match itself", pat)
+		}
+		prefix, err := GlobPrefix(pat)
+		if err == nil && GlobMatch(pat, s) && utf8.ValidString(s) && !strings.HasPrefix(asciiLower(s), prefix) {
+			t.Errorf("%q matches %q outside its index prefix %q", pat, s, prefix)
+		}
+	})
+}
+
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
