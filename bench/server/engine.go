@@ -93,7 +93,11 @@ func runEngine(ctx context.Context, c config, engine string) (*result, error) {
 			return b.saveState(statePath, dsn, secret, b.runs)
 		}})
 	}
-	steps = append(steps, step{"retro-hunt", b.retroHunt}, step{"API under ingest", b.apiLoad})
+	if b.c.search {
+		steps = append(steps, step{"fleet search", func(ctx context.Context) error { return b.searchPhase(ctx, dsn) }})
+	} else {
+		steps = append(steps, step{"retro-hunt", b.retroHunt}, step{"API under ingest", b.apiLoad})
+	}
 	if statePath != "" {
 		steps = append(steps, step{"saving the fleet", func(context.Context) error { return b.saveState(statePath, dsn, secret, b.runs) }})
 	}

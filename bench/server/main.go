@@ -43,6 +43,7 @@ type config struct {
 	state         string
 	serverPprof   string
 	serverGodebug string
+	search        bool
 }
 
 func main() {
@@ -70,6 +71,7 @@ func main() {
 	flag.StringVar(&c.state, "state", "", "keep the database and save the simulated fleet to this file (.ENGINE appended) once its history is built; when the file exists, reuse both and run only the retro-hunt and the API phases")
 	flag.StringVar(&c.serverPprof, "server-pprof", "", "serve the server process's net/http/pprof on this loopback address (profiles of one phase at a time)")
 	flag.StringVar(&c.serverGodebug, "server-godebug", "", "GODEBUG of the server process alone (gctrace=1 traces its collector)")
+	flag.BoolVar(&c.search, "search", false, "after building the history, run the fleet search phase (-api-clients analysts searching for -api-duration) instead of the retro-hunt and API phases")
 	childEngine := flag.String("child-engine", "", "internal: run the server process for this engine")
 	childDSN := flag.String("child-dsn", "", "internal: the server process's database")
 	flag.Parse()

@@ -23,6 +23,7 @@ type result struct {
 	apiPaced             *apiRun
 	apiPacedRate         float64
 	dbBytes              int64
+	search               *searchRun
 	reused               bool   // a saved fleet: no ingest phases
 	cfg                  config // as run (a saved fleet's size)
 }
@@ -53,6 +54,11 @@ func report(w io.Writer, c config, rs []*result) {
 		fmt.Fprintf(w, "(a saved fleet, -state: no ingest phases)\n")
 	} else {
 		ingestRows(w, c, row, rs)
+	}
+	if c.search {
+		row("database size", "", func(r *result) string { return fmt.Sprintf("%.0f MiB", float64(r.dbBytes)/(1<<20)) })
+		searchReport(w, c, rs)
+		return
 	}
 
 	row(fmt.Sprintf("retro-hunt %d hashes + %d advisories", c.indicators, c.advisories), "< 2 s", func(r *result) string { return ms(r.hunt) })

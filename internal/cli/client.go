@@ -14,6 +14,7 @@ import (
 func clientCommands() []command {
 	return []command{
 		{"hosts", "list hosts", runClientHosts},
+		{"search", "find every host that has or ever had a digest, file name or path, product@range, domain, URL or IP", runClientSearch},
 		{"findings", "list findings (table, jsonl, csv or json); exit 1 when any is listed", runClientFindings},
 		{"triage", "set a finding's state: new, acknowledged, false_positive (with --reason) or resolved", runClientTriage},
 		{"import-intel", "import intel files; each change starts a retro-hunt over every host's history", runClientImportIntel},

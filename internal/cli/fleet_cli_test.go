@@ -131,6 +131,16 @@ func TestServeAndClient(t *testing.T) {
 	if code, out, _ = client("hosts", "--role", "workstation"); code != 0 || !strings.Contains(out, "ws42") {
 		t.Fatalf("hosts: %d %s", code, out)
 	}
+	if code, out, errs = client("search", "x_trader@>=7.17,<7.18"); code != 0 || !strings.Contains(out, "X_TRADER@7.17.90") ||
+		!strings.Contains(out, "1 hits on 1 hosts, product search") {
+		t.Fatalf("search: %d %s %s", code, out, errs)
+	}
+	if code, out, errs = client("search", "--kind", "name", "--format", "json", "X_TRADER.EXE"); code != 0 || !strings.Contains(out, `"matched": "C:\\TT\\x_trader.exe"`) {
+		t.Fatalf("search json: %d %s %s", code, out, errs)
+	}
+	if code, _, errs = client("search", "--kind", "name", "*"); code != 2 || !strings.Contains(errs, "literal characters") {
+		t.Fatalf("search for everything: %d %s", code, errs)
+	}
 	if code, _, errs = run(t, "client", "hosts", "--server", "https://"+addr, "--token-file", tokenFile); code != 2 || !strings.Contains(errs, "certificate") || !strings.Contains(errs, "--ca-cert") {
 		t.Fatalf("an untrusted certificate was accepted: %d %s", code, errs)
 	}

@@ -73,6 +73,7 @@ func (s *Server) routes() []route {
 		{"GET", v + "/traces/{id}", rolesRead, 0, s.getSavedTrace},
 		{"DELETE", v + "/traces/{id}", rolesRead, 0, s.deleteSavedTrace},
 		{"POST", v + "/traces/{id}/recompute", rolesRead, 0, s.recomputeTrace},
+		{"GET", v + "/search", rolesRead, 0, s.search},
 	}, s.taxiiRoutes()...)
 }
 

@@ -47,6 +47,7 @@ func parsePages() map[string]*template.Template {
 		"dict":  dict,
 		"vis":   visibleText,
 		"shift": shiftDays,
+		"ref":   refURL,
 	}
 	names, err := fs.Glob(uiFS, "ui/templates/*.html")
 	if err != nil {
@@ -113,6 +114,8 @@ func (s *Server) uiMux() *http.ServeMux {
 	mux.Handle("POST /traces", s.ui(true, s.saveTraceForm))
 	mux.Handle("GET /traces/{id}", s.ui(true, s.savedTracePage))
 	mux.Handle("POST /traces/{id}/recompute", s.ui(true, s.recomputeForm))
+	mux.Handle("GET /search", s.ui(true, s.searchPage))
+	mux.Handle("POST /search/intel", s.ui(true, s.saveSearchForm))
 	mux.Handle("/", s.ui(false, func(http.ResponseWriter, *http.Request, *principal) error {
 		return errorf(http.StatusNotFound, "not_found", "page not found")
 	}))

@@ -67,6 +67,10 @@ type Dialect struct {
 	DigestScope      string
 	DigestEpochs     string
 	DigestEpochShift uint
+	// PathFold and NameFold are the case-folded file path and file name
+	// (last element) expressions a search ranges over, exactly as the
+	// engine's migration 0010 indexes them; empty means SQLite's.
+	PathFold, NameFold string
 }
 
 // Store is the shared implementation.

@@ -1,0 +1,410 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/cascade-ir/cascade/internal/ident"
+	"github.com/cascade-ir/cascade/internal/store"
+)
+
+// Default folded-path expressions (SQLite): migration 0010 indexes them
+// verbatim, so a search's range on them is an index search.
+const (
+	sqlitePathFold = `lower(o.path)`
+	sqliteNameFold = `lower(replace(replace(o.path, '\', '/'), rtrim(replace(o.path, '\', '/'), replace(replace(o.path, '\', '/'), '/', '')), ''))`
+)
+
+func (s *Store) foldExprs() (path, name string) {
+	if s.d.PathFold != "" {
+		return s.d.PathFold, s.d.NameFold
+	}
+	return sqlitePathFold, sqliteNameFold
+}
+
+// Search finds observations of every host, present or gone, by one
+// selector; each kind is one index lookup (see migration 0010 and
+// docs/api.md), paged by a cursor.
+func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPage, error) {
+	q.Q = strings.TrimSpace(q.Q)
+	if q.Q == "" {
+		return store.SearchPage{}, fmt.Errorf("%w: an empty query", store.ErrInvalidSearch)
+	}
+	if len(q.Q) > 2048 {
+		return store.SearchPage{}, fmt.Errorf("%w: a query longer than 2048 bytes", store.ErrInvalidSearch)
+	}
+	if !q.From.IsZero() && !q.To.IsZero() && q.To.Before(q.From) {
+		return store.SearchPage{}, fmt.Errorf("%w: the time range ends before it starts", store.ErrInvalidSearch)
+	}
+	limit := clampLimit(q.Limit, 100, 1000)
+	cur, err := parseCursor(q.Cursor)
+	if err != nil {
+		return store.SearchPage{}, err
+	}
+	var timeCond string
+	var timeArgs []any
+	if !q.To.IsZero() {
+		timeCond += " AND o.first_seen <= ?"
+		timeArgs = append(timeArgs, ms(q.To))
+	}
+	if !q.From.IsZero() {
+		timeCond += " AND (o.closed_at IS NULL OR COALESCE(o.last_seen, o.closed_at) >= ?)"
+		timeArgs = append(timeArgs, ms(q.From))
+	}
+	// byID runs cond (an index lookup) with the time filter, paged by id.
+	byID := func(t obsTable, cond string, args ...any) ([]store.Obs, error) {
+		obs, err := s.searchRows(ctx, t, "SELECT "+t.selectList()+t.from()+"WHERE "+cond+timeCond+
+			" AND o.id > ? ORDER BY o.id LIMIT ?", append(append(args, timeArgs...), cur.id, limit)...)
+		if err != nil {
+			return nil, fmt.Errorf("search %s: %w", q.Kind, err)
+		}
+		return obs, nil
+	}
+	// byKey runs a range [lo, hi) over an indexed expression with the time
+	// filter, paged in the index's order (key, id): a page stops after
+	// limit entries however many the range holds.
+	byKey := func(t obsTable, keyed, lo, hi string) ([]store.Obs, error) {
+		args := []any{lo, hi}
+		cond := keyed + " >= ? AND " + keyed + " < ?"
+		if cur.keyed {
+			// Row values continue the index order after the cursor.
+			cond += " AND (" + keyed + ", o.id) > (?, ?)"
+			args = append(args, cur.key, cur.id)
+		}
+		obs, err := s.searchRows(ctx, t, "SELECT "+t.selectList()+t.from()+"WHERE "+cond+timeCond+
+			" ORDER BY "+keyed+", o.id LIMIT ?", append(append(args, timeArgs...), limit)...)
+		if err != nil {
+			return nil, fmt.Errorf("search %s: %w", q.Kind, err)
+		}
+		return obs, nil
+	}
+	var obs []store.Obs
+	var keep func(*store.Obs) (string, bool)
+	var keyed string // the folded expression a page is ordered by, or ""
+	switch q.Kind {
+	case store.SearchDigest:
+		col, raw, err := digestColumn(q.Q)
+		if err != nil {
+			return store.SearchPage{}, err
+		}
+		cond, args := "o."+col+" = ?", []any{raw}
+		if col == "sha256" {
+			cond, args = "o.sha256_p = ? AND o.sha256 = ?", []any{DigestPrefix(raw), raw}
+		}
+		if s.d.DigestScope == "" {
+			obs, err = byID(fileT, cond, args...)
+		} else {
+			obs, err = s.acrossEpochs(ctx, cur.id, limit, func(first, last int64) ([]store.Obs, error) {
+				return byID(fileT, s.d.DigestScope+" AND "+cond, append([]any{first, last}, args...)...)
+			})
+		}
+		if err != nil {
+			return store.SearchPage{}, err
+		}
+		want := strings.ToLower(q.Q)
+		keep = func(o *store.Obs) (string, bool) { return col + ":" + want, true }
+	case store.SearchName, store.SearchPath:
+		if q.Kind == store.SearchName && strings.ContainsAny(q.Q, `/\`) {
+			return store.SearchPage{}, fmt.Errorf("%w: a file name has no / or \\ (search by path)", store.ErrInvalidSearch)
+		}
+		prefix, err := store.GlobPrefix(q.Q)
+		if err != nil {
+			return store.SearchPage{}, err
+		}
+		pathExpr, nameExpr := s.foldExprs()
+		keyed = pathExpr
+		if q.Kind == store.SearchName {
+			keyed = nameExpr
+		}
+		if obs, err = byKey(fileT, keyed, prefix, prefixEnd(prefix)); err != nil {
+			return store.SearchPage{}, err
+		}
+		pat := q.Q
+		keep = func(o *store.Obs) (string, bool) {
+			v := o.File.Path
+			if q.Kind == store.SearchName {
+				v = store.BaseName(v)
+			}
+			return o.File.Path, store.GlobMatch(pat, v)
+		}
+	case store.SearchProduct:
+		name, rng, err := store.ParseProduct(q.Q)
+		if err != nil {
+			return store.SearchPage{}, err
+		}
+		key := ident.ProductKey(name)
+		// Two index lookups in id order, merged: an OR of the two columns
+		// would be planned as a walk of the whole table by id.
+		byName, err := byID(softwareT, "o.product_key = ?", key)
+		if err != nil {
+			return store.SearchPage{}, err
+		}
+		byIdent, err := byID(softwareT, "o.ident_key = ? AND o.ident_key <> ''", key)
+		if err != nil {
+			return store.SearchPage{}, err
+		}
+		obs = mergeByID(byName, byIdent, limit)
+		keep = func(o *store.Obs) (string, bool) {
+			sw := o.Software
+			return sw.Name + "@" + sw.Version, rng.Contains(sw.Ecosystem, sw.Version)
+		}
+	case store.SearchDomain, store.SearchURL:
+		d, wantURL := strings.TrimSuffix(strings.ToLower(q.Q), "."), ""
+		if q.Kind == store.SearchURL {
+			if !strings.Contains(q.Q, "://") {
+				return store.SearchPage{}, fmt.Errorf("%w: a URL starts with scheme://", store.ErrInvalidSearch)
+			}
+			wantURL, d = searchURL(q.Q), ident.RecordDomain("", q.Q)
+		}
+		if !domainOK(d) {
+			return store.SearchPage{}, fmt.Errorf("%w: %q is not a domain of at least two labels", store.ErrInvalidSearch, d)
+		}
+		r := ReverseDomain(d)
+		if q.Kind == store.SearchURL {
+			obs, err = byID(artifactT, "o.rdomain = ?", r)
+		} else {
+			// The domain and its subdomains are the range [r, r + "/"):
+			// "/" follows "."; names that only start with r ("3cx-cdn")
+			// are in it too and left out below.
+			keyed = "o.rdomain"
+			obs, err = byKey(artifactT, keyed, r, r+"/")
+		}
+		if err != nil {
+			return store.SearchPage{}, err
+		}
+		keep = func(o *store.Obs) (string, bool) {
+			a := o.Artifact
+			if rd := ReverseDomain(artifactDomain(a)); rd != r && !strings.HasPrefix(rd, r+".") {
+				return "", false
+			}
+			if wantURL != "" {
+				return a.URL, a.URL != "" && searchURL(a.URL) == wantURL
+			}
+			if a.URL != "" && a.Domain == "" {
+				return a.URL, true
+			}
+			return a.Domain, true
+		}
+	case store.SearchIP:
+		ip, err := netip.ParseAddr(q.Q)
+		if err != nil {
+			return store.SearchPage{}, fmt.Errorf("%w: %q is not an IP address", store.ErrInvalidSearch, q.Q)
+		}
+		if obs, err = byID(artifactT, "o.ip = ? AND o.ip <> ''", ip.Unmap().String()); err != nil {
+			return store.SearchPage{}, err
+		}
+		keep = func(o *store.Obs) (string, bool) { return o.Artifact.IP, true }
+	default:
+		return store.SearchPage{}, fmt.Errorf("%w: unknown kind %q (want one of %s)", store.ErrInvalidSearch, q.Kind,
+			strings.Join(store.SearchKinds, ", "))
+	}
+	page := store.SearchPage{Read: len(obs)}
+	for i := range obs {
+		if m, ok := keep(&obs[i]); ok {
+			page.Hits = append(page.Hits, store.SearchHit{Obs: obs[i], Matched: m})
+		}
+	}
+	if len(obs) == limit {
+		last := obs[len(obs)-1]
+		c := searchCursor{id: last.ID}
+		if keyed != "" {
+			// The key as the engine folds it, so the next page continues
+			// exactly where the index order left off.
+			if err := s.row(ctx, s.db, "SELECT "+keyed+" FROM "+tableOfKind(q.Kind)+" o WHERE o.id = ?", last.ID).Scan(&c.key); err != nil {
+				return store.SearchPage{}, fmt.Errorf("search %s: cursor: %w", q.Kind, s.wrap(err))
+			}
+			c.keyed = true
+		}
+		page.Next = c.String()
+	}
+	return page, nil
+}
+
+// searchCursor is where a page ended: the last id, and for name and path
+// searches the folded key the page is ordered by.
+type searchCursor struct {
+	id    int64
+	key   string
+	keyed bool
+}
+
+func (c searchCursor) String() string {
+	if c.keyed {
+		return "k" + strconv.FormatInt(c.id, 10) + "." + base64.RawURLEncoding.EncodeToString([]byte(c.key))
+	}
+	return "i" + strconv.FormatInt(c.id, 10)
+}
+
+func parseCursor(s string) (searchCursor, error) {
+	if s == "" {
+		return searchCursor{}, nil
+	}
+	bad := fmt.Errorf("%w: cursor %q is not one a search returned", store.ErrInvalidSearch, truncateStr(s, 40))
+	switch s[0] {
+	case 'i':
+		id, err := strconv.ParseInt(s[1:], 10, 64)
+		if err != nil || id < 0 {
+			return searchCursor{}, bad
+		}
+		return searchCursor{id: id}, nil
+	case 'k':
+		idS, keyS, ok := strings.Cut(s[1:], ".")
+		id, err := strconv.ParseInt(idS, 10, 64)
+		key, err2 := base64.RawURLEncoding.DecodeString(keyS)
+		if !ok || err != nil || err2 != nil || id < 0 {
+			return searchCursor{}, bad
+		}
+		return searchCursor{id: id, key: string(key), keyed: true}, nil
+	}
+	return searchCursor{}, bad
+}
+
+func truncateStr(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// prefixEnd is the least string above every string starting with p (p
+// is printable ASCII, so its last byte has a successor below 0x80).
+func prefixEnd(p string) string {
+	return p[:len(p)-1] + string(rune(p[len(p)-1]+1))
+}
+
+func digestColumn(q string) (string, []byte, error) {
+	raw, err := hex.DecodeString(q)
+	if err != nil {
+		return "", nil, fmt.Errorf("%w: digest %q is not hex", store.ErrInvalidSearch, truncateStr(q, 80))
+	}
+	switch len(raw) {
+	case 32:
+		return "sha256", raw, nil
+	case 20:
+		return "sha1", raw, nil
+	case 16:
+		return "md5", raw, nil
+	}
+	return "", nil, fmt.Errorf("%w: a digest is 64 (sha256), 40 (sha1) or 32 (md5) hex digits, not %d", store.ErrInvalidSearch, len(q))
+}
+
+func domainOK(d string) bool {
+	labels := strings.Split(d, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// searchURL is a URL as a search compares it: scheme and host lower-cased,
+// a default port and the fragment dropped, an empty path as "/"; the path
+// and query are compared as written.
+func searchURL(raw string) string {
+	u, err := url.Parse(ident.NormalizeURL(strings.TrimSpace(raw)))
+	if err != nil {
+		return raw
+	}
+	u.Scheme, u.Host, u.Fragment, u.RawFragment = strings.ToLower(u.Scheme), strings.ToLower(u.Host), "", ""
+	if p := u.Port(); (p == "80" && u.Scheme == "http") || (p == "443" && u.Scheme == "https") {
+		u.Host = strings.TrimSuffix(u.Host, ":"+p)
+	}
+	if u.Path == "" && u.RawPath == "" {
+		u.Path = "/"
+	}
+	return u.String()
+}
+
+type explainKey struct{}
+
+// explainSink collects the plans of a search's queries.
+type explainSink struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+// ExplainSearch runs q's queries under EXPLAIN QUERY PLAN (SQLite) or
+// EXPLAIN (PostgreSQL) instead of reading rows, and returns the plans'
+// lines: the check that each search kind is an index lookup.
+func (s *Store) ExplainSearch(ctx context.Context, q store.SearchQuery) ([]string, error) {
+	sink := new(explainSink)
+	if _, err := s.Search(context.WithValue(ctx, explainKey{}, sink), q); err != nil {
+		return nil, err
+	}
+	return sink.lines, nil
+}
+
+// searchRows runs one search query, or explains it.
+func (s *Store) searchRows(ctx context.Context, t obsTable, query string, args ...any) ([]store.Obs, error) {
+	sink, ok := ctx.Value(explainKey{}).(*explainSink)
+	if !ok {
+		rows, err := s.query(ctx, s.db, query, args...)
+		if err != nil {
+			return nil, err
+		}
+		return s.scanObs(t, rows)
+	}
+	prefix := "EXPLAIN QUERY PLAN "
+	if s.d.Numbered {
+		prefix = "EXPLAIN "
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(prefix+query), args...)
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var lines []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		lines = append(lines, fmt.Sprint(vals[len(vals)-1]))
+	}
+	sink.mu.Lock()
+	sink.lines = append(sink.lines, lines...)
+	sink.mu.Unlock()
+	return nil, s.wrap(rows.Err())
+}
+
+func tableOfKind(kind string) string {
+	if kind == store.SearchDomain {
+		return artifactT.table
+	}
+	return fileT.table
+}
+
+// mergeByID merges two id-ordered lists, each id once, keeping the first n.
+func mergeByID(a, b []store.Obs, n int) []store.Obs {
+	out := make([]store.Obs, 0, min(len(a)+len(b), n))
+	for len(out) < n && (len(a) > 0 || len(b) > 0) {
+		switch {
+		case len(b) == 0 || (len(a) > 0 && a[0].ID < b[0].ID):
+			out, a = append(out, a[0]), a[1:]
+		case len(a) == 0 || b[0].ID < a[0].ID:
+			out, b = append(out, b[0]), b[1:]
+		default:
+			out, a, b = append(out, a[0]), a[1:], b[1:]
+		}
+	}
+	return out
+}

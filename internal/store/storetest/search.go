@@ -1,0 +1,166 @@
+package storetest
+
+import (
+	"errors"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/cascade-ir/cascade/internal/snapshot"
+	"github.com/cascade-ir/cascade/internal/store"
+)
+
+// testSearch: every search kind finds present and gone observations of
+// every host, the time range keeps those whose interval overlaps it,
+// patterns are case-insensitive and refused without a literal start, and
+// pages follow a cursor to the end.
+func testSearch(t *testing.T, h Harness) {
+	s := fresh(t, h)
+	a, b := mustHost(t, s, "a"), mustHost(t, s, "b")
+	exe := `C:\Users\Bob\AppData\Local\Programs\3CXDesktopApp\3CXDesktopApp.exe`
+	sn := snap("a", day(0), []string{"3CX Desktop App@18.12.407"},
+		map[string]string{exe: "evil", `C:\Windows\System32\ffmpeg.dll`: "ffmpeg"}, "https://Download.3cx.com/x.msi")
+	for i := range sn.Files {
+		if sn.Files[i].Path == exe {
+			sn.Files[i].SHA1 = "00000000000000000000000000000000000000aa"
+		}
+	}
+	sn.Artifacts = append(sn.Artifacts, snapshot.Artifact{Kind: snapshot.ArtifactDNSCache, Domain: "Raw.GitHubUserContent.com.", IP: "::ffff:1.2.3.4", Source: "dns"})
+	ingest(t, s, a.ID, sn, nil)
+	// Day 5: the app is gone from a.
+	ingest(t, s, a.ID, snap("a", day(5), nil, map[string]string{`C:\Windows\System32\ffmpeg.dll`: "ffmpeg"}), nil)
+	sb := snap("b", day(10), []string{"3CX Desktop App@18.11.1100"}, map[string]string{"/opt/3cx/3CXDesktopApp.exe": "evil"})
+	// In the index range of 3cx.com ("com.3cx" up to "com.3cx/") but not
+	// a subdomain of it.
+	sb.Artifacts = append(sb.Artifacts, snapshot.Artifact{Kind: snapshot.ArtifactDNSCache, Domain: "3cx-cdn.com", Source: "dns"})
+	ingest(t, s, b.ID, sb, nil)
+
+	type want struct {
+		hosts   string // host uids of the hits, sorted, joined
+		refused bool
+	}
+	tests := []struct {
+		name     string
+		q        store.SearchQuery
+		want     want
+		matchedA string
+	}{
+		{"sha256", store.SearchQuery{Kind: store.SearchDigest, Q: digest("evil")}, want{hosts: "ab"}, ""},
+		{"sha256 upper case", store.SearchQuery{Kind: store.SearchDigest, Q: upper(digest("evil"))}, want{hosts: "ab"}, ""},
+		{"sha1", store.SearchQuery{Kind: store.SearchDigest, Q: "00000000000000000000000000000000000000AA"}, want{hosts: "a"}, ""},
+		{"md5 none", store.SearchQuery{Kind: store.SearchDigest, Q: "0123456789abcdef0123456789abcdef"}, want{}, ""},
+		{"digest bad length", store.SearchQuery{Kind: store.SearchDigest, Q: "abcd"}, want{refused: true}, ""},
+		{"range before a's removal", store.SearchQuery{Kind: store.SearchDigest, Q: digest("evil"), To: day(3)}, want{hosts: "a"}, ""},
+		{"range after a's removal", store.SearchQuery{Kind: store.SearchDigest, Q: digest("evil"), From: day(7)}, want{hosts: "b"}, ""},
+		// a was last seen with the file on day 0 and without it on day 5:
+		// its interval is [day 0, day 0].
+		{"range between", store.SearchQuery{Kind: store.SearchDigest, Q: digest("evil"), From: day(1), To: day(2)}, want{}, ""},
+		{"range touching", store.SearchQuery{Kind: store.SearchDigest, Q: digest("evil"), From: day(0), To: day(2)}, want{hosts: "a"}, ""},
+		{"enormous range", store.SearchQuery{Kind: store.SearchDigest, Q: digest("evil"), From: time.Unix(0, 0), To: day(100000)}, want{hosts: "ab"}, ""},
+		{"range reversed", store.SearchQuery{Kind: store.SearchDigest, Q: digest("evil"), From: day(2), To: day(1)}, want{refused: true}, ""},
+		{"name glob folded", store.SearchQuery{Kind: store.SearchName, Q: "3cxdesktopAPP*.EXE"}, want{hosts: "ab"}, ""},
+		{"name exact", store.SearchQuery{Kind: store.SearchName, Q: "FFMPEG.DLL"}, want{hosts: "a"}, ""},
+		{"name ?", store.SearchQuery{Kind: store.SearchName, Q: "ffmpe?.dll"}, want{hosts: "a"}, ""},
+		{"name glob no match", store.SearchQuery{Kind: store.SearchName, Q: "3cx*.dll"}, want{}, ""},
+		{"name bare star", store.SearchQuery{Kind: store.SearchName, Q: "*"}, want{refused: true}, ""},
+		{"name suffix only", store.SearchQuery{Kind: store.SearchName, Q: "*.exe"}, want{refused: true}, ""},
+		{"name short literal", store.SearchQuery{Kind: store.SearchName, Q: "3c*"}, want{refused: true}, ""},
+		{"name with separator", store.SearchQuery{Kind: store.SearchName, Q: `a\b.exe`}, want{refused: true}, ""},
+		{"windows path folded", store.SearchQuery{Kind: store.SearchPath, Q: `c:\users\*\3cxdesktopapp.EXE`}, want{hosts: "a"}, exe},
+		{"path prefix", store.SearchQuery{Kind: store.SearchPath, Q: `C:\WINDOWS\system32\*`}, want{hosts: "a"}, ""},
+		{"unix path", store.SearchQuery{Kind: store.SearchPath, Q: "/opt/3cx/*"}, want{hosts: "b"}, ""},
+		{"path leading star", store.SearchQuery{Kind: store.SearchPath, Q: `*\3CXDesktopApp.exe`}, want{refused: true}, ""},
+		{"product any version", store.SearchQuery{Kind: store.SearchProduct, Q: "3cx desktop app"}, want{hosts: "ab"}, ""},
+		{"product range", store.SearchQuery{Kind: store.SearchProduct, Q: "3CX Desktop App@>=18.12, <18.13"}, want{hosts: "a"}, "3CX Desktop App@18.12.407"},
+		{"product exact", store.SearchQuery{Kind: store.SearchProduct, Q: "3CX Desktop App@18.11.1100"}, want{hosts: "b"}, ""},
+		{"product numeric order", store.SearchQuery{Kind: store.SearchProduct, Q: "3CX Desktop App@<18.12"}, want{hosts: "b"}, ""},
+		{"domain with subdomains", store.SearchQuery{Kind: store.SearchDomain, Q: "githubusercontent.com"}, want{hosts: "a"}, ""},
+		{"domain of a url", store.SearchQuery{Kind: store.SearchDomain, Q: "3CX.com"}, want{hosts: "a"}, ""},
+		{"domain not a prefix of the label", store.SearchQuery{Kind: store.SearchDomain, Q: "3cx-cdn.com"}, want{hosts: "b"}, ""},
+		{"domain no suffix confusion", store.SearchQuery{Kind: store.SearchDomain, Q: "x.com"}, want{}, ""},
+		{"domain one label", store.SearchQuery{Kind: store.SearchDomain, Q: "com"}, want{refused: true}, ""},
+		{"url", store.SearchQuery{Kind: store.SearchURL, Q: "https://download.3cx.com/x.msi"}, want{hosts: "a"}, ""},
+		{"url other path", store.SearchQuery{Kind: store.SearchURL, Q: "https://download.3cx.com/y.msi"}, want{}, ""},
+		{"ip mapped", store.SearchQuery{Kind: store.SearchIP, Q: "1.2.3.4"}, want{hosts: "a"}, ""},
+		{"ip bad", store.SearchQuery{Kind: store.SearchIP, Q: "1.2.3"}, want{refused: true}, ""},
+		{"unknown kind", store.SearchQuery{Kind: "colour", Q: "red"}, want{refused: true}, ""},
+		{"bad cursor", store.SearchQuery{Kind: store.SearchIP, Q: "1.2.3.4", Cursor: "zz"}, want{refused: true}, ""},
+	}
+	for _, tc := range tests {
+		page, err := s.Search(ctx, tc.q)
+		if tc.want.refused {
+			if !errors.Is(err, store.ErrInvalidSearch) {
+				t.Errorf("%s: err %v, want a refusal", tc.name, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		var uids []string
+		for _, hit := range page.Hits {
+			uids = append(uids, hit.HostUID)
+			if tc.matchedA != "" && hit.HostUID == "a" && hit.Matched != tc.matchedA {
+				t.Errorf("%s: matched %q, want %q", tc.name, hit.Matched, tc.matchedA)
+			}
+		}
+		sort.Strings(uids)
+		got := ""
+		for _, u := range uids {
+			got += u
+		}
+		if got != tc.want.hosts {
+			t.Errorf("%s: hosts %q, want %q", tc.name, got, tc.want.hosts)
+		}
+	}
+
+	// The gone observation keeps its interval and evidence.
+	page, err := s.Search(ctx, store.SearchQuery{Kind: store.SearchDigest, Q: digest("evil"), To: day(3)})
+	if err != nil || len(page.Hits) != 1 {
+		t.Fatalf("gone hit: %+v, %v", page, err)
+	}
+	if o := page.Hits[0]; o.Present || !o.FirstSeen.Equal(day(0)) || o.GoneAt.IsZero() || o.File == nil || o.File.Path != exe {
+		t.Errorf("gone hit %+v", o.Obs.Observation)
+	}
+
+	// Pages of one follow the cursor to the end, each hit once.
+	for _, q := range []store.SearchQuery{
+		{Kind: store.SearchName, Q: "3CX*"},
+		{Kind: store.SearchDigest, Q: digest("evil")},
+		{Kind: store.SearchPath, Q: `C:\*`},
+	} {
+		q.Limit = 1
+		seen := map[int64]bool{}
+		for range 10 {
+			page, err := s.Search(ctx, q)
+			if err != nil {
+				t.Fatalf("%+v: %v", q, err)
+			}
+			for _, hit := range page.Hits {
+				if seen[hit.ID] {
+					t.Errorf("%s %q: hit %d twice", q.Kind, q.Q, hit.ID)
+				}
+				seen[hit.ID] = true
+			}
+			if page.Next == "" {
+				break
+			}
+			q.Cursor = page.Next
+		}
+		want := 2 // the path search: the exe and ffmpeg.dll, one row across both snapshots
+		if len(seen) != want || q.Cursor == "" {
+			t.Errorf("%s %q paged: %d hits (cursor %q), want %d over several pages", q.Kind, q.Q, len(seen), q.Cursor, want)
+		}
+	}
+}
+
+func upper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
+}
