@@ -117,6 +117,30 @@ func TestChainReaction(t *testing.T) {
 		Collection: derived, Interval: fleet.Duration(time.Second), Secret: fleet.FeedSecret{Token: custToken}}); err != nil {
 		t.Fatal(err)
 	}
+	// A subscription the vendor did not grant: a TT token with no grant
+	// on the collection. The customer's feed gets TT's 404 and backs off.
+	tc, err := tt.client(tt.admin).CreateToken(bg, fleet.TokenRequest{Name: "no grant", Role: fleet.TokenTAXII})
+	if err != nil {
+		t.Fatal(err)
+	}
+	denied, err := customer.client(customer.admin).AddFeed(bg, fleet.FeedRequest{Kind: fleet.FeedTAXII, URL: tt.ts.URL + "/taxii2/api/",
+		Collection: ttColl, Interval: fleet.Duration(time.Second), Secret: fleet.FeedSecret{Token: tc.Secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// publish_to names an existing collection, of a forward trace.
+	for _, bad := range []struct {
+		req fleet.SaveTraceRequest
+		msg string
+	}{
+		{fleet.SaveTraceRequest{Name: "nowhere", PublishTo: "nope", Watch: true, TraceRequest: fleet.TraceRequest{Seeds: []fleet.TraceSeed{{Node: "incident:xtrader-2022"}}}}, "no TAXII collection"},
+		{fleet.SaveTraceRequest{Name: "back", PublishTo: "3cx-derived", TraceRequest: fleet.TraceRequest{Backwards: true, Seeds: []fleet.TraceSeed{{Node: "host:dev-pc-07"}}}}, "only a forward trace"},
+		{fleet.SaveTraceRequest{Name: "unwatched", TraceRequest: fleet.TraceRequest{Seeds: []fleet.TraceSeed{{Node: "incident:xtrader-2022"}}}}, "no host has an alert-level finding"},
+	} {
+		if code, _, body := saveTraceAPI(t, three, three.admin, bad.req); code != 400 || !strings.Contains(body, bad.msg) {
+			t.Errorf("save %q: %d %s, want 400 %q", bad.req.Name, code, body, bad.msg)
+		}
+	}
 	watched, err := three.client(three.admin).SaveTrace(bg, fleet.SaveTraceRequest{Name: "X_TRADER incident", PublishTo: "3cx-derived", Watch: true,
 		TraceRequest: fleet.TraceRequest{Seeds: []fleet.TraceSeed{{Node: "incident:xtrader-2022"}}}})
 	if err != nil {
@@ -168,6 +192,9 @@ func TestChainReaction(t *testing.T) {
 		return slices.Equal(alertHosts(t, customer), want)
 	})
 	t.Logf("chain reaction: TT's publication to the customer's last finding in %.2fs", total.Seconds())
+	if f := feedByID(t, customer.s, denied.ID); f.Failures == 0 || !strings.Contains(f.LastError, "404") || f.NextAt.Sub(f.LastFetch) < feedRetryBase/2 {
+		t.Errorf("the feed without a grant: failures %d, error %q, next poll %s after the last", f.Failures, f.LastError, f.NextAt.Sub(f.LastFetch))
+	}
 	// Settled: 18.12.402 (built before the intrusion) and the host without
 	// 3CX stay clean.
 	time.Sleep(500 * time.Millisecond)
