@@ -43,7 +43,7 @@ func chainServer(t *testing.T, name string, seed func(store.Store) error) *testS
 }
 
 // share makes a collection on x and a taxii token that may read it.
-func share(t *testing.T, x *testServer, alias string) (coll, token string) {
+func share(t *testing.T, x *testServer, alias string) (coll, token string, tokenID int64) {
 	t.Helper()
 	c := x.client(x.admin)
 	col, err := c.AddTAXIICollection(bg, fleet.TAXIICollectionRequest{Title: alias, Alias: alias})
@@ -57,7 +57,7 @@ func share(t *testing.T, x *testServer, alias string) (coll, token string) {
 	if _, err := c.GrantTAXII(bg, col.ID, strconv.FormatInt(tc.Token.ID, 10), fleet.TAXIIGrantRequest{Read: true}); err != nil {
 		t.Fatal(err)
 	}
-	return col.ID, tc.Secret
+	return col.ID, tc.Secret, tc.Token.ID
 }
 
 // alertHosts are the hosts with an alert-level finding.
@@ -104,17 +104,28 @@ func TestChainReaction(t *testing.T) {
 
 	// Seeding, before the first publication: TT's intel (not yet shared),
 	// the subscriptions, and 3CX's watched trace.
-	ttColl, ttToken := share(t, tt, "tt-advisories")
+	ttColl, ttToken, _ := share(t, tt, "tt-advisories")
 	if _, err := tt.client(tt.admin).ImportIntel(bg, "xtrader.json", xtrader3CX(t)); err != nil {
 		t.Fatal(err)
 	}
-	derived, custToken := share(t, three, "3cx-derived")
+	derived, custToken, custID := share(t, three, "3cx-derived")
+	// The customer sends its sightings back upstream into 3CX's
+	// sightings collection (the feed's policy), with the same token.
+	c3 := three.client(three.admin)
+	sightColl, err := c3.AddTAXIICollection(bg, fleet.TAXIICollectionRequest{Title: "Customer sightings", Alias: "3cx-sightings"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c3.GrantTAXII(bg, sightColl.ID, strconv.FormatInt(custID, 10), fleet.TAXIIGrantRequest{Write: true}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := three.client(three.admin).AddFeed(bg, fleet.FeedRequest{Kind: fleet.FeedTAXII, URL: tt.ts.URL + "/taxii2/api/",
 		Collection: ttColl, Interval: fleet.Duration(time.Second), Secret: fleet.FeedSecret{Token: ttToken}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := customer.client(customer.admin).AddFeed(bg, fleet.FeedRequest{Kind: fleet.FeedTAXII, URL: three.ts.URL + "/taxii2/api/",
-		Collection: derived, Interval: fleet.Duration(time.Second), Secret: fleet.FeedSecret{Token: custToken}}); err != nil {
+		Collection: derived, Interval: fleet.Duration(time.Second), Secret: fleet.FeedSecret{Token: custToken},
+		Policy: fleet.FeedPolicy{SightingsCollection: "3cx-sightings"}}); err != nil {
 		t.Fatal(err)
 	}
 	// A subscription the vendor did not grant: a TT token with no grant
@@ -192,6 +203,18 @@ func TestChainReaction(t *testing.T) {
 		return slices.Equal(alertHosts(t, customer), want)
 	})
 	t.Logf("chain reaction: TT's publication to the customer's last finding in %.2fs", total.Seconds())
+	stage("3CX receives the customer's sighting (upstream, by the feed's policy)", func() bool {
+		objs, _, err := three.s.st.QueryObjects(bg, store.TAXIIQuery{Collection: sightColl.ID, Limit: 100, Types: []string{"sighting"}, Body: true})
+		if err != nil || len(objs) == 0 {
+			return false
+		}
+		for _, o := range objs { // counts, never the customer's host names
+			if strings.Contains(string(o.Body), "cust-") {
+				t.Fatalf("a sighting names a host: %s", o.Body)
+			}
+		}
+		return true
+	})
 	if f := feedByID(t, customer.s, denied.ID); f.Failures == 0 || !strings.Contains(f.LastError, "404") || f.NextAt.Sub(f.LastFetch) < feedRetryBase/2 {
 		t.Errorf("the feed without a grant: failures %d, error %q, next poll %s after the last", f.Failures, f.LastError, f.NextAt.Sub(f.LastFetch))
 	}
