@@ -120,7 +120,9 @@ func TestTraceServer(t *testing.T) {
 		t.Fatalf("--save --publish: exit %d\n%s%s", code, out, stderr)
 	}
 	objs, _, err := st.QueryObjects(ctx, store.TAXIIQuery{Collection: coll.ID, Limit: 100, Types: []string{"indicator"}, Body: true})
-	if err != nil || !slices.ContainsFunc(objs, func(o store.TAXIIRecord) bool { return strings.Contains(string(o.Body), "software:version = '18.12.416'") }) {
+	if err != nil || !slices.ContainsFunc(objs, func(o store.TAXIIRecord) bool {
+		return strings.Contains(string(o.Body), "software:version = '18.12.416'")
+	}) {
 		t.Fatalf("published on save: %d indicators, %v", len(objs), err)
 	}
 	if code, out, stderr := run(t, slices.Concat(conn, []string{"--from", "incident:not-yet", "--save", "watched", "--watch"})...); code != 0 || !strings.Contains(out, "no host has an alert-level finding") {
