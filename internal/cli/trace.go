@@ -31,6 +31,8 @@ type traceOptions struct {
 	// publish names a TAXII collection of the server to publish the
 	// forward trace's derived intel (STIX) into, instead of printing it.
 	publish string
+	// watch keeps a saved trace that cannot run yet (an incident not yet found).
+	watch bool
 }
 
 // listFlag is a repeatable string flag.
@@ -64,7 +66,8 @@ func runTrace(ctx context.Context, e *env, args []string) error {
 	fs.BoolVar(&o.backwards, "backwards", false, "trace backwards from the seeds (the compromised set) to patient zero")
 	fs.StringVar(&o.format, "format", "table", "output: "+strings.Join(output.Formats, ", "))
 	fs.StringVar(&o.save, "save", "", "with --server: keep the trace on the server under this name; it is recomputed when new findings change it (cascade client trace show ID)")
-	fs.StringVar(&o.publish, "publish", "", "with --server, forward only: publish the derived intel (STIX) into this TAXII collection of the server")
+	fs.StringVar(&o.publish, "publish", "", "with --server, forward only: publish the derived intel (STIX) into this TAXII collection of the server; with --save, again whenever the saved trace's result changes")
+	fs.BoolVar(&o.watch, "watch", false, "with --save: keep the trace even if it cannot run yet (an incident: seed no host has a finding of); the first finding computes it")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -80,6 +83,9 @@ func (o *traceOptions) run(ctx context.Context, e *env) error {
 	}
 	if !slices.Contains(output.Formats, o.format) || o.backwards && o.format == "stix" {
 		return usagef("--format %q: want table, json, dot, or (forward only) stix", o.format)
+	}
+	if o.watch && o.save == "" {
+		return usagef("--watch keeps a saved trace: give --save")
 	}
 	if o.api.conn.server != "" || len(o.graphs) == 0 && len(o.sboms) == 0 && e.getenv("CASCADE_SERVER") != "" {
 		return o.runRemote(ctx, e)

@@ -56,7 +56,7 @@ func (o *traceOptions) runRemote(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	if o.publish != "" {
+	if o.publish != "" && o.save == "" {
 		if o.backwards {
 			return usagef("--publish: only a forward trace derives intel to publish")
 		}
@@ -67,7 +67,7 @@ func (o *traceOptions) runRemote(ctx context.Context, e *env) error {
 		return printTAXIIStatus(e, st)
 	}
 	if o.save != "" {
-		d, err := c.SaveTrace(ctx, fleet.SaveTraceRequest{Name: o.save, TraceRequest: req})
+		d, err := c.SaveTrace(ctx, fleet.SaveTraceRequest{Name: o.save, PublishTo: o.publish, Watch: o.watch, TraceRequest: req})
 		if err != nil {
 			return err
 		}

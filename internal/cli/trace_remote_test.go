@@ -9,8 +9,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cascade-ir/cascade/internal/fleet"
+	"github.com/cascade-ir/cascade/internal/fleet/fleetclient"
 	"github.com/cascade-ir/cascade/internal/server"
 	tg "github.com/cascade-ir/cascade/internal/server/tracegraph/tracegraphtest"
+	"github.com/cascade-ir/cascade/internal/store"
 	"github.com/cascade-ir/cascade/internal/store/sqlite"
 )
 
@@ -105,5 +108,27 @@ func TestTraceServer(t *testing.T) {
 	}
 	if code, _, stderr := run(t, "trace", "--graph", "x.json", "--from", "host:a@2023-01-01", "--save", "n"); code != ExitError || !strings.Contains(stderr, "--save keeps a trace on a server") {
 		t.Errorf("--save without --server: exit %d %s", code, stderr)
+	}
+
+	// --save with --publish: the saved trace republishes its derived
+	// intel into the collection; --watch keeps an incident not yet found.
+	coll, err := fleetclient.New(ts.URL, admin, nil).AddTAXIICollection(ctx, fleet.TAXIICollectionRequest{Title: "Derived", Alias: "derived"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, out, stderr := run(t, slices.Concat(fwd, []string{"--save", "published", "--publish", "derived"})...); code != 0 || !strings.Contains(stderr, "saved as trace") {
+		t.Fatalf("--save --publish: exit %d\n%s%s", code, out, stderr)
+	}
+	objs, _, err := st.QueryObjects(ctx, store.TAXIIQuery{Collection: coll.ID, Limit: 100, Types: []string{"indicator"}, Body: true})
+	if err != nil || !slices.ContainsFunc(objs, func(o store.TAXIIRecord) bool {
+		return strings.Contains(string(o.Body), "software:version = '18.12.416'")
+	}) {
+		t.Fatalf("published on save: %d indicators, %v", len(objs), err)
+	}
+	if code, out, stderr := run(t, slices.Concat(conn, []string{"--from", "incident:not-yet", "--save", "watched", "--watch"})...); code != 0 || !strings.Contains(out, "no host has an alert-level finding") {
+		t.Errorf("--save --watch: exit %d\n%s%s", code, out, stderr)
+	}
+	if code, _, stderr := run(t, slices.Concat(fwd, []string{"--watch"})...); code != ExitError || !strings.Contains(stderr, "--watch keeps a saved trace") {
+		t.Errorf("--watch without --save: exit %d %s", code, stderr)
 	}
 }

@@ -15,11 +15,22 @@ type SavedTrace struct {
 	// Version is the number of the latest result (0: never computed).
 	Version int64     `json:"version"`
 	Updated time.Time `json:"updated,omitzero"`
+	// PublishTo is a TAXII collection (id) of this server the trace's
+	// derived intel is published into whenever its result changes;
+	// "" publishes nothing.
+	PublishTo string `json:"publish_to,omitempty"`
 }
 
 // SaveTraceRequest is the body of POST /api/v1/traces.
 type SaveTraceRequest struct {
 	Name string `json:"name"`
+	// PublishTo names (by id or alias) a TAXII collection to publish the
+	// trace's derived intel into, now and whenever it changes.
+	PublishTo string `json:"publish_to,omitempty"`
+	// Watch keeps a trace that cannot run yet (an incident no host has a
+	// finding of): version 1 records why, and the first finding of the
+	// incident computes it.
+	Watch bool `json:"watch,omitempty"`
 	TraceRequest
 }
 

@@ -38,19 +38,30 @@ func (s *Server) SaveTrace(ctx context.Context, req fleet.SaveTraceRequest, acto
 		return fleet.SavedTraceDetail{}, errorf(http.StatusBadRequest, "bad_request",
 			"name: want 1 to %d characters without control characters", maxTraceName)
 	}
+	publishTo, err := s.publishTarget(ctx, req)
+	if err != nil {
+		return fleet.SavedTraceDetail{}, err
+	}
 	res, err := s.traceOnce(ctx, req.TraceRequest)
-	if err != nil {
+	var he *Error
+	if err != nil && !(req.Watch && errors.As(err, &he) && he.Status == http.StatusBadRequest) {
 		return fleet.SavedTraceDetail{}, err
 	}
-	t, err := s.st.SaveTrace(ctx, fleet.SavedTrace{Name: name, Request: req.TraceRequest, By: actor, Created: s.now().UTC()})
-	if err != nil {
-		return fleet.SavedTraceDetail{}, err
+	t, err2 := s.st.SaveTrace(ctx, fleet.SavedTrace{Name: name, Request: req.TraceRequest, By: actor, Created: s.now().UTC(), PublishTo: publishTo})
+	if err2 != nil {
+		return fleet.SavedTraceDetail{}, err2
 	}
-	v := fleet.TraceVersion{TraceID: t.ID, Version: 1, At: s.now().UTC(), Reason: "saved by " + actor,
-		Result: summarize(req.TraceRequest, res)}
+	v := fleet.TraceVersion{TraceID: t.ID, Version: 1, At: s.now().UTC(), Reason: "saved by " + actor}
+	if err != nil {
+		v.Error = he.Msg // watched: computed when a finding of its incident arrives
+	} else {
+		v.Result = summarize(req.TraceRequest, res)
+	}
 	// A retro-trace may have computed version 1 meanwhile: keep it.
 	if err := s.st.AddTraceVersion(ctx, v); err != nil && !errors.Is(err, store.ErrConflict) {
 		return fleet.SavedTraceDetail{}, err
+	} else if err == nil && v.Error == "" {
+		s.publishTrace(ctx, t, v.Version, res)
 	}
 	return s.savedTrace(ctx, t.ID, 1)
 }

@@ -234,6 +234,9 @@ func (rt *retro) recompute(ctx context.Context, t fleet.SavedTrace, last *fleet.
 		return v, false, err
 	}
 	rt.audit(ctx, actor, t, fmt.Sprintf("version %d: %s; %s", v.Version, describeChanges(&v), reason))
+	if v.Error == "" {
+		rt.s.publishTrace(ctx, t, v.Version, res)
+	}
 	return v, true, nil
 }
 

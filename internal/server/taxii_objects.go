@@ -3,6 +3,7 @@ package server
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -280,6 +281,11 @@ func (s *Server) taxiiAdd(q *taxiiReq, c store.TAXIICollection, r taxiiRights) e
 
 // addObjects validates and stores objects, reporting each in a status.
 func (s *Server) addObjects(r *http.Request, coll string, raws []json.RawMessage) (taxii.Status, error) {
+	return s.addObjectsCtx(r.Context(), coll, raws)
+}
+
+// addObjectsCtx is addObjects for the server's own publications.
+func (s *Server) addObjectsCtx(ctx context.Context, coll string, raws []json.RawMessage) (taxii.Status, error) {
 	now := s.now()
 	st := taxii.Status{ID: newUUID(), Status: taxii.StatusComplete, RequestTimestamp: taxii.FormatTime(now), TotalCount: len(raws)}
 	objs := make([]store.TAXIIObject, 0, len(raws))
@@ -292,7 +298,7 @@ func (s *Server) addObjects(r *http.Request, coll string, raws []json.RawMessage
 		objs = append(objs, store.TAXIIObject{ID: o.ID, Type: o.Type, SpecVersion: o.SpecVersion, Version: o.Version,
 			VersionAt: o.VersionAt, Body: compactJSON(raw)})
 	}
-	added, err := s.st.AddObjects(r.Context(), coll, objs, now)
+	added, err := s.st.AddObjects(ctx, coll, objs, now)
 	if err != nil {
 		return st, err
 	}

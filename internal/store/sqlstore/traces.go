@@ -13,7 +13,7 @@ import (
 	"github.com/cascade-ir/cascade/internal/store"
 )
 
-const savedTraceCols = "id, name, request, created_by, created, version, updated"
+const savedTraceCols = "id, name, request, created_by, created, version, updated, publish_to"
 
 // SaveTrace stores a new named trace, not yet computed.
 func (s *Store) SaveTrace(ctx context.Context, t fleet.SavedTrace) (fleet.SavedTrace, error) {
@@ -23,9 +23,9 @@ func (s *Store) SaveTrace(ctx context.Context, t fleet.SavedTrace) (fleet.SavedT
 	}
 	t.Version, t.Updated = 0, t.Created
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		err := s.row(ctx, tx, `INSERT INTO saved_traces (name, request, created_by, created, version, updated)
-			VALUES (?, ?, ?, ?, 0, ?) ON CONFLICT (name) DO NOTHING RETURNING id`,
-			t.Name, string(req), t.By, ms(t.Created), ms(t.Created)).Scan(&t.ID)
+		err := s.row(ctx, tx, `INSERT INTO saved_traces (name, request, created_by, created, version, updated, publish_to)
+			VALUES (?, ?, ?, ?, 0, ?, ?) ON CONFLICT (name) DO NOTHING RETURNING id`,
+			t.Name, string(req), t.By, ms(t.Created), ms(t.Created), t.PublishTo).Scan(&t.ID)
 		if err == sql.ErrNoRows {
 			return fmt.Errorf("saved trace %q: %w", t.Name, store.ErrExists)
 		}
@@ -38,7 +38,7 @@ func scanSavedTrace(sc interface{ Scan(...any) error }) (fleet.SavedTrace, error
 	var t fleet.SavedTrace
 	var req string
 	var created, updated int64
-	if err := sc.Scan(&t.ID, &t.Name, &req, &t.By, &created, &t.Version, &updated); err != nil {
+	if err := sc.Scan(&t.ID, &t.Name, &req, &t.By, &created, &t.Version, &updated, &t.PublishTo); err != nil {
 		return t, err
 	}
 	t.Created, t.Updated = tm(created), tm(updated)

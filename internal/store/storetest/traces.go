@@ -15,7 +15,7 @@ func testSavedTraces(t *testing.T, h Harness) {
 	s := fresh(t, h)
 	req := fleet.TraceRequest{Seeds: []fleet.TraceSeed{{Node: "release:x_trader@7.17.90p608", Time: "2022-02-01"}},
 		MaxDepth: 4, Exclude: []string{"depends-on"}, Skew: "5m"}
-	tr, err := s.SaveTrace(ctx, fleet.SavedTrace{Name: "3cx", Request: req, By: "alice", Created: day(0)})
+	tr, err := s.SaveTrace(ctx, fleet.SavedTrace{Name: "3cx", Request: req, By: "alice", Created: day(0), PublishTo: "coll-1"})
 	if err != nil || tr.ID == 0 || tr.Version != 0 {
 		t.Fatalf("save: %+v %v", tr, err)
 	}
@@ -27,13 +27,13 @@ func testSavedTraces(t *testing.T, h Harness) {
 		t.Fatal(err)
 	}
 	got, err := s.SavedTrace(ctx, tr.ID)
-	if err != nil || !reflect.DeepEqual(got.Request, req) || got.By != "alice" || !got.Created.Equal(day(0)) {
+	if err != nil || !reflect.DeepEqual(got.Request, req) || got.By != "alice" || got.PublishTo != "coll-1" || !got.Created.Equal(day(0)) {
 		t.Fatalf("read back: %+v %v", got, err)
 	}
 	_, err = s.SavedTrace(ctx, 999)
 	wantErr(t, err, store.ErrNotFound)
 	all, _ := s.SavedTraces(ctx)
-	if len(all) != 2 || all[0].Name != "2-other" || all[1].Name != "3cx" {
+	if len(all) != 2 || all[0].Name != "2-other" || all[1].Name != "3cx" || all[0].PublishTo != "" || all[1].PublishTo != "coll-1" {
 		t.Fatalf("list by name: %+v", all)
 	}
 
