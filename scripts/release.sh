@@ -16,6 +16,7 @@
 #                      leaves nothing for a cache state to vary)
 #   GOAMD64/GOARM64, GOFLAGS, GOEXPERIMENT pinned, so the caller's environment
 #                      cannot change the code generated
+# CASCADE_RELEASE_TARGETS ("os/arch ...") builds fewer targets, as CI does.
 # The version is `git describe --tags --always --dirty` (or CASCADE_VERSION),
 # linked into internal/cli.Version, which `cascade version` prints.
 set -euo pipefail
@@ -24,7 +25,7 @@ out=${1:-}
 cd "$(dirname "$0")/.."
 out=${out:-dist}
 version=${CASCADE_VERSION:-$(git describe --tags --always --dirty)}
-targets="linux/amd64 linux/arm64 windows/amd64 windows/arm64 darwin/amd64 darwin/arm64"
+targets=${CASCADE_RELEASE_TARGETS:-"linux/amd64 linux/arm64 windows/amd64 windows/arm64 darwin/amd64 darwin/arm64"}
 
 mkdir -p "$out"
 export CGO_ENABLED=0 GOFLAGS=-mod=readonly GOAMD64=v1 GOARM64=v8.0 GOEXPERIMENT=
