@@ -47,7 +47,7 @@ func TestKillDuringIngest(t *testing.T) {
 		up := &fleet.Upload{UploadID: "crash-upload-1", Snapshot: snap}
 		errc := make(chan error, 1)
 		go func() { _, err := fleetclient.New(c.url, res.Token, nil).Upload(bg, up); errc <- err }()
-		c.await(t, 30*time.Second, func(l string) bool { return l == "INGESTING" })
+		c.await(t, 2*time.Minute, func(l string) bool { return l == "INGESTING" })
 		c.kill()
 		if err := <-errc; err == nil {
 			t.Fatal("the upload succeeded although the server was killed inside it")
@@ -87,7 +87,7 @@ func TestKillDuringHunt(t *testing.T) {
 		const hosts = 40
 		res := startHunt(t, admin, hosts)
 		for range 2 {
-			c.await(t, 30*time.Second, func(l string) bool { return strings.HasPrefix(l, "HUNT commit") })
+			c.await(t, 2*time.Minute, func(l string) bool { return strings.HasPrefix(l, "HUNT commit") })
 		}
 		c.kill()
 		c2 := spawn(t, data, dsn, 4)
@@ -96,7 +96,7 @@ func TestKillDuringHunt(t *testing.T) {
 		if err != nil || mid.Status == fleet.HuntDone || mid.Findings == 0 {
 			t.Fatalf("hunt after the kill: %+v %v (the kill should land mid-hunt)", mid, err)
 		}
-		start := c2.await(t, 30*time.Second, func(l string) bool { return strings.HasPrefix(l, "HUNT start") })
+		start := c2.await(t, 2*time.Minute, func(l string) bool { return strings.HasPrefix(l, "HUNT start") })
 		if f := strings.Fields(start); len(f) != 5 || f[4] == "" {
 			t.Fatalf("the hunt restarted from the beginning: %q", start)
 		}
@@ -120,7 +120,7 @@ func TestRestartReclaimsOwnLease(t *testing.T) {
 		const hosts = 40
 		res := startHunt(t, admin, hosts)
 		for range 2 {
-			c.await(t, 30*time.Second, func(l string) bool { return strings.HasPrefix(l, "HUNT commit") })
+			c.await(t, 2*time.Minute, func(l string) bool { return strings.HasPrefix(l, "HUNT commit") })
 		}
 		c.kill()
 		if dsn != "" {
