@@ -61,6 +61,7 @@ type Store interface {
 	Feeds
 	Traces
 	TAXII
+	Alerts
 	Audit(ctx context.Context, e fleet.AuditEntry) error
 	AuditLog(ctx context.Context, limit int, beforeID int64) ([]fleet.AuditEntry, error)
 	AddRelease(ctx context.Context, r fleet.Release) (fleet.Release, error)

@@ -59,6 +59,7 @@ func Run(t *testing.T, h Harness) {
 		{"TAXIICollections", testTAXIICollections},
 		{"TAXIIVersions", testTAXIIVersions},
 		{"TAXIIConcurrentPaging", testTAXIIConcurrentPaging},
+		{"Alerts", testAlerts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h) })
