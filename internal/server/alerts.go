@@ -199,7 +199,7 @@ func (a *alerter) send(ctx context.Context, k *fleet.AlertSink, d *fleet.AlertDe
 		al.HostName = h.Name
 	}
 	if base := strings.TrimRight(a.s.cfg.PublicURL, "/"); base != "" {
-		al.Link = base + "/ui/findings/" + f.ID
+		al.Link = base + "/findings/" + f.ID
 	}
 	return snd.Send(ctx, al)
 }

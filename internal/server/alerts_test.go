@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -110,7 +112,7 @@ func TestAlertsEndToEnd(t *testing.T) {
 	var hosts []string
 	for _, g := range got {
 		hosts = append(hosts, g.HostName)
-		if g.Link != "https://cascade.example/ui/findings/"+g.FindingID || g.Event != "new" || len(g.Reasons) == 0 {
+		if g.Link != "https://cascade.example/findings/"+g.FindingID || g.Event != "new" || len(g.Reasons) == 0 {
 			t.Errorf("alert %+v", g)
 		}
 	}
@@ -162,5 +164,73 @@ func TestBackoff(t *testing.T) {
 func TestRedactDest(t *testing.T) {
 	if got := redactDest("smtp://user:pw@relay:587?to=a@b"); got != "smtp://user:xxxxx@relay:587?to=a@b" {
 		t.Fatal(got)
+	}
+}
+
+// TestAlertsPage: the admin page lists sinks without secrets and the dead
+// letters, whose retry form needs the CSRF token; analysts are refused.
+func TestAlertsPage(t *testing.T) {
+	s, ts, analyst := uiFixture(t)
+	k, err := s.st.AddAlertSink(bg, fleet.AlertSink{Name: "soc-hook", Kind: fleet.SinkWebhook, Destination: "https://203.0.113.9/h", Secret: "page-secret"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := s.st.EnsureHost(bg, snapshot.Host{ID: "late", Name: "late"}, nil, day(30))
+	upload(t, s, h, hostSnap("late", day(30), []snapshot.Software{xtrader}, nil))
+	ds, err := s.st.ClaimDeliveries(bg, "t", time.Now(), time.Minute, 10)
+	if err != nil || len(ds) == 0 {
+		t.Fatalf("claim: %+v %v", ds, err)
+	}
+	if err := s.st.FinishDelivery(bg, store.DeliveryResult{ID: ds[0].ID, Owner: "t", At: time.Now(), Err: "boom <b>", Dead: true}); err != nil {
+		t.Fatal(err)
+	}
+	tc, _ := s.CreateToken(bg, fleet.TokenRequest{Name: "root", Role: fleet.TokenAdmin}, "test")
+	login := func(token string) *http.Client {
+		jar, _ := cookiejar.New(nil)
+		c := ts.Client()
+		c.Jar = jar
+		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		resp, err := c.PostForm(ts.URL+"/login", url.Values{"token": {token}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return c
+	}
+	ac := login(tc.Secret)
+	page := get(t, ac, ts.URL+"/alerts")
+	if !strings.Contains(page, "soc-hook") || strings.Contains(page, "page-secret") || !strings.Contains(page, "boom &lt;b&gt;") ||
+		!strings.Contains(page, fmt.Sprintf("/alerts/deliveries/%d/retry", ds[0].ID)) {
+		t.Fatalf("alerts page: %s", page)
+	}
+	csrf := between(page, `name="csrf" value="`, `"`)
+	post := func(c *http.Client, form url.Values) int {
+		req, _ := http.NewRequest("POST", fmt.Sprintf("%s/alerts/deliveries/%d/retry", ts.URL, ds[0].ID), strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", ts.URL)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post(ac, url.Values{}); code != 403 {
+		t.Fatalf("retry without csrf: %d", code)
+	}
+	if code := post(ac, url.Values{"csrf": {csrf}}); code != 303 {
+		t.Fatalf("retry: %d", code)
+	}
+	if pend, _ := s.st.Deliveries(bg, store.DeliveryQuery{State: fleet.DeliveryPending, SinkID: k.ID}); len(pend) == 0 {
+		t.Fatal("nothing pending after the retry")
+	}
+	an := login(analyst)
+	resp, err := an.Get(ts.URL + "/alerts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 403 {
+		t.Fatalf("analyst alerts page: %d", resp.StatusCode)
 	}
 }
