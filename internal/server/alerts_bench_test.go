@@ -28,7 +28,7 @@ func matchEveryFile(_ context.Context, _ int64, obs []store.Obs) ([]store.Hit, e
 		if o.File == nil {
 			continue
 		}
-		f := finding.Finding{ID: fmt.Sprintf("%s-%s", o.HostUID, o.File.SHA256[:16]), Host: o.HostUID, Title: "bad file " + o.File.Path,
+		f := finding.Finding{ID: fmt.Sprintf("%s-%s", o.HostUID, o.File.SHA256[48:]), Host: o.HostUID, Title: "bad file " + o.File.Path,
 			Score: 90, Level: finding.LevelOf(90), Evidence: finding.Evidence{Kind: "file", Path: o.File.Path, SHA256: o.File.SHA256},
 			Reasons: []finding.Reason{{Kind: "sha256", IndicatorID: "ioc-1", Matched: o.File.SHA256, Score: 90}}}
 		hits = append(hits, store.Hit{Finding: f, HostID: o.HostID, ObsID: o.ID, ObsKind: o.Kind, Indicators: []string{"ioc-1"}})
