@@ -108,7 +108,7 @@ func TestSyslogRsyslog(t *testing.T) {
 	if err := tc.Send(context.Background(), &b); err != nil {
 		t.Fatal(err)
 	}
-	lines := waitLines(t, out, 2)
+	waitLines(t, out, 2)
 	uc, err := NewSyslog(fmt.Sprintf("udp://127.0.0.1:%d", udp), "cef", "1.2.3", 2*time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +116,7 @@ func TestSyslogRsyslog(t *testing.T) {
 	if err := uc.Send(context.Background(), a); err != nil {
 		t.Fatal(err)
 	}
-	lines = waitLines(t, out, 3)
+	lines := waitLines(t, out, 3)
 	for i, want := range [][]string{
 		{"pri=129 ", "sev=alert ", "fac=local0 ", "ver=1 ", "app=cascade ", "msgid=finding ", `sd=[cascade@32473 finding="f1" event="new" host="h-uid"`,
 			`score="90" level="alert" incident="3cx-2023"`, "msg=alert finding on web01: quote \" bracket ] backslash \\ end (score 90)"},

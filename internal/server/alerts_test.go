@@ -29,7 +29,7 @@ func TestAlertsEndToEnd(t *testing.T) {
 	good := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		if err := alert.Verify([]byte("hook-secret"), r.Header.Get(alert.HeaderSignature), r.Header.Get(alert.HeaderTimestamp), b, time.Now(), 5*time.Minute); err != nil {
-			http.Error(w, err.Error(), 401)
+			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
 		}
 		var a alert.Alert
@@ -39,7 +39,7 @@ func TestAlertsEndToEnd(t *testing.T) {
 		mu.Unlock()
 	}))
 	defer good.Close()
-	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down for maintenance", 503) }))
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down for maintenance", http.StatusServiceUnavailable) }))
 	defer bad.Close()
 
 	var clock atomic.Int64
