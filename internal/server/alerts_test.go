@@ -39,7 +39,9 @@ func TestAlertsEndToEnd(t *testing.T) {
 		mu.Unlock()
 	}))
 	defer good.Close()
-	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down for maintenance", http.StatusServiceUnavailable) }))
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+	}))
 	defer bad.Close()
 
 	var clock atomic.Int64
