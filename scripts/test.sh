@@ -19,6 +19,7 @@ packages=(
   postgresql          # the store's PostgreSQL tests
   chromium chromium-driver  # the web UI tests
   libscca-utils       # sccainfo: the independent reader of Prefetch fixtures
+  rsyslog postfix     # rsyslogd and smtp-sink: the receivers alert syslog and e-mail are checked with
 )
 missing=()
 for p in "${packages[@]}"; do

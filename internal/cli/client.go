@@ -24,6 +24,7 @@ func clientCommands() []command {
 		{"feed", "add, list or delete intel feeds: URLs, TAXII 2.1 collections, MISP instances", runClientFeed},
 		{"reenroll", "allow an enrolled host to enroll again: print a one-use enrollment token bound to it", runClientReenroll},
 		{"taxii", "TAXII collections: collection add|list|grant|grants|delete, publish, objects (sightings)", runClientTAXII},
+		{"alerts", "alert sinks and deliveries: alerts sink add|list|delete, deliveries [--state dead], retry ID", runClientAlerts},
 	}
 }
 

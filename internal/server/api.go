@@ -74,6 +74,11 @@ func (s *Server) routes() []route {
 		{"DELETE", v + "/traces/{id}", rolesRead, 0, s.deleteSavedTrace},
 		{"POST", v + "/traces/{id}/recompute", rolesRead, 0, s.recomputeTrace},
 		{"GET", v + "/search", rolesRead, 0, s.search},
+		{"GET", v + "/alerts/sinks", rolesAdmin, 0, s.listAlertSinks},
+		{"POST", v + "/alerts/sinks", rolesAdmin, smallBody, s.addAlertSink},
+		{"DELETE", v + "/alerts/sinks/{id}", rolesAdmin, 0, s.deleteAlertSink},
+		{"GET", v + "/alerts/deliveries", rolesAdmin, 0, s.listDeliveries},
+		{"POST", v + "/alerts/deliveries/{id}/retry", rolesAdmin, 0, s.retryDelivery},
 	}, s.taxiiRoutes()...)
 }
 

@@ -70,6 +70,13 @@ type Config struct {
 	// once; the others wait their turn in arrival order. 0: 2 ×
 	// GOMAXPROCS, at least 4.
 	MaxReads int
+	// AlertTimeout bounds one alert send (default 10s);
+	// AlertAllowLoopback lets webhooks reach loopback and this machine
+	// (tests, development); PublicURL, when set, links alerts to the
+	// finding's page.
+	AlertTimeout       time.Duration
+	AlertAllowLoopback bool
+	PublicURL          string
 }
 
 // Hooks are called at points where a crash must lose nothing; the fault
@@ -103,6 +110,8 @@ type Server struct {
 	traces chan struct{}
 	// retro recomputes saved traces when findings arrive (retro.go).
 	retro *retro
+	// alerts delivers the alert outbox (alerts.go).
+	alerts *alerter
 }
 
 // New checks the configuration and builds a server.
@@ -133,6 +142,7 @@ func New(cfg Config) (*Server, error) {
 	s.feeds = &feeder{s: s, http: cfg.FeedHTTP}
 	s.retro = newRetro(s, cfg.RetroDelay)
 	s.hunter.found = s.retro.found
+	s.alerts = newAlerter(s)
 	return s, nil
 }
 
@@ -176,10 +186,11 @@ func setDefaults(cfg *Config) {
 // and feeds.
 func (s *Server) Run(ctx context.Context) {
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
 	go func() { defer wg.Done(); s.hunter.loop(ctx) }()
 	go func() { defer wg.Done(); s.feeds.loop(ctx) }()
 	go func() { defer wg.Done(); s.retro.loop(ctx) }()
+	go func() { defer wg.Done(); s.alerts.loop(ctx) }()
 	wg.Wait()
 }
 

@@ -62,6 +62,7 @@ type Store interface {
 	Traces
 	TAXII
 	Searcher
+	Alerts
 	Audit(ctx context.Context, e fleet.AuditEntry) error
 	AuditLog(ctx context.Context, limit int, beforeID int64) ([]fleet.AuditEntry, error)
 	AddRelease(ctx context.Context, r fleet.Release) (fleet.Release, error)

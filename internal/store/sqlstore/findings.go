@@ -61,21 +61,38 @@ func (s *Store) upsertHitsCounted(ctx context.Context, tx *sql.Tx, hits []store.
 			rows[i].incident = f.Incident.ID
 		}
 	}
-	restored, err := s.retractedAmong(ctx, tx, rows)
+	restoredIDs, err := s.retractedAmong(ctx, tx, rows)
 	if err != nil {
 		return 0, 0, err
 	}
+	restored := len(restoredIDs)
 	inserted, err := s.insertFindings(ctx, tx, rows, origin, now)
 	if err != nil {
 		return 0, 0, err
+	}
+	// Alert events: inserted findings are new; those un-retracted or
+	// reopened now are revived.
+	events := map[string]string{}
+	for id := range inserted {
+		events[id] = alertEventNew
+	}
+	for id := range restoredIDs {
+		events[id] = alertEventRevived
 	}
 	for i := range rows {
 		if inserted[rows[i].hit.Finding.ID] {
 			continue
 		}
-		if err := s.updateFinding(ctx, tx, &rows[i], now, reopen); err != nil {
+		reopened, err := s.updateFinding(ctx, tx, &rows[i], now, reopen)
+		if err != nil {
 			return 0, 0, err
 		}
+		if reopened {
+			events[rows[i].hit.Finding.ID] = alertEventRevived
+		}
+	}
+	if err := s.queueAlerts(ctx, tx, rows, events, now); err != nil {
+		return 0, 0, err
 	}
 	if err := s.linkHits(ctx, tx, hits); err != nil {
 		return 0, 0, err
@@ -93,23 +110,34 @@ func (s *Store) upsertHitsCounted(ctx context.Context, tx *sql.Tx, hits []store.
 	return len(rows), len(inserted) + restored, nil
 }
 
-// retractedAmong counts the rows whose finding exists and is retracted:
-// confirming them again lists them again.
-func (s *Store) retractedAmong(ctx context.Context, tx *sql.Tx, rows []findingRow) (int, error) {
-	n := 0
+// retractedAmong returns the ids of the rows whose finding exists and is
+// retracted: confirming them again lists them again.
+func (s *Store) retractedAmong(ctx context.Context, tx *sql.Tx, rows []findingRow) (map[string]bool, error) {
+	out := map[string]bool{}
 	for _, c := range chunks(rows, s.d.MaxVars) {
 		ids := make([]string, len(c))
 		for i := range c {
 			ids[i] = c[i].hit.Finding.ID
 		}
 		cond, args := inList(s.d, "id", ids)
-		var k int
-		if err := s.row(ctx, tx, "SELECT COUNT(*) FROM findings WHERE retracted = 1 AND "+cond, args...).Scan(&k); err != nil {
-			return 0, fmt.Errorf("retracted findings: %w", s.wrap(err))
+		rs, err := s.query(ctx, tx, "SELECT id FROM findings WHERE retracted = 1 AND "+cond, args...)
+		if err != nil {
+			return nil, fmt.Errorf("retracted findings: %w", err)
 		}
-		n += k
+		for rs.Next() {
+			var id string
+			if err := rs.Scan(&id); err != nil {
+				rs.Close()
+				return nil, fmt.Errorf("retracted findings: %w", s.wrap(err))
+			}
+			out[id] = true
+		}
+		rs.Close()
+		if err := rs.Err(); err != nil {
+			return nil, fmt.Errorf("retracted findings: %w", s.wrap(err))
+		}
 	}
-	return n, nil
+	return out, nil
 }
 
 // findingRow is one finding to store and the hit that gives its content.
@@ -163,19 +191,20 @@ func (s *Store) insertFindings(ctx context.Context, tx *sql.Tx, rows []findingRo
 
 // updateFinding refreshes an existing finding's content and un-retracts
 // it; with reopen, a resolved finding goes back to new.
-func (s *Store) updateFinding(ctx context.Context, tx *sql.Tx, r *findingRow, now int64, reopen bool) error {
+func (s *Store) updateFinding(ctx context.Context, tx *sql.Tx, r *findingRow, now int64, reopen bool) (reopened bool, err error) {
 	f := &r.hit.Finding
 	var state string
-	err := s.row(ctx, tx, `UPDATE findings SET score = ?, level = ?, incident = ?, title = ?, body = ?,
+	err = s.row(ctx, tx, `UPDATE findings SET score = ?, level = ?, incident = ?, title = ?, body = ?,
 		updated_at = ?, retracted = 0, exposed_since = ? WHERE id = ? RETURNING state`,
 		f.Score, string(f.Level), r.incident, f.Title, r.body, now, ms(f.ExposedSince), f.ID).Scan(&state)
 	if err == nil && reopen && state == fleet.StateResolved {
 		err = s.changeState(ctx, tx, f.ID, state, fleet.StateNew, "evidence seen again", "cascade", now)
+		reopened = err == nil
 	}
 	if err != nil {
-		return fmt.Errorf("store finding %s: %w", f.ID, s.wrap(err))
+		return false, fmt.Errorf("store finding %s: %w", f.ID, s.wrap(err))
 	}
-	return nil
+	return reopened, nil
 }
 
 // linkHits records each hit's observation and indicators against its

@@ -60,6 +60,7 @@ func Run(t *testing.T, h Harness) {
 		{"TAXIIVersions", testTAXIIVersions},
 		{"TAXIIConcurrentPaging", testTAXIIConcurrentPaging},
 		{"Search", testSearch},
+		{"Alerts", testAlerts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h) })

@@ -1,0 +1,65 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/cascade-ir/cascade/internal/fleet"
+	"github.com/cascade-ir/cascade/internal/server"
+	"github.com/cascade-ir/cascade/internal/store/sqlite"
+)
+
+// TestClientAlertsCommands adds, lists and deletes a sink; the secret is
+// read from a file and never printed.
+func TestClientAlertsCommands(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "c.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s, err := server.New(server.Config{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, _ := s.Bootstrap(ctx)
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	tok, sec := filepath.Join(dir, "token"), filepath.Join(dir, "secret")
+	os.WriteFile(tok, []byte(admin), 0o600)
+	os.WriteFile(sec, []byte("hmac-key-123\n"), 0o600)
+	conn := []string{"--server", ts.URL, "--token-file", tok}
+	code, out, se := run(t, slices.Concat([]string{"client", "alerts", "sink", "add", "--name", "siem", "--kind", "syslog", "--format", "cef", "--min-level", "warning"},
+		conn, []string{"udp://192.0.2.7:514"})...)
+	if code != 0 || !strings.Contains(out, "alert sink 1 (syslog) added") {
+		t.Fatalf("add: %d %q %q", code, out, se)
+	}
+	code, out, se = run(t, slices.Concat([]string{"client", "alerts", "sink", "add", "--name", "hook", "--secret-file", sec}, conn, []string{"https://203.0.113.9/hook"})...)
+	if code != 0 || !strings.Contains(out, "secret=true") {
+		t.Fatalf("add webhook: %d %q %q", code, out, se)
+	}
+	if code, _, se = run(t, slices.Concat([]string{"client", "alerts", "sink", "add", "--name", "meta"}, conn, []string{"http://169.254.169.254/"})...); code == 0 || !strings.Contains(se, "link-local") {
+		t.Fatalf("metadata webhook accepted: %d %q", code, se)
+	}
+	code, out, _ = run(t, slices.Concat([]string{"client", "alerts", "sink", "list", "--format", "json"}, conn)...)
+	var list struct{ Sinks []fleet.AlertSink }
+	if code != 0 || json.Unmarshal([]byte(out), &list) != nil || len(list.Sinks) != 2 || list.Sinks[0].Format != "cef" || !list.Sinks[1].HasSecret {
+		t.Fatalf("list: %d %s", code, out)
+	}
+	if strings.Contains(out, "hmac-key-123") {
+		t.Fatal("the secret is listed")
+	}
+	if code, out, se = run(t, slices.Concat([]string{"client", "alerts", "deliveries", "--state", "dead"}, conn)...); code != 0 || !strings.Contains(out, "ATTEMPTS") {
+		t.Fatalf("deliveries: %d %q %q", code, out, se)
+	}
+	if code, _, se = run(t, slices.Concat([]string{"client", "alerts", "sink", "delete"}, conn, []string{"1"})...); code != 0 {
+		t.Fatalf("delete: %d %s", code, se)
+	}
+}
