@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Caps on what one process may put in its record.
@@ -85,6 +86,15 @@ func parseCmdline(b []byte) string {
 	}
 	b = bytes.TrimRight(b, "\x00")
 	s := strings.ToValidUTF8(string(bytes.ReplaceAll(b, []byte{0}, []byte{' '})), "\uFFFD")
+	// Each invalid byte became a three-byte U+FFFD, so the text can have
+	// grown past the cap: cut again, on a rune boundary.
+	if len(s) > maxCmdline {
+		n := maxCmdline
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		s, cut = s[:n], true
+	}
 	if cut {
 		s += "…"
 	}
