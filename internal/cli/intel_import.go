@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/cascade-ir/cascade/internal/intel/store"
+	"github.com/cascade-ir/cascade/internal/intel/intelstore"
 )
 
 func runIntelImport(_ context.Context, e *env, args []string) error {
@@ -33,7 +33,7 @@ func runIntelImport(_ context.Context, e *env, args []string) error {
 		return usagef("intel import needs at least one file")
 	}
 	for _, p := range fs.Args() {
-		r, err := s.Import(p, store.ImportOptions{Replace: replace})
+		r, err := s.Import(p, intelstore.ImportOptions{Replace: replace})
 		if err != nil {
 			return err
 		}

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/feedclient/taxiiclient"
-	"github.com/cascade-ir/cascade/internal/intel/store"
+	"github.com/cascade-ir/cascade/internal/intel/intelstore"
 	"github.com/cascade-ir/cascade/internal/taxii"
 )
 
@@ -111,7 +111,7 @@ func runIntelPull(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.Import(path, store.ImportOptions{})
+	r, err := s.Import(path, intelstore.ImportOptions{})
 	if err != nil {
 		return err
 	}

@@ -8,9 +8,9 @@ import (
 
 	"github.com/cascade-ir/cascade/internal/finding"
 	"github.com/cascade-ir/cascade/internal/intel"
+	"github.com/cascade-ir/cascade/internal/intel/intelstore"
 	"github.com/cascade-ir/cascade/internal/intel/load"
 	"github.com/cascade-ir/cascade/internal/intel/packs"
-	"github.com/cascade-ir/cascade/internal/intel/store"
 )
 
 // envIntelStore names the environment variable that moves the intel store.
@@ -80,19 +80,19 @@ func (f *intelFlags) load(e *env) (*intel.Intel, error) {
 // store opens the intel store: --intel-store, else $CASCADE_INTEL_STORE,
 // else the default under the user's configuration directory. This is the
 // one place the variable is read.
-func (f *intelFlags) store(e *env) (*store.Store, error) {
+func (f *intelFlags) store(e *env) (*intelstore.Store, error) {
 	dir := f.storeDir
 	if dir == "" {
 		dir = e.getenv(envIntelStore)
 	}
 	if dir == "" {
-		d, err := store.DefaultDir()
+		d, err := intelstore.DefaultDir()
 		if err != nil {
 			return nil, fmt.Errorf("%w; set --intel-store or %s", err, envIntelStore)
 		}
 		dir = d
 	}
-	return store.Open(dir), nil
+	return intelstore.Open(dir), nil
 }
 
 // filterSuppressed drops findings a warninglist suppressed, unless they

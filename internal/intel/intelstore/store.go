@@ -1,8 +1,8 @@
-// Package store is the local intel store: a directory of intel documents
+// Package intelstore is the local intel store: a directory of intel documents
 // imported with `cascade intel import`, kept as they were given (so
 // nothing a format carries beyond cascade's model is lost), with an index
 // naming each one. Scans load every document in it.
-package store
+package intelstore
 
 import (
 	"github.com/cascade-ir/cascade/internal/atomicfile"

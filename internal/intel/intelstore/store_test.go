@@ -1,4 +1,4 @@
-package store
+package intelstore
 
 import (
 	"os"
