@@ -30,6 +30,7 @@ type collectFlags struct {
 	trustedRoots string
 	allCaches    bool
 	noLive       bool
+	sboms        stringList
 }
 
 func (c *collectFlags) register(fs *flag.FlagSet) {
@@ -44,6 +45,7 @@ func (c *collectFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress output")
 	fs.BoolVar(&c.allCaches, "no-default-excludes", false, "on a live scan, also walk package managers' download caches (Go module and build caches, npm, pip, cargo, Maven, Gradle, Yarn, pnpm), skipped by default and counted as package-cache")
 	fs.BoolVar(&c.noLive, "no-live", false, "on a live scan, do not list running processes and open connections (images never get them)")
+	fs.Var(&c.sboms, "sbom", "also take this CycloneDX or SPDX SBOM (JSON, XML or tag-value) or `cascade inventory` file as inventory, one snapshot per subject (repeatable); with --sbom and no ROOT the live machine is not scanned")
 	fs.StringVar(&c.trustedRoots, "trusted-roots", "", "PEM bundle of root certificates code-signing chains are checked against (default: chains are reported, not verified)")
 }
 
@@ -65,7 +67,7 @@ func (c *collectFlags) options(e *env, roots []string) (scan.Options, error) {
 		}
 	}
 	opt := scan.Options{
-		Roots: roots, OS: c.os,
+		Roots: roots, SBOMs: c.sboms, OS: c.os,
 		Collect: collect.Options{MaxFileSize: max, Exclude: c.exclude, CrossFS: c.crossFS,
 			IncludeCloud: c.includeCloud, Workers: c.workers},
 		HostInfo: hostInfo(), LiveHost: scan.LiveHost, CollectorVersion: "cascade/" + Version,

@@ -39,8 +39,11 @@ func writeHeader(tw *errWriter, s Scan) {
 	snap := s.Snapshot
 	h := snap.Host
 	what := "live host"
-	if h.Source == "image" {
+	switch h.Source {
+	case "image":
 		what = h.OS + " image at " + strings.Join(snap.Roots, ", ")
+	case "sbom":
+		what = "SBOM"
 	}
 	tw.printf("cascade scan %s: %s (%s", s.ScanID, h.Name, what)
 	if h.OSVersion != "" {

@@ -8,13 +8,16 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"io/fs"
+	"os"
 	"runtime"
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/collect"
 	"github.com/cascade-ir/cascade/internal/finding"
 	"github.com/cascade-ir/cascade/internal/match"
+	"github.com/cascade-ir/cascade/internal/sbom"
 	"github.com/cascade-ir/cascade/internal/snapshot"
 	"github.com/cascade-ir/cascade/internal/source"
 )
@@ -30,8 +33,13 @@ type HostInfoFunc func(fsys fs.FS) (HostFacts, error)
 
 // Options configure a scan.
 type Options struct {
-	// Roots to scan; none means the live machine.
+	// Roots to scan; none means the live machine (unless SBOMs are given).
 	Roots []string
+	// SBOMs are documents made elsewhere (CycloneDX, SPDX, or a `cascade
+	// inventory` file) to match besides the Roots, each becoming one
+	// snapshot per subject (see package sbom). With SBOMs and no Roots,
+	// the live machine is not scanned.
+	SBOMs []string
 	// OS overrides detection and forces image semantics.
 	OS string
 	// Collect is passed to every collection; its Digests are set from the
@@ -116,7 +124,7 @@ func Inventory(ctx context.Context, opt Options) ([]Result, error) {
 // one scan id.
 func runRoots(ctx context.Context, set *match.Set, opt Options) ([]Result, error) {
 	roots := opt.Roots
-	if len(roots) == 0 {
+	if len(roots) == 0 && len(opt.SBOMs) == 0 {
 		roots = []string{""}
 	}
 	scanID := newID()
@@ -129,7 +137,60 @@ func runRoots(ctx context.Context, set *match.Set, opt Options) ([]Result, error
 		r.ScanID = scanID
 		results = append(results, r)
 	}
+	for _, path := range opt.SBOMs {
+		if err := ctx.Err(); err != nil {
+			return results, err
+		}
+		rs, err := scanSBOM(set, path)
+		if err != nil {
+			return results, err
+		}
+		for i := range rs {
+			rs[i].ScanID = scanID
+		}
+		results = append(results, rs...)
+	}
 	return results, nil
+}
+
+// MaxSBOM bounds the size of one SBOM document read by a scan.
+const MaxSBOM = 512 << 20
+
+// scanSBOM reads one SBOM document and, when set is not nil, matches each
+// snapshot it gives.
+func scanSBOM(set *match.Set, path string) ([]Result, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("sbom: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxSBOM+1))
+	if err != nil {
+		return nil, fmt.Errorf("sbom %s: %w", path, err)
+	}
+	if len(data) > MaxSBOM {
+		return nil, fmt.Errorf("sbom %s: larger than %d MiB", path, MaxSBOM>>20)
+	}
+	snaps, err := sbom.Snapshots(path, data, sbom.Options{Now: time.Now().UTC()})
+	if err != nil {
+		return nil, fmt.Errorf("sbom: %w", err)
+	}
+	out := make([]Result, 0, len(snaps))
+	for _, snap := range snaps {
+		if snap.ID == "" {
+			snap.ID = newID()
+		}
+		if snap.Stats.Started.IsZero() {
+			snap.Stats.Started = snap.Host.CollectedAt // the document's own date
+		}
+		r := Result{Snapshot: snap}
+		if set != nil {
+			r.Findings = set.Match(snap)
+			addPatternProblems(snap, set.TakePatternProblems())
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 // scanRoot collects one root and, when set is not nil, matches it.

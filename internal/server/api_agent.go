@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
-	"github.com/cascade-ir/cascade/internal/server/sbom"
+	"github.com/cascade-ir/cascade/internal/sbom"
 	"github.com/cascade-ir/cascade/internal/store"
 )
 

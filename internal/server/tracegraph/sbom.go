@@ -10,7 +10,7 @@ import (
 
 	"github.com/cascade-ir/cascade/internal/cascade"
 	"github.com/cascade-ir/cascade/internal/fleet"
-	"github.com/cascade-ir/cascade/internal/server/sbom"
+	"github.com/cascade-ir/cascade/internal/sbom"
 	"github.com/cascade-ir/cascade/internal/snapshot"
 	"github.com/cascade-ir/cascade/internal/store"
 )

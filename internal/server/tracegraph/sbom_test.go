@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/cascade-ir/cascade/internal/cascade"
-	"github.com/cascade-ir/cascade/internal/server/sbom"
+	"github.com/cascade-ir/cascade/internal/sbom"
 	"github.com/cascade-ir/cascade/internal/server/tracegraph"
 	tg "github.com/cascade-ir/cascade/internal/server/tracegraph/tracegraphtest"
 	"github.com/cascade-ir/cascade/internal/store"

@@ -1,9 +1,11 @@
-// Package sbom turns documents from elsewhere into inventory snapshots the
-// fleet server can store: a `cascade inventory` JSON file (one snapshot or
-// an array), a CycloneDX SBOM (JSON or XML) or an SPDX SBOM (JSON or
-// tag-value). Packages become software records (ecosystem from the purl)
-// and files with digests become file records, so hash indicators and
-// advisories match them like any host's.
+// Package sbom is the inventory source for documents made elsewhere: it
+// turns them into snapshots that `cascade scan --sbom` matches, `cascade
+// inventory --sbom` writes and the fleet server stores. It reads a
+// `cascade inventory` JSON file (one snapshot or an array), a CycloneDX
+// SBOM (JSON or XML) or an SPDX SBOM (JSON or tag-value). Packages become
+// software records (ecosystem from the purl) and files with digests become
+// file records, so hash indicators and advisories match them like any
+// host's.
 package sbom
 
 import (
