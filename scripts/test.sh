@@ -14,6 +14,7 @@ packages=(
   openssh-client      # ssh-keygen -H: the reference for hashed known_hosts entries
   liblnk-utils libplist-utils  # lnkinfo, plistutil: references for Shell Links and binary plists
   python3-requests python3-six python3-tz  # the OASIS TAXII 2.1 client the TAXII server is checked with
+  python3-flask python3-flask-httpauth  # medallion, the OASIS TAXII 2.1 server the TAXII client is checked with
   yara                # the reference engine for the cascade yara differential tests
   iproute2            # ss: the reference for the live sweep's sockets and their owners
   postgresql          # the store's PostgreSQL tests

@@ -2,6 +2,7 @@ package taxiiclient
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -53,7 +54,7 @@ type PullResult struct {
 // well-formed objects to page before asking for the next. It follows
 // next while the server says more, falling back to added_after when the
 // server sends more without next. It stops, with an error and the result
-// so far, on a repeated next, pages that make no progress, the page cap, a
+// so far, on a repeated next that brings a page already seen, pages that make no progress, the page cap, a
 // malformed envelope, or page's error.
 func (c *Client) Pull(ctx context.Context, rootURL, collection string, opt PullOptions, page func([]json.RawMessage) error) (PullResult, error) {
 	res := PullResult{Cursor: opt.AddedAfter}
@@ -62,7 +63,12 @@ func (c *Client) Pull(ctx context.Context, rootURL, collection string, opt PullO
 	if err != nil {
 		return res, err
 	}
+	// Tokens and pages seen: a server may hand the same next token for
+	// every page of one listing (medallion, the OASIS reference server,
+	// does), so a repeated token is a loop only when it brings a page
+	// already delivered. Both sets are bounded by MaxPages.
 	seen := map[string]bool{}
+	pages := map[[32]byte]bool{}
 	next, after, empty := "", opt.AddedAfter, 0
 	for {
 		if res.Pages >= opt.MaxPages {
@@ -73,6 +79,15 @@ func (c *Client) Pull(ctx context.Context, rootURL, collection string, opt PullO
 			return res, err
 		}
 		res.Pages++
+		h := sha256.New()
+		for _, o := range env.Objects {
+			h.Write(o)
+			h.Write([]byte{0})
+		}
+		var sum [32]byte
+		h.Sum(sum[:0])
+		repeated := pages[sum]
+		pages[sum] = true
 		objs, skipped := wellFormed(env.Objects)
 		res.Skipped += skipped
 		if skipped > 0 {
@@ -100,7 +115,7 @@ func (c *Client) Pull(ctx context.Context, rootURL, collection string, opt PullO
 		}
 		switch {
 		case env.Next != "":
-			if seen[env.Next] {
+			if seen[env.Next] && repeated {
 				return res, fmt.Errorf("%w: %.64q", ErrPagingLoop, env.Next)
 			}
 			if len(env.Next) > maxNextLen {
