@@ -130,3 +130,28 @@ func checkEntry(t *testing.T, a snapshot.Artifact) {
 		t.Fatalf("unbounded field in %+v", a)
 	}
 }
+
+// FuzzLoginItems feeds hostile bookmark data, alias data and keyed
+// archives to the login item readers.
+func FuzzLoginItems(f *testing.F) {
+	for _, name := range []string{"backgrounditems.btm", "com.apple.loginitems.plist", "BackgroundItems-v9.btm"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "loginitems", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		items, _ := btmLoginItems(data)
+		more, _ := legacyLoginItems(data)
+		if len(items) > maxLoginItems || len(more) > maxLoginItems {
+			t.Fatalf("%d and %d items, over the bound", len(items), len(more))
+		}
+		if bm, err := parseBookmark(data); err == nil && len(bm.Path) > 2*len(data)+1 {
+			t.Fatalf("path longer than its input")
+		}
+		if p, err := parseAlias(data); err == nil && len(p) > 2*len(data)+2 {
+			t.Fatalf("path longer than its input")
+		}
+	})
+}

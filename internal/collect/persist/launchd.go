@@ -16,11 +16,7 @@ import (
 // Launchd reads launchd job definitions: LaunchAgents and LaunchDaemons in
 // /Library, /System/Library and each user's ~/Library (XML and binary
 // plists, through the macOS collector's bounded plist reader).
-//
-// Login items are not read: since macOS 13 they live in the Background
-// Task Management store (backgrounditems.btm, a keyed archive of
-// bookmarks) and before that in per-user plists of bookmark data; both
-// need Apple's bookmark format, which this package does not decode.
+// Login items are LoginItems' job.
 type Launchd struct{}
 
 // NewLaunchd returns the launchd collector.

@@ -43,7 +43,7 @@ const (
 
 // Collectors returns the package's path collectors.
 func Collectors() []collect.PathCollector {
-	return []collect.PathCollector{NewUnix(), NewLaunchd(), NewTasks(), NewStartup(), NewRegistry()}
+	return []collect.PathCollector{NewUnix(), NewLaunchd(), NewLoginItems(), NewTasks(), NewStartup(), NewRegistry()}
 }
 
 var errTruncated = errors.New("file larger than the read bound; only its start was read")
