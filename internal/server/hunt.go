@@ -74,6 +74,17 @@ var phases = []phase{
 	// an older release resumes where it was.
 	{"scan-software", scanPhase(fleet.ObsSoftware, func(s *HuntSpec) bool { return s.ScanSoftware })},
 	{"multi", multiPhase},
+	// SHA-1s recorded by execution evidence (Amcache) for programs that
+	// may be gone: artifacts, not files.
+	{"artifact-sha1", listPhase(func(s *HuntSpec) []string { return s.Hashes["sha1"] }, func(v []string) store.CandidateQuery {
+		raw := make([][]byte, 0, len(v))
+		for _, x := range v {
+			if b, err := hex.DecodeString(x); err == nil {
+				raw = append(raw, b)
+			}
+		}
+		return store.CandidateQuery{Kind: fleet.ObsArtifact, DigestType: "sha1", Digests: raw}
+	})},
 }
 
 // listPhase confirms the candidates of a list of selectors, a chunk of

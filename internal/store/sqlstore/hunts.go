@@ -209,6 +209,12 @@ func (s *Store) Candidates(ctx context.Context, q store.CandidateQuery) ([]store
 		return nil, fmt.Errorf("a paged candidate query takes at most 100 selectors")
 	case q.DigestType != "":
 		col := map[string]string{"sha256": "o.sha256", "sha1": "o.sha1", "md5": "o.md5"}[q.DigestType]
+		if t.kind == fleet.ObsArtifact && q.DigestType == "sha1" { // Amcache's digests
+			return collect(q.Digests, s.d.MaxVars/2, func(c [][]byte) ([]store.Obs, error) {
+				cond, args := inList(s.d, "o.sha1", c)
+				return run(cond, args...)
+			})
+		}
 		if col == "" || t.kind != fleet.ObsFile {
 			return nil, fmt.Errorf("no digest column %q for %s", q.DigestType, t.kind)
 		}

@@ -35,8 +35,8 @@ var (
 		[]string{"text", "text", "text", "text", "bytea"}, "o.name, o.version, o.id", "o.name"}
 	fileT = obsTable{fleet.ObsFile, "file_obs", []string{"path", "sha256", "sha256_p", "sha1", "md5", "size", "mtime", "type", "usr", "detail"},
 		[]string{"text", "bytea", "int8", "bytea", "bytea", "int8", "int8", "text", "text", "bytea"}, "o.path, o.id", "o.path"}
-	artifactT = obsTable{fleet.ObsArtifact, "artifact_obs", []string{"kind", "rdomain", "ip", "body"},
-		[]string{"text", "text", "text", "bytea"}, "o.rdomain, o.id", "o.rdomain"}
+	artifactT = obsTable{fleet.ObsArtifact, "artifact_obs", []string{"kind", "rdomain", "ip", "sha1", "body"},
+		[]string{"text", "text", "text", "bytea", "bytea"}, "o.rdomain, o.id", "o.rdomain"}
 )
 
 func tableFor(kind string) (obsTable, error) {
@@ -79,7 +79,8 @@ func (s *Store) scanObs(t obsTable, rows *sql.Rows) ([]store.Obs, error) {
 			var body []byte
 			dest := []any{&a, &b, &c, &d, &body}
 			if t.kind == fleet.ObsArtifact {
-				dest = []any{&a, &b, &c, &body}
+				var sha1 []byte // the body holds it too
+				dest = []any{&a, &b, &c, &sha1, &body}
 			}
 			if err = rows.Scan(append(common, dest...)...); err == nil {
 				err = s.decodeBody(t.kind, body, &o)
@@ -189,7 +190,11 @@ func fileRow(f *snapshot.File) (obsRow, error) {
 
 func artifactRow(a *snapshot.Artifact) (obsRow, error) {
 	body, err := json.Marshal(a)
-	return obsRow{fleet.ArtifactKey(a), []any{a.Kind, ReverseDomain(artifactDomain(a)), normIP(a.IP), body}}, err
+	var sha1 []byte
+	if d := unhex(a.SHA1); len(d) == 20 {
+		sha1 = d
+	}
+	return obsRow{fleet.ArtifactKey(a), []any{a.Kind, ReverseDomain(artifactDomain(a)), normIP(a.IP), sha1, body}}, err
 }
 
 // DigestPrefix is the indexed integer form of a digest: its first eight
