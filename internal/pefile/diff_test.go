@@ -83,11 +83,11 @@ func summarize(t *testing.T, path string) summary {
 		t.Fatal(err)
 	}
 	f, err := Open(bytes.NewReader(b), int64(len(b)), Limits{})
+	if f == nil {
+		return summary{Error: err.Error()}
+	}
 	if err != nil {
 		t.Errorf("%s: Open: %v", path, err)
-		if f == nil {
-			return summary{Error: err.Error()}
-		}
 	}
 	s := summary{IsDLL: f.IsDLL(), Machine: f.COFF.Machine, Sections: []string{}, Version: []refTable{}, Imports: []refImport{}, DelayImports: []refImport{}}
 	for _, sec := range f.Sections {
@@ -138,6 +138,11 @@ func summarize(t *testing.T, path string) summary {
 		}
 	}
 	if f.Rich != nil {
+		// The linker's checksum, recomputed: pefile does not check it,
+		// so every real Rich header in the corpus is the reference.
+		if !f.Rich.ChecksumValid {
+			t.Errorf("%s: Rich checksum %#x, key %#x", path, f.Rich.Checksum, f.Rich.Key)
+		}
 		s.Rich = &refRich{Key: f.Rich.Key, Values: []uint32{}}
 		for _, e := range f.Rich.Entries {
 			s.Rich.Values = append(s.Rich.Values, e.CompID(), e.Count)
@@ -230,17 +235,34 @@ func TestDifferentialPefile(t *testing.T) {
 	if err := json.Unmarshal(out, &ref); err != nil {
 		t.Fatal(err)
 	}
+	var seen struct{ version, pdb, imports, exports, rich, delay int }
 	for _, path := range files {
 		want, got := ref[path], summarize(t, path)
-		if want.Error != "" {
-			t.Errorf("%s: pefile: %s", path, want.Error)
+		for _, c := range []struct {
+			n  *int
+			ok bool
+		}{{&seen.version, len(got.Version) > 0}, {&seen.pdb, got.Debug.PDB != nil}, {&seen.imports, len(got.Imports) > 0},
+			{&seen.exports, got.Exports != nil}, {&seen.rich, got.Rich != nil}, {&seen.delay, len(got.DelayImports) > 0}} {
+			if c.ok {
+				*c.n++
+			}
+		}
+		if want.Error != "" || got.Error != "" {
+			if want.Error == "" || got.Error == "" { // both refuse a non-PE (an NE file)
+				t.Errorf("%s: pefile: %q, ours: %q", path, want.Error, got.Error)
+			}
 			continue
 		}
 		want.normalize()
 		got.normalize()
 		compareSummary(t, path, got, want)
 	}
-	t.Logf("%d files compared", len(files))
+	t.Logf("%d files compared; with version strings %d, CodeView %d, imports %d, delay imports %d, exports %d, Rich header %d",
+		len(files), seen.version, seen.pdb, seen.imports, seen.delay, seen.exports, seen.rich)
+	// The repo's own fixtures alone cover every structure.
+	if seen.version == 0 || seen.pdb == 0 || seen.imports == 0 || seen.exports == 0 || seen.rich == 0 || seen.delay == 0 {
+		t.Errorf("the corpus misses a structure: %+v", seen)
+	}
 }
 
 func compareSummary(t *testing.T, path string, got, want summary) {
@@ -251,7 +273,12 @@ func compareSummary(t *testing.T, path string, got, want summary) {
 		if !reflect.DeepEqual(g.Field(i).Interface(), w.Field(i).Interface()) {
 			gj, _ := json.Marshal(g.Field(i).Interface())
 			wj, _ := json.Marshal(w.Field(i).Interface())
-			t.Errorf("%s: %s differs\n ours:   %.600s\n pefile: %.600s", filepath.Base(path), name, gj, wj)
+			i := 0
+			for i < len(gj) && i < len(wj) && gj[i] == wj[i] {
+				i++
+			}
+			from := max(i-200, 0)
+			t.Errorf("%s: %s differs at byte %d\n ours:   …%.400s\n pefile: …%.400s", filepath.Base(path), name, i, gj[from:], wj[from:])
 		}
 	}
 }

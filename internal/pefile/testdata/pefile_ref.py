@@ -49,7 +49,7 @@ def debug(pe):
             g = "%08X-%04X-%04X-%02X%02X-%012X" % (e.Signature_Data1, e.Signature_Data2, e.Signature_Data3,
                                                   e.Signature_Data4, e.Signature_Data5, e.Signature_Data6_value)
             out["pdb"] = {"format": "RSDS", "guid": g, "age": e.Age, "path": s(e.PdbFileName.rstrip(b"\0"))}
-        elif getattr(e, "CvHeaderSignature", b"") == b"NB10":
+        elif getattr(e, "CvHeaderSignature", 0) == 0x3031424E:  # "NB10"
             out["pdb"] = {"format": "NB10", "signature": e.Signature, "age": e.Age,
                           "path": s(e.PdbFileName.rstrip(b"\0"))}
     return out
@@ -60,7 +60,9 @@ def imports(pe, attr):
     for d in getattr(pe, attr, []):
         fns = []
         for imp in d.imports:
-            fns.append(s(imp.name) if imp.name is not None else "#%d" % imp.ordinal)
+            # pefile names well-known ordinals (ws2_32, oleaut32) from its own
+            # table; the file holds only the ordinal.
+            fns.append("#%d" % imp.ordinal if imp.import_by_ordinal else s(imp.name))
         out.append({"dll": s(d.dll), "functions": fns})
     return out
 
@@ -81,7 +83,9 @@ def rich(pe):
 
 
 def one(path):
-    pe = pefile.PE(path, fast_load=True)
+    # pefile stops at 8192 exports, or 120 at one address, by default
+    # (mfc140u.dll has 14,000, hundreds sharing a stub).
+    pe = pefile.PE(path, fast_load=True, max_symbol_exports=1 << 20, max_repeated_symbol=1 << 20)
     d = pefile.DIRECTORY_ENTRY
     pe.parse_data_directories(directories=[d["IMAGE_DIRECTORY_ENTRY_IMPORT"], d["IMAGE_DIRECTORY_ENTRY_EXPORT"],
                                            d["IMAGE_DIRECTORY_ENTRY_RESOURCE"], d["IMAGE_DIRECTORY_ENTRY_DEBUG"],
