@@ -34,18 +34,11 @@ func metaCorpus(b testing.TB) [][]byte {
 // ./internal/collect/codesign/peinfo).
 func BenchmarkReadVersion(b *testing.B) {
 	corpus := metaCorpus(b)
-	for _, impl := range []struct {
-		name string
-		fn   func([]byte, map[string]string) error
-	}{{"pefile", readVersion}, {"saferwall", readVersionSaferwall}} {
-		b.Run(impl.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				for _, img := range corpus {
-					impl.fn(img, map[string]string{})
-				}
-			}
-			b.ReportMetric(float64(len(corpus)), "files/op")
-		})
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, img := range corpus {
+			readVersion(img, map[string]string{})
+		}
 	}
+	b.ReportMetric(float64(len(corpus)), "files/op")
 }
