@@ -2,7 +2,6 @@ package pefile
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 )
 
@@ -57,14 +56,15 @@ func (f *File) Debug() ([]DebugEntry, error) {
 		return nil, nil
 	}
 	n := int(d.Size / debugEntrySize)
-	var errs []error
+	var errs errList
 	if n > f.lim.MaxDebugEntries {
-		errs = append(errs, errAt(-1, "debug directory", "%d entries, over the limit of %d: the rest skipped", n, f.lim.MaxDebugEntries))
+		errs.add(errAt(-1, "debug directory", "%d entries, over the limit of %d: the rest skipped", n, f.lim.MaxDebugEntries))
 		n = f.lim.MaxDebugEntries
 	}
 	b, off, err := f.readRVA(d.VirtualAddress, int64(n*debugEntrySize), "debug directory")
 	if err != nil {
-		return nil, errors.Join(append(errs, err)...)
+		errs.add(err)
+		return nil, errs.err()
 	}
 	le := binary.LittleEndian
 	out := make([]DebugEntry, n)
@@ -74,11 +74,9 @@ func (f *File) Debug() ([]DebugEntry, error) {
 		*e = DebugEntry{Offset: off + int64(i*debugEntrySize), Characteristics: le.Uint32(p), TimeDateStamp: le.Uint32(p[4:]),
 			MajorVersion: le.Uint16(p[8:]), MinorVersion: le.Uint16(p[10:]), Type: le.Uint32(p[12:]),
 			SizeOfData: le.Uint32(p[16:]), AddressOfRawData: le.Uint32(p[20:]), PointerToRawData: le.Uint32(p[24:])}
-		if err := f.debugData(e); err != nil {
-			errs = append(errs, err)
-		}
+		errs.add(f.debugData(e))
 	}
-	return out, errors.Join(errs...)
+	return out, errs.err()
 }
 
 // debugData decodes a CodeView or POGO entry's data, read from

@@ -2,7 +2,6 @@ package pefile
 
 import (
 	"encoding/binary"
-	"errors"
 	"sort"
 )
 
@@ -41,17 +40,17 @@ func (f *File) Exports() (*Exports, error) {
 	x := &Exports{Offset: off, TimeDateStamp: le.Uint32(b[4:]), Base: le.Uint32(b[16:])}
 	nfunc, nnames := le.Uint32(b[20:]), le.Uint32(b[24:])
 	funcsRVA, namesRVA, ordsRVA := le.Uint32(b[28:]), le.Uint32(b[32:]), le.Uint32(b[36:])
-	var errs []error
-	if x.DLLName, err = f.rvaString(le.Uint32(b[12:]), maxNameLen, "export DLL name"); err != nil {
-		errs = append(errs, err)
-	}
+	var errs errList
+	x.DLLName, err = f.rvaString(le.Uint32(b[12:]), maxNameLen, "export DLL name")
+	errs.add(err)
 	if lim := uint32(f.lim.MaxExports); nfunc > lim || nnames > lim {
-		errs = append(errs, errAt(off, "export directory", "%d functions and %d names, over the limit of %d: the rest skipped", nfunc, nnames, lim))
+		errs.add(errAt(off, "export directory", "%d functions and %d names, over the limit of %d: the rest skipped", nfunc, nnames, lim))
 		nfunc, nnames = min(nfunc, lim), min(nnames, lim)
 	}
 	addrs, _, err := f.readRVA(funcsRVA, 4*int64(nfunc), "export address table")
 	if err != nil {
-		return x, errors.Join(append(errs, err)...)
+		errs.add(err)
+		return x, errs.err()
 	}
 	names := f.exportNames(namesRVA, ordsRVA, nnames, nfunc, &errs)
 	for i := uint32(0); i < nfunc; i++ {
@@ -65,42 +64,38 @@ func (f *File) Exports() (*Exports, error) {
 		}
 		if rva >= d.VirtualAddress && uint64(rva) < uint64(d.VirtualAddress)+uint64(d.Size) {
 			e.Forwarder, err = f.rvaString(rva, maxNameLen, "export forwarder")
-			if err != nil {
-				errs = append(errs, err)
-			}
+			errs.add(err)
 		}
 		x.Functions = append(x.Functions, e)
 	}
-	return x, errors.Join(errs...)
+	return x, errs.err()
 }
 
 // exportNames maps an address-table index to its names in name-table order.
-func (f *File) exportNames(namesRVA, ordsRVA, n, nfunc uint32, errs *[]error) map[uint32][]string {
+func (f *File) exportNames(namesRVA, ordsRVA, n, nfunc uint32, errs *errList) map[uint32][]string {
 	out := map[uint32][]string{}
 	if n == 0 {
 		return out
 	}
 	nb, _, err := f.readRVA(namesRVA, 4*int64(n), "export name table")
 	if err != nil {
-		*errs = append(*errs, err)
+		errs.add(err)
 		return out
 	}
 	ob, ooff, err := f.readRVA(ordsRVA, 2*int64(n), "export ordinal table")
 	if err != nil {
-		*errs = append(*errs, err)
+		errs.add(err)
 		return out
 	}
 	le := binary.LittleEndian
 	for i := uint32(0); i < n; i++ {
 		idx := uint32(le.Uint16(ob[2*i:]))
 		if idx >= nfunc {
-			*errs = append(*errs, errAt(ooff+int64(2*i), "export ordinal table", "name %d points at function %d of %d", i, idx, nfunc))
+			errs.add(errAt(ooff+int64(2*i), "export ordinal table", "name %d points at function %d of %d", i, idx, nfunc))
 			continue
 		}
 		name, err := f.rvaString(le.Uint32(nb[4*i:]), maxNameLen, "export name")
-		if err != nil {
-			*errs = append(*errs, err)
-		}
+		errs.add(err)
 		out[idx] = append(out[idx], name)
 	}
 	return out

@@ -1,9 +1,6 @@
 package pefile
 
-import (
-	"encoding/binary"
-	"errors"
-)
+import "encoding/binary"
 
 // ImportedDLL is one import descriptor (or delay-load descriptor).
 type ImportedDLL struct {
@@ -53,9 +50,11 @@ func (f *File) Imports() ([]ImportedDLL, error) {
 		if lookup == 0 {
 			lookup = iat
 		}
-		w.dll(off, nameRVA, lookup, iat)
+		if w.dll(off, nameRVA, lookup, iat); w.full {
+			break
+		}
 	}
-	return w.out, errors.Join(w.errs...)
+	return w.out, w.errs.err()
 }
 
 // DelayImports reads the delay-load import directory.
@@ -84,19 +83,22 @@ func (f *File) DelayImports() ([]ImportedDLL, error) {
 			base := uint32(f.Optional.ImageBase)
 			nameRVA, iat, names = nameRVA-base, iat-base, names-base
 		}
-		w.dll(off, nameRVA, names, iat)
+		if w.dll(off, nameRVA, names, iat); w.full {
+			break
+		}
 	}
-	return w.out, errors.Join(w.errs...)
+	return w.out, w.errs.err()
 }
 
 type importWalk struct {
 	f     *File
 	out   []ImportedDLL
 	funcs int
-	errs  []error
+	full  bool // MaxImportFunctions reached: stop
+	errs  errList
 }
 
-func (w *importWalk) fail(err error) { w.errs = append(w.errs, err) }
+func (w *importWalk) fail(err error) { w.errs.add(err) }
 
 func (w *importWalk) dll(off int64, nameRVA, lookup, iat uint32) {
 	name, err := w.f.rvaString(nameRVA, maxNameLen, "imported DLL name")
@@ -110,6 +112,7 @@ func (w *importWalk) dll(off int64, nameRVA, lookup, iat uint32) {
 	}
 	for i := uint32(0); ; i++ {
 		if w.funcs >= w.f.lim.MaxImportFunctions {
+			w.full = true
 			w.fail(errAt(off, "import descriptor", "over %d imported functions in all: the rest skipped", w.f.lim.MaxImportFunctions))
 			break
 		}

@@ -72,9 +72,9 @@ type Error struct {
 
 func (e *Error) Error() string {
 	if e.Off < 0 {
-		return fmt.Sprintf("pe: %s: %s", e.What, e.Why)
+		return fmt.Sprintf("%s: %s", e.What, e.Why)
 	}
-	return fmt.Sprintf("pe: %s at %#x: %s", e.What, e.Off, e.Why)
+	return fmt.Sprintf("%s at %#x: %s", e.What, e.Off, e.Why)
 }
 
 func errAt(off int64, what, format string, a ...any) *Error {
@@ -226,4 +226,30 @@ func (f *File) place() {
 	if end < f.size {
 		f.Overlay.Offset, f.Overlay.Size = end, f.size-end
 	}
+}
+
+// errList gathers a walk's errors, keeping the first maxErrs: a corrupt
+// table can make every one of thousands of entries fail.
+type errList struct {
+	errs    []error
+	dropped int
+}
+
+const maxErrs = 32
+
+func (l *errList) add(err error) {
+	switch {
+	case err == nil:
+	case len(l.errs) < maxErrs:
+		l.errs = append(l.errs, err)
+	default:
+		l.dropped++
+	}
+}
+
+func (l *errList) err() error {
+	if l.dropped > 0 {
+		return errors.Join(append(l.errs, errAt(-1, "errors", "%d more not listed", l.dropped))...)
+	}
+	return errors.Join(l.errs...)
 }

@@ -2,7 +2,6 @@ package pefile
 
 import (
 	"encoding/binary"
-	"errors"
 	"unicode/utf16"
 )
 
@@ -49,7 +48,7 @@ type resWalk struct {
 	seen    map[uint32]bool
 	visited int
 	out     *Resources
-	errs    []error
+	errs    errList
 }
 
 // Resources walks the resource tree. It returns the leaves it reached and
@@ -62,10 +61,10 @@ func (f *File) Resources() (*Resources, error) {
 	}
 	w := &resWalk{f: f, base: d.VirtualAddress, size: d.Size, seen: map[uint32]bool{}, out: &Resources{}}
 	w.dir(0, nil)
-	return w.out, errors.Join(w.errs...)
+	return w.out, w.errs.err()
 }
 
-func (w *resWalk) fail(err error) { w.errs = append(w.errs, err) }
+func (w *resWalk) fail(err error) { w.errs.add(err) }
 
 // dir reads the directory at rel (an offset from the root) whose path from
 // the root is path.
@@ -75,10 +74,7 @@ func (w *resWalk) dir(rel uint32, path []ResourceID) {
 		return
 	}
 	w.seen[rel] = true
-	if w.visited++; w.visited > w.f.lim.MaxResources {
-		if w.visited == w.f.lim.MaxResources+1 {
-			w.fail(errAt(w.offset(rel), "resource directory", "over %d directories and entries: the rest skipped", w.f.lim.MaxResources))
-		}
+	if !w.count(rel) {
 		return
 	}
 	hdr, off, err := w.f.readRVA(w.base+rel, 16, "resource directory")
@@ -125,8 +121,22 @@ func (w *resWalk) entry(e []byte, off int64, path []ResourceID) {
 	w.leaf(target, off, path)
 }
 
+// count counts one directory or leaf at rel, false once over the limit
+// (the first time with an error).
+func (w *resWalk) count(rel uint32) bool {
+	if w.visited++; w.visited <= w.f.lim.MaxResources {
+		return true
+	}
+	if w.visited == w.f.lim.MaxResources+1 {
+		w.fail(errAt(w.offset(rel), "resource tree", "over %d directories and entries: the rest skipped", w.f.lim.MaxResources))
+	}
+	return false
+}
+
 func (w *resWalk) leaf(rel uint32, entryOff int64, path []ResourceID) {
-	w.visited++
+	if !w.count(rel) {
+		return
+	}
 	b, off, err := w.f.readRVA(w.base+rel, 16, "resource data entry")
 	if err != nil {
 		w.fail(errAt(entryOff, "resource entry", "data entry: %v", err))

@@ -2,7 +2,6 @@ package pefile
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -82,7 +81,8 @@ func (f *File) VersionInfo() ([]VersionInfo, error) {
 	if res == nil {
 		return nil, err
 	}
-	errs := []error{err}
+	var errs errList
+	errs.add(err)
 	var out []VersionInfo
 	for _, r := range res.Entries {
 		if r.Type.Named || r.Type.ID != RTVersion {
@@ -90,7 +90,7 @@ func (f *File) VersionInfo() ([]VersionInfo, error) {
 		}
 		b, err := f.ResourceData(r)
 		if err != nil {
-			errs = append(errs, err)
+			errs.add(err)
 			continue
 		}
 		v, err := ParseVersionInfo(b, r.Offset)
@@ -98,9 +98,9 @@ func (f *File) VersionInfo() ([]VersionInfo, error) {
 			v.Resource = r
 			out = append(out, *v)
 		}
-		errs = append(errs, err)
+		errs.add(err)
 	}
-	return out, errors.Join(errs...)
+	return out, errs.err()
 }
 
 // verNode is one node of the version resource tree.
@@ -117,19 +117,22 @@ type verParser struct {
 	b     []byte
 	base  int64 // file offset of b, for errors
 	nodes int
-	errs  []error
+	errs  errList
 }
 
 // ParseVersionInfo parses a VS_VERSIONINFO resource b found at file offset
-// off (used only in errors).
+// off (used only in errors). A block whose key is not VS_VERSION_INFO is
+// refused whole, with one error.
 func ParseVersionInfo(b []byte, off int64) (*VersionInfo, error) {
 	p := &verParser{b: b, base: off}
+	if len(b) >= 6 {
+		if k, _ := p.key(6, len(b)); k != "VS_VERSION_INFO" {
+			return nil, errAt(off, "VS_VERSIONINFO", "key %s is not VS_VERSION_INFO: not a version block", short(k))
+		}
+	}
 	root, ok := p.node(0, len(b), 0, false)
 	if !ok {
-		return nil, errors.Join(p.errs...)
-	}
-	if root.key != "VS_VERSION_INFO" {
-		p.fail(0, "VS_VERSIONINFO", "key %q is not VS_VERSION_INFO", root.key)
+		return nil, p.errs.err()
 	}
 	v := &VersionInfo{}
 	if len(root.value) >= 52 && binary.LittleEndian.Uint32(root.value) == fixedSig {
@@ -149,7 +152,15 @@ func ParseVersionInfo(b []byte, off int64) (*VersionInfo, error) {
 			}
 		}
 	}
-	return v, errors.Join(p.errs...)
+	return v, p.errs.err()
+}
+
+// short quotes s for an error, cut to 40 characters.
+func short(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		return strconv.QuoteToASCII(string(r[:40])) + "…"
+	}
+	return strconv.QuoteToASCII(s)
 }
 
 func stringTable(t verNode) StringTable {
@@ -176,7 +187,7 @@ func parseFixed(b []byte) *FixedFileInfo {
 }
 
 func (p *verParser) fail(off int, what, format string, a ...any) {
-	p.errs = append(p.errs, errAt(p.base+int64(off), what, format, a...))
+	p.errs.add(errAt(p.base+int64(off), what, format, a...))
 }
 
 func align4(n int) int { return (n + 3) &^ 3 }
@@ -218,7 +229,7 @@ func (p *verParser) node(off, limit, depth int, inSFI bool) (verNode, bool) {
 		}
 	}
 	if vstart+vlen > end {
-		p.fail(off, "version node "+strconv.Quote(k), "value of %d bytes runs past the node's end", vlen)
+		p.fail(off, "version node "+short(k), "value of %d bytes runs past the node's end", vlen)
 		vlen = end - vstart
 	}
 	n.value = p.b[vstart : vstart+vlen]
