@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -198,7 +197,9 @@ func corpus(t *testing.T) []string {
 	}
 	add("../collect/codesign/testdata/realworld/*.dll")
 	add("../collect/codesign/peinfo/testdata/*.exe")
-	add(filepath.Join(runtime.GOROOT(), "src", "debug", "pe", "testdata", "gcc-*-exec"))
+	if root, err := exec.Command("go", "env", "GOROOT").Output(); err == nil {
+		add(filepath.Join(strings.TrimSpace(string(root)), "src", "debug", "pe", "testdata", "gcc-*-exec"))
+	}
 	files = append(files, mingwFixtures(t)...)
 	if dir := signedFixtures(t); dir != "" {
 		add(filepath.Join(dir, "pe", "*.exe"))

@@ -28,7 +28,7 @@ func leaves(err error) []error {
 func FuzzFile(f *testing.F) {
 	const sub = 0x80000000
 	var loop blob
-	loop.resDir(0, [2]uint32{16, sub | 0})
+	loop.resDir(0, [2]uint32{16, sub}) // a subdirectory at offset 0: the root itself
 	var tree blob
 	tree.resDir(0, [2]uint32{16, sub | 0x18}).resDir(0x18, [2]uint32{1, sub | 0x30}).resDir(0x30, [2]uint32{0x409, 0x48})
 	tree.u32(0x48, 0x1060).u32(0x4c, 0x40).put(0x60, ver("VS_VERSION_INFO", nil, 0, 0, ver("StringFileInfo", nil, 0, 1, ver("040904b0", nil, 0, 1, str("CompanyName", "Seed")))))

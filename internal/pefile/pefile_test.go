@@ -85,7 +85,7 @@ func wantErr(t *testing.T, err error, frags ...string) {
 func TestResourcesHostile(t *testing.T) {
 	const sub = 0x80000000
 	var loop, deep, wide, badName blob
-	loop.resDir(0, [2]uint32{16, sub | 0})
+	loop.resDir(0, [2]uint32{16, sub}) // a subdirectory at offset 0: the root itself
 	for i := 0; i < 20; i++ {
 		deep.resDir(i*0x20, [2]uint32{uint32(i), sub | uint32(i+1)*0x20})
 	}
