@@ -32,6 +32,14 @@ type summary struct {
 	DelayImports   []refImport `json:"delay_imports"`
 	Exports        *refExports `json:"exports"`
 	Rich           *refRich    `json:"rich"`
+	Resources      []refRes    `json:"resources"`
+	EntryPoint     int64       `json:"entry_point"`
+}
+
+type refRes struct {
+	Path []string `json:"path"` // type, name, language: "#16" or a name
+	RVA  uint32   `json:"rva"`
+	Size uint32   `json:"size"`
 }
 
 type refTable struct {
@@ -99,6 +107,21 @@ func summarize(t *testing.T, path string) summary {
 	}
 	vers, err := f.VersionInfo()
 	s.VersionInvalid = err != nil
+	s.EntryPoint = f.EntryPointOffset
+	res, err := f.Resources()
+	check("resources", err)
+	s.Resources = []refRes{}
+	for _, r := range resEntries(res) {
+		var p []string
+		for _, id := range []ResourceID{r.Type, r.Name, r.Lang}[:r.Depth] {
+			if id.Named {
+				p = append(p, id.Name)
+			} else {
+				p = append(p, fmt.Sprintf("#%d", id.ID))
+			}
+		}
+		s.Resources = append(s.Resources, refRes{Path: p, RVA: r.DataRVA, Size: r.Size})
+	}
 	for _, v := range vers {
 		if v.Fixed != nil && s.Fixed == nil {
 			s.Fixed = []uint32{v.Fixed.FileVersionMS, v.Fixed.FileVersionLS, v.Fixed.ProductVersionMS, v.Fixed.ProductVersionLS}
@@ -148,6 +171,13 @@ func summarize(t *testing.T, path string) summary {
 		}
 	}
 	return s
+}
+
+func resEntries(r *Resources) []Resource {
+	if r == nil {
+		return nil
+	}
+	return r.Entries
 }
 
 func refImports(dlls []ImportedDLL) []refImport {

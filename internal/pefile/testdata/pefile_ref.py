@@ -75,11 +75,34 @@ def exports(pe):
     return {"name": s(pe.get_string_at_rva(x.struct.Name)), "symbols": syms}
 
 
+def res_id(e):
+    return "#%d" % e.id if e.name is None else str(e.name)
+
+
+def resources(pe):
+    out = []
+    for t in getattr(getattr(pe, "DIRECTORY_ENTRY_RESOURCE", None), "entries", []):
+        for n in getattr(getattr(t, "directory", None), "entries", []):
+            for l in getattr(getattr(n, "directory", None), "entries", []):
+                if not hasattr(l, "data"):
+                    continue
+                d = l.data.struct
+                out.append({"path": [res_id(t), res_id(n), res_id(l)], "rva": d.OffsetToData, "size": d.Size})
+    return out
+
+
 def rich(pe):
     r = pe.parse_rich_header()
     if not r:
         return None
     return {"key": r["checksum"], "values": r["values"]}
+
+
+def entry_point(pe):
+    try:
+        return pe.get_offset_from_rva(pe.OPTIONAL_HEADER.AddressOfEntryPoint)
+    except Exception:
+        return -1
 
 
 def one(path):
@@ -103,6 +126,8 @@ def one(path):
         "delay_imports": imports(pe, "DIRECTORY_ENTRY_DELAY_IMPORT"),
         "exports": exports(pe),
         "rich": rich(pe),
+        "resources": resources(pe),
+        "entry_point": entry_point(pe),
     }
 
 
