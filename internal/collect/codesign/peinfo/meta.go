@@ -1,6 +1,7 @@
 package peinfo
 
 import (
+	"bytes"
 	"crypto"
 	"errors"
 	"fmt"
@@ -8,10 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/saferwall/pe"
-	pelog "github.com/saferwall/pe/log"
-
-	"github.com/cascade-ir/cascade/internal/guard"
+	"github.com/cascade-ir/cascade/internal/pefile"
 )
 
 // Meta keys peinfo records in snapshot.File.Meta.
@@ -35,6 +33,11 @@ const (
 	// Windows source with catalogs: what a catalog lists to sign it.
 	MetaAuthentihashSHA1   = "pe.authentihash_sha1"
 	MetaAuthentihashSHA256 = "pe.authentihash_sha256"
+	// MetaProblem says why part of the version resource, the debug
+	// directory or the headers they hang from could not be read, with the
+	// file offset: the code-signing record is complete without them, so
+	// this is a note on the record, not an error for the file.
+	MetaProblem = "pe.metadata_problem"
 )
 
 // MetaAuthentihash names the Meta key of each image digest kept for
@@ -56,44 +59,34 @@ var versionKeys = map[string]string{
 // maxMetaValue caps a version string kept in Meta.
 const maxMetaValue = 512
 
-// quiet discards saferwall's log lines: library code never prints.
-type quiet struct{}
-
-func (quiet) Log(pelog.Level, ...any) error { return nil }
-
-// readVersion parses the version resource and the debug directory (for a
-// REPRO entry) with saferwall/pe, skipping every other data directory. Certificate validation is always off:
-// on Windows it would run certutil and reach the network.
-func readVersion(b []byte, meta map[string]string) (err error) {
-	defer guard.Recover(&err, "PE parser", "version resource")
-	f, err := pe.NewBytes(b, &pe.Options{
-		DisableCertValidation: true, DisableSignatureValidation: true,
-		OmitSecurityDirectory: true, OmitExportDirectory: true, OmitImportDirectory: true,
-		OmitExceptionDirectory: true, OmitRelocDirectory: true,
-		OmitArchitectureDirectory: true, OmitGlobalPtrDirectory: true, OmitTLSDirectory: true,
-		OmitLoadConfigDirectory: true, OmitBoundImportDirectory: true, OmitIATDirectory: true,
-		OmitDelayImportDirectory: true, OmitCLRHeaderDirectory: true, OmitCLRMetadata: true,
-		MaxCOFFSymbolsCount: 1, MaxRelocEntriesCount: 1, Logger: quiet{},
-	})
-	if err != nil {
+// readVersion reads the version resource and the debug directory (for a
+// REPRO entry) of the headers and sections in b. Every StringFileInfo
+// table is read; a name in a later table replaces an earlier one's value.
+// What cannot be read is noted under MetaProblem.
+func readVersion(b []byte, meta map[string]string) error {
+	f, err := pefile.Open(bytes.NewReader(b), int64(len(b)), pefile.Limits{})
+	if f == nil {
 		return fmt.Errorf("version resource: %w", err)
 	}
-	if err := f.Parse(); err != nil {
-		return fmt.Errorf("version resource: PE parse: %w", err)
+	problems := []error{err}
+	dbg, err := f.Debug()
+	if pefile.HasRepro(dbg) {
+		meta[MetaReproducible] = "true"
 	}
-	for _, d := range f.Debugs {
-		if d.Struct.Type == pe.ImageDebugTypeRepro {
-			meta[MetaReproducible] = "true"
+	vers, verr := f.VersionInfo()
+	for _, v := range vers {
+		for _, t := range v.Tables {
+			for _, s := range t.Strings {
+				if key, ok := versionKeys[s.Key]; ok {
+					if c := clean(s.Value); c != "" {
+						meta[key] = c
+					}
+				}
+			}
 		}
 	}
-	vers, err := f.ParseVersionResources()
-	for name, key := range versionKeys {
-		if v := clean(vers[name]); v != "" {
-			meta[key] = v
-		}
-	}
-	if err != nil && !errors.Is(err, pe.ErrOutsideBoundary) {
-		return fmt.Errorf("version resource: %w", err)
+	if p := errors.Join(append(problems, err, verr)...); p != nil {
+		meta[MetaProblem] = clean(strings.ReplaceAll(p.Error(), "\n", "; "))
 	}
 	return nil
 }
