@@ -122,12 +122,16 @@ func Parse(b []byte) (sd *SignedData, rest []byte, err error) {
 		return nil, nil, malformed(err.Error())
 	}
 	obj, rest := b[:n], b[n:]
-	if needsDER(obj) {
-		if obj, err = toDER(obj); err != nil {
-			return nil, nil, malformed(err.Error())
-		}
-	}
 	sd, err = parseContentInfo(obj)
+	if err != nil && needsDER(obj) {
+		// Not DER: read the DER form of the same BER. DER, the common
+		// case, is not walked twice.
+		der, derr := toDER(obj)
+		if derr != nil {
+			return nil, nil, malformed(derr.Error())
+		}
+		sd, err = parseContentInfo(der)
+	}
 	return sd, rest, err
 }
 
