@@ -234,6 +234,9 @@ func (p *Parsed) readAttributes(si *cms.SignerInfo) {
 		t = t.UTC()
 		p.Sig.SigningTime = &t
 	}
+	if si.UnsignedAttrsErr != nil {
+		p.addError(fmt.Sprintf("unsigned attributes: %v", si.UnsignedAttrsErr))
+	}
 	stamp, err := cms.ReadStamp(si.UnsignedAttrs, si.Signature, p.signer.Certs)
 	if err != nil {
 		p.addError(err.Error())

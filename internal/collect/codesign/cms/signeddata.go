@@ -58,6 +58,13 @@ type SignerInfo struct {
 	SignatureAlgorithm AlgorithmIdentifier
 	Signature          []byte
 	UnsignedAttrs      Attributes
+
+	// SignedAttrsErr and UnsignedAttrsErr say why an attribute list
+	// inside its well-formed [0] or [1] could not be read: the rest of
+	// the signer stays readable (a damaged signed list fails Verify, as
+	// the signature cannot cover it), so a record can still say who
+	// signed and when.
+	SignedAttrsErr, UnsignedAttrsErr error
 }
 
 // AlgorithmIdentifier is an algorithm OID with its parameters' DER (nil
@@ -277,9 +284,7 @@ func parseSignerInfo(s cryptobyte.String) (*SignerInfo, error) {
 	}
 	if present {
 		si.RawSignedAttrs = attrs
-		if si.SignedAttrs, err = readAttributes(attrs); err != nil {
-			return nil, fmt.Errorf("signed attributes: %w", err)
-		}
+		si.SignedAttrs, si.SignedAttrsErr = readAttributes(attrs)
 	}
 	if si.SignatureAlgorithm, err = readAlgorithm(&s); err != nil {
 		return nil, err
@@ -293,9 +298,7 @@ func parseSignerInfo(s cryptobyte.String) (*SignerInfo, error) {
 		return nil, malformed("unsigned attributes")
 	}
 	if present {
-		if si.UnsignedAttrs, err = readAttributes(attrs); err != nil {
-			return nil, fmt.Errorf("unsigned attributes: %w", err)
-		}
+		si.UnsignedAttrs, si.UnsignedAttrsErr = readAttributes(attrs)
 	}
 	return si, nil
 }

@@ -236,3 +236,34 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestDamagedAttributes: a damaged attribute list leaves the signer
+// readable; the signed one fails verification, the unsigned one is
+// reported, and neither loses the signer's identity.
+func TestDamagedAttributes(t *testing.T) {
+	for _, signed := range []bool{true, false} {
+		_, b := built(t)
+		si := b.Signers[0]
+		if signed {
+			si.SignedAttrs[0] = append([]byte{0x31}, si.SignedAttrs[0][1:]...) // a SET where an Attribute SEQUENCE goes
+		} else {
+			si.AddUnsigned(oidTest, []byte{0x05}) // a truncated value
+		}
+		der := b.Marshal()
+		sd, _, err := Parse(der)
+		if err != nil {
+			t.Fatalf("signed=%v: %v", signed, err)
+		}
+		got := &sd.Signers[0]
+		certs, _, _ := ParseCertificates(sd.Certificates)
+		_, verr := got.Verify(sd.ContentBytes(), certs)
+		switch {
+		case got.Serial == nil || got.Serial.Int64() != 0x1001:
+			t.Errorf("signed=%v: signer lost", signed)
+		case signed && (got.SignedAttrsErr == nil || verr == nil || !strings.Contains(verr.Error(), "signed attributes")):
+			t.Errorf("damaged signed attributes: %v, verify %v", got.SignedAttrsErr, verr)
+		case !signed && (got.UnsignedAttrsErr == nil || verr != nil):
+			t.Errorf("damaged unsigned attributes: %v, verify %v", got.UnsignedAttrsErr, verr)
+		}
+	}
+}

@@ -113,6 +113,9 @@ func (si *SignerInfo) Verify(content []byte, certs []*x509.Certificate) (*x509.C
 	h.Write(content)
 	digest := h.Sum(nil)
 	if si.RawSignedAttrs != nil {
+		if si.SignedAttrsErr != nil {
+			return nil, fmt.Errorf("signed attributes: %w", si.SignedAttrsErr)
+		}
 		md, err := si.SignedAttrs.One(OIDMessageDigest)
 		if err != nil {
 			return nil, err

@@ -89,6 +89,9 @@ func (rec *record) readSigner(sd *cms.SignedData, si *cms.SignerInfo) {
 		t = t.UTC()
 		rec.sig.SigningTime = &t
 	}
+	if si.UnsignedAttrsErr != nil {
+		rec.addError(fmt.Sprintf("CMS unsigned attributes: %v", si.UnsignedAttrsErr))
+	}
 	stamp, err := cms.ReadStamp(si.UnsignedAttrs, si.Signature, certs)
 	if err != nil {
 		rec.addError(err.Error())
