@@ -168,6 +168,9 @@ func (p *Parsed) readCerts(sd *cms.SignedData, si *cms.SignerInfo) {
 		raws = raws[:cms.MaxCerts]
 		p.addError(fmt.Sprintf("more than %d certificates: the rest were ignored", cms.MaxCerts))
 	}
+	if n := sd.OtherCertificates; n > 0 {
+		p.addError(fmt.Sprintf("%d certificate entries that are not X.509 certificates were skipped", n))
+	}
 	certs, explicit, certErr := cms.ParseCertificates(raws)
 	if certErr != nil {
 		p.addError(fmt.Sprintf("embedded certificate unreadable: %v", certErr))

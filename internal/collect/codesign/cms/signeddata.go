@@ -38,9 +38,12 @@ type SignedData struct {
 	ContentType asn1.ObjectIdentifier
 	Content     []byte
 	// Certificates are the DER of the certificates field's plain X.509
-	// certificates, in order; other CertificateChoices are skipped.
-	Certificates [][]byte
-	Signers      []SignerInfo
+	// certificates, in order. OtherCertificates counts the entries that
+	// are not (attribute certificates, other choices, damaged tags) and
+	// were skipped, and the certificates beyond the cap.
+	Certificates      [][]byte
+	OtherCertificates int
+	Signers           []SignerInfo
 }
 
 // SignerInfo is one signer of a SignedData (RFC 5652 §5.3).
@@ -212,6 +215,8 @@ func parseSignedData(s cryptobyte.String) (*SignedData, error) {
 		}
 		if tag == cbasn1.SEQUENCE && len(sd.Certificates) < maxCertsRead {
 			sd.Certificates = append(sd.Certificates, c)
+		} else {
+			sd.OtherCertificates++
 		}
 	}
 	// CRLs are not used; skip them.

@@ -51,7 +51,7 @@ func TestParseBuilt(t *testing.T) {
 		t.Fatal(err)
 	}
 	if string(rest) != "x" || sd.Version != 1 || !sd.ContentType.Equal(oidTest) || !bytes.Equal(sd.ContentBytes(), []byte{2, 1, 7}) ||
-		len(sd.Certificates) != 2 || len(sd.Signers) != 1 || len(sd.DigestAlgorithms) != 1 {
+		len(sd.Certificates) != 2 || sd.OtherCertificates != 0 || len(sd.Signers) != 1 || len(sd.DigestAlgorithms) != 1 {
 		t.Fatalf("parsed %+v rest %q", sd, rest)
 	}
 	si := &sd.Signers[0]
@@ -82,6 +82,12 @@ func TestParseBuilt(t *testing.T) {
 	s, err := ReadStamp(si.UnsignedAttrs, si.Signature, certs)
 	if err != nil || s.TS.Kind != KindLegacy || !*s.TS.Verified {
 		t.Fatalf("legacy countersignature: %+v %v", s, err)
+	}
+	// An entry that is not an X.509 certificate is skipped and counted.
+	_, b := built(t)
+	b.Certs = append(b.Certs, []byte{0xa1, 0x00})
+	if sd, _, err := Parse(b.Marshal()); err != nil || len(sd.Certificates) != 2 || sd.OtherCertificates != 1 {
+		t.Fatalf("attribute certificate: %v", err)
 	}
 	// The same SignedData as indefinite-length BER reads the same.
 	ber := indefinite(t, der)

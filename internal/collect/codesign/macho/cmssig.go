@@ -70,6 +70,9 @@ func (rec *record) readSigner(sd *cms.SignedData, si *cms.SignerInfo) {
 	if len(raws) > cms.MaxCerts {
 		raws = raws[:cms.MaxCerts]
 	}
+	if n := sd.OtherCertificates; n > 0 {
+		rec.addError(fmt.Sprintf("CMS signature: %d certificate entries that are not X.509 certificates were skipped", n))
+	}
 	certs, _, certErr := cms.ParseCertificates(raws)
 	rec.signer.Certs = certs
 	cert, err := si.FindCertificate(certs)
