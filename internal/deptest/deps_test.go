@@ -49,6 +49,9 @@ var rules = []struct {
 	// The tracer reads its own inputs; the server will feed it through
 	// cascade.Source, so the tracer never imports the store or the server.
 	{"internal/cascade", []string{"internal/collect", "internal/match", "internal/scan", "internal/report", "internal/store", "internal/server", "internal/agent", "internal/intel", "internal/fleet"}},
+	// The CMS reader is shared by the signature formats and knows none of
+	// them; test-support builders (cmsbuild, testkit, …) stay out of it.
+	{"internal/collect/codesign/cms", []string{"internal/collect/codesign/authenticode", "internal/collect/codesign/macho", "internal/collect/codesign/catalog", "internal/collect/codesign/msi", "internal/collect/codesign/peinfo", "internal/collect/codesign/internal"}},
 	{"internal/", []string{"internal/cli"}}, // only cmd/ may import the CLI
 	// The PE reader is a leaf: code signing and the YARA pe module stand
 	// on it, and it stands on nothing of ours (stdlibOnly: nor on modules).

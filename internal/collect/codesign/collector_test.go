@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
-	"encoding/asn1"
 	"encoding/binary"
 	"fmt"
 	"os"
@@ -13,8 +12,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/sassoftware/relic/v8/lib/pkcs7"
 
 	"github.com/cascade-ir/cascade/internal/collect"
 	"github.com/cascade-ir/cascade/internal/collect/codesign/anomaly"
@@ -65,16 +62,16 @@ func kindSet(f *snapshot.File) []string {
 
 // signerInfo returns the primary SignerInfo of a signed PE's first
 // WIN_CERTIFICATE.
-func signerInfo(t *testing.T, b []byte) *pkcs7.SignerInfo {
+func signerInfo(t *testing.T, b []byte) *cms.SignerInfo {
 	t.Helper()
 	pe := int(binary.LittleEndian.Uint32(b[0x3c:]))
 	dir := pe + 24 + 112 + 32
 	off := int(binary.LittleEndian.Uint32(b[dir:]))
-	var psd pkcs7.ContentInfoSignedData
-	if _, err := asn1.Unmarshal(b[off+8:], &psd); err != nil {
+	sd, _, err := cms.Parse(b[off+8:])
+	if err != nil {
 		t.Fatal(err)
 	}
-	return &psd.Content.SignerInfos[0]
+	return &sd.Signers[0]
 }
 
 // flipAt returns b with the last byte of needle's first occurrence flipped.
@@ -91,16 +88,20 @@ func flipAt(t *testing.T, b, needle []byte) []byte {
 
 // badSignature flips a byte of the signer's signature value.
 func badSignature(t *testing.T, b []byte) []byte {
-	return flipAt(t, b, signerInfo(t, b).EncryptedDigest)
+	return flipAt(t, b, signerInfo(t, b).Signature)
 }
 
 // badTimestamp flips a byte of the timestamp authority's signature value.
 func badTimestamp(t *testing.T, b []byte) []byte {
-	var tst pkcs7.ContentInfoSignedData
-	if err := signerInfo(t, b).UnauthenticatedAttributes.GetOne(cms.OIDSpcTimeStampToken, &tst); err != nil {
+	v, err := signerInfo(t, b).UnsignedAttrs.One(cms.OIDSpcTimeStampToken)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return flipAt(t, b, tst.Content.SignerInfos[0].EncryptedDigest)
+	tst, err := cms.ParseSignedData(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return flipAt(t, b, tst.Signers[0].Signature)
 }
 
 // TestAnomalies: every kind has a file that produces it and a clean file of

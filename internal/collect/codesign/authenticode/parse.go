@@ -15,8 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sassoftware/relic/v8/lib/pkcs7"
-
 	"github.com/cascade-ir/cascade/internal/collect/codesign/anomaly"
 	"github.com/cascade-ir/cascade/internal/collect/codesign/cms"
 	"github.com/cascade-ir/cascade/internal/snapshot"
@@ -59,13 +57,12 @@ func Parse(blob []byte, format string, lim Limits) (sigs []*Parsed, rest []byte,
 	if lim.MaxSignatures <= 0 {
 		lim.MaxSignatures = 16
 	}
-	var psd pkcs7.ContentInfoSignedData
-	rest, err = asn1.Unmarshal(blob, &psd)
+	sd, rest, err := cms.Parse(blob)
 	if err != nil {
 		return nil, nil, fmt.Errorf("decoding PKCS#7 SignedData: %w", err)
 	}
 	w := walker{format: format, lim: lim}
-	w.add(&psd, false, 0)
+	w.add(sd, false, 0)
 	return w.out, rest, nil
 }
 
@@ -75,13 +72,13 @@ type walker struct {
 	out    []*Parsed
 }
 
-func (w *walker) add(psd *pkcs7.ContentInfoSignedData, nested bool, depth int) {
-	p, si := parseOne(psd, w.format, nested, OIDIndirectData)
+func (w *walker) add(sd *cms.SignedData, nested bool, depth int) {
+	p, si := parseOne(sd, w.format, nested, OIDIndirectData)
 	w.out = append(w.out, p)
 	if si == nil {
 		return
 	}
-	for _, a := range si.UnauthenticatedAttributes {
+	for _, a := range si.UnsignedAttrs {
 		if !a.Type.Equal(OIDNestedSignature) {
 			continue
 		}
@@ -89,25 +86,23 @@ func (w *walker) add(psd *pkcs7.ContentInfoSignedData, nested bool, depth int) {
 			p.addError(fmt.Sprintf("nested signatures deeper than %d not read", w.lim.MaxNesting))
 			return
 		}
-		w.nested(p, a.Values.Bytes, depth+1)
+		w.nested(p, a.Values, depth+1)
 	}
 }
 
 // nested reads the ContentInfo values of one SPC_NESTED_SIGNATURE attribute.
-func (w *walker) nested(parent *Parsed, values []byte, depth int) {
-	for len(values) > 0 {
+func (w *walker) nested(parent *Parsed, values [][]byte, depth int) {
+	for _, v := range values {
 		if len(w.out) >= w.lim.MaxSignatures {
 			parent.addError(fmt.Sprintf("more than %d signatures: the rest were not read", w.lim.MaxSignatures))
 			return
 		}
-		var inner pkcs7.ContentInfoSignedData
-		var err error
-		values, err = asn1.Unmarshal(values, &inner)
+		inner, err := cms.ParseSignedData(v)
 		if err != nil {
 			parent.addError(fmt.Sprintf("nested signature: %v", err))
 			return
 		}
-		w.add(&inner, true, depth)
+		w.add(inner, true, depth)
 	}
 }
 
@@ -116,49 +111,41 @@ func (w *walker) nested(parent *Parsed, values []byte, depth int) {
 // and the CTL's DER. An error means the blob is not a SignedData holding a
 // CTL; problems with the signature itself are in the Parsed's Sig.Error.
 func ParseCTL(blob []byte, format string) (*Parsed, []byte, error) {
-	var psd pkcs7.ContentInfoSignedData
-	if _, err := asn1.Unmarshal(blob, &psd); err != nil {
+	sd, _, err := cms.Parse(blob)
+	if err != nil {
 		return nil, nil, fmt.Errorf("decoding PKCS#7 SignedData: %w", err)
 	}
-	if !psd.ContentType.Equal(pkcs7.OidSignedData) {
-		return nil, nil, fmt.Errorf("content type %s is not SignedData", psd.ContentType)
+	if !sd.ContentType.Equal(OIDCTL) {
+		return nil, nil, fmt.Errorf("signed content type %s is not a certificate trust list", sd.ContentType)
 	}
-	if !psd.Content.ContentInfo.ContentType.Equal(OIDCTL) {
-		return nil, nil, fmt.Errorf("signed content type %s is not a certificate trust list", psd.Content.ContentInfo.ContentType)
+	if sd.Content == nil {
+		return nil, nil, errors.New("certificate trust list: content missing")
 	}
 	// Windows embeds the CTL itself; CMS tools wrap it in an OCTET STRING.
-	var v asn1.RawValue
-	if err := psd.Content.ContentInfo.Unmarshal(&v); err != nil {
-		return nil, nil, fmt.Errorf("certificate trust list: %w", err)
+	ctl := sd.Content
+	if ctl[0] == 0x04 {
+		ctl = sd.ContentBytes()
 	}
-	ctl := v.FullBytes
-	if v.Class == asn1.ClassUniversal && v.Tag == asn1.TagOctetString {
-		ctl = v.Bytes
-	}
-	p, _ := parseOne(&psd, format, false, OIDCTL)
+	p, _ := parseOne(sd, format, false, OIDCTL)
 	return p, ctl, nil
 }
 
 // parseOne reads one SignedData whose content must be of type want; it
 // returns the signer info to walk for nested signatures, or nil when there
 // is none to trust the shape of.
-func parseOne(psd *pkcs7.ContentInfoSignedData, format string, nested bool, want asn1.ObjectIdentifier) (*Parsed, *pkcs7.SignerInfo) {
+func parseOne(sd *cms.SignedData, format string, nested bool, want asn1.ObjectIdentifier) (*Parsed, *cms.SignerInfo) {
 	p := &Parsed{Sig: snapshot.Signature{Format: format, Nested: nested}}
-	sd := &psd.Content
 	switch {
-	case !psd.ContentType.Equal(pkcs7.OidSignedData):
-		p.addError(fmt.Sprintf("content type %s is not SignedData", psd.ContentType))
+	case !sd.ContentType.Equal(want):
+		p.addError(fmt.Sprintf("signed content type %s is not %s", sd.ContentType, contentName(want)))
 		return p, nil
-	case !sd.ContentInfo.ContentType.Equal(want):
-		p.addError(fmt.Sprintf("signed content type %s is not %s", sd.ContentInfo.ContentType, contentName(want)))
-		return p, nil
-	case len(sd.SignerInfos) != 1:
-		p.addError(fmt.Sprintf("%d signer infos, want exactly 1", len(sd.SignerInfos)))
-		if len(sd.SignerInfos) == 0 {
+	case len(sd.Signers) != 1:
+		p.addError(fmt.Sprintf("%d signer infos, want exactly 1", len(sd.Signers)))
+		if len(sd.Signers) == 0 {
 			return p, nil
 		}
 	}
-	si := &sd.SignerInfos[0]
+	si := &sd.Signers[0]
 	p.readCerts(sd, si)
 	if want.Equal(OIDIndirectData) {
 		p.readIndirect(sd)
@@ -175,12 +162,16 @@ func contentName(oid asn1.ObjectIdentifier) string {
 	return "Authenticode indirect data"
 }
 
-func (p *Parsed) readCerts(sd *pkcs7.SignedData, si *pkcs7.SignerInfo) {
-	if len(sd.Certificates) > cms.MaxCerts {
-		sd.Certificates = sd.Certificates[:cms.MaxCerts]
+func (p *Parsed) readCerts(sd *cms.SignedData, si *cms.SignerInfo) {
+	raws := sd.Certificates
+	if len(raws) > cms.MaxCerts {
+		raws = raws[:cms.MaxCerts]
 		p.addError(fmt.Sprintf("more than %d certificates: the rest were ignored", cms.MaxCerts))
 	}
-	certs, explicit, certErr := cms.ParseCertificates(sd.Certificates)
+	if n := sd.OtherCertificates; n > 0 {
+		p.addError(fmt.Sprintf("%d certificate entries that are not X.509 certificates were skipped", n))
+	}
+	certs, explicit, certErr := cms.ParseCertificates(raws)
 	if certErr != nil {
 		p.addError(fmt.Sprintf("embedded certificate unreadable: %v", certErr))
 	}
@@ -203,30 +194,30 @@ func (p *Parsed) readCerts(sd *pkcs7.SignedData, si *pkcs7.SignerInfo) {
 	p.Sig.Chain = cms.DescribeChain(cms.OrderChain(cert, certs))
 }
 
-func (p *Parsed) readIndirect(sd *pkcs7.SignedData) {
-	var ind indirectData
-	if err := sd.ContentInfo.Unmarshal(&ind); err != nil {
+func (p *Parsed) readIndirect(sd *cms.SignedData) {
+	ind, err := parseIndirect(sd.Content)
+	if err != nil {
 		p.addError(fmt.Sprintf("SpcIndirectDataContent: %v", err))
 		return
 	}
-	p.Subject = ind.Data.Type
-	p.Digest = ind.MessageDigest.Digest
-	p.Hash, p.Sig.DigestAlgorithm = digestAlgorithm(ind.MessageDigest.Algorithm.Algorithm)
+	p.Subject = ind.subject
+	p.Digest = ind.digest
+	p.Hash, p.Sig.DigestAlgorithm = digestAlgorithm(ind.algorithm)
 	p.Sig.SignedDigest = hex.EncodeToString(p.Digest)
 }
 
 // verifySignature checks the messageDigest attribute against the indirect
 // data and the signer's signature over the attributes.
-func (p *Parsed) verifySignature(sd *pkcs7.SignedData, si *pkcs7.SignerInfo) {
+func (p *Parsed) verifySignature(sd *cms.SignedData, si *cms.SignerInfo) {
 	if p.signer.Cert == nil {
 		return
 	}
-	content, err := sd.ContentInfo.Bytes()
-	if err == nil && content == nil {
+	content := sd.ContentBytes()
+	var err error
+	if content == nil {
 		err = errors.New("signed content missing")
-	}
-	if err == nil {
-		_, err = si.Verify(content, false, []*x509.Certificate{p.signer.Cert})
+	} else {
+		_, err = si.Verify(content, []*x509.Certificate{p.signer.Cert})
 	}
 	ok := err == nil
 	p.Sig.SignatureVerified = &ok
@@ -235,17 +226,21 @@ func (p *Parsed) verifySignature(sd *pkcs7.SignedData, si *pkcs7.SignerInfo) {
 	}
 }
 
-func (p *Parsed) readAttributes(si *pkcs7.SignerInfo) {
-	var opus opusInfo
-	if err := si.AuthenticatedAttributes.GetOne(OIDOpusInfo, &opus); err == nil {
-		p.Sig.ProgramName = strings.TrimRight(opus.ProgramName.String(), "\x00")
-		p.Sig.ProgramURL = opus.MoreInfo.URL
+func (p *Parsed) readAttributes(si *cms.SignerInfo) {
+	if v, err := si.SignedAttrs.One(OIDOpusInfo); err == nil {
+		if name, url, ok := parseOpus(v); ok {
+			p.Sig.ProgramName = strings.TrimRight(name, "\x00")
+			p.Sig.ProgramURL = url
+		}
 	}
 	if t, err := si.SigningTime(); err == nil {
 		t = t.UTC()
 		p.Sig.SigningTime = &t
 	}
-	stamp, err := cms.ReadStamp(si.UnauthenticatedAttributes, si.EncryptedDigest, p.signer.Certs)
+	if si.UnsignedAttrsErr != nil {
+		p.addError(fmt.Sprintf("unsigned attributes: %v", si.UnsignedAttrsErr))
+	}
+	stamp, err := cms.ReadStamp(si.UnsignedAttrs, si.Signature, p.signer.Certs)
 	if err != nil {
 		p.addError(err.Error())
 		return

@@ -11,9 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sassoftware/relic/v8/lib/pkcs7"
-
 	"github.com/cascade-ir/cascade/internal/collect/codesign/cms"
+	"github.com/cascade-ir/cascade/internal/collect/codesign/internal/cmsbuild"
 	"github.com/cascade-ir/cascade/internal/collect/codesign/internal/testkit"
 	"github.com/cascade-ir/cascade/internal/snapshot"
 )
@@ -77,8 +76,8 @@ func TestParseBuilt(t *testing.T) {
 func TestParseTamperedSignature(t *testing.T) {
 	p := newPKI(t)
 	psd := testkit.Authenticode(t, p.signer, nil, fileDigest[:], "app")
-	si := &psd.Content.SignerInfos[0]
-	si.EncryptedDigest[len(si.EncryptedDigest)-1] ^= 1
+	si := psd.Signers[0]
+	si.Signature[len(si.Signature)-1] ^= 1
 	sigs, _, err := Parse(testkit.Marshal(t, psd), snapshot.SigAuthenticode, Limits{})
 	if err != nil {
 		t.Fatal(err)
@@ -136,26 +135,18 @@ func TestParseLegacyCountersignature(t *testing.T) {
 	when := time.Date(2023, 3, 3, 0, 0, 0, 0, time.UTC)
 	for _, tamper := range []bool{false, true} {
 		psd := testkit.Authenticode(t, p.signer, nil, fileDigest[:], "app")
-		si := &psd.Content.SignerInfos[0]
-		b := pkcs7.NewBuilder(p.tsa.Key, []*x509.Certificate{p.tsa.Cert}, crypto.SHA256)
-		stamped := si.EncryptedDigest
+		si := psd.Signers[0]
+		stamped := si.Signature
 		if tamper {
 			stamped = []byte("some other signature")
 		}
-		if err := b.SetContentData(stamped); err != nil {
-			t.Fatal(err)
-		}
-		if err := b.AddAuthenticatedAttribute(pkcs7.OidAttributeSigningTime, when); err != nil {
-			t.Fatal(err)
-		}
-		ts, err := b.Sign()
+		ts, err := cmsbuild.Sign(p.tsa.Key, p.tsa.Cert, crypto.SHA256, stamped,
+			[]cmsbuild.Attr{{Type: cmsbuild.OIDSigningTime, Values: [][]byte{cmsbuild.UTCTime(when)}}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := si.UnauthenticatedAttributes.Add(cms.OIDCounterSignature, ts.Content.SignerInfos[0]); err != nil {
-			t.Fatal(err)
-		}
-		psd.Content.Certificates = append(psd.Content.Certificates, ts.Content.Certificates...)
+		si.AddUnsigned(cms.OIDCounterSignature, ts.Marshal())
+		psd.Certs = append(psd.Certs, p.tsa.Cert.Raw)
 		sigs, _, err := Parse(testkit.Marshal(t, psd), snapshot.SigAuthenticode, Limits{})
 		if err != nil {
 			t.Fatal(err)
@@ -175,7 +166,7 @@ func TestParseLegacyCountersignature(t *testing.T) {
 func TestParseRejects(t *testing.T) {
 	p := newPKI(t)
 	data := testkit.Authenticode(t, p.signer, nil, fileDigest[:], "x")
-	data.Content.ContentInfo, _ = pkcs7.NewContentInfo(pkcs7.OidData, []byte("not indirect data"))
+	data.ContentType, data.Content = cmsbuild.OIDData, cmsbuild.OctetString([]byte("not indirect data"))
 	sigs, _, err := Parse(testkit.Marshal(t, data), snapshot.SigAuthenticode, Limits{})
 	if err != nil || !strings.Contains(sigs[0].Sig.Error, "not Authenticode") {
 		t.Fatalf("non-Authenticode content: %v %+v", err, sigs)
@@ -191,7 +182,7 @@ func FuzzAuthenticode(f *testing.F) {
 	p := newPKI(f)
 	outer := testkit.Authenticode(f, p.signer, []*x509.Certificate{p.root.Cert}, fileDigest[:], "seed")
 	testkit.Nest(f, outer, testkit.Authenticode(f, p.other, nil, fileDigest[:], "nested"))
-	seed, _ := outer.Marshal()
+	seed := outer.Marshal()
 	f.Add(seed)
 	f.Add(seed[:len(seed)/2])
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -2,10 +2,13 @@ package authenticode
 
 import (
 	"crypto"
-	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/binary"
+	"errors"
 	"unicode/utf16"
+
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // Object identifiers from the Authenticode specification.
@@ -20,46 +23,83 @@ var (
 	OIDCTL = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 10, 1}
 )
 
-// indirectData is SpcIndirectDataContent: what the file digest is of, and
-// the digest.
-type indirectData struct {
-	Data struct {
-		Type  asn1.ObjectIdentifier
-		Value asn1.RawValue `asn1:"optional"`
+// indirect is what cascade reads of SpcIndirectDataContent: what the file
+// digest is of, and the digest.
+type indirect struct {
+	subject   asn1.ObjectIdentifier
+	algorithm asn1.ObjectIdentifier
+	digest    []byte
+}
+
+// parseIndirect reads SpcIndirectDataContent (the signed content element):
+// SEQUENCE { SEQUENCE { type OID, value ANY OPTIONAL },
+// DigestInfo SEQUENCE { AlgorithmIdentifier, OCTET STRING } }.
+func parseIndirect(der []byte) (indirect, error) {
+	var ind indirect
+	in := cryptobyte.String(der)
+	var seq, data, md, alg, digest cryptobyte.String
+	switch {
+	case !in.ReadASN1(&seq, cbasn1.SEQUENCE) || !in.Empty():
+		return ind, errors.New("not a SEQUENCE")
+	case !seq.ReadASN1(&data, cbasn1.SEQUENCE) || !data.ReadASN1ObjectIdentifier(&ind.subject):
+		return ind, errors.New("data type malformed")
+	case !seq.ReadASN1(&md, cbasn1.SEQUENCE) || !md.ReadASN1(&alg, cbasn1.SEQUENCE) ||
+		!alg.ReadASN1ObjectIdentifier(&ind.algorithm) || !md.ReadASN1(&digest, cbasn1.OCTET_STRING):
+		return ind, errors.New("message digest malformed")
 	}
-	MessageDigest struct {
-		Algorithm pkix.AlgorithmIdentifier
-		Digest    []byte
+	ind.digest = digest
+	return ind, nil
+}
+
+// parseOpus reads SpcSpOpusInfo: SEQUENCE { programName [0] EXPLICIT
+// SpcString OPTIONAL, moreInfo [1] EXPLICIT SpcLink OPTIONAL }, where
+// SpcString is unicode [0] IMPLICIT BMPString or ascii [1] IMPLICIT
+// IA5String, and SpcLink's url is [0] IMPLICIT IA5String.
+func parseOpus(der []byte) (name, url string, ok bool) {
+	in := cryptobyte.String(der)
+	var seq, pn, mi cryptobyte.String
+	var hasName, hasInfo bool
+	if !in.ReadASN1(&seq, cbasn1.SEQUENCE) || !in.Empty() ||
+		!seq.ReadOptionalASN1(&pn, &hasName, cbasn1.Tag(0).Constructed().ContextSpecific()) ||
+		!seq.ReadOptionalASN1(&mi, &hasInfo, cbasn1.Tag(1).Constructed().ContextSpecific()) {
+		return "", "", false
 	}
-}
-
-// opusInfo is SpcSpOpusInfo. Its fields are EXPLICIT-tagged CHOICEs; an
-// implicitly tagged struct decodes the same bytes.
-type opusInfo struct {
-	ProgramName spcString `asn1:"optional,tag:0"`
-	MoreInfo    spcLink   `asn1:"optional,tag:1"`
-}
-
-type spcString struct {
-	Unicode []byte `asn1:"optional,tag:0"` // BMPString, big-endian UTF-16
-	ASCII   string `asn1:"optional,tag:1,ia5"`
-}
-
-type spcLink struct {
-	URL     string        `asn1:"optional,tag:0,ia5"`
-	Moniker asn1.RawValue `asn1:"optional,tag:1"`
-	File    spcString     `asn1:"optional,tag:2"`
-}
-
-func (s spcString) String() string {
-	if len(s.Unicode) >= 2 {
-		u := make([]uint16, len(s.Unicode)/2)
-		for i := range u {
-			u[i] = binary.BigEndian.Uint16(s.Unicode[2*i:])
+	if hasName {
+		if name, ok = spcString(pn); !ok {
+			return "", "", false
 		}
-		return string(utf16.Decode(u))
 	}
-	return s.ASCII
+	if hasInfo {
+		var u cryptobyte.String
+		var hasURL bool
+		if !mi.ReadOptionalASN1(&u, &hasURL, cbasn1.Tag(0).ContextSpecific()) {
+			return "", "", false
+		}
+		url = string(u)
+	}
+	return name, url, true
+}
+
+// spcString reads the SpcString CHOICE in s.
+func spcString(s cryptobyte.String) (string, bool) {
+	var v cryptobyte.String
+	switch {
+	case s.PeekASN1Tag(cbasn1.Tag(0).ContextSpecific()):
+		if !s.ReadASN1(&v, cbasn1.Tag(0).ContextSpecific()) {
+			return "", false
+		}
+		u := make([]uint16, len(v)/2)
+		for i := range u {
+			u[i] = binary.BigEndian.Uint16(v[2*i:])
+		}
+		return string(utf16.Decode(u)), true
+	case s.PeekASN1Tag(cbasn1.Tag(1).ContextSpecific()):
+		if !s.ReadASN1(&v, cbasn1.Tag(1).ContextSpecific()) {
+			return "", false
+		}
+		return string(v), true
+	}
+	return "", s.Empty()
 }
 
 // digestAlgorithms maps digest OIDs to hashes and their names.

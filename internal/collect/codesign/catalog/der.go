@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"crypto"
 	"errors"
+
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // A catalog can list hundreds of thousands of members, and every scan of
-// a Windows source reads them all, so members are read with this small
-// DER reader instead of encoding/asn1's reflection (about ten times
-// slower per member). It reads definite lengths only, as DER has.
+// a Windows source reads them all, so members are read with cryptobyte
+// instead of encoding/asn1's reflection (about ten times slower per
+// member). It reads DER only: definite, minimal lengths and one-byte tags.
 
 var errDER = errors.New("malformed DER")
 
@@ -17,30 +20,17 @@ var errDER = errors.New("malformed DER")
 type der []byte
 
 // next reads one element: its tag byte, its content and its whole
-// encoding. Multi-byte tags are refused.
+// encoding.
 func (d *der) next() (tag byte, body, full []byte, err error) {
-	b := *d
-	if len(b) < 2 || b[0]&0x1f == 0x1f {
+	orig := *d
+	s := cryptobyte.String(orig)
+	var b cryptobyte.String
+	var t cbasn1.Tag
+	if !s.ReadAnyASN1(&b, &t) {
 		return 0, nil, nil, errDER
 	}
-	tag = b[0]
-	n, hdr := int(b[1]), 2
-	if n&0x80 != 0 {
-		k := n & 0x7f
-		if k == 0 || k > 4 || len(b) < 2+k {
-			return 0, nil, nil, errDER
-		}
-		n = 0
-		for _, c := range b[2 : 2+k] {
-			n = n<<8 | int(c)
-		}
-		hdr += k
-	}
-	if n < 0 || n > len(b)-hdr {
-		return 0, nil, nil, errDER
-	}
-	*d = b[hdr+n:]
-	return tag, b[hdr : hdr+n], b[:hdr+n], nil
+	*d = der(s)
+	return byte(t), b, orig[:len(orig)-len(s)], nil
 }
 
 // expect reads one element that must have tag.

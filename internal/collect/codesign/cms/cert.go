@@ -1,8 +1,9 @@
-// Package cms holds what Authenticode and Apple code signatures share:
-// describing certificates as snapshot records, checking a chain against
-// configured roots at a given time, reading RFC 3161 and legacy
-// countersignatures, and measuring BER objects to find bytes appended after
-// a signature blob.
+// Package cms holds what Authenticode, catalogs and Apple code signatures
+// share: the one CMS SignedData reader (cryptobyte, DER and
+// indefinite-length BER), signer verification, describing certificates as
+// snapshot records, checking a chain against configured roots at a given
+// time, reading RFC 3161 and legacy countersignatures, and measuring BER
+// objects to find bytes appended after a signature blob.
 package cms
 
 import (

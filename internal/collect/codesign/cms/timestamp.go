@@ -1,13 +1,16 @@
 package cms
 
 import (
+	"crypto/subtle"
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"math/big"
+	"time"
 
-	"github.com/sassoftware/relic/v8/lib/pkcs7"
-	"github.com/sassoftware/relic/v8/lib/pkcs9"
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 
 	"github.com/cascade-ir/cascade/internal/snapshot"
 )
@@ -36,7 +39,7 @@ type Stamp struct {
 // authority, and verifies it over stamped (the signer's encrypted digest)
 // with the certificates at hand. It returns nil, nil when there is none; a
 // countersignature whose time cannot be read is an error.
-func ReadStamp(attrs pkcs7.AttributeList, stamped []byte, certs []*x509.Certificate) (*Stamp, error) {
+func ReadStamp(attrs Attributes, stamped []byte, certs []*x509.Certificate) (*Stamp, error) {
 	for _, oid := range []asn1.ObjectIdentifier{OIDTimeStampToken, OIDSpcTimeStampToken} {
 		if attrs.Exists(oid) {
 			return rfc3161(attrs, oid, stamped, certs)
@@ -48,40 +51,99 @@ func ReadStamp(attrs pkcs7.AttributeList, stamped []byte, certs []*x509.Certific
 	return nil, nil
 }
 
-func rfc3161(attrs pkcs7.AttributeList, oid asn1.ObjectIdentifier, stamped []byte, certs []*x509.Certificate) (*Stamp, error) {
-	var tst pkcs7.ContentInfoSignedData
-	if err := attrs.GetOne(oid, &tst); err != nil {
+// TSTInfo is the part of an RFC 3161 TSTInfo cascade reads.
+type TSTInfo struct {
+	Policy        asn1.ObjectIdentifier
+	HashAlgorithm asn1.ObjectIdentifier
+	HashedMessage []byte
+	Serial        *big.Int
+	GenTime       time.Time
+}
+
+// ParseTSTInfo reads a DER TSTInfo (RFC 3161 §2.4.2) up to its genTime;
+// the optional fields after it are not needed.
+func ParseTSTInfo(der []byte) (*TSTInfo, error) {
+	in := cryptobyte.String(der)
+	var seq, imprint, gen cryptobyte.String
+	var version int64
+	info := &TSTInfo{Serial: new(big.Int)}
+	var alg AlgorithmIdentifier
+	var err error
+	if !in.ReadASN1(&seq, cbasn1.SEQUENCE) || !in.Empty() || !seq.ReadASN1Int64WithTag(&version, cbasn1.INTEGER) ||
+		!seq.ReadASN1ObjectIdentifier(&info.Policy) || !seq.ReadASN1(&imprint, cbasn1.SEQUENCE) {
+		return nil, malformed("TSTInfo")
+	}
+	if alg, err = readAlgorithm(&imprint); err != nil {
+		return nil, err
+	}
+	info.HashAlgorithm = alg.OID
+	var hashed cryptobyte.String
+	if !imprint.ReadASN1(&hashed, cbasn1.OCTET_STRING) || !imprint.Empty() {
+		return nil, malformed("TSTInfo message imprint")
+	}
+	info.HashedMessage = hashed
+	var tag cbasn1.Tag
+	if !seq.ReadASN1Integer(info.Serial) || !seq.ReadAnyASN1Element(&gen, &tag) {
+		return nil, malformed("TSTInfo serial number or genTime")
+	}
+	if info.GenTime, err = ParseTime(gen); err != nil {
+		return nil, fmt.Errorf("genTime: %w", err)
+	}
+	return info, nil
+}
+
+func rfc3161(attrs Attributes, oid asn1.ObjectIdentifier, stamped []byte, certs []*x509.Certificate) (*Stamp, error) {
+	v, err := attrs.One(oid)
+	var tst *SignedData
+	if err == nil {
+		tst, err = ParseSignedData(v)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("RFC 3161 timestamp token: %w", err)
 	}
-	var info pkcs9.TSTInfo
-	raw, err := tst.Content.ContentInfo.Bytes()
-	if err == nil {
-		_, err = asn1.Unmarshal(raw, &info)
-	}
+	info, err := ParseTSTInfo(tst.ContentBytes())
 	if err != nil {
 		return nil, fmt.Errorf("RFC 3161 TSTInfo: %w", err)
 	}
-	t, err := info.SigningTime()
-	if err != nil {
-		return nil, fmt.Errorf("RFC 3161 genTime: %w", err)
-	}
-	s := &Stamp{TS: snapshot.Timestamp{Time: t.UTC(), Kind: KindRFC3161}}
-	tokenCerts, _, _ := ParseCertificates(tst.Content.Certificates)
+	s := &Stamp{TS: snapshot.Timestamp{Time: info.GenTime.UTC(), Kind: KindRFC3161}}
+	tokenCerts, _, _ := ParseCertificates(tst.Certificates)
 	all := capCerts(append(tokenCerts, certs...))
-	cs, err := pkcs9.Verify(&tst, stamped, all)
+	cert, err := verifyToken(tst, info, stamped, all)
 	if err == nil {
-		s.Cert, s.Intermediates = cs.Certificate, all
-	} else if len(tst.Content.SignerInfos) > 0 {
-		s.Cert, _ = tst.Content.SignerInfos[0].FindCertificate(all)
+		s.Cert, s.Intermediates = cert, all
+	} else if len(tst.Signers) > 0 {
+		s.Cert, _ = tst.Signers[0].FindCertificate(all)
 		s.Intermediates = all
 	}
 	s.finish(err)
 	return s, nil
 }
 
-func legacy(attrs pkcs7.AttributeList, stamped []byte, certs []*x509.Certificate) (*Stamp, error) {
-	var tsi pkcs7.SignerInfo
-	if err := attrs.GetOne(OIDCounterSignature, &tsi); err != nil {
+// verifyToken checks that the token's imprint is the digest of stamped and
+// that its one signer signed the TSTInfo.
+func verifyToken(tst *SignedData, info *TSTInfo, stamped []byte, certs []*x509.Certificate) (*x509.Certificate, error) {
+	if len(tst.Signers) != 1 {
+		return nil, errors.New("timestamp should have exactly one SignerInfo")
+	}
+	hash, err := HashOf(info.HashAlgorithm)
+	if err != nil {
+		return nil, fmt.Errorf("verifying timestamp imprint: %w", err)
+	}
+	h := hash.New()
+	h.Write(stamped)
+	if subtle.ConstantTimeCompare(h.Sum(nil), info.HashedMessage) != 1 {
+		return nil, errors.New("verifying timestamp imprint: digest check failed")
+	}
+	return tst.Signers[0].Verify(tst.ContentBytes(), certs)
+}
+
+func legacy(attrs Attributes, stamped []byte, certs []*x509.Certificate) (*Stamp, error) {
+	v, err := attrs.One(OIDCounterSignature)
+	var tsi *SignerInfo
+	if err == nil {
+		tsi, err = ParseSignerInfo(v)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("legacy countersignature: %w", err)
 	}
 	t, err := tsi.SigningTime()
@@ -89,7 +151,7 @@ func legacy(attrs pkcs7.AttributeList, stamped []byte, certs []*x509.Certificate
 		return nil, fmt.Errorf("legacy countersignature time: %w", err)
 	}
 	s := &Stamp{TS: snapshot.Timestamp{Time: t.UTC(), Kind: KindLegacy}, Intermediates: capCerts(certs)}
-	cert, err := tsi.Verify(stamped, false, s.Intermediates)
+	cert, err := tsi.Verify(stamped, s.Intermediates)
 	if cert == nil {
 		cert, _ = tsi.FindCertificate(s.Intermediates)
 	}

@@ -131,13 +131,13 @@ func ExplicitCurve(der []byte) bool {
 // ParseCertificate. It returns those it could read; explicit holds the
 // DER of the ones refused with ErrExplicitCurve, and err describes the
 // others.
-func ParseCertificates(raws []asn1.RawValue) (certs []*x509.Certificate, explicit [][]byte, err error) {
+func ParseCertificates(raws [][]byte) (certs []*x509.Certificate, explicit [][]byte, err error) {
 	var errs []error
 	for i, r := range raws {
-		c, e := ParseCertificate(r.FullBytes)
+		c, e := ParseCertificate(r)
 		switch {
 		case errors.Is(e, ErrExplicitCurve):
-			explicit = append(explicit, r.FullBytes)
+			explicit = append(explicit, r)
 		case e != nil:
 			errs = append(errs, fmt.Errorf("certificate %d: %w", i+1, e))
 		default:

@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"math/big"
@@ -79,24 +78,24 @@ func TestParseNegativeSerial(t *testing.T) {
 }
 
 func TestParseCertificates(t *testing.T) {
-	raw := func(names ...string) []asn1.RawValue {
-		var out []asn1.RawValue
+	raw := func(names ...string) [][]byte {
+		var out [][]byte
 		for _, n := range names {
-			out = append(out, asn1.RawValue{FullBytes: pemFile(t, n)})
+			out = append(out, pemFile(t, n))
 		}
 		return out
 	}
 	tests := []struct {
 		name     string
-		in       []asn1.RawValue
+		in       [][]byte
 		certs    int
 		explicit int
 		err      string
 	}{
 		{"root and negative serial", raw("root", "negative-serial"), 2, 0, ""},
 		{"explicit-curve CA and its leaf", raw("explicit-leaf", "explicit-ca"), 1, 1, ""},
-		{"named curve", []asn1.RawValue{{FullBytes: namedCurveCert(t)}}, 1, 0, ""},
-		{"garbage after a good one", append(raw("root"), asn1.RawValue{FullBytes: []byte{0x30, 3, 2, 1, 1}}), 1, 0, "certificate 2:"},
+		{"named curve", [][]byte{namedCurveCert(t)}, 1, 0, ""},
+		{"garbage after a good one", append(raw("root"), []byte{0x30, 3, 2, 1, 1}), 1, 0, "certificate 2:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,15 +2,12 @@ package macho
 
 import (
 	"bytes"
-	"crypto"
 	"crypto/x509"
 	"encoding/asn1"
-	"errors"
 	"fmt"
-	"time"
 
-	rpkcs7 "github.com/sassoftware/relic/v8/lib/pkcs7"
-	"github.com/smallstep/pkcs7"
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 	"howett.net/plist"
 
 	"github.com/cascade-ir/cascade/internal/collect/codesign/anomaly"
@@ -37,17 +34,18 @@ func checkCMS(w []byte, primary *codeDir, all []*codeDir, rec *record) {
 		rec.anomalies = append(rec.anomalies, anomaly.New(anomaly.SignaturePadding, fmt.Sprintf(
 			"%d bytes follow the CMS signature inside the %s code signature; verifiers ignore them", len(rest), rec.sig.Arch)))
 	}
-	p7, err := parseCMS(payload[:n])
+	sd, err := parseCMS(payload[:n])
 	if err != nil {
 		rec.addError(fmt.Sprintf("CMS signature: %v", err))
 		return
 	}
-	rec.readSigner(p7)
+	si := &sd.Signers[0]
+	rec.readSigner(sd, si)
 	if rec.signer.Cert == nil {
 		return
 	}
-	p7.Content = primary.raw
-	err = verifyCMS(p7, rec.signer.Cert)
+	// The signature is detached: it covers the primary code directory.
+	_, err = si.Verify(primary.raw, []*x509.Certificate{rec.signer.Cert})
 	ok := err == nil
 	rec.sig.SignatureVerified = &ok
 	if err != nil {
@@ -55,44 +53,49 @@ func checkCMS(w []byte, primary *codeDir, all []*codeDir, rec *record) {
 		rec.anomalies = append(rec.anomalies, anomaly.New(anomaly.BadSignature, fmt.Sprintf(
 			"the CMS signature of the %s slice does not verify over its code directory: %v", rec.sig.Arch, err)))
 	}
-	rec.checkCDHashes(p7, all)
+	rec.checkCDHashes(si, all)
 }
 
-func parseCMS(b []byte) (p7 *pkcs7.PKCS7, err error) {
+func parseCMS(b []byte) (sd *cms.SignedData, err error) {
 	defer guard.Recover(&err, "CMS parser", "Mach-O signature")
-	p7, err = pkcs7.Parse(b)
-	if err == nil && len(p7.Signers) != 1 {
-		err = fmt.Errorf("%d signers, want 1", len(p7.Signers))
+	sd, err = cms.ParseSignedData(b)
+	if err == nil && len(sd.Signers) != 1 {
+		err = fmt.Errorf("%d signers, want 1", len(sd.Signers))
 	}
-	return p7, err
+	return sd, err
 }
 
-func (rec *record) readSigner(p7 *pkcs7.PKCS7) {
-	certs := p7.Certificates
-	if len(certs) > cms.MaxCerts {
-		certs = certs[:cms.MaxCerts]
+func (rec *record) readSigner(sd *cms.SignedData, si *cms.SignerInfo) {
+	raws := sd.Certificates
+	if len(raws) > cms.MaxCerts {
+		raws = raws[:cms.MaxCerts]
 	}
+	if n := sd.OtherCertificates; n > 0 {
+		rec.addError(fmt.Sprintf("CMS signature: %d certificate entries that are not X.509 certificates were skipped", n))
+	}
+	certs, _, certErr := cms.ParseCertificates(raws)
 	rec.signer.Certs = certs
-	cert := p7.GetOnlySigner()
-	if cert == nil {
-		rec.addError("CMS signer certificate not found")
+	cert, err := si.FindCertificate(certs)
+	if err != nil {
+		msg := "CMS signer certificate not found"
+		if certErr != nil {
+			msg += fmt.Sprintf(" (embedded certificate unreadable: %v)", certErr)
+		}
+		rec.addError(msg)
 		return
 	}
 	rec.signer.Cert = cert
 	d := cms.Describe(cert)
 	rec.sig.Signer = &d
 	rec.sig.Chain = cms.DescribeChain(cms.OrderChain(cert, certs))
-	var t time.Time
-	if err := p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeSigningTime, &t); err == nil {
+	if t, err := si.SigningTime(); err == nil {
 		t = t.UTC()
 		rec.sig.SigningTime = &t
 	}
-	si := p7.Signers[0]
-	attrs := make(rpkcs7.AttributeList, 0, len(si.UnauthenticatedAttributes))
-	for _, a := range si.UnauthenticatedAttributes {
-		attrs = append(attrs, rpkcs7.Attribute{Type: a.Type, Values: a.Value})
+	if si.UnsignedAttrsErr != nil {
+		rec.addError(fmt.Sprintf("CMS unsigned attributes: %v", si.UnsignedAttrsErr))
 	}
-	stamp, err := cms.ReadStamp(attrs, si.EncryptedDigest, certs)
+	stamp, err := cms.ReadStamp(si.UnsignedAttrs, si.Signature, certs)
 	if err != nil {
 		rec.addError(err.Error())
 	} else if stamp != nil {
@@ -101,76 +104,18 @@ func (rec *record) readSigner(p7 *pkcs7.PKCS7) {
 	}
 }
 
-// verifyCMS checks the message digest and the signature. smallstep/pkcs7
-// refuses a signing time outside the certificate's validity before checking
-// the signature; that case is a temporal fact cascade reports on its own,
-// so the signature is then checked here.
-func verifyCMS(p7 *pkcs7.PKCS7, cert *x509.Certificate) error {
-	err := p7.Verify()
-	var timeErr *pkcs7.SigningTimeNotValidError
-	if !errors.As(err, &timeErr) {
-		return err
-	}
-	si := p7.Signers[0]
-	type attribute struct {
-		Type  asn1.ObjectIdentifier
-		Value asn1.RawValue `asn1:"set"`
-	}
-	attrs := make([]attribute, 0, len(si.AuthenticatedAttributes))
-	for _, a := range si.AuthenticatedAttributes {
-		attrs = append(attrs, attribute{a.Type, a.Value})
-	}
-	enc, err := asn1.Marshal(struct {
-		A []attribute `asn1:"set"`
-	}{attrs})
-	if err != nil {
-		return err
-	}
-	var seq asn1.RawValue
-	if _, err := asn1.Unmarshal(enc, &seq); err != nil {
-		return err
-	}
-	alg, err := signatureAlgorithm(si.DigestEncryptionAlgorithm.Algorithm, si.DigestAlgorithm.Algorithm, cert)
-	if err != nil {
-		return err
-	}
-	return cert.CheckSignature(alg, seq.Bytes, si.EncryptedDigest)
-}
-
-// signatureAlgorithm maps a SignerInfo's algorithms to x509's.
-func signatureAlgorithm(enc, digest asn1.ObjectIdentifier, cert *x509.Certificate) (x509.SignatureAlgorithm, error) {
-	var h crypto.Hash
-	switch {
-	case digest.Equal(pkcs7.OIDDigestAlgorithmSHA1):
-		h = crypto.SHA1
-	case digest.Equal(pkcs7.OIDDigestAlgorithmSHA256):
-		h = crypto.SHA256
-	case digest.Equal(pkcs7.OIDDigestAlgorithmSHA384):
-		h = crypto.SHA384
-	case digest.Equal(pkcs7.OIDDigestAlgorithmSHA512):
-		h = crypto.SHA512
-	default:
-		return 0, fmt.Errorf("digest algorithm %s unsupported", digest)
-	}
-	rsa := map[crypto.Hash]x509.SignatureAlgorithm{crypto.SHA1: x509.SHA1WithRSA, crypto.SHA256: x509.SHA256WithRSA,
-		crypto.SHA384: x509.SHA384WithRSA, crypto.SHA512: x509.SHA512WithRSA}
-	ec := map[crypto.Hash]x509.SignatureAlgorithm{crypto.SHA1: x509.ECDSAWithSHA1, crypto.SHA256: x509.ECDSAWithSHA256,
-		crypto.SHA384: x509.ECDSAWithSHA384, crypto.SHA512: x509.ECDSAWithSHA512}
-	switch cert.PublicKeyAlgorithm {
-	case x509.RSA:
-		return rsa[h], nil
-	case x509.ECDSA:
-		return ec[h], nil
-	}
-	return 0, fmt.Errorf("signature algorithm %s with %s keys unsupported", enc, cert.PublicKeyAlgorithm)
-}
-
 // checkCDHashes compares Apple's cdhashes attribute, when present, with
 // every code directory: an alternate directory the signature does not list
 // was not signed.
-func (rec *record) checkCDHashes(p7 *pkcs7.PKCS7, all []*codeDir) {
-	var raw []byte
-	if err := p7.UnmarshalSignedAttribute(oidCDHashes, &raw); err != nil {
+func (rec *record) checkCDHashes(si *cms.SignerInfo, all []*codeDir) {
+	v, err := si.SignedAttrs.One(oidCDHashes)
+	if err != nil {
+		return
+	}
+	s := cryptobyte.String(v)
+	var raw cryptobyte.String
+	if !s.ReadASN1(&raw, cbasn1.OCTET_STRING) || !s.Empty() {
+		rec.addError("cdhashes attribute: not an OCTET STRING")
 		return
 	}
 	var doc struct {

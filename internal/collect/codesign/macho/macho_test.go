@@ -107,8 +107,10 @@ func TestReadInProcess(t *testing.T) {
 	}
 }
 
-// TestSigningTimeOutsideValidity: smallstep/pkcs7 refuses before checking
-// the signature; the record must still say whether the signature holds.
+// TestSigningTimeOutsideValidity: a signing time outside the certificate's
+// validity is a temporal fact reported on its own (some CMS verifiers refuse
+// such a signature before checking it); the record must still say whether
+// the signature holds.
 func TestSigningTimeOutsideValidity(t *testing.T) {
 	s := newSigner(t, t2020, time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC))
 	b := s.sign(t, tinyMachO(), nil) // signingTime is now: after notAfter

@@ -19,7 +19,7 @@ import (
 	"time"
 	"unicode/utf16"
 
-	"github.com/sassoftware/relic/v8/lib/pkcs7"
+	"github.com/cascade-ir/cascade/internal/collect/codesign/internal/cmsbuild"
 )
 
 var (
@@ -121,15 +121,18 @@ func Build(members []Member, o Options) ([]byte, error) {
 		}
 		c.Members = append(c.Members, s)
 	}
-	b := pkcs7.NewBuilder(o.Key, append([]*x509.Certificate{o.Cert}, o.Chain...), crypto.SHA256)
-	if err := b.SetContent(oidCTL, c); err != nil {
-		return nil, err
-	}
-	psd, err := b.Sign()
+	content, err := asn1.Marshal(c)
 	if err != nil {
 		return nil, err
 	}
-	return psd.Marshal()
+	sd, err := cmsbuild.New(oidCTL, content)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := sd.AddSigner(o.Key, o.Cert, crypto.SHA256, nil, o.Chain...); err != nil {
+		return nil, err
+	}
+	return sd.Marshal(), nil
 }
 
 func member(m Member, digestOID asn1.ObjectIdentifier) (subject, error) {

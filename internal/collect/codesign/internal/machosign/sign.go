@@ -13,8 +13,9 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
+	"time"
 
-	"github.com/smallstep/pkcs7"
+	"github.com/cascade-ir/cascade/internal/collect/codesign/internal/cmsbuild"
 )
 
 // thin is the part of a 64-bit little-endian Mach-O the signer rewrites.
@@ -205,11 +206,7 @@ func sum(b []byte) []byte {
 // signCD makes a detached CMS signature over the code directory with the
 // Apple cdhashes attribute, as codesign does.
 func signCD(cd []byte, o Options) ([]byte, error) {
-	sd, err := pkcs7.NewSignedData(cd)
-	if err != nil {
-		return nil, err
-	}
-	sd.SetDigestAlgorithm(pkcs7.OIDDigestAlgorithmSHA256)
+	sd := cmsbuild.Detached(cmsbuild.OIDData, cd)
 	h := sha256.Sum256(cd)
 	hashes := o.CDHashes
 	if hashes == nil {
@@ -223,13 +220,18 @@ func signCD(cd []byte, o Options) ([]byte, error) {
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
 <plist version="1.0"><dict><key>cdhashes</key><array>%s</array></dict></plist>
 `, list)
-	attr := pkcs7.Attribute{Type: asn1.ObjectIdentifier{1, 2, 840, 113635, 100, 9, 1}, Value: []byte(plist)}
-	cfg := pkcs7.SignerInfoConfig{ExtraSignedAttributes: []pkcs7.Attribute{attr}}
-	if err := sd.AddSignerChain(o.Cert, o.Key, o.Chain, cfg); err != nil {
+	attrs := []cmsbuild.Attr{
+		{Type: asn1.ObjectIdentifier{1, 2, 840, 113635, 100, 9, 1}, Values: [][]byte{cmsbuild.OctetString([]byte(plist))}},
+		{Type: cmsbuild.OIDSigningTime, Values: [][]byte{cmsbuild.UTCTime(time.Now())}},
+	}
+	key, ok := o.Key.(crypto.Signer)
+	if !ok {
+		return nil, fmt.Errorf("key %T cannot sign", o.Key)
+	}
+	if _, err := sd.AddSigner(key, o.Cert, crypto.SHA256, attrs, o.Chain...); err != nil {
 		return nil, err
 	}
-	sd.Detach()
-	return sd.Finish()
+	return sd.Marshal(), nil
 }
 
 // addCodeSignatureCmd appends an LC_CODE_SIGNATURE after the load commands

@@ -3,11 +3,13 @@ package testkit
 import (
 	"crypto"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/asn1"
 	"testing"
 
-	"github.com/sassoftware/relic/v8/lib/pkcs7"
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/cascade-ir/cascade/internal/collect/codesign/internal/cmsbuild"
 )
 
 // Authenticode object identifiers the builder needs.
@@ -20,64 +22,64 @@ var (
 	OIDNested = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 2, 4, 1}
 )
 
-type indirect struct {
-	Data struct {
-		Type  asn1.ObjectIdentifier
-		Value asn1.RawValue
-	}
-	Digest struct {
-		Alg    pkix.AlgorithmIdentifier
-		Digest []byte
-	}
+// IndirectData is the DER SpcIndirectDataContent of a PE image whose
+// SHA-256 Authenticode digest is digest.
+func IndirectData(digest []byte) []byte {
+	var b cryptobyte.Builder
+	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			b.AddASN1ObjectIdentifier(oidPEImageData)
+			b.AddASN1(cbasn1.SEQUENCE, func(*cryptobyte.Builder) {})
+		})
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+				b.AddASN1ObjectIdentifier(oidSHA256)
+				b.AddASN1NULL()
+			})
+			b.AddASN1OctetString(digest)
+		})
+	})
+	return b.BytesOrPanic()
 }
 
-type opus struct {
-	Name struct {
-		Unicode []byte `asn1:"optional,tag:0"`
-	} `asn1:"optional,tag:0"`
+// OpusInfo is the DER SpcSpOpusInfo naming program.
+func OpusInfo(program string) []byte {
+	var name []byte
+	for _, r := range program {
+		name = append(name, byte(r>>8), byte(r))
+	}
+	var b cryptobyte.Builder
+	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
+			b.AddASN1(cbasn1.Tag(0).ContextSpecific(), func(b *cryptobyte.Builder) { b.AddBytes(name) })
+		})
+	})
+	return b.BytesOrPanic()
 }
 
 // Authenticode signs a PE-image indirect-data blob over digest (SHA-256)
 // with signer, naming the program, and returns the SignedData.
-func Authenticode(t testing.TB, signer Cert, chain []*x509.Certificate, digest []byte, program string) *pkcs7.ContentInfoSignedData {
+func Authenticode(t testing.TB, signer Cert, chain []*x509.Certificate, digest []byte, program string) *cmsbuild.SignedData {
 	t.Helper()
-	var ind indirect
-	ind.Data.Type = oidPEImageData
-	ind.Data.Value = asn1.RawValue{FullBytes: []byte{0x30, 0x00}}
-	ind.Digest.Alg = pkix.AlgorithmIdentifier{Algorithm: oidSHA256, Parameters: asn1.NullRawValue}
-	ind.Digest.Digest = digest
-	b := pkcs7.NewBuilder(signer.Key, append([]*x509.Certificate{signer.Cert}, chain...), crypto.SHA256)
-	if err := b.SetContent(oidIndirectData, ind); err != nil {
-		t.Fatal(err)
-	}
-	var o opus
-	for _, r := range program {
-		o.Name.Unicode = append(o.Name.Unicode, byte(r>>8), byte(r))
-	}
-	if err := b.AddAuthenticatedAttribute(oidOpusInfo, o); err != nil {
-		t.Fatal(err)
-	}
-	psd, err := b.Sign()
+	sd, err := cmsbuild.New(oidIndirectData, IndirectData(digest))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return psd
+	opus := []cmsbuild.Attr{{Type: oidOpusInfo, Values: [][]byte{OpusInfo(program)}}}
+	if _, err := sd.AddSigner(signer.Key, signer.Cert, crypto.SHA256, opus, chain...); err != nil {
+		t.Fatal(err)
+	}
+	return sd
 }
 
 // Marshal encodes a SignedData.
-func Marshal(t testing.TB, psd *pkcs7.ContentInfoSignedData) []byte {
+func Marshal(t testing.TB, sd *cmsbuild.SignedData) []byte {
 	t.Helper()
-	b, err := psd.Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return sd.Marshal()
 }
 
 // Nest adds inner as a nested signature of outer.
-func Nest(t testing.TB, outer, inner *pkcs7.ContentInfoSignedData) {
+func Nest(t testing.TB, outer, inner *cmsbuild.SignedData) {
 	t.Helper()
-	if err := outer.Content.SignerInfos[0].UnauthenticatedAttributes.Add(OIDNested, *inner); err != nil {
-		t.Fatal(err)
-	}
+	outer.Signers[0].AddUnsigned(OIDNested, inner.Marshal())
 }
