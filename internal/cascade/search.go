@@ -75,19 +75,24 @@ type search struct {
 	// of an arc's source.
 	seen []uint64
 	q    queue
+	// pendDepth is the queued label's hops, per node (with a depth limit).
+	pendDepth []int32
 }
 
 // A search keeps one record per node (32 bytes, so two share a cache line
 // and a settle or push misses the cache once): the confidence of the
 // node's last settled label (a node's settled labels grow in confidence,
 // so without a depth limit it alone decides dominance), its settled
-// labels, and its last queued label no settled one dominates, which drops
-// a push that label strictly dominates before it takes a queue slot.
+// labels, its last queued label no settled one dominates, which drops a
+// push that label strictly dominates before it takes a queue slot, and
+// its row's bounds (forward its arcs out, backwards its arcs in), copied
+// from the graph so that relaxing a label just settled reads no other
+// record before its row.
 type nodeState struct {
 	pendKey       int64
 	top, pendConf float32
 	head, tail    int32 // settled labels; head -1: not reached
-	pendDepth     int32 // the queued label's hops (with a depth limit)
+	lo, hi        uint32
 }
 
 const noArc = ^uint32(0)
@@ -101,6 +106,17 @@ func newSearch(g *Graph, backward bool, skew, at int64, maxDepth int, weight [nu
 	hugePages(s.node)
 	for i := range s.node {
 		s.node[i] = nodeState{head: -1, tail: -1, top: -1, pendConf: -1}
+	}
+	off := g.off
+	if backward {
+		g.reverse()
+		off = g.roff
+	}
+	for i := range s.node {
+		s.node[i].lo, s.node[i].hi = off[i], off[i+1]
+	}
+	if maxDepth > 0 {
+		s.pendDepth = make([]int32, len(g.nodes))
 	}
 	return s
 }
@@ -133,7 +149,7 @@ func (s *search) push(it item) {
 	}
 	h := &s.node[it.node]
 	if h.pendKey <= it.key && h.pendConf >= it.conf && (h.pendKey < it.key || h.pendConf > it.conf) &&
-		(s.maxDepth == 0 || h.pendDepth <= it.depth) {
+		(s.maxDepth == 0 || s.pendDepth[it.node] <= it.depth) {
 		return
 	}
 	if s.dominated(it.node, it.conf, it.depth) {
@@ -141,7 +157,7 @@ func (s *search) push(it item) {
 	}
 	h.pendKey, h.pendConf = it.key, it.conf
 	if s.maxDepth > 0 {
-		h.pendDepth = it.depth
+		s.pendDepth[it.node] = it.depth
 	}
 	s.q.push(it)
 }
@@ -255,7 +271,8 @@ func (s *search) open(a sweepArc, k int64) {
 func (s *search) relaxOpen(it item, li int32) {
 	g := s.g
 	t := it.key
-	lo, hi := g.off[it.node], g.off[it.node+1]
+	ns := &s.node[it.node]
+	lo, hi := ns.lo, ns.hi
 	// The row is by opening time: stop at the first arc not open yet.
 	for i := lo; i < hi; i++ {
 		x := &g.arcs[i]
@@ -277,7 +294,8 @@ func (s *search) relaxOpen(it item, li int32) {
 func (s *search) relaxOpenBackward(it item, li int32) {
 	g := s.g
 	d := -it.key
-	for r := g.roff[it.node]; r < g.roff[it.node+1]; r++ {
+	ns := &s.node[it.node]
+	for r := ns.lo; r < ns.hi; r++ {
 		a := g.rarc[r]
 		x := &g.arcs[a]
 		w := s.weight[x.kind()]
