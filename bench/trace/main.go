@@ -28,7 +28,7 @@ func main() {
 	edges := flag.Int("edges", 10_000_000, "timed edges in the generated graph")
 	runs := flag.Int("runs", 3, "forward traces to time (the best and the worst are shown)")
 	seed := flag.Uint64("seed", 18, "random seed of the generator")
-	prof := flag.String("cpuprofile", "", "write a CPU profile of the forward traces to this file")
+	prof := flag.String("cpuprofile", "", "write a CPU profile of the traces to this file (labelled trace=forward or trace=backwards: go tool pprof -tagfocus trace=forward)")
 	flag.BoolVar(&backwards, "backwards", true, "also time a backwards trace (it builds the reverse rows)")
 	flag.Parse()
 	profile = *prof
@@ -55,7 +55,7 @@ func run(nodes, edges, runs int, seed uint64) error {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	graphHeap := ms.HeapAlloc
-	fmt.Printf("graph: %d nodes, %d edges, built in %v, heap %s\n", g.NumNodes(), g.NumArcs(), tBuild.Round(time.Millisecond), mib(graphHeap))
+	fmt.Printf("graph: %d nodes, %d edges, built in %v, heap %s, in huge pages %s\n", g.NumNodes(), g.NumArcs(), tBuild.Round(time.Millisecond), mib(graphHeap), hugeRSS())
 	at := epoch.Add(3 * 365 * 24 * time.Hour)
 	o := cascade.Options{Seeds: []cascade.Seed{{Node: first, Time: epoch}}, At: at, Skew: 5 * time.Minute}
 	if profile != "" {
@@ -72,7 +72,8 @@ func run(nodes, edges, runs int, seed uint64) error {
 	reached, labels := 0, 0
 	for i := range runs {
 		t, c := time.Now(), cpuTime()
-		r, err := cascade.Trace(ctx, g, o)
+		var r *cascade.Result
+		pprof.Do(ctx, pprof.Labels("trace", "forward"), func(ctx context.Context) { r, err = cascade.Trace(ctx, g, o) })
 		if err != nil {
 			return err
 		}
@@ -88,15 +89,19 @@ func run(nodes, edges, runs int, seed uint64) error {
 		r = nil
 		runtime.GC()
 	}
-	pprof.StopCPUProfile()
 	fmt.Printf("forward trace from %s: %d nodes reached (%d labels); best %v, worst %v wall of %d runs\n", first, reached, labels, lo.Round(time.Millisecond), hi.Round(time.Millisecond), runs)
 	fmt.Printf("memory after build and forward traces: Go heap peak during a trace %s, Go runtime total (Sys) %s, kernel peak RSS (VmHWM) %s\n",
 		mib(tracePeak), mib(sysAfter()), vmHWM())
 	if !backwards {
+		pprof.StopCPUProfile()
 		return nil
 	}
 	t, c := time.Now(), cpuTime()
-	br, err := cascade.Backtrace(ctx, g, cascade.Options{Seeds: []cascade.Seed{{Node: "h0000001", Time: at}}, At: at, Skew: 5 * time.Minute})
+	var br *cascade.BackResult
+	pprof.Do(ctx, pprof.Labels("trace", "backwards"), func(ctx context.Context) {
+		br, err = cascade.Backtrace(ctx, g, cascade.Options{Seeds: []cascade.Seed{{Node: "h0000001", Time: at}}, At: at, Skew: 5 * time.Minute})
+	})
+	pprof.StopCPUProfile()
 	if err != nil {
 		return err
 	}
@@ -186,13 +191,19 @@ func generate(nodes, edges int, seed uint64) (*cascade.Builder, string, error) {
 func mib(n uint64) string { return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20)) }
 
 // vmHWM reads the kernel's peak resident set size (Linux only).
-func vmHWM() string {
-	data, err := os.ReadFile("/proc/self/status")
+func vmHWM() string { return procField("/proc/self/status", "VmHWM:") }
+
+// hugeRSS reads how much of the process's memory the kernel backs with
+// transparent huge pages (Linux only): the graph asks for them.
+func hugeRSS() string { return procField("/proc/self/smaps_rollup", "AnonHugePages:") }
+
+func procField(file, field string) string {
+	data, err := os.ReadFile(file)
 	if err != nil {
 		return "unknown (" + runtime.GOOS + ")"
 	}
 	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(line, field); ok {
 			return strings.TrimSpace(v)
 		}
 	}

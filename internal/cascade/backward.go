@@ -80,7 +80,7 @@ func Backtrace(ctx context.Context, g *Graph, o Options) (*BackResult, error) {
 			return nil, ctx.Err()
 		}
 		s.fold(acc, i)
-		s.node, s.hot, s.full, s.seen, s.q = nil, nil, nil, nil, queue{} // paths need only the labels
+		s.node, s.full, s.seen, s.q = nil, nil, nil, queue{} // paths need only the labels
 		r.searches = append(r.searches, s)
 	}
 	// Order the nodes by deadline, then id (node indices follow the ids'

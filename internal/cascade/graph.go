@@ -98,10 +98,13 @@ func newGraph(b *Builder) *Graph {
 }
 
 // fill lays the arcs out by source (a counting sort), each row sorted by
-// destination, kind, interval, confidence and evidence.
+// opening time, then destination, kind, end, confidence and evidence: a
+// label settling at time t crosses only the row's prefix opened by t
+// (the sweep takes the rest).
 func (g *Graph) fill(a *edgeArrays) {
 	n, m := len(g.nodes), a.len()
 	g.off = make([]uint32, n+1)
+	hugePages(g.off)
 	for _, s := range a.src {
 		g.off[s+1]++
 	}
@@ -119,13 +122,14 @@ func (g *Graph) fill(a *edgeArrays) {
 		row := perm[g.off[u]:g.off[u+1]]
 		if len(row) > 1 {
 			slices.SortFunc(row, func(x, y uint32) int {
-				return cmp.Or(cmp.Compare(a.dst[x], a.dst[y]), cmp.Compare(a.kind[x], a.kind[y]),
-					cmp.Compare(a.from[x], a.from[y]), cmp.Compare(a.until[x], a.until[y]),
+				return cmp.Or(cmp.Compare(a.from[x], a.from[y]), cmp.Compare(a.dst[x], a.dst[y]),
+					cmp.Compare(a.kind[x], a.kind[y]), cmp.Compare(a.until[x], a.until[y]),
 					cmp.Compare(a.conf[y], a.conf[x]), cmp.Compare(a.ev[x], a.ev[y]))
 			})
 		}
 	}
 	g.arcs, g.ev = make([]arc, m), make([]uint32, m)
+	hugePages(g.arcs)
 	for i, p := range perm {
 		g.arcs[i] = arc{from: a.from[p], until: a.until[p], dk: packDK(a.dst[p], a.kind[p]), conf: a.conf[p]}
 		g.ev[i] = a.ev[p]
@@ -208,6 +212,7 @@ func (g *Graph) sweep() {
 	var rank []uint32
 	g.sweepKey, rank = g.sortArcs(func(x *arc) (uint64, bool) { return ord(x.from), true })
 	g.sweepArc = make([]sweepArc, len(g.arcs))
+	hugePages(g.sweepArc)
 	for u := range len(g.nodes) {
 		for i := g.off[u]; i < g.off[u+1]; i++ {
 			x := &g.arcs[i]
@@ -222,6 +227,7 @@ func (g *Graph) backSweep() {
 	var rank []uint32
 	g.backKey, rank = g.sortArcs(func(x *arc) (uint64, bool) { return ^ord(x.until), x.until != Never })
 	g.backArc = make([]sweepArc, len(g.backKey))
+	hugePages(g.backArc)
 	for u := range len(g.nodes) {
 		for i := g.off[u]; i < g.off[u+1]; i++ {
 			if r := rank[i]; r != noArc {
@@ -246,6 +252,9 @@ func (g *Graph) reverse() {
 		pos := slices.Clone(g.roff[:n])
 		g.rarc = make([]uint32, len(g.arcs))
 		g.rsrc = make([]uint32, len(g.arcs))
+		hugePages(g.rarc)
+		hugePages(g.rsrc)
+		hugePages(g.roff)
 		for u := range n {
 			for i := g.off[u]; i < g.off[u+1]; i++ {
 				d := g.arcs[i].dst()

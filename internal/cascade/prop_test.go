@@ -1,6 +1,7 @@
 package cascade
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -381,6 +382,69 @@ func TestBackwardSweepMatchesEager(t *testing.T) {
 		eager.run(nil)
 		if !slices.Equal(sweep.labels, eager.labels) {
 			t.Fatalf("iter %d: sweep settled\n%+v\neager search\n%+v\ngraph %+v\noptions %+v", iter, sweep.labels, eager.labels, rg, o)
+		}
+	}
+}
+
+// TestFarTimesMatchBruteForce: the rows by opening time and the sweep hold
+// when times lie far apart (spans past 2^32 seconds take the sweep's radix
+// sort) and next to open starts and ends: small random graphs with their
+// times spread 2^40 seconds apart, checked against brute force.
+func TestFarTimesMatchBruteForce(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	const scale = 1 << 40
+	far := func(v int64) int64 {
+		if v == Always || v == Never {
+			return v
+		}
+		return (v - 10) * scale
+	}
+	for iter := range 2000 {
+		rg := newRandGraphOf(r, 3+r.IntN(8), 30)
+		for i := range rg.edges {
+			e := &rg.edges[i]
+			e.Valid = Interval{far(e.Valid.From), far(e.Valid.Until)}
+			// Some edges open one second after another's start, or end one
+			// second after it: neighbours in time among far ones.
+			if r.IntN(5) == 0 && e.Valid.From != Always && e.Valid.Until != Never {
+				e.Valid.Until = e.Valid.From + 1
+			}
+		}
+		g := rg.build(t, -1)
+		seed := rg.nodes[r.IntN(len(rg.nodes))].ID
+		t0, at, skew := far(int64(r.IntN(15))), far(25), int64(r.IntN(3))
+		res, err := Trace(context.Background(), g, Options{Seeds: []Seed{{seed, time.Unix(t0, 0)}},
+			At: time.Unix(at, 0), Skew: time.Duration(skew) * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := bruteForward(rg, seed, t0, at, skew, 0, nil)
+		got := res.Reached()
+		if len(got) != len(want) {
+			t.Fatalf("iter %d: reached %d nodes, brute force %d\n%+v", iter, len(got), len(want), rg)
+		}
+		for _, re := range got {
+			w := want[re.Node.ID]
+			if re.Time.Unix() != w.t || re.Confidence != round(w.c) {
+				t.Fatalf("iter %d: %s at %d conf %v, brute force %d conf %v\n%+v", iter, re.Node.ID, re.Time.Unix(), re.Confidence, w.t, w.c, rg)
+			}
+			checkPath(t, re)
+		}
+	}
+}
+
+// TestRowsByOpeningTime: every row of the built graph is sorted by opening
+// time, which is what lets a settling label stop at the first arc that has
+// not opened.
+func TestRowsByOpeningTime(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	for range 200 {
+		g := newRandGraphOf(r, 2+r.IntN(6), 60).build(t, -1)
+		for u := range g.NumNodes() {
+			row := g.arcs[g.off[u]:g.off[u+1]]
+			if !slices.IsSortedFunc(row, func(a, b arc) int { return cmp.Compare(a.from, b.from) }) {
+				t.Fatalf("row %d not by opening time: %+v", u, row)
+			}
 		}
 	}
 }

@@ -6,8 +6,8 @@ import "math/bits"
 // never push a key below the last one popped, so an item only needs the
 // bucket of the highest bit where its key differs from that last key.
 // Pushes are appends; a pop empties the lowest bucket into lower ones.
-// Items whose key equals the last key wait in a small binary heap ordered
-// by item.before, which keeps the tie-breaks exact.
+// Items whose key equals the last key wait in a 4-ary heap ordered by
+// item.before, which keeps the tie-breaks exact.
 type queue struct {
 	last    uint64
 	n       int
@@ -41,13 +41,15 @@ func (q *queue) pop() item {
 	last := len(h) - 1
 	h[0] = h[last]
 	h = h[:last]
+	// A 4-ary heap: half the levels of a binary one, and a node's children
+	// share two cache lines, which matters when one instant queues 300,000
+	// labels.
 	for i := 0; ; {
-		l, m := 2*i+1, i
-		if l < len(h) && h[l].before(&h[m]) {
-			m = l
-		}
-		if r := l + 1; r < len(h) && h[r].before(&h[m]) {
-			m = r
+		c, m := 4*i+1, i
+		for j := c; j < c+4 && j < len(h); j++ {
+			if h[j].before(&h[m]) {
+				m = j
+			}
 		}
 		if m == i {
 			break
@@ -63,7 +65,7 @@ func (q *queue) pushZero(it item) {
 	q.zero = append(q.zero, it)
 	h := q.zero
 	for i := len(h) - 1; i > 0; {
-		p := (i - 1) / 2
+		p := (i - 1) / 4
 		if !h[i].before(&h[p]) {
 			break
 		}

@@ -65,7 +65,6 @@ type search struct {
 	maxDepth int32
 	weight   [numEdgeKinds]float32 // 0: excluded
 	labels   []label
-	hot      []hotState
 	node     []nodeState
 	// full has a bit per node whose frontier cannot grow: it settled a label
 	// at confidence 1 and depth does not count. A bit set in 128 KiB per
@@ -76,34 +75,48 @@ type search struct {
 	// of an arc's source.
 	seen []uint64
 	q    queue
+	// pendDepth is the queued label's hops, per node (with a depth limit).
+	pendDepth []int32
 }
 
-// A search keeps two records per node. hotState is read for nearly every
-// arc the search looks at, so it is small (16 MB per million nodes): the
-// confidence of the node's last settled label (a node's settled labels grow
-// in confidence, so without a depth limit it alone decides dominance), and
-// its last queued label no settled one dominates, which drops a push that
-// label strictly dominates before it takes a queue slot. nodeState is
-// touched when a label settles.
-type hotState struct {
+// A search keeps one record per node (32 bytes, so two share a cache line
+// and a settle or push misses the cache once): the confidence of the
+// node's last settled label (a node's settled labels grow in confidence,
+// so without a depth limit it alone decides dominance), its settled
+// labels, its last queued label no settled one dominates, which drops a
+// push that label strictly dominates before it takes a queue slot, and
+// its row's bounds (forward its arcs out, backwards its arcs in), copied
+// from the graph so that relaxing a label just settled reads no other
+// record before its row.
+type nodeState struct {
 	pendKey       int64
 	top, pendConf float32
-}
-
-type nodeState struct {
-	head, tail int32 // settled labels; head -1: not reached
-	pendDepth  int32 // the queued label's hops (with a depth limit)
+	head, tail    int32 // settled labels; head -1: not reached
+	lo, hi        uint32
 }
 
 const noArc = ^uint32(0)
 
 func newSearch(g *Graph, backward bool, skew, at int64, maxDepth int, weight [numEdgeKinds]float32) *search {
 	s := &search{g: g, backward: backward, skew: skew, at: at, maxDepth: int32(maxDepth), weight: weight,
-		hot: make([]hotState, len(g.nodes)), node: make([]nodeState, len(g.nodes)), full: make([]uint64, (len(g.nodes)+63)/64),
+		node: make([]nodeState, len(g.nodes)), full: make([]uint64, (len(g.nodes)+63)/64),
 		seen: make([]uint64, (len(g.nodes)+63)/64)}
+	s.labels = make([]label, 0, len(g.nodes))
+	hugePages(s.labels)
+	hugePages(s.node)
 	for i := range s.node {
-		s.node[i] = nodeState{head: -1, tail: -1}
-		s.hot[i] = hotState{top: -1, pendConf: -1}
+		s.node[i] = nodeState{head: -1, tail: -1, top: -1, pendConf: -1}
+	}
+	off := g.off
+	if backward {
+		g.reverse()
+		off = g.roff
+	}
+	for i := range s.node {
+		s.node[i].lo, s.node[i].hi = off[i], off[i+1]
+	}
+	if maxDepth > 0 {
+		s.pendDepth = make([]int32, len(g.nodes))
 	}
 	return s
 }
@@ -114,7 +127,7 @@ func (s *search) head(v int) int32 { return s.node[v].head }
 // dominated reports whether a settled label of node v is at least as good.
 func (s *search) dominated(v uint32, conf float32, depth int32) bool {
 	if s.maxDepth == 0 {
-		return s.hot[v].top >= conf
+		return s.node[v].top >= conf
 	}
 	for l := s.node[v].head; l >= 0; l = s.labels[l].next {
 		x := &s.labels[l]
@@ -134,9 +147,9 @@ func (s *search) push(it item) {
 	if s.isFull(it.node) {
 		return
 	}
-	h := &s.hot[it.node]
+	h := &s.node[it.node]
 	if h.pendKey <= it.key && h.pendConf >= it.conf && (h.pendKey < it.key || h.pendConf > it.conf) &&
-		(s.maxDepth == 0 || s.node[it.node].pendDepth <= it.depth) {
+		(s.maxDepth == 0 || s.pendDepth[it.node] <= it.depth) {
 		return
 	}
 	if s.dominated(it.node, it.conf, it.depth) {
@@ -144,7 +157,7 @@ func (s *search) push(it item) {
 	}
 	h.pendKey, h.pendConf = it.key, it.conf
 	if s.maxDepth > 0 {
-		s.node[it.node].pendDepth = it.depth
+		s.pendDepth[it.node] = it.depth
 	}
 	s.q.push(it)
 }
@@ -171,9 +184,10 @@ func (s *search) sweep(seeds []item, stop func() bool) bool {
 	slices.SortStableFunc(seeds, func(a, b item) int { return cmp.Compare(a.key, b.key) })
 	// key is the key at which the sweep takes its i-th arc: forward its
 	// opening time, backwards the negated last departure it allows.
-	key, arcs, end := func(i int) int64 { return -(int64(^g.backKey[i]^1<<63) - 1 + s.skew) }, g.backArc, len(g.backKey)
+	keys, arcs, end := g.backKey, g.backArc, len(g.backKey)
+	key := func(i int) int64 { return s.sweepKeyAt(keys, i) }
 	if !s.backward {
-		key, arcs = func(i int) int64 { return int64(g.sweepKey[i] ^ 1<<63) }, g.sweepArc
+		keys, arcs = g.sweepKey, g.sweepArc
 		// Arcs opening after s.at do not exist yet.
 		end = sort.Search(len(g.sweepKey), func(i int) bool { return g.sweepKey[i] > ord(s.at) })
 	}
@@ -189,15 +203,15 @@ func (s *search) sweep(seeds []item, stop func() bool) bool {
 		if s.q.len() == 0 {
 			var k int64
 			switch {
-			case si < len(seeds) && (pos >= end || seeds[si].key <= key(pos)):
+			case si < len(seeds) && (pos >= end || seeds[si].key <= s.sweepKeyAt(keys, pos)):
 				k = seeds[si].key
 			case pos < end:
-				k = key(pos)
+				k = s.sweepKeyAt(keys, pos)
 			default:
 				return true
 			}
 			s.q.last = ord(k)
-			for ; pos < end && key(pos) == k; pos++ {
+			for ; pos < end && s.sweepKeyAt(keys, pos) == k; pos++ {
 				s.open(arcs[pos], k)
 			}
 			for ; si < len(seeds) && seeds[si].key == k; si++ {
@@ -214,6 +228,15 @@ func (s *search) sweep(seeds []item, stop func() bool) bool {
 			}
 		}
 	}
+}
+
+// sweepKeyAt is the key of the sweep's i-th arc, keys being the sweep's
+// sorted keys (small enough to inline in the sweep's loop).
+func (s *search) sweepKeyAt(keys []uint64, i int) int64 {
+	if s.backward {
+		return -(int64(^keys[i]^1<<63) - 1 + s.skew)
+	}
+	return int64(keys[i] ^ 1<<63)
 }
 
 // open crosses arc a at key k from every label its tail (forward its
@@ -248,15 +271,20 @@ func (s *search) open(a sweepArc, k int64) {
 func (s *search) relaxOpen(it item, li int32) {
 	g := s.g
 	t := it.key
-	lo, hi := g.off[it.node], g.off[it.node+1]
-	for i := range g.arcs[lo:hi] {
-		x := &g.arcs[lo+uint32(i)]
+	ns := &s.node[it.node]
+	lo, hi := ns.lo, ns.hi
+	// The row is by opening time: stop at the first arc not open yet.
+	for i := lo; i < hi; i++ {
+		x := &g.arcs[i]
+		if x.from > t {
+			break
+		}
 		w := s.weight[x.kind()]
-		if w == 0 || x.from > t || x.until != Never && t-s.skew >= x.until {
+		if w == 0 || x.until != Never && t-s.skew >= x.until {
 			continue
 		}
 		s.push(item{key: t, conf: it.conf * x.conf * w, depth: it.depth + 1,
-			node: x.dst(), predNode: it.node, pred: li, arc: lo + uint32(i)})
+			node: x.dst(), predNode: it.node, pred: li, arc: i})
 	}
 }
 
@@ -266,7 +294,8 @@ func (s *search) relaxOpen(it item, li int32) {
 func (s *search) relaxOpenBackward(it item, li int32) {
 	g := s.g
 	d := -it.key
-	for r := g.roff[it.node]; r < g.roff[it.node+1]; r++ {
+	ns := &s.node[it.node]
+	for r := ns.lo; r < ns.hi; r++ {
 		a := g.rarc[r]
 		x := &g.arcs[a]
 		w := s.weight[x.kind()]
@@ -292,7 +321,7 @@ func (s *search) settle(it item) (int32, bool) {
 	} else {
 		s.labels[ns.tail].next = li
 	}
-	ns.tail, s.hot[it.node].top = li, it.conf
+	ns.tail, ns.top = li, it.conf
 	if it.conf >= 1 && s.maxDepth == 0 {
 		s.full[it.node>>6] |= 1 << (it.node & 63)
 	}
