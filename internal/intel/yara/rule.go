@@ -19,6 +19,7 @@ type ruleCompiler struct {
 	used    map[int]bool
 	vars    []string // loop variables in scope, innermost last
 	varTyps []typ
+	varMT   []*mtype // module structure type of each loop variable (nil for scalars)
 	inForOf int // depth of for-of bodies ($ refers to the current string)
 }
 
