@@ -1,0 +1,227 @@
+package cli
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/cascade-ir/cascade/internal/testutil"
+)
+
+// The module differential suite: a generated rule prints every field of
+// a module with console.log (yara prints these lines before a file's
+// rule lines), so comparing the outputs of `yara` and `cascade yara`
+// compares every value the module parsed, defined or not, on real files
+// and on corrupted copies of them.
+
+// dumpSpec describes what to print of one module: scalar fields (with
+// their console.log overload: i integer, s string) and arrays of
+// structures, each bounded by a count expression.
+type dumpSpec struct {
+	module  string
+	scalars [][2]string // path, kind
+	arrays  []dumpArray
+	extra   []string // further conditions, each printed through console
+}
+
+type dumpArray struct {
+	path, count string
+	fields      [][2]string
+}
+
+func (d dumpSpec) rules() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "import \"%s\"\nimport \"console\"\n", d.module)
+	b.WriteString("rule dump_scalars { condition: ")
+	for _, s := range d.scalars {
+		fmt.Fprintf(&b, "(console.log(\"%s=\", %s.%s) and false) or\n", s[0], d.module, s[0])
+	}
+	b.WriteString("true }\n")
+	for i, a := range d.arrays {
+		fmt.Fprintf(&b, "rule dump_array_%d { condition: for all i in (0..%s) : ( (console.log(\"%s \", i) and false) or\n",
+			i, a.count, a.path)
+		for _, f := range a.fields {
+			fmt.Fprintf(&b, "(console.log(\" %s=\", %s.%s[i].%s) and false) or\n", f[0], d.module, a.path, f[0])
+		}
+		b.WriteString("true ) }\n")
+		// The same through iteration over the array's elements.
+		if len(a.fields) > 0 {
+			f := a.fields[0]
+			fmt.Fprintf(&b, "rule iter_array_%d { condition: for any x in %s.%s : ( console.log(\"it %s=\", x.%s) and false ) }\n",
+				i, d.module, a.path, f[0], f[0])
+		}
+	}
+	for i, c := range d.extra {
+		fmt.Fprintf(&b, "rule extra_%d { condition: %s }\n", i, c)
+	}
+	return b.String()
+}
+
+var elfDump = dumpSpec{
+	module: "elf",
+	scalars: [][2]string{{"type", "i"}, {"machine", "i"}, {"entry_point", "i"}, {"number_of_sections", "i"},
+		{"sh_offset", "i"}, {"sh_entry_size", "i"}, {"number_of_segments", "i"}, {"ph_offset", "i"},
+		{"ph_entry_size", "i"}, {"dynamic_section_entries", "i"}, {"symtab_entries", "i"}, {"dynsym_entries", "i"},
+		{"ET_DYN", "i"}, {"EM_AARCH64", "i"}, {"SHT_DYNSYM", "i"}, {"SHF_EXECINSTR", "i"}, {"PT_GNU_STACK", "i"},
+		{"DT_ENCODING", "i"}, {"STT_TLS", "i"}, {"STB_WEAK", "i"}, {"PF_R", "i"}},
+	arrays: []dumpArray{
+		{"sections", "elf.number_of_sections", [][2]string{{"name", "s"}, {"type", "i"}, {"flags", "i"},
+			{"address", "i"}, {"size", "i"}, {"offset", "i"}}},
+		{"segments", "elf.number_of_segments", [][2]string{{"type", "i"}, {"flags", "i"}, {"offset", "i"},
+			{"virtual_address", "i"}, {"physical_address", "i"}, {"file_size", "i"}, {"memory_size", "i"},
+			{"alignment", "i"}}},
+		{"dynamic", "elf.dynamic_section_entries", [][2]string{{"type", "i"}, {"val", "i"}}},
+		{"symtab", "elf.symtab_entries", [][2]string{{"name", "s"}, {"value", "i"}, {"size", "i"}, {"type", "i"},
+			{"bind", "i"}, {"shndx", "i"}}},
+		{"dynsym", "elf.dynsym_entries", [][2]string{{"name", "s"}, {"value", "i"}, {"size", "i"}, {"type", "i"},
+			{"bind", "i"}, {"shndx", "i"}}},
+	},
+	extra: []string{
+		"elf.type == elf.ET_EXEC", "elf.machine == elf.EM_X86_64 and elf.number_of_sections > 10",
+		"for any s in elf.sections : (s.name == \".text\" and s.flags & elf.SHF_EXECINSTR != 0)",
+		"for all s in elf.segments : (s.type != elf.PT_INTERP)",
+		"for any d in elf.dynamic : (d.type == elf.DT_NEEDED)",
+		"not defined elf.sections[1000].name", "defined elf.entry_point",
+		"for any s in elf.dynsym : (s.name == \"malloc\" and s.type == elf.STT_FUNC and s.bind == elf.STB_GLOBAL)",
+		"elf.sections[elf.number_of_sections - 1].size > 0",
+	},
+}
+
+// goTestdata returns the files of a Go standard library testdata
+// directory (real binaries of many platforms, BSD-licensed, shipped with
+// every Go toolchain), decoding .base64 and .gz files into dir.
+func goTestdata(t *testing.T, pkg, dir string) []string {
+	t.Helper()
+	src := filepath.Join(runtime.GOROOT(), "src", "debug", pkg, "testdata")
+	ents, err := os.ReadDir(src)
+	if err != nil {
+		t.Skipf("Go testdata not available: %v", err)
+	}
+	var out []string
+	for _, e := range ents {
+		name := e.Name()
+		if strings.HasSuffix(name, ".c") || e.IsDir() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case strings.HasSuffix(name, ".base64"):
+			if b, err = base64.StdEncoding.DecodeString(string(bytes.TrimSpace(b))); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			name = strings.TrimSuffix(name, ".base64")
+		case strings.HasSuffix(name, ".gz"):
+			zr, err := gzip.NewReader(bytes.NewReader(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b, err = io.ReadAll(zr); err != nil {
+				t.Fatal(err)
+			}
+			name = strings.TrimSuffix(name, ".gz")
+		}
+		p := filepath.Join(dir, pkg+"-"+name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// corrupt writes n copies of src with bytes of its first limit bytes
+// overwritten at random (seeded, so failures reproduce): damaged headers
+// and tables, where parsers' bounds checks are tested.
+func corrupt(t *testing.T, src, dir string, n, limit int, seed int64) []string {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewSource(seed))
+	var out []string
+	for i := 0; i < n; i++ {
+		c := append([]byte(nil), b...)
+		lim := min(limit, len(c))
+		for k := 0; k < 1+r.Intn(8); k++ {
+			off := r.Intn(lim)
+			switch r.Intn(3) {
+			case 0:
+				c[off] = byte(r.Intn(256))
+			case 1:
+				c[off] = 0xff
+			default:
+				c[off] = 0
+			}
+		}
+		if r.Intn(4) == 0 {
+			c = c[:r.Intn(len(c))+1]
+		}
+		p := filepath.Join(dir, fmt.Sprintf("%s.bad%d", filepath.Base(src), i))
+		if err := os.WriteFile(p, c, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// realFiles returns the existing ones among paths.
+func realFiles(paths ...string) []string {
+	var out []string
+	for _, p := range paths {
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func diffModule(t *testing.T, spec dumpSpec, files []string) {
+	t.Helper()
+	rules := filepath.Join(t.TempDir(), spec.module+".yar")
+	if err := os.WriteFile(rules, []byte(spec.rules()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		diffOne(t, []string{rules, f})
+		if t.Failed() && failures(t) {
+			return
+		}
+	}
+	t.Logf("compared %s over %d files", spec.module, len(files))
+}
+
+func TestYaraModuleELF(t *testing.T) {
+	testutil.NeedTools(t, "yara")
+	dir := t.TempDir()
+	files := goTestdata(t, "elf", dir)
+	files = append(files, realFiles("/bin/ls", "/bin/true", "/usr/bin/yara",
+		"/usr/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/libyara.so.9",
+		"/usr/lib/x86_64-linux-gnu/crt1.o")...)
+	data := filepath.Join(dir, "fake")
+	if err := os.WriteFile(data, fakeELF(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, data)
+	var bad []string
+	for i, f := range files {
+		if st, err := os.Stat(f); err == nil && st.Size() < 200_000 {
+			bad = append(bad, corrupt(t, f, dir, 12, 4096, int64(i))...)
+		}
+	}
+	diffModule(t, elfDump, append(files, bad...))
+}

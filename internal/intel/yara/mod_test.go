@@ -1,0 +1,112 @@
+package yara
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+)
+
+// walkObj touches every value of a parsed module object, as rules
+// would, so fuzzing reaches the compact structures' accessors too.
+func walkObj(v any, depth int) int {
+	if depth > 8 {
+		return 0
+	}
+	n := 0
+	switch o := v.(type) {
+	case mobj:
+		for _, x := range o {
+			n += walkObj(x, depth+1)
+		}
+	case marr:
+		for _, x := range o {
+			n += walkObj(x, depth+1)
+		}
+	case mdict:
+		for _, x := range o {
+			n += walkObj(x, depth+1)
+		}
+	case fielder:
+		for _, f := range []string{"name", "value", "size", "type", "bind", "shndx"} {
+			n += walkObj(o.field(f), depth+1)
+		}
+	case value:
+		n++
+	}
+	return n
+}
+
+// seedFiles adds the Go toolchain's sample binaries of a debug package
+// to a fuzz corpus when they are there.
+func seedFiles(f *testing.F, pkg string) {
+	dir := filepath.Join(runtime.GOROOT(), "src", "debug", pkg, "testdata")
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if b, err := os.ReadFile(filepath.Join(dir, e.Name())); err == nil && len(b) < 64<<10 {
+			f.Add(b)
+		}
+	}
+}
+
+func FuzzELF(f *testing.F) {
+	seedFiles(f, "elf")
+	f.Add([]byte("\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x3e\x00"))
+	f.Fuzz(func(t *testing.T, d []byte) {
+		o, _ := parseELF(d)
+		walkObj(o, 0)
+	})
+}
+
+// TestModuleParserPanicIsPerFile checks that a module parser's panic
+// becomes a per-file module error with undefined values, not a crash.
+func TestModuleParserPanicIsPerFile(t *testing.T) {
+	modules["boom"] = &module{fields: map[string]*mtype{"x": tyInt}, parse: func(*evalCtx) (mobj, error) {
+		panic("bad")
+	}}
+	modules["boom"].schema = structType(modules["boom"].fields)
+	defer delete(modules, "boom")
+	knownModules["boom"] = true
+	defer delete(knownModules, "boom")
+	c := NewCompiler()
+	if err := c.AddSource("t.yar", "import \"boom\"\nrule a { condition: not defined boom.x }", ""); err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.Rules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &ScanData{Data: []byte("x")}
+	res, err := r.Evaluate(context.Background(), in)
+	if err != nil || !res[0] || len(in.ModuleErrors) != 1 {
+		t.Fatalf("res %v err %v module errors %v", res, err, in.ModuleErrors)
+	}
+}
+
+func TestStrtoll(t *testing.T) {
+	for _, c := range []struct {
+		s    string
+		base int
+		want value
+	}{
+		{"123", 0, vInt(123)}, {" -12", 0, vInt(-12)}, {"+7", 10, vInt(7)}, {"0x1f", 0, vInt(31)},
+		{"0x1f", 16, vInt(31)}, {"1f", 16, vInt(31)}, {"017", 0, vInt(15)}, {"017", 10, vInt(17)},
+		{"12a", 10, undef}, {"", 0, undef}, {"0x", 0, undef}, {"z", 36, vInt(35)},
+		{"9223372036854775807", 10, vInt(9223372036854775807)}, {"9223372036854775808", 10, undef},
+		{"-9223372036854775808", 10, vInt(-9223372036854775808)}, {"12\x0034", 0, vInt(12)}, {"12 ", 0, undef},
+	} {
+		if got := strtoll(c.s, c.base); got != c.want {
+			t.Errorf("strtoll(%q, %d) = %+v, want %+v", c.s, c.base, got, c.want)
+		}
+	}
+}
+
+func TestConsoleEscape(t *testing.T) {
+	if got := consoleEscape("a\x00b\xff~ "); got != `a\x00b\xff~ ` {
+		t.Errorf("got %q", got)
+	}
+	if cFloat(1.5) != "1.500000" {
+		t.Errorf("cFloat")
+	}
+}
