@@ -48,7 +48,7 @@ var elfConsts = map[string]int64{
 	"DT_PLTREL": 20, "DT_DEBUG": 21, "DT_TEXTREL": 22, "DT_JMPREL": 23, "DT_BIND_NOW": 24, "DT_INIT_ARRAY": 25,
 	"DT_FINI_ARRAY": 26, "DT_INIT_ARRAYSZ": 27, "DT_FINI_ARRAYSZ": 28, "DT_RUNPATH": 29, "DT_FLAGS": 30,
 	"DT_ENCODING": 32,
-	"STT_NOTYPE": 0, "STT_OBJECT": 1, "STT_FUNC": 2, "STT_SECTION": 3, "STT_FILE": 4, "STT_COMMON": 5, "STT_TLS": 6,
+	"STT_NOTYPE":  0, "STT_OBJECT": 1, "STT_FUNC": 2, "STT_SECTION": 3, "STT_FILE": 4, "STT_COMMON": 5, "STT_TLS": 6,
 	"STB_LOCAL": 0, "STB_GLOBAL": 1, "STB_WEAK": 2,
 	"PF_X": 1, "PF_W": 2, "PF_R": 4,
 }
@@ -338,8 +338,8 @@ func (r elfReader) symbols(l elfLayout, tab, tabSize, str, strSize uint64) (marr
 // elfSym is one symbol, kept compact: a shared library has tens of
 // thousands.
 type elfSym struct {
-	name                         string
-	hasName                      bool
+	name                        string
+	hasName                     bool
 	val, size, typ, bind, shndx int64
 }
 

@@ -1,4 +1,3 @@
 package yara
 
-func peModule() *module    { return nil }
 func machoModule() *module { return nil }

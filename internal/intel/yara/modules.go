@@ -3,6 +3,8 @@ package yara
 import (
 	"strings"
 
+	"github.com/cascade-ir/cascade/internal/intel/yara/regex"
+
 	"github.com/cascade-ir/cascade/internal/intel/yara/syntax"
 )
 
@@ -74,6 +76,8 @@ func typeLetter(t typ) byte {
 		return 's'
 	case tBool:
 		return 'b'
+	case tRegex:
+		return 'r'
 	}
 	return '?'
 }
@@ -151,6 +155,14 @@ func (rc *ruleCompiler) moduleCall(call *syntax.Call, mem *syntax.Member) (evalF
 	fns := make([]evalFn, len(call.Args))
 	sig := make([]byte, len(call.Args))
 	for i, a := range call.Args {
+		if re, ok := a.(*syntax.RegexLit); ok {
+			prog, err := rc.regexArg(re)
+			if err != nil {
+				return nil, 0, err
+			}
+			fns[i], sig[i] = constFn(value{k: tRegex, o: prog}), 'r'
+			continue
+		}
 		f, t, err := rc.expr(a)
 		if err != nil {
 			return nil, 0, err
@@ -209,4 +221,17 @@ func dataRange(data []byte, off, size int64) ([]byte, bool) {
 		end = int64(len(data))
 	}
 	return data[off:end], true
+}
+
+// regexArg compiles a regular expression passed to a module function.
+func (rc *ruleCompiler) regexArg(re *syntax.RegexLit) (*regex.Prog, error) {
+	node, err := regex.Parse(re.Text, strings.Contains(re.Flags, "i"), strings.Contains(re.Flags, "s"))
+	if err != nil {
+		return nil, rc.errf(re.P, "invalid regular expression: %v", err)
+	}
+	prog, err := regex.Compile(node)
+	if err != nil {
+		return nil, rc.errf(re.P, "invalid regular expression: %v", err)
+	}
+	return prog, nil
 }

@@ -20,7 +20,7 @@ type ruleCompiler struct {
 	vars    []string // loop variables in scope, innermost last
 	varTyps []typ
 	varMT   []*mtype // module structure type of each loop variable (nil for scalars)
-	inForOf int // depth of for-of bodies ($ refers to the current string)
+	inForOf int      // depth of for-of bodies ($ refers to the current string)
 }
 
 func (rc *ruleCompiler) errf(p syntax.Pos, format string, a ...any) error {
