@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -40,14 +41,16 @@ type dumpArray struct {
 
 func (d dumpSpec) rules() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "import \"%s\"\nimport \"console\"\n", d.module)
+	fmt.Fprintf(&b, "import \"%s\"\nimport \"console\"\nimport \"math\"\n", d.module)
 	b.WriteString("rule dump_scalars { condition: ")
 	for _, s := range d.scalars {
-		fmt.Fprintf(&b, "(console.log(\"%s=\", %s.%s) and false) or\n", s[0], d.module, s[0])
+		fmt.Fprintf(&b, "(console.log(\"%s=\", %s.%s) and false) or\n", yaraQuote(s[0]), d.module, s[0])
 	}
 	b.WriteString("true }\n")
 	for i, a := range d.arrays {
-		fmt.Fprintf(&b, "rule dump_array_%d { condition: for all i in (0..%s) : ( (console.log(\"%s \", i) and false) or\n",
+		// Counts are capped: a damaged header can claim four billion
+		// entries, and yara would loop over all of them.
+		fmt.Fprintf(&b, "rule dump_array_%d { condition: for all i in (0..math.min(%s, 4096)) : ( (console.log(\"%s \", i) and false) or\n",
 			i, a.count, a.path)
 		for _, f := range a.fields {
 			fmt.Fprintf(&b, "(console.log(\" %s=\", %s.%s[i].%s) and false) or\n", f[0], d.module, a.path, f[0])
@@ -196,6 +199,11 @@ func diffModule(t *testing.T, spec dumpSpec, files []string) {
 	if err := os.WriteFile(rules, []byte(spec.rules()), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The rules must compile in yara, or every comparison would be of
+	// two identical errors.
+	if out, err := exec.Command("yara", rules, files[0]).CombinedOutput(); err != nil || len(out) == 0 {
+		t.Fatalf("yara rejects the dump rules: %v\n%s", err, out)
+	}
 	for _, f := range files {
 		diffOne(t, []string{rules, f})
 		if t.Failed() && failures(t) {
@@ -224,4 +232,78 @@ func TestYaraModuleELF(t *testing.T) {
 		}
 	}
 	diffModule(t, elfDump, append(files, bad...))
+}
+
+var peDump = dumpSpec{
+	module: "pe",
+	scalars: func() [][2]string {
+		var out [][2]string
+		for _, f := range []string{"is_pe", "machine", "number_of_sections", "timestamp", "pointer_to_symbol_table",
+			"number_of_symbols", "size_of_optional_header", "characteristics", "entry_point", "entry_point_raw",
+			"image_base", "number_of_rva_and_sizes", "opthdr_magic", "size_of_code", "size_of_initialized_data",
+			"size_of_uninitialized_data", "base_of_code", "base_of_data", "section_alignment", "file_alignment",
+			"linker_version.major", "linker_version.minor", "os_version.major", "os_version.minor",
+			"image_version.major", "image_version.minor", "subsystem_version.major", "subsystem_version.minor",
+			"win32_version_value", "size_of_image", "size_of_headers", "checksum", "subsystem",
+			"dll_characteristics", "size_of_stack_reserve", "size_of_stack_commit", "size_of_heap_reserve",
+			"size_of_heap_commit", "loader_flags", "overlay.offset", "overlay.size", "rich_signature.offset",
+			"rich_signature.length", "rich_signature.key", "number_of_imports", "number_of_imported_functions",
+			"number_of_exports", "export_timestamp", "MACHINE_AMD64", "SUBSYSTEM_WINDOWS_GUI", "DLL", "IMPORT_ANY",
+			"HIGH_ENTROPY_VA", "SECTION_MEM_EXECUTE", "IMAGE_DIRECTORY_ENTRY_SECURITY", "RESOURCE_TYPE_VERSION"} {
+			out = append(out, [2]string{f, "i"})
+		}
+		for _, f := range []string{"pdb_path", "dll_name", "rich_signature.raw_data", "rich_signature.clear_data",
+			"imphash()"} {
+			out = append(out, [2]string{f, "s"})
+		}
+		for _, f := range []string{"is_dll()", "is_32bit()", "is_64bit()", "calculate_checksum()",
+			"rva_to_offset(pe.entry_point_raw)", "rva_to_offset(0x1000)", "section_index(\".text\")",
+			"section_index(\".rdata\")", "section_index(pe.entry_point)", "rich_signature.version(0)",
+			"rich_signature.toolid(0)", "rich_signature.version(30729)", "rich_signature.toolid(147, 30729)",
+			"exports(\"DllMain\")", "exports(1)", "exports(/^Dll/)", "exports_index(1)", "exports_index(/./)",
+			"imports(\"kernel32.dll\")", "imports(\"KERNEL32.DLL\", \"ExitProcess\")", "imports(\"kernel32.dll\", 1)",
+			"imports(/kernel32/i, /^Get/)", "imports(/./, /./)", "imports(\"msvcrt.dll\")"} {
+			out = append(out, [2]string{f, "i"})
+		}
+		return out
+	}(),
+	arrays: []dumpArray{
+		{"sections", "pe.number_of_sections", [][2]string{{"name", "s"}, {"full_name", "s"}, {"characteristics", "i"},
+			{"virtual_address", "i"}, {"virtual_size", "i"}, {"raw_data_offset", "i"}, {"raw_data_size", "i"},
+			{"pointer_to_relocations", "i"}, {"pointer_to_line_numbers", "i"}, {"number_of_relocations", "i"},
+			{"number_of_line_numbers", "i"}}},
+		{"data_directories", "pe.number_of_rva_and_sizes", [][2]string{{"virtual_address", "i"}, {"size", "i"}}},
+		{"import_details", "pe.number_of_imports", [][2]string{{"library_name", "s"}, {"number_of_functions", "i"}}},
+		{"export_details", "pe.number_of_exports", [][2]string{{"name", "s"}, {"ordinal", "i"}, {"offset", "i"},
+			{"forward_name", "s"}}},
+	},
+	extra: []string{
+		"for any d in pe.import_details : (for any f in d.functions : (console.log(\"fn \", f.name) and false))",
+		"for any d in pe.import_details : (for any f in d.functions : (console.log(\"ord \", f.ordinal) and false))",
+		"pe.number_of_sections > 3 and pe.sections[0].name == \".text\"",
+		"for any s in pe.sections : (s.characteristics & pe.SECTION_MEM_EXECUTE != 0 and s.name == \".text\")",
+		"pe.imphash() == \"afe54265af0ee5570cb87b013a2f38da\"",
+	},
+}
+
+func TestYaraModulePE(t *testing.T) {
+	testutil.NeedTools(t, "yara")
+	dir := t.TempDir()
+	files := goTestdata(t, "pe", dir)
+	shared, _ := filepath.Glob("/work/shared/realworld/pe/*")
+	files = append(files, realFiles(shared...)...)
+	repo, _ := filepath.Glob("../collect/codesign/testdata/realworld/*.dll")
+	files = append(files, realFiles(repo...)...)
+	data := filepath.Join(dir, "fake")
+	if err := os.WriteFile(data, fakePE(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, data)
+	var bad []string
+	for i, f := range files {
+		if st, err := os.Stat(f); err == nil && st.Size() < 400_000 {
+			bad = append(bad, corrupt(t, f, dir, 12, 2048, int64(i))...)
+		}
+	}
+	diffModule(t, peDump, append(files, bad...))
 }

@@ -3,6 +3,7 @@ package yara
 import (
 	"crypto/md5"
 	"encoding/hex"
+	"math"
 	"strings"
 
 	"github.com/cascade-ir/cascade/internal/intel/yara/regex"
@@ -28,11 +29,11 @@ func peModule() *module {
 		"overlay": structType(intFields(map[string]*mtype{}, "offset", "size")),
 		"rich_signature": structType(intFields(map[string]*mtype{"raw_data": tyStr, "clear_data": tyStr,
 			"version": {kind: kFunc, funcs: []moduleFunc{
-				{"i", tInt, func(_ *evalCtx, o mobj, a []value) value { return richCount(o, a[0].i, -1) }},
+				{"i", tInt, func(_ *evalCtx, o mobj, a []value) value { return richCount(o, a[0].i, richAny) }},
 				{"ii", tInt, func(_ *evalCtx, o mobj, a []value) value { return richCount(o, a[0].i, a[1].i) }},
 			}},
 			"toolid": {kind: kFunc, funcs: []moduleFunc{
-				{"i", tInt, func(_ *evalCtx, o mobj, a []value) value { return richCount(o, -1, a[0].i) }},
+				{"i", tInt, func(_ *evalCtx, o mobj, a []value) value { return richCount(o, richAny, a[0].i) }},
 				{"ii", tInt, func(_ *evalCtx, o mobj, a []value) value { return richCount(o, a[1].i, a[0].i) }},
 			}},
 		}, "offset", "length", "key")),
@@ -182,6 +183,9 @@ func peModule() *module {
 
 const peKey = "\x00pe"
 
+// richAny stands for an absent version or toolid argument.
+const richAny = math.MinInt64
+
 func (v value) asInt() value { return vInt(v.i) }
 
 func b2i(b bool) int64 {
@@ -261,8 +265,10 @@ func exportOrdinal(p *peParsed, ord int64) int {
 	return exportIndex(p, func(e peExport) bool { return e.ordinal == ord })
 }
 
-func richCount(o mobj, version, toolid int64) value {
-	rich, _ := o["rich_signature"].(mobj)
+// richCount is yara's _rich_version; rich is the rich_signature
+// structure (the functions' receiver). A negative version or toolid
+// matches any.
+func richCount(rich mobj, version, toolid int64) value {
 	length, ok := rich["length"].(value)
 	clear, ok2 := rich["clear_data"].(value)
 	if !ok || !ok2 {
@@ -276,7 +282,7 @@ func richCount(o mobj, version, toolid int64) value {
 	for off := int64(16); off+8 <= length.i && off+8 <= int64(len(d)); off += 8 {
 		id := uint32(d[off]) | uint32(d[off+1])<<8 | uint32(d[off+2])<<16 | uint32(d[off+3])<<24
 		times := uint32(d[off+4]) | uint32(d[off+5])<<8 | uint32(d[off+6])<<16 | uint32(d[off+7])<<24
-		if (version < 0 || int64(id&0xffff) == version) && (toolid < 0 || int64(id>>16) == toolid) {
+		if (version == richAny || int64(id&0xffff) == version) && (toolid == richAny || int64(id>>16) == toolid) {
 			n += int64(times)
 		}
 	}

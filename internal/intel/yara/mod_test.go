@@ -110,3 +110,23 @@ func TestConsoleEscape(t *testing.T) {
 		t.Errorf("cFloat")
 	}
 }
+
+func FuzzPE(f *testing.F) {
+	seedFiles(f, "pe")
+	b := make([]byte, 0x400)
+	copy(b, "MZ")
+	b[0x3c] = 0x80
+	copy(b[0x80:], "PE\x00\x00")
+	b[0x86] = 1
+	b[0x94] = 0xe0
+	f.Add(b)
+	f.Fuzz(func(t *testing.T, d []byte) {
+		o, _ := peObject(d)
+		walkObj(o, 0)
+		if p, _ := o[peKey].(*peParsed); p != nil {
+			imphash(p)
+			peChecksum(p)
+			richCount(o["rich_signature"].(mobj), 0, richAny)
+		}
+	})
+}
