@@ -307,3 +307,55 @@ func TestYaraModulePE(t *testing.T) {
 	}
 	diffModule(t, peDump, append(files, bad...))
 }
+
+var machoDump = func() dumpSpec {
+	var sc [][2]string
+	for _, f := range []string{"magic", "cputype", "cpusubtype", "filetype", "ncmds", "sizeofcmds", "flags", "reserved",
+		"number_of_segments", "entry_point", "stack_size", "fat_magic", "nfat_arch", "MH_MAGIC_64", "CPU_TYPE_X86_64",
+		"MH_EXECUTE", "FAT_MAGIC", "S_ATTR_PURE_INSTRUCTIONS", "SG_PROTECTED_VERSION_1",
+		"file_index_for_arch(pe_cpu)", "entry_point_for_arch(pe_cpu)", "file_index_for_arch(7, 3)",
+		"entry_point_for_arch(16777223, 3)", "file[0].entry_point", "file[1].entry_point", "file[0].number_of_segments",
+		"file[1].segments[1].vmaddr", "file[1].segments[1].sections[0].addr", "fat_arch[0].offset", "fat_arch[1].size",
+		"fat_arch[1].cputype", "fat_arch[0].align"} {
+		sc = append(sc, [2]string{strings.ReplaceAll(f, "pe_cpu", "7"), "i"})
+	}
+	for _, f := range []string{"file[1].segments[1].segname", "file[0].segments[2].sections[1].sectname"} {
+		sc = append(sc, [2]string{f, "s"})
+	}
+	var sec [][2]string
+	for _, f := range []string{"addr", "size", "offset", "align", "reloff", "nreloc", "flags", "reserved1",
+		"reserved2", "reserved3"} {
+		sec = append(sec, [2]string{f, "i"})
+	}
+	segFields := [][2]string{{"segname", "s"}, {"vmaddr", "i"}, {"vmsize", "i"}, {"fileoff", "i"}, {"fsize", "i"},
+		{"maxprot", "i"}, {"initprot", "i"}, {"nsects", "i"}, {"flags", "i"}}
+	var extra []string
+	// Every section of every segment, through nested loops.
+	for _, f := range append([][2]string{{"sectname", "s"}, {"segname", "s"}}, sec...) {
+		extra = append(extra, fmt.Sprintf("for any s in macho.segments : (for any x in s.sections : (console.log(\"sect %s=\", x.%s) and false))", f[0], f[0]))
+	}
+	return dumpSpec{
+		module:  "macho",
+		scalars: sc,
+		arrays: []dumpArray{
+			{"segments", "macho.number_of_segments", segFields},
+			{"fat_arch", "macho.nfat_arch", [][2]string{{"cputype", "i"}, {"cpusubtype", "i"}, {"offset", "i"},
+				{"size", "i"}}},
+			{"file", "macho.nfat_arch", [][2]string{{"magic", "i"}, {"cputype", "i"}, {"filetype", "i"},
+				{"ncmds", "i"}, {"number_of_segments", "i"}, {"entry_point", "i"}, {"stack_size", "i"}}},
+		},
+		extra: append(extra, "macho.filetype == macho.MH_EXECUTE and macho.cputype == macho.CPU_TYPE_X86_64",
+			"for any f in macho.file : (f.cputype == macho.CPU_TYPE_I386)"),
+	}
+}()
+
+func TestYaraModuleMachO(t *testing.T) {
+	testutil.NeedTools(t, "yara")
+	dir := t.TempDir()
+	files := goTestdata(t, "macho", dir)
+	var bad []string
+	for i, f := range files {
+		bad = append(bad, corrupt(t, f, dir, 15, 1024, int64(100+i))...)
+	}
+	diffModule(t, machoDump, append(files, bad...))
+}

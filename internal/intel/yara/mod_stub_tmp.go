@@ -1,3 +1,0 @@
-package yara
-
-func machoModule() *module { return nil }
