@@ -359,3 +359,32 @@ func TestYaraModuleMachO(t *testing.T) {
 	}
 	diffModule(t, machoDump, append(files, bad...))
 }
+
+// TestYaraModuleConsoleTime compares the console module's formatting
+// (escapes, integers, hex of negative numbers, floats, messages cut at
+// a NUL) and time.now() with yara's.
+func TestYaraModuleConsoleTime(t *testing.T) {
+	testutil.NeedTools(t, "yara")
+	dir := t.TempDir()
+	rules := filepath.Join(dir, "c.yar")
+	src := `import "console"
+import "time"
+import "math"
+rule c1 { condition: console.log("plain") and console.log("a\x00b\xff\t~ ") and console.log("n=", -5) }
+rule c2 { condition: console.hex(-1) and console.hex("h=", 255) and console.log(3.25) and console.log("f=", math.entropy("aabb")) }
+rule c3 { condition: console.log("x\x00y", "z\x01") and console.log(0) and console.log("e=", math.entropy(0, filesize)) }
+rule c4 { condition: time.now() > 1700000000 and time.now() < 4102444800 }
+rule c5 { condition: console.log("never") and false and console.log("not reached") }
+rule c6 { condition: (console.log(math.mean(filesize, 1)) or console.log("after undefined")) }
+`
+	if err := os.WriteFile(rules, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "d")
+	if err := os.WriteFile(data, []byte("hello console"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{rules, data}, {"-c", rules, data}, {"-n", rules, data}, {"-s", rules, data}} {
+		diffOne(t, args)
+	}
+}
