@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -104,7 +103,11 @@ var elfDump = dumpSpec{
 // every Go toolchain), decoding .base64 and .gz files into dir.
 func goTestdata(t *testing.T, pkg, dir string) []string {
 	t.Helper()
-	src := filepath.Join(runtime.GOROOT(), "src", "debug", pkg, "testdata")
+	root, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		t.Skipf("go env GOROOT: %v", err)
+	}
+	src := filepath.Join(strings.TrimSpace(string(root)), "src", "debug", pkg, "testdata")
 	ents, err := os.ReadDir(src)
 	if err != nil {
 		t.Skipf("Go testdata not available: %v", err)

@@ -3,8 +3,9 @@ package yara
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -41,7 +42,11 @@ func walkObj(v any, depth int) int {
 // seedFiles adds the Go toolchain's sample binaries of a debug package
 // to a fuzz corpus when they are there.
 func seedFiles(f *testing.F, pkg string) {
-	dir := filepath.Join(runtime.GOROOT(), "src", "debug", pkg, "testdata")
+	root, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		return
+	}
+	dir := filepath.Join(strings.TrimSpace(string(root)), "src", "debug", pkg, "testdata")
 	ents, _ := os.ReadDir(dir)
 	for _, e := range ents {
 		if b, err := os.ReadFile(filepath.Join(dir, e.Name())); err == nil && len(b) < 64<<10 {

@@ -45,9 +45,8 @@ type (
 )
 
 var (
-	tyInt   = &mtype{kind: kScalar, scalar: tInt}
-	tyFloat = &mtype{kind: kScalar, scalar: tFloat}
-	tyStr   = &mtype{kind: kScalar, scalar: tStr}
+	tyInt = &mtype{kind: kScalar, scalar: tInt}
+	tyStr = &mtype{kind: kScalar, scalar: tStr}
 )
 
 func structType(fields map[string]*mtype) *mtype {
@@ -58,7 +57,6 @@ func structType(fields map[string]*mtype) *mtype {
 }
 
 func arrayOf(t *mtype) *mtype { return &mtype{kind: kArray, elem: t} }
-func dictOf(t *mtype) *mtype  { return &mtype{kind: kDict, elem: t} }
 
 // intFields declares integer fields.
 func intFields(m map[string]*mtype, names ...string) map[string]*mtype {
