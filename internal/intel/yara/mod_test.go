@@ -144,3 +144,47 @@ func FuzzMachO(f *testing.F) {
 		walkObj(o, 0)
 	})
 }
+
+// TestUnimplementedMembersDoNotCompile: what yara has and this engine
+// does not is a compile error naming it, never a silent non-match.
+func TestUnimplementedMembersDoNotCompile(t *testing.T) {
+	for _, c := range []struct{ cond, want string }{
+		{`pe.version_info["CompanyName"] == "x"`, "pe.version_info"},
+		{`pe.number_of_resources > 0`, "pe.number_of_resources"},
+		{`pe.number_of_signatures > 0`, "pe.number_of_signatures"},
+		{`pe.imports(pe.IMPORT_DELAYED, "a.dll", "f")`, "pe.imports"},
+		{`pe.locale(1033)`, "pe.locale"},
+		{`elf.telfhash() == ""`, "elf.telfhash"},
+		{`pe.sections[0].bogus == 1`, "pe.sections[].bogus"},
+	} {
+		c2 := NewCompiler()
+		err := c2.AddSource("t.yar", "import \"pe\"\nimport \"elf\"\nrule a { condition: "+c.cond+" }", "")
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one naming %s", c.cond, err, c.want)
+		}
+	}
+	c := NewCompiler()
+	if err := c.AddSource("t.yar", "import \"dotnet\"\nrule a { condition: true }", ""); err == nil ||
+		!strings.Contains(err.Error(), "dotnet") {
+		t.Errorf("import dotnet: %v", err)
+	}
+}
+
+// TestStringModule evaluates the string module (yara 4.3's) end to end.
+func TestStringModule(t *testing.T) {
+	c := NewCompiler()
+	src := `import "string"
+rule a { condition: string.to_int("0x10") == 16 and string.to_int("777", 8) == 511 and string.length("a\x00b") == 3 }
+rule b { condition: defined string.to_int("12z") or defined string.to_int("1", 1) }`
+	if err := c.AddSource("t.yar", src, ""); err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.Rules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.Evaluate(context.Background(), &ScanData{})
+	if err != nil || !res[0] || res[1] {
+		t.Fatalf("res %v err %v", res, err)
+	}
+}
