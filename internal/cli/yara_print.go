@@ -44,6 +44,9 @@ func (p *yaraPrinter) wanted(r *yr.Rule) bool {
 
 func (p *yaraPrinter) print(path string, res *ym.Result) {
 	var b strings.Builder
+	for _, msg := range res.Console {
+		b.WriteString(msg + "\n")
+	}
 	n := 0
 	for i, r := range p.rules.Rules {
 		if res.Matched[i] == p.o.negate || !p.wanted(r) {

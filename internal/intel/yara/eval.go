@@ -25,6 +25,12 @@ type ScanData struct {
 	HasEntrypoint bool
 	// Externals override the defaults given to the compiler.
 	Externals map[string]any
+	// Log receives the console module's messages, in evaluation order;
+	// nil drops them.
+	Log func(msg string)
+	// ModuleErrors collects what module parsers could not read in this
+	// file (a module that fails leaves its values undefined).
+	ModuleErrors []error
 }
 
 type evalCtx struct {
@@ -36,7 +42,7 @@ type evalCtx struct {
 	cur     []int // current strings of enclosing for-of loops
 	steps   int64
 	err     error
-	mods    map[string]*moduleData
+	mods    map[string]mobj
 }
 
 // tick counts one loop step; it reports false when the budget or the
@@ -63,7 +69,7 @@ func (e *evalCtx) tick() bool {
 // callers decide whether to report them.
 func (r *Rules) Evaluate(ctx context.Context, in *ScanData) ([]bool, error) {
 	e := &evalCtx{ctx: ctx, in: in, rules: r, results: make([]bool, len(r.Rules))}
-	e.mods = map[string]*moduleData{}
+	e.mods = map[string]mobj{}
 	for i, rule := range r.Rules {
 		e.results[i] = rule.cond(e).truth()
 		if e.err != nil {

@@ -68,6 +68,9 @@ func (rc *ruleCompiler) ident(n *syntax.Ident) (evalFn, typ, error) {
 	for i := len(rc.vars) - 1; i >= 0; i-- {
 		if rc.vars[i] == n.Name {
 			slot := i
+			if rc.varMT[slot] != nil {
+				return nil, 0, rc.errf(n.P, "wrong usage of identifier %q: it is a structure", n.Name)
+			}
 			return func(e *evalCtx) value { return e.vars[slot] }, rc.varTyps[slot], nil
 		}
 	}

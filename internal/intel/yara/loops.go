@@ -114,7 +114,7 @@ func (rc *ruleCompiler) forIn(n *syntax.ForIn) (evalFn, typ, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	it, types, err := rc.iterable(n.Iter, len(n.Vars))
+	it, types, mts, err := rc.iterable(n.Iter, len(n.Vars))
 	if err != nil {
 		return nil, 0, err
 	}
@@ -128,8 +128,12 @@ func (rc *ruleCompiler) forIn(n *syntax.ForIn) (evalFn, typ, error) {
 	}
 	rc.vars = append(rc.vars, n.Vars...)
 	rc.varTyps = append(rc.varTyps, types...)
+	if mts == nil {
+		mts = make([]*mtype, len(types))
+	}
+	rc.varMT = append(rc.varMT, mts...)
 	body, _, err := rc.expr(n.Body)
-	rc.vars, rc.varTyps = rc.vars[:base], rc.varTyps[:base]
+	rc.vars, rc.varTyps, rc.varMT = rc.vars[:base], rc.varTyps[:base], rc.varMT[:base]
 	if err != nil {
 		return nil, 0, err
 	}
@@ -151,15 +155,15 @@ func (rc *ruleCompiler) forIn(n *syntax.ForIn) (evalFn, typ, error) {
 	}, tBool, nil
 }
 
-func (rc *ruleCompiler) iterable(x syntax.Expr, nvars int) (iterator, []typ, error) {
+func (rc *ruleCompiler) iterable(x syntax.Expr, nvars int) (iterator, []typ, []*mtype, error) {
 	switch it := x.(type) {
 	case *syntax.Range:
 		if nvars != 1 {
-			return nil, nil, rc.errf(it.P, "wrong number of loop variables")
+			return nil, nil, nil, rc.errf(it.P, "wrong number of loop variables")
 		}
 		lo, hi, err := rc.rangeFns(it)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		return func(e *evalCtx, yield func([]value) bool) (int64, bool) {
 			l, h := lo(e), hi(e)
@@ -174,20 +178,20 @@ func (rc *ruleCompiler) iterable(x syntax.Expr, nvars int) (iterator, []typ, err
 				}
 			}
 			return h.i - l.i + 1, e.err == nil
-		}, []typ{tInt}, nil
+		}, []typ{tInt}, nil, nil
 	case *syntax.Enum:
 		if nvars != 1 {
-			return nil, nil, rc.errf(it.P, "wrong number of loop variables")
+			return nil, nil, nil, rc.errf(it.P, "wrong number of loop variables")
 		}
 		var fns []evalFn
 		var t typ
 		for i, item := range it.Items {
 			f, ft, err := rc.expr(item)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			if i > 0 && ft != t || ft != tInt && ft != tStr {
-				return nil, nil, rc.errf(item.Position(), "wrong type in enumeration: %s", ft)
+				return nil, nil, nil, rc.errf(item.Position(), "wrong type in enumeration: %s", ft)
 			}
 			t = ft
 			fns = append(fns, f)
@@ -201,7 +205,7 @@ func (rc *ruleCompiler) iterable(x syntax.Expr, nvars int) (iterator, []typ, err
 				}
 			}
 			return int64(len(fns)), e.err == nil
-		}, []typ{t}, nil
+		}, []typ{t}, nil, nil
 	}
 	return rc.moduleIterable(x, nvars)
 }

@@ -13,14 +13,14 @@ func hashModule() *module {
 	m := &module{funcs: map[string][]moduleFunc{}}
 	over := func(name string, ret typ, f func(b []byte) value) {
 		m.funcs[name] = []moduleFunc{
-			{"ii", ret, func(e *evalCtx, a []value) value {
+			{"ii", ret, func(e *evalCtx, _ mobj, a []value) value {
 				b, ok := dataRange(e.in.Data, a[0].i, a[1].i)
 				if !ok {
 					return undef
 				}
 				return f(b)
 			}},
-			{"s", ret, func(_ *evalCtx, a []value) value { return f([]byte(a[0].s)) }},
+			{"s", ret, func(_ *evalCtx, _ mobj, a []value) value { return f([]byte(a[0].s)) }},
 		}
 	}
 	over("md5", tStr, func(b []byte) value { h := md5.Sum(b); return vStr(hex.EncodeToString(h[:])) })

@@ -7,14 +7,14 @@ func mathModule() *module {
 	m := &module{funcs: map[string][]moduleFunc{}, consts: map[string]value{"MEAN_BYTES": vFloat(127.5)}}
 	overData := func(name string, f func(b []byte) float64) {
 		m.funcs[name] = []moduleFunc{
-			{"ii", tFloat, func(e *evalCtx, a []value) value {
+			{"ii", tFloat, func(e *evalCtx, _ mobj, a []value) value {
 				b, ok := dataRange(e.in.Data, a[0].i, a[1].i)
 				if !ok {
 					return undef
 				}
 				return floatOrUndef(f(b))
 			}},
-			{"s", tFloat, func(_ *evalCtx, a []value) value { return floatOrUndef(f([]byte(a[0].s))) }},
+			{"s", tFloat, func(_ *evalCtx, _ mobj, a []value) value { return floatOrUndef(f([]byte(a[0].s))) }},
 		}
 	}
 	overData("entropy", entropy)
@@ -22,22 +22,22 @@ func mathModule() *module {
 	overData("serial_correlation", serialCorrelation)
 	overData("monte_carlo_pi", monteCarloPi)
 	m.funcs["deviation"] = []moduleFunc{
-		{"iif", tFloat, func(e *evalCtx, a []value) value {
+		{"iif", tFloat, func(e *evalCtx, _ mobj, a []value) value {
 			b, ok := dataRange(e.in.Data, a[0].i, a[1].i)
 			if !ok {
 				return undef
 			}
 			return floatOrUndef(deviation(b, a[2].f))
 		}},
-		{"sf", tFloat, func(_ *evalCtx, a []value) value { return floatOrUndef(deviation([]byte(a[0].s), a[1].f)) }},
+		{"sf", tFloat, func(_ *evalCtx, _ mobj, a []value) value { return floatOrUndef(deviation([]byte(a[0].s), a[1].f)) }},
 	}
-	m.funcs["in_range"] = []moduleFunc{{"fff", tBool, func(_ *evalCtx, a []value) value {
+	m.funcs["in_range"] = []moduleFunc{{"fff", tBool, func(_ *evalCtx, _ mobj, a []value) value {
 		return vBool(a[0].f >= a[1].f && a[0].f <= a[2].f)
 	}}}
-	m.funcs["max"] = []moduleFunc{{"ii", tInt, func(_ *evalCtx, a []value) value { return vInt(max(a[0].i, a[1].i)) }}}
-	m.funcs["min"] = []moduleFunc{{"ii", tInt, func(_ *evalCtx, a []value) value { return vInt(min(a[0].i, a[1].i)) }}}
-	m.funcs["to_number"] = []moduleFunc{{"b", tInt, func(_ *evalCtx, a []value) value { return vInt(a[0].i) }}}
-	m.funcs["abs"] = []moduleFunc{{"i", tInt, func(_ *evalCtx, a []value) value {
+	m.funcs["max"] = []moduleFunc{{"ii", tInt, func(_ *evalCtx, _ mobj, a []value) value { return vInt(max(a[0].i, a[1].i)) }}}
+	m.funcs["min"] = []moduleFunc{{"ii", tInt, func(_ *evalCtx, _ mobj, a []value) value { return vInt(min(a[0].i, a[1].i)) }}}
+	m.funcs["to_number"] = []moduleFunc{{"b", tInt, func(_ *evalCtx, _ mobj, a []value) value { return vInt(a[0].i) }}}
+	m.funcs["abs"] = []moduleFunc{{"i", tInt, func(_ *evalCtx, _ mobj, a []value) value {
 		if a[0].i < 0 {
 			return vInt(-a[0].i)
 		}

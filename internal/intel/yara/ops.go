@@ -65,10 +65,25 @@ func (rc *ruleCompiler) binary(n *syntax.Binary) (evalFn, typ, error) {
 		return nil, 0, err
 	}
 	switch n.Op {
+	// As yara's jumps: only a defined false (and) or a defined true (or)
+	// skips the right operand; an undefined left one evaluates it, which
+	// shows through console.log.
 	case "and":
-		return func(e *evalCtx) value { return vBool(l(e).truth() && r(e).truth()) }, tBool, nil
+		return func(e *evalCtx) value {
+			a := l(e)
+			if a.k != tUndef && !a.truth() {
+				return vBool(false)
+			}
+			return vBool(r(e).truth() && a.truth())
+		}, tBool, nil
 	case "or":
-		return func(e *evalCtx) value { return vBool(l(e).truth() || r(e).truth()) }, tBool, nil
+		return func(e *evalCtx) value {
+			a := l(e)
+			if a.k != tUndef && a.truth() {
+				return vBool(true)
+			}
+			return vBool(r(e).truth())
+		}, tBool, nil
 	case "contains", "icontains", "startswith", "istartswith", "endswith", "iendswith", "iequals":
 		if err := rc.want(n.L, lt, tStr); err != nil {
 			return nil, 0, err

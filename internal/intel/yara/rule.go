@@ -19,7 +19,8 @@ type ruleCompiler struct {
 	used    map[int]bool
 	vars    []string // loop variables in scope, innermost last
 	varTyps []typ
-	inForOf int // depth of for-of bodies ($ refers to the current string)
+	varMT   []*mtype // module structure type of each loop variable (nil for scalars)
+	inForOf int      // depth of for-of bodies ($ refers to the current string)
 }
 
 func (rc *ruleCompiler) errf(p syntax.Pos, format string, a ...any) error {

@@ -11,10 +11,11 @@ const (
 	tStr
 	tBool
 	tRegex
+	tObj // a module structure bound to a loop variable
 )
 
 func (t typ) String() string {
-	return [...]string{"undefined", "integer", "float", "string", "boolean", "regexp"}[t]
+	return [...]string{"undefined", "integer", "float", "string", "boolean", "regexp", "structure"}[t]
 }
 
 // value is a condition value; k == tUndef is YARA's undefined.
@@ -23,6 +24,7 @@ type value struct {
 	i int64
 	f float64
 	s string
+	o any // tObj: the mobj a loop variable is bound to
 }
 
 var undef = value{}

@@ -104,6 +104,11 @@ type Result struct {
 	// Matches[i] are the matches of Rules().Strings[i], by offset.
 	Matches [][]yr.Match
 	Data    []byte
+	// Console holds the console module's messages in evaluation order.
+	Console []string
+	// ModuleErrors are what module parsers could not read in this file
+	// (their values are undefined; the scan went on).
+	ModuleErrors []error
 }
 
 // MatchingRules lists the indices of the matched rules that are not
@@ -129,12 +134,15 @@ func (s *Scanner) ScanBytes(ctx context.Context, data []byte) (*Result, error) {
 		st.matches[i] = sortDedup(st.matches[i])
 	}
 	ep, hasEP := entryPoint(data)
-	matched, err := s.rules.Evaluate(ctx, &yr.ScanData{Data: data, Matches: st.matches,
-		Entrypoint: ep, HasEntrypoint: hasEP})
+	res := &Result{Matches: st.matches, Data: data}
+	in := &yr.ScanData{Data: data, Matches: st.matches, Entrypoint: ep, HasEntrypoint: hasEP,
+		Log: func(msg string) { res.Console = append(res.Console, msg) }}
+	matched, err := s.rules.Evaluate(ctx, in)
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Matched: matched, Matches: st.matches, Data: data}, nil
+	res.Matched, res.ModuleErrors = matched, in.ModuleErrors
+	return res, nil
 }
 
 func sortDedup(ms []yr.Match) []yr.Match {

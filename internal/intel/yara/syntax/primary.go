@@ -53,6 +53,8 @@ func (p *parser) primary() (Expr, error) {
 		return &FloatLit{t.Pos, t.Float}, nil
 	case String:
 		return &StrLit{t.Pos, t.Text}, nil
+	case Regex: // a module function's argument: pe.exports(/re/)
+		return &RegexLit{t.Pos, t.Text, t.Flags}, nil
 	case Identifier:
 		return &Ident{t.Pos, t.Text}, nil
 	case StrID:

@@ -1,0 +1,190 @@
+package yara
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// walkObj touches every value of a parsed module object, as rules
+// would, so fuzzing reaches the compact structures' accessors too.
+func walkObj(v any, depth int) int {
+	if depth > 8 {
+		return 0
+	}
+	n := 0
+	switch o := v.(type) {
+	case mobj:
+		for _, x := range o {
+			n += walkObj(x, depth+1)
+		}
+	case marr:
+		for _, x := range o {
+			n += walkObj(x, depth+1)
+		}
+	case mdict:
+		for _, x := range o {
+			n += walkObj(x, depth+1)
+		}
+	case fielder:
+		for _, f := range []string{"name", "value", "size", "type", "bind", "shndx"} {
+			n += walkObj(o.field(f), depth+1)
+		}
+	case value:
+		n++
+	}
+	return n
+}
+
+// seedFiles adds the Go toolchain's sample binaries of a debug package
+// to a fuzz corpus when they are there.
+func seedFiles(f *testing.F, pkg string) {
+	root, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		return
+	}
+	dir := filepath.Join(strings.TrimSpace(string(root)), "src", "debug", pkg, "testdata")
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if b, err := os.ReadFile(filepath.Join(dir, e.Name())); err == nil && len(b) < 64<<10 {
+			f.Add(b)
+		}
+	}
+}
+
+func FuzzELF(f *testing.F) {
+	seedFiles(f, "elf")
+	f.Add([]byte("\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x3e\x00"))
+	f.Fuzz(func(t *testing.T, d []byte) {
+		o, _ := parseELF(d)
+		walkObj(o, 0)
+	})
+}
+
+// TestModuleParserPanicIsPerFile checks that a module parser's panic
+// becomes a per-file module error with undefined values, not a crash.
+func TestModuleParserPanicIsPerFile(t *testing.T) {
+	modules["boom"] = &module{fields: map[string]*mtype{"x": tyInt}, parse: func(*evalCtx) (mobj, error) {
+		panic("bad")
+	}}
+	modules["boom"].schema = structType(modules["boom"].fields)
+	defer delete(modules, "boom")
+	knownModules["boom"] = true
+	defer delete(knownModules, "boom")
+	c := NewCompiler()
+	if err := c.AddSource("t.yar", "import \"boom\"\nrule a { condition: not defined boom.x }", ""); err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.Rules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &ScanData{Data: []byte("x")}
+	res, err := r.Evaluate(context.Background(), in)
+	if err != nil || !res[0] || len(in.ModuleErrors) != 1 {
+		t.Fatalf("res %v err %v module errors %v", res, err, in.ModuleErrors)
+	}
+}
+
+func TestStrtoll(t *testing.T) {
+	for _, c := range []struct {
+		s    string
+		base int
+		want value
+	}{
+		{"123", 0, vInt(123)}, {" -12", 0, vInt(-12)}, {"+7", 10, vInt(7)}, {"0x1f", 0, vInt(31)},
+		{"0x1f", 16, vInt(31)}, {"1f", 16, vInt(31)}, {"017", 0, vInt(15)}, {"017", 10, vInt(17)},
+		{"12a", 10, undef}, {"", 0, undef}, {"0x", 0, undef}, {"z", 36, vInt(35)},
+		{"9223372036854775807", 10, vInt(9223372036854775807)}, {"9223372036854775808", 10, undef},
+		{"-9223372036854775808", 10, vInt(-9223372036854775808)}, {"12\x0034", 0, vInt(12)}, {"12 ", 0, undef},
+	} {
+		if got := strtoll(c.s, c.base); got != c.want {
+			t.Errorf("strtoll(%q, %d) = %+v, want %+v", c.s, c.base, got, c.want)
+		}
+	}
+}
+
+func TestConsoleEscape(t *testing.T) {
+	if got := consoleEscape("a\x00b\xff~ "); got != `a\x00b\xff~ ` {
+		t.Errorf("got %q", got)
+	}
+	if cFloat(1.5) != "1.500000" {
+		t.Errorf("cFloat")
+	}
+}
+
+func FuzzPE(f *testing.F) {
+	seedFiles(f, "pe")
+	b := make([]byte, 0x400)
+	copy(b, "MZ")
+	b[0x3c] = 0x80
+	copy(b[0x80:], "PE\x00\x00")
+	b[0x86] = 1
+	b[0x94] = 0xe0
+	f.Add(b)
+	f.Fuzz(func(t *testing.T, d []byte) {
+		o, _ := peObject(d)
+		walkObj(o, 0)
+		if p, _ := o[peKey].(*peParsed); p != nil {
+			imphash(p)
+			peChecksum(p)
+			richCount(o["rich_signature"].(mobj), 0, richAny)
+		}
+	})
+}
+
+func FuzzMachO(f *testing.F) {
+	f.Add([]byte("\xcf\xfa\xed\xfe\x07\x00\x00\x01\x03\x00\x00\x00\x02\x00\x00\x00\x01\x00\x00\x00\x48\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"))
+	f.Add([]byte("\xca\xfe\xba\xbe\x00\x00\x00\x01\x00\x00\x00\x07\x00\x00\x00\x03\x00\x00\x00\x1c\x00\x00\x00\x20\x00\x00\x00\x00"))
+	f.Fuzz(func(t *testing.T, d []byte) {
+		o, _ := parseMachO(d)
+		walkObj(o, 0)
+	})
+}
+
+// TestUnimplementedMembersDoNotCompile: what yara has and this engine
+// does not is a compile error naming it, never a silent non-match.
+func TestUnimplementedMembersDoNotCompile(t *testing.T) {
+	for _, c := range []struct{ cond, want string }{
+		{`pe.version_info["CompanyName"] == "x"`, "pe.version_info"},
+		{`pe.number_of_resources > 0`, "pe.number_of_resources"},
+		{`pe.number_of_signatures > 0`, "pe.number_of_signatures"},
+		{`pe.imports(pe.IMPORT_DELAYED, "a.dll", "f")`, "pe.imports"},
+		{`pe.locale(1033)`, "pe.locale"},
+		{`elf.telfhash() == ""`, "elf.telfhash"},
+		{`pe.sections[0].bogus == 1`, "pe.sections[].bogus"},
+	} {
+		c2 := NewCompiler()
+		err := c2.AddSource("t.yar", "import \"pe\"\nimport \"elf\"\nrule a { condition: "+c.cond+" }", "")
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one naming %s", c.cond, err, c.want)
+		}
+	}
+	c := NewCompiler()
+	if err := c.AddSource("t.yar", "import \"dotnet\"\nrule a { condition: true }", ""); err == nil ||
+		!strings.Contains(err.Error(), "dotnet") {
+		t.Errorf("import dotnet: %v", err)
+	}
+}
+
+// TestStringModule evaluates the string module (yara 4.3's) end to end.
+func TestStringModule(t *testing.T) {
+	c := NewCompiler()
+	src := `import "string"
+rule a { condition: string.to_int("0x10") == 16 and string.to_int("777", 8) == 511 and string.length("a\x00b") == 3 }
+rule b { condition: defined string.to_int("12z") or defined string.to_int("1", 1) }`
+	if err := c.AddSource("t.yar", src, ""); err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.Rules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.Evaluate(context.Background(), &ScanData{})
+	if err != nil || !res[0] || res[1] {
+		t.Fatalf("res %v err %v", res, err)
+	}
+}
