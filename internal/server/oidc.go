@@ -235,16 +235,18 @@ func (c *oidcClient) key(ctx context.Context, m *oidcMeta, kid, alg string) (pub
 	c.mu.Lock()
 	k, ok := find(c.keys)
 	stale := c.keys == nil || c.now().Sub(c.keysAt) >= oidcMetaTTL
-	mayRefetch := c.now().Sub(c.refetchAt) >= oidcRefetchGap
-	c.mu.Unlock()
 	if ok && !stale {
+		c.mu.Unlock()
 		return k, nil
 	}
-	if !stale && !mayRefetch {
-		return publicKey{}, refused("no key %q in the provider's key set", kid)
+	if !stale {
+		// An unknown kid on a fresh set: refetch, but only once per gap.
+		if c.now().Sub(c.refetchAt) < oidcRefetchGap {
+			c.mu.Unlock()
+			return publicKey{}, refused("no key %q in the provider's key set", kid)
+		}
+		c.refetchAt = c.now()
 	}
-	c.mu.Lock()
-	c.refetchAt = c.now()
 	c.mu.Unlock()
 	b, err := c.getJSON(ctx, m.JWKSURL, nil)
 	if err != nil {
