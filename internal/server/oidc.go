@@ -72,7 +72,14 @@ type oidcClient struct {
 	keys      []publicKey
 	keysAt    time.Time
 	refetchAt time.Time
+	// metaErr is the last discovery failure, answered again for
+	// oidcRetryGap so a provider that is down is not asked on every click.
+	metaErr   error
+	metaErrAt time.Time
+	starts    *startLimiter
 }
+
+const oidcRetryGap = 5 * time.Second
 
 // oidcMeta is the part of the discovery document cascade uses.
 type oidcMeta struct {
@@ -101,7 +108,7 @@ func newOIDC(cfg *OIDCConfig, publicURL string, now func() time.Time) (*oidcClie
 	if cfg.ClientID == "" {
 		return nil, errors.New("oidc: a client id is required")
 	}
-	c := &oidcClient{cfg: *cfg, host: iu.Host, now: now}
+	c := &oidcClient{cfg: *cfg, host: iu.Host, now: now, starts: newStartLimiter()}
 	c.redirect = cfg.RedirectURL
 	if c.redirect == "" {
 		if publicURL == "" {
@@ -192,7 +199,25 @@ func (c *oidcClient) metadata(ctx context.Context) (*oidcMeta, error) {
 		c.mu.Unlock()
 		return m, nil
 	}
+	if c.metaErr != nil && c.now().Sub(c.metaErrAt) < oidcRetryGap {
+		err := c.metaErr
+		c.mu.Unlock()
+		return nil, err
+	}
 	c.mu.Unlock()
+	m, err := c.discover(ctx)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err != nil {
+		c.metaErr, c.metaErrAt = err, c.now()
+		return nil, err
+	}
+	c.meta, c.metaAt, c.metaErr = m, c.now(), nil
+	return m, nil
+}
+
+// discover fetches and checks the discovery document.
+func (c *oidcClient) discover(ctx context.Context) (*oidcMeta, error) {
 	var m oidcMeta
 	if _, err := c.getJSON(ctx, strings.TrimRight(c.cfg.Issuer, "/")+"/.well-known/openid-configuration", &m); err != nil {
 		return nil, err
@@ -209,9 +234,6 @@ func (c *oidcClient) metadata(ctx context.Context) (*oidcMeta, error) {
 	if len(m.ChallengeMethods) > 0 && !slices.Contains(m.ChallengeMethods, "S256") {
 		return nil, &providerError{errors.New("the provider does not support PKCE with S256")}
 	}
-	c.mu.Lock()
-	c.meta, c.metaAt = &m, c.now()
-	c.mu.Unlock()
 	return &m, nil
 }
 
@@ -387,4 +409,52 @@ func (c *oidcClient) mappedGroups() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// startLimiter bounds the sign-ins one address may start: each start
+// stores a row until it is spent or expires, so a script must not be able
+// to fill the table. A token bucket per address (IPv6 per /64).
+type startLimiter struct {
+	mu      sync.Mutex
+	burst   float64
+	every   time.Duration
+	buckets map[string]*bucket
+}
+
+const (
+	oidcStartBurst = 30
+	oidcStartEvery = 2 * time.Second
+	maxStartAddrs  = 10000
+)
+
+func newStartLimiter() *startLimiter {
+	return &startLimiter{burst: oidcStartBurst, every: oidcStartEvery, buckets: map[string]*bucket{}}
+}
+
+// take spends one start for key, or says how long to wait.
+func (l *startLimiter) take(key string, now time.Time) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.buckets[key]
+	if b == nil {
+		if len(l.buckets) >= maxStartAddrs {
+			for k, o := range l.buckets { // drop the full ones
+				if o.tokens+float64(now.Sub(o.at))/float64(l.every) >= l.burst {
+					delete(l.buckets, k)
+				}
+			}
+			if len(l.buckets) >= maxStartAddrs {
+				return &errRateLimited{wait: l.every}
+			}
+		}
+		b = &bucket{tokens: l.burst, at: now}
+		l.buckets[key] = b
+	}
+	b.tokens = min(l.burst, b.tokens+float64(now.Sub(b.at))/float64(l.every))
+	b.at = now
+	if b.tokens < 1 {
+		return &errRateLimited{wait: time.Duration((1 - b.tokens) * float64(l.every))}
+	}
+	b.tokens--
+	return nil
 }

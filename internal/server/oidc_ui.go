@@ -38,6 +38,10 @@ func (s *Server) oidcLogin(w http.ResponseWriter, r *http.Request, _ *principal)
 	if s.oidc == nil {
 		return errorf(http.StatusNotFound, "not_found", "sign-in with an identity provider is not configured")
 	}
+	if err := s.oidc.starts.take(clientKey(r), s.now()); err != nil {
+		setRetryAfter(w, err)
+		return s.oidcPage(w, http.StatusTooManyRequests, next, "Too many sign-ins started from this address; try again in a moment.")
+	}
 	m, err := s.oidc.metadata(r.Context())
 	if err != nil {
 		s.log.Warn("oidc: provider unavailable", "err", err)
@@ -46,7 +50,9 @@ func (s *Server) oidcLogin(w http.ResponseWriter, r *http.Request, _ *principal)
 	}
 	state, nonce, verifier, binding := randomString(), randomString(), randomString()+randomString(), randomString()
 	a := store.LoginAttempt{Binding: hashSecret(binding), Nonce: nonce, Verifier: verifier, Next: next, Expires: s.now().Add(oidcAttemptTTL)}
-	if err := s.st.CreateLoginAttempt(r.Context(), hashSecret(state), a); err != nil {
+	if err := s.st.CreateLoginAttempt(r.Context(), hashSecret(state), a); errors.Is(err, store.ErrTooManyLogins) {
+		return s.oidcPage(w, http.StatusServiceUnavailable, next, "Too many sign-ins are in flight; try again in a few minutes, or sign in with an access token.")
+	} else if err != nil {
 		return err
 	}
 	// Lax, not Strict: the provider's redirect back is a cross-site

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -35,8 +36,18 @@ type LoginAttempt struct {
 	Expires  time.Time
 }
 
+// MaxLoginAttempts bounds the sign-ins in flight across the fleet
+// server: CreateLoginAttempt answers ErrTooManyLogins past it (each unexpired one
+// is a row until it is spent).
+const MaxLoginAttempts = 20000
+
+// ErrTooManyLogins is CreateLoginAttempt past MaxLoginAttempts.
+var ErrTooManyLogins = errors.New("too many sign-ins in flight")
+
 // Users keeps people's browser sessions and sign-ins in flight.
 type Users interface {
+	// CreateLoginAttempt stores a sign-in in flight; ErrTooManyLogins when
+	// MaxLoginAttempts unexpired ones are stored already.
 	CreateLoginAttempt(ctx context.Context, stateHash []byte, a LoginAttempt) error
 	// TakeLoginAttempt removes and returns a sign-in in flight: a state
 	// that is unknown, already spent or expired is ErrNotFound.

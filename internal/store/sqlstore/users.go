@@ -15,6 +15,13 @@ func (s *Store) CreateLoginAttempt(ctx context.Context, stateHash []byte, a stor
 		if _, err := s.exec(ctx, tx, "DELETE FROM oidc_logins WHERE expires < ?", ms(time.Now())); err != nil {
 			return fmt.Errorf("expire sign-ins: %w", err)
 		}
+		var n int
+		if err := s.row(ctx, tx, "SELECT COUNT(*) FROM oidc_logins").Scan(&n); err != nil {
+			return fmt.Errorf("count sign-ins: %w", err)
+		}
+		if n >= store.MaxLoginAttempts {
+			return fmt.Errorf("%d sign-ins in flight: %w", n, store.ErrTooManyLogins)
+		}
 		_, err := s.exec(ctx, tx, "INSERT INTO oidc_logins (state_hash, binding, nonce, verifier, next, expires) VALUES (?, ?, ?, ?, ?, ?)",
 			stateHash, a.Binding, a.Nonce, a.Verifier, a.Next, ms(a.Expires))
 		if err != nil {
