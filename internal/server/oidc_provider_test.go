@@ -26,7 +26,7 @@ import (
 )
 
 // testIdP is a real OpenID Provider on loopback: zitadel/oidc's op
-// package (a certified OpenID provider library) over its in-memory example
+// package (a maintained OpenID provider library) over its in-memory example
 // storage, independent of cascade's relying-party code. The test can give
 // people groups, shorten the ID token's life, switch to an ECDSA key,
 // rotate keys, and rewrite the token endpoint's answer (a substituted or
