@@ -385,3 +385,54 @@ func openSQLite(t *testing.T) store.Store {
 	t.Cleanup(func() { st.Close() })
 	return st
 }
+
+func TestOIDCConfigChecked(t *testing.T) {
+	roles := map[string]string{"soc": fleet.TokenAnalyst}
+	for _, tc := range []struct {
+		name   string
+		cfg    OIDCConfig
+		public string
+		err    string
+	}{
+		{"good", OIDCConfig{Issuer: "https://idp.example/realms/x", ClientID: "c", Roles: roles}, "https://cascade.example", ""},
+		{"plain http off loopback", OIDCConfig{Issuer: "http://idp.example", ClientID: "c", Roles: roles}, "https://c", "must use https"},
+		{"issuer with a query", OIDCConfig{Issuer: "https://idp.example/?a=b", ClientID: "c", Roles: roles}, "https://c", "without query"},
+		{"no client id", OIDCConfig{Issuer: "https://idp.example", Roles: roles}, "https://c", "client id"},
+		{"no redirect", OIDCConfig{Issuer: "https://idp.example", ClientID: "c", Roles: roles}, "", "redirect URL or the server's public URL"},
+		{"relative redirect", OIDCConfig{Issuer: "https://idp.example", ClientID: "c", Roles: roles, RedirectURL: "/cb"}, "", "absolute"},
+		{"no roles", OIDCConfig{Issuer: "https://idp.example", ClientID: "c"}, "https://c", "at least one group"},
+		{"agent role", OIDCConfig{Issuer: "https://idp.example", ClientID: "c", Roles: map[string]string{"x": fleet.TokenAgent}}, "https://c", "only admin and analyst"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := newOIDC(&tc.cfg, tc.public, time.Now)
+			if tc.err == "" {
+				if err != nil || c == nil {
+					t.Fatalf("refused: %v", err)
+				}
+				if c.redirect != tc.public+"/oidc/callback" || c.host != "idp.example" || c.cfg.Scopes[0] != "openid" {
+					t.Fatalf("client = %+v", c)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Fatalf("err = %v, want %q", err, tc.err)
+			}
+		})
+	}
+}
+
+// TestOIDCStartLimit: one address cannot start sign-ins without end.
+func TestOIDCStartLimit(t *testing.T) {
+	f := newOIDCFixture(t, openSQLite(t), nil)
+	f.s.oidc.starts.burst = 3
+	c := f.browser()
+	for i := range 3 {
+		if code, _, _ := fetch(t, c, "GET", f.ts.URL+"/oidc/login", nil); code != http.StatusSeeOther {
+			t.Fatalf("start %d: HTTP %d", i, code)
+		}
+	}
+	code, body, hdr := fetch(t, c, "GET", f.ts.URL+"/oidc/login", nil)
+	if code != http.StatusTooManyRequests || hdr.Get("Retry-After") == "" || !strings.Contains(body, "Too many sign-ins") {
+		t.Fatalf("fourth start: HTTP %d (Retry-After %q): %s", code, hdr.Get("Retry-After"), clipText(body, 500))
+	}
+}
