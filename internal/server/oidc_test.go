@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -209,12 +210,12 @@ func TestOIDCSignIn(t *testing.T) {
 		}
 
 		// API tokens for machines keep working beside it.
-		tc, err := f.s.CreateToken(bg, fleet.TokenRequest{Name: "robot", Role: fleet.TokenAnalyst}, "test")
+		robot, err := f.s.CreateToken(bg, fleet.TokenRequest{Name: "robot", Role: fleet.TokenAnalyst}, "test")
 		if err != nil {
 			t.Fatal(err)
 		}
 		req, _ := http.NewRequest("GET", f.ts.URL+"/api/v1/hosts", nil)
-		req.Header.Set("Authorization", "Bearer "+tc.Secret)
+		req.Header.Set("Authorization", "Bearer "+robot.Secret)
 		resp, err := f.ts.Client().Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -223,6 +224,42 @@ func TestOIDCSignIn(t *testing.T) {
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("API with a token beside OIDC: HTTP %d", resp.StatusCode)
 		}
+
+		// An admin ends a person's sessions (offboarding); only theirs.
+		anaA, anaB := f.signIn(t, "ana"), f.signIn(t, "ana")
+		rootC := f.signIn(t, "root")
+		admin, err := f.s.CreateToken(bg, fleet.TokenRequest{Name: "boss", Role: fleet.TokenAdmin}, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			tok, user string
+			code      int
+		}{{robot.Secret, "oidc:" + host + "/id-ana", http.StatusForbidden}, {admin.Secret, "ana", http.StatusBadRequest}, {admin.Secret, "oidc:" + host + "/id-ana", http.StatusOK}} {
+			req, _ := http.NewRequest("DELETE", f.ts.URL+"/api/v1/users/sessions?user="+url.QueryEscape(tc.user), nil)
+			req.Header.Set("Authorization", "Bearer "+tc.tok)
+			resp, err := f.ts.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.code {
+				t.Fatalf("end sessions of %s: HTTP %d, want %d: %s", tc.user, resp.StatusCode, tc.code, b)
+			}
+			if tc.code == http.StatusOK && !strings.Contains(string(b), `"ended":2`) {
+				t.Fatalf("end sessions: %s", b)
+			}
+		}
+		for _, c := range []*http.Client{anaA, anaB} {
+			if code, _, _ := fetch(t, c, "GET", f.ts.URL+"/hosts", nil); code != http.StatusSeeOther {
+				t.Fatalf("ana's session outlived its end: HTTP %d", code)
+			}
+		}
+		if code, _, _ := fetch(t, rootC, "GET", f.ts.URL+"/hosts", nil); code != http.StatusOK {
+			t.Fatalf("root's session ended with ana's: HTTP %d", code)
+		}
+		auditHas(t, f.st, "user.sessions_ended", "boss (token "+strconv.FormatInt(admin.Token.ID, 10)+")")
 	})
 }
 

@@ -226,3 +226,20 @@ func (s *Server) userSession(r *http.Request, hash []byte) (*principal, error) {
 	}
 	return userPrincipal(u), nil
 }
+
+// endUserSessions ends every session of a person (DELETE
+// /api/v1/users/sessions?user=oidc:HOST/SUB): their groups are read at
+// sign-in only, so someone leaving is cut off here at once.
+func (s *Server) endUserSessions(w http.ResponseWriter, r *http.Request, p *principal) error {
+	user := r.URL.Query().Get("user")
+	if !strings.HasPrefix(user, "oidc:") || !strings.Contains(user, "/") {
+		return errorf(http.StatusBadRequest, "bad_request", "user must be oidc:<issuer-host>/<sub>, as the audit log names the person (without the email)")
+	}
+	n, err := s.st.DeleteUserSessions(r.Context(), user)
+	if err != nil {
+		return err
+	}
+	s.audit(r, p, "user.sessions_ended", user, fmt.Sprintf("%d session(s)", n))
+	writeJSON(w, http.StatusOK, map[string]any{"user": user, "ended": n})
+	return nil
+}
