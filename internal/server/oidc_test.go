@@ -406,7 +406,7 @@ func TestOIDCProviderUnreachable(t *testing.T) {
 			if code != http.StatusBadGateway || !strings.Contains(body, "cannot be reached") || !strings.Contains(body, `id="token"`) {
 				t.Fatalf("HTTP %d: %s", code, clipText(body, 800))
 			}
-			if d := time.Since(start); d > 5*time.Second {
+			if d := time.Since(start); d > 8*time.Second { // the timeout is 1 s; the margin is for a loaded machine
 				t.Fatalf("a provider that %s held the page %v", tc.name, d)
 			}
 		})
