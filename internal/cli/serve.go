@@ -42,6 +42,7 @@ type serveOptions struct {
 	uploadMemory    string
 	uploadMem       int64 // uploadMemory parsed
 	resetAdmin      bool
+	oidc            oidcOptions
 }
 
 func runServe(ctx context.Context, e *env, args []string) error {
@@ -65,6 +66,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&o.maxUploads, "max-uploads", 16, "snapshot uploads read at once; more are answered 503 and retried by the agents")
 	fs.StringVar(&o.uploadMemory, "upload-memory", "256MiB", "memory the snapshot uploads being read may hold together; past it uploads are answered 503")
 	fs.BoolVar(&o.resetAdmin, "reset-admin-token", false, "recover from a lost first admin token: on the database directly (no network), revoke the admin tokens the server made, write a new one to DATA/admin-token, audit it, and exit")
+	addOIDCFlags(fs, &o.oidc)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -118,7 +120,11 @@ func serve(ctx context.Context, e *env, o serveOptions, maxUpload int64, log *sl
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(server.Config{Store: st, Log: log, StaleAfter: o.staleAfter, MaxUpload: maxUpload,
+	oidc, err := o.oidc.config()
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(server.Config{Store: st, Log: log, StaleAfter: o.staleAfter, MaxUpload: maxUpload, PublicURL: o.oidc.publicURL, OIDC: oidc,
 		IntelDir: o.intelDir, PollEvery: o.poll, Organization: o.org, Secure: !o.plainHTTP, MaxReads: o.maxReads,
 		MaxUploads: o.maxUploads, UploadMemory: o.uploadMem, Owner: owner})
 	if err != nil {

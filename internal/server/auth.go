@@ -42,9 +42,15 @@ type principal struct {
 	token fleet.Token
 	// csrf is set for browser sessions.
 	csrf string
+	// user names a person signed in through the identity provider
+	// ("oidc:<issuer-host>/<sub> (<email>)"); their token is not stored.
+	user string
 }
 
 func (p *principal) actor() string {
+	if p.user != "" {
+		return p.user
+	}
 	return p.token.Name + " (token " + strconv.FormatInt(p.token.ID, 10) + ")"
 }
 

@@ -77,6 +77,9 @@ type Config struct {
 	AlertTimeout       time.Duration
 	AlertAllowLoopback bool
 	PublicURL          string
+	// OIDC, when set, adds sign-in with the company's identity provider
+	// to the web UI (see OIDCConfig).
+	OIDC *OIDCConfig
 }
 
 // Hooks are called at points where a crash must lose nothing; the fault
@@ -112,6 +115,7 @@ type Server struct {
 	retro *retro
 	// alerts delivers the alert outbox (alerts.go).
 	alerts *alerter
+	oidc   *oidcClient // nil: sign-in with an identity provider is off
 }
 
 // New checks the configuration and builds a server.
@@ -143,6 +147,11 @@ func New(cfg Config) (*Server, error) {
 	s.retro = newRetro(s, cfg.RetroDelay)
 	s.hunter.found = s.retro.found
 	s.alerts = newAlerter(s)
+	oc, err := newOIDC(cfg.OIDC, cfg.PublicURL, cfg.Now)
+	if err != nil {
+		return nil, err
+	}
+	s.oidc = oc
 	return s, nil
 }
 

@@ -118,6 +118,7 @@ func (s *Server) uiMux() *http.ServeMux {
 	mux.Handle("POST /search/intel", s.ui(true, s.saveSearchForm))
 	mux.Handle("GET /alerts", s.ui(true, s.alertsPage))
 	mux.Handle("POST /alerts/deliveries/{id}/retry", s.ui(true, s.retryForm))
+	s.oidcRoutes(mux)
 	mux.Handle("/", s.ui(false, func(http.ResponseWriter, *http.Request, *principal) error {
 		return errorf(http.StatusNotFound, "not_found", "page not found")
 	}))
@@ -167,6 +168,9 @@ func (s *Server) session(r *http.Request) (*principal, error) {
 		return nil, errNoSession
 	}
 	sess, err := s.st.Session(r.Context(), hashSecret(c.Value), s.now())
+	if errors.Is(err, store.ErrNotFound) && s.oidc != nil {
+		return s.userSession(r, hashSecret(c.Value))
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errNoSession
 	}
@@ -239,7 +243,7 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, p *principal,
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, _ *principal) error {
-	return s.render(w, http.StatusOK, "login", nil, map[string]any{"Title": "Sign in", "Next": safeNext(r.URL.Query().Get("next"))})
+	return s.render(w, http.StatusOK, "login", nil, map[string]any{"Title": "Sign in", "Next": safeNext(r.URL.Query().Get("next")), "OIDC": s.oidcName()})
 }
 
 // login exchanges an admin or analyst token for a session cookie.
@@ -256,7 +260,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *principal) err
 		}
 		s.logError(r, he)
 		setRetryAfter(w, err)
-		return s.render(w, he.Status, "login", nil, map[string]any{"Title": "Sign in", "Next": next, "Error": he.Msg})
+		return s.render(w, he.Status, "login", nil, map[string]any{"Title": "Sign in", "Next": next, "Error": he.Msg, "OIDC": s.oidcName()})
 	}
 	secret, hash := newSecret()
 	csrf := randomString()
@@ -273,6 +277,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *principal) err
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, p *principal) error {
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		s.st.DeleteSession(context.WithoutCancel(r.Context()), hashSecret(c.Value))
+		if p.user != "" {
+			s.st.DeleteUserSession(context.WithoutCancel(r.Context()), hashSecret(c.Value))
+			s.audit(r, p, "ui.logout", "session", "")
+		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.cfg.Secure,
 		SameSite: http.SameSiteStrictMode, MaxAge: -1})

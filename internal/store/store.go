@@ -63,6 +63,7 @@ type Store interface {
 	TAXII
 	Searcher
 	Alerts
+	Users
 	Audit(ctx context.Context, e fleet.AuditEntry) error
 	AuditLog(ctx context.Context, limit int, beforeID int64) ([]fleet.AuditEntry, error)
 	AddRelease(ctx context.Context, r fleet.Release) (fleet.Release, error)

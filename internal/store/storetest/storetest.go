@@ -61,6 +61,7 @@ func Run(t *testing.T, h Harness) {
 		{"TAXIIConcurrentPaging", testTAXIIConcurrentPaging},
 		{"Search", testSearch},
 		{"Alerts", testAlerts},
+		{"Users", testUsers},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h) })
