@@ -100,7 +100,7 @@ func TestServeAndClient(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "cascade_") || !strings.Contains(errs, "shown once") {
 		t.Fatalf("token create: %d %q %q", code, out, errs)
 	}
-	inv := filepath.Join("..", "server", "sbom", "testdata", "inventory.json")
+	inv := filepath.Join("..", "sbom", "testdata", "inventory.json")
 	if code, out, errs = client("import-snapshot", "--roles", "workstation", inv); code != 0 || !strings.Contains(out, "image:ws42") {
 		t.Fatalf("import-snapshot: %d %s %s", code, out, errs)
 	}

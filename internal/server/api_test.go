@@ -216,7 +216,7 @@ func TestImportSBOMs(t *testing.T) {
 	x := newHTTP(t, nil, nil)
 	adm := x.client(x.admin)
 	for _, name := range []string{"cyclonedx.json", "spdx.json", "inventory.json"} {
-		data, err := os.ReadFile(filepath.Join("sbom", "testdata", name))
+		data, err := os.ReadFile(filepath.Join("..", "sbom", "testdata", name))
 		if err != nil {
 			t.Fatal(err)
 		}
