@@ -65,12 +65,16 @@ func (c *Collector) CollectPath(ctx context.Context, env *collect.Env, rel strin
 			return nil // read from HKEY_USERS by LiveCollector
 		}
 	}
-	data, note, err := loadHive(env.FS, rel, c.maxHiveSize)
+	h, err := loadShared(ctx, env, rel, c.maxHiveSize)
 	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		sink.AddError(rel, "read", err)
 		return nil
 	}
-	sw, errs := parseHive(ctx, data, kind, user)
+	sw, errs := parseHive(ctx, h.data, kind, user)
+	note := h.note
 	if note != nil {
 		msg := note.err.Error()
 		if note.primary != nil {
