@@ -28,7 +28,7 @@ import (
 // BenchmarkEvidenceCost measures, side by side in one run, cold scans of
 // one generated Windows image with issue 20's collectors off and on:
 //
-//	CASCADE_BENCH_FILES=100000 go test ./internal/collect/persist -run '^$' -bench EvidenceCost -benchtime 3x
+//	CASCADE_BENCH_FILES=100000 go test ./internal/collect/persist -run '^$' -bench EvidenceCost -benchtime 5x
 //
 // The image is persist.sh's windows tree with winexec.sh's Amcache.hve
 // and Prefetch, grown to plausible sizes (evidenceImage): registry hives
