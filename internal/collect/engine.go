@@ -136,6 +136,7 @@ func Collect(ctx context.Context, src *source.Source, opt Options) (*snapshot.Sn
 	if err := c.walk(ctx); err != nil {
 		return nil, err
 	}
+	c.finishPaths(ctx)
 	c.recordWanted(ctx)
 	return c.finish(), nil
 }

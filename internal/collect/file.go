@@ -331,10 +331,17 @@ func isTransient(err error) bool {
 }
 
 func (c *collection) runPathCollectors(ctx context.Context, rel string) {
+	var buf [8]PathCollector
+	wanted := buf[:0]
 	for _, pc := range c.opt.PathCollectors {
-		if !pc.WantsPath(c.env, rel) {
-			continue
+		if pc.WantsPath(c.env, rel) {
+			wanted = append(wanted, pc)
 		}
+	}
+	if len(wanted) > 1 { // they may share one parse of the file (Shared)
+		ctx = WithSharedScope(ctx)
+	}
+	for _, pc := range wanted {
 		if err := c.safePath(ctx, pc, rel); err != nil {
 			c.AddError(rel, "parse:"+pc.Name(), err)
 		}

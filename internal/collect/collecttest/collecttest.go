@@ -66,6 +66,11 @@ func Walk(t testing.TB, env *collect.Env, c collect.PathCollector, sink collect.
 	if err != nil {
 		t.Fatal(err)
 	}
+	if pf, ok := c.(collect.PathFinisher); ok { // as the engine does after its walk
+		if err := pf.FinishPaths(context.Background(), env, sink); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return wanted
 }
 

@@ -54,7 +54,7 @@ func FuzzParseUserAssist(f *testing.F) {
 	})
 }
 
-// FuzzRegistryHives runs the Amcache, SYSTEM and UserAssist walkers over
+// FuzzRegistryHives runs the Amcache, SYSTEM, UserAssist and ProfileList walkers over
 // arbitrary hive bytes (seeded with the empty hive template).
 func FuzzRegistryHives(f *testing.F) {
 	if b, err := os.ReadFile("../software/windows/testdata/minimal.hive"); err == nil {
@@ -66,6 +66,7 @@ func FuzzRegistryHives(f *testing.F) {
 			Amcache(root, "a", add)
 			System(root, "s", add)
 			UserAssist(root, "u", "n", add)
+			ProfileNames(root)
 			return nil
 		})
 	})

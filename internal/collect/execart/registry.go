@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/cascade-ir/cascade/internal/collect"
 	"github.com/cascade-ir/cascade/internal/collect/software/windows"
@@ -25,11 +26,17 @@ var (
 // Registry reads the execution evidence Windows keeps in registry hives:
 // Amcache.hve (amcache-file, amcache-program), the SYSTEM hive's
 // AppCompatCache (shimcache) and BAM/DAM (bam), and every user's
-// UserAssist (userassist). Hives are read and recovered from their
-// transaction logs by the Windows registry package. On a live Windows
-// system SYSTEM and Amcache.hve are locked by the kernel and the hives of
-// logged-on users are loaded: those are left out (see docs/snapshot.md).
-type Registry struct{}
+// UserAssist (userassist); SOFTWARE's ProfileList names BAM's users
+// (profiles.go). Hives are read and recovered from their transaction logs
+// by the Windows registry package, once per file for all the collectors
+// that read them. On a live Windows system SYSTEM, SOFTWARE and
+// Amcache.hve are locked by the kernel and the hives of logged-on users
+// are loaded: those are left out (see docs/snapshot.md), and BAM is not
+// read.
+type Registry struct {
+	mu    sync.Mutex
+	scans map[*collect.Env]*profileState
+}
 
 // NewRegistry returns the registry execution-evidence collector.
 func NewRegistry() *Registry { return &Registry{} }
@@ -42,7 +49,7 @@ func (*Registry) Name() string { return "execution-registry" }
 // there (docs/snapshot.md) rather than reported as a sharing violation on
 // every scan.
 func (*Registry) WantsPath(env *collect.Env, rel string) bool {
-	if strings.EqualFold(rel, amcachePath) || strings.EqualFold(rel, systemPath) {
+	if strings.EqualFold(rel, amcachePath) || strings.EqualFold(rel, systemPath) || strings.EqualFold(rel, softwarePath) {
 		return !(env.Live && env.OS == "windows")
 	}
 	_, ok := windows.UserHive(rel)
@@ -51,7 +58,7 @@ func (*Registry) WantsPath(env *collect.Env, rel string) bool {
 
 // CollectPath implements collect.PathCollector. Problems are reported with
 // Sink.AddError; only a cancelled context is returned.
-func (*Registry) CollectPath(ctx context.Context, env *collect.Env, rel string, sink collect.Sink) error {
+func (r *Registry) CollectPath(ctx context.Context, env *collect.Env, rel string, sink collect.Sink) error {
 	src := display(env, rel)
 	var errs []error
 	var err error
@@ -62,10 +69,26 @@ func (*Registry) CollectPath(ctx context.Context, env *collect.Env, rel string, 
 			return nil
 		})
 	case strings.EqualFold(rel, systemPath):
+		st := r.state(env)
 		err = readMachineHive(ctx, env, rel, sink, func(root *windows.Key) error {
-			errs = System(root, src, sink.AddArtifact)
+			errs = System(root, src, func(a snapshot.Artifact) {
+				if a.Kind == snapshot.ArtifactBAM {
+					st.bam(a, sink.AddArtifact)
+					return
+				}
+				sink.AddArtifact(a)
+			})
 			return nil
 		})
+	case strings.EqualFold(rel, softwarePath):
+		// A SOFTWARE hive that cannot be read is the Windows collector's
+		// to report, as is its recovery.
+		var names map[string]string
+		_ = windows.ReadMachineHive(ctx, env, rel, func(root *windows.Key) error {
+			names, errs = ProfileNames(root)
+			return nil
+		})
+		r.state(env).setNames(names, sink.AddArtifact) // also when it could not be read
 	default:
 		user, _ := windows.UserHive(rel)
 		err = windows.ReadUserHive(ctx, env, rel, func(root *windows.Key) error {

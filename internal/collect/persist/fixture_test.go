@@ -168,7 +168,7 @@ func TestEmptyHives(t *testing.T) {
 	}
 	err = windows.ParseHive(tmpl, func(root *windows.Key) error {
 		add := func(a snapshot.Artifact) { t.Errorf("entry from an empty hive: %+v", a) }
-		for _, errs := range [][]error{services(hiveKey{root}, add), runKeys(hiveKey{root}, "x", "", add), runKeys(hiveKey{root}, "x", "u", add)} {
+		for _, errs := range [][]error{services(windows.AsRegKey(root), add), runKeys(windows.AsRegKey(root), "x", "", add), runKeys(windows.AsRegKey(root), "x", "u", add)} {
 			if len(errs) != 0 {
 				t.Errorf("errors from an empty hive: %v", errs)
 			}

@@ -113,9 +113,9 @@ func FuzzRegistryHive(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		windows.ParseHive(data, func(root *windows.Key) error {
 			add := func(a snapshot.Artifact) { checkEntry(t, a) }
-			services(hiveKey{root}, add)
-			runKeys(hiveKey{root}, "registry:HKLM\\SOFTWARE\\", "", add)
-			runKeys(hiveKey{root}, "registry:HKU\\u\\", "u", add)
+			services(windows.AsRegKey(root), add)
+			runKeys(windows.AsRegKey(root), "registry:HKLM\\SOFTWARE\\", "", add)
+			runKeys(windows.AsRegKey(root), "registry:HKU\\u\\", "u", add)
 			return nil
 		})
 	})

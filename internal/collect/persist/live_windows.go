@@ -4,10 +4,7 @@ package persist
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strings"
-	"time"
 
 	"golang.org/x/sys/windows/registry"
 
@@ -29,11 +26,7 @@ func NewLive() *Live { return &Live{} }
 // Name implements collect.HostCollector.
 func (*Live) Name() string { return "persist-registry-live" }
 
-const (
-	liveMaxSubkeys = 1 << 16
-	liveMaxValues  = 1 << 12
-	liveAccess     = registry.READ | registry.WOW64_64KEY
-)
+const liveAccess = registry.READ | registry.WOW64_64KEY
 
 // CollectHost implements collect.HostCollector. It does nothing unless
 // env is the live Windows host.
@@ -46,21 +39,21 @@ func (*Live) CollectHost(ctx context.Context, env *collect.Env, sink collect.Sin
 		setNetwork(&a)
 		sink.AddArtifact(a)
 	}
-	read := func(base registry.Key, path, where string, fn func(regKey) []error) {
+	read := func(base registry.Key, path, where string, fn func(windows.RegKey) []error) {
 		k, err := registry.OpenKey(base, path, liveAccess)
 		if err != nil {
 			sink.AddError(where, stage, fmt.Errorf("open %s: %w", where, err))
 			return
 		}
-		open := &openKeys{}
-		for _, err := range fn(liveKey{k: k, name: path, open: open}) {
+		key, closeKeys := windows.LiveKey(k, path, liveAccess)
+		for _, err := range fn(key) {
 			sink.AddError(where, stage, err)
 		}
-		open.close()
+		closeKeys()
 		k.Close()
 	}
-	read(registry.LOCAL_MACHINE, "SYSTEM", `registry:HKLM\SYSTEM`, func(k regKey) []error { return services(k, add) })
-	read(registry.LOCAL_MACHINE, "SOFTWARE", `registry:HKLM\SOFTWARE`, func(k regKey) []error {
+	read(registry.LOCAL_MACHINE, "SYSTEM", `registry:HKLM\SYSTEM`, func(k windows.RegKey) []error { return services(k, add) })
+	read(registry.LOCAL_MACHINE, "SOFTWARE", `registry:HKLM\SOFTWARE`, func(k windows.RegKey) []error {
 		return runKeys(k, `registry:HKLM\SOFTWARE\`, "", add)
 	})
 	users, err := windows.LoadedUsers()
@@ -72,83 +65,11 @@ func (*Live) CollectHost(ctx context.Context, env *collect.Env, sink collect.Sin
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		read(registry.USERS, u.SID, `registry:HKU\`+u.SID, func(k regKey) []error {
+		read(registry.USERS, u.SID, `registry:HKU\`+u.SID, func(k windows.RegKey) []error {
 			return runKeys(k, `registry:HKU\`+u.Name+`\`, u.Name, add)
 		})
 	}
 	return nil
 }
-
-// openKeys closes the keys one walk opened.
-type openKeys struct{ keys []registry.Key }
-
-func (o *openKeys) close() {
-	for _, k := range o.keys {
-		k.Close()
-	}
-}
-
-// liveKey is a regKey over an open registry key.
-type liveKey struct {
-	k    registry.Key
-	name string
-	open *openKeys
-}
-
-func (l liveKey) Name() string { return l.name }
-
-func (l liveKey) LastWrite() time.Time {
-	st, err := l.k.Stat()
-	if err != nil {
-		return time.Time{}
-	}
-	return st.ModTime().UTC()
-}
-
-func (l liveKey) Open(path ...string) (regKey, error) {
-	k, err := registry.OpenKey(l.k, strings.Join(path, `\`), liveAccess)
-	if errors.Is(err, registry.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", strings.Join(path, `\`), err)
-	}
-	l.open.keys = append(l.open.keys, k)
-	return liveKey{k: k, name: path[len(path)-1], open: l.open}, nil
-}
-
-func (l liveKey) Subkeys() ([]regKey, error) {
-	names, err := l.k.ReadSubKeyNames(liveMaxSubkeys)
-	var out []regKey
-	var errs []error
-	if err != nil {
-		errs = append(errs, fmt.Errorf("list %s: %w", l.name, err))
-	}
-	for _, n := range names {
-		sub, err := l.Open(n)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if sub != nil {
-			out = append(out, sub)
-		}
-	}
-	return out, errors.Join(errs...)
-}
-
-func (l liveKey) ValueNames() ([]string, error) { return l.k.ReadValueNames(liveMaxValues) }
-
-func (l liveKey) String(name string) (string, bool) {
-	s, _, err := l.k.GetStringValue(name)
-	return s, err == nil
-}
-
-func (l liveKey) Int(name string) (uint64, bool) {
-	v, _, err := l.k.GetIntegerValue(name)
-	return v, err == nil
-}
-
-func (l liveKey) Errs() []error { return nil }
 
 var _ collect.HostCollector = (*Live)(nil)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/cascade-ir/cascade/internal/collect"
 	"github.com/cascade-ir/cascade/internal/collect/software/windows"
@@ -71,11 +70,11 @@ func (*Registry) CollectPath(ctx context.Context, env *collect.Env, rel string, 
 		}
 		switch kind {
 		case hiveSystem:
-			errs = services(hiveKey{root}, add)
+			errs = services(windows.AsRegKey(root), add)
 		case hiveSoftware:
-			errs = runKeys(hiveKey{root}, `registry:HKLM\SOFTWARE\`, "", add)
+			errs = runKeys(windows.AsRegKey(root), `registry:HKLM\SOFTWARE\`, "", add)
 		case hiveUser:
-			errs = runKeys(hiveKey{root}, `registry:HKU\`+user+`\`, user, add)
+			errs = runKeys(windows.AsRegKey(root), `registry:HKU\`+user+`\`, user, add)
 		}
 		for _, err := range errs {
 			sink.AddError(rel, stage, fmt.Errorf("hive %s: %w", rel, err))
@@ -102,7 +101,7 @@ var startTypes = []string{"boot", "system", "auto", "demand", "disabled"}
 
 // services reads ControlSet00N\Services\* of the control set that
 // Select\Current names (ControlSet001 when Select is missing).
-func services(root regKey, add func(snapshot.Artifact)) []error {
+func services(root windows.RegKey, add func(snapshot.Artifact)) []error {
 	var errs []error
 	cur := uint64(1)
 	if sel, err := root.Open("Select"); sel != nil {
@@ -173,7 +172,7 @@ var runOnceEx = [][]string{
 
 // runKeys reads the Run keys and Winlogon below root: the SOFTWARE hive's
 // root, or a user hive's root (whose keys are under Software).
-func runKeys(root regKey, src, user string, add func(snapshot.Artifact)) []error {
+func runKeys(root windows.RegKey, src, user string, add func(snapshot.Artifact)) []error {
 	var errs []error
 	soft := root
 	if user != "" {
@@ -213,7 +212,7 @@ func runKeys(root regKey, src, user string, add func(snapshot.Artifact)) []error
 }
 
 // values records each string value of a Run key as an entry.
-func values(k regKey, src, user, trigger string, add func(snapshot.Artifact)) []error {
+func values(k windows.RegKey, src, user, trigger string, add func(snapshot.Artifact)) []error {
 	names, err := k.ValueNames()
 	for _, n := range names {
 		v, ok := k.String(n)
@@ -234,7 +233,7 @@ func values(k regKey, src, user, trigger string, add func(snapshot.Artifact)) []
 }
 
 // winlogon records Shell and Userinit, each program of their comma lists.
-func winlogon(k regKey, src, user string, add func(snapshot.Artifact)) []error {
+func winlogon(k windows.RegKey, src, user string, add func(snapshot.Artifact)) []error {
 	for _, n := range []string{"Shell", "Userinit"} {
 		v, ok := k.String(n)
 		if !ok {
@@ -252,39 +251,6 @@ func winlogon(k regKey, src, user string, add func(snapshot.Artifact)) []error {
 		}
 	}
 	return k.Errs()
-}
-
-// regKey is a registry key read from a hive file or the live registry, so
-// that both readers share the mapping to entries.
-type regKey interface {
-	Name() string
-	LastWrite() time.Time
-	Open(path ...string) (regKey, error)
-	Subkeys() ([]regKey, error)
-	ValueNames() ([]string, error)
-	String(name string) (string, bool)
-	Int(name string) (uint64, bool)
-	Errs() []error
-}
-
-// hiveKey adapts *windows.Key to regKey.
-type hiveKey struct{ *windows.Key }
-
-func (k hiveKey) Open(path ...string) (regKey, error) {
-	sub, err := k.Key.Open(path...)
-	if sub == nil {
-		return nil, err
-	}
-	return hiveKey{sub}, err
-}
-
-func (k hiveKey) Subkeys() ([]regKey, error) {
-	subs, err := k.Key.Subkeys()
-	out := make([]regKey, len(subs))
-	for i, s := range subs {
-		out[i] = hiveKey{s}
-	}
-	return out, err
 }
 
 // appendErr appends err when it is one.

@@ -25,7 +25,7 @@ func FuzzRegistry(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		windows.ParseHive(data, func(root *windows.Key) error {
-			fromHive(hiveKey{root}, "u", func(a snapshot.Artifact) {
+			fromHive(windows.AsRegKey(root), "u", func(a snapshot.Artifact) {
 				if a.Port < 0 || a.Port > 65535 || (a.Domain != "" && a.IP != "") {
 					t.Fatalf("bad artifact %+v", a)
 				}

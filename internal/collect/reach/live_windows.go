@@ -4,10 +4,7 @@ package reach
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strings"
-	"time"
 
 	"golang.org/x/sys/windows/registry"
 
@@ -25,12 +22,6 @@ func NewLive() *Live { return &Live{} }
 
 // Name implements collect.HostCollector.
 func (*Live) Name() string { return "reach-registry-live" }
-
-// Caps for the live registry, as for hive files.
-const (
-	liveMaxSubkeys = 1 << 16
-	liveMaxValues  = 1 << 12
-)
 
 // CollectHost implements collect.HostCollector. It does nothing unless
 // env is the live Windows host; problems are recorded with Sink.AddError.
@@ -53,86 +44,14 @@ func (*Live) CollectHost(ctx context.Context, env *collect.Env, sink collect.Sin
 			sink.AddError(where, stage, fmt.Errorf("open HKU\\%s: %w", u.SID, err))
 			continue
 		}
-		open := &openKeys{}
-		for _, err := range fromHive(liveKey{k: root, open: open}, u.Name, sink.AddArtifact) {
+		key, closeKeys := windows.LiveKey(root, "", registry.READ)
+		for _, err := range fromHive(key, u.Name, sink.AddArtifact) {
 			sink.AddError(where, stage, err)
 		}
-		open.close()
+		closeKeys()
 		root.Close()
 	}
 	return nil
 }
-
-// openKeys closes the keys a user's walk opened.
-type openKeys struct{ keys []registry.Key }
-
-func (o *openKeys) close() {
-	for _, k := range o.keys {
-		k.Close()
-	}
-}
-
-// liveKey is a regKey over an open registry key.
-type liveKey struct {
-	k    registry.Key
-	name string
-	open *openKeys
-}
-
-func (l liveKey) Name() string { return l.name }
-
-func (l liveKey) LastWrite() time.Time {
-	st, err := l.k.Stat()
-	if err != nil {
-		return time.Time{}
-	}
-	return st.ModTime().UTC()
-}
-
-func (l liveKey) Open(path ...string) (regKey, error) {
-	k, err := registry.OpenKey(l.k, strings.Join(path, `\`), registry.READ)
-	if errors.Is(err, registry.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", strings.Join(path, `\`), err)
-	}
-	l.open.keys = append(l.open.keys, k)
-	return liveKey{k: k, name: path[len(path)-1], open: l.open}, nil
-}
-
-func (l liveKey) Subkeys() ([]regKey, error) {
-	names, err := l.k.ReadSubKeyNames(liveMaxSubkeys)
-	var out []regKey
-	var errs []error
-	if err != nil {
-		errs = append(errs, fmt.Errorf("list %s: %w", l.name, err))
-	}
-	for _, n := range names {
-		sub, err := l.Open(n)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if sub != nil {
-			out = append(out, sub)
-		}
-	}
-	return out, errors.Join(errs...)
-}
-
-func (l liveKey) ValueNames() ([]string, error) { return l.k.ReadValueNames(liveMaxValues) }
-
-func (l liveKey) String(name string) (string, bool) {
-	s, _, err := l.k.GetStringValue(name)
-	return s, err == nil
-}
-
-func (l liveKey) Int(name string) (uint64, bool) {
-	v, _, err := l.k.GetIntegerValue(name)
-	return v, err == nil
-}
-
-func (l liveKey) Errs() []error { return nil }
 
 var _ collect.HostCollector = (*Live)(nil)

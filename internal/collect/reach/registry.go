@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/cascade-ir/cascade/internal/collect"
 	"github.com/cascade-ir/cascade/internal/collect/software/windows"
@@ -44,7 +43,7 @@ func (*Registry) CollectPath(ctx context.Context, env *collect.Env, rel string, 
 		return nil
 	}
 	err := windows.ReadUserHive(ctx, env, rel, func(root *windows.Key) error {
-		for _, err := range fromHive(hiveKey{root}, user, sink.AddArtifact) {
+		for _, err := range fromHive(windows.AsRegKey(root), user, sink.AddArtifact) {
 			sink.AddError(rel, stage, fmt.Errorf("hive %s: %w", rel, err))
 		}
 		return nil
@@ -60,39 +59,6 @@ func (*Registry) CollectPath(ctx context.Context, env *collect.Env, rel string, 
 	return nil
 }
 
-// regKey is a registry key read from a hive file or the live registry, so
-// that both readers share the mapping to artifacts.
-type regKey interface {
-	Name() string
-	LastWrite() time.Time
-	Open(path ...string) (regKey, error)
-	Subkeys() ([]regKey, error)
-	ValueNames() ([]string, error)
-	String(name string) (string, bool)
-	Int(name string) (uint64, bool)
-	Errs() []error
-}
-
-// hiveKey adapts *windows.Key to regKey.
-type hiveKey struct{ *windows.Key }
-
-func (k hiveKey) Open(path ...string) (regKey, error) {
-	sub, err := k.Key.Open(path...)
-	if sub == nil {
-		return nil, err
-	}
-	return hiveKey{sub}, err
-}
-
-func (k hiveKey) Subkeys() ([]regKey, error) {
-	subs, err := k.Key.Subkeys()
-	out := make([]regKey, len(subs))
-	for i, s := range subs {
-		out[i] = hiveKey{s}
-	}
-	return out, err
-}
-
 // Registry paths below a user hive's root.
 var (
 	rdpPath   = []string{"Software", "Microsoft", "Terminal Server Client"}
@@ -101,7 +67,7 @@ var (
 
 // fromHive emits the reach artifacts of one user's hive (root is HKU\<user>)
 // and returns the problems met. It stops at an exhausted hive budget.
-func fromHive(root regKey, user string, add func(snapshot.Artifact)) []error {
+func fromHive(root windows.RegKey, user string, add func(snapshot.Artifact)) []error {
 	var errs []error
 	keep := func(err error) bool {
 		if err != nil {
@@ -132,7 +98,7 @@ var mruName = regexp.MustCompile(`(?i)^MRU[0-9]+$`)
 // recent servers (MRU0 the most recent). The values have no times of
 // their own: each carries the Default key's last-write time, when the
 // list last changed (normally the connection to MRU0).
-func rdpMRU(rdp regKey, user, src string, add func(snapshot.Artifact)) error {
+func rdpMRU(rdp windows.RegKey, user, src string, add func(snapshot.Artifact)) error {
 	def, err := rdp.Open("Default")
 	if def == nil {
 		return err
@@ -167,7 +133,7 @@ func mruLess(a, b string) bool {
 // connected to, with UsernameHint the account used; the key's last-write
 // time is when the client last wrote it (a connection that saved the hint
 // or certificate).
-func rdpServers(rdp regKey, user, src string, add func(snapshot.Artifact)) error {
+func rdpServers(rdp windows.RegKey, user, src string, add func(snapshot.Artifact)) error {
 	servers, err := rdp.Open("Servers")
 	if servers == nil {
 		return err
@@ -190,7 +156,7 @@ func rdpServers(rdp regKey, user, src string, add func(snapshot.Artifact)) error
 // PortNumber, UserName and the key's last-write time (when the session was
 // last saved, not used). Sessions without a HostName (Default Settings,
 // serial lines) name no host and are left out.
-func puttySessions(putty regKey, user, src string, add func(snapshot.Artifact)) error {
+func puttySessions(putty windows.RegKey, user, src string, add func(snapshot.Artifact)) error {
 	sessions, err := putty.Open("Sessions")
 	if sessions == nil {
 		return err
@@ -227,7 +193,7 @@ func puttySessions(putty regKey, user, src string, add func(snapshot.Artifact)) 
 // puttyHostKeys reads SshHostKeys, PuTTY's known_hosts: one value per
 // host key, named "<keytype>@<port>:<host>". They become ssh-known-host
 // artifacts with the key's last-write time (when a key was last added).
-func puttyHostKeys(putty regKey, user, src string, add func(snapshot.Artifact)) error {
+func puttyHostKeys(putty windows.RegKey, user, src string, add func(snapshot.Artifact)) error {
 	keys, err := putty.Open("SshHostKeys")
 	if keys == nil {
 		return err

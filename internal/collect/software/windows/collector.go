@@ -1,6 +1,7 @@
 package windows
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -65,12 +66,16 @@ func (c *Collector) CollectPath(ctx context.Context, env *collect.Env, rel strin
 			return nil // read from HKEY_USERS by LiveCollector
 		}
 	}
-	data, note, err := loadHive(env.FS, rel, c.maxHiveSize)
+	h, err := loadShared(ctx, env, rel, c.maxHiveSize)
 	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		sink.AddError(rel, "read", err)
 		return nil
 	}
-	sw, errs := parseHive(ctx, data, kind, user)
+	sw, errs := parseHive(ctx, h.data, kind, user)
+	note := h.note
 	if note != nil {
 		msg := note.err.Error()
 		if note.primary != nil {
@@ -126,10 +131,13 @@ func readRegFile(fsys fs.FS, rel, what string, limit int64) ([]byte, error) {
 	if st.Size() > limit {
 		return nil, fmt.Errorf("%s %s: %d bytes, over the %d-byte cap, skipped", what, rel, st.Size(), limit)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
+	// Sized from the stat, so a hive of tens of MiB is read into one
+	// buffer instead of one grown (and copied) a dozen times.
+	buf := bytes.NewBuffer(make([]byte, 0, st.Size()+bytes.MinRead))
+	if _, err := buf.ReadFrom(io.LimitReader(f, limit+1)); err != nil {
 		return nil, fmt.Errorf("%s %s: %w", what, rel, err)
 	}
+	data := buf.Bytes()
 	if int64(len(data)) > limit {
 		return nil, fmt.Errorf("%s %s: grew past the %d-byte cap while read, skipped", what, rel, limit)
 	}

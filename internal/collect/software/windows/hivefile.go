@@ -27,17 +27,11 @@ type Recovery struct {
 // hive. On a live Windows system the system's own hives are locked: the
 // read fails with a sharing-violation error.
 func ReadHiveFile(ctx context.Context, env *collect.Env, rel string, fn func(root *Key) error) (rec *Recovery, err error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	data, note, err := loadHive(env.FS, rel, MaxHiveSize)
+	h, err := LoadHive(ctx, env, rel)
 	if err != nil {
 		return nil, err
 	}
-	if note != nil {
-		rec = &Recovery{Message: fmt.Sprintf("hive %s: %v", rel, note.err), Complete: note.complete}
-	}
-	return rec, ParseHive(data, fn)
+	return h.Recovery(rel), h.Walk(fn)
 }
 
 // MaxBlobValue caps a value read with Key.Blob: the AppCompatCache value

@@ -88,7 +88,7 @@ func readLiveView(ctx context.Context, root registry.Key, path string, access ui
 			sink.AddError(where+`\`+name, stage, fmt.Errorf("open %s\\%s: %w", v.source, name, err))
 			continue
 		}
-		if sw, ok := softwareFrom(liveKey{e}, v, name); ok {
+		if sw, ok := softwareFrom(liveKey{k: e, name: name}, v, name); ok {
 			sink.AddSoftware(sw)
 		}
 		e.Close()
@@ -103,17 +103,4 @@ func keyExists(root registry.Key, path string, access uint32) bool {
 	}
 	k.Close()
 	return true
-}
-
-// liveKey is a valueSource over an open registry key.
-type liveKey struct{ k registry.Key }
-
-func (l liveKey) stringValue(name string) (string, bool) {
-	s, _, err := l.k.GetStringValue(name)
-	return s, err == nil
-}
-
-func (l liveKey) intValue(name string) (uint64, bool) {
-	v, _, err := l.k.GetIntegerValue(name)
-	return v, err == nil
 }

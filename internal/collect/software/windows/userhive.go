@@ -43,14 +43,11 @@ func ReadUserHive(ctx context.Context, env *collect.Env, rel string, fn func(roo
 			return ErrHiveLoaded
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	data, _, err := loadHive(env.FS, rel, MaxHiveSize)
+	h, err := LoadHive(ctx, env, rel)
 	if err != nil {
 		return err
 	}
-	return ParseHive(data, fn)
+	return h.Walk(fn)
 }
 
 // ParseHive opens the hive held in data and runs fn on its root key,
@@ -133,12 +130,9 @@ func (k *Key) Errs() []error { return k.k.errs }
 // Windows the machine hives are locked; the caller reads the registry API
 // instead.
 func ReadMachineHive(ctx context.Context, env *collect.Env, rel string, fn func(root *Key) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	data, _, err := loadHive(env.FS, rel, MaxHiveSize)
+	h, err := LoadHive(ctx, env, rel)
 	if err != nil {
 		return err
 	}
-	return ParseHive(data, fn)
+	return h.Walk(fn)
 }
