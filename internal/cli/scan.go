@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/cascade-ir/cascade/internal/atomicfile"
 	"github.com/cascade-ir/cascade/internal/finding"
 	"github.com/cascade-ir/cascade/internal/match"
+	ym "github.com/cascade-ir/cascade/internal/match/yara"
 	"github.com/cascade-ir/cascade/internal/report"
 	"github.com/cascade-ir/cascade/internal/scan"
 )
@@ -56,6 +58,13 @@ func runScan(ctx context.Context, e *env, args []string) error {
 	set, err := match.Compile(in)
 	if err != nil {
 		return fmt.Errorf("compile intel: %w", err)
+	}
+	rules, err := ym.FromIntel(in, time.Now().UTC())
+	if err != nil {
+		return fmt.Errorf("compile YARA rules: %w", err)
+	}
+	if rules != nil {
+		opt.Collect.Rules = rules
 	}
 	results, err := scan.Run(ctx, set, opt)
 	endProgress(opt.Collect.Progress)

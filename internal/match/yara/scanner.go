@@ -120,6 +120,12 @@ func (r *Result) MatchingRules(rules *yr.Rules) []int {
 
 // ScanBytes scans data (the whole file) and evaluates every rule.
 func (s *Scanner) ScanBytes(ctx context.Context, data []byte) (*Result, error) {
+	return s.ScanBytesWith(ctx, data, nil)
+}
+
+// ScanBytesWith is ScanBytes with values for external variables, which
+// override the defaults the rules were compiled with.
+func (s *Scanner) ScanBytesWith(ctx context.Context, data []byte, externals map[string]any) (*Result, error) {
 	st := &scanState{s: s, data: data, matches: make([][]yr.Match, len(s.rules.Strings))}
 	st.re.Done = ctx.Done()
 	if err := st.run(ctx); err != nil {
@@ -130,7 +136,7 @@ func (s *Scanner) ScanBytes(ctx context.Context, data []byte) (*Result, error) {
 	}
 	ep, hasEP := entryPoint(data)
 	matched, err := s.rules.Evaluate(ctx, &yr.ScanData{Data: data, Matches: st.matches,
-		Entrypoint: ep, HasEntrypoint: hasEP})
+		Entrypoint: ep, HasEntrypoint: hasEP, Externals: externals})
 	if err != nil {
 		return nil, err
 	}
