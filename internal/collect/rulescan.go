@@ -115,7 +115,7 @@ func (c *collection) readWhole(f io.Reader, head []byte, whole bool, size int64)
 		return head, func() {}, nil
 	}
 	var data []byte
-	release := func() {}
+	var release func()
 	if size > bigWhole {
 		c.bigSlot <- struct{}{}
 		release = func() { <-c.bigSlot }
