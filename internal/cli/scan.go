@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/atomicfile"
@@ -15,6 +16,10 @@ import (
 	"github.com/cascade-ir/cascade/internal/report"
 	"github.com/cascade-ir/cascade/internal/scan"
 )
+
+// scanRulesMemoryLimit is the Go heap's soft limit of a scan with YARA
+// rules, unless GOMEMLIMIT says otherwise (see yaraMemoryLimit).
+const scanRulesMemoryLimit = 224 << 20
 
 type scanOptions struct {
 	collectFlags
@@ -65,6 +70,9 @@ func runScan(ctx context.Context, e *env, args []string) error {
 	}
 	if rules != nil {
 		opt.Collect.Rules = rules
+		if e.getenv("GOMEMLIMIT") == "" { // as cascade yara: whole-file buffers are large and short-lived
+			defer debug.SetMemoryLimit(debug.SetMemoryLimit(scanRulesMemoryLimit))
+		}
 	}
 	results, err := scan.Run(ctx, set, opt)
 	endProgress(opt.Collect.Progress)

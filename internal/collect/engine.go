@@ -175,6 +175,7 @@ type collection struct {
 	// for the rule scanner (see readWhole).
 	wholeBufs sync.Pool
 	bigSlot   chan struct{}
+	bigBuf    []byte // used by the holder of bigSlot
 }
 
 func newCollection(src *source.Source, opt Options, tmp string) *collection {

@@ -108,8 +108,8 @@ func (c *collection) safeRules(ctx context.Context, data []byte, rec *snapshot.F
 
 // readWhole returns the file's content: head, then the rest of f up to
 // its end. Files up to bigWhole bytes are read into a pooled buffer; a
-// larger one waits for the one big slot, so memory holds one big file at
-// a time. release returns the buffer.
+// larger one waits for the one big slot and its buffer, so memory holds
+// one big file at a time. release returns the buffer.
 func (c *collection) readWhole(f io.Reader, head []byte, whole bool, size int64) ([]byte, func(), error) {
 	if whole {
 		return head, func() {}, nil
@@ -117,9 +117,15 @@ func (c *collection) readWhole(f io.Reader, head []byte, whole bool, size int64)
 	var data []byte
 	var release func()
 	if size > bigWhole {
+		// The slot's holder owns bigBuf: big files reuse one buffer
+		// instead of leaving one of their size behind as garbage each.
 		c.bigSlot <- struct{}{}
-		release = func() { <-c.bigSlot }
-		data = make([]byte, 0, size+1)
+		if int64(cap(c.bigBuf)) < size+1 {
+			c.bigBuf = nil // let the old one go before the new one is made
+			c.bigBuf = make([]byte, 0, size+1)
+		}
+		data = c.bigBuf[:0]
+		release = func() { c.bigBuf = data[:0]; <-c.bigSlot }
 	} else {
 		bp := c.wholeBufs.Get().(*[]byte)
 		if int64(cap(*bp)) < size+1 {

@@ -44,4 +44,3 @@ func FuzzRulesetScan(f *testing.F) {
 		}
 	})
 }
-

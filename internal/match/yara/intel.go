@@ -16,7 +16,10 @@ import (
 
 // Defaults of a Ruleset's limits.
 const (
+	// DefaultFileTimeout is the time the rule set gets for a file, plus
+	// timePerMiB for each MiB of it.
 	DefaultFileTimeout = 30 * time.Second
+	timePerMiB         = time.Second
 	DefaultMaxFileSize = 256 << 20
 	// DefaultScore is a matching rule's score when it has no `score`
 	// metadata: Loki's default (THOR and Loki read the same key).
@@ -42,8 +45,10 @@ var Externals = []string{"filename", "filepath", "extension", "filetype", "owner
 type Ruleset struct {
 	scanner     *Scanner
 	fingerprint string
-	// Timeout bounds the evaluation of the whole rule set over one file.
-	Timeout time.Duration
+	// Timeout bounds the evaluation of the whole rule set over one file,
+	// plus PerMiB for each MiB of the file (Timeout 0: no bound but the
+	// engine's).
+	Timeout, PerMiB time.Duration
 	// Max is the largest file scanned.
 	Max int64
 }
@@ -94,7 +99,7 @@ func FromIntel(in *intel.Intel, at time.Time) (*Ruleset, error) {
 	}
 	s.MaxMatches = DefaultMaxMatches
 	return &Ruleset{scanner: s, fingerprint: hex.EncodeToString(fp.Sum(nil))[:32],
-		Timeout: DefaultFileTimeout, Max: DefaultMaxFileSize}, nil
+		Timeout: DefaultFileTimeout, PerMiB: timePerMiB, Max: DefaultMaxFileSize}, nil
 }
 
 // ruleFileName is the name a rule text compiles under: the file it was
@@ -121,15 +126,16 @@ func (r *Ruleset) MaxSize() int64 { return r.Max }
 // Scan evaluates every rule over data, the whole content of the file rec
 // describes, within the Timeout.
 func (r *Ruleset) Scan(ctx context.Context, data []byte, rec *snapshot.File) ([]snapshot.YARAMatch, error) {
+	limit := r.Timeout + time.Duration(len(data)>>20)*r.PerMiB
 	if r.Timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, r.Timeout)
+		ctx, cancel = context.WithTimeout(ctx, limit)
 		defer cancel()
 	}
 	res, err := r.scanner.ScanBytesWith(ctx, data, FileExternals(rec))
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("rules took longer than %v: %w", r.Timeout, ctx.Err())
+			return nil, fmt.Errorf("rules took longer than %v: %w", limit, ctx.Err())
 		}
 		return nil, err
 	}

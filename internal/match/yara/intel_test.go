@@ -107,7 +107,7 @@ func TestRulesetTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs.Timeout = time.Nanosecond
+	rs.Timeout, rs.PerMiB = time.Nanosecond, 0
 	_, err = rs.Scan(context.Background(), []byte(strings.Repeat("a", 8<<20)), &snapshot.File{Path: "/x"})
 	if err == nil || !strings.Contains(err.Error(), "took longer") {
 		t.Errorf("err %v, want a timeout", err)
