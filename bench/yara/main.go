@@ -2,10 +2,14 @@
 // side in one run: the same generated rule set (text, hex and regular
 // expression strings in the mixes public rule sets use) over the same
 // tree, reporting wall time, CPU time and peak RSS of each, and whether
-// the two printed the same matches.
+// the two printed the same matches. A third phase runs `cascade scan`
+// with the same rules and the built-in packs (their YARA rules included)
+// over the same tree: the whole sweep (walk, hashing, intel matching and
+// the rules, each file read once) against yara alone.
 //
 //	go run ./bench/yara
 //	go run ./bench/yara -rules 500 -dir /usr/lib/x86_64-linux-gnu -threads 2
+//	go run ./bench/yara -scan=false    # leave the cascade scan phase out
 package main
 
 import (
@@ -26,14 +30,15 @@ func main() {
 	threads := flag.Int("threads", 2, "threads for both engines (-p)")
 	out := flag.String("out", os.TempDir(), "where to write the rules and the binary")
 	rulesFile := flag.String("rules-file", "", "scan with this rule file instead of generated rules")
+	withScan := flag.Bool("scan", true, "also run cascade scan --intel RULES (with the built-in packs) over the tree")
 	flag.Parse()
-	if err := run(*n, *dir, *threads, *out, *rulesFile); err != nil {
+	if err := run(*n, *dir, *threads, *out, *rulesFile, *withScan); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/yara:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n int, dir string, threads int, out, rulesFile string) error {
+func run(n int, dir string, threads int, out, rulesFile string, withScan bool) error {
 	if rulesFile == "" {
 		rulesFile = filepath.Join(out, "cascade-bench.yar")
 		if err := os.WriteFile(rulesFile, []byte(generate(n, 1)), 0o644); err != nil {
@@ -56,14 +61,29 @@ func run(n int, dir string, threads int, out, rulesFile string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%-14s %9s %9s %10s %8s\n", "engine", "wall", "cpu", "peak RSS", "matches")
-	for _, r := range []struct {
+	type row struct {
 		name string
 		s    stats
-		out  string
-	}{{"yara", ys, yout}, {"cascade yara", cs, cout}} {
+		n    int
+	}
+	rows := []row{{"yara", ys, strings.Count(yout, "\n")}, {"cascade yara", cs, strings.Count(cout, "\n")}}
+	var scanPairs map[string]bool
+	if withScan {
+		ss, sout, err := measureExit(map[int]bool{0: true, 1: true}, bin, "scan", "--no-store", "--no-cache",
+			"--format", "jsonl", "--min-score", "0", "--intel", rulesFile, dir)
+		if err != nil {
+			return err
+		}
+		scanPairs = yaraPairs(sout, rulesFile)
+		rows = append(rows, row{"cascade scan", ss, len(scanPairs)})
+	}
+	fmt.Printf("%-14s %9s %9s %10s %8s\n", "engine", "wall", "cpu", "peak RSS", "matches")
+	for _, r := range rows {
 		fmt.Printf("%-14s %8.2fs %8.2fs %7d MB %8d\n", r.name, r.s.wall.Seconds(), r.s.cpu.Seconds(),
-			r.s.rssKB/1024, strings.Count(r.out, "\n"))
+			r.s.rssKB/1024, r.n)
+	}
+	if withScan {
+		compareScan(cout, scanPairs)
 	}
 	yout, skipped := dropOutOfTree(yout)
 	if sorted(yout) == sorted(cout) {
@@ -107,12 +127,20 @@ type stats struct {
 }
 
 func measure(name string, args ...string) (stats, string, error) {
+	return measureExit(map[int]bool{0: true}, name, args...)
+}
+
+// measureExit runs a command that may exit with any of ok.
+func measureExit(ok map[int]bool, name string, args ...string) (stats, string, error) {
 	cmd := exec.Command(name, args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
 	err := cmd.Run()
 	wall := time.Since(start)
+	if ee, isExit := err.(*exec.ExitError); isExit && ok[ee.ExitCode()] {
+		err = nil
+	}
 	if err != nil {
 		return stats{}, "", fmt.Errorf("%s: %w: %s", name, err, firstLine(errb.String()))
 	}

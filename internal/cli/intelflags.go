@@ -32,7 +32,7 @@ func (f *intelFlags) register(fs *flag.FlagSet) {
 
 // registerSources declares the flags that choose what intel is loaded.
 func (f *intelFlags) registerSources(fs *flag.FlagSet) {
-	fs.Var(&f.paths, "intel", "load intel from this file or directory too (repeatable): cascade JSON, STIX 2.1, MISP events, feeds and warninglists, signature-base lists")
+	fs.Var(&f.paths, "intel", "load intel from this file or directory too (repeatable): cascade JSON, STIX 2.1, MISP events, feeds and warninglists, signature-base lists, YARA rule files (.yar, .yara)")
 	fs.BoolVar(&f.noBuiltin, "no-builtin", false, "do not load the built-in intel packs")
 	f.registerStore(fs)
 }

@@ -6,13 +6,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
+	"time"
 
 	"github.com/cascade-ir/cascade/internal/atomicfile"
 	"github.com/cascade-ir/cascade/internal/finding"
 	"github.com/cascade-ir/cascade/internal/match"
+	ym "github.com/cascade-ir/cascade/internal/match/yara"
 	"github.com/cascade-ir/cascade/internal/report"
 	"github.com/cascade-ir/cascade/internal/scan"
 )
+
+// scanRulesMemoryLimit is the Go heap's soft limit of a scan with YARA
+// rules, unless GOMEMLIMIT says otherwise (see yaraMemoryLimit).
+const scanRulesMemoryLimit = 224 << 20
 
 type scanOptions struct {
 	collectFlags
@@ -56,6 +63,16 @@ func runScan(ctx context.Context, e *env, args []string) error {
 	set, err := match.Compile(in)
 	if err != nil {
 		return fmt.Errorf("compile intel: %w", err)
+	}
+	rules, err := ym.FromIntel(in, time.Now().UTC())
+	if err != nil {
+		return fmt.Errorf("compile YARA rules: %w", err)
+	}
+	if rules != nil {
+		opt.Collect.Rules = rules
+		if e.getenv("GOMEMLIMIT") == "" { // as cascade yara: whole-file buffers are large and short-lived
+			defer debug.SetMemoryLimit(debug.SetMemoryLimit(scanRulesMemoryLimit))
+		}
 	}
 	results, err := scan.Run(ctx, set, opt)
 	endProgress(opt.Collect.Progress)

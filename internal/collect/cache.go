@@ -67,6 +67,9 @@ type contentFacts struct {
 	Signatures []snapshot.Signature `json:"s,omitempty"`
 	Anomalies  []snapshot.Anomaly   `json:"a,omitempty"`
 	Problems   []Problem            `json:"e,omitempty"`
+	// YARA are the rule scanner's matches; the content version carries
+	// the rule set's fingerprint.
+	YARA []snapshot.YARAMatch `json:"y,omitempty"`
 }
 
 // Problem is a content collector's error about a file, kept with its
@@ -212,6 +215,7 @@ func (c *Cache) record(e []byte, have Digests) (snapshot.File, []Problem, bool) 
 		return snapshot.File{}, nil, false
 	}
 	f.Meta, f.Signatures, f.Anomalies = cf.Meta, cf.Signatures, cf.Anomalies
+	f.YARA = cf.YARA
 	return f, cf.Problems, true
 }
 
@@ -225,8 +229,8 @@ func (c *Cache) Put(key CacheKey, f snapshot.File, have Digests, version string,
 	hex.Decode(e.sha256[:], []byte(f.SHA256))
 	hex.Decode(e.sha1[:], []byte(f.SHA1))
 	hex.Decode(e.md5[:], []byte(f.MD5))
-	if len(f.Meta) > 0 || len(f.Signatures) > 0 || len(f.Anomalies) > 0 || len(probs) > 0 {
-		e.extra, _ = json.Marshal(contentFacts{f.Meta, f.Signatures, f.Anomalies, probs})
+	if len(f.Meta) > 0 || len(f.Signatures) > 0 || len(f.Anomalies) > 0 || len(probs) > 0 || len(f.YARA) > 0 {
+		e.extra, _ = json.Marshal(contentFacts{f.Meta, f.Signatures, f.Anomalies, probs, f.YARA})
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

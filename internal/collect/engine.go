@@ -98,6 +98,9 @@ type Options struct {
 	// MaxErrors caps the per-path errors kept in the snapshot; the rest are
 	// counted. 0 means 10,000.
 	MaxErrors int
+	// Rules, when set, is evaluated over the whole content of every file
+	// up to its MaxSize, read once with the hashing (see RuleScanner).
+	Rules RuleScanner
 	// Keep, when set, decides which file records the snapshot retains
 	// (Stats still count every file). A scan that only needs the files
 	// that matched sets it, so memory stays flat however many files a
@@ -169,6 +172,11 @@ type collection struct {
 	wanted map[string]bool
 	// pinned are display paths whose records Keep may not drop (FilePinner).
 	pinned map[string]bool
+	// wholeBufs and bigSlot hold the buffers files are read into whole
+	// for the rule scanner (see readWhole).
+	wholeBufs sync.Pool
+	bigSlot   chan struct{}
+	bigBuf    []byte // used by the holder of bigSlot
 }
 
 func newCollection(src *source.Source, opt Options, tmp string) *collection {
@@ -176,7 +184,9 @@ func newCollection(src *source.Source, opt Options, tmp string) *collection {
 	c := &collection{src: src, opt: opt, started: now, skipped: map[string]int64{}, display: src.Display}
 	c.env = &Env{FS: src.FS(), OS: src.OS, Live: src.Kind == source.Live, Display: src.Display,
 		TempDir: tmp, Now: now}
-	c.contentVersion = ContentVersion(opt.ContentCollectors)
+	c.contentVersion = ContentVersion(opt.ContentCollectors) + rulesVersion(opt.Rules)
+	c.wholeBufs.New = func() any { return new([]byte) }
+	c.bigSlot = make(chan struct{}, 1)
 	if opt.Cache != nil && opt.Keep == nil {
 		// A re-scan sees about as many files as the cache holds.
 		c.files = make([]snapshot.File, 0, opt.Cache.Len()+opt.Cache.Len()/8)
@@ -299,7 +309,7 @@ func (c *collection) forSource(ctx context.Context) {
 		}
 	}
 	c.opt.ContentCollectors = ccs
-	c.contentVersion = ContentVersion(ccs)
+	c.contentVersion = ContentVersion(ccs) + rulesVersion(c.opt.Rules)
 }
 
 // decorate applies the source decorators to a record.

@@ -114,6 +114,9 @@ func (c *collection) readFile(ctx context.Context, j fileJob, rec *snapshot.File
 		c.skip(SkipTooLarge)
 		return false, nil
 	}
+	if c.wantsRules(rec) {
+		return c.readWholeAndScan(ctx, j.rel, f, buf[:n], whole, rec)
+	}
 	if c.firstDigests(rec.Type).Any() {
 		if err := c.hashFile(f, buf[:n], whole, buf, rec); err != nil {
 			c.fileError(j.rel, "hash", err)

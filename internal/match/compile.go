@@ -35,6 +35,8 @@ type Set struct {
 	digests digestNeeds
 	supp    suppressor
 	stix    stixIndex
+	// yara maps a YARA indicator's ID (its rules' namespace) to its index.
+	yara map[string]int
 }
 
 type cidrRule struct {
@@ -115,7 +117,14 @@ func (s *Set) add(i int, ind *intel.Indicator) error {
 			return stixCompileError(ind, err)
 		}
 		s.needSTIXDigests(ind.Pattern)
-	case intel.YARA, intel.OtherPattern:
+	case intel.YARA:
+		// Evaluated during collection (internal/match/yara); matched here
+		// by the records' rule matches.
+		if s.yara == nil {
+			s.yara = map[string]int{}
+		}
+		s.yara[ind.ID] = i
+	case intel.OtherPattern:
 		// Kept for their own engines; not evaluated here.
 	default:
 		return fmt.Errorf("unknown indicator type %q", ind.Type)

@@ -131,6 +131,7 @@ func (s *Set) FileFinding(host string, f *snapshot.File, at time.Time) (finding.
 	if s.stix.active() {
 		s.matchRow(&rs, fileRow(f, at, at, s.stix.wantPath), at)
 	}
+	s.matchYARA(&rs, f, at)
 	rs.addAnomalies(f)
 	s.matchContentProducts(&rs, f)
 	if len(rs.list) == 0 {

@@ -134,6 +134,38 @@ type File struct {
 	// Anomalies are structural findings about the file itself, such as data
 	// appended inside a signature.
 	Anomalies []Anomaly `json:"anomalies,omitempty"`
+	// YARA are the YARA rules that matched the file's content.
+	YARA []YARAMatch `json:"yara,omitempty"`
+}
+
+// YARAMatch is one YARA rule that matched a file: the rule, where it came
+// from, its score and the strings that matched (as yara -s prints them,
+// capped).
+type YARAMatch struct {
+	Rule      string `json:"rule"`
+	Namespace string `json:"namespace"`
+	// Indicator is the ID of the intel indicator that carries the rule's
+	// source (a rule file, a STIX indicator, a MISP attribute).
+	Indicator string   `json:"indicator"`
+	Tags      []string `json:"tags,omitempty"`
+	// Description and Reference are the rule's metadata of those names.
+	Description string `json:"description,omitempty"`
+	Reference   string `json:"reference,omitempty"`
+	// Score is the rule's `score` metadata; 0 when it has none.
+	Score   int               `json:"score,omitempty"`
+	Strings []YARAStringMatch `json:"strings,omitempty"`
+	// StringsCapped is set when more matches were found than are listed.
+	StringsCapped bool `json:"strings_capped,omitempty"`
+}
+
+// YARAStringMatch is one match of a rule's string: its identifier, the
+// file offset, the match length and the matched bytes (at most 64, with
+// bytes outside printable ASCII as \xHH, as yara -s prints them).
+type YARAStringMatch struct {
+	Name   string `json:"name"`
+	Offset int64  `json:"offset"`
+	Length int    `json:"length"`
+	Data   string `json:"data"`
 }
 
 // Artifact kinds.

@@ -47,6 +47,9 @@ func bytesOpener(data []byte) opener {
 // short or malformed is a *jsonSyntaxError; text whose name says nothing
 // is an error saying why.
 func detect(name string, open opener) (string, error) {
+	if yaraName(name) {
+		return FormatYARA, nil
+	}
 	f, err := detectPass(name, open, true)
 	var se *jsonSyntaxError
 	if errors.As(err, &se) && se.Imprecise {

@@ -97,6 +97,8 @@ func decode(name, format string, data []byte) (*intel.Intel, error) {
 	case FormatSigbase:
 		f, _ := sigbase.DetectFormat(filepath.Base(name))
 		return sigbase.Load(name, bytes.NewReader(data), sigbase.Options{Format: f})
+	case FormatYARA:
+		return loadYARA(name, data)
 	}
 	return nil, unknownFormat(name, "format "+format)
 }

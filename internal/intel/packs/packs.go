@@ -50,7 +50,14 @@ func Get(name string) (*intel.Intel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("built-in pack %s: %w", name, err)
 	}
-	return intel.DecodeNative("builtin:"+name, raw)
+	in, err := intel.DecodeNative("builtin:"+name, raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := addRules(in, name); err != nil {
+		return nil, fmt.Errorf("built-in pack %s: %w", name, err)
+	}
+	return in, nil
 }
 
 // Load returns every built-in pack merged into one Intel, in List order.

@@ -125,6 +125,12 @@ func (r *Result) MatchingRules(rules *yr.Rules) []int {
 
 // ScanBytes scans data (the whole file) and evaluates every rule.
 func (s *Scanner) ScanBytes(ctx context.Context, data []byte) (*Result, error) {
+	return s.ScanBytesWith(ctx, data, nil)
+}
+
+// ScanBytesWith is ScanBytes with values for external variables, which
+// override the defaults the rules were compiled with.
+func (s *Scanner) ScanBytesWith(ctx context.Context, data []byte, externals map[string]any) (*Result, error) {
 	st := &scanState{s: s, data: data, matches: make([][]yr.Match, len(s.rules.Strings))}
 	st.re.Done = ctx.Done()
 	if err := st.run(ctx); err != nil {
@@ -135,7 +141,7 @@ func (s *Scanner) ScanBytes(ctx context.Context, data []byte) (*Result, error) {
 	}
 	ep, hasEP := entryPoint(data)
 	res := &Result{Matches: st.matches, Data: data}
-	in := &yr.ScanData{Data: data, Matches: st.matches, Entrypoint: ep, HasEntrypoint: hasEP,
+	in := &yr.ScanData{Data: data, Matches: st.matches, Entrypoint: ep, HasEntrypoint: hasEP, Externals: externals,
 		Log: func(msg string) { res.Console = append(res.Console, msg) }}
 	matched, err := s.rules.Evaluate(ctx, in)
 	if err != nil {
