@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/atomicfile"
 	"github.com/cascade-ir/cascade/internal/finding"
+	"github.com/cascade-ir/cascade/internal/intel"
 	"github.com/cascade-ir/cascade/internal/match"
 	ym "github.com/cascade-ir/cascade/internal/match/yara"
 	"github.com/cascade-ir/cascade/internal/report"
@@ -29,6 +32,10 @@ type scanOptions struct {
 	minScore int
 	snapshot string
 	allDigs  bool
+	// builtinRules runs the packs' own YARA rules too (off by default:
+	// they make every file read whole and scanned, about twice the CPU of
+	// the hash-bound default scan).
+	builtinRules bool
 }
 
 func runScan(ctx context.Context, e *env, args []string) error {
@@ -40,6 +47,7 @@ func runScan(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&o.output, "output", "", "write the report to this file instead of standard output")
 	fs.IntVar(&o.minScore, "min-score", 40, "report findings with at least this score (0-100)")
 	fs.StringVar(&o.snapshot, "snapshot", "", "also write the inventory snapshot(s) as JSON to this file (its files carry every digest the intel names)")
+	fs.BoolVar(&o.builtinRules, "builtin-rules", false, "also run the built-in packs' YARA rules over every file (rules given with --intel, and YARA patterns in STIX and MISP, always run); costs about twice the CPU of a default scan")
 	fs.BoolVar(&o.allDigs, "all-digests", false, "compute every digest the intel names for every file (default: a file's SHA-1 and MD5 only when an indicator without a known SHA-256 of its file needs them)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -64,7 +72,7 @@ func runScan(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("compile intel: %w", err)
 	}
-	rules, err := ym.FromIntel(in, time.Now().UTC())
+	rules, err := ym.FromIntel(withoutPackRules(in, o.builtinRules), time.Now().UTC())
 	if err != nil {
 		return fmt.Errorf("compile YARA rules: %w", err)
 	}
@@ -180,4 +188,22 @@ func writeSnapshots(w io.Writer, results []scan.Result) error {
 // never leaves a truncated report behind.
 func writeFile(name string, write func(io.Writer) error) error {
 	return atomicfile.Write(name, 0o644, write)
+}
+
+// withoutPackRules is in without the built-in packs' YARA indicators,
+// unless keep: a default scan stays bound by hashing, and the packs'
+// rules run when asked for (--builtin-rules).
+func withoutPackRules(in *intel.Intel, keep bool) *intel.Intel {
+	if keep || in == nil {
+		return in
+	}
+	out := *in
+	out.Indicators = nil
+	for _, ind := range in.Indicators {
+		if ind.Type == intel.YARA && slices.ContainsFunc(ind.Sources, func(s string) bool { return strings.HasPrefix(s, "pack:") }) {
+			continue
+		}
+		out.Indicators = append(out.Indicators, ind)
+	}
+	return &out
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"github.com/cascade-ir/cascade/internal/intel/packs/rulesfixtures"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,5 +80,39 @@ rule Key { meta: score = 90 description = "RC4 key" strings: $k = "3jB(2bsG#@c7"
 	code, _, errs := run(t, "scan", "--no-store", "--no-builtin", "--no-cache", "--intel", rules, root)
 	if code != 2 || !strings.Contains(errs, "bad.yar:2:") {
 		t.Errorf("bad rule file: exit %d, stderr %s", code, errs)
+	}
+}
+
+// TestScanBuiltinRules: the packs' YARA rules run with --builtin-rules
+// and not by default (a default scan stays bound by hashing).
+func TestScanBuiltinRules(t *testing.T) {
+	root := t.TempDir()
+	var traits []string
+	for _, f := range rulesfixtures.All() {
+		if len(f.Match) == 0 {
+			continue
+		}
+		p := filepath.Join(root, filepath.FromSlash(f.Name))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		traits = append(traits, f.Match...)
+	}
+	if len(traits) == 0 {
+		t.Fatal("no trait fixtures")
+	}
+	_, out, errs := run(t, "scan", "--no-cache", "--quiet", "--format", "jsonl", "--min-score", "0", root)
+	if strings.Contains(out, "CASCADE_") {
+		t.Errorf("a default scan ran the packs' rules:\n%s\n%s", out, errs)
+	}
+	code, out, errs := run(t, "scan", "--builtin-rules", "--no-cache", "--quiet", "--format", "jsonl", "--min-score", "0", root)
+	if code != 1 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, r := range traits {
+		if !strings.Contains(out, r) {
+			t.Errorf("--builtin-rules: no finding names %s", r)
+		}
 	}
 }
