@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/cascade-ir/cascade/internal/fleet/fleetclient"
 	"io"
 	"log/slog"
 	"os"
@@ -89,7 +90,28 @@ func exitCode(stderr io.Writer, name string, err error) int {
 		return ExitError
 	}
 	fmt.Fprintf(stderr, "cascade %s: %v\n", name, err)
+	if hint := flagHint(err); hint != "" {
+		fmt.Fprintf(stderr, "cascade %s: %s\n", name, hint)
+	}
 	return ExitError
+}
+
+// flagHint names the options that answer an error the libraries describe
+// in general words (an untrusted server certificate: --ca-cert, --pin).
+func flagHint(err error) string {
+	var ce *fleetclient.CertError
+	if !errors.As(err, &ce) {
+		return ""
+	}
+	switch ce.Problem {
+	case fleetclient.CertPinMismatch:
+		return "compare --pin with " + fleetclient.PinHowTo
+	case fleetclient.CertUnknownAuthority:
+		return "pass --ca-cert with the server's CA certificate (its DATA/tls-cert.pem when self-signed) or --pin with its SHA-256 fingerprint"
+	case fleetclient.CertWrongName:
+		return "use one of the certificate's names in --server, or --pin its SHA-256 fingerprint"
+	}
+	return ""
 }
 
 func printUsage(w io.Writer) {

@@ -26,12 +26,12 @@ func TestCertErrorHints(t *testing.T) {
 		conf *tls.Config
 		want []string // in the error; nil: no error
 	}{
-		{"unknown authority", &tls.Config{}, []string{"unknown authority", "--ca-cert", "--pin", "openssl x509"}},
+		{"unknown authority", &tls.Config{}, []string{"unknown authority", "trust its CA certificate", "pin its SHA-256", "openssl x509"}},
 		{"other host name", &tls.Config{RootCAs: roots, ServerName: "cascade.invalid"},
-			[]string{`not valid for "cascade.invalid"`, "example.com, 127.0.0.1", "--pin"}},
+			[]string{`not valid for "cascade.invalid"`, "example.com, 127.0.0.1", "pin its SHA-256"}},
 		{"pin mismatch", &tls.Config{InsecureSkipVerify: true,
 			VerifyConnection: func(tls.ConnectionState) error { return ErrPinMismatch }},
-			[]string{"does not match --pin", "not the pinned one", "cascade serve"}},
+			[]string{"does not match the pinned fingerprint", "not the pinned one", "cascade serve"}},
 		{"trusted", &tls.Config{RootCAs: roots}, nil},
 	}
 	for _, tt := range tests {
@@ -46,6 +46,9 @@ func TestCertErrorHints(t *testing.T) {
 			}
 			if !errors.As(err, &ce) {
 				t.Fatalf("error %v (%T), want a CertError", err, err)
+			}
+			if strings.Contains(err.Error(), "--") {
+				t.Errorf("a library error names a command-line option: %v", err)
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {
