@@ -25,6 +25,10 @@ type Alerts interface {
 	// FinishDelivery records one attempt of a claimed delivery and its
 	// next state; ErrConflict when the lease was lost.
 	FinishDelivery(ctx context.Context, r DeliveryResult) error
+	// FinishDeliveries records many attempts in one transaction; the
+	// result holds, per input, nil or the reason it was not recorded
+	// (ErrConflict when its lease was lost). err is for the whole batch.
+	FinishDeliveries(ctx context.Context, rs []DeliveryResult) ([]error, error)
 	// Deliveries lists deliveries, newest first, with their attempts.
 	Deliveries(ctx context.Context, q DeliveryQuery) ([]fleet.AlertDelivery, error)
 	// RetryDelivery puts a dead delivery back in the queue, due now.

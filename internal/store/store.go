@@ -63,6 +63,7 @@ type Store interface {
 	TAXII
 	Searcher
 	Alerts
+	Triage
 	Audit(ctx context.Context, e fleet.AuditEntry) error
 	AuditLog(ctx context.Context, limit int, beforeID int64) ([]fleet.AuditEntry, error)
 	AddRelease(ctx context.Context, r fleet.Release) (fleet.Release, error)
@@ -181,6 +182,8 @@ type FindingQuery struct {
 	Search    string
 	Limit     int
 	Offset    int
+	// Assignee keeps findings assigned to this name.
+	Assignee string
 }
 
 // Findings keeps stored findings and their triage.

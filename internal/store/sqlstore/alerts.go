@@ -219,7 +219,9 @@ func (s *Store) scanDeliveries(rs *sql.Rows) ([]fleet.AlertDelivery, error) {
 	return out, s.wrap(rs.Err())
 }
 
-// ClaimDeliveries leases due pending deliveries.
+// ClaimDeliveries leases due pending deliveries in one statement: the
+// UPDATE picks the rows (skipping rows another replica has locked on
+// PostgreSQL) and returns them.
 func (s *Store) ClaimDeliveries(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]fleet.AlertDelivery, error) {
 	if limit <= 0 {
 		limit = 100
@@ -228,34 +230,28 @@ func (s *Store) ClaimDeliveries(ctx context.Context, owner string, now time.Time
 	err := s.writeBackground(ctx, func(tx *sql.Tx) error {
 		lock := s.d.ForUpdate
 		if lock != "" {
-			lock += " OF d SKIP LOCKED"
+			lock += " SKIP LOCKED"
 		}
-		rs, err := s.query(ctx, tx, "SELECT "+deliveryCols+` FROM alert_deliveries d JOIN alert_sinks k ON k.id = d.sink_id
-			WHERE d.state = ? AND d.next_at <= ? AND (d.owner = '' OR d.owner = ? OR d.lease_until < ?)
-			ORDER BY d.next_at, d.id LIMIT ?`+lock, fleet.DeliveryPending, ms(now), owner, ms(now), limit)
+		rs, err := s.query(ctx, tx, `UPDATE alert_deliveries SET owner = ?, lease_until = ? WHERE id IN (
+			SELECT id FROM alert_deliveries WHERE state = ? AND next_at <= ? AND (owner = '' OR owner = ? OR lease_until < ?)
+			ORDER BY next_at, id LIMIT ?`+lock+`)
+			RETURNING id, sink_id, COALESCE((SELECT name FROM alert_sinks k WHERE k.id = sink_id), ''), finding_id, event, state, attempts, created, next_at, last_at, last_error`,
+			owner, ms(now.Add(lease)), fleet.DeliveryPending, ms(now), owner, ms(now), limit)
 		if err != nil {
 			return fmt.Errorf("claim alert deliveries: %w", err)
 		}
 		out, err = s.scanDeliveries(rs)
-		if err != nil || len(out) == 0 {
-			return err
-		}
-		ids := make([]int64, len(out))
-		for i := range out {
-			ids[i] = out[i].ID
-		}
-		for _, c := range chunks(ids, s.d.MaxVars-2) {
-			cond, args := inList(s.d, "id", c)
-			if _, err := s.exec(ctx, tx, "UPDATE alert_deliveries SET owner = ?, lease_until = ? WHERE "+cond,
-				append([]any{owner, ms(now.Add(lease))}, args...)...); err != nil {
-				return fmt.Errorf("claim alert deliveries: %w", err)
-			}
-		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].NextAt.Equal(out[j].NextAt) {
+			return out[i].NextAt.Before(out[j].NextAt)
+		}
+		return out[i].ID < out[j].ID
+	})
 	return out, nil
 }
 

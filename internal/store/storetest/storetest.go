@@ -61,6 +61,8 @@ func Run(t *testing.T, h Harness) {
 		{"TAXIIConcurrentPaging", testTAXIIConcurrentPaging},
 		{"Search", testSearch},
 		{"Alerts", testAlerts},
+		{"Triage", testTriage},
+		{"FinishDeliveries", testFinishDeliveries},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h) })
