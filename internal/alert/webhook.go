@@ -83,8 +83,8 @@ func NewWebhook(ctx context.Context, rawURL, secret string, g *Guard, timeout ti
 		// As many idle connections as the server sends at once to one
 		// sink: fewer closes and redials a connection after nearly every
 		// send under load.
-		MaxIdleConnsPerHost:   MaxConcurrentSends,
-		IdleConnTimeout:       90 * time.Second,
+		MaxIdleConnsPerHost: MaxConcurrentSends,
+		IdleConnTimeout:     90 * time.Second,
 	}
 	c := &http.Client{Transport: tr, Timeout: timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return errors.New("webhook redirects are not followed") }}
