@@ -79,7 +79,7 @@ func (s *Server) routes() []route {
 		{"DELETE", v + "/alerts/sinks/{id}", rolesAdmin, 0, s.deleteAlertSink},
 		{"GET", v + "/alerts/deliveries", rolesAdmin, 0, s.listDeliveries},
 		{"POST", v + "/alerts/deliveries/{id}/retry", rolesAdmin, 0, s.retryDelivery},
-	}, s.taxiiRoutes()...)
+	}, append(s.taxiiRoutes(), s.triageRoutes()...)...)
 }
 
 // apiMux serves the JSON API.
