@@ -5,6 +5,8 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"os/exec"
 	"slices"
@@ -284,5 +286,59 @@ func checkSTIXSightings(t *testing.T, raw string, findings []string) {
 	}
 	if t.Failed() {
 		fmt.Println(raw)
+	}
+}
+
+// TestTriageFormsCSRF checks that the triage forms refuse a post without
+// the session's CSRF token or from another origin, and accept a good one.
+func TestTriageFormsCSRF(t *testing.T) {
+	x, _, ids := triageFleet(t, nil)
+	jar, _ := cookiejar.New(nil)
+	c := x.ts.Client()
+	c.Jar = jar
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := c.PostForm(x.ts.URL+"/login", url.Values{"token": {x.token(t, fleet.TokenAnalyst, nil)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	csrf := between(get(t, c, x.ts.URL+"/findings"), `name="csrf" value="`, `"`)
+	if csrf == "" {
+		t.Fatal("no CSRF token on the findings screen")
+	}
+	for _, tc := range []struct {
+		name, path string
+		form       url.Values
+		origin     string
+		want       int
+	}{
+		{"bulk without token", "/findings/bulk", url.Values{"state": {"resolved"}, "id": {ids[0]}}, "", 403},
+		{"bulk from elsewhere", "/findings/bulk", url.Values{"state": {"resolved"}, "id": {ids[0]}, "csrf": {csrf}}, "https://evil.example", 403},
+		{"assign wrong token", "/findings/" + ids[0] + "/assign", url.Values{"assignee": {"x"}, "csrf": {csrf + "x"}}, "", 403},
+		{"comment without token", "/incidents/xtrader-2022/comments", url.Values{"text": {"x"}}, "", 403},
+		{"bulk nothing ticked", "/findings/bulk", url.Values{"state": {"resolved"}, "csrf": {csrf}}, x.ts.URL, 400},
+		{"bulk good", "/findings/bulk", url.Values{"state": {"resolved"}, "id": {ids[0]}, "csrf": {csrf}, "scope": {"selected"}}, x.ts.URL, 303},
+		{"assign good", "/findings/" + ids[0] + "/assign", url.Values{"assignee": {"x"}, "csrf": {csrf}}, x.ts.URL, 303},
+		{"comment good", "/incidents/xtrader-2022/comments", url.Values{"text": {"x"}, "csrf": {csrf}}, x.ts.URL, 303},
+	} {
+		req, _ := http.NewRequest("POST", x.ts.URL+tc.path, strings.NewReader(tc.form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if tc.origin != "" {
+			req.Header.Set("Origin", tc.origin)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, resp.StatusCode, tc.want)
+		}
+	}
+	log := auditActions(t, x)
+	for action, want := range map[string]int{"finding.state.bulk": 1, "finding.assign": 1, "incident.comment": 1} {
+		if got, _ := countAudit(log, action); got != want {
+			t.Errorf("audit %s: %d, want %d", action, got, want)
+		}
 	}
 }

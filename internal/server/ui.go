@@ -118,6 +118,7 @@ func (s *Server) uiMux() *http.ServeMux {
 	mux.Handle("POST /search/intel", s.ui(true, s.saveSearchForm))
 	mux.Handle("GET /alerts", s.ui(true, s.alertsPage))
 	mux.Handle("POST /alerts/deliveries/{id}/retry", s.ui(true, s.retryForm))
+	s.uiTriageRoutes(mux)
 	mux.Handle("/", s.ui(false, func(http.ResponseWriter, *http.Request, *principal) error {
 		return errorf(http.StatusNotFound, "not_found", "page not found")
 	}))
