@@ -91,7 +91,7 @@ func (a *alerter) round(ctx context.Context) (int, error) {
 	if err != nil || len(ds) == 0 {
 		return 0, err
 	}
-	sinks, err := a.s.st.AlertSinks(ctx)
+	sinks, err := a.s.st.AlertSinkConfigs(ctx)
 	if err != nil {
 		return len(ds), err
 	}

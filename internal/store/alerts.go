@@ -17,6 +17,9 @@ type Alerts interface {
 	AddAlertSink(ctx context.Context, s fleet.AlertSink, now time.Time) (fleet.AlertSink, error)
 	// AlertSinks lists the sinks with their secrets and queue counts.
 	AlertSinks(ctx context.Context) ([]fleet.AlertSink, error)
+	// AlertSinkConfigs lists the sinks with their secrets, without the
+	// queue counts.
+	AlertSinkConfigs(ctx context.Context) ([]fleet.AlertSink, error)
 	// DeleteAlertSink removes a sink and its deliveries.
 	DeleteAlertSink(ctx context.Context, id int64) error
 	// ClaimDeliveries leases up to limit pending deliveries that are due

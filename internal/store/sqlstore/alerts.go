@@ -132,12 +132,21 @@ func (s *Store) AddAlertSink(ctx context.Context, k fleet.AlertSink, now time.Ti
 
 // AlertSinks lists the sinks, secrets included, with their queue counts.
 func (s *Store) AlertSinks(ctx context.Context) ([]fleet.AlertSink, error) {
+	out, err := s.AlertSinkConfigs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return out, s.sinkCounts(ctx, out)
+}
+
+// AlertSinkConfigs lists the sinks, secrets included, without counting
+// their queues (the delivery worker's view, read every round).
+func (s *Store) AlertSinkConfigs(ctx context.Context) ([]fleet.AlertSink, error) {
 	rs, err := s.query(ctx, s.db, "SELECT "+sinkCols+" FROM alert_sinks ORDER BY id")
 	if err != nil {
 		return nil, fmt.Errorf("alert sinks: %w", err)
 	}
 	var out []fleet.AlertSink
-	byID := map[int64]*fleet.AlertSink{}
 	for rs.Next() {
 		var k fleet.AlertSink
 		var options string
@@ -155,12 +164,18 @@ func (s *Store) AlertSinks(ctx context.Context) ([]fleet.AlertSink, error) {
 	if err := rs.Err(); err != nil {
 		return nil, fmt.Errorf("alert sinks: %w", s.wrap(err))
 	}
+	return out, nil
+}
+
+// sinkCounts fills in the sinks' pending and dead counts.
+func (s *Store) sinkCounts(ctx context.Context, out []fleet.AlertSink) error {
+	byID := map[int64]*fleet.AlertSink{}
 	for i := range out {
 		byID[out[i].ID] = &out[i]
 	}
 	cs, err := s.query(ctx, s.db, "SELECT sink_id, state, COUNT(*) FROM alert_deliveries WHERE state <> ? GROUP BY sink_id, state", fleet.DeliverySent)
 	if err != nil {
-		return nil, fmt.Errorf("alert queue counts: %w", err)
+		return fmt.Errorf("alert queue counts: %w", err)
 	}
 	defer cs.Close()
 	for cs.Next() {
@@ -168,7 +183,7 @@ func (s *Store) AlertSinks(ctx context.Context) ([]fleet.AlertSink, error) {
 		var state string
 		var n int
 		if err := cs.Scan(&id, &state, &n); err != nil {
-			return nil, fmt.Errorf("alert queue counts: %w", s.wrap(err))
+			return fmt.Errorf("alert queue counts: %w", s.wrap(err))
 		}
 		if k := byID[id]; k != nil {
 			switch state {
@@ -179,7 +194,7 @@ func (s *Store) AlertSinks(ctx context.Context) ([]fleet.AlertSink, error) {
 			}
 		}
 	}
-	return out, s.wrap(cs.Err())
+	return s.wrap(cs.Err())
 }
 
 // DeleteAlertSink removes a sink with its deliveries and their attempts.

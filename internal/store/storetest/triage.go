@@ -127,6 +127,9 @@ func testFinishDeliveries(t *testing.T, h Harness) {
 		hh := mustHost(t, s, uid)
 		ingest(t, s, hh.ID, snap(uid, day(0), []string{"X_TRADER@7.17"}, nil), matchSoftware("X_TRADER", 90))
 	}
+	if ks, err := s.AlertSinkConfigs(ctx); err != nil || len(ks) != 1 || ks[0].Name != "all" || ks[0].Pending != 0 {
+		t.Fatalf("sink configs: %+v %v", ks, err)
+	}
 	now := day(1)
 	got, err := s.ClaimDeliveries(ctx, "w1", now, time.Minute, 3)
 	if err != nil || len(got) != 3 || got[0].SinkName != "all" || got[0].ID > got[1].ID {
