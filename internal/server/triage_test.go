@@ -319,7 +319,7 @@ func TestTriageFormsCSRF(t *testing.T) {
 		{"bulk nothing ticked", "/findings/bulk", url.Values{"state": {"resolved"}, "csrf": {csrf}}, x.ts.URL, 400},
 		{"bulk good", "/findings/bulk", url.Values{"state": {"resolved"}, "id": {ids[0]}, "csrf": {csrf}, "scope": {"selected"}}, x.ts.URL, 303},
 		{"assign good", "/findings/" + ids[0] + "/assign", url.Values{"assignee": {"x"}, "csrf": {csrf}}, x.ts.URL, 303},
-		{"comment good", "/incidents/xtrader-2022/comments", url.Values{"text": {"x"}, "csrf": {csrf}}, x.ts.URL, 303},
+		{"comment good", "/incidents/xtrader-2022/comments", url.Values{"text": {"first line\r\n<i>second</i>"}, "csrf": {csrf}}, x.ts.URL, 303},
 	} {
 		req, _ := http.NewRequest("POST", x.ts.URL+tc.path, strings.NewReader(tc.form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -334,6 +334,10 @@ func TestTriageFormsCSRF(t *testing.T) {
 		if resp.StatusCode != tc.want {
 			t.Errorf("%s: %d, want %d", tc.name, resp.StatusCode, tc.want)
 		}
+	}
+	// A comment's lines stay lines, its markup stays text.
+	if page := get(t, c, x.ts.URL+"/incidents/xtrader-2022"); !strings.Contains(page, "first line<br>&lt;i&gt;second&lt;/i&gt;") {
+		t.Errorf("comment rendered as:\n%s", between(page, `id="triage-notes"`, "</table>"))
 	}
 	log := auditActions(t, x)
 	for action, want := range map[string]int{"finding.state.bulk": 1, "finding.assign": 1, "incident.comment": 1} {

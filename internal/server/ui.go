@@ -48,6 +48,7 @@ func parsePages() map[string]*template.Template {
 		"vis":   visibleText,
 		"shift": shiftDays,
 		"ref":   refURL,
+		"lines": func(s string) []string { return strings.Split(s, "\n") },
 	}
 	names, err := fs.Glob(uiFS, "ui/templates/*.html")
 	if err != nil {
