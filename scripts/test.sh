@@ -20,6 +20,7 @@ packages=(
   chromium chromium-driver  # the web UI tests
   libscca-utils       # sccainfo: the independent reader of Prefetch fixtures
   rsyslog postfix     # rsyslogd and smtp-sink: the receivers alert syslog and e-mail are checked with
+  jq                  # the reader the findings export's JSON Lines are checked with
 )
 missing=()
 for p in "${packages[@]}"; do

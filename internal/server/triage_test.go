@@ -17,6 +17,7 @@ import (
 	"github.com/cascade-ir/cascade/internal/fleet/fleetclient"
 	"github.com/cascade-ir/cascade/internal/snapshot"
 	"github.com/cascade-ir/cascade/internal/store"
+	"github.com/cascade-ir/cascade/internal/testutil"
 )
 
 // triageFleet is a server with three hosts that each have the X_TRADER
@@ -170,6 +171,7 @@ func TestTriageAPI(t *testing.T) {
 }
 
 func TestTriageExport(t *testing.T) {
+	testutil.NeedTools(t, "jq")
 	x, ann, ids := triageFleet(t, nil)
 	if _, err := ann.Assign(bg, fleet.SubjectFinding, ids[1], "=cmd|' /C calc'!A0"); err != nil {
 		t.Fatal(err)
@@ -198,17 +200,13 @@ func TestTriageExport(t *testing.T) {
 	}
 	// JSON Lines, read by jq.
 	jsonl := export(url.Values{"format": {"jsonl"}})
-	if jq, err := exec.LookPath("jq"); err == nil {
-		cmd := exec.Command(jq, "-r", ".id")
-		cmd.Stdin = strings.NewReader(jsonl)
-		out, err := cmd.Output()
-		got := strings.Fields(string(out))
-		slices.Sort(got)
-		if err != nil || !slices.Equal(got, ids) {
-			t.Fatalf("jq read %q (%v), want %q", got, err, ids)
-		}
-	} else {
-		t.Log("jq not installed; JSON Lines checked with encoding/json only")
+	cmd := exec.Command("jq", "-r", ".id")
+	cmd.Stdin = strings.NewReader(jsonl)
+	out, err := cmd.Output()
+	got := strings.Fields(string(out))
+	slices.Sort(got)
+	if err != nil || !slices.Equal(got, ids) {
+		t.Fatalf("jq read %q (%v), want %q", got, err, ids)
 	}
 	if n := strings.Count(jsonl, "\n"); n != 6 {
 		t.Fatalf("jsonl: %d lines", n)
