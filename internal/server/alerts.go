@@ -106,6 +106,13 @@ func (a *alerter) round(ctx context.Context) (int, error) {
 		groups[d.SinkID] = append(groups[d.SinkID], d)
 	}
 	rec := &roundResults{hosts: map[int64]string{}}
+	ids := make([]string, len(ds))
+	for i := range ds {
+		ids[i] = ds[i].FindingID
+	}
+	if rec.findings, err = a.s.st.FindingsByID(ctx, ids); err != nil {
+		return len(ds), err // the leases run out and the batch is claimed again
+	}
 	for id, g := range groups {
 		wg.Add(1)
 		go func() {
@@ -125,6 +132,8 @@ type roundResults struct {
 	mu      sync.Mutex
 	results []store.DeliveryResult
 	hosts   map[int64]string
+	// findings are the batch's findings, read in one query.
+	findings map[string]fleet.Finding
 }
 
 func (rr *roundResults) add(r store.DeliveryResult) {
@@ -226,9 +235,9 @@ func (a *alerter) send(ctx context.Context, k *fleet.AlertSink, d *fleet.AlertDe
 	if err != nil {
 		return err
 	}
-	f, err := a.s.st.Finding(ctx, d.FindingID)
-	if err != nil {
-		return fmt.Errorf("finding %s: %w", d.FindingID, err)
+	f, ok := rec.findings[d.FindingID]
+	if !ok {
+		return fmt.Errorf("finding %s: %w", d.FindingID, store.ErrNotFound)
 	}
 	al := &alert.Alert{DeliveryID: d.ID, FindingID: f.ID, Event: d.Event, Host: f.HostUID, Title: f.Title,
 		Score: f.Score, Level: string(f.Level), DetectedAt: f.DetectedAt, Evidence: evidenceSummary(&f)}

@@ -20,6 +20,9 @@ type Alerts interface {
 	// AlertSinkConfigs lists the sinks with their secrets, without the
 	// queue counts.
 	AlertSinkConfigs(ctx context.Context) ([]fleet.AlertSink, error)
+	// FindingsByID returns the listed findings that exist, by id, in one
+	// query per chunk (a delivery round renders its batch at once).
+	FindingsByID(ctx context.Context, ids []string) (map[string]fleet.Finding, error)
 	// DeleteAlertSink removes a sink and its deliveries.
 	DeleteAlertSink(ctx context.Context, id int64) error
 	// ClaimDeliveries leases up to limit pending deliveries that are due

@@ -123,3 +123,28 @@ func (s *Store) insertAttempts(ctx context.Context, tx *sql.Tx, rs []*store.Deli
 	}
 	return nil
 }
+
+// FindingsByID reads many findings at once.
+func (s *Store) FindingsByID(ctx context.Context, ids []string) (map[string]fleet.Finding, error) {
+	out := make(map[string]fleet.Finding, len(ids))
+	for _, c := range chunks(ids, s.d.MaxVars) {
+		cond, args := inList(s.d, "f.id", c)
+		rs, err := s.query(ctx, s.db, "SELECT "+findingCols+" WHERE "+cond, args...)
+		if err != nil {
+			return nil, fmt.Errorf("findings by id: %w", err)
+		}
+		for rs.Next() {
+			f, err := s.scanFinding(rs)
+			if err != nil {
+				rs.Close()
+				return nil, err
+			}
+			out[f.ID] = f
+		}
+		rs.Close()
+		if err := rs.Err(); err != nil {
+			return nil, fmt.Errorf("findings by id: %w", s.wrap(err))
+		}
+	}
+	return out, nil
+}

@@ -130,6 +130,11 @@ func testFinishDeliveries(t *testing.T, h Harness) {
 	if ks, err := s.AlertSinkConfigs(ctx); err != nil || len(ks) != 1 || ks[0].Name != "all" || ks[0].Pending != 0 {
 		t.Fatalf("sink configs: %+v %v", ks, err)
 	}
+	all, _, _ := s.ListFindings(ctx, store.FindingQuery{})
+	byID, err := s.FindingsByID(ctx, []string{all[0].ID, all[1].ID, "no-such"})
+	if err != nil || len(byID) != 2 || byID[all[1].ID].HostUID != all[1].HostUID || byID[all[0].ID].Title != all[0].Title {
+		t.Fatalf("findings by id: %+v %v", byID, err)
+	}
 	now := day(1)
 	got, err := s.ClaimDeliveries(ctx, "w1", now, time.Minute, 3)
 	if err != nil || len(got) != 3 || got[0].SinkName != "all" || got[0].ID > got[1].ID {
