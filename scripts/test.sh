@@ -22,6 +22,7 @@ packages=(
   libscca-utils       # sccainfo: the independent reader of Prefetch fixtures
   rsyslog postfix     # rsyslogd and smtp-sink: the receivers alert syslog and e-mail are checked with
   python3-pefile binutils-mingw-w64-x86-64 binutils-mingw-w64-i686 cpp  # internal/pefile: the reference PE reader, and the linker, windres and dlltool its fixtures are built with
+  jq                  # the reader the findings export's JSON Lines are checked with
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -42,6 +42,10 @@ type Webhook struct {
 // maxResponse is how much of a receiver's answer is read (for the error).
 const maxResponse = 4096
 
+// MaxConcurrentSends is how many sends to one webhook the server runs at
+// once; its connection pool keeps that many idle connections.
+const MaxConcurrentSends = 16
+
 // CheckWebhookURL validates a webhook destination: http or https, a host,
 // no credentials in it, and an address the guard allows.
 func CheckWebhookURL(ctx context.Context, raw string, g *Guard) (*url.URL, error) {
@@ -76,8 +80,11 @@ func NewWebhook(ctx context.Context, rawURL, secret string, g *Guard, timeout ti
 		DialContext:           d.DialContext,
 		TLSHandshakeTimeout:   timeout,
 		ResponseHeaderTimeout: timeout,
-		MaxIdleConnsPerHost:   4,
-		IdleConnTimeout:       90 * time.Second,
+		// As many idle connections as the server sends at once to one
+		// sink: fewer closes and redials a connection after nearly every
+		// send under load.
+		MaxIdleConnsPerHost: MaxConcurrentSends,
+		IdleConnTimeout:     90 * time.Second,
 	}
 	c := &http.Client{Transport: tr, Timeout: timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return errors.New("webhook redirects are not followed") }}

@@ -25,6 +25,11 @@ func clientCommands() []command {
 		{"reenroll", "allow an enrolled host to enroll again: print a one-use enrollment token bound to it", runClientReenroll},
 		{"taxii", "TAXII collections: collection add|list|grant|grants|delete, publish, objects (sightings)", runClientTAXII},
 		{"alerts", "alert sinks and deliveries: alerts sink add|list|delete, deliveries [--state dead], retry ID", runClientAlerts},
+		{"assign", "assign a finding (or --incident) to a person: assign ID PERSON, or --clear ID", runClientAssign},
+		{"comment", "comment on a finding (or --incident): comment ID TEXT", runClientComment},
+		{"notes", "show a finding's (or --incident's) assignment and notes", runClientNotes},
+		{"bulk-state", "set the state of many findings with one reason: bulk-state --to S --reason R ID... | --all FILTERS", runClientBulkState},
+		{"export", "stream the findings the filters select as csv, jsonl or stix (2.1 sightings)", runClientExport},
 	}
 }
 

@@ -43,6 +43,9 @@ type serveOptions struct {
 	uploadMem       int64 // uploadMemory parsed
 	resetAdmin      bool
 	oidc            oidcOptions
+	// Issue 23: alerts.
+	alertTimeout       time.Duration
+	alertAllowLoopback bool
 }
 
 func runServe(ctx context.Context, e *env, args []string) error {
@@ -65,6 +68,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&o.maxConnsPerAddr, "max-conns-per-addr", 256, "connections one client address (an IPv6 /64) may hold at once; 0: no cap (behind a proxy)")
 	fs.IntVar(&o.maxUploads, "max-uploads", 16, "snapshot uploads read at once; more are answered 503 and retried by the agents")
 	fs.StringVar(&o.uploadMemory, "upload-memory", "256MiB", "memory the snapshot uploads being read may hold together; past it uploads are answered 503")
+	fs.DurationVar(&o.alertTimeout, "alert-timeout", 10*time.Second, "bound on one alert delivery (connect, send, answer), 1s to 5m")
+	fs.BoolVar(&o.alertAllowLoopback, "alert-allow-loopback", false, "let webhook sinks reach loopback and this machine's addresses (tests, development only)")
 	fs.BoolVar(&o.resetAdmin, "reset-admin-token", false, "recover from a lost first admin token: on the database directly (no network), revoke the admin tokens the server made, write a new one to DATA/admin-token, audit it, and exit")
 	addOIDCFlags(fs, &o.oidc)
 	if err := parseFlags(fs, args); err != nil {
@@ -72,6 +77,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if err := o.checkAlertFlags(); err != nil {
+		return err
 	}
 	if (o.tlsCert == "") != (o.tlsKey == "") {
 		return usagef("--tls-cert and --tls-key go together")
@@ -126,7 +134,8 @@ func serve(ctx context.Context, e *env, o serveOptions, maxUpload int64, log *sl
 	}
 	srv, err := server.New(server.Config{Store: st, Log: log, StaleAfter: o.staleAfter, MaxUpload: maxUpload, PublicURL: o.oidc.publicURL, OIDC: oidc,
 		IntelDir: o.intelDir, PollEvery: o.poll, Organization: o.org, Secure: !o.plainHTTP, MaxReads: o.maxReads,
-		MaxUploads: o.maxUploads, UploadMemory: o.uploadMem, Owner: owner})
+		MaxUploads: o.maxUploads, UploadMemory: o.uploadMem, Owner: owner,
+		AlertTimeout: o.alertTimeout, AlertAllowLoopback: o.alertAllowLoopback})
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ type oidcOptions struct {
 }
 
 func addOIDCFlags(fs *flag.FlagSet, o *oidcOptions) {
-	fs.StringVar(&o.publicURL, "public-url", "", "the URL people and agents reach this server at (https://cascade.example.com); links and the OIDC redirect URL derive from it")
+	fs.StringVar(&o.publicURL, "public-url", "", "the URL people and agents reach this server at (https://cascade.example.com); alert links and the OIDC redirect URL derive from it")
 	fs.StringVar(&o.issuer, "oidc-issuer", "", "OpenID Connect issuer URL of the company's identity provider; turns on \"Sign in with …\" in the web UI")
 	fs.StringVar(&o.clientID, "oidc-client-id", "", "client id registered for cascade at the identity provider")
 	fs.StringVar(&o.secretFile, "oidc-client-secret-file", "", "file holding the client secret (never on the command line)")

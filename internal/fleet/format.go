@@ -38,13 +38,19 @@ func WriteFindingsJSONL(w io.Writer, fs []Finding) error {
 // (new columns go at the end, so existing positions stay).
 var FindingsCSVHeader = []string{"finding_id", "host", "host_uid", "state", "present", "level", "score", "incident",
 	"title", "evidence_kind", "path", "sha256", "product", "version", "url", "domain", "first_seen", "last_seen",
-	"detected_at", "reasons", "remediation", "state_reason", "exposed_since", "exposed_by"}
+	"detected_at", "reasons", "remediation", "state_reason", "exposed_since", "exposed_by", "assignee"}
 
 // WriteFindingsCSV writes findings as RFC 4180 CSV, defusing cells a
 // spreadsheet would run as formulas (evidence comes from hostile machines).
 func WriteFindingsCSV(w io.Writer, fs []Finding) error {
 	cw := csv.NewWriter(w)
 	cw.Write(FindingsCSVHeader)
+	return WriteFindingsCSVRows(cw, fs)
+}
+
+// WriteFindingsCSVRows writes findings as rows under a header written
+// before (a streamed export writes its pages one after another).
+func WriteFindingsCSVRows(cw *csv.Writer, fs []Finding) error {
 	for _, f := range fs {
 		inc := ""
 		if f.Incident != nil {
@@ -58,7 +64,7 @@ func WriteFindingsCSV(w io.Writer, fs []Finding) error {
 		row := []string{f.ID, f.Host, f.HostUID, f.State, strconv.FormatBool(f.Present), string(f.Level), strconv.Itoa(f.Score),
 			inc, f.Title, e.Kind, e.Path, e.SHA256, e.Product, e.Version, e.URL, e.Domain, timeCell(f.FirstSeen),
 			timeCell(f.LastSeen), timeCell(f.DetectedAt), strings.Join(why, " | "), f.Remediation, f.StateReason,
-			timeCell(f.ExposedSince), f.ExposedBy}
+			timeCell(f.ExposedSince), f.ExposedBy, f.Assignee}
 		for i := range row {
 			row[i] = defuse(row[i])
 		}

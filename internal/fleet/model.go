@@ -111,6 +111,9 @@ type Finding struct {
 	// Retracted is set when the intel that raised the finding was revoked
 	// or removed; such findings are hidden unless asked for.
 	Retracted bool `json:"retracted,omitempty"`
+	// Assignee is who the finding is assigned to (issue 23); the server
+	// fills it in from the triage assignments.
+	Assignee string `json:"assignee,omitempty"`
 }
 
 // FindingEvent is one change of a finding's state.

@@ -22,7 +22,7 @@ const (
 	alertBatch = 256
 	// alertPerSink is how many sends run at once to one sink; alertSends
 	// is the cap over all sinks.
-	alertPerSink = 8
+	alertPerSink = alert.MaxConcurrentSends
 	alertSends   = 32
 	// alertMaxAttempts sends a delivery to the dead letters.
 	alertMaxAttempts = 8
@@ -47,6 +47,9 @@ type alerter struct {
 	senders map[int64]cachedSender
 	// sent and failed count attempts since start (health, benchmarks).
 	sent, failed atomic.Int64
+	// recordEach records every attempt in its own transaction, as before
+	// results were batched (BenchmarkAlerts compares the two).
+	recordEach bool
 }
 
 type cachedSender struct {
@@ -88,7 +91,7 @@ func (a *alerter) round(ctx context.Context) (int, error) {
 	if err != nil || len(ds) == 0 {
 		return 0, err
 	}
-	sinks, err := a.s.st.AlertSinks(ctx)
+	sinks, err := a.s.st.AlertSinkConfigs(ctx)
 	if err != nil {
 		return len(ds), err
 	}
@@ -102,21 +105,71 @@ func (a *alerter) round(ctx context.Context) (int, error) {
 	for _, d := range ds {
 		groups[d.SinkID] = append(groups[d.SinkID], d)
 	}
+	rec := &roundResults{hosts: map[int64]string{}}
+	ids := make([]string, len(ds))
+	for i := range ds {
+		ids[i] = ds[i].FindingID
+	}
+	if rec.findings, err = a.s.st.FindingsByID(ctx, ids); err != nil {
+		return len(ds), err // the leases run out and the batch is claimed again
+	}
 	for id, g := range groups {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a.sendSink(ctx, byID[id], g, all)
+			a.sendSink(ctx, byID[id], g, all, rec)
 		}()
 	}
 	wg.Wait()
+	a.record(ctx, rec.results)
 	return len(ds), nil
+}
+
+// roundResults gathers a round's attempts, recorded together when the
+// round ends (one transaction rather than one per delivery), and the
+// host names the round looked up.
+type roundResults struct {
+	mu      sync.Mutex
+	results []store.DeliveryResult
+	hosts   map[int64]string
+	// findings are the batch's findings, read in one query.
+	findings map[string]fleet.Finding
+}
+
+func (rr *roundResults) add(r store.DeliveryResult) {
+	rr.mu.Lock()
+	rr.results = append(rr.results, r)
+	rr.mu.Unlock()
+}
+
+// record stores a round's attempts: in one transaction, or one each when
+// recordEach is set (the benchmark's "before").
+func (a *alerter) record(ctx context.Context, rs []store.DeliveryResult) {
+	ctx = context.WithoutCancel(ctx)
+	if a.recordEach {
+		for _, r := range rs {
+			if err := a.s.st.FinishDelivery(ctx, r); err != nil {
+				a.s.log.Warn("alert delivery record", "delivery", r.ID, "err", err)
+			}
+		}
+		return
+	}
+	errs, err := a.s.st.FinishDeliveries(ctx, rs)
+	if err != nil {
+		a.s.log.Warn("alert delivery record", "deliveries", len(rs), "err", err)
+		return
+	}
+	for i, e := range errs {
+		if e != nil {
+			a.s.log.Warn("alert delivery record", "delivery", rs[i].ID, "err", e)
+		}
+	}
 }
 
 // sendSink sends one sink's share of a round, alertPerSink at a time.
 // Once a send fails, the sink's remaining deliveries of the round are
 // deferred with that error rather than each waiting out a timeout.
-func (a *alerter) sendSink(ctx context.Context, k *fleet.AlertSink, ds []fleet.AlertDelivery, all chan struct{}) {
+func (a *alerter) sendSink(ctx context.Context, k *fleet.AlertSink, ds []fleet.AlertDelivery, all chan struct{}, rec *roundResults) {
 	var failing atomic.Pointer[string]
 	per := make(chan struct{}, alertPerSink)
 	var wg sync.WaitGroup
@@ -133,18 +186,19 @@ func (a *alerter) sendSink(ctx context.Context, k *fleet.AlertSink, ds []fleet.A
 			var err error
 			if f := failing.Load(); f != nil {
 				err = fmt.Errorf("deferred: an earlier send to this sink failed: %s", *f)
-			} else if err = a.send(ctx, k, &d); err != nil {
+			} else if err = a.send(ctx, k, &d, rec); err != nil {
 				msg := err.Error()
 				failing.CompareAndSwap(nil, &msg)
 			}
-			a.finish(ctx, &d, err)
+			rec.add(a.result(&d, err))
 		}()
 	}
 	wg.Wait()
 }
 
-// finish records an attempt and schedules a retry or the dead letters.
-func (a *alerter) finish(ctx context.Context, d *fleet.AlertDelivery, err error) {
+// result is an attempt's outcome: sent, a retry after a back-off, or the
+// dead letters.
+func (a *alerter) result(d *fleet.AlertDelivery, err error) store.DeliveryResult {
 	now := a.s.now()
 	r := store.DeliveryResult{ID: d.ID, Owner: a.s.cfg.Owner, At: now}
 	if err != nil {
@@ -155,9 +209,7 @@ func (a *alerter) finish(ctx context.Context, d *fleet.AlertDelivery, err error)
 	} else {
 		a.sent.Add(1)
 	}
-	if ferr := a.s.st.FinishDelivery(context.WithoutCancel(ctx), r); ferr != nil {
-		a.s.log.Warn("alert delivery record", "delivery", d.ID, "err", ferr)
-	}
+	return r
 }
 
 // backoff is the delay before attempt n+1 (n ≥ 1).
@@ -178,14 +230,14 @@ func truncate(s string, n int) string {
 }
 
 // send renders the finding and hands it to the sink's sender.
-func (a *alerter) send(ctx context.Context, k *fleet.AlertSink, d *fleet.AlertDelivery) error {
+func (a *alerter) send(ctx context.Context, k *fleet.AlertSink, d *fleet.AlertDelivery, rec *roundResults) error {
 	snd, err := a.sender(ctx, k)
 	if err != nil {
 		return err
 	}
-	f, err := a.s.st.Finding(ctx, d.FindingID)
-	if err != nil {
-		return fmt.Errorf("finding %s: %w", d.FindingID, err)
+	f, ok := rec.findings[d.FindingID]
+	if !ok {
+		return fmt.Errorf("finding %s: %w", d.FindingID, store.ErrNotFound)
 	}
 	al := &alert.Alert{DeliveryID: d.ID, FindingID: f.ID, Event: d.Event, Host: f.HostUID, Title: f.Title,
 		Score: f.Score, Level: string(f.Level), DetectedAt: f.DetectedAt, Evidence: evidenceSummary(&f)}
@@ -195,13 +247,28 @@ func (a *alerter) send(ctx context.Context, k *fleet.AlertSink, d *fleet.AlertDe
 	for _, r := range f.Reasons {
 		al.Reasons = append(al.Reasons, alert.Reason{Kind: r.Kind, Indicator: r.IndicatorID, Detail: r.Matched, Score: r.Score})
 	}
-	if h, err := a.s.st.Host(ctx, f.HostID); err == nil {
-		al.HostName = h.Name
-	}
+	al.HostName = a.hostName(ctx, f.HostID, rec)
 	if base := strings.TrimRight(a.s.cfg.PublicURL, "/"); base != "" {
 		al.Link = base + "/findings/" + f.ID
 	}
 	return snd.Send(ctx, al)
+}
+
+// hostName looks a host's name up once per round.
+func (a *alerter) hostName(ctx context.Context, id int64, rec *roundResults) string {
+	rec.mu.Lock()
+	name, ok := rec.hosts[id]
+	rec.mu.Unlock()
+	if ok {
+		return name
+	}
+	if h, err := a.s.st.Host(ctx, id); err == nil {
+		name = h.Name
+	}
+	rec.mu.Lock()
+	rec.hosts[id] = name
+	rec.mu.Unlock()
+	return name
 }
 
 func evidenceSummary(f *fleet.Finding) string {

@@ -80,7 +80,7 @@ func (s *Server) routes() []route {
 		{"GET", v + "/alerts/deliveries", rolesAdmin, 0, s.listDeliveries},
 		{"POST", v + "/alerts/deliveries/{id}/retry", rolesAdmin, 0, s.retryDelivery},
 		{"DELETE", v + "/users/sessions", rolesAdmin, 0, s.endUserSessions},
-	}, s.taxiiRoutes()...)
+	}, append(s.taxiiRoutes(), s.triageRoutes()...)...)
 }
 
 // apiMux serves the JSON API.

@@ -14,7 +14,7 @@ import (
 func findingQuery(r *http.Request) (store.FindingQuery, error) {
 	q := r.URL.Query()
 	fq := store.FindingQuery{Incident: q.Get("incident"), PresentOnly: queryBool(r, "present"),
-		Retracted: queryBool(r, "retracted"), Search: q.Get("q")}
+		Retracted: queryBool(r, "retracted"), Search: q.Get("q"), Assignee: strings.TrimSpace(q.Get("assignee"))}
 	if fq.Incident == unattributed { // the incident page's name for "no incident"
 		fq.Incident, fq.Unattributed = "", true
 	}
@@ -49,6 +49,9 @@ func (s *Server) listFindings(w http.ResponseWriter, r *http.Request, _ *princip
 	}
 	fs, total, err := s.st.ListFindings(r.Context(), q)
 	if err != nil {
+		return err
+	}
+	if err := s.withAssignees(r.Context(), fs); err != nil {
 		return err
 	}
 	switch r.URL.Query().Get("format") {
@@ -88,6 +91,11 @@ func (s *Server) FindingDetail(ctx context.Context, id string) (fleet.FindingDet
 	if err != nil {
 		return fleet.FindingDetail{}, err
 	}
+	one := []fleet.Finding{f}
+	if err := s.withAssignees(ctx, one); err != nil {
+		return fleet.FindingDetail{}, err
+	}
+	f = one[0]
 	d := fleet.FindingDetail{Finding: f, Evidence: []fleet.Observation{}, Events: nonNil(events)}
 	for _, o := range ev {
 		d.Evidence = append(d.Evidence, o.Observation)
@@ -112,15 +120,24 @@ func (s *Server) setState(w http.ResponseWriter, r *http.Request, p *principal) 
 // SetState triages a finding; a false positive needs a reason.
 func (s *Server) SetState(ctx context.Context, id string, req fleet.StateRequest, p *principal) (fleet.Finding, error) {
 	req.Reason = strings.TrimSpace(req.Reason)
-	switch {
-	case !fleet.ValidState(req.State):
-		return fleet.Finding{}, errorf(http.StatusBadRequest, "bad_request", "state must be new, acknowledged, false_positive or resolved")
-	case req.State == fleet.StateFalsePositive && req.Reason == "":
-		return fleet.Finding{}, errorf(http.StatusBadRequest, "bad_request", "a false positive needs a reason")
-	case len(req.Reason) > 2000:
-		return fleet.Finding{}, errorf(http.StatusBadRequest, "bad_request", "reason is longer than 2000 characters")
+	if err := checkStateRequest(req); err != nil {
+		return fleet.Finding{}, err
 	}
 	return s.st.SetFindingState(ctx, id, req.State, req.Reason, p.actor(), s.now())
+}
+
+// checkStateRequest checks a state and its reason (a false positive
+// needs one).
+func checkStateRequest(req fleet.StateRequest) error {
+	switch {
+	case !fleet.ValidState(req.State):
+		return errorf(http.StatusBadRequest, "bad_request", "state must be new, acknowledged, false_positive or resolved")
+	case req.State == fleet.StateFalsePositive && req.Reason == "":
+		return errorf(http.StatusBadRequest, "bad_request", "a false positive needs a reason")
+	case len(req.Reason) > 2000:
+		return errorf(http.StatusBadRequest, "bad_request", "reason is longer than 2000 characters")
+	}
+	return nil
 }
 
 func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request, _ *principal) error {

@@ -48,6 +48,7 @@ func parsePages() map[string]*template.Template {
 		"vis":   visibleText,
 		"shift": shiftDays,
 		"ref":   refURL,
+		"lines": func(s string) []string { return strings.Split(s, "\n") },
 	}
 	names, err := fs.Glob(uiFS, "ui/templates/*.html")
 	if err != nil {
@@ -119,6 +120,7 @@ func (s *Server) uiMux() *http.ServeMux {
 	mux.Handle("GET /alerts", s.ui(true, s.alertsPage))
 	mux.Handle("POST /alerts/deliveries/{id}/retry", s.ui(true, s.retryForm))
 	s.oidcRoutes(mux)
+	s.uiTriageRoutes(mux)
 	mux.Handle("/", s.ui(false, func(http.ResponseWriter, *http.Request, *principal) error {
 		return errorf(http.StatusNotFound, "not_found", "page not found")
 	}))

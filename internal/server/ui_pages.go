@@ -74,8 +74,12 @@ func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request, p *princip
 	if err != nil {
 		return err
 	}
+	tr, err := s.TriageOf(r.Context(), fleet.SubjectIncident, d.ID)
+	if err != nil {
+		return err
+	}
 	return s.render(w, http.StatusOK, "incident", p, map[string]any{"Title": d.Name, "Incident": d, "Return": r.URL.RequestURI(),
-		"Exposure": exposureSVG(&d, s.cfg.Now())})
+		"Exposure": exposureSVG(&d, s.cfg.Now()), "Triage": tr, "Base": subjectPage(fleet.SubjectIncident, d.ID)})
 }
 
 func (s *Server) findingPage(w http.ResponseWriter, r *http.Request, p *principal) error {
@@ -83,7 +87,12 @@ func (s *Server) findingPage(w http.ResponseWriter, r *http.Request, p *principa
 	if err != nil {
 		return err
 	}
-	return s.render(w, http.StatusOK, "finding", p, map[string]any{"Title": d.Finding.Title, "D": d, "Return": r.URL.RequestURI()})
+	tr, err := s.TriageOf(r.Context(), fleet.SubjectFinding, d.Finding.ID)
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "finding", p, map[string]any{"Title": d.Finding.Title, "D": d, "Return": r.URL.RequestURI(),
+		"Triage": tr, "Base": subjectPage(fleet.SubjectFinding, d.Finding.ID)})
 }
 
 // triage changes a finding's state from a form and returns to the page

@@ -17,6 +17,12 @@ type Alerts interface {
 	AddAlertSink(ctx context.Context, s fleet.AlertSink, now time.Time) (fleet.AlertSink, error)
 	// AlertSinks lists the sinks with their secrets and queue counts.
 	AlertSinks(ctx context.Context) ([]fleet.AlertSink, error)
+	// AlertSinkConfigs lists the sinks with their secrets, without the
+	// queue counts.
+	AlertSinkConfigs(ctx context.Context) ([]fleet.AlertSink, error)
+	// FindingsByID returns the listed findings that exist, by id, in one
+	// query per chunk (a delivery round renders its batch at once).
+	FindingsByID(ctx context.Context, ids []string) (map[string]fleet.Finding, error)
 	// DeleteAlertSink removes a sink and its deliveries.
 	DeleteAlertSink(ctx context.Context, id int64) error
 	// ClaimDeliveries leases up to limit pending deliveries that are due
@@ -25,6 +31,10 @@ type Alerts interface {
 	// FinishDelivery records one attempt of a claimed delivery and its
 	// next state; ErrConflict when the lease was lost.
 	FinishDelivery(ctx context.Context, r DeliveryResult) error
+	// FinishDeliveries records many attempts in one transaction; the
+	// result holds, per input, nil or the reason it was not recorded
+	// (ErrConflict when its lease was lost). err is for the whole batch.
+	FinishDeliveries(ctx context.Context, rs []DeliveryResult) ([]error, error)
 	// Deliveries lists deliveries, newest first, with their attempts.
 	Deliveries(ctx context.Context, q DeliveryQuery) ([]fleet.AlertDelivery, error)
 	// RetryDelivery puts a dead delivery back in the queue, due now.

@@ -64,6 +64,7 @@ type Store interface {
 	Searcher
 	Alerts
 	Users
+	Triage
 	Audit(ctx context.Context, e fleet.AuditEntry) error
 	AuditLog(ctx context.Context, limit int, beforeID int64) ([]fleet.AuditEntry, error)
 	AddRelease(ctx context.Context, r fleet.Release) (fleet.Release, error)
@@ -182,6 +183,8 @@ type FindingQuery struct {
 	Search    string
 	Limit     int
 	Offset    int
+	// Assignee keeps findings assigned to this name.
+	Assignee string
 }
 
 // Findings keeps stored findings and their triage.

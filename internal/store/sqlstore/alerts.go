@@ -132,12 +132,21 @@ func (s *Store) AddAlertSink(ctx context.Context, k fleet.AlertSink, now time.Ti
 
 // AlertSinks lists the sinks, secrets included, with their queue counts.
 func (s *Store) AlertSinks(ctx context.Context) ([]fleet.AlertSink, error) {
+	out, err := s.AlertSinkConfigs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return out, s.sinkCounts(ctx, out)
+}
+
+// AlertSinkConfigs lists the sinks, secrets included, without counting
+// their queues (the delivery worker's view, read every round).
+func (s *Store) AlertSinkConfigs(ctx context.Context) ([]fleet.AlertSink, error) {
 	rs, err := s.query(ctx, s.db, "SELECT "+sinkCols+" FROM alert_sinks ORDER BY id")
 	if err != nil {
 		return nil, fmt.Errorf("alert sinks: %w", err)
 	}
 	var out []fleet.AlertSink
-	byID := map[int64]*fleet.AlertSink{}
 	for rs.Next() {
 		var k fleet.AlertSink
 		var options string
@@ -155,12 +164,18 @@ func (s *Store) AlertSinks(ctx context.Context) ([]fleet.AlertSink, error) {
 	if err := rs.Err(); err != nil {
 		return nil, fmt.Errorf("alert sinks: %w", s.wrap(err))
 	}
+	return out, nil
+}
+
+// sinkCounts fills in the sinks' pending and dead counts.
+func (s *Store) sinkCounts(ctx context.Context, out []fleet.AlertSink) error {
+	byID := map[int64]*fleet.AlertSink{}
 	for i := range out {
 		byID[out[i].ID] = &out[i]
 	}
 	cs, err := s.query(ctx, s.db, "SELECT sink_id, state, COUNT(*) FROM alert_deliveries WHERE state <> ? GROUP BY sink_id, state", fleet.DeliverySent)
 	if err != nil {
-		return nil, fmt.Errorf("alert queue counts: %w", err)
+		return fmt.Errorf("alert queue counts: %w", err)
 	}
 	defer cs.Close()
 	for cs.Next() {
@@ -168,7 +183,7 @@ func (s *Store) AlertSinks(ctx context.Context) ([]fleet.AlertSink, error) {
 		var state string
 		var n int
 		if err := cs.Scan(&id, &state, &n); err != nil {
-			return nil, fmt.Errorf("alert queue counts: %w", s.wrap(err))
+			return fmt.Errorf("alert queue counts: %w", s.wrap(err))
 		}
 		if k := byID[id]; k != nil {
 			switch state {
@@ -179,7 +194,7 @@ func (s *Store) AlertSinks(ctx context.Context) ([]fleet.AlertSink, error) {
 			}
 		}
 	}
-	return out, s.wrap(cs.Err())
+	return s.wrap(cs.Err())
 }
 
 // DeleteAlertSink removes a sink with its deliveries and their attempts.
@@ -219,7 +234,9 @@ func (s *Store) scanDeliveries(rs *sql.Rows) ([]fleet.AlertDelivery, error) {
 	return out, s.wrap(rs.Err())
 }
 
-// ClaimDeliveries leases due pending deliveries.
+// ClaimDeliveries leases due pending deliveries in one statement: the
+// UPDATE picks the rows (skipping rows another replica has locked on
+// PostgreSQL) and returns them.
 func (s *Store) ClaimDeliveries(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]fleet.AlertDelivery, error) {
 	if limit <= 0 {
 		limit = 100
@@ -228,34 +245,28 @@ func (s *Store) ClaimDeliveries(ctx context.Context, owner string, now time.Time
 	err := s.writeBackground(ctx, func(tx *sql.Tx) error {
 		lock := s.d.ForUpdate
 		if lock != "" {
-			lock += " OF d SKIP LOCKED"
+			lock += " SKIP LOCKED"
 		}
-		rs, err := s.query(ctx, tx, "SELECT "+deliveryCols+` FROM alert_deliveries d JOIN alert_sinks k ON k.id = d.sink_id
-			WHERE d.state = ? AND d.next_at <= ? AND (d.owner = '' OR d.owner = ? OR d.lease_until < ?)
-			ORDER BY d.next_at, d.id LIMIT ?`+lock, fleet.DeliveryPending, ms(now), owner, ms(now), limit)
+		rs, err := s.query(ctx, tx, `UPDATE alert_deliveries SET owner = ?, lease_until = ? WHERE id IN (
+			SELECT id FROM alert_deliveries WHERE state = ? AND next_at <= ? AND (owner = '' OR owner = ? OR lease_until < ?)
+			ORDER BY next_at, id LIMIT ?`+lock+`)
+			RETURNING id, sink_id, COALESCE((SELECT name FROM alert_sinks k WHERE k.id = sink_id), ''), finding_id, event, state, attempts, created, next_at, last_at, last_error`,
+			owner, ms(now.Add(lease)), fleet.DeliveryPending, ms(now), owner, ms(now), limit)
 		if err != nil {
 			return fmt.Errorf("claim alert deliveries: %w", err)
 		}
 		out, err = s.scanDeliveries(rs)
-		if err != nil || len(out) == 0 {
-			return err
-		}
-		ids := make([]int64, len(out))
-		for i := range out {
-			ids[i] = out[i].ID
-		}
-		for _, c := range chunks(ids, s.d.MaxVars-2) {
-			cond, args := inList(s.d, "id", c)
-			if _, err := s.exec(ctx, tx, "UPDATE alert_deliveries SET owner = ?, lease_until = ? WHERE "+cond,
-				append([]any{owner, ms(now.Add(lease))}, args...)...); err != nil {
-				return fmt.Errorf("claim alert deliveries: %w", err)
-			}
-		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].NextAt.Equal(out[j].NextAt) {
+			return out[i].NextAt.Before(out[j].NextAt)
+		}
+		return out[i].ID < out[j].ID
+	})
 	return out, nil
 }
 

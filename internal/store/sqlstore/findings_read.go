@@ -97,6 +97,9 @@ func (s *Store) findingWhere(q store.FindingQuery) (string, []any) {
 	if !q.Retracted {
 		add("f.retracted = 0")
 	}
+	if q.Assignee != "" {
+		add("f.id IN (SELECT subject FROM triage_assignments WHERE kind = ? AND assignee = ?)", fleet.SubjectFinding, q.Assignee)
+	}
 	if q.Search != "" {
 		l := likeEscape(q.Search)
 		add("(f.title "+s.d.ILike+` ? ESCAPE '\' OR h.name `+s.d.ILike+` ? ESCAPE '\')`, l, l)

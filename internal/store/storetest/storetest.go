@@ -62,6 +62,8 @@ func Run(t *testing.T, h Harness) {
 		{"Search", testSearch},
 		{"Alerts", testAlerts},
 		{"Users", testUsers},
+		{"Triage", testTriage},
+		{"FinishDeliveries", testFinishDeliveries},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h) })
