@@ -63,7 +63,19 @@ func (ins *Inspection) bundle(ctx context.Context, dir string) (string, error) {
 	if _, err := os.Stat(seal); err != nil {
 		return "", fmt.Errorf("%s is a directory but not a sealed app bundle: %w", dir, err)
 	}
-	rep, err := macho.Seal(ctx, os.DirFS(filepath.Dir(dir)), filepath.Base(dir), macho.SealLimits{})
+	// The seal is checked through the confined source view, as a scan
+	// checks it: no link is followed out of the bundle's directory and no
+	// FIFO is read.
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	src, err := source.Open(filepath.Dir(abs), source.Options{})
+	if err != nil {
+		return "", err
+	}
+	defer src.Close()
+	rep, err := macho.Seal(ctx, src.FS(), filepath.Base(abs), macho.SealLimits{})
 	if err != nil {
 		if rep == nil {
 			return "", fmt.Errorf("bundle %s: %w", dir, err)

@@ -33,3 +33,22 @@ func TestInspectConfined(t *testing.T) {
 		}
 	}
 }
+
+// TestInspectBundleConfined: a bundle's seal is checked through the same
+// confined view: an Info.plist that links out of the tree is refused, not
+// read.
+func TestInspectBundleConfined(t *testing.T) {
+	dir := t.TempDir()
+	outside := filepath.Join(t.TempDir(), "Info.plist")
+	os.WriteFile(outside, []byte(`<?xml version="1.0"?><plist version="1.0"><dict><key>CFBundleExecutable</key><string>x</string></dict></plist>`), 0o644)
+	app := filepath.Join(dir, "Evil.app", "Contents")
+	os.MkdirAll(filepath.Join(app, "_CodeSignature"), 0o755)
+	os.WriteFile(filepath.Join(app, "_CodeSignature", "CodeResources"), []byte("not a seal"), 0o644)
+	if err := os.Symlink(outside, filepath.Join(app, "Info.plist")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Inspect(context.Background(), filepath.Join(dir, "Evil.app"), Options{})
+	if err == nil || !strings.Contains(err.Error(), "Info.plist") || !strings.Contains(err.Error(), "escapes") && !strings.Contains(err.Error(), "link") {
+		t.Fatalf("bundle with a linked Info.plist: %v, want a refusal naming the link", err)
+	}
+}
