@@ -112,3 +112,58 @@ func checkPkg(t *testing.T, p pkg) {
 		}
 	}
 }
+
+// binaryModules are the third-party modules the cascade binary may link,
+// each with its reason in docs/design.md §4 ("Third-party modules in the
+// binary"). A new one fails this test until it is added there and here;
+// the ones issue 22 removed (relic and the cobra CLI framework it brought,
+// smallstep/pkcs7, saferwall/pe and its PKCS#7 fork) stay out.
+var binaryModules = []string{
+	"github.com/CycloneDX/cyclonedx-go",
+	"github.com/anchore/go-struct-converter",
+	"github.com/davecgh/go-spew",
+	"github.com/dustin/go-humanize",
+	"github.com/google/uuid",
+	"github.com/jackc/pgpassfile",
+	"github.com/jackc/pgservicefile",
+	"github.com/jackc/pgx/v5",
+	"github.com/jackc/puddle/v2",
+	"github.com/mattn/go-isatty",     // modernc.org/libc, windows and darwin
+	"github.com/ncruces/go-strftime", // modernc.org/libc, windows and darwin
+	"github.com/remyoudompheng/bigfft",
+	"github.com/richardlehane/msoleps",
+	"github.com/spdx/tools-golang",
+	"golang.org/x/crypto",
+	"golang.org/x/sync",
+	"golang.org/x/sys",
+	"golang.org/x/text",
+	"howett.net/plist",
+	"modernc.org/libc",
+	"modernc.org/mathutil",
+	"modernc.org/memory",
+	"modernc.org/sqlite",
+	"www.velocidex.com/golang/regparser",
+}
+
+// TestBinaryModules shells out to go list (run it with -count=1 after
+// changing imports) for every OS the endpoint binary is built for.
+func TestBinaryModules(t *testing.T) {
+	allowed := map[string]bool{strings.TrimSuffix(mod, "/"): true}
+	for _, m := range binaryModules {
+		allowed[m] = true
+	}
+	for _, goos := range []string{"linux", "windows", "darwin"} {
+		cmd := exec.Command("go", "list", "-deps", "-f", "{{with .Module}}{{.Path}}{{end}}", "./cmd/cascade")
+		cmd.Dir = "../.."
+		cmd.Env = append(cmd.Environ(), "GOOS="+goos, "CGO_ENABLED=0")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go list (%s): %v", goos, err)
+		}
+		for _, m := range strings.Fields(string(out)) {
+			if !allowed[m] {
+				t.Errorf("%s: the binary links %s, which docs/design.md §4 does not list (add it there and to binaryModules, with its reason)", goos, m)
+			}
+		}
+	}
+}
