@@ -11,12 +11,13 @@ import (
 
 // key is one key node of a hive.
 type key struct {
-	h    *hive
-	nk   *regparser.CM_KEY_NODE
-	path string // backslash path from the hive root, for messages
-	name string
-	vals map[string]rawValue // lower-cased name → value; nil until read
-	errs []error             // problems met while decoding values
+	h     *hive
+	nk    *regparser.CM_KEY_NODE
+	path  string // backslash path from the hive root, for messages
+	name  string
+	vals  map[string]rawValue // lower-cased name → value; nil until read
+	names []string            // the value names in the hive's list order
+	errs  []error             // problems met while decoding values
 }
 
 // keyAt reads the key node in the cell at off; parent is its parent's path.

@@ -92,7 +92,7 @@ func readView(ctx context.Context, root *key, v view) (out []snapshot.Software, 
 		if sw, ok := softwareFrom(e, v, e.name); ok {
 			out = append(out, sw)
 		}
-		e.vals = nil // the entry is done; let its values go
+		e.vals, e.names = nil, nil // the entry is done; let its values go
 		for _, err := range e.errs {
 			if errors.Is(err, errBudget) {
 				return out, verrs, err

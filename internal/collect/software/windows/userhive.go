@@ -105,14 +105,12 @@ func (k *Key) Subkeys() ([]*Key, error) {
 	return out, err
 }
 
-// ValueNames lists k's value names (at most maxValues).
+// ValueNames lists k's value names (at most maxValues) in the order of
+// the key's value list, as Windows enumerates them: the same on every
+// read, so records made from them come out in a stable order.
 func (k *Key) ValueNames() ([]string, error) {
-	vals, err := k.k.values()
-	names := make([]string, 0, len(vals))
-	for _, v := range vals {
-		names = append(names, v.name)
-	}
-	return names, err
+	_, err := k.k.values()
+	return append([]string(nil), k.k.names...), err
 }
 
 // String returns a REG_SZ or REG_EXPAND_SZ value without its NUL.

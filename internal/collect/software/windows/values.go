@@ -43,7 +43,11 @@ func (k *key) values() (map[string]rawValue, error) {
 		if err != nil {
 			return k.vals, fmt.Errorf("key %s: value %d: %w", k.path, i, err)
 		}
-		k.vals[strings.ToLower(v.name)] = v
+		lc := strings.ToLower(v.name)
+		if _, dup := k.vals[lc]; !dup {
+			k.names = append(k.names, v.name)
+		}
+		k.vals[lc] = v
 	}
 	return k.vals, nil
 }
