@@ -52,16 +52,31 @@ func TestEndToEndDeletedXTraderRanSince(t *testing.T) {
 		if hit == nil {
 			t.Fatalf("legacy=%q: no finding on the Amcache SHA-1:\n%s", mode, out)
 		}
+		// The program's five records are one finding (match.mergeRuns): it
+		// ran since Prefetch's first run time, and was on the host since the
+		// file-modified time Shimcache cached, five minutes earlier (the
+		// download), as a file on disk is exposed since its modified time.
 		if hit["ran_since"] != "2022-04-12T09:30:00Z" || !strings.HasPrefix(hit["ran_by"].(string), "Prefetch run time") ||
-			hit["exposed_since"] != "2022-04-12T09:30:00Z" {
-			t.Errorf("legacy=%q: finding %v, want ran_since and exposed_since 2022-04-12T09:30:00Z from Prefetch", mode, hit)
+			hit["exposed_since"] != "2022-04-12T09:25:00Z" || !strings.HasPrefix(hit["exposed_by"].(string), "shimcache file modified") {
+			t.Errorf("legacy=%q: finding %v, want ran_since 2022-04-12T09:30:00Z from Prefetch and exposed_since 09:25 from Shimcache", mode, hit)
+		}
+		var kinds []string
+		for _, c := range hit["context"].([]any) {
+			ev := c.(map[string]any)["evidence"].(map[string]any)
+			kinds = append(kinds, ev["artifact_kind"].(string))
+		}
+		if got := strings.Join(kinds, ","); got != "prefetch,bam,userassist,shimcache" {
+			t.Errorf("legacy=%q: the program's other records joined as %q, want prefetch,bam,userassist,shimcache", mode, got)
+		}
+		if n := strings.Count(out, `"type":"finding"`); n != 1 {
+			t.Errorf("legacy=%q: %d findings, want the program's records as one:\n%s", mode, n, out)
 		}
 		reasons, _ := json.Marshal(hit["reasons"])
 		if !strings.Contains(string(reasons), "Amcache entry") || !strings.Contains(string(reasons), digest) {
 			t.Errorf("legacy=%q: reasons %s do not name the Amcache entry and its SHA-1", mode, reasons)
 		}
 		_, text, _ := run(t, "scan", "--no-cache", "--intel", intel, root)
-		if !strings.Contains(text, "ran      since 2022-04-12 09:30 UTC (Prefetch run time") {
+		if !strings.Contains(text, "ran      since 2022-04-12 09:30 UTC (Prefetch run time") || !strings.Contains(text, "also     prefetch ") {
 			t.Errorf("legacy=%q: text report does not say it ran since 2022-04-12:\n%s", mode, text)
 		}
 	}

@@ -1,6 +1,8 @@
 package match
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 	"time"
 
@@ -123,4 +125,109 @@ func DateRuns(fs []*finding.Finding, arts []snapshot.Artifact) {
 		f.RanSince, f.RanBy = r.t, r.by
 		f.Expose(r.t, r.by)
 	}
+}
+
+// runRank orders the execution records of one program for mergeRuns: the
+// record that proves most leads (an Amcache file entry holds the file's
+// SHA-1; Prefetch counts runs; BAM and UserAssist date a last run;
+// Shimcache and an Amcache program entry only show the program was there).
+var runRank = map[string]int{
+	snapshot.ArtifactAmcacheFile:    0,
+	snapshot.ArtifactPrefetch:       1,
+	snapshot.ArtifactBAM:            2,
+	snapshot.ArtifactUserAssist:     3,
+	snapshot.ArtifactShimcache:      4,
+	snapshot.ArtifactAmcacheProgram: 5,
+}
+
+// mergeRuns folds the execution records of one program into one finding.
+// A trojanized installer that ran once leaves an Amcache entry, a Prefetch
+// file, a Shimcache entry, a BAM and a UserAssist value; five findings
+// would read as five things to chase. Records of one program (the same
+// full path, its drive letter and volume form aside, without case) on one
+// host and under one incident (or none) become one finding: the strongest
+// (highest score, then by runRank) keeps its own reasons and the others
+// join it as context entries, each with its evidence, reasons and
+// exposure. Records whose path is not a full path (UserAssist's
+// known-folder GUIDs) stay findings of their own.
+func mergeRuns(fs []finding.Finding) []finding.Finding {
+	groups := map[[3]string][]int{}
+	var keys [][3]string
+	for i := range fs {
+		f := &fs[i]
+		e := &f.Evidence
+		if e.Kind != finding.EvidenceArtifact || !isExecution(e.ArtifactKind) || f.ContextOnly() {
+			continue
+		}
+		p := runPathKey(e.Path)
+		if p == "" {
+			continue
+		}
+		k := [3]string{f.Host, incidentOf(f), p}
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	drop := make([]bool, len(fs))
+	merged := false
+	for _, k := range keys {
+		g := groups[k]
+		if len(g) < 2 {
+			continue
+		}
+		lead := g[0]
+		for _, i := range g[1:] {
+			if runBefore(&fs[i], &fs[lead]) {
+				lead = i
+			}
+		}
+		rest := slices.DeleteFunc(slices.Clone(g), func(i int) bool { return i == lead })
+		slices.SortStableFunc(rest, func(a, b int) int {
+			return cmp.Or(cmp.Compare(runRank[fs[a].Evidence.ArtifactKind], runRank[fs[b].Evidence.ArtifactKind]),
+				cmp.Compare(fs[a].Evidence.Path, fs[b].Evidence.Path), cmp.Compare(fs[a].Evidence.Source, fs[b].Evidence.Source))
+		})
+		for _, i := range rest {
+			fs[lead].AddContext(&fs[i])
+			drop[i] = true
+		}
+		merged = true
+	}
+	if !merged {
+		return fs
+	}
+	out := fs[:0]
+	for i := range fs {
+		if !drop[i] {
+			out = append(out, fs[i])
+		}
+	}
+	return out
+}
+
+// runBefore reports whether a should lead b's merged finding.
+func runBefore(a, b *finding.Finding) bool {
+	if a.Score != b.Score {
+		return a.Score > b.Score
+	}
+	return runRank[a.Evidence.ArtifactKind] < runRank[b.Evidence.ArtifactKind]
+}
+
+// runPathKey is a program's full path as execution records of it compare:
+// in drive-letter form (driveForm), without the letter (the records of
+// one volume agree on it only where they name it), lower case; "" when
+// the path does not start with a drive.
+func runPathKey(p string) string {
+	p = driveForm(p)
+	if len(p) < 3 || p[1] != ':' || p[2] != '\\' {
+		return ""
+	}
+	return strings.ToLower(p[2:])
+}
+
+func incidentOf(f *finding.Finding) string {
+	if f.Incident == nil {
+		return ""
+	}
+	return f.Incident.ID
 }

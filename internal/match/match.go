@@ -49,6 +49,7 @@ func (s *Set) Match(snap *snapshot.Snapshot) []finding.Finding {
 	}
 	out = append(out, s.matchMulti(host, snap, at)...)
 	ranSince(out, snap.Artifacts)
+	out = mergeRuns(out)
 	out = finding.JoinContext(out)
 	finding.Sort(out)
 	return out

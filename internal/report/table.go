@@ -166,6 +166,11 @@ func writeFinding(tw *errWriter, f finding.Finding) {
 		}
 	}
 	for _, c := range f.Context {
+		if k := c.Evidence.ArtifactKind; k != "" && c.Evidence.Mechanism == "" && c.Evidence.URL == "" && c.Evidence.Domain == "" && c.Evidence.IP == "" {
+			// Another execution record of the same program (match.mergeRuns).
+			tw.printf("               %-8s %s %s%s\n", "also", k, c.Evidence.Path, contextTime(c.Evidence.Time))
+			continue
+		}
 		tw.printf("               %-8s %s (%s)\n", "context", firstNonEmpty(c.Evidence.Path, c.Evidence.URL, c.Evidence.Product), contextWhy(c))
 	}
 	line("since", sinceCell(f.ExposedSince, f.ExposedBy))
@@ -212,6 +217,14 @@ func seenCell(first, last time.Time) string {
 		s += ", last " + last.UTC().Format(minuteLayout)
 	}
 	return s
+}
+
+// contextTime is ", at TIME" for a context record that carries a time.
+func contextTime(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return ""
+	}
+	return ", at " + t.UTC().Format(minuteLayout)
 }
 
 // contextWhy says what a context entry matched.
