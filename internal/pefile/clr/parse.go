@@ -22,6 +22,9 @@ type streams struct{ tilde, guid, strings, blob, us int64 }
 // root; otherwise whatever it could read, with an *Error (or several,
 // joined) for what it could not.
 func Parse(im *Image) (*Metadata, error) {
+	if im == nil {
+		return &Metadata{}, nil
+	}
 	m := img{Image: im, d: im.Data}
 	md := &Metadata{}
 	cli, root, ok := m.locate()
