@@ -159,6 +159,19 @@ func TestFixtures(t *testing.T) {
 	}
 }
 
+// TestCulture checks the Assembly row's Culture column of the
+// culture-specific library (sat.cs declares "de-DE").
+func TestCulture(t *testing.T) {
+	md, err := Parse(imageOf(fixture(t, "sat.dll")))
+	if err != nil || md.Assembly == nil {
+		t.Fatalf("Parse: %v, assembly %+v", err, md.Assembly)
+	}
+	if got := deref(md.Assembly.Culture); got != "de-DE" || deref(md.Assembly.Name) != "sat" ||
+		md.Assembly.Version != (Version{2, 0, 0, 0}) {
+		t.Errorf("culture %q, name %q, version %+v", got, deref(md.Assembly.Name), md.Assembly.Version)
+	}
+}
+
 func contains(ss []string, s string) bool {
 	for _, x := range ss {
 		if x == s {

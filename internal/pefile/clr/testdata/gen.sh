@@ -9,3 +9,4 @@ mcs -nologo -deterministic -target:library -out:"$out/lib.dll" \
   -resource:"$src/res1.txt",cascade.res1.txt -resource:"$src/res2.bin",Cascade.Second.bin "$src/lib.cs"
 mcs -nologo -deterministic -target:exe -r:System.Xml.dll -out:"$out/app.exe" "$src/app.cs"
 mcs -nologo -deterministic -target:library -platform:x64 -out:"$out/lib64.dll" "$src/lib.cs"
+mcs -nologo -deterministic -target:library -out:"$out/sat.dll" "$src/sat.cs"
