@@ -23,6 +23,7 @@ packages=(
   rsyslog postfix     # rsyslogd and smtp-sink: the receivers alert syslog and e-mail are checked with
   python3-pefile binutils-mingw-w64-x86-64 binutils-mingw-w64-i686 cpp  # internal/pefile: the reference PE reader, and the linker, windres and dlltool its fixtures are built with
   jq                  # the reader the findings export's JSON Lines are checked with
+  mono-mcs            # mcs: builds the .NET fixtures of internal/pefile/clr and the yara dotnet differential test
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -56,6 +56,10 @@ var rules = []struct {
 	// The PE reader is a leaf: code signing and the YARA pe module stand
 	// on it, and it stands on nothing of ours (stdlibOnly: nor on modules).
 	{"internal/pefile", []string{"*"}},
+	// The CLI (.NET) metadata reader is a leaf of its own: the YARA dotnet
+	// module describes the PE image to it (clr.Image), so it imports no PE
+	// reader, not even internal/pefile (stdlibOnly by the prefix above).
+	{"internal/pefile/clr", []string{"*"}},
 }
 
 // stdlibOnly lists packages (by prefix) that import the standard library

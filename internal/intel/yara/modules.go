@@ -50,6 +50,7 @@ func init() {
 		"console": consoleModule(),
 		"string":  stringModule(),
 		"macho":   machoModule(),
+		"dotnet":  dotnetModule(),
 	} {
 		if m == nil {
 			continue
