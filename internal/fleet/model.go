@@ -278,7 +278,8 @@ type Feed struct {
 	Modified   string     `json:"-"`
 	NextAt     time.Time  `json:"next_at,omitzero"`
 	// Cursor is where the next poll resumes: the last
-	// X-TAXII-Date-Added-Last (taxii) or event timestamp (misp).
+	// X-TAXII-Date-Added-Last (taxii) or event timestamp, or a MISP walk
+	// under way as "since,page,latest" (misp).
 	Cursor string `json:"cursor,omitempty"`
 	// Sighted is what was last reported upstream per finding (opaque to
 	// all but the server's sighting publisher).

@@ -27,6 +27,9 @@ type feeder struct {
 	s    *Server
 	http FeedFetcher
 	seen map[string]fileStamp // folder file → last imported stamp
+	// mispPageSize and mispMaxPages change a MISP poll's page size (0:
+	// the client's 100) and page cap (0: feedMaxPages) in tests.
+	mispPageSize, mispMaxPages int
 }
 
 type fileStamp struct {
