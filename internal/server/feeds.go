@@ -149,10 +149,14 @@ func (f *feeder) fetch(ctx context.Context, feed *fleet.Feed) {
 	interval := time.Duration(feed.Interval)
 	res := store.FeedResult{At: now, NextAt: now.Add(interval)}
 	var err error
-	switch feed.Kind {
-	case fleet.FeedTAXII:
+	switch {
+	case feed.CredentialError != "":
+		// Never polled without its credential: the poll fails, naming
+		// the feed and why, until the right feed key is given.
+		err = errors.New(feed.CredentialError)
+	case feed.Kind == fleet.FeedTAXII:
 		err = f.pollTAXII(ctx, feed, &res)
-	case fleet.FeedMISP:
+	case feed.Kind == fleet.FeedMISP:
 		err = f.pollMISP(ctx, feed, &res)
 	default:
 		res.ETag, res.Modified, err = f.get(ctx, feed)
