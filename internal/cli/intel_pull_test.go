@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -76,7 +78,11 @@ func TestClientFeedCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	s, err := server.New(server.Config{Store: st})
+	feedKey, _, err := server.FeedKeyFile(filepath.Join(dir, "feed-key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := server.New(server.Config{Store: st, FeedKey: feedKey})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,6 +105,22 @@ func TestClientFeedCommands(t *testing.T) {
 	}
 	if strings.Contains(out, "feed-secret-pw") {
 		t.Fatal("the password is listed")
+	}
+	// The database as SQLite's own shell reads it holds the credential
+	// only encrypted, and neither the database nor its log has it in clear.
+	if sh, err := exec.LookPath("sqlite3"); err != nil {
+		t.Log("sqlite3 not installed: the database is not read with it")
+	} else if got, err := exec.Command(sh, "-readonly", filepath.Join(dir, "c.db"), "SELECT secret FROM feeds").Output(); err != nil ||
+		!strings.HasPrefix(string(got), "aes256gcm:") {
+		t.Errorf("sqlite3 reads the stored credential as %q (%v)", got, err)
+	}
+	for _, name := range []string{"c.db", "c.db-wal"} {
+		if b, err := os.ReadFile(filepath.Join(dir, name)); err == nil && bytes.Contains(b, []byte("feed-secret-pw")) {
+			t.Errorf("%s holds the feed password in clear", name)
+		}
+	}
+	if all, _ := st.ListFeeds(ctx); len(all) != 1 || all[0].Secret.Password != "feed-secret-pw" {
+		t.Error("the server does not read the feed password back")
 	}
 	if code, out, se = run(t, slices.Concat([]string{"client", "feed", "add", "--kind", "misp"}, conn, []string{"https://misp.example"})...); code != ExitError || !strings.Contains(se, "auth key") {
 		t.Fatalf("misp without a key: %d %q %q", code, out, se)

@@ -46,6 +46,8 @@ type serveOptions struct {
 	// Issue 23: alerts.
 	alertTimeout       time.Duration
 	alertAllowLoopback bool
+	// Issue 19: feed credentials encrypted at rest.
+	feedKey string
 }
 
 func runServe(ctx context.Context, e *env, args []string) error {
@@ -71,6 +73,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.DurationVar(&o.alertTimeout, "alert-timeout", 10*time.Second, "bound on one alert delivery (connect, send, answer), 1s to 5m")
 	fs.BoolVar(&o.alertAllowLoopback, "alert-allow-loopback", false, "let webhook sinks reach loopback and this machine's addresses (tests, development only)")
 	fs.BoolVar(&o.resetAdmin, "reset-admin-token", false, "recover from a lost first admin token: on the database directly (no network), revoke the admin tokens the server made, write a new one to DATA/admin-token, audit it, and exit")
+	fs.StringVar(&o.feedKey, "feed-key", "", "file holding the key (64 hex digits) feed credentials are stored encrypted with; default DATA/feed-key, made 0600 at first start (replicas sharing a PostgreSQL store need the same file)")
 	addOIDCFlags(fs, &o.oidc)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -132,10 +135,21 @@ func serve(ctx context.Context, e *env, o serveOptions, maxUpload int64, log *sl
 	if err != nil {
 		return err
 	}
+	feedKeyPath := o.feedKey
+	if feedKeyPath == "" {
+		feedKeyPath = filepath.Join(o.data, "feed-key")
+	}
+	feedKey, made, err := server.FeedKeyFile(feedKeyPath)
+	if err != nil {
+		return err
+	}
+	if made {
+		log.Info("generated the key feed credentials are stored encrypted with", "file", feedKeyPath)
+	}
 	srv, err := server.New(server.Config{Store: st, Log: log, StaleAfter: o.staleAfter, MaxUpload: maxUpload, PublicURL: o.oidc.publicURL, OIDC: oidc,
 		IntelDir: o.intelDir, PollEvery: o.poll, Organization: o.org, Secure: !o.plainHTTP, MaxReads: o.maxReads,
 		MaxUploads: o.maxUploads, UploadMemory: o.uploadMem, Owner: owner,
-		AlertTimeout: o.alertTimeout, AlertAllowLoopback: o.alertAllowLoopback})
+		AlertTimeout: o.alertTimeout, AlertAllowLoopback: o.alertAllowLoopback, FeedKey: feedKey})
 	if err != nil {
 		return err
 	}

@@ -266,19 +266,23 @@ type Feed struct {
 	// Collection is the TAXII collection id (taxii only).
 	Collection string     `json:"collection,omitempty"`
 	Secret     FeedSecret `json:"-"`
-	Auth       string     `json:"auth"` // what Secret holds: none, basic, bearer, misp-key
-	Policy     FeedPolicy `json:"policy"`
-	Interval   Duration   `json:"interval"`
-	Created    time.Time  `json:"created"`
-	LastFetch  time.Time  `json:"last_fetch,omitzero"`
-	LastOK     time.Time  `json:"last_ok,omitzero"`
-	LastError  string     `json:"last_error,omitempty"`
-	Failures   int        `json:"failures,omitempty"` // consecutive failed polls (the back-off)
-	ETag       string     `json:"-"`
-	Modified   string     `json:"-"`
-	NextAt     time.Time  `json:"next_at,omitzero"`
+	Auth       string     `json:"auth"` // what Secret holds: none, basic, bearer, misp-key; unreadable
+	// CredentialError says why the stored credential could not be
+	// decrypted (no or another feed key); the feed is not polled.
+	CredentialError string     `json:"credential_error,omitempty"`
+	Policy          FeedPolicy `json:"policy"`
+	Interval        Duration   `json:"interval"`
+	Created         time.Time  `json:"created"`
+	LastFetch       time.Time  `json:"last_fetch,omitzero"`
+	LastOK          time.Time  `json:"last_ok,omitzero"`
+	LastError       string     `json:"last_error,omitempty"`
+	Failures        int        `json:"failures,omitempty"` // consecutive failed polls (the back-off)
+	ETag            string     `json:"-"`
+	Modified        string     `json:"-"`
+	NextAt          time.Time  `json:"next_at,omitzero"`
 	// Cursor is where the next poll resumes: the last
-	// X-TAXII-Date-Added-Last (taxii) or event timestamp (misp).
+	// X-TAXII-Date-Added-Last (taxii) or event timestamp, or a MISP walk
+	// under way as "since,page,latest" (misp).
 	Cursor string `json:"cursor,omitempty"`
 	// Sighted is what was last reported upstream per finding (opaque to
 	// all but the server's sighting publisher).

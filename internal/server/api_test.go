@@ -40,7 +40,7 @@ func newHTTP(t *testing.T, st store.Store, mod func(*Config)) *testServer {
 		}
 		t.Cleanup(func() { st.Close() })
 	}
-	cfg := Config{Store: st, HuntBatch: 100}
+	cfg := Config{Store: st, HuntBatch: 100, FeedKey: testFeedKey}
 	if mod != nil {
 		mod(&cfg)
 	}

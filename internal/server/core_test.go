@@ -52,7 +52,7 @@ func engines(t *testing.T, fn func(t *testing.T, open func() store.Store)) {
 
 func newCore(t *testing.T, st store.Store) *Server {
 	t.Helper()
-	s, err := New(Config{Store: st, Now: func() time.Time { return day(400) }, HuntBatch: 3})
+	s, err := New(Config{Store: st, Now: func() time.Time { return day(400) }, HuntBatch: 3, FeedKey: testFeedKey})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,9 @@ type feeder struct {
 	s    *Server
 	http FeedFetcher
 	seen map[string]fileStamp // folder file → last imported stamp
+	// mispPageSize and mispMaxPages change a MISP poll's page size (0:
+	// the client's 100) and page cap (0: feedMaxPages) in tests.
+	mispPageSize, mispMaxPages int
 }
 
 type fileStamp struct {
@@ -146,10 +149,14 @@ func (f *feeder) fetch(ctx context.Context, feed *fleet.Feed) {
 	interval := time.Duration(feed.Interval)
 	res := store.FeedResult{At: now, NextAt: now.Add(interval)}
 	var err error
-	switch feed.Kind {
-	case fleet.FeedTAXII:
+	switch {
+	case feed.CredentialError != "":
+		// Never polled without its credential: the poll fails, naming
+		// the feed and why, until the right feed key is given.
+		err = errors.New(feed.CredentialError)
+	case feed.Kind == fleet.FeedTAXII:
 		err = f.pollTAXII(ctx, feed, &res)
-	case fleet.FeedMISP:
+	case feed.Kind == fleet.FeedMISP:
 		err = f.pollMISP(ctx, feed, &res)
 	default:
 		res.ETag, res.Modified, err = f.get(ctx, feed)

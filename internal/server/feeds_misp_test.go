@@ -137,3 +137,139 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 func slogTo(b *strings.Builder) *slog.Logger {
 	return slog.New(slog.NewTextHandler(&syncWriter{w: b}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
+
+// bigMISP pages events in id order (as MISP's restSearch does) while
+// their timestamps run the other way, newest first: a pull that moved
+// its time filter to the newest timestamp seen before the walk was done
+// would never read the older events on the later pages.
+type bigMISP struct {
+	mu       sync.Mutex
+	ts       []int64 // event i's timestamp
+	searches []map[string]any
+}
+
+func (m *bigMISP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if r.Header.Get("Authorization") != mispKeyForTest || r.URL.Path != "/events/restSearch" {
+		w.WriteHeader(http.StatusForbidden)
+		return
+	}
+	var body map[string]any
+	json.NewDecoder(r.Body).Decode(&body)
+	m.searches = append(m.searches, body)
+	var since int64
+	if s, ok := body["timestamp"].(string); ok {
+		fmt.Sscan(s, &since)
+	}
+	page, limit := int(body["page"].(float64)), int(body["limit"].(float64))
+	var sel []int
+	for i, ts := range m.ts {
+		if ts >= since {
+			sel = append(sel, i)
+		}
+	}
+	start := min((page-1)*limit, len(sel))
+	out := []string{}
+	for _, i := range sel[start:min(start+limit, len(sel))] {
+		out = append(out, fmt.Sprintf(`{"Event":{"uuid":"5f0c1a57-0000-4000-8000-%012d","info":"event %d","timestamp":"%d","published":true,"Attribute":[]}}`, i, i, m.ts[i]))
+	}
+	fmt.Fprintf(w, `{"response":[%s]}`, strings.Join(out, ","))
+}
+
+func (m *bigMISP) lastSearch() map[string]any {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.searches[len(m.searches)-1]
+}
+
+// mispDocEvents counts the distinct events in a MISP feed's document.
+func mispDocEvents(t *testing.T, s *Server, feed *fleet.Feed) map[string]bool {
+	t.Helper()
+	data, err := s.storedDoc(bg, feedDocName(feed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Response []struct{ Event struct{ UUID string } }
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatalf("feed document: %v", err)
+	}
+	out := map[string]bool{}
+	for _, e := range doc.Response {
+		out[e.Event.UUID] = true
+	}
+	return out
+}
+
+// TestMISPFeedPagesPastTheCap: an instance with more than 200 pages is
+// read over several polls, each bounded, the walk's page saved in the
+// cursor so a restarted server continues it, and no event is lost.
+func TestMISPFeedPagesPastTheCap(t *testing.T) {
+	const n = 450 // 225 pages of 2
+	m := &bigMISP{}
+	for i := range n {
+		m.ts = append(m.ts, 1700000000+int64(n-i))
+	}
+	ts := httptest.NewServer(m)
+	defer ts.Close()
+	now := day(400)
+	s := feedServer(t, "", &now)
+	s.feeds.mispPageSize = 2
+	feed, err := s.AddFeed(bg, fleet.FeedRequest{Kind: fleet.FeedMISP, URL: ts.URL, Secret: fleet.FeedSecret{Key: mispKeyForTest}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.feeds.pollOnce(bg)
+	f := feedByID(t, s, feed.ID)
+	if want := fmt.Sprintf("0,201,%d", 1700000000+n); f.Cursor != want || f.LastError != "" || !f.NextAt.Equal(now.Add(feedResumeDelay)) {
+		t.Fatalf("after the first poll: cursor %q (want %q), next %v, error %q", f.Cursor, want, f.NextAt, f.LastError)
+	}
+	if got := len(mispDocEvents(t, s, &feed)); got != 400 {
+		t.Fatalf("first poll imported %d events, want 400", got)
+	}
+	// A restarted server (same store) continues the walk, one page early.
+	s2, err := New(Config{Store: s.st, Now: func() time.Time { return now }, FeedHTTP: http.DefaultClient})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2.feeds.mispPageSize = 2
+	now = now.Add(time.Minute)
+	s2.feeds.pollOnce(bg)
+	if last := m.lastSearch(); last["page"] != 226.0 || last["timestamp"] != nil {
+		t.Fatalf("the walk's last search: %v", last)
+	}
+	f = feedByID(t, s2, feed.ID)
+	if want := fmt.Sprint(1700000000 + n); f.Cursor != want || f.LastError != "" {
+		t.Fatalf("after the walk: cursor %q (want %q), error %q", f.Cursor, want, f.LastError)
+	}
+	if got := len(mispDocEvents(t, s2, &feed)); got != n {
+		t.Fatalf("imported %d distinct events, want %d", got, n)
+	}
+	// The next walk starts at the newest timestamp.
+	now = now.Add(2 * time.Hour)
+	s2.feeds.pollOnce(bg)
+	if last := m.lastSearch(); last["page"] != 1.0 || last["timestamp"] != fmt.Sprint(1700000000+n) {
+		t.Fatalf("the next walk's search: %v", last)
+	}
+}
+
+func TestMISPCursor(t *testing.T) {
+	tests := []struct {
+		in   string
+		want mispWalk
+		out  string
+	}{
+		{"", mispWalk{}, "0"},
+		{"1680000000", mispWalk{Since: 1680000000, Latest: 1680000000}, "1680000000"},
+		{"0,201,1700000450", mispWalk{Since: 0, Page: 201, Latest: 1700000450}, "0,201,1700000450"},
+		{"5,x,9", mispWalk{Since: 5, Latest: 9}, "9"},
+		{"junk", mispWalk{}, "0"},
+	}
+	for _, tc := range tests {
+		if got := parseMISPCursor(tc.in); got != tc.want || got.String() != tc.out {
+			t.Errorf("%q: %+v %q", tc.in, got, got.String())
+		}
+	}
+}

@@ -21,7 +21,7 @@ func feedServer(t *testing.T, dir string, now *time.Time) *Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	s, err := New(Config{Store: st, IntelDir: dir, Now: func() time.Time { return *now }, FeedHTTP: http.DefaultClient})
+	s, err := New(Config{Store: st, IntelDir: dir, Now: func() time.Time { return *now }, FeedHTTP: http.DefaultClient, FeedKey: testFeedKey})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -71,6 +71,8 @@ func toHTTP(err error) *Error {
 		return &Error{http.StatusUnauthorized, "invalid_token", "token unknown, expired, revoked or used up", err}
 	case errors.Is(err, store.ErrUnavailable):
 		return &Error{http.StatusServiceUnavailable, fleet.CodeUnavailable, "database unavailable; retry later", err}
+	case errors.Is(err, store.ErrNoFeedKey):
+		return &Error{http.StatusServiceUnavailable, "no_feed_key", err.Error(), err}
 	case errors.Is(err, store.ErrFull):
 		return &Error{http.StatusInsufficientStorage, codeStorageFull, "the server's storage is full; nothing was stored, retry later", err}
 	}

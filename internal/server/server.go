@@ -80,6 +80,10 @@ type Config struct {
 	// OIDC, when set, adds sign-in with the company's identity provider
 	// to the web UI (see OIDCConfig).
 	OIDC *OIDCConfig
+	// FeedKey is the AES-256 key feed credentials are stored encrypted
+	// with (FeedKeyFile); nil: none, and a feed with a credential can be
+	// neither added nor polled.
+	FeedKey []byte
 }
 
 // Hooks are called at points where a crash must lose nothing; the fault
@@ -152,6 +156,11 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.oidc = oc
+	if cfg.FeedKey != nil {
+		if err := s.setFeedKey(cfg.FeedKey); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 

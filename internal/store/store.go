@@ -327,6 +327,14 @@ type Auth interface {
 	DeleteSession(ctx context.Context, hash []byte) error
 }
 
+// FeedKeySize is the length of the key feed credentials are encrypted
+// with (AES-256-GCM).
+const FeedKeySize = 32
+
+// ErrNoFeedKey: a feed credential cannot be stored or read without the
+// feed key.
+var ErrNoFeedKey = errors.New("no feed key: feed credentials are kept only encrypted, and this server was given no key")
+
 // FeedResult records one poll of a feed.
 type FeedResult struct {
 	At       time.Time
@@ -350,6 +358,10 @@ type Feeds interface {
 	// ClaimFeed leases one feed due at now.
 	ClaimFeed(ctx context.Context, owner string, now time.Time, lease time.Duration) (*fleet.Feed, error)
 	FeedPolled(ctx context.Context, id int64, r FeedResult) error
+	// SetFeedKey sets the AES-256 key feed credentials are stored
+	// encrypted with, and encrypts those stored in clear; it returns how
+	// many. Without a key, a feed with a credential cannot be added.
+	SetFeedKey(ctx context.Context, key []byte) (int, error)
 }
 
 // Traces keeps saved traces and their versioned results.

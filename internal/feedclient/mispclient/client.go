@@ -105,15 +105,26 @@ type SearchOptions struct {
 	// Unpublished includes events not yet published (off: published only).
 	Unpublished bool
 	Limit       int // events per page (default 100)
-	MaxPages    int // default 100
+	// MaxPages is how many pages this pull reads at most (default 100);
+	// past it the pull stops with ErrPageCap and PullResult.NextPage says
+	// where the next one continues.
+	MaxPages int
+	// Page is the first page to read (default 1): a pull that resumes a
+	// walk the page cap cut short, with the same Since.
+	Page int
 }
 
 // PullResult says what a pull read and where the next resumes.
 type PullResult struct {
 	Events int
 	Pages  int
-	// Latest is the newest event timestamp seen: the next pull's Since.
+	// Latest is the newest event timestamp seen: the next pull's Since
+	// once the walk is done.
 	Latest int64
+	// NextPage is the first page not read when the pull stopped early (at
+	// the page cap or on an error after some pages), 0 when it reached the
+	// last page.
+	NextPage int
 }
 
 // Events pulls events page by page, handing each page's {"Event": …}
@@ -126,9 +137,13 @@ func (c *Client) Events(ctx context.Context, opt SearchOptions, page func([]json
 	if opt.MaxPages <= 0 {
 		opt.MaxPages = 100
 	}
-	for p := 1; ; p++ {
-		if p > opt.MaxPages {
-			return res, fmt.Errorf("%w (%d pages)", ErrPageCap, opt.MaxPages)
+	if opt.Page <= 0 {
+		opt.Page = 1
+	}
+	for p := opt.Page; ; p++ {
+		res.NextPage = p
+		if p-opt.Page >= opt.MaxPages {
+			return res, fmt.Errorf("%w (%d pages, from page %d)", ErrPageCap, opt.MaxPages, opt.Page)
 		}
 		evs, latest, err := c.searchPage(ctx, opt, p)
 		if err != nil {
@@ -143,6 +158,7 @@ func (c *Client) Events(ctx context.Context, opt SearchOptions, page func([]json
 		res.Events += len(evs)
 		res.Latest = max(res.Latest, latest)
 		if len(evs) < opt.Limit {
+			res.NextPage = 0
 			return res, nil
 		}
 	}

@@ -232,3 +232,54 @@ func TestHostileMISP(t *testing.T) {
 		t.Fatal("another address was contacted")
 	}
 }
+
+// TestPullResumesAtPage: a pull cut at the page cap says which page comes
+// next, and a pull started there with the same Since reads the rest, so
+// two capped pulls together read every event once.
+func TestPullResumesAtPage(t *testing.T) {
+	m, ts := newFake(t, 25) // 20 published: pages of 3 are 3,3,3,3,3,3,2
+	c, err := New(ts.URL, Options{Key: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	collect := func(p []json.RawMessage) error {
+		for _, raw := range p {
+			var ev struct{ Event struct{ UUID string } }
+			json.Unmarshal(raw, &ev)
+			seen[ev.Event.UUID]++
+		}
+		return nil
+	}
+	tests := []struct {
+		page, wantNext, wantPages int
+		wantErr                   error
+	}{
+		{1, 5, 4, ErrPageCap},
+		{5, 0, 3, nil},
+	}
+	for _, tc := range tests {
+		res, err := c.Events(bg, SearchOptions{Limit: 3, MaxPages: 4, Page: tc.page, Since: 1700000000}, collect)
+		if !errors.Is(err, tc.wantErr) || res.NextPage != tc.wantNext || res.Pages != tc.wantPages {
+			t.Fatalf("from page %d: %+v %v", tc.page, res, err)
+		}
+	}
+	if len(seen) != 20 {
+		t.Fatalf("read %d distinct events, want 20", len(seen))
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("%s read %d times", id, n)
+		}
+	}
+	if last := m.searches[len(m.searches)-1]; last["page"] != 7.0 || last["timestamp"] != "1700000000" {
+		t.Fatalf("last search: %v", last)
+	}
+	// A failing page leaves NextPage at it.
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusInternalServerError) }))
+	defer bad.Close()
+	cb, _ := New(bad.URL, Options{Key: key})
+	if res, err := cb.Events(bg, SearchOptions{Page: 9}, collect); err == nil || res.NextPage != 9 {
+		t.Fatalf("failing page: %+v %v", res, err)
+	}
+}

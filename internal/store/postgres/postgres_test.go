@@ -15,7 +15,7 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, storetest.Harness{Latest: 15, SkipFileIDs: skipFileIDs, Fresh: func(t *testing.T, max int) (store.Store, func(int) (store.Store, error)) {
+	storetest.Run(t, storetest.Harness{Latest: 15, SkipFileIDs: skipFileIDs, SQL: rawSQL, Raw: rawRows, Fresh: func(t *testing.T, max int) (store.Store, func(int) (store.Store, error)) {
 		dsn := pgtest.Database(t)
 		s, err := Open(context.Background(), dsn, Options{MaxMigration: max})
 		if err != nil {
@@ -30,6 +30,50 @@ func TestConformance(t *testing.T) {
 			return s, err
 		}
 	}})
+}
+
+func rawSQL(t *testing.T, s store.Store) (*sql.DB, func(string) string) {
+	st := s.(*sqlstore.Store)
+	return st.DB(), st.Rebind
+}
+
+// rawRows is every row of every table of the store's schema as text.
+func rawRows(t *testing.T, s store.Store) []byte {
+	t.Helper()
+	ctx := context.Background()
+	db := s.(*sqlstore.Store).DB()
+	rows, err := db.QueryContext(ctx, "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, name)
+	}
+	rows.Close()
+	if len(tables) == 0 {
+		t.Fatal("no tables")
+	}
+	var all []byte
+	for _, name := range tables {
+		rows, err := db.QueryContext(ctx, `SELECT t::text FROM "`+name+`" t`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var row string
+			if err := rows.Scan(&row); err != nil {
+				t.Fatal(err)
+			}
+			all = append(append(all, row...), '\n')
+		}
+		rows.Close()
+	}
+	return all
 }
 
 // skipFileIDs moves file observations' identity on to next.

@@ -2,6 +2,10 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,7 +16,7 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, storetest.Harness{Latest: 15, SkipFileIDs: skipFileIDs, Fresh: func(t *testing.T, max int) (store.Store, func(int) (store.Store, error)) {
+	storetest.Run(t, storetest.Harness{Latest: 15, SkipFileIDs: skipFileIDs, SQL: rawSQL, Raw: rawFiles, Fresh: func(t *testing.T, max int) (store.Store, func(int) (store.Store, error)) {
 		path := filepath.Join(t.TempDir(), "cascade.db")
 		s, err := Open(context.Background(), path, Options{MaxMigration: max})
 		if err != nil {
@@ -27,6 +31,32 @@ func TestConformance(t *testing.T) {
 			return s, err
 		}
 	}})
+}
+
+func rawSQL(t *testing.T, s store.Store) (*sql.DB, func(string) string) {
+	st := s.(*sqlstore.Store)
+	return st.WriteDB(), st.Rebind
+}
+
+// rawFiles reads the database's file and its write-ahead log from disk.
+func rawFiles(t *testing.T, s store.Store) []byte {
+	t.Helper()
+	var path string
+	if err := s.(*sqlstore.Store).DB().QueryRowContext(context.Background(), "SELECT file FROM pragma_database_list WHERE name = 'main'").Scan(&path); err != nil {
+		t.Fatal(err)
+	}
+	var all []byte
+	for _, name := range []string{path, path + "-wal"} {
+		b, err := os.ReadFile(name)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
+		all = append(all, b...)
+	}
+	if len(all) == 0 {
+		t.Fatalf("database file %q is empty", path)
+	}
+	return all
 }
 
 // skipFileIDs leaves a closed placeholder row (of no host) just below

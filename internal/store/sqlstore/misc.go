@@ -49,7 +49,15 @@ func (s *Store) AuditLog(ctx context.Context, limit int, beforeID int64) ([]flee
 
 const feedCols = "id, kind, url, collection, secret, policy, interval_ms, created, last_fetch, last_ok, last_error, failures, etag, modified, cursor, sighted, next_at"
 
-func scanFeed(sc interface{ Scan(...any) error }) (fleet.Feed, error) {
+// feedLabel names a feed in errors: its URL, and its collection.
+func feedLabel(f fleet.Feed) string {
+	if f.Collection != "" {
+		return f.URL + " collection " + f.Collection
+	}
+	return f.URL
+}
+
+func (s *Store) scanFeed(sc interface{ Scan(...any) error }) (fleet.Feed, error) {
 	var f fleet.Feed
 	var interval, created, fetch, ok, next int64
 	var secret, policy string
@@ -60,17 +68,21 @@ func scanFeed(sc interface{ Scan(...any) error }) (fleet.Feed, error) {
 	}
 	f.Interval = fleet.Duration(time.Duration(interval) * time.Millisecond)
 	f.Created, f.LastFetch, f.LastOK, f.NextAt = tm(created), tm(fetch), tm(ok), tm(next)
-	if secret != "" {
-		if err := json.Unmarshal([]byte(secret), &f.Secret); err != nil {
-			return f, fmt.Errorf("feed %d: credential: %w", f.ID, err)
-		}
+	if f.Secret, err = s.openFeedSecret(f.ID, secret); err != nil {
+		// The feed is still listed, and its polls fail with this error
+		// until the right key is given: never a crash, never polled
+		// without its credential.
+		f.CredentialError = fmt.Sprintf("feed %d (%s): %v", f.ID, feedLabel(f), err)
+		f.Auth = "unreadable"
+		err = nil
+	} else {
+		f.Auth = f.Secret.Kind()
 	}
 	if policy != "" {
 		if err := json.Unmarshal([]byte(policy), &f.Policy); err != nil {
 			return f, fmt.Errorf("feed %d: policy: %w", f.ID, err)
 		}
 	}
-	f.Auth = f.Secret.Kind()
 	return f, nil
 }
 
@@ -89,13 +101,25 @@ func (s *Store) AddFeed(ctx context.Context, f fleet.Feed) (fleet.Feed, error) {
 	if f.Kind == "" {
 		f.Kind = fleet.FeedURL
 	}
+	if f.Secret != (fleet.FeedSecret{}) && s.feedAEAD.Load() == nil {
+		return f, fmt.Errorf("feed %s: %w", f.URL, store.ErrNoFeedKey)
+	}
+	// The credential is sealed with the feed's id, known once inserted.
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		err := s.row(ctx, tx, `INSERT INTO feeds (kind, url, collection, secret, policy, interval_ms, created, next_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (url, collection) DO NOTHING RETURNING id`, f.Kind, f.URL, f.Collection, feedJSON(f.Secret), feedJSON(f.Policy),
+		err := s.row(ctx, tx, `INSERT INTO feeds (kind, url, collection, secret, policy, interval_ms, created, next_at) VALUES (?, ?, ?, '', ?, ?, ?, ?)
+			ON CONFLICT (url, collection) DO NOTHING RETURNING id`, f.Kind, f.URL, f.Collection, feedJSON(f.Policy),
 			time.Duration(f.Interval).Milliseconds(), ms(f.Created), ms(f.Created)).Scan(&f.ID)
 		if err == sql.ErrNoRows {
 			return fmt.Errorf("feed %s %s: %w", f.URL, f.Collection, store.ErrExists)
 		}
+		if err != nil {
+			return err
+		}
+		sealed, err := s.sealFeedSecret(f.ID, f.Secret)
+		if err != nil || sealed == "" {
+			return err
+		}
+		_, err = s.exec(ctx, tx, "UPDATE feeds SET secret = ? WHERE id = ?", sealed, f.ID)
 		return err
 	})
 	f.Auth = f.Secret.Kind()
@@ -111,7 +135,7 @@ func (s *Store) ListFeeds(ctx context.Context) ([]fleet.Feed, error) {
 	defer rows.Close()
 	var out []fleet.Feed
 	for rows.Next() {
-		f, err := scanFeed(rows)
+		f, err := s.scanFeed(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -142,7 +166,7 @@ func (s *Store) ClaimFeed(ctx context.Context, owner string, now time.Time, leas
 		if lock != "" {
 			lock += " SKIP LOCKED"
 		}
-		f, err := scanFeed(s.row(ctx, tx, "SELECT "+feedCols+" FROM feeds WHERE next_at <= ? AND lease_until < ? ORDER BY next_at LIMIT 1"+lock, ms(now), ms(now)))
+		f, err := s.scanFeed(s.row(ctx, tx, "SELECT "+feedCols+" FROM feeds WHERE next_at <= ? AND lease_until < ? ORDER BY next_at LIMIT 1"+lock, ms(now), ms(now)))
 		if err == sql.ErrNoRows {
 			return nil
 		}

@@ -6,6 +6,7 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/cipher"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -92,6 +93,8 @@ type Store struct {
 	hardWrites, softWrites atomic.Uint64
 	incidents              summaryCache[[]fleet.Incident]
 	totals                 summaryCache[int]
+	// feedAEAD seals feed credentials (SetFeedKey; nil: no key).
+	feedAEAD atomic.Pointer[cipher.AEAD]
 }
 
 func (s *Store) writeCounts() writeCounts {
@@ -176,6 +179,10 @@ func (s *Store) DB() *sql.DB { return s.db }
 
 // WriteDB is the pool write transactions use (DB unless WithWriter).
 func (s *Store) WriteDB() *sql.DB { return s.wdb }
+
+// Rebind rewrites query's ? placeholders for the engine (tests that go
+// past the store).
+func (s *Store) Rebind(query string) string { return s.q(query) }
 
 // q rewrites ? placeholders for the engine.
 func (s *Store) q(query string) string {

@@ -12,6 +12,9 @@ import (
 // cursors and failure counts (migration 0009).
 func testFeedKinds(t *testing.T, h Harness) {
 	s := fresh(t, h)
+	if _, err := s.SetFeedKey(ctx, feedKeyA); err != nil {
+		t.Fatal(err)
+	}
 	root := "https://taxii.example/api1/"
 	sec := fleet.FeedSecret{User: "u", Password: "p"}
 	pol := fleet.FeedPolicy{SightingsCollection: "sightings", HostNames: true}

@@ -6,6 +6,7 @@ package storetest
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -28,6 +29,13 @@ type Harness struct {
 	// SkipFileIDs makes the next file observation's id at least next, as
 	// if a long history had been ingested.
 	SkipFileIDs func(t *testing.T, s store.Store, next int64)
+	// SQL is the database beneath s, to go past the store (rows as an
+	// older version wrote them), and the rewriting of ? placeholders.
+	SQL func(t *testing.T, s store.Store) (db *sql.DB, rebind func(string) string)
+	// Raw returns what the database holds as the engine keeps it, read
+	// past the store: SQLite's database and write-ahead log files,
+	// PostgreSQL's rows of every table as text.
+	Raw func(t *testing.T, s store.Store) []byte
 }
 
 // Run runs the whole suite.
@@ -53,6 +61,7 @@ func Run(t *testing.T, h Harness) {
 		{"Auth", testAuth},
 		{"FeedsAuditReleases", testMisc},
 		{"FeedKinds", testFeedKinds},
+		{"FeedCredentialsSealed", testFeedSealing},
 		{"ObservationsAfter", testObservationsAfter},
 		{"SavedTraces", testSavedTraces},
 		{"TraceInputs", testTraceInputs},
