@@ -1,7 +1,9 @@
 package yara
 
 import (
+	"bytes"
 	"fmt"
+	"sort"
 
 	yr "github.com/cascade-ir/cascade/internal/intel/yara"
 	"github.com/cascade-ir/cascade/internal/intel/yara/regex"
@@ -98,6 +100,95 @@ func prefixOK(sets []regex.Set, data []byte, start int) bool {
 	d := data[start : start+len(sets)]
 	for i := range sets {
 		if !sets[i].Has(d[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// Windows: a byte a pattern requires at a bounded but variable offset
+// (after a jump, `{ E8 ?? ?? ?? ?? [3-7] [1-6] 90 }`) is looked for in
+// its window before the matcher runs, the most selective few of them.
+const (
+	maxWindows      = 3
+	maxWindowSpread = 64
+	maxWindowSet    = 64 // members; a wider class rejects too little
+)
+
+// window is a necessary condition of a match starting at start: some
+// byte of data[start+lo : start+hi+1] lies in set.
+type window struct {
+	set    regex.Set
+	single int16 // the set's only byte, or -1
+	lo, hi int32
+}
+
+// windowChecks lists the windows of pattern n whose atom is a: single
+// byte classes at a bounded offset range that neither the prefix
+// (fixed offsets below nprefix) nor the atom itself already checks.
+func windowChecks(n *regex.Node, a atom, nprefix int) []window {
+	var els []elem
+	flatten(n, 0, 0, &els)
+	alen := len(a.variants[0])
+	var out []window
+	for _, e := range els {
+		if !e.isByte || e.hi < 0 || e.hi-e.lo > maxWindowSpread {
+			continue
+		}
+		if e.lo == e.hi && e.lo < nprefix {
+			continue
+		}
+		if k := e.lo - a.lo; k >= 0 && k < alen && e.hi-a.hi == k {
+			continue // one of the atom's own bytes
+		}
+		m := e.set.Len()
+		if m > maxWindowSet {
+			continue
+		}
+		w := window{set: e.set, single: -1, lo: int32(e.lo), hi: int32(e.hi)}
+		if m == 1 {
+			w.single = int16(e.set.Members()[0])
+		}
+		out = append(out, w)
+	}
+	// Most selective first: fewest bytes, then the narrowest window.
+	sort.SliceStable(out, func(i, j int) bool {
+		li, lj := out[i].set.Len(), out[j].set.Len()
+		if li != lj {
+			return li < lj
+		}
+		return out[i].hi-out[i].lo < out[j].hi-out[j].lo
+	})
+	if len(out) > maxWindows {
+		out = out[:maxWindows]
+	}
+	return out
+}
+
+// windowsOK reports whether every window of ws holds one of its bytes
+// for a match starting at start.
+func windowsOK(ws []window, data []byte, start int) bool {
+	for i := range ws {
+		w := &ws[i]
+		lo, hi := start+int(w.lo), start+int(w.hi)+1
+		if lo >= len(data) {
+			return false
+		}
+		hi = min(hi, len(data))
+		if w.single >= 0 {
+			if bytes.IndexByte(data[lo:hi], byte(w.single)) < 0 {
+				return false
+			}
+			continue
+		}
+		found := false
+		for _, b := range data[lo:hi] {
+			if w.set.Has(b) {
+				found = true
+				break
+			}
+		}
+		if !found {
 			return false
 		}
 	}

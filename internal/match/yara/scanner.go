@@ -55,6 +55,9 @@ type entry struct {
 	// prefix are the byte sets a pattern's match starts with (see
 	// prefixSets), tested before the matcher runs.
 	prefix []regex.Set
+	// windows are bytes a pattern's match holds at a variable offset
+	// (see windowChecks), tested after the prefix.
+	windows []window
 }
 
 type slowPattern struct {
@@ -87,7 +90,9 @@ func New(rules *yr.Rules) (*Scanner, error) {
 		}
 		for pi, p := range str.Patterns {
 			if a, ok := patternAtom(p.Node); ok {
-				add(a, entry{str: int32(si), lit: -1, pat: int32(pi), prefix: prefixSets(p.Node)}, patternKey(str, &p))
+				prefix := prefixSets(p.Node)
+				add(a, entry{str: int32(si), lit: -1, pat: int32(pi), prefix: prefix,
+					windows: windowChecks(p.Node, a, len(prefix))}, patternKey(str, &p))
 				continue
 			}
 			s.slow = append(s.slow, slowPattern{str: si, pat: pi, first: firstSet(p.Node)})

@@ -67,7 +67,7 @@ func (st *scanState) verify(e *entry, end int) {
 		if start < 0 {
 			break
 		}
-		if !prefixOK(e.prefix, st.data, start) {
+		if !prefixOK(e.prefix, st.data, start) || !windowsOK(e.windows, st.data, start) {
 			continue
 		}
 		if n, ok := st.tryPattern(int(e.str), p, start); ok {
