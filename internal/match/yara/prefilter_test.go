@@ -20,7 +20,7 @@ import (
 // of the string at every offset of the data.
 func TestPrefilterAgainstBruteForce(t *testing.T) {
 	rounds := 300
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		rounds = 60
 	}
 	for round := range rounds {
