@@ -43,11 +43,21 @@ const hitFlag = 1 << 31
 // entry is one atom's meaning: a form (literal or pattern) of a string,
 // and where the atom sits in it.
 type entry struct {
-	str    int32
+	str int32
+	// also are further strings with the same form (same bytes or
+	// pattern, same modifiers): rule sets repeat strings, and each form
+	// is verified once per candidate for all of them.
+	also   []int32
 	lit    int32 // index in String.Literals, or -1
 	pat    int32 // index in String.Patterns, or -1
 	alen   int32
 	lo, hi int32
+	// prefix are the byte sets a pattern's match starts with (see
+	// prefixSets), tested before the matcher runs.
+	prefix []regex.Set
+	// windows are bytes a pattern's match holds at a variable offset
+	// (see windowChecks), tested after the prefix.
+	windows []window
 }
 
 type slowPattern struct {
@@ -60,7 +70,13 @@ func New(rules *yr.Rules) (*Scanner, error) {
 	s := &Scanner{rules: rules, MaxMatches: DefaultMaxMatches}
 	var atoms [][]byte
 	var ids []int32
-	add := func(a atom, e entry) {
+	seen := map[string]int{}
+	add := func(a atom, e entry, key string) {
+		if i, ok := seen[key]; ok {
+			s.entries[i].also = append(s.entries[i].also, e.str)
+			return
+		}
+		seen[key] = len(s.entries)
 		e.alen, e.lo, e.hi = int32(len(a.variants[0])), int32(a.lo), int32(a.hi)
 		s.entries = append(s.entries, e)
 		for _, v := range a.variants {
@@ -70,11 +86,13 @@ func New(rules *yr.Rules) (*Scanner, error) {
 	}
 	for si, str := range rules.Strings {
 		for li, l := range str.Literals {
-			add(literalAtom(l.Bytes, l.Nocase), entry{str: int32(si), lit: int32(li), pat: -1})
+			add(literalAtom(l.Bytes, l.Nocase), entry{str: int32(si), lit: int32(li), pat: -1}, literalKey(str, &l))
 		}
 		for pi, p := range str.Patterns {
 			if a, ok := patternAtom(p.Node); ok {
-				add(a, entry{str: int32(si), lit: -1, pat: int32(pi)})
+				prefix := prefixSets(p.Node)
+				add(a, entry{str: int32(si), lit: -1, pat: int32(pi), prefix: prefix,
+					windows: windowChecks(p.Node, a, len(prefix))}, patternKey(str, &p))
 				continue
 			}
 			s.slow = append(s.slow, slowPattern{str: si, pat: pi, first: firstSet(p.Node)})

@@ -57,7 +57,7 @@ func (st *scanState) verify(e *entry, end int) {
 		start := end - int(e.alen) - int(e.lo)
 		if start >= 0 && start+len(l.Bytes) <= len(st.data) && equalAt(st.data[start:], l) &&
 			(!str.Fullword || fullword(st.data, start, start+len(l.Bytes), l.Wide)) {
-			st.add(int(e.str), start, len(l.Bytes))
+			st.addAll(e, start, len(l.Bytes))
 		}
 		return
 	}
@@ -67,15 +67,30 @@ func (st *scanState) verify(e *entry, end int) {
 		if start < 0 {
 			break
 		}
-		st.tryPattern(int(e.str), p, start)
+		if !prefixOK(e.prefix, st.data, start) || !windowsOK(e.windows, st.data, start) {
+			continue
+		}
+		if n, ok := st.tryPattern(int(e.str), p, start); ok {
+			st.addAll(e, start, n)
+		}
 	}
 }
 
-func (st *scanState) tryPattern(si int, p *yr.Pattern, start int) {
+// addAll records a match of e's form for every string that has it.
+func (st *scanState) addAll(e *entry, start, n int) {
+	st.add(int(e.str), start, n)
+	for _, si := range e.also {
+		st.add(int(si), start, n)
+	}
+}
+
+// tryPattern runs pattern p of string si at start and returns the
+// match's length.
+func (st *scanState) tryPattern(si int, p *yr.Pattern, start int) (int, bool) {
 	var accept func(int) bool
 	if st.s.rules.Strings[si].Fullword {
 		if wordBefore(st.data, start, p.Wide) {
-			return
+			return 0, false
 		}
 		accept = func(end int) bool { return !wordAfter(st.data, end, p.Wide) }
 	}
@@ -86,11 +101,12 @@ func (st *scanState) tryPattern(si int, p *yr.Pattern, start int) {
 		if errors.Is(err, regex.ErrCanceled) {
 			st.err = fmt.Errorf("%w: %w", yr.ErrTimeout, st.err)
 		}
-		return
+		return 0, false
 	}
 	if ok {
-		st.add(si, start, mEnd-start)
+		return mEnd - start, true
 	}
+	return 0, false
 }
 
 func (st *scanState) slowScan(ctx context.Context, sp slowPattern) error {
@@ -99,7 +115,9 @@ func (st *scanState) slowScan(ctx context.Context, sp slowPattern) error {
 		if i < len(st.data) && !sp.first.Has(st.data[i]) {
 			continue
 		}
-		st.tryPattern(sp.str, p, i)
+		if n, ok := st.tryPattern(sp.str, p, i); ok {
+			st.add(sp.str, i, n)
+		}
 		if st.err != nil {
 			return st.err
 		}

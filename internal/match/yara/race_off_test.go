@@ -1,0 +1,5 @@
+//go:build !race
+
+package yara
+
+const raceEnabled = false
