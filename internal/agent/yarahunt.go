@@ -130,6 +130,20 @@ func compileHunt(rules []fleet.YARAHuntRule) (*myara.Ruleset, error) {
 func (a *Agent) huntScan(ctx context.Context, rs *myara.Ruleset) (*snapshot.Snapshot, error) {
 	opt := a.opt.Scan
 	opt.Collect.Rules = rs
+	// The server ties a match to the host's record by path and SHA-256,
+	// whatever digests the inventory was told to compute.
+	opt.Collect.Digests.SHA256 = true
+	// The digest cache is versioned by the rule set: a hunt sharing the
+	// inventory's cache would miss every entry and, saving, make the next
+	// collection read every file again. Hunts keep their own.
+	if cf := opt.CacheFile; cf != nil {
+		opt.CacheFile = func(root string) string {
+			if p := cf(root); p != "" {
+				return p + ".yara-hunt"
+			}
+			return ""
+		}
+	}
 	opt.Collect.Keep = func(f *snapshot.File) bool { return len(f.YARA) > 0 }
 	out, err := scan.Inventory(ctx, opt)
 	if err != nil {

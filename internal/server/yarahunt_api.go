@@ -50,6 +50,9 @@ func (s *Server) createYARAHunt(w http.ResponseWriter, r *http.Request, p *princ
 		return err
 	}
 	s.audit(r, p, "yara_hunt.create", fmt.Sprintf("yara hunt %d", h.ID), fmt.Sprintf("%d hosts, rules %s", h.Asked, h.Fingerprint[:16]))
+	if full, err := s.st.YARAHunt(r.Context(), h.ID); err == nil {
+		h = full
+	}
 	s.deriveOffline(&h, s.now())
 	writeJSON(w, http.StatusCreated, h)
 	return nil
