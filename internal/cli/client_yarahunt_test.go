@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"flag"
+	"io"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -84,5 +86,25 @@ func TestClientYARAHuntCommands(t *testing.T) {
 	}
 	if code, _, _ = run(t, slices.Concat([]string{"client", "yara-hunt", "cancel"}, conn, []string{"1"})...); code == 0 {
 		t.Fatal("a canceled hunt canceled again")
+	}
+}
+
+// TestAgentYARAHuntFlags: the agent's hunt switches reach its options.
+func TestAgentYARAHuntFlags(t *testing.T) {
+	e := &env{getenv: func(string) string { return "" }, stderr: io.Discard}
+	for _, tc := range []struct {
+		no     bool
+		budget time.Duration
+	}{{false, 0}, {true, 5 * time.Minute}} {
+		o := agentOptions{once: true, state: t.TempDir(), noHunts: tc.no, huntBudget: tc.budget, digests: "sha256", queueCap: "1MiB", logLevel: "warn"}
+		o.conn.server = "https://192.0.2.1"
+		o.collectFlags.register(flag.NewFlagSet("defaults", flag.ContinueOnError))
+		opt, err := o.agentOptions(e, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if opt.NoHunts != tc.no || opt.HuntBudget != tc.budget {
+			t.Errorf("flags %v %v: options %v %v", tc.no, tc.budget, opt.NoHunts, opt.HuntBudget)
+		}
 	}
 }
