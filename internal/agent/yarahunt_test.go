@@ -435,6 +435,9 @@ func TestYARAHuntKeyFirstUse(t *testing.T) {
 func TestYARAHuntMatchesYaraCLI(t *testing.T) {
 	bin, err := exec.LookPath("yara")
 	if err != nil {
+		if os.Getenv("CASCADE_REQUIRE_TOOLS") == "1" {
+			t.Fatal("yara is not installed (Debian package yara) and CASCADE_REQUIRE_TOOLS=1")
+		}
 		t.Skip("yara is not installed (Debian package yara)")
 	}
 	dir := huntFixtures(t, true)

@@ -58,6 +58,9 @@ func TestClientYARAHuntCommands(t *testing.T) {
 	if code, _, se = run(t, slices.Concat([]string{"client", "yara-hunt", "create"}, conn, []string{bad})...); code == 0 || !strings.Contains(se, "broken") {
 		t.Fatalf("rules that do not compile: %d %q", code, se)
 	}
+	if code, _, se = run(t, slices.Concat([]string{"client", "yara-hunt", "create", "--host", "999"}, conn, []string{rules})...); code == 0 || !strings.Contains(se, "400") {
+		t.Fatalf("unknown host: %d %q", code, se)
+	}
 	if code, _, se = run(t, slices.Concat([]string{"client", "yara-hunt", "create", "--host", "x"}, conn, []string{rules})...); code != 2 {
 		t.Fatalf("bad --host: %d %q", code, se)
 	}
