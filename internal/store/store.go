@@ -401,7 +401,8 @@ type YARAHunts interface {
 	// CreateYARAHunt stores a hunt asking hostIDs; sign fills the hunt's
 	// signature once its id is known, inside the transaction.
 	CreateYARAHunt(ctx context.Context, h fleet.YARAHunt, hostIDs []int64, sign func(*fleet.YARAHunt) error) (fleet.YARAHunt, error)
-	// YARAHunts lists hunts, newest first, without rules or hosts.
+	// YARAHunts lists hunts, newest first, with their hosts (for the
+	// counts) but without rules.
 	YARAHunts(ctx context.Context, limit int) ([]fleet.YARAHunt, error)
 	// YARAHunt returns a hunt with its rules and hosts (offline not
 	// derived: the caller does it).
