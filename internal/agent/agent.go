@@ -16,6 +16,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/cascade-ir/cascade/internal/fleet"
 	"github.com/cascade-ir/cascade/internal/fleet/fleetclient"
 	"github.com/cascade-ir/cascade/internal/scan"
 	"github.com/cascade-ir/cascade/internal/snapshot"
@@ -49,6 +50,11 @@ type Options struct {
 	// RetryMin and RetryMax bound the back-off between failed uploads.
 	RetryMin, RetryMax time.Duration
 	Log                *slog.Logger
+	// NoHunts leaves YARA hunts alone: the agent does not ask for them.
+	NoHunts bool
+	// HuntBudget caps the time one YARA hunt may take (default
+	// fleet.DefaultYARAHuntBudget; the server's request may ask for less).
+	HuntBudget time.Duration
 }
 
 // ErrCredentialRefused means the server no longer accepts this agent's
@@ -74,6 +80,9 @@ func New(ctx context.Context, opt Options) (*Agent, error) {
 	}
 	if opt.RetryMax <= 0 {
 		opt.RetryMax = 5 * time.Minute
+	}
+	if opt.HuntBudget <= 0 {
+		opt.HuntBudget = fleet.DefaultYARAHuntBudget
 	}
 	if opt.QueueCap <= 0 {
 		opt.QueueCap = 512 << 20
@@ -122,7 +131,8 @@ func (a *Agent) ensureEnrolled(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("enroll with %s: %w", a.opt.Server, err)
 	}
-	c := &credential{Server: a.opt.Server, HostID: res.HostID, HostUID: h.ID, Token: res.Token, Enrolled: time.Now().UTC()}
+	c := &credential{Server: a.opt.Server, HostID: res.HostID, HostUID: h.ID, Token: res.Token, Enrolled: time.Now().UTC(),
+		ServerKey: res.ServerKey}
 	if err := a.state.saveCredential(c); err != nil {
 		return err
 	}
@@ -149,6 +159,11 @@ func (a *Agent) Run(ctx context.Context) error {
 		}
 		next := time.Now().Add(jitter(a.opt.Interval))
 		err := a.drainUntil(ctx, next)
+		if !a.opt.NoHunts && !errors.Is(err, ErrCredentialRefused) {
+			if herr := a.CheckHunts(ctx); herr != nil {
+				a.log.Warn("YARA hunt check failed", "err", herr)
+			}
+		}
 		if a.opt.Once || errors.Is(err, ErrCredentialRefused) {
 			return err
 		}

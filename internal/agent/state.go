@@ -37,6 +37,9 @@ type credential struct {
 	HostUID  string    `json:"host_uid"`
 	Token    string    `json:"token"`
 	Enrolled time.Time `json:"enrolled"`
+	// ServerKey is the server's Ed25519 hunt-signing key (base64), from
+	// enrollment or fetched once after it (trust on first use).
+	ServerKey string `json:"server_key,omitempty"`
 }
 
 type lastAccepted struct {

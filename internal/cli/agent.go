@@ -28,6 +28,8 @@ type agentOptions struct {
 	noLowPrio  bool
 	service    string
 	logLevel   string
+	noHunts    bool
+	huntBudget time.Duration
 }
 
 func runAgent(ctx context.Context, e *env, args []string) error {
@@ -45,6 +47,8 @@ func runAgent(ctx context.Context, e *env, args []string) error {
 	fs.BoolVar(&o.noLowPrio, "no-low-priority", false, "keep normal CPU priority (default: nice 10 / below-normal, one hashing worker)")
 	fs.StringVar(&o.service, "service-name", "cascade-agent", "Windows service name (when started by the service manager)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.BoolVar(&o.noHunts, "no-yara-hunts", false, "do not ask the server for YARA hunts (docs/yara.md)")
+	fs.DurationVar(&o.huntBudget, "yara-hunt-budget", 0, "the longest one YARA hunt may run (default 30m; the server may ask for less)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -115,7 +119,8 @@ func (o *agentOptions) agentOptions(e *env, nargs int) (agent.Options, error) {
 		return agent.Options{}, err
 	}
 	return agent.Options{Server: o.conn.server, TLS: tlsConf, EnrollToken: enroll, StateDir: o.state, Interval: o.interval,
-		Once: o.once, QueueCap: cap, Host: liveHost, Scan: scanOpt, LowPriority: !o.noLowPrio, Log: log}, nil
+		Once: o.once, QueueCap: cap, Host: liveHost, Scan: scanOpt, LowPriority: !o.noLowPrio, Log: log,
+		NoHunts: o.noHunts, HuntBudget: o.huntBudget}, nil
 }
 
 // liveHost names this machine for enrollment.

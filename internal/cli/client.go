@@ -30,6 +30,7 @@ func clientCommands() []command {
 		{"notes", "show a finding's (or --incident's) assignment and notes", runClientNotes},
 		{"bulk-state", "set the state of many findings with one reason: bulk-state --to S --reason R ID... | --all FILTERS", runClientBulkState},
 		{"export", "stream the findings the filters select as csv, jsonl or stix (2.1 sightings)", runClientExport},
+		{"yara-hunt", "push YARA rules to the agents and follow the hunt: yara-hunt create [--host ID] [--role R] RULES.yar | list | show ID | cancel ID", runClientYARAHunt},
 	}
 }
 

@@ -58,6 +58,9 @@ type EnrollRequest struct {
 type EnrollResponse struct {
 	HostID int64  `json:"host_id"`
 	Token  string `json:"token"`
+	// ServerKey is the server's Ed25519 public key (base64) that signs
+	// YARA hunt requests; the agent keeps it with its credential.
+	ServerKey string `json:"server_key,omitempty"`
 }
 
 // ErrorBody is every API error response.

@@ -80,7 +80,7 @@ func (s *Server) routes() []route {
 		{"GET", v + "/alerts/deliveries", rolesAdmin, 0, s.listDeliveries},
 		{"POST", v + "/alerts/deliveries/{id}/retry", rolesAdmin, 0, s.retryDelivery},
 		{"DELETE", v + "/users/sessions", rolesAdmin, 0, s.endUserSessions},
-	}, append(s.taxiiRoutes(), s.triageRoutes()...)...)
+	}, append(append(s.taxiiRoutes(), s.triageRoutes()...), s.yaraHuntRoutes()...)...)
 }
 
 // apiMux serves the JSON API.

@@ -42,7 +42,13 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request, p *principal) er
 	}
 	s.forgetTokens(func(t fleet.Token) bool { return t.HostID == host.ID && t.ID != tok.ID })
 	s.audit(r, p, "host.enroll", fmt.Sprintf("host %d (%s)", host.ID, host.UID), "agent token "+fmt.Sprint(tok.ID))
-	writeJSON(w, http.StatusCreated, fleet.EnrollResponse{HostID: host.ID, Token: secret})
+	res := fleet.EnrollResponse{HostID: host.ID, Token: secret}
+	if pub, err := s.HuntPublicKey(r.Context()); err == nil {
+		res.ServerKey = fleet.EncodeKey(pub)
+	} else {
+		s.log.Warn("enrollment without the YARA hunt key; the agent fetches it later", "err", err)
+	}
+	writeJSON(w, http.StatusCreated, res)
 	return nil
 }
 

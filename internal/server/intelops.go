@@ -115,6 +115,7 @@ func (s *Server) changeIntel(ctx context.Context, what, actor string,
 		res.Changed, res.Version, res.HuntID = true, v, hunt
 		s.log.Info("intel changed", "change", what, "by", actor, "version", v, "hunt", hunt)
 		s.hunter.poke()
+		s.yaraHuntOnIntel(ctx, cur.in, next, what, actor)
 		return res, nil
 	}
 	return fleet.IntelImported{}, fmt.Errorf("intel %s: %w", what, store.ErrConflict)

@@ -26,6 +26,10 @@ type Config struct {
 	Log   *slog.Logger
 	// StaleAfter marks hosts that have not uploaded for this long.
 	StaleAfter time.Duration
+	// YARAHuntOffline: a host asked for a YARA hunt that has not been in
+	// touch (a snapshot or a hunt poll) for this long shows as offline
+	// (default StaleAfter).
+	YARAHuntOffline time.Duration
 	// MaxUpload caps a request body as sent (compressed); MaxSnapshot caps
 	// it decompressed.
 	MaxUpload   int64
@@ -120,6 +124,8 @@ type Server struct {
 	// alerts delivers the alert outbox (alerts.go).
 	alerts *alerter
 	oidc   *oidcClient // nil: sign-in with an identity provider is off
+	// signer holds the YARA hunt signing key (yarahunt.go).
+	signer huntSigner
 }
 
 // New checks the configuration and builds a server.
@@ -167,6 +173,9 @@ func New(cfg Config) (*Server, error) {
 func setDefaults(cfg *Config) {
 	if cfg.StaleAfter <= 0 {
 		cfg.StaleAfter = 72 * time.Hour
+	}
+	if cfg.YARAHuntOffline <= 0 {
+		cfg.YARAHuntOffline = cfg.StaleAfter
 	}
 	if cfg.MaxUpload <= 0 {
 		cfg.MaxUpload = 256 << 20

@@ -65,6 +65,7 @@ type Store interface {
 	Alerts
 	Users
 	Triage
+	YARAHunts
 	Audit(ctx context.Context, e fleet.AuditEntry) error
 	AuditLog(ctx context.Context, limit int, beforeID int64) ([]fleet.AuditEntry, error)
 	AddRelease(ctx context.Context, r fleet.Release) (fleet.Release, error)
@@ -388,3 +389,43 @@ type Traces interface {
 
 // KeepTraceVersions is how many results a saved trace keeps.
 const KeepTraceVersions = 20
+
+// YARAHuntFinish records one host's result for a YARA hunt, with the
+// findings its matches made, atomically.
+type YARAHuntFinish struct {
+	HuntID, HostID int64
+	State          string // done or failed
+	Error          string
+	Matches        int64
+	Unrecorded     int64
+	Scanned        int64
+	Errors         int64
+	Skipped        int64
+	Hits           []Hit
+	Now            time.Time
+}
+
+// YARAHunts keeps YARA hunts pushed to agents and their per-host progress.
+type YARAHunts interface {
+	// ServerKey returns the stored secret of the given name, storing
+	// fresh first when there is none (the first replica wins).
+	ServerKey(ctx context.Context, name string, fresh string) (string, error)
+	// CreateYARAHunt stores a hunt asking hostIDs; sign fills the hunt's
+	// signature once its id is known, inside the transaction.
+	CreateYARAHunt(ctx context.Context, h fleet.YARAHunt, hostIDs []int64, sign func(*fleet.YARAHunt) error) (fleet.YARAHunt, error)
+	// YARAHunts lists hunts, newest first, with their hosts (for the
+	// counts) but without rules.
+	YARAHunts(ctx context.Context, limit int) ([]fleet.YARAHunt, error)
+	// YARAHunt returns a hunt with its rules and hosts (offline not
+	// derived: the caller does it).
+	YARAHunt(ctx context.Context, id int64) (fleet.YARAHunt, error)
+	// PendingYARAHunt returns the oldest hunt, not canceled, asked of or
+	// running on the host (nil when none), and records the poll.
+	PendingYARAHunt(ctx context.Context, hostID int64, now time.Time) (*fleet.YARAHunt, error)
+	// StartYARAHunt marks the host's row running.
+	StartYARAHunt(ctx context.Context, huntID, hostID int64, now time.Time) error
+	// FinishYARAHunt stores a host's result; ErrNotFound when the host
+	// was not asked, ErrConflict when it already reported.
+	FinishYARAHunt(ctx context.Context, f YARAHuntFinish) error
+	CancelYARAHunt(ctx context.Context, id int64, now time.Time) error
+}

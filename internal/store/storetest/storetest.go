@@ -73,6 +73,7 @@ func Run(t *testing.T, h Harness) {
 		{"Users", testUsers},
 		{"Triage", testTriage},
 		{"FinishDeliveries", testFinishDeliveries},
+		{"YARAHunts", testYARAHunts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h) })
