@@ -43,6 +43,11 @@ func peModule() *module {
 		"import_details": arrayOf(structType(intFields(map[string]*mtype{"library_name": tyStr,
 			"functions": arrayOf(structType(intFields(map[string]*mtype{"name": tyStr}, "ordinal")))},
 			"number_of_functions"))),
+		"version_info":      {kind: kDict, elem: tyStr},
+		"version_info_list": arrayOf(structType(map[string]*mtype{"key": tyStr, "value": tyStr})),
+		"resource_version":  ver(),
+		"resources": arrayOf(structType(intFields(map[string]*mtype{"type_string": tyStr, "name_string": tyStr,
+			"language_string": tyStr}, "rva", "offset", "length", "type", "id", "language"))),
 	}, "is_pe", "machine", "number_of_sections", "timestamp", "pointer_to_symbol_table", "number_of_symbols",
 		"size_of_optional_header", "characteristics", "entry_point", "entry_point_raw", "image_base",
 		"number_of_rva_and_sizes", "opthdr_magic", "size_of_code", "size_of_initialized_data",
@@ -50,7 +55,7 @@ func peModule() *module {
 		"win32_version_value", "size_of_image", "size_of_headers", "checksum", "subsystem", "dll_characteristics",
 		"size_of_stack_reserve", "size_of_stack_commit", "size_of_heap_reserve", "size_of_heap_commit",
 		"loader_flags", "number_of_imports", "number_of_imported_functions", "number_of_exports",
-		"export_timestamp")
+		"export_timestamp", "number_of_version_infos", "number_of_resources", "resource_timestamp")
 	pe := func(o mobj) *peParsed { p, _ := o[peKey].(*peParsed); return p }
 	intFn := func(f func(p *peParsed, a []value) value) func(*evalCtx, mobj, []value) value {
 		return func(_ *evalCtx, o mobj, a []value) value {
@@ -175,6 +180,12 @@ func peModule() *module {
 				return vInt(int64(n))
 			}},
 		},
+		"locale": {{"i", tInt, func(_ *evalCtx, o mobj, a []value) value {
+			return resourceLanguage(o, a[0].i, 0xffff)
+		}}},
+		"language": {{"i", tInt, func(_ *evalCtx, o mobj, a []value) value {
+			return resourceLanguage(o, a[0].i, 0xff)
+		}}},
 		"imphash": {{"", tStr, intFn(func(p *peParsed, _ []value) value { return vStr(imphash(p)) })}},
 	}
 	return &module{consts: consts, fields: fields, funcs: funcs,
@@ -182,6 +193,27 @@ func peModule() *module {
 }
 
 const peKey = "\x00pe"
+
+// resourceLanguage is yara's locale() (mask 0xffff) and language()
+// (mask 0xff): whether a resource's language, masked, is id. A language
+// given as a string is yara's undefined value, masked like any other.
+func resourceLanguage(o mobj, id, mask int64) value {
+	p, _ := o[peKey].(*peParsed)
+	if p == nil {
+		return undef
+	}
+	for _, r := range p.resources {
+		l := r.ints[2]
+		if r.hasStrs[2] {
+			u := uint64(yrUndefined)
+			l = int64(u) // yara's YR_UNDEFINED, masked like any value
+		}
+		if l&mask == id {
+			return vInt(1)
+		}
+	}
+	return vInt(0)
+}
 
 // richAny stands for an absent version or toolid argument.
 const richAny = math.MinInt64
@@ -443,7 +475,42 @@ func peObject(d []byte) (mobj, error) {
 		eds[i] = eo
 	}
 	o["export_details"] = eds
+	peResourceObject(o, p)
 	return o, err
+}
+
+// peResourceObject sets the resource and version-info members.
+func peResourceObject(o mobj, p *peParsed) {
+	o.setInt("number_of_resources", int64(len(p.resources)))
+	o.setInt("number_of_version_infos", int64(len(p.versionInfo)))
+	if p.hasResDir {
+		o.setInt("resource_timestamp", p.resTimestamp)
+		o["resource_version"] = mobj{"major": vInt(p.resMajor), "minor": vInt(p.resMinor)}
+	}
+	res := make(marr, len(p.resources))
+	for i, r := range p.resources {
+		ro := mobj{"rva": vInt(r.rva), "length": vInt(r.length)}
+		if r.hasOffset {
+			ro.setInt("offset", r.offset)
+		}
+		for k, name := range [3]string{"type", "id", "language"} {
+			if r.hasStrs[k] {
+				ro.setStr(name+"_string", r.strs[k])
+			} else {
+				ro.setInt(name, r.ints[k])
+			}
+		}
+		res[i] = ro
+	}
+	o["resources"] = res
+	dict := mdict{}
+	list := make(marr, len(p.versionInfo))
+	for i, v := range p.versionInfo {
+		dict[v.key] = vStr(v.value)
+		list[i] = mobj{"key": vStr(v.key), "value": vStr(v.value)}
+	}
+	o["version_info"] = dict
+	o["version_info_list"] = list
 }
 
 var peConsts = map[string]int64{
