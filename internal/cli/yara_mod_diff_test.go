@@ -3,7 +3,9 @@ package cli
 import (
 	"bytes"
 	"compress/gzip"
+	"debug/pe"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math/rand"
@@ -254,13 +256,14 @@ var peDump = dumpSpec{
 			"number_of_exports", "export_timestamp", "MACHINE_AMD64", "SUBSYSTEM_WINDOWS_GUI", "DLL", "IMPORT_ANY",
 			"HIGH_ENTROPY_VA", "SECTION_MEM_EXECUTE", "IMAGE_DIRECTORY_ENTRY_SECURITY", "RESOURCE_TYPE_VERSION",
 			"number_of_resources", "number_of_version_infos", "resource_timestamp", "resource_version.major",
-			"resource_version.minor"} {
+			"resource_version.minor", "number_of_delayed_imports", "number_of_delayed_imported_functions",
+			"IMPORT_DELAYED", "IMPORT_STANDARD"} {
 			out = append(out, [2]string{f, "i"})
 		}
 		for _, f := range []string{"pdb_path", "dll_name", "rich_signature.raw_data", "rich_signature.clear_data",
 			"imphash()", "version_info[\"CompanyName\"]", "version_info[\"FileVersion\"]",
 			"version_info[\"ProductName\"]", "version_info[\"LegalCopyright\"]", "version_info[\"FileDescription\"]",
-			"version_info[\"OriginalFilename\"]", "version_info[\"nope\"]"} {
+			"version_info[\"OriginalFilename\"]", "version_info[\"nope\"]", "delay_import_details[0].library_name"} {
 			out = append(out, [2]string{f, "s"})
 		}
 		for _, f := range []string{"is_dll()", "is_32bit()", "is_64bit()", "calculate_checksum()",
@@ -270,8 +273,15 @@ var peDump = dumpSpec{
 			"exports(\"DllMain\")", "exports(1)", "exports(/^Dll/)", "exports_index(1)", "exports_index(/./)",
 			"imports(\"kernel32.dll\")", "imports(\"KERNEL32.DLL\", \"ExitProcess\")", "imports(\"kernel32.dll\", 1)",
 			"imports(/kernel32/i, /^Get/)", "imports(/./, /./)", "imports(\"msvcrt.dll\")",
+			"imports(pe.IMPORT_DELAYED, /./, /./)", "imports(pe.IMPORT_ANY, /./, /./)",
+			"imports(pe.IMPORT_STANDARD, /./, /./)", "imports(pe.IMPORT_DELAYED, \"user32.dll\")",
+			"imports(pe.IMPORT_ANY, \"kernel32.dll\")", "imports(pe.IMPORT_DELAYED, \"user32.dll\", \"MessageBoxA\")",
+			"imports(pe.IMPORT_ANY, \"KERNEL32.dll\", \"ExitProcess\")", "imports(pe.IMPORT_DELAYED, \"user32.dll\", 2)",
+			"imports(pe.IMPORT_ANY, \"kernel32.dll\", 1)", "imports(0, /./, /./)",
+			"imports(pe.IMPORT_DELAYED, /^api-ms-win/i, /./)", "imports(pe.IMPORT_DELAYED, /user32/i, /^Message/)",
 			"locale(1033)", "locale(1049)", "locale(0x407)",
-			"language(9)", "language(0x19)", "language(0)", "locale(0xdaff)", "language(0xff)"} {
+			"language(9)", "language(0x19)", "language(0)", "locale(0xdaff)", "language(0xff)",
+			"delay_import_details[0].number_of_function"} {
 			out = append(out, [2]string{f, "i"})
 		}
 		return out
@@ -298,6 +308,7 @@ var peDump = dumpSpec{
 		"pe.imphash() == \"afe54265af0ee5570cb87b013a2f38da\"",
 		"for any k, v in pe.version_info : (k == \"CompanyName\" and v contains \"Microsoft\")",
 		"for any r in pe.resources : (r.type == pe.RESOURCE_TYPE_MANIFEST)",
+		"pe.number_of_delayed_imports > 0 and pe.imports(pe.IMPORT_DELAYED, /./, /./) == pe.number_of_delayed_imported_functions",
 	},
 }
 
@@ -346,7 +357,76 @@ func peMinGWFixtures(t *testing.T, dir string) []string {
 		t.Fatalf("mkfixtures.sh: %v\n%s", err, b)
 	}
 	m, _ := filepath.Glob(filepath.Join(out, "*"))
-	return m
+	return append(m, peDelayFixtures(t, filepath.Join(out, "fixture64.exe"), dir)...)
+}
+
+// peDelayFixtures makes delay-load variants of a MinGW executable. GNU ld
+// links dlltool's delay-import descriptor but leaves the delay-import
+// data directory empty, so yara sees none; MSVC's linker sets it. The
+// first variant sets it (attributes 1: RVAs); the second turns the
+// descriptor into a Visual C++ 6 one (attributes 0) whose name-table
+// entries are VAs, which yara converts back to RVAs.
+func peDelayFixtures(t *testing.T, exe, dir string) []string {
+	t.Helper()
+	nm, err := exec.Command("x86_64-w64-mingw32-nm", exe).Output()
+	if err != nil {
+		t.Logf("nm %s: %v: no delay-load fixtures", exe, err)
+		return nil
+	}
+	f, err := pe.Open(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	oh, ok := f.OptionalHeader.(*pe.OptionalHeader64)
+	if !ok {
+		t.Fatalf("%s: not PE32+", exe)
+	}
+	off := func(rva uint64) uint64 {
+		for _, s := range f.Sections {
+			if rva >= uint64(s.VirtualAddress) && rva < uint64(s.VirtualAddress)+uint64(s.Size) {
+				return rva - uint64(s.VirtualAddress) + uint64(s.Offset)
+			}
+		}
+		t.Fatalf("%s: RVA %#x in no section", exe, rva)
+		return 0
+	}
+	var desc uint64
+	for _, l := range strings.Split(string(nm), "\n") {
+		if fs := strings.Fields(l); len(fs) == 3 && strings.HasPrefix(fs[2], "__DELAY_IMPORT_DESCRIPTOR_") {
+			if _, err := fmt.Sscanf(fs[0], "%x", &desc); err != nil {
+				t.Fatal(err)
+			}
+			desc -= oh.ImageBase
+		}
+	}
+	if desc == 0 {
+		t.Fatalf("%s: no delay-import descriptor symbol", exe)
+	}
+	b, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The data directories follow the 112-byte PE32+ optional header.
+	dd := uint64(binary.LittleEndian.Uint32(b[0x3c:])) + 24 + 112 + 13*8
+	binary.LittleEndian.PutUint32(b[dd:], uint32(desc))
+	binary.LittleEndian.PutUint32(b[dd+4:], 64)
+	v1 := filepath.Join(dir, "delay64.exe")
+	if err := os.WriteFile(v1, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := off(desc)
+	binary.LittleEndian.PutUint32(b[d:], 0)
+	for e := off(uint64(binary.LittleEndian.Uint32(b[d+16:]))); binary.LittleEndian.Uint64(b[e:]) != 0; e += 8 {
+		if v := binary.LittleEndian.Uint64(b[e:]); v&(1<<63) == 0 {
+			binary.LittleEndian.PutUint64(b[e:], v+oh.ImageBase)
+		}
+	}
+	v2 := filepath.Join(dir, "delay64-vc6.exe")
+	if err := os.WriteFile(v2, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return []string{v1, v2}
 }
 
 // peSignedFixtures returns testdata/fixtures/signed.sh's signed PEs

@@ -45,6 +45,9 @@ type peParsed struct {
 	resTimestamp, resMajor, resMinor int64
 	resources                        []peResource
 	versionInfo                      []peVersionInfo
+
+	delayed         []peDLL
+	numDelayedFuncs int64
 }
 
 type peSection struct {
@@ -240,7 +243,7 @@ func parsePEYara(d []byte) (*peParsed, error) {
 	r.debugDir(p)
 	var errs []error
 	errs = append(errs, r.resources(p))
-	errs = append(errs, r.imports(p))
+	errs = append(errs, r.imports(p), r.delayedImports(p))
 	r.exports(p)
 	return p, errors.Join(errs...)
 }
