@@ -257,7 +257,7 @@ var peDump = dumpSpec{
 			"HIGH_ENTROPY_VA", "SECTION_MEM_EXECUTE", "IMAGE_DIRECTORY_ENTRY_SECURITY", "RESOURCE_TYPE_VERSION",
 			"number_of_resources", "number_of_version_infos", "resource_timestamp", "resource_version.major",
 			"resource_version.minor", "number_of_delayed_imports", "number_of_delayed_imported_functions",
-			"IMPORT_DELAYED", "IMPORT_STANDARD"} {
+			"number_of_signatures", "IMPORT_DELAYED", "IMPORT_STANDARD"} {
 			out = append(out, [2]string{f, "i"})
 		}
 		for _, f := range []string{"pdb_path", "dll_name", "rich_signature.raw_data", "rich_signature.clear_data",
@@ -281,7 +281,9 @@ var peDump = dumpSpec{
 			"imports(pe.IMPORT_DELAYED, /^api-ms-win/i, /./)", "imports(pe.IMPORT_DELAYED, /user32/i, /^Message/)",
 			"locale(1033)", "locale(1049)", "locale(0x407)",
 			"language(9)", "language(0x19)", "language(0)", "locale(0xdaff)", "language(0xff)",
-			"delay_import_details[0].number_of_function"} {
+			"delay_import_details[0].number_of_function", "signatures[0].valid_on(1600000000)",
+			"signatures[0].valid_on(pe.signatures[0].not_before)", "signatures[0].valid_on(pe.signatures[0].not_after + 1)",
+			"signatures[1].valid_on(1700000000)"} {
 			out = append(out, [2]string{f, "i"})
 		}
 		return out
@@ -299,6 +301,9 @@ var peDump = dumpSpec{
 			{"type_string", "s"}, {"name_string", "s"}, {"language_string", "s"}, {"offset", "i"}, {"length", "i"},
 			{"rva", "i"}}},
 		{"version_info_list", "pe.number_of_version_infos", [][2]string{{"key", "s"}, {"value", "s"}}},
+		{"signatures", "pe.number_of_signatures", [][2]string{{"issuer", "s"}, {"subject", "s"}, {"version", "i"},
+			{"algorithm", "s"}, {"algorithm_oid", "s"}, {"serial", "s"}, {"not_before", "i"}, {"not_after", "i"},
+			{"thumbprint", "s"}}},
 	},
 	extra: []string{
 		"for any d in pe.import_details : (for any f in d.functions : (console.log(\"fn \", f.name) and false))",
@@ -309,6 +314,8 @@ var peDump = dumpSpec{
 		"for any k, v in pe.version_info : (k == \"CompanyName\" and v contains \"Microsoft\")",
 		"for any r in pe.resources : (r.type == pe.RESOURCE_TYPE_MANIFEST)",
 		"pe.number_of_delayed_imports > 0 and pe.imports(pe.IMPORT_DELAYED, /./, /./) == pe.number_of_delayed_imported_functions",
+		"for any s in pe.signatures : (s.issuer contains \"Microsoft\" and s.valid_on(1640000000))",
+		"pe.number_of_signatures == 0 and not defined pe.signatures[0].subject",
 	},
 }
 
@@ -337,6 +344,9 @@ func TestYaraModulePE(t *testing.T) {
 			// The resource tree, version info and certificate table
 			// sit at the end of these files: damage them too.
 			bad = append(bad, corruptTail(t, f, dir, 12, int64(i))...)
+			// One damaged byte in a certificate table: yara lists no
+			// signature of a PKCS#7 structure OpenSSL cannot decode.
+			bad = append(bad, corruptCerts(t, f, dir, 16, int64(i))...)
 		}
 	}
 	diffModule(t, peDump, append(files, bad...))
@@ -472,6 +482,49 @@ func corruptTail(t *testing.T, src, dir string, n int, seed int64) []string {
 			}
 		}
 		p := filepath.Join(dir, fmt.Sprintf("%s.tail%d", filepath.Base(src), i))
+		if err := os.WriteFile(p, c, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// corruptCerts changes one byte of src's certificate table (the
+// security data directory) in each of n copies; none when src has no
+// certificate table.
+func corruptCerts(t *testing.T, src, dir string, n int, seed int64) []string {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := pe.NewFile(bytes.NewReader(b))
+	if err != nil {
+		return nil
+	}
+	var dd pe.DataDirectory
+	switch oh := f.OptionalHeader.(type) {
+	case *pe.OptionalHeader32:
+		if oh.NumberOfRvaAndSizes > 4 {
+			dd = oh.DataDirectory[4]
+		}
+	case *pe.OptionalHeader64:
+		if oh.NumberOfRvaAndSizes > 4 {
+			dd = oh.DataDirectory[4]
+		}
+	}
+	start, size := int(dd.VirtualAddress), int(dd.Size)
+	if size == 0 || start+size > len(b) {
+		return nil
+	}
+	r := rand.New(rand.NewSource(seed))
+	var out []string
+	for i := 0; i < n; i++ {
+		c := append([]byte(nil), b...)
+		off := start + 8 + r.Intn(max(size-8, 1))
+		c[off] ^= byte(1 + r.Intn(255))
+		p := filepath.Join(dir, fmt.Sprintf("%s.cert%d", filepath.Base(src), i))
 		if err := os.WriteFile(p, c, 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -52,6 +52,10 @@ func peModule() *module {
 		"resource_version":  ver(),
 		"resources": arrayOf(structType(intFields(map[string]*mtype{"type_string": tyStr, "name_string": tyStr,
 			"language_string": tyStr}, "rva", "offset", "length", "type", "id", "language"))),
+		"signatures": arrayOf(structType(intFields(map[string]*mtype{"thumbprint": tyStr, "issuer": tyStr,
+			"subject": tyStr, "algorithm": tyStr, "algorithm_oid": tyStr, "serial": tyStr,
+			"valid_on": {kind: kFunc, funcs: []moduleFunc{{"i", tInt, validOn}}},
+		}, "version", "not_before", "not_after"))),
 	}, "is_pe", "machine", "number_of_sections", "timestamp", "pointer_to_symbol_table", "number_of_symbols",
 		"size_of_optional_header", "characteristics", "entry_point", "entry_point_raw", "image_base",
 		"number_of_rva_and_sizes", "opthdr_magic", "size_of_code", "size_of_initialized_data",
@@ -60,7 +64,7 @@ func peModule() *module {
 		"size_of_stack_reserve", "size_of_stack_commit", "size_of_heap_reserve", "size_of_heap_commit",
 		"loader_flags", "number_of_imports", "number_of_imported_functions", "number_of_exports",
 		"export_timestamp", "number_of_version_infos", "number_of_resources", "resource_timestamp",
-		"number_of_delayed_imports", "number_of_delayed_imported_functions")
+		"number_of_delayed_imports", "number_of_delayed_imported_functions", "number_of_signatures")
 	pe := func(o mobj) *peParsed { p, _ := o[peKey].(*peParsed); return p }
 	intFn := func(f func(p *peParsed, a []value) value) func(*evalCtx, mobj, []value) value {
 		return func(_ *evalCtx, o mobj, a []value) value {
@@ -276,6 +280,16 @@ func resourceLanguage(o mobj, id, mask int64) value {
 		}
 	}
 	return vInt(0)
+}
+
+// validOn is signatures[i].valid_on(t): not_before <= t <= not_after.
+func validOn(_ *evalCtx, sig mobj, a []value) value {
+	nb, ok1 := sig["not_before"].(value)
+	na, ok2 := sig["not_after"].(value)
+	if !ok1 || !ok2 {
+		return undef
+	}
+	return vInt(b2i(a[0].i >= nb.i && a[0].i <= na.i))
 }
 
 // richAny stands for an absent version or toolid argument.
@@ -542,6 +556,25 @@ func peObject(d []byte) (mobj, error) {
 	o.setInt("number_of_delayed_imports", int64(len(p.delayed)))
 	o.setInt("number_of_delayed_imported_functions", p.numDelayedFuncs)
 	o["delay_import_details"] = marr{}
+	if p.hasSecurityDir {
+		o.setInt("number_of_signatures", int64(len(p.signatures)))
+	}
+	sigs := make(marr, len(p.signatures))
+	for i, s := range p.signatures {
+		so := mobj{"thumbprint": vStr(s.thumbprint), "issuer": vStr(s.issuer), "subject": vStr(s.subject),
+			"version": vInt(s.version), "algorithm": vStr(s.algorithm), "algorithm_oid": vStr(s.algorithmOID)}
+		if s.hasSerial {
+			so.setStr("serial", s.serial)
+		}
+		if s.hasNotBefore {
+			so.setInt("not_before", s.notBefore)
+		}
+		if s.hasNotAfter {
+			so.setInt("not_after", s.notAfter)
+		}
+		sigs[i] = so
+	}
+	o["signatures"] = sigs
 	return o, err
 }
 

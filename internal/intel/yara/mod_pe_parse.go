@@ -48,6 +48,11 @@ type peParsed struct {
 
 	delayed         []peDLL
 	numDelayedFuncs int64
+
+	// hasSecurityDir: the security directory entry exists, so
+	// number_of_signatures is defined.
+	hasSecurityDir bool
+	signatures     []peSignature
 }
 
 type peSection struct {
@@ -243,6 +248,7 @@ func parsePEYara(d []byte) (*peParsed, error) {
 	r.debugDir(p)
 	var errs []error
 	errs = append(errs, r.resources(p))
+	r.signatures(p)
 	errs = append(errs, r.imports(p), r.delayedImports(p))
 	r.exports(p)
 	return p, errors.Join(errs...)
