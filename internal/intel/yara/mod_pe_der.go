@@ -215,7 +215,17 @@ func derAny(s *cryptobyte.String) bool {
 	if !s.ReadAnyASN1(&v, &tag) {
 		return false
 	}
+	// asn1_d2i_ex_primitive: a universal SEQUENCE or SET must be
+	// constructed; NULL, BOOLEAN, OBJECT, INTEGER, ENUMERATED primitive.
+	if tag&0xc0 == 0 && tag&0x20 != 0 {
+		switch tag &^ 0x20 {
+		case 1, 2, 5, 6, 10:
+			return false
+		}
+	}
 	switch tag {
+	case 16, 17: // primitive SEQUENCE, SET
+		return false
 	case cbasn1.BOOLEAN:
 		return len(v) == 1
 	case 5: // NULL

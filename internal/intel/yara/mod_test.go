@@ -246,3 +246,44 @@ func TestPESignatureSeed(t *testing.T) {
 		t.Errorf("damaged: %d signatures, want 0", n)
 	}
 }
+
+// TestD2IPKCS7: one changed byte in a real Authenticode signature, and
+// whether yara 4.2.3 (OpenSSL's d2i_PKCS7) still lists the signature,
+// as observed with Debian's yara on these exact files.
+func TestD2IPKCS7(t *testing.T) {
+	b, err := os.ReadFile("../../collect/codesign/testdata/realworld/kdbazis.dll")
+	if err != nil {
+		t.Skip(err)
+	}
+	const p7 = 13312 + 8 // the certificate table's PKCS#7
+	for _, c := range []struct {
+		off  int
+		v    byte
+		want int64
+		why  string
+	}{
+		{-1, 0, 1, "undamaged"},
+		{4400, 0x00, 1, "inside the encrypted digest"},
+		{1160, 0xff, 0, "NULL tag to a high-tag-number form"},
+		{1160, 0x11, 0, "NULL to a primitive SET in an ANY"},
+		{1608, 0x0f, 0, "SEQUENCE tag to a reserved one"},
+		{4175, 0x00, 0, "digest algorithm OID tag"},
+		{4281, 0x00, 0, "digest OCTET STRING length"},
+		{1643, 0x00, 0, "name SET length"},
+		{738, 0xff, 0, "extension OCTET STRING length"},
+		{1727, 0xc0, 0, "public key algorithm OID length"},
+		{2876, 0xff, 0, "PrintableString tag"},
+		{2871, 0xff, 0, "attribute type OID tag"},
+		{3596, 0x00, 0, "signature BIT STRING length"},
+		{4867, 0x49, 0, "an attribute value SET length"},
+	} {
+		d := append([]byte(nil), b...)
+		if c.off >= 0 {
+			d[p7+c.off] = c.v
+		}
+		o, _ := peObject(d)
+		if got := o["number_of_signatures"].(value).i; got != c.want {
+			t.Errorf("%s (%d=%#x): %d signatures, yara lists %d", c.why, c.off, c.v, got, c.want)
+		}
+	}
+}
