@@ -3,7 +3,9 @@ package cli
 import (
 	"bytes"
 	"compress/gzip"
+	"debug/pe"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math/rand"
@@ -252,11 +254,16 @@ var peDump = dumpSpec{
 			"size_of_heap_commit", "loader_flags", "overlay.offset", "overlay.size", "rich_signature.offset",
 			"rich_signature.length", "rich_signature.key", "number_of_imports", "number_of_imported_functions",
 			"number_of_exports", "export_timestamp", "MACHINE_AMD64", "SUBSYSTEM_WINDOWS_GUI", "DLL", "IMPORT_ANY",
-			"HIGH_ENTROPY_VA", "SECTION_MEM_EXECUTE", "IMAGE_DIRECTORY_ENTRY_SECURITY", "RESOURCE_TYPE_VERSION"} {
+			"HIGH_ENTROPY_VA", "SECTION_MEM_EXECUTE", "IMAGE_DIRECTORY_ENTRY_SECURITY", "RESOURCE_TYPE_VERSION",
+			"number_of_resources", "number_of_version_infos", "resource_timestamp", "resource_version.major",
+			"resource_version.minor", "number_of_delayed_imports", "number_of_delayed_imported_functions",
+			"number_of_signatures", "IMPORT_DELAYED", "IMPORT_STANDARD"} {
 			out = append(out, [2]string{f, "i"})
 		}
 		for _, f := range []string{"pdb_path", "dll_name", "rich_signature.raw_data", "rich_signature.clear_data",
-			"imphash()"} {
+			"imphash()", "version_info[\"CompanyName\"]", "version_info[\"FileVersion\"]",
+			"version_info[\"ProductName\"]", "version_info[\"LegalCopyright\"]", "version_info[\"FileDescription\"]",
+			"version_info[\"OriginalFilename\"]", "version_info[\"nope\"]", "delay_import_details[0].library_name"} {
 			out = append(out, [2]string{f, "s"})
 		}
 		for _, f := range []string{"is_dll()", "is_32bit()", "is_64bit()", "calculate_checksum()",
@@ -265,7 +272,18 @@ var peDump = dumpSpec{
 			"rich_signature.toolid(0)", "rich_signature.version(30729)", "rich_signature.toolid(147, 30729)",
 			"exports(\"DllMain\")", "exports(1)", "exports(/^Dll/)", "exports_index(1)", "exports_index(/./)",
 			"imports(\"kernel32.dll\")", "imports(\"KERNEL32.DLL\", \"ExitProcess\")", "imports(\"kernel32.dll\", 1)",
-			"imports(/kernel32/i, /^Get/)", "imports(/./, /./)", "imports(\"msvcrt.dll\")"} {
+			"imports(/kernel32/i, /^Get/)", "imports(/./, /./)", "imports(\"msvcrt.dll\")",
+			"imports(pe.IMPORT_DELAYED, /./, /./)", "imports(pe.IMPORT_ANY, /./, /./)",
+			"imports(pe.IMPORT_STANDARD, /./, /./)", "imports(pe.IMPORT_DELAYED, \"user32.dll\")",
+			"imports(pe.IMPORT_ANY, \"kernel32.dll\")", "imports(pe.IMPORT_DELAYED, \"user32.dll\", \"MessageBoxA\")",
+			"imports(pe.IMPORT_ANY, \"KERNEL32.dll\", \"ExitProcess\")", "imports(pe.IMPORT_DELAYED, \"user32.dll\", 2)",
+			"imports(pe.IMPORT_ANY, \"kernel32.dll\", 1)", "imports(0, /./, /./)",
+			"imports(pe.IMPORT_DELAYED, /^api-ms-win/i, /./)", "imports(pe.IMPORT_DELAYED, /user32/i, /^Message/)",
+			"locale(1033)", "locale(1049)", "locale(0x407)",
+			"language(9)", "language(0x19)", "language(0)", "locale(0xdaff)", "language(0xff)",
+			"delay_import_details[0].number_of_function", "signatures[0].valid_on(1600000000)",
+			"signatures[0].valid_on(pe.signatures[0].not_before)", "signatures[0].valid_on(pe.signatures[0].not_after + 1)",
+			"signatures[1].valid_on(1700000000)"} {
 			out = append(out, [2]string{f, "i"})
 		}
 		return out
@@ -279,6 +297,13 @@ var peDump = dumpSpec{
 		{"import_details", "pe.number_of_imports", [][2]string{{"library_name", "s"}, {"number_of_functions", "i"}}},
 		{"export_details", "pe.number_of_exports", [][2]string{{"name", "s"}, {"ordinal", "i"}, {"offset", "i"},
 			{"forward_name", "s"}}},
+		{"resources", "pe.number_of_resources", [][2]string{{"type", "i"}, {"id", "i"}, {"language", "i"},
+			{"type_string", "s"}, {"name_string", "s"}, {"language_string", "s"}, {"offset", "i"}, {"length", "i"},
+			{"rva", "i"}}},
+		{"version_info_list", "pe.number_of_version_infos", [][2]string{{"key", "s"}, {"value", "s"}}},
+		{"signatures", "pe.number_of_signatures", [][2]string{{"issuer", "s"}, {"subject", "s"}, {"version", "i"},
+			{"algorithm", "s"}, {"algorithm_oid", "s"}, {"serial", "s"}, {"not_before", "i"}, {"not_after", "i"},
+			{"thumbprint", "s"}}},
 	},
 	extra: []string{
 		"for any d in pe.import_details : (for any f in d.functions : (console.log(\"fn \", f.name) and false))",
@@ -286,6 +311,11 @@ var peDump = dumpSpec{
 		"pe.number_of_sections > 3 and pe.sections[0].name == \".text\"",
 		"for any s in pe.sections : (s.characteristics & pe.SECTION_MEM_EXECUTE != 0 and s.name == \".text\")",
 		"pe.imphash() == \"afe54265af0ee5570cb87b013a2f38da\"",
+		"for any k, v in pe.version_info : (k == \"CompanyName\" and v contains \"Microsoft\")",
+		"for any r in pe.resources : (r.type == pe.RESOURCE_TYPE_MANIFEST)",
+		"pe.number_of_delayed_imports > 0 and pe.imports(pe.IMPORT_DELAYED, /./, /./) == pe.number_of_delayed_imported_functions",
+		"for any s in pe.signatures : (s.issuer contains \"Microsoft\" and s.valid_on(1640000000))",
+		"pe.number_of_signatures == 0 and not defined pe.signatures[0].subject",
 	},
 }
 
@@ -302,13 +332,205 @@ func TestYaraModulePE(t *testing.T) {
 		t.Fatal(err)
 	}
 	files = append(files, data)
+	// PEs with version resources in two languages, delay-load imports
+	// and exports (internal/pefile's MinGW fixtures), and Authenticode-
+	// signed ones (osslsigncode: nested, dual, negative serial, SHA-1).
+	files = append(files, peMinGWFixtures(t, dir)...)
+	files = append(files, peSignedFixtures(t)...)
 	var bad []string
 	for i, f := range files {
 		if st, err := os.Stat(f); err == nil && st.Size() < 400_000 {
 			bad = append(bad, corrupt(t, f, dir, 12, 2048, int64(i))...)
+			// The resource tree, version info and certificate table
+			// sit at the end of these files: damage them too.
+			bad = append(bad, corruptTail(t, f, dir, 12, int64(i))...)
+			// One damaged byte in a certificate table: yara lists no
+			// signature of a PKCS#7 structure OpenSSL cannot decode.
+			bad = append(bad, corruptCerts(t, f, dir, 16, int64(i))...)
 		}
 	}
 	diffModule(t, peDump, append(files, bad...))
+}
+
+// peMinGWFixtures builds internal/pefile's fixtures (testdata/mkfixtures.sh,
+// GNU binutils for MinGW) into dir; none without the tools.
+func peMinGWFixtures(t *testing.T, dir string) []string {
+	t.Helper()
+	for _, tool := range []string{"bash", "cpp", "x86_64-w64-mingw32-ld", "x86_64-w64-mingw32-windres", "i686-w64-mingw32-ld"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Logf("no %s: MinGW PE fixtures not built", tool)
+			return nil
+		}
+	}
+	out := filepath.Join(dir, "mingw")
+	if b, err := exec.Command("bash", "../pefile/testdata/mkfixtures.sh", out).CombinedOutput(); err != nil {
+		t.Fatalf("mkfixtures.sh: %v\n%s", err, b)
+	}
+	m, _ := filepath.Glob(filepath.Join(out, "*"))
+	return append(m, peDelayFixtures(t, filepath.Join(out, "fixture64.exe"), dir)...)
+}
+
+// peDelayFixtures makes delay-load variants of a MinGW executable. GNU ld
+// links dlltool's delay-import descriptor but leaves the delay-import
+// data directory empty, so yara sees none; MSVC's linker sets it. The
+// first variant sets it (attributes 1: RVAs); the second turns the
+// descriptor into a Visual C++ 6 one (attributes 0) whose name-table
+// entries are VAs, which yara converts back to RVAs.
+func peDelayFixtures(t *testing.T, exe, dir string) []string {
+	t.Helper()
+	nm, err := exec.Command("x86_64-w64-mingw32-nm", exe).Output()
+	if err != nil {
+		t.Logf("nm %s: %v: no delay-load fixtures", exe, err)
+		return nil
+	}
+	f, err := pe.Open(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	oh, ok := f.OptionalHeader.(*pe.OptionalHeader64)
+	if !ok {
+		t.Fatalf("%s: not PE32+", exe)
+	}
+	off := func(rva uint64) uint64 {
+		for _, s := range f.Sections {
+			if rva >= uint64(s.VirtualAddress) && rva < uint64(s.VirtualAddress)+uint64(s.Size) {
+				return rva - uint64(s.VirtualAddress) + uint64(s.Offset)
+			}
+		}
+		t.Fatalf("%s: RVA %#x in no section", exe, rva)
+		return 0
+	}
+	var desc uint64
+	for _, l := range strings.Split(string(nm), "\n") {
+		if fs := strings.Fields(l); len(fs) == 3 && strings.HasPrefix(fs[2], "__DELAY_IMPORT_DESCRIPTOR_") {
+			if _, err := fmt.Sscanf(fs[0], "%x", &desc); err != nil {
+				t.Fatal(err)
+			}
+			desc -= oh.ImageBase
+		}
+	}
+	if desc == 0 {
+		t.Fatalf("%s: no delay-import descriptor symbol", exe)
+	}
+	b, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The data directories follow the 112-byte PE32+ optional header.
+	dd := uint64(binary.LittleEndian.Uint32(b[0x3c:])) + 24 + 112 + 13*8
+	binary.LittleEndian.PutUint32(b[dd:], uint32(desc))
+	binary.LittleEndian.PutUint32(b[dd+4:], 64)
+	v1 := filepath.Join(dir, "delay64.exe")
+	if err := os.WriteFile(v1, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := off(desc)
+	binary.LittleEndian.PutUint32(b[d:], 0)
+	for e := off(uint64(binary.LittleEndian.Uint32(b[d+16:]))); binary.LittleEndian.Uint64(b[e:]) != 0; e += 8 {
+		if v := binary.LittleEndian.Uint64(b[e:]); v&(1<<63) == 0 {
+			binary.LittleEndian.PutUint64(b[e:], v+oh.ImageBase)
+		}
+	}
+	v2 := filepath.Join(dir, "delay64-vc6.exe")
+	if err := os.WriteFile(v2, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return []string{v1, v2}
+}
+
+// peSignedFixtures returns testdata/fixtures/signed.sh's signed PEs
+// (from CASCADE_SIGNED_FIXTURES, or built); none without its tools.
+func peSignedFixtures(t *testing.T) []string {
+	t.Helper()
+	d := os.Getenv("CASCADE_SIGNED_FIXTURES")
+	if d == "" {
+		for _, tool := range []string{"openssl", "osslsigncode", "wixl", "go", "bash"} {
+			if _, err := exec.LookPath(tool); err != nil {
+				t.Logf("no %s: signed PE fixtures not built", tool)
+				return nil
+			}
+		}
+		d = testutil.Fixture(t, "signed.sh")
+	}
+	m, _ := filepath.Glob(filepath.Join(d, "pe", "*.exe"))
+	return m
+}
+
+// corruptTail is corrupt over the last quarter of the file (at most
+// 64 KiB), where resources and the certificate table usually are.
+func corruptTail(t *testing.T, src, dir string, n int, seed int64) []string {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewSource(seed))
+	span := min(len(b)/4, 64<<10)
+	var out []string
+	for i := 0; i < n && span > 0; i++ {
+		c := append([]byte(nil), b...)
+		for k := 0; k < 1+r.Intn(8); k++ {
+			off := len(c) - 1 - r.Intn(span)
+			switch r.Intn(3) {
+			case 0:
+				c[off] = byte(r.Intn(256))
+			case 1:
+				c[off] = 0xff
+			default:
+				c[off] = 0
+			}
+		}
+		p := filepath.Join(dir, fmt.Sprintf("%s.tail%d", filepath.Base(src), i))
+		if err := os.WriteFile(p, c, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// corruptCerts changes one byte of src's certificate table (the
+// security data directory) in each of n copies; none when src has no
+// certificate table.
+func corruptCerts(t *testing.T, src, dir string, n int, seed int64) []string {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := pe.NewFile(bytes.NewReader(b))
+	if err != nil {
+		return nil
+	}
+	var dd pe.DataDirectory
+	switch oh := f.OptionalHeader.(type) {
+	case *pe.OptionalHeader32:
+		if oh.NumberOfRvaAndSizes > 4 {
+			dd = oh.DataDirectory[4]
+		}
+	case *pe.OptionalHeader64:
+		if oh.NumberOfRvaAndSizes > 4 {
+			dd = oh.DataDirectory[4]
+		}
+	}
+	start, size := int(dd.VirtualAddress), int(dd.Size)
+	if size == 0 || start+size > len(b) {
+		return nil
+	}
+	r := rand.New(rand.NewSource(seed))
+	var out []string
+	for i := 0; i < n; i++ {
+		c := append([]byte(nil), b...)
+		off := start + 8 + r.Intn(max(size-8, 1))
+		c[off] ^= byte(1 + r.Intn(255))
+		p := filepath.Join(dir, fmt.Sprintf("%s.cert%d", filepath.Base(src), i))
+		if err := os.WriteFile(p, c, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 var machoDump = func() dumpSpec {

@@ -43,6 +43,19 @@ func peModule() *module {
 		"import_details": arrayOf(structType(intFields(map[string]*mtype{"library_name": tyStr,
 			"functions": arrayOf(structType(intFields(map[string]*mtype{"name": tyStr}, "ordinal")))},
 			"number_of_functions"))),
+		// As yara 4.2.3 declares it; it never fills it (mod_pe_delay.go).
+		"delay_import_details": arrayOf(structType(intFields(map[string]*mtype{"library_name": tyStr,
+			"functions": arrayOf(structType(intFields(map[string]*mtype{"name": tyStr}, "ordinal")))},
+			"number_of_function"))),
+		"version_info":      {kind: kDict, elem: tyStr},
+		"version_info_list": arrayOf(structType(map[string]*mtype{"key": tyStr, "value": tyStr})),
+		"resource_version":  ver(),
+		"resources": arrayOf(structType(intFields(map[string]*mtype{"type_string": tyStr, "name_string": tyStr,
+			"language_string": tyStr}, "rva", "offset", "length", "type", "id", "language"))),
+		"signatures": arrayOf(structType(intFields(map[string]*mtype{"thumbprint": tyStr, "issuer": tyStr,
+			"subject": tyStr, "algorithm": tyStr, "algorithm_oid": tyStr, "serial": tyStr,
+			"valid_on": {kind: kFunc, funcs: []moduleFunc{{"i", tInt, validOn}}},
+		}, "version", "not_before", "not_after"))),
 	}, "is_pe", "machine", "number_of_sections", "timestamp", "pointer_to_symbol_table", "number_of_symbols",
 		"size_of_optional_header", "characteristics", "entry_point", "entry_point_raw", "image_base",
 		"number_of_rva_and_sizes", "opthdr_magic", "size_of_code", "size_of_initialized_data",
@@ -50,7 +63,8 @@ func peModule() *module {
 		"win32_version_value", "size_of_image", "size_of_headers", "checksum", "subsystem", "dll_characteristics",
 		"size_of_stack_reserve", "size_of_stack_commit", "size_of_heap_reserve", "size_of_heap_commit",
 		"loader_flags", "number_of_imports", "number_of_imported_functions", "number_of_exports",
-		"export_timestamp")
+		"export_timestamp", "number_of_version_infos", "number_of_resources", "resource_timestamp",
+		"number_of_delayed_imports", "number_of_delayed_imported_functions", "number_of_signatures")
 	pe := func(o mobj) *peParsed { p, _ := o[peKey].(*peParsed); return p }
 	intFn := func(f func(p *peParsed, a []value) value) func(*evalCtx, mobj, []value) value {
 		return func(_ *evalCtx, o mobj, a []value) value {
@@ -121,60 +135,59 @@ func peModule() *module {
 			}},
 			{"i", tInt, intFn(func(p *peParsed, a []value) value { return idxOrUndef(exportOrdinal(p, a[0].i)) })},
 		},
+		// imports(dll, …) reads the standard imports; imports(flags,
+		// dll, …) the standard (IMPORT_STANDARD), delayed
+		// (IMPORT_DELAYED) or both, as yara 4.2.
 		"imports": {
-			{"ss", tInt, intFn(func(p *peParsed, a []value) value {
-				dll, fn := cString(a[0].s), cString(a[1].s)
-				for _, d := range p.imports {
-					if asciiEqualFold(d.name, dll) {
-						for _, f := range d.funcs {
-							if asciiEqualFold(f.name, fn) {
-								return vInt(1)
-							}
-						}
-					}
-				}
-				return vInt(0)
-			})},
-			{"si", tInt, intFn(func(p *peParsed, a []value) value {
-				dll := cString(a[0].s)
-				for _, d := range p.imports {
-					if asciiEqualFold(d.name, dll) {
-						for _, f := range d.funcs {
-							if f.hasOrdinal && f.ordinal == a[1].i {
-								return vInt(1)
-							}
-						}
-					}
-				}
-				return vInt(0)
-			})},
-			{"s", tInt, intFn(func(p *peParsed, a []value) value {
-				dll, n := cString(a[0].s), 0
-				for _, d := range p.imports {
-					if asciiEqualFold(d.name, dll) {
-						n += len(d.funcs)
-					}
-				}
-				return vInt(int64(n))
-			})},
+			{"ss", tInt, intFn(func(p *peParsed, a []value) value { return vInt(importsFn(p.imports, a[0].s, a[1].s)) })},
+			{"si", tInt, intFn(func(p *peParsed, a []value) value { return vInt(importsOrd(p.imports, a[0].s, a[1].i)) })},
+			{"s", tInt, intFn(func(p *peParsed, a []value) value { return vInt(importsDLL(p.imports, a[0].s)) })},
 			{"rr", tInt, func(e *evalCtx, o mobj, a []value) value {
 				p := pe(o)
 				if p == nil {
 					return undef
 				}
-				n := 0
-				for _, d := range p.imports {
-					if regexLen(e, a[0], d.name) > 0 {
-						for _, f := range d.funcs {
-							if regexLen(e, a[1], f.name) > 0 {
-								n++
-							}
-						}
-					}
+				return vInt(importsRe(e, p.imports, a[0], a[1]))
+			}},
+			{"iss", tInt, intFn(func(p *peParsed, a []value) value {
+				return vInt(b2i(a[0].i&peImportStandard != 0 && importsFn(p.imports, a[1].s, a[2].s) != 0 ||
+					a[0].i&peImportDelayed != 0 && importsFn(p.delayed, a[1].s, a[2].s) != 0))
+			})},
+			{"isi", tInt, intFn(func(p *peParsed, a []value) value {
+				return vInt(b2i(a[0].i&peImportStandard != 0 && importsOrd(p.imports, a[1].s, a[2].i) != 0 ||
+					a[0].i&peImportDelayed != 0 && importsOrd(p.delayed, a[1].s, a[2].i) != 0))
+			})},
+			{"is", tInt, intFn(func(p *peParsed, a []value) value {
+				var n int64
+				if a[0].i&peImportStandard != 0 {
+					n += importsDLL(p.imports, a[1].s)
 				}
-				return vInt(int64(n))
+				if a[0].i&peImportDelayed != 0 {
+					n += importsDLL(p.delayed, a[1].s)
+				}
+				return vInt(n)
+			})},
+			{"irr", tInt, func(e *evalCtx, o mobj, a []value) value {
+				p := pe(o)
+				if p == nil {
+					return undef
+				}
+				var n int64
+				if a[0].i&peImportStandard != 0 {
+					n += importsRe(e, p.imports, a[1], a[2])
+				}
+				if a[0].i&peImportDelayed != 0 {
+					n += importsRe(e, p.delayed, a[1], a[2])
+				}
+				return vInt(n)
 			}},
 		},
+		"locale": {{"i", tInt, func(_ *evalCtx, o mobj, a []value) value {
+			return resourceLanguage(o, a[0].i, 0xffff)
+		}}},
+		"language": {{"i", tInt, func(_ *evalCtx, o mobj, a []value) value {
+			return resourceLanguage(o, a[0].i, 0xff)
+		}}},
 		"imphash": {{"", tStr, intFn(func(p *peParsed, _ []value) value { return vStr(imphash(p)) })}},
 	}
 	return &module{consts: consts, fields: fields, funcs: funcs,
@@ -182,6 +195,102 @@ func peModule() *module {
 }
 
 const peKey = "\x00pe"
+
+// yara's IMPORT_STANDARD and IMPORT_DELAYED flags.
+const (
+	peImportStandard = 1
+	peImportDelayed  = 2
+)
+
+// importsFn is yara's pe_imports: whether dll (case-insensitive)
+// imports fn.
+func importsFn(dlls []peDLL, dll, fn string) int64 {
+	dll, fn = cString(dll), cString(fn)
+	for _, d := range dlls {
+		if asciiEqualFold(d.name, dll) {
+			for _, f := range d.funcs {
+				if asciiEqualFold(f.name, fn) {
+					return 1
+				}
+			}
+		}
+	}
+	return 0
+}
+
+// importsOrd is pe_imports_ordinal.
+func importsOrd(dlls []peDLL, dll string, ord int64) int64 {
+	dll = cString(dll)
+	for _, d := range dlls {
+		if asciiEqualFold(d.name, dll) {
+			for _, f := range d.funcs {
+				if f.hasOrdinal && f.ordinal == ord {
+					return 1
+				}
+			}
+		}
+	}
+	return 0
+}
+
+// importsDLL is pe_imports_dll: the functions imported from dll.
+func importsDLL(dlls []peDLL, dll string) int64 {
+	dll = cString(dll)
+	var n int64
+	for _, d := range dlls {
+		if asciiEqualFold(d.name, dll) {
+			n += int64(len(d.funcs))
+		}
+	}
+	return n
+}
+
+// importsRe is pe_imports_regexp: the functions matching fn of the DLLs
+// matching dll.
+func importsRe(e *evalCtx, dlls []peDLL, dll, fn value) int64 {
+	var n int64
+	for _, d := range dlls {
+		if regexLen(e, dll, d.name) > 0 {
+			for _, f := range d.funcs {
+				if regexLen(e, fn, f.name) > 0 {
+					n++
+				}
+			}
+		}
+	}
+	return n
+}
+
+// resourceLanguage is yara's locale() (mask 0xffff) and language()
+// (mask 0xff): whether a resource's language, masked, is id. A language
+// given as a string is yara's undefined value, masked like any other.
+func resourceLanguage(o mobj, id, mask int64) value {
+	p, _ := o[peKey].(*peParsed)
+	if p == nil {
+		return undef
+	}
+	for _, r := range p.resources {
+		l := r.ints[2]
+		if r.hasStrs[2] {
+			u := uint64(yrUndefined)
+			l = int64(u) // yara's YR_UNDEFINED, masked like any value
+		}
+		if l&mask == id {
+			return vInt(1)
+		}
+	}
+	return vInt(0)
+}
+
+// validOn is signatures[i].valid_on(t): not_before <= t <= not_after.
+func validOn(_ *evalCtx, sig mobj, a []value) value {
+	nb, ok1 := sig["not_before"].(value)
+	na, ok2 := sig["not_after"].(value)
+	if !ok1 || !ok2 {
+		return undef
+	}
+	return vInt(b2i(a[0].i >= nb.i && a[0].i <= na.i))
+}
 
 // richAny stands for an absent version or toolid argument.
 const richAny = math.MinInt64
@@ -443,7 +552,64 @@ func peObject(d []byte) (mobj, error) {
 		eds[i] = eo
 	}
 	o["export_details"] = eds
+	peResourceObject(o, p)
+	o.setInt("number_of_delayed_imports", int64(len(p.delayed)))
+	o.setInt("number_of_delayed_imported_functions", p.numDelayedFuncs)
+	o["delay_import_details"] = marr{}
+	if p.hasSecurityDir {
+		o.setInt("number_of_signatures", int64(len(p.signatures)))
+	}
+	sigs := make(marr, len(p.signatures))
+	for i, s := range p.signatures {
+		so := mobj{"thumbprint": vStr(s.thumbprint), "issuer": vStr(s.issuer), "subject": vStr(s.subject),
+			"version": vInt(s.version), "algorithm": vStr(s.algorithm), "algorithm_oid": vStr(s.algorithmOID)}
+		if s.hasSerial {
+			so.setStr("serial", s.serial)
+		}
+		if s.hasNotBefore {
+			so.setInt("not_before", s.notBefore)
+		}
+		if s.hasNotAfter {
+			so.setInt("not_after", s.notAfter)
+		}
+		sigs[i] = so
+	}
+	o["signatures"] = sigs
 	return o, err
+}
+
+// peResourceObject sets the resource and version-info members.
+func peResourceObject(o mobj, p *peParsed) {
+	o.setInt("number_of_resources", int64(len(p.resources)))
+	o.setInt("number_of_version_infos", int64(len(p.versionInfo)))
+	if p.hasResDir {
+		o.setInt("resource_timestamp", p.resTimestamp)
+		o["resource_version"] = mobj{"major": vInt(p.resMajor), "minor": vInt(p.resMinor)}
+	}
+	res := make(marr, len(p.resources))
+	for i, r := range p.resources {
+		ro := mobj{"rva": vInt(r.rva), "length": vInt(r.length)}
+		if r.hasOffset {
+			ro.setInt("offset", r.offset)
+		}
+		for k, name := range [3]string{"type", "id", "language"} {
+			if r.hasStrs[k] {
+				ro.setStr(name+"_string", r.strs[k])
+			} else {
+				ro.setInt(name, r.ints[k])
+			}
+		}
+		res[i] = ro
+	}
+	o["resources"] = res
+	dict := mdict{}
+	list := make(marr, len(p.versionInfo))
+	for i, v := range p.versionInfo {
+		dict[v.key] = vStr(v.value)
+		list[i] = mobj{"key": vStr(v.key), "value": vStr(v.value)}
+	}
+	o["version_info"] = dict
+	o["version_info_list"] = list
 }
 
 var peConsts = map[string]int64{

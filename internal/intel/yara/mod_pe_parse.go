@@ -2,6 +2,7 @@ package yara
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 )
 
@@ -37,6 +38,21 @@ type peParsed struct {
 	numImportedFunctions int64
 
 	exports *peExports
+
+	// Resources: the root directory's fields (hasResDir), the
+	// resources in walk order and the version-info strings in order.
+	hasResDir                        bool
+	resTimestamp, resMajor, resMinor int64
+	resources                        []peResource
+	versionInfo                      []peVersionInfo
+
+	delayed         []peDLL
+	numDelayedFuncs int64
+
+	// hasSecurityDir: the security directory entry exists, so
+	// number_of_signatures is defined.
+	hasSecurityDir bool
+	signatures     []peSignature
 }
 
 type peSection struct {
@@ -230,12 +246,12 @@ func parsePEYara(d []byte) (*peParsed, error) {
 	r.header(p)
 	r.rich(p)
 	r.debugDir(p)
-	var errs error
-	if err := r.imports(p); err != nil {
-		errs = err
-	}
+	var errs []error
+	errs = append(errs, r.resources(p))
+	r.signatures(p)
+	errs = append(errs, r.imports(p), r.delayedImports(p))
 	r.exports(p)
-	return p, errs
+	return p, errors.Join(errs...)
 }
 
 func (r *peReader) header(p *peParsed) {

@@ -1,12 +1,17 @@
 package yara
 
 import (
+	"bytes"
 	"context"
+	"debug/pe"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // walkObj touches every value of a parsed module object, as rules
@@ -132,6 +137,11 @@ func FuzzPE(f *testing.F) {
 			imphash(p)
 			peChecksum(p)
 			richCount(o["rich_signature"].(mobj), 0, richAny)
+			resourceLanguage(o, 1033, 0xffff)
+			resourceLanguage(o, 9, 0xff)
+			importsFn(p.delayed, "user32.dll", "MessageBoxA")
+			importsOrd(p.delayed, "user32.dll", 1)
+			importsDLL(p.delayed, "user32.dll")
 		}
 	})
 }
@@ -149,11 +159,7 @@ func FuzzMachO(f *testing.F) {
 // does not is a compile error naming it, never a silent non-match.
 func TestUnimplementedMembersDoNotCompile(t *testing.T) {
 	for _, c := range []struct{ cond, want string }{
-		{`pe.version_info["CompanyName"] == "x"`, "pe.version_info"},
-		{`pe.number_of_resources > 0`, "pe.number_of_resources"},
-		{`pe.number_of_signatures > 0`, "pe.number_of_signatures"},
-		{`pe.imports(pe.IMPORT_DELAYED, "a.dll", "f")`, "pe.imports"},
-		{`pe.locale(1033)`, "pe.locale"},
+		{`pe.is_signed == 1`, "pe.is_signed"},
 		{`elf.telfhash() == ""`, "elf.telfhash"},
 		{`pe.sections[0].bogus == 1`, "pe.sections[].bogus"},
 	} {
@@ -186,5 +192,98 @@ rule b { condition: defined string.to_int("12z") or defined string.to_int("1", 1
 	res, err := r.Evaluate(context.Background(), &ScanData{})
 	if err != nil || !res[0] || res[1] {
 		t.Fatalf("res %v err %v", res, err)
+	}
+}
+
+// FuzzPESignatures runs the PKCS#7 reader of pe.signatures over
+// arbitrary bytes, seeded with a real Authenticode signature.
+func FuzzPESignatures(f *testing.F) {
+	if b, err := os.ReadFile("../../collect/codesign/testdata/realworld/kdbazis.dll"); err == nil {
+		if pf, err := pe.NewFile(bytes.NewReader(b)); err == nil {
+			if oh, ok := pf.OptionalHeader.(*pe.OptionalHeader64); ok {
+				// WIN_CERTIFICATE: an 8-byte header, then the PKCS#7.
+				dd := oh.DataDirectory[4]
+				if dd.Size > 8 && int(dd.VirtualAddress+dd.Size) <= len(b) {
+					f.Add(b[dd.VirtualAddress+8 : dd.VirtualAddress+dd.Size])
+				}
+			}
+		}
+	}
+	f.Add([]byte("\x30\x03\x06\x01\x00"))
+	f.Fuzz(func(t *testing.T, d []byte) {
+		p := &peParsed{}
+		in, el := cryptobyte.String(d), cryptobyte.String(nil)
+		if in.ReadASN1Element(&el, cbasn1.SEQUENCE) {
+			parsePKCS7(el, p, 0)
+		}
+		if len(p.signatures) > peMaxCerts {
+			t.Fatalf("%d signatures", len(p.signatures))
+		}
+	})
+}
+
+// TestPESignatureSeed: the real signature parses into its signer's
+// certificate (values checked against yara in internal/cli).
+func TestPESignatureSeed(t *testing.T) {
+	b, err := os.ReadFile("../../collect/codesign/testdata/realworld/kdbazis.dll")
+	if err != nil {
+		t.Skip(err)
+	}
+	o, _ := peObject(b)
+	sigs, _ := o["signatures"].(marr)
+	if len(sigs) != 1 {
+		t.Fatalf("%d signatures, want 1", len(sigs))
+	}
+	if got := sigs[0].(mobj)["subject"].(value).s; got != "/CN=VirtualKD-Redux SPC" {
+		t.Errorf("subject %q", got)
+	}
+	// One damaged tag inside the certificate: OpenSSL's d2i_PKCS7 fails,
+	// so yara (and this module) list no signature.
+	c := append([]byte(nil), b...)
+	c[13312+8+1608] = 0x0f
+	o, _ = peObject(c)
+	if n := o["number_of_signatures"].(value).i; n != 0 {
+		t.Errorf("damaged: %d signatures, want 0", n)
+	}
+}
+
+// TestD2IPKCS7: one changed byte in a real Authenticode signature, and
+// whether yara 4.2.3 (OpenSSL's d2i_PKCS7) still lists the signature,
+// as observed with Debian's yara on these exact files.
+func TestD2IPKCS7(t *testing.T) {
+	b, err := os.ReadFile("../../collect/codesign/testdata/realworld/kdbazis.dll")
+	if err != nil {
+		t.Skip(err)
+	}
+	const p7 = 13312 + 8 // the certificate table's PKCS#7
+	for _, c := range []struct {
+		off  int
+		v    byte
+		want int64
+		why  string
+	}{
+		{-1, 0, 1, "undamaged"},
+		{4400, 0x00, 1, "inside the encrypted digest"},
+		{1160, 0xff, 0, "NULL tag to a high-tag-number form"},
+		{1160, 0x11, 0, "NULL to a primitive SET in an ANY"},
+		{1608, 0x0f, 0, "SEQUENCE tag to a reserved one"},
+		{4175, 0x00, 0, "digest algorithm OID tag"},
+		{4281, 0x00, 0, "digest OCTET STRING length"},
+		{1643, 0x00, 0, "name SET length"},
+		{738, 0xff, 0, "extension OCTET STRING length"},
+		{1727, 0xc0, 0, "public key algorithm OID length"},
+		{2876, 0xff, 0, "PrintableString tag"},
+		{2871, 0xff, 0, "attribute type OID tag"},
+		{3596, 0x00, 0, "signature BIT STRING length"},
+		{4867, 0x49, 0, "an attribute value SET length"},
+	} {
+		d := append([]byte(nil), b...)
+		if c.off >= 0 {
+			d[p7+c.off] = c.v
+		}
+		o, _ := peObject(d)
+		if got := o["number_of_signatures"].(value).i; got != c.want {
+			t.Errorf("%s (%d=%#x): %d signatures, yara lists %d", c.why, c.off, c.v, got, c.want)
+		}
 	}
 }
