@@ -59,6 +59,17 @@ func TestSearchPlan(t *testing.T) {
 				t.Errorf("%s %q: plan %s does not use %s", tc.q.Kind, tc.q.Q, all, idx)
 			}
 		}
+		if tc.q.Kind == store.SearchName || tc.q.Kind == store.SearchPath {
+			// The page is the first rows of the ordered index scan (a
+			// Limit right above it), not the whole range sorted.
+			ordered := false
+			for i := 1; i < len(plan); i++ {
+				ordered = ordered || (strings.Contains(plan[i-1], "Limit") && strings.Contains(plan[i], "Index Scan using "+tc.wants[0]+" "))
+			}
+			if !ordered {
+				t.Errorf("%s %q: the page is not read in the index's order: %s", tc.q.Kind, tc.q.Q, all)
+			}
+		}
 		if tc.q.Cursor != "" && strings.Contains(all, "file_obs") {
 			t.Errorf("a page past the files reads them again: %s", all)
 		}

@@ -85,8 +85,18 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 			cond += " AND (" + keyed + ", o.id) > (?, ?)"
 			args = append(args, cur.key, cur.id)
 		}
-		obs, err := s.searchRows(ctx, t, "SELECT "+t.selectList()+t.from()+"WHERE "+cond+timeCond+
-			" ORDER BY "+keyed+", o.id LIMIT ?", append(append(args, timeArgs...), limit)...)
+		query := "SELECT " + t.selectList() + t.from() + "WHERE " + cond + timeCond + " ORDER BY " + keyed + ", o.id LIMIT ?"
+		if s.d.Numbered {
+			// PostgreSQL: the page is taken from the index alone, then
+			// joined to its hosts. Joined in one query, a planner that
+			// expects few rows in the range (statistics behind a bulk
+			// load) hashes them with hosts, which loses the index order,
+			// and then reads and sorts the whole range for each page
+			// (225 ms for a path glob at 1.2M, RESULTS.md).
+			query = "SELECT " + t.selectList() + " FROM (SELECT * FROM " + t.table + " o WHERE " + cond + timeCond +
+				" ORDER BY " + keyed + ", o.id LIMIT ?) o JOIN hosts h ON h.id = o.host_id ORDER BY " + keyed + ", o.id"
+		}
+		obs, err := s.searchRows(ctx, t, query, append(append(args, timeArgs...), limit)...)
 		if err != nil {
 			return nil, fmt.Errorf("search %s: %w", q.Kind, err)
 		}
