@@ -44,6 +44,10 @@ type config struct {
 	serverPprof   string
 	serverGodebug string
 	search        bool
+	// searchThink is the mean think time of the search phase's second
+	// load model; searchThinkDur its length.
+	searchThink    time.Duration
+	searchThinkDur time.Duration
 }
 
 func main() {
@@ -72,6 +76,8 @@ func main() {
 	flag.StringVar(&c.serverPprof, "server-pprof", "", "serve the server process's net/http/pprof on this loopback address (profiles of one phase at a time)")
 	flag.StringVar(&c.serverGodebug, "server-godebug", "", "GODEBUG of the server process alone (gctrace=1 traces its collector)")
 	flag.BoolVar(&c.search, "search", false, "after building the history, run the fleet search phase (-api-clients analysts searching for -api-duration) instead of the retro-hunt and API phases")
+	flag.DurationVar(&c.searchThink, "search-think", 5*time.Second, "in the search phase, after the closed loop, each analyst also waits an exponential think time of this mean between searches (0: closed loop only)")
+	flag.DurationVar(&c.searchThinkDur, "search-think-duration", 60*time.Second, "length of the search phase's think-time load, after its warm-up")
 	childEngine := flag.String("child-engine", "", "internal: run the server process for this engine")
 	childDSN := flag.String("child-dsn", "", "internal: the server process's database")
 	flag.Parse()

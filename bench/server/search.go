@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
+	"github.com/cascade-ir/cascade/internal/fleet/fleetclient"
 	"github.com/cascade-ir/cascade/internal/store"
 	"github.com/cascade-ir/cascade/internal/store/postgres"
 	"github.com/cascade-ir/cascade/internal/store/sqlite"
@@ -54,25 +55,35 @@ var searchKinds = []struct {
 
 // searchRun is the search phase's record.
 type searchRun struct {
-	idle   [][]time.Duration // per kind, one analyst alone
-	loaded [][]time.Duration // per kind, -api-clients analysts
+	idle  [][]time.Duration // per kind, one analyst alone
+	loads []searchLoad      // closed loop, then with think time
+	hits  []int             // per kind, hits of the first idle request
+	plans [][]string
+}
+
+// searchLoad is one load model's record: analysts searching back to back
+// (think 0, a closed loop) or each waiting an exponential think time of
+// mean think between a result and the next search.
+type searchLoad struct {
+	think  time.Duration
+	loaded [][]time.Duration // per kind
 	all    []time.Duration
-	hits   []int // per kind, hits of the first idle request
-	plans  [][]string
 	dur    time.Duration
 }
 
 // searchPhase sends every search kind 20 times alone (service time), then
-// -api-clients analysts send random searches back to back for
-// -api-duration after -api-warmup; then the store explains each kind.
+// -api-clients analysts send random searches for -api-duration after
+// -api-warmup, first back to back (closed loop), then, with
+// -search-think > 0, each waiting an exponential think time of that mean
+// between searches (for -search-think-duration); then the store
+// explains each kind.
 func (b *bench) searchPhase(ctx context.Context, dsn string) error {
 	tc, err := b.admin.CreateToken(ctx, fleet.TokenRequest{Name: "bench-searcher", Role: fleet.TokenAnalyst})
 	if err != nil {
 		return err
 	}
 	an := b.client(tc.Secret)
-	run := &searchRun{idle: make([][]time.Duration, len(searchKinds)), loaded: make([][]time.Duration, len(searchKinds)),
-		hits: make([]int, len(searchKinds)), dur: b.c.apiDuration}
+	run := &searchRun{idle: make([][]time.Duration, len(searchKinds)), hits: make([]int, len(searchKinds))}
 	rnd := rand.New(rand.NewPCG(11, 12))
 	for i := range 20 {
 		for k, sk := range searchKinds {
@@ -89,38 +100,16 @@ func (b *bench) searchPhase(ctx context.Context, dsn string) error {
 			}
 		}
 	}
-	lctx, cancel := context.WithTimeout(ctx, b.c.apiWarmup+b.c.apiDuration)
-	defer cancel()
-	measured := time.Now().Add(b.c.apiWarmup)
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	var errs int
-	for c := range b.c.apiClients {
-		wg.Go(func() {
-			rnd := rand.New(rand.NewPCG(uint64(c), 13))
-			for lctx.Err() == nil {
-				k := rnd.IntN(len(searchKinds))
-				q := searchKinds[k].req(b, rnd)
-				q.Set("limit", "100")
-				t := time.Now()
-				_, err := an.Search(lctx, q)
-				d := time.Since(t)
-				mu.Lock()
-				if err != nil {
-					if lctx.Err() == nil {
-						errs++
-					}
-				} else if !t.Before(measured) {
-					run.loaded[k] = append(run.loaded[k], d)
-					run.all = append(run.all, d)
-				}
-				mu.Unlock()
-			}
-		})
+	models := []struct{ think, dur time.Duration }{{0, b.c.apiDuration}}
+	if b.c.searchThink > 0 {
+		models = append(models, struct{ think, dur time.Duration }{b.c.searchThink, b.c.searchThinkDur})
 	}
-	wg.Wait()
-	if errs > 0 {
-		return fmt.Errorf("%d search errors under load", errs)
+	for _, m := range models {
+		l, err := b.searchLoad(ctx, an, m.think, m.dur)
+		if err != nil {
+			return err
+		}
+		run.loads = append(run.loads, l)
 	}
 	// The plans, from this process: the store opened on the same database.
 	var st *sqlstore.Store
@@ -154,6 +143,67 @@ func (b *bench) searchPhase(ctx context.Context, dsn string) error {
 	return nil
 }
 
+// searchLoad runs -api-clients analysts for dur after -api-warmup. With
+// think > 0 each starts after a random think time and waits an
+// exponential one (mean think) after each answer: the offered load is
+// then about clients/think searches a second whatever the latency, as
+// people reading results between searches make it.
+func (b *bench) searchLoad(ctx context.Context, an *fleetclient.Client, think, dur time.Duration) (searchLoad, error) {
+	l := searchLoad{think: think, loaded: make([][]time.Duration, len(searchKinds)), dur: dur}
+	lctx, cancel := context.WithTimeout(ctx, b.c.apiWarmup+dur)
+	defer cancel()
+	measured := time.Now().Add(b.c.apiWarmup)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var errs int
+	wait := func(r *rand.Rand) bool {
+		if think <= 0 {
+			return lctx.Err() == nil
+		}
+		select {
+		case <-time.After(time.Duration(r.ExpFloat64() * float64(think))):
+			return true
+		case <-lctx.Done():
+			return false
+		}
+	}
+	for c := range b.c.apiClients {
+		wg.Go(func() {
+			rnd := rand.New(rand.NewPCG(uint64(c), 13+uint64(think)))
+			for wait(rnd) {
+				k := rnd.IntN(len(searchKinds))
+				q := searchKinds[k].req(b, rnd)
+				q.Set("limit", "100")
+				t := time.Now()
+				_, err := an.Search(lctx, q)
+				d := time.Since(t)
+				mu.Lock()
+				if err != nil {
+					if lctx.Err() == nil {
+						errs++
+					}
+				} else if !t.Before(measured) {
+					l.loaded[k] = append(l.loaded[k], d)
+					l.all = append(l.all, d)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if errs > 0 {
+		return l, fmt.Errorf("%d search errors under load (think %s)", errs, think)
+	}
+	return l, nil
+}
+
+func (l searchLoad) model() string {
+	if l.think <= 0 {
+		return "closed loop"
+	}
+	return "think " + l.think.String()
+}
+
 // searchReport prints the phase's figures and plans.
 func searchReport(w io.Writer, c config, rs []*result) {
 	for _, r := range rs {
@@ -161,15 +211,24 @@ func searchReport(w io.Writer, c config, rs []*result) {
 		if s == nil {
 			continue
 		}
-		fmt.Fprintf(w, "\nsearch phase, %s: %d file observations, %d analysts for %s after %s of warm-up\n",
-			r.engine, c.hosts*c.files, c.apiClients, c.apiDuration, c.apiWarmup)
-		fmt.Fprintf(w, "%-28s %-8s %-16s %-16s %-16s %s\n", "kind", "hits", "alone p50", "loaded p50", "loaded p99", "loaded n")
-		for k, sk := range searchKinds {
-			fmt.Fprintf(w, "%-28s %-8d %-16s %-16s %-16s %d\n", sk.name, s.hits[k], ms(pct(s.idle[k], 0.5)),
-				ms(pct(s.loaded[k], 0.5)), ms(pct(s.loaded[k], 0.99)), len(s.loaded[k]))
+		fmt.Fprintf(w, "\nsearch phase, %s: %d file observations, %d analysts, %s of warm-up each\n",
+			r.engine, c.hosts*c.files, c.apiClients, c.apiWarmup)
+		fmt.Fprintf(w, "%-28s %-8s %-12s", "kind", "hits", "alone p50")
+		for _, l := range s.loads {
+			fmt.Fprintf(w, " | %-34s", l.model()+" p50 / p99 (n)")
 		}
-		fmt.Fprintf(w, "%-28s %-8s %-16s %-16s %-16s %d (%.0f searches/s)   target p99 < 200 ms\n", "all", "", "",
-			ms(pct(s.all, 0.5)), ms(pct(s.all, 0.99)), len(s.all), float64(len(s.all))/s.dur.Seconds())
+		fmt.Fprintln(w)
+		for k, sk := range searchKinds {
+			fmt.Fprintf(w, "%-28s %-8d %-12s", sk.name, s.hits[k], ms(pct(s.idle[k], 0.5)))
+			for _, l := range s.loads {
+				fmt.Fprintf(w, " | %-34s", fmt.Sprintf("%s / %s (%d)", ms(pct(l.loaded[k], 0.5)), ms(pct(l.loaded[k], 0.99)), len(l.loaded[k])))
+			}
+			fmt.Fprintln(w)
+		}
+		for _, l := range s.loads {
+			fmt.Fprintf(w, "all, %s for %s: p50 %s, p99 %s, %d searches (%.1f/s)   target p99 < 200 ms\n", l.model(), l.dur,
+				ms(pct(l.all, 0.5)), ms(pct(l.all, 0.99)), len(l.all), float64(len(l.all))/l.dur.Seconds())
+		}
 		for k, sk := range searchKinds {
 			fmt.Fprintf(w, "plan %s: %s\n", sk.name, strings.Join(s.plans[k], " | "))
 		}

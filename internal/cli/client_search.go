@@ -9,8 +9,11 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
+	"github.com/cascade-ir/cascade/internal/snapshot"
 )
 
 // runClientSearch is `cascade client search`: every host that has or
@@ -97,8 +100,8 @@ func writeSearchTable(e *env, res fleet.SearchResult, maxHits int) error {
 		if h.Present {
 			now = "present"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", h.HostUID, h.HostName, h.Matched,
-			h.FirstSeen.UTC().Format(time.RFC3339), h.LastSeen.UTC().Format(time.RFC3339), now, searchEvidence(h))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", searchCell(h.HostUID), searchCell(h.HostName), searchCell(h.Matched),
+			h.FirstSeen.UTC().Format(time.RFC3339), h.LastSeen.UTC().Format(time.RFC3339), now, searchCell(searchEvidence(h)))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -126,7 +129,48 @@ func searchEvidence(h fleet.SearchHit) string {
 			parts = append(parts, h.Software.InstallPath)
 		}
 	case h.Artifact != nil:
-		parts = append(parts, string(h.Artifact.Kind), h.Artifact.Source)
+		a := h.Artifact
+		parts = append(parts, a.Kind)
+		if a.Path != "" {
+			parts = append(parts, a.Path)
+		}
+		if a.SHA1 != "" {
+			parts = append(parts, "sha1 "+strings.ToLower(a.SHA1))
+		}
+		parts = append(parts, "from "+a.Source)
+		parts = append(parts, artifactTimes(a)...)
 	}
 	return strings.Join(parts, " ")
+}
+
+// artifactTimes are an artifact's own times: when the record says the
+// program ran or the entry was written, as the evidence column shows them.
+func artifactTimes(a *snapshot.Artifact) []string {
+	var out []string
+	if a.FirstSeen != nil {
+		out = append(out, "first "+a.FirstSeen.UTC().Format(time.RFC3339))
+	}
+	if a.LastSeen != nil {
+		out = append(out, "last "+a.LastSeen.UTC().Format(time.RFC3339))
+	}
+	if len(a.RunTimes) > 0 {
+		out = append(out, "ran "+a.RunTimes[0].UTC().Format(time.RFC3339))
+	}
+	return out
+}
+
+// searchCell keeps what hosts reported (paths, names) on its line of the
+// table: control characters, tabs and line breaks are shown escaped;
+// backslashes, common in Windows paths, are left as they are.
+func searchCell(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

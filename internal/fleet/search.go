@@ -8,6 +8,19 @@ type SearchHit struct {
 	HostUID  string `json:"host_uid"`
 	HostName string `json:"host_name"`
 	Matched  string `json:"matched"`
+	// Evidence says what kind of record matched: "file", "software", or
+	// an artifact's kind ("amcache-file", "dns-cache", …). A digest
+	// search finds files by their content and execution evidence by the
+	// digest it recorded (Amcache's SHA-1), whose file may be gone.
+	Evidence string `json:"evidence"`
+}
+
+// EvidenceOf names the kind of record an observation is (SearchHit.Evidence).
+func EvidenceOf(o Observation) string {
+	if o.Artifact != nil {
+		return o.Artifact.Kind
+	}
+	return o.Kind
 }
 
 // SearchResult is one page of GET /api/v1/search.

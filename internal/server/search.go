@@ -65,7 +65,8 @@ func (s *Server) runSearch(r *http.Request, q store.SearchQuery) (fleet.SearchRe
 	}
 	res := fleet.SearchResult{Kind: q.Kind, Hits: make([]fleet.SearchHit, 0, len(page.Hits)), Read: page.Read, Next: page.Next}
 	for _, h := range page.Hits {
-		res.Hits = append(res.Hits, fleet.SearchHit{Observation: h.Observation, HostUID: h.HostUID, HostName: h.HostName, Matched: h.Matched})
+		res.Hits = append(res.Hits, fleet.SearchHit{Observation: h.Observation, HostUID: h.HostUID, HostName: h.HostName,
+			Matched: h.Matched, Evidence: fleet.EvidenceOf(h.Observation)})
 	}
 	return res, nil
 }

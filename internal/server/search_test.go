@@ -6,14 +6,23 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
 	"github.com/cascade-ir/cascade/internal/fleet/fleetclient"
 	"github.com/cascade-ir/cascade/internal/snapshot"
 )
 
+// ranXTrader is Amcache's memory of an X_TRADER that ran on 2022-04-12
+// and whose file is gone: only its SHA-1 is left.
+var ranXTrader = func() snapshot.Artifact {
+	ran := time.Date(2022, 4, 12, 9, 30, 0, 0, time.UTC)
+	return snapshot.Artifact{Kind: snapshot.ArtifactAmcacheFile, Path: `c:\program files (x86)\trading technologies\x_trader\x_trader.exe`,
+		SHA1: "ced2b5d2a1a39f3a1f3f5a1e8b2b6dc5c1a8e6f0", Source: `C:\Windows\AppCompat\Programs\Amcache.hve`, FirstSeen: &ran, LastSeen: &ran}
+}()
+
 // searchFleet is two hosts: m1 had X_TRADER and its download, then lost
-// both; m2 has them now.
+// both; m2 has them now, and its Amcache remembers an X_TRADER that ran.
 func searchFleet(t *testing.T) *testServer {
 	t.Helper()
 	x := newHTTP(t, nil, nil)
@@ -25,7 +34,7 @@ func searchFleet(t *testing.T) *testServer {
 	}{
 		{a1, hostSnap("m1", day(0), []snapshot.Software{xtrader, office}, []snapshot.Artifact{download})},
 		{a1, hostSnap("m1", day(5), []snapshot.Software{office}, nil)},
-		{a2, hostSnap("m2", day(10), []snapshot.Software{xtrader}, []snapshot.Artifact{download})},
+		{a2, hostSnap("m2", day(10), []snapshot.Software{xtrader}, []snapshot.Artifact{download, ranXTrader})},
 	} {
 		if _, err := u.c.Upload(bg, fullUpload(u.snap)); err != nil {
 			t.Fatal(err)
@@ -58,6 +67,7 @@ func TestSearchAPI(t *testing.T) {
 		{"url", download.URL, "", "", day(1).Format(timeRFC3339), "url", "m1", 200},
 		{"path folded", `c:\windows\SYSTEM32\f1*`, "", "", "", "path", "m1,m2", 200},
 		{"name", "f4.DLL", "name", "", "", "name", "m1,m2", 200},
+		{"sha1 of a program that ran", ranXTrader.SHA1, "", "", "", "digest", "m2", 200},
 		{"bare star refused", "*", "name", "", "", "", "", 400},
 		{"short literal refused", "f*.dll", "", "", "", "", "", 400},
 		{"bad time", "f4.dll", "name", "yesterday", "", "", "", 400},
@@ -121,6 +131,25 @@ func TestSearchAPI(t *testing.T) {
 	if h.Present || h.Artifact == nil || h.Artifact.TargetPath != download.TargetPath || !h.FirstSeen.Equal(day(0)) || h.Matched != download.URL {
 		b, _ := json.Marshal(h)
 		t.Errorf("hit %s", b)
+	}
+
+	// Execution evidence: the Amcache entry is a hit of its own, marked
+	// as such, with the record's path, source and run time.
+	res, err = analyst.Search(bg, url.Values{"q": {strings.ToUpper(ranXTrader.SHA1)}})
+	if err != nil || len(res.Hits) != 1 {
+		t.Fatalf("sha1 search: %+v %v", res, err)
+	}
+	h = res.Hits[0]
+	if a := h.Artifact; h.Evidence != snapshot.ArtifactAmcacheFile || a == nil || a.Path != ranXTrader.Path || a.Source != ranXTrader.Source ||
+		a.LastSeen == nil || !a.LastSeen.Equal(*ranXTrader.LastSeen) || !strings.EqualFold(a.SHA1, ranXTrader.SHA1) || !h.Present ||
+		h.Matched != "sha1:"+strings.ToLower(ranXTrader.SHA1)+" (amcache-file)" {
+		b, _ := json.Marshal(h)
+		t.Errorf("evidence hit %s", b)
+	}
+	// A file hit says so too.
+	res, err = analyst.Search(bg, url.Values{"q": {fmt.Sprintf("%064x", 3)}})
+	if err != nil || len(res.Hits) == 0 || res.Hits[0].Evidence != "file" {
+		t.Errorf("file hit evidence: %+v %v", res, err)
 	}
 
 	// Caps: a limit over 1000 and an over-long q are refused; an agent

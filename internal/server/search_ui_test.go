@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
+	"github.com/cascade-ir/cascade/internal/snapshot"
 	"github.com/cascade-ir/cascade/internal/store"
 )
 
@@ -47,6 +48,21 @@ func TestSearchUI(t *testing.T) {
 	}
 	if strings.Contains(page, `id="save-intel"`) {
 		t.Error("an analyst is offered to save intel")
+	}
+	// Execution evidence found by the SHA-1 Amcache recorded, marked as
+	// such, with the program's path, the record's time and its source.
+	trader, err := s.st.EnsureHost(bg, snapshot.Host{ID: "ws-trader", Name: "ws-trader", OS: "windows"}, []string{"workstation"}, day(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	upload(t, s, trader, hostSnap("ws-trader", day(21), []snapshot.Software{office}, []snapshot.Artifact{ranXTrader}))
+	page = get(t, analyst, ts.URL+"/search?q="+ranXTrader.SHA1)
+	hits = between(page, `<table id="search-hits">`, `</table>`)
+	for _, want := range []string{"ws-trader", `<span class="evidence">amcache-file</span>`, `x_trader.exe`,
+		"sha1 " + strings.ToLower(ranXTrader.SHA1), "recorded 2022-04-12 09:30 UTC", `Amcache.hve`, "present"} {
+		if !strings.Contains(hits, want) {
+			t.Errorf("sha1 search hits lack %q:\n%s", want, hits)
+		}
 	}
 	// A host's reported name is text, never markup.
 	page = get(t, analyst, ts.URL+"/search?kind=product&q=Office")

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/netip"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -58,14 +60,19 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 		timeCond += " AND (o.closed_at IS NULL OR COALESCE(o.last_seen, o.closed_at) >= ?)"
 		timeArgs = append(timeArgs, ms(q.From))
 	}
-	// byID runs cond (an index lookup) with the time filter, paged by id.
-	byID := func(t obsTable, cond string, args ...any) ([]store.Obs, error) {
+	// byIDAfter runs cond (an index lookup) with the time filter, n rows
+	// after the id given, in id order.
+	byIDAfter := func(t obsTable, cond string, after int64, n int, args ...any) ([]store.Obs, error) {
 		obs, err := s.searchRows(ctx, t, "SELECT "+t.selectList()+t.from()+"WHERE "+cond+timeCond+
-			" AND o.id > ? ORDER BY o.id LIMIT ?", append(append(args, timeArgs...), cur.id, limit)...)
+			" AND o.id > ? ORDER BY o.id LIMIT ?", append(append(args, timeArgs...), after, n)...)
 		if err != nil {
 			return nil, fmt.Errorf("search %s: %w", q.Kind, err)
 		}
 		return obs, nil
+	}
+	// byID is byIDAfter from the cursor, a page long.
+	byID := func(t obsTable, cond string, args ...any) ([]store.Obs, error) {
+		return byIDAfter(t, cond, cur.id, limit, args...)
 	}
 	// byKey runs a range [lo, hi) over an indexed expression with the time
 	// filter, paged in the index's order (key, id): a page stops after
@@ -78,12 +85,25 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 			cond += " AND (" + keyed + ", o.id) > (?, ?)"
 			args = append(args, cur.key, cur.id)
 		}
-		obs, err := s.searchRows(ctx, t, "SELECT "+t.selectList()+t.from()+"WHERE "+cond+timeCond+
-			" ORDER BY "+keyed+", o.id LIMIT ?", append(append(args, timeArgs...), limit)...)
+		query := "SELECT " + t.selectList() + t.from() + "WHERE " + cond + timeCond + " ORDER BY " + keyed + ", o.id LIMIT ?"
+		if s.d.Numbered {
+			// PostgreSQL: the page is taken from the index alone, then
+			// joined to its hosts. Joined in one query, a planner that
+			// expects few rows in the range (statistics behind a bulk
+			// load) hashes them with hosts, which loses the index order,
+			// and then reads and sorts the whole range for each page
+			// (225 ms for a path glob at 1.2M, RESULTS.md).
+			query = "SELECT " + t.selectList() + " FROM (SELECT * FROM " + t.table + " o WHERE " + cond + timeCond +
+				" ORDER BY " + keyed + ", o.id LIMIT ?) o JOIN hosts h ON h.id = o.host_id ORDER BY " + keyed + ", o.id"
+		}
+		obs, err := s.searchRows(ctx, t, query, append(append(args, timeArgs...), limit)...)
 		if err != nil {
 			return nil, fmt.Errorf("search %s: %w", q.Kind, err)
 		}
 		return obs, nil
+	}
+	if cur.artifacts && q.Kind != store.SearchDigest {
+		return store.SearchPage{}, fmt.Errorf("%w: cursor %q is not one a %s search returned", store.ErrInvalidSearch, truncateStr(q.Cursor, 40), q.Kind)
 	}
 	var obs []store.Obs
 	var keep func(*store.Obs) (string, bool)
@@ -94,22 +114,50 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 		if err != nil {
 			return store.SearchPage{}, err
 		}
+		if cur.artifacts && col != "sha1" {
+			return store.SearchPage{}, fmt.Errorf("%w: cursor %q is not one a %s search returned", store.ErrInvalidSearch, truncateStr(q.Cursor, 40), col)
+		}
 		cond, args := "o."+col+" = ?", []any{raw}
 		if col == "sha256" {
 			cond, args = "o.sha256_p = ? AND o.sha256 = ?", []any{DigestPrefix(raw), raw}
 		}
-		if s.d.DigestScope == "" {
+		switch {
+		case cur.artifacts:
+			// The files are done: the page continues in the evidence.
+		case s.d.DigestScope == "":
 			obs, err = byID(fileT, cond, args...)
-		} else {
-			obs, err = s.acrossEpochs(ctx, cur.id, limit, func(first, last int64) ([]store.Obs, error) {
-				return byID(fileT, s.d.DigestScope+" AND "+cond, append([]any{first, last}, args...)...)
+		default:
+			// One epoch at a time, each read in its index's id order,
+			// so a page never sorts the digest's matches.
+			epochCond := fmt.Sprintf("(o.id >> %d) = ? AND ", s.d.DigestEpochShift) + cond
+			obs, err = s.epochPages(ctx, cur.id, limit, func(epoch int64, n int) ([]store.Obs, error) {
+				return byIDAfter(fileT, epochCond, cur.id, n, append([]any{epoch}, args...)...)
 			})
 		}
 		if err != nil {
 			return store.SearchPage{}, err
 		}
+		if col == "sha1" && len(obs) < limit {
+			// Then the execution evidence that recorded the digest
+			// (Amcache), whose file may be gone: one lookup on
+			// artifact_obs_sha1, paged by its own ids after the files.
+			after := int64(0)
+			if cur.artifacts {
+				after = cur.id
+			}
+			var ev []store.Obs
+			if ev, err = byIDAfter(artifactT, "o.sha1 = ?", after, limit-len(obs), raw); err != nil {
+				return store.SearchPage{}, err
+			}
+			obs = append(obs, ev...)
+		}
 		want := strings.ToLower(q.Q)
-		keep = func(o *store.Obs) (string, bool) { return col + ":" + want, true }
+		keep = func(o *store.Obs) (string, bool) {
+			if o.Artifact != nil {
+				return col + ":" + want + " (" + o.Artifact.Kind + ")", true
+			}
+			return col + ":" + want, true
+		}
 	case store.SearchName, store.SearchPath:
 		if q.Kind == store.SearchName && strings.ContainsAny(q.Q, `/\`) {
 			return store.SearchPage{}, fmt.Errorf("%w: a file name has no / or \\ (search by path)", store.ErrInvalidSearch)
@@ -213,7 +261,7 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 	}
 	if len(obs) == limit {
 		last := obs[len(obs)-1]
-		c := searchCursor{id: last.ID}
+		c := searchCursor{id: last.ID, artifacts: q.Kind == store.SearchDigest && last.Kind == artifactT.kind}
 		if keyed != "" {
 			// The key as the engine folds it, so the next page continues
 			// exactly where the index order left off.
@@ -227,15 +275,52 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 	return page, nil
 }
 
+// epochPages reads a digest's file observations after afterID, limit at
+// most, epoch by epoch in id order (SQLite's digest indexes lead with
+// the epoch, id >> DigestEpochShift: within one epoch and digest the
+// index is in id order). Up to GOMAXPROCS (at most 4) epochs are read at
+// once on the read pool; the walk stops when the page is full.
+func (s *Store) epochPages(ctx context.Context, afterID int64, limit int, lookup func(epoch int64, n int) ([]store.Obs, error)) ([]store.Obs, error) {
+	var newest int64
+	if err := s.row(ctx, s.db, s.d.DigestEpochs).Scan(&newest); err != nil {
+		return nil, fmt.Errorf("search: newest epoch: %w", s.wrap(err))
+	}
+	par := int64(min(runtime.GOMAXPROCS(0), 4))
+	var out []store.Obs
+	for first := max(afterID, 0) >> s.d.DigestEpochShift; first <= newest && len(out) < limit; first += par {
+		n := min(par, newest-first+1)
+		res := make([][]store.Obs, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() { res[i], errs[i] = lookup(first+i, limit-len(out)) })
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return nil, err
+		}
+		for _, r := range res {
+			out = append(out, r...)
+		}
+	}
+	return out[:min(len(out), limit)], nil
+}
+
 // searchCursor is where a page ended: the last id, and for name and path
-// searches the folded key the page is ordered by.
+// searches the folded key the page is ordered by; artifacts marks a SHA-1
+// search past its files, in the execution evidence (id is an
+// artifact_obs id).
 type searchCursor struct {
-	id    int64
-	key   string
-	keyed bool
+	id        int64
+	key       string
+	keyed     bool
+	artifacts bool
 }
 
 func (c searchCursor) String() string {
+	if c.artifacts {
+		return "a" + strconv.FormatInt(c.id, 10)
+	}
 	if c.keyed {
 		return "k" + strconv.FormatInt(c.id, 10) + "." + base64.RawURLEncoding.EncodeToString([]byte(c.key))
 	}
@@ -248,12 +333,12 @@ func parseCursor(s string) (searchCursor, error) {
 	}
 	bad := fmt.Errorf("%w: cursor %q is not one a search returned", store.ErrInvalidSearch, truncateStr(s, 40))
 	switch s[0] {
-	case 'i':
+	case 'i', 'a':
 		id, err := strconv.ParseInt(s[1:], 10, 64)
 		if err != nil || id < 0 {
 			return searchCursor{}, bad
 		}
-		return searchCursor{id: id}, nil
+		return searchCursor{id: id, artifacts: s[0] == 'a'}, nil
 	case 'k':
 		idS, keyS, ok := strings.Cut(s[1:], ".")
 		id, err := strconv.ParseInt(idS, 10, 64)

@@ -2,7 +2,9 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,6 +35,13 @@ func testSearch(t *testing.T, h Harness) {
 	// In the index range of 3cx.com ("com.3cx" up to "com.3cx/") but not
 	// a subdomain of it.
 	sb.Artifacts = append(sb.Artifacts, snapshot.Artifact{Kind: snapshot.ArtifactDNSCache, Domain: "3cx-cdn.com", Source: "dns"})
+	// b's Amcache remembers a program whose file is gone, by the SHA-1 a's
+	// file has (upper case, as a hive might hold it), and another.
+	ran := day(9)
+	sb.Artifacts = append(sb.Artifacts,
+		snapshot.Artifact{Kind: snapshot.ArtifactAmcacheFile, Path: `c:\users\carol\appdata\local\programs\3cxdesktopapp\3cxdesktopapp.exe`,
+			SHA1: "00000000000000000000000000000000000000AA", Source: `C:\Windows\AppCompat\Programs\Amcache.hve`, FirstSeen: &ran, LastSeen: &ran},
+		snapshot.Artifact{Kind: snapshot.ArtifactAmcacheFile, Path: `c:\x.exe`, SHA1: "00000000000000000000000000000000000000bb", Source: "Amcache.hve"})
 	ingest(t, s, b.ID, sb, nil)
 
 	type want struct {
@@ -47,7 +56,9 @@ func testSearch(t *testing.T, h Harness) {
 	}{
 		{"sha256", store.SearchQuery{Kind: store.SearchDigest, Q: digest("evil")}, want{hosts: "ab"}, ""},
 		{"sha256 upper case", store.SearchQuery{Kind: store.SearchDigest, Q: upper(digest("evil"))}, want{hosts: "ab"}, ""},
-		{"sha1", store.SearchQuery{Kind: store.SearchDigest, Q: "00000000000000000000000000000000000000AA"}, want{hosts: "a"}, ""},
+		{"sha1 of a file and of execution evidence", store.SearchQuery{Kind: store.SearchDigest, Q: "00000000000000000000000000000000000000AA"}, want{hosts: "ab"}, "sha1:00000000000000000000000000000000000000aa"},
+		{"sha1 of execution evidence alone", store.SearchQuery{Kind: store.SearchDigest, Q: "00000000000000000000000000000000000000bb"}, want{hosts: "b"}, ""},
+		{"sha1 evidence in range", store.SearchQuery{Kind: store.SearchDigest, Q: "00000000000000000000000000000000000000aa", From: day(8)}, want{hosts: "b"}, ""},
 		{"md5 none", store.SearchQuery{Kind: store.SearchDigest, Q: "0123456789abcdef0123456789abcdef"}, want{}, ""},
 		{"digest bad length", store.SearchQuery{Kind: store.SearchDigest, Q: "abcd"}, want{refused: true}, ""},
 		{"range before a's removal", store.SearchQuery{Kind: store.SearchDigest, Q: digest("evil"), To: day(3)}, want{hosts: "a"}, ""},
@@ -124,11 +135,27 @@ func testSearch(t *testing.T, h Harness) {
 		t.Errorf("gone hit %+v", o.Obs.Observation)
 	}
 
+	// The execution evidence's hit is marked as an artifact and carries
+	// the record: kind, path, source and its own times.
+	page, err = s.Search(ctx, store.SearchQuery{Kind: store.SearchDigest, Q: "00000000000000000000000000000000000000aa", From: day(8)})
+	if err != nil || len(page.Hits) != 1 {
+		t.Fatalf("evidence hit: %+v, %v", page, err)
+	}
+	if o := page.Hits[0]; o.Kind != "artifact" || o.Artifact == nil || o.Artifact.Kind != snapshot.ArtifactAmcacheFile ||
+		o.Artifact.LastSeen == nil || !o.Artifact.LastSeen.Equal(ran) || o.Artifact.Source == "" || o.Artifact.Path == "" ||
+		o.Matched != "sha1:00000000000000000000000000000000000000aa (amcache-file)" || !o.Present {
+		t.Errorf("evidence hit %+v %q", o.Obs.Observation, o.Matched)
+	}
+	if _, err := s.Search(ctx, store.SearchQuery{Kind: store.SearchName, Q: "3CX*", Cursor: "a1"}); !errors.Is(err, store.ErrInvalidSearch) {
+		t.Errorf("an evidence cursor on a name search: %v, want a refusal", err)
+	}
+
 	// Pages of one follow the cursor to the end, each hit once.
 	for _, q := range []store.SearchQuery{
 		{Kind: store.SearchName, Q: "3CX*"},
 		{Kind: store.SearchDigest, Q: digest("evil")},
 		{Kind: store.SearchPath, Q: `C:\*`},
+		{Kind: store.SearchDigest, Q: "00000000000000000000000000000000000000aa"}, // a file, then an Amcache entry
 	} {
 		q.Limit = 1
 		seen := map[int64]bool{}
@@ -163,4 +190,45 @@ func upper(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// testSearchAcrossHistory: a digest on hosts whose observations lie
+// epochs apart (ids 2^20 and more apart, as in a long history) is found
+// on every one, in id order, page by page.
+func testSearchAcrossHistory(t *testing.T, h Harness) {
+	s := fresh(t, h)
+	var want []string
+	for i, next := range []int64{0, 3<<21 + 7, 5 << 21, 5<<21 + 1, 9 << 20} {
+		if next > 0 {
+			h.SkipFileIDs(t, s, next)
+		}
+		uid := fmt.Sprintf("h%d", i)
+		ingest(t, s, mustHost(t, s, uid).ID, snap(uid, day(i), nil, map[string]string{`C:\tool.exe`: "tool"}), nil)
+		want = append(want, uid)
+	}
+	for _, limit := range []int{1, 2, 100} {
+		q := store.SearchQuery{Kind: store.SearchDigest, Q: digest("tool"), Limit: limit}
+		var got []string
+		var last int64
+		for range 10 {
+			page, err := s.Search(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, hit := range page.Hits {
+				if hit.ID <= last {
+					t.Errorf("limit %d: id %d after %d", limit, hit.ID, last)
+				}
+				last = hit.ID
+				got = append(got, hit.HostUID)
+			}
+			if page.Next == "" {
+				break
+			}
+			q.Cursor = page.Next
+		}
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("limit %d: hosts %v, want %v", limit, got, want)
+		}
+	}
 }

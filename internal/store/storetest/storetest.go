@@ -69,6 +69,7 @@ func Run(t *testing.T, h Harness) {
 		{"TAXIIVersions", testTAXIIVersions},
 		{"TAXIIConcurrentPaging", testTAXIIConcurrentPaging},
 		{"Search", testSearch},
+		{"SearchAcrossHistory", testSearchAcrossHistory},
 		{"Alerts", testAlerts},
 		{"Users", testUsers},
 		{"Triage", testTriage},
