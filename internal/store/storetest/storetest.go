@@ -55,6 +55,7 @@ func Run(t *testing.T, h Harness) {
 		{"FeedKinds", testFeedKinds},
 		{"ObservationsAfter", testObservationsAfter},
 		{"SavedTraces", testSavedTraces},
+		{"TraceRecomputes", testTraceRecomputes},
 		{"TraceInputs", testTraceInputs},
 		{"TAXIICollections", testTAXIICollections},
 		{"TAXIIVersions", testTAXIIVersions},
