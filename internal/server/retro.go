@@ -20,9 +20,10 @@ import (
 // an upload adds a finding on a host it reached, on a host with an edge
 // into what it reached, on a host running a release it reached, or of an
 // incident its seeds name. The work is off the ingest path: findings are
-// queued, and one goroutine per replica recomputes after a quiet delay,
-// one trace at a time; the store's version check keeps two replicas from
-// storing the same version twice.
+// queued in memory, one goroutine per replica records at once which saved
+// traces they touch in the store's queue (which survives a restart), and
+// recomputes those after a quiet delay, one trace at a time; the store's
+// version check keeps two replicas from storing the same version twice.
 
 // retroActor is the audit log's actor for recomputations nobody asked for.
 const retroActor = "retro-trace"
@@ -92,29 +93,47 @@ func (rt *retro) found(hits []store.Hit, origin string) {
 	}
 }
 
-// loop recomputes saved traces after findings arrive, waiting delay
-// after the first so a hunt's batches are taken together.
+// loop recomputes saved traces after findings arrive. At start-up it
+// drains what an earlier run queued in the store and did not recompute;
+// then, each time findings arrive, it records at once which saved traces
+// they touch (in the store, so a restart loses nothing), and recomputes
+// delay after the first, so a hunt's batches are taken together.
 func (rt *retro) loop(ctx context.Context) {
+	rt.logErr(ctx, rt.recomputeQueued(ctx)) // findings already in memory woke the loop: taken next
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-rt.wake:
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(rt.delay):
+		rt.logErr(ctx, rt.enqueue(ctx))
+		timer := time.NewTimer(rt.delay)
+	wait:
+		for {
+			select {
+			case <-ctx.Done():
+				timer.Stop()
+				return
+			case <-rt.wake: // more findings during the delay: recorded now, recomputed with the rest
+				rt.logErr(ctx, rt.enqueue(ctx))
+			case <-timer.C:
+				break wait
+			}
 		}
-		if err := rt.drain(ctx); err != nil && ctx.Err() == nil {
-			rt.s.log.Error("retro-trace", "err", err)
-		}
+		rt.logErr(ctx, rt.drain(ctx))
 	}
 }
 
-// drain takes the queued findings and recomputes every saved trace they
-// touch; it returns the ids of the traces it recomputed.
-func (rt *retro) drain(ctx context.Context) error {
+func (rt *retro) logErr(ctx context.Context, err error) {
+	if err != nil && ctx.Err() == nil {
+		rt.s.log.Error("retro-trace", "err", err)
+	}
+}
+
+// enqueue takes the findings queued in memory and records in the store's
+// queue every saved trace they touch, with why. On failure the findings
+// go back to the memory queue for the next try.
+func (rt *retro) enqueue(ctx context.Context) error {
 	rt.mu.Lock()
 	evs, all := rt.pending, rt.all
 	rt.pending, rt.all = nil, false
@@ -122,29 +141,111 @@ func (rt *retro) drain(ctx context.Context) error {
 	if len(evs) == 0 && !all {
 		return nil
 	}
+	err := rt.match(ctx, evs, all)
+	if err != nil {
+		rt.mu.Lock()
+		if all || len(rt.pending)+len(evs) > maxRetroEvents {
+			rt.all, rt.pending = true, nil
+		} else if !rt.all {
+			rt.pending = append(evs, rt.pending...)
+		}
+		rt.mu.Unlock()
+	}
+	return err
+}
+
+func (rt *retro) match(ctx context.Context, evs []retroEvent, all bool) error {
 	traces, err := rt.s.st.SavedTraces(ctx)
 	if err != nil {
 		return fmt.Errorf("retro-trace: %w", err)
 	}
 	var errs []error
 	for _, t := range traces {
-		var last *fleet.TraceVersion
-		if t.Version > 0 {
-			vs, err := rt.s.st.TraceVersions(ctx, t.ID, 1)
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			if len(vs) > 0 {
-				last = &vs[0]
-			}
+		last, err := rt.lastVersion(ctx, t)
+		if err != nil {
+			errs = append(errs, err)
+			continue
 		}
-		why := touches(last, evs, all)
+		why, ids := touched(last, evs, all)
 		if why == "" {
 			continue
 		}
-		if _, _, err := rt.recompute(ctx, t, last, why, retroActor); err != nil && !errors.Is(err, errTraceBusy) {
+		now := rt.s.now().UTC()
+		err = rt.s.st.QueueTraceRecompute(ctx, store.TraceRecompute{TraceID: t.ID, Reason: why, Findings: ids, Enqueued: now, Updated: now})
+		if err != nil && !errors.Is(err, store.ErrNotFound) { // a trace deleted meanwhile needs nothing
 			errs = append(errs, fmt.Errorf("trace %d (%s): %w", t.ID, t.Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (rt *retro) lastVersion(ctx context.Context, t fleet.SavedTrace) (*fleet.TraceVersion, error) {
+	if t.Version == 0 {
+		return nil, nil
+	}
+	vs, err := rt.s.st.TraceVersions(ctx, t.ID, 1)
+	if err != nil || len(vs) == 0 {
+		return nil, err
+	}
+	return &vs[0], nil
+}
+
+// drain records what the findings queued in memory touch, then
+// recomputes the store's queue.
+func (rt *retro) drain(ctx context.Context) error {
+	return errors.Join(rt.enqueue(ctx), rt.recomputeQueued(ctx))
+}
+
+// recomputeQueued recomputes every saved trace in the store's queue,
+// oldest first, and removes its entry unless it was queued again
+// meanwhile. It is idempotent: recomputing a trace whose result has not
+// changed stores no version, so an entry left by a restart between the
+// new version and the entry's removal shows no spurious change.
+func (rt *retro) recomputeQueued(ctx context.Context) error {
+	qs, err := rt.s.st.TraceRecomputes(ctx)
+	if err != nil {
+		return fmt.Errorf("retro-trace: %w", err)
+	}
+	var errs []error
+	retry := false
+	for _, q := range qs {
+		if ctx.Err() != nil {
+			break // the entries left are taken at the next start
+		}
+		t, err := rt.s.st.SavedTrace(ctx, q.TraceID)
+		if errors.Is(err, store.ErrNotFound) { // deleted meanwhile: nothing to do
+			if _, err := rt.s.st.DoneTraceRecompute(ctx, q.TraceID, q.Gen); err != nil {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		var last *fleet.TraceVersion
+		if err == nil {
+			last, err = rt.lastVersion(ctx, t)
+		}
+		if err != nil {
+			retry = true
+			errs = append(errs, fmt.Errorf("retro-trace: trace %d: %w", q.TraceID, err))
+			continue
+		}
+		_, _, err = rt.recompute(ctx, t, last, q.Reason, retroActor)
+		if errors.Is(err, errTraceBusy) {
+			retry = true // someone is recomputing it now; keep the entry and come back
+			continue
+		}
+		if err != nil {
+			retry = true // the entry stays: try again after the next delay
+			errs = append(errs, fmt.Errorf("trace %d (%s): %w", t.ID, t.Name, err))
+			continue
+		}
+		if _, err := rt.s.st.DoneTraceRecompute(ctx, q.TraceID, q.Gen); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if retry && ctx.Err() == nil {
+		select {
+		case rt.wake <- struct{}{}:
+		default:
 		}
 	}
 	return errors.Join(errs...)
@@ -153,18 +254,25 @@ func (rt *retro) drain(ctx context.Context) error {
 // touches says why the findings make a saved trace worth recomputing, or
 // "" when they do not.
 func touches(last *fleet.TraceVersion, evs []retroEvent, all bool) string {
+	why, _ := touched(last, evs, all)
+	return why
+}
+
+// touched is touches with the ids of the findings that touch the trace
+// (none when the reason is not one finding's).
+func touched(last *fleet.TraceVersion, evs []retroEvent, all bool) (string, []string) {
 	if all {
-		return "many new findings"
+		return "many new findings", nil
 	}
 	if last == nil || last.Error != "" {
-		return "new findings; the last computation failed"
+		return "new findings; the last computation failed", nil
 	}
 	r := &last.Result
 	nodes := make(map[string]bool, len(r.Nodes))
 	for _, n := range r.Nodes {
 		nodes[n.ID] = true
 	}
-	var why []string
+	var why, ids []string
 	for _, ev := range evs {
 		var how string
 		switch {
@@ -178,11 +286,14 @@ func touches(last *fleet.TraceVersion, evs []retroEvent, all bool) string {
 			continue
 		}
 		why = append(why, fmt.Sprintf("finding %s (%s) %s", ev.finding, ev.origin, how))
+		if !slices.Contains(ids, ev.finding) {
+			ids = append(ids, ev.finding)
+		}
 	}
 	if len(why) > 3 {
 		why = append(why[:3], fmt.Sprintf("and %d more", len(why)-3))
 	}
-	return strings.Join(why, "; ")
+	return strings.Join(why, "; "), ids
 }
 
 var errTraceBusy = errors.New("this trace is being recomputed")

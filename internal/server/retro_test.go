@@ -449,3 +449,109 @@ func TestTraceCompromiseFromFindings(t *testing.T) {
 		}
 	})
 }
+
+// TestRetroTraceSurvivesRestart stops the server after a finding was
+// queued for a saved trace but before the recomputation (the quiet delay
+// is an hour), starts a new server on the same store, and finds the
+// trace's new version with what changed, recomputed at start-up; a
+// second drain stores nothing more.
+func TestRetroTraceSurvivesRestart(t *testing.T) {
+	engines(t, func(t *testing.T, open func() store.Store) {
+		x := newHTTP(t, open(), func(c *Config) { c.RetroDelay = time.Hour; c.PollEvery = 10 * time.Millisecond })
+		s := x.s
+		if _, err := tg.ThreeCX(bg, s.st); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ImportIntel(bg, "xtrader.json", "upload", xtrader3CX(t), "admin"); err != nil {
+			t.Fatal(err)
+		}
+		runHunts(t, s)
+		if err := s.retro.drain(bg); err != nil { // the hunt's finding, before any trace is saved
+			t.Fatal(err)
+		}
+		d, err := s.SaveTrace(bg, fleet.SaveTraceRequest{Name: "x", TraceRequest: fleet.TraceRequest{
+			Seeds: []fleet.TraceSeed{{Node: "release:x_trader@7.17.90p608", Time: "2022-02-01"}}}}, "test")
+		if err != nil || d.Version != 1 {
+			t.Fatalf("save: %+v %v", d, err)
+		}
+		// The hunt's wake-up may still be pending, so the loop can be
+		// inside its quiet delay when dev-pc-08's finding arrives: it
+		// must record that finding in the store then, not after the delay.
+		ctx, cancel := context.WithCancel(bg)
+		done := make(chan struct{})
+		go func() { s.Run(ctx); close(done) }()
+		if _, res, err := s.ImportSnapshot(bg, devPC08(), nil, "dev-pc-08-upload-0"); err != nil || res.Findings == 0 {
+			cancel()
+			t.Fatalf("import dev-pc-08: %+v %v", res, err)
+		}
+		var qs []store.TraceRecompute
+		for deadline := time.Now().Add(20 * time.Second); len(qs) == 0; time.Sleep(10 * time.Millisecond) {
+			if qs, err = s.st.TraceRecomputes(bg); err != nil || time.Now().After(deadline) {
+				cancel()
+				t.Fatalf("nothing queued: %v", err)
+			}
+		}
+		cancel()
+		<-done
+		if len(qs) != 1 || qs[0].TraceID != d.ID || len(qs[0].Findings) != 1 || !strings.Contains(qs[0].Reason, "dev-pc-08") {
+			t.Fatalf("queued: %+v", qs)
+		}
+		if t2, _ := s.st.SavedTrace(bg, d.ID); t2.Version != 1 {
+			t.Fatalf("recomputed before the restart: version %d", t2.Version)
+		}
+		if err := s.st.Close(); err != nil {
+			t.Fatal(err)
+		}
+
+		// A new server on the same database: its loop drains the queue
+		// at start-up.
+		st := open()
+		s2, err := New(Config{Store: st, HuntBatch: 100, RetroDelay: time.Hour, PollEvery: 10 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel = context.WithCancel(bg)
+		done = make(chan struct{})
+		go func() { s2.Run(ctx); close(done) }()
+		defer func() { cancel(); <-done }()
+		var t2 fleet.SavedTrace
+		for deadline := time.Now().Add(20 * time.Second); t2.Version != 2; time.Sleep(10 * time.Millisecond) {
+			if t2, err = st.SavedTrace(bg, d.ID); err != nil || time.Now().After(deadline) {
+				t.Fatalf("not recomputed after the restart: version %d, %v", t2.Version, err)
+			}
+		}
+		vs, err := st.TraceVersions(bg, d.ID, 10)
+		if err != nil || len(vs) != 2 || vs[0].Changes == nil {
+			t.Fatalf("versions: %d %v", len(vs), err)
+		}
+		v := vs[0]
+		if v.Reason != qs[0].Reason || !slices.Contains(nodeIDs(v.Changes.Added), "host:dev-pc-08") ||
+			!slices.Equal(v.Changes.NewSuspects, []string{"release:3cxdesktopapp@18.12.402"}) {
+			t.Errorf("version 2: reason %q, added %v, new suspects %v", v.Reason, nodeIDs(v.Changes.Added), v.Changes.NewSuspects)
+		}
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			if qs, err = st.TraceRecomputes(bg); err != nil || len(qs) == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("queue not emptied: %+v", qs)
+			}
+		}
+		// Idempotent: the same entry queued again (a restart after the
+		// version was stored but before the entry was removed) stores no
+		// version and empties the queue.
+		now := time.Now()
+		if err := st.QueueTraceRecompute(bg, store.TraceRecompute{TraceID: d.ID, Reason: v.Reason, Enqueued: now, Updated: now}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s2.retro.drain(bg); err != nil {
+			t.Fatal(err)
+		}
+		if t3, _ := st.SavedTrace(bg, d.ID); t3.Version != 2 {
+			t.Errorf("recomputing again stored version %d", t3.Version)
+		}
+		if qs, _ := st.TraceRecomputes(bg); len(qs) != 0 {
+			t.Errorf("queue after the second drain: %+v", qs)
+		}
+	})
+}

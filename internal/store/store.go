@@ -385,7 +385,33 @@ type Traces interface {
 	// asked.
 	TraceInputs(ctx context.Context, content bool) ([]fleet.TraceInput, error)
 	DeleteTraceInput(ctx context.Context, id int64) error
+	// QueueTraceRecompute records that a saved trace must be recomputed
+	// (retro-trace), merging with the trace's pending entry: the reasons
+	// and finding ids add up, the enqueue time stays the first, Gen
+	// grows. ErrNotFound when the trace is gone.
+	QueueTraceRecompute(ctx context.Context, q TraceRecompute) error
+	// TraceRecomputes lists the pending recomputations, oldest first.
+	TraceRecomputes(ctx context.Context) ([]TraceRecompute, error)
+	// DoneTraceRecompute removes a trace's pending entry if its Gen is
+	// still gen (nothing was queued since it was read); it reports
+	// whether it did.
+	DoneTraceRecompute(ctx context.Context, traceID, gen int64) (bool, error)
 }
+
+// TraceRecompute is a saved trace waiting to be recomputed because new
+// findings touch it.
+type TraceRecompute struct {
+	TraceID  int64
+	Reason   string
+	Findings []string // finding ids, in the order they came, no repeats
+	Enqueued time.Time
+	Updated  time.Time
+	Gen      int64
+}
+
+// MaxRecomputeFindings bounds the finding ids a queued recomputation
+// keeps (the reason says how many more there were).
+const MaxRecomputeFindings = 100
 
 // KeepTraceVersions is how many results a saved trace keeps.
 const KeepTraceVersions = 20

@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
 	"github.com/cascade-ir/cascade/internal/store"
@@ -79,6 +81,9 @@ func (s *Store) SavedTrace(ctx context.Context, id int64) (fleet.SavedTrace, err
 func (s *Store) DeleteSavedTrace(ctx context.Context, id int64) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		if _, err := s.exec(ctx, tx, "DELETE FROM trace_versions WHERE trace_id = ?", id); err != nil {
+			return err
+		}
+		if _, err := s.exec(ctx, tx, "DELETE FROM trace_recomputes WHERE trace_id = ?", id); err != nil {
 			return err
 		}
 		r, err := s.exec(ctx, tx, "DELETE FROM saved_traces WHERE id = ?", id)
@@ -216,4 +221,108 @@ func (s *Store) DeleteTraceInput(ctx context.Context, id int64) error {
 		}
 		return nil
 	})
+}
+
+// QueueTraceRecompute records that a saved trace must be recomputed,
+// merged with its pending entry in one transaction.
+func (s *Store) QueueTraceRecompute(ctx context.Context, q store.TraceRecompute) error {
+	return s.writeBackground(ctx, func(tx *sql.Tx) error {
+		var one int
+		if err := s.row(ctx, tx, "SELECT 1 FROM saved_traces WHERE id = ?", q.TraceID).Scan(&one); err != nil {
+			return fmt.Errorf("saved trace %d: %w", q.TraceID, s.wrap(err))
+		}
+		var reason, fs string
+		var enq int64
+		err := s.row(ctx, tx, "SELECT reason, findings, enqueued FROM trace_recomputes WHERE trace_id = ?", q.TraceID).Scan(&reason, &fs, &enq)
+		switch {
+		case err == sql.ErrNoRows:
+			reason, enq = q.Reason, ms(q.Enqueued)
+		case err != nil:
+			return err
+		default:
+			var was []string
+			if err := json.Unmarshal([]byte(fs), &was); err != nil {
+				return fmt.Errorf("saved trace %d: queued findings: %w", q.TraceID, err)
+			}
+			q.Findings = mergeIDs(was, q.Findings)
+			if q.Reason != "" && !strings.Contains(reason, q.Reason) {
+				reason = joinReasons(reason, q.Reason)
+			}
+		}
+		q.Findings = q.Findings[:min(len(q.Findings), store.MaxRecomputeFindings)]
+		ids, err := json.Marshal(q.Findings)
+		if err != nil {
+			return err
+		}
+		if q.Findings == nil {
+			ids = []byte("[]")
+		}
+		_, err = s.exec(ctx, tx, `INSERT INTO trace_recomputes (trace_id, reason, findings, enqueued, updated, gen) VALUES (?, ?, ?, ?, ?, 1)
+			ON CONFLICT (trace_id) DO UPDATE SET reason = excluded.reason, findings = excluded.findings, updated = excluded.updated,
+			gen = trace_recomputes.gen + 1`, q.TraceID, reason, string(ids), enq, ms(q.Updated))
+		return err
+	})
+}
+
+// maxRecomputeReason bounds a queued reason's length.
+const maxRecomputeReason = 2000
+
+func joinReasons(a, b string) string {
+	if len(a) >= maxRecomputeReason {
+		return a
+	}
+	s := a + "; " + b
+	if len(s) > maxRecomputeReason {
+		s = s[:maxRecomputeReason] + "…"
+	}
+	return s
+}
+
+func mergeIDs(a, b []string) []string {
+	out := slices.Clone(a)
+	for _, id := range b {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// TraceRecomputes lists the pending recomputations, oldest first.
+func (s *Store) TraceRecomputes(ctx context.Context) ([]store.TraceRecompute, error) {
+	rows, err := s.query(ctx, s.db, "SELECT trace_id, reason, findings, enqueued, updated, gen FROM trace_recomputes ORDER BY enqueued, trace_id")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.TraceRecompute
+	for rows.Next() {
+		var q store.TraceRecompute
+		var fs string
+		var enq, upd int64
+		if err := rows.Scan(&q.TraceID, &q.Reason, &fs, &enq, &upd, &q.Gen); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(fs), &q.Findings); err != nil {
+			return nil, fmt.Errorf("saved trace %d: queued findings: %w", q.TraceID, err)
+		}
+		q.Enqueued, q.Updated = tm(enq), tm(upd)
+		out = append(out, q)
+	}
+	return out, s.wrap(rows.Err())
+}
+
+// DoneTraceRecompute removes a pending entry not queued again since gen.
+func (s *Store) DoneTraceRecompute(ctx context.Context, traceID, gen int64) (bool, error) {
+	var done bool
+	err := s.writeBackground(ctx, func(tx *sql.Tx) error {
+		r, err := s.exec(ctx, tx, "DELETE FROM trace_recomputes WHERE trace_id = ? AND gen = ?", traceID, gen)
+		if err != nil {
+			return err
+		}
+		n, _ := r.RowsAffected()
+		done = n > 0
+		return nil
+	})
+	return done, err
 }

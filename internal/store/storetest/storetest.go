@@ -64,6 +64,7 @@ func Run(t *testing.T, h Harness) {
 		{"FeedCredentialsSealed", testFeedSealing},
 		{"ObservationsAfter", testObservationsAfter},
 		{"SavedTraces", testSavedTraces},
+		{"TraceRecomputes", testTraceRecomputes},
 		{"TraceInputs", testTraceInputs},
 		{"TAXIICollections", testTAXIICollections},
 		{"TAXIIVersions", testTAXIIVersions},

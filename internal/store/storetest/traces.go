@@ -147,3 +147,77 @@ func testTraceInputs(t *testing.T, h Harness) {
 		t.Fatalf("after delete: %+v", list)
 	}
 }
+
+// testTraceRecomputes checks the retro-trace's durable queue: entries
+// merge per trace, keep their first enqueue time, list oldest first, and
+// are removed only by the generation that was read.
+func testTraceRecomputes(t *testing.T, h Harness) {
+	s := fresh(t, h)
+	a, err := s.SaveTrace(ctx, fleet.SavedTrace{Name: "a", Created: day(0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.SaveTrace(ctx, fleet.SavedTrace{Name: "b", Created: day(0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if qs, err := s.TraceRecomputes(ctx); err != nil || len(qs) != 0 {
+		t.Fatalf("empty queue: %+v %v", qs, err)
+	}
+	wantErr(t, s.QueueTraceRecompute(ctx, store.TraceRecompute{TraceID: 999, Reason: "x", Enqueued: day(1), Updated: day(1)}), store.ErrNotFound)
+	for _, q := range []store.TraceRecompute{
+		{TraceID: b.ID, Reason: "finding f1 on host h1", Findings: []string{"f1"}, Enqueued: day(2), Updated: day(2)},
+		{TraceID: a.ID, Reason: "finding f2 on host h2", Findings: []string{"f2"}, Enqueued: day(3), Updated: day(3)},
+		{TraceID: b.ID, Reason: "finding f3 on host h3", Findings: []string{"f3", "f1"}, Enqueued: day(4), Updated: day(4)},
+		{TraceID: b.ID, Reason: "finding f3 on host h3", Findings: []string{"f3"}, Enqueued: day(5), Updated: day(5)},
+	} {
+		if err := s.QueueTraceRecompute(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	qs, err := s.TraceRecomputes(ctx)
+	if err != nil || len(qs) != 2 {
+		t.Fatalf("queue: %+v %v", qs, err)
+	}
+	qb, qa := qs[0], qs[1]
+	if qb.TraceID != b.ID || !qb.Enqueued.Equal(day(2)) || !qb.Updated.Equal(day(5)) || qb.Gen != 3 ||
+		!reflect.DeepEqual(qb.Findings, []string{"f1", "f3"}) || qb.Reason != "finding f1 on host h1; finding f3 on host h3" {
+		t.Errorf("merged entry: %+v", qb)
+	}
+	if qa.TraceID != a.ID || qa.Gen != 1 || !reflect.DeepEqual(qa.Findings, []string{"f2"}) || !qa.Enqueued.Equal(day(3)) {
+		t.Errorf("second entry: %+v", qa)
+	}
+	// A recomputation that read gen 3 while gen 4 was queued leaves the
+	// entry; the current gen removes it, once.
+	if err := s.QueueTraceRecompute(ctx, store.TraceRecompute{TraceID: b.ID, Reason: "finding f4", Findings: []string{"f4"}, Enqueued: day(6), Updated: day(6)}); err != nil {
+		t.Fatal(err)
+	}
+	if done, err := s.DoneTraceRecompute(ctx, b.ID, 3); err != nil || done {
+		t.Fatalf("done with a stale gen: %v %v", done, err)
+	}
+	if done, err := s.DoneTraceRecompute(ctx, b.ID, 4); err != nil || !done {
+		t.Fatalf("done: %v %v", done, err)
+	}
+	if done, err := s.DoneTraceRecompute(ctx, b.ID, 4); err != nil || done {
+		t.Fatalf("done twice: %v %v", done, err)
+	}
+	// The finding ids are bounded.
+	many := make([]string, store.MaxRecomputeFindings+5)
+	for i := range many {
+		many[i] = fmt.Sprintf("g%d", i)
+	}
+	if err := s.QueueTraceRecompute(ctx, store.TraceRecompute{TraceID: a.ID, Reason: "many", Findings: many, Enqueued: day(7), Updated: day(7)}); err != nil {
+		t.Fatal(err)
+	}
+	// Deleting a trace drops its entry.
+	if err := s.DeleteSavedTrace(ctx, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.QueueTraceRecompute(ctx, store.TraceRecompute{TraceID: b.ID, Reason: "gone", Enqueued: day(8), Updated: day(8)}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("queue for a deleted trace: %v", err)
+	}
+	qs, err = s.TraceRecomputes(ctx)
+	if err != nil || len(qs) != 1 || qs[0].TraceID != a.ID || len(qs[0].Findings) != store.MaxRecomputeFindings || qs[0].Findings[0] != "f2" || qs[0].Gen != 2 {
+		t.Fatalf("after delete: %+v %v", qs, err)
+	}
+}
