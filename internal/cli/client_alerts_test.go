@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,31 +9,16 @@ import (
 	"testing"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
-	"github.com/cascade-ir/cascade/internal/server"
-	"github.com/cascade-ir/cascade/internal/store/sqlite"
 )
 
 // TestClientAlertsCommands adds, lists and deletes a sink; the secret is
 // read from a file and never printed.
 func TestClientAlertsCommands(t *testing.T) {
-	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "c.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	s, err := server.New(server.Config{Store: st})
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, _ := s.Bootstrap(ctx)
-	ts := httptest.NewServer(s.Handler())
-	defer ts.Close()
-	tok, sec := filepath.Join(dir, "token"), filepath.Join(dir, "secret")
-	os.WriteFile(tok, []byte(admin), 0o600)
+	_, url, tok := testFleetServer(t, dir)
+	sec := filepath.Join(dir, "secret")
 	os.WriteFile(sec, []byte("hmac-key-123\n"), 0o600)
-	conn := []string{"--server", ts.URL, "--token-file", tok}
+	conn := []string{"--server", url, "--token-file", tok}
 	code, out, se := run(t, slices.Concat([]string{"client", "alerts", "sink", "add", "--name", "siem", "--kind", "syslog", "--format", "cef", "--min-level", "warning"},
 		conn, []string{"udp://192.0.2.7:514"})...)
 	if code != 0 || !strings.Contains(out, "alert sink 1 (syslog) added") {

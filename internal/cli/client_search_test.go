@@ -3,18 +3,13 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
-	"github.com/cascade-ir/cascade/internal/server"
 	"github.com/cascade-ir/cascade/internal/snapshot"
 	"github.com/cascade-ir/cascade/internal/store"
-	"github.com/cascade-ir/cascade/internal/store/sqlite"
 )
 
 // TestClientSearchEvidence: a pasted SHA-1 finds the host that has the
@@ -24,18 +19,7 @@ import (
 func TestClientSearchEvidence(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "c.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	s, err := server.New(server.Config{Store: st})
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, _ := s.Bootstrap(ctx)
-	ts := httptest.NewServer(s.Handler())
-	defer ts.Close()
+	st, url, tok := testFleetServer(t, dir)
 	const sha1 = "ced2b5d2a1a39f3a1f3f5a1e8b2b6dc5c1a8e6f0"
 	ran := time.Date(2022, 4, 12, 9, 30, 0, 0, time.UTC)
 	for _, sn := range []*snapshot.Snapshot{
@@ -57,9 +41,7 @@ func TestClientSearchEvidence(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	tok := filepath.Join(dir, "token")
-	os.WriteFile(tok, []byte(admin), 0o600)
-	code, out, se := run(t, "client", "search", "--server", ts.URL, "--token-file", tok, strings.ToUpper(sha1))
+	code, out, se := run(t, "client", "search", "--server", url, "--token-file", tok, strings.ToUpper(sha1))
 	if code != 0 {
 		t.Fatalf("search: %d %q %q", code, out, se)
 	}
@@ -78,7 +60,7 @@ func TestClientSearchEvidence(t *testing.T) {
 		t.Errorf("file line:\n%s", lines[1])
 	}
 
-	code, out, se = run(t, "client", "search", "--server", ts.URL, "--token-file", tok, "--format", "jsonl", sha1)
+	code, out, se = run(t, "client", "search", "--server", url, "--token-file", tok, "--format", "jsonl", sha1)
 	if code != 0 {
 		t.Fatalf("jsonl: %d %q", code, se)
 	}

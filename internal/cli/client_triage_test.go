@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,10 +14,8 @@ import (
 
 	"github.com/cascade-ir/cascade/internal/finding"
 	"github.com/cascade-ir/cascade/internal/fleet"
-	"github.com/cascade-ir/cascade/internal/server"
 	"github.com/cascade-ir/cascade/internal/snapshot"
 	"github.com/cascade-ir/cascade/internal/store"
-	"github.com/cascade-ir/cascade/internal/store/sqlite"
 )
 
 // TestClientTriageCommands assigns, comments, changes state in bulk and
@@ -26,18 +23,7 @@ import (
 func TestClientTriageCommands(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "c.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	s, err := server.New(server.Config{Store: st})
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, _ := s.Bootstrap(ctx)
-	ts := httptest.NewServer(s.Handler())
-	defer ts.Close()
+	st, url, tok := testFleetServer(t, dir)
 	var ids []string
 	for i := range 4 {
 		uid := fmt.Sprintf("pc-%d", i)
@@ -60,9 +46,7 @@ func TestClientTriageCommands(t *testing.T) {
 		}
 		ids = append(ids, "f-"+uid)
 	}
-	tok := filepath.Join(dir, "token")
-	os.WriteFile(tok, []byte(admin), 0o600)
-	conn := []string{"--server", ts.URL, "--token-file", tok}
+	conn := []string{"--server", url, "--token-file", tok}
 	cli := func(args ...string) (int, string, string) {
 		t.Helper()
 		return run(t, slices.Concat([]string{"client"}, args[:1], conn, args[1:])...)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,9 +14,7 @@ import (
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
-	"github.com/cascade-ir/cascade/internal/server"
 	"github.com/cascade-ir/cascade/internal/snapshot"
-	"github.com/cascade-ir/cascade/internal/store/sqlite"
 )
 
 // TestClientYARAHuntCommands creates a hunt from a rule file, lists and
@@ -26,18 +23,7 @@ import (
 func TestClientYARAHuntCommands(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "c.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	s, err := server.New(server.Config{Store: st})
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, _ := s.Bootstrap(ctx)
-	ts := httptest.NewServer(s.Handler())
-	defer ts.Close()
+	st, url, tok := testFleetServer(t, dir)
 	h1, err := st.EnsureHost(ctx, snapshot.Host{ID: "u1", Name: "web-1\x1b[2J", OS: "linux"}, nil, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -45,11 +31,10 @@ func TestClientYARAHuntCommands(t *testing.T) {
 	if _, err := st.EnsureHost(ctx, snapshot.Host{ID: "u2", Name: "db-1", OS: "linux"}, nil, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	tok, rules, bad := filepath.Join(dir, "token"), filepath.Join(dir, "hunt.yar"), filepath.Join(dir, "bad.yar")
-	os.WriteFile(tok, []byte(admin), 0o600)
+	rules, bad := filepath.Join(dir, "hunt.yar"), filepath.Join(dir, "bad.yar")
 	os.WriteFile(rules, []byte("rule cli_hunt { strings: $a = \"cli-hunt-marker\" condition: $a }\n"), 0o600)
 	os.WriteFile(bad, []byte("rule broken { condition: $nope }\n"), 0o600)
-	conn := []string{"--server", ts.URL, "--token-file", tok}
+	conn := []string{"--server", url, "--token-file", tok}
 
 	code, out, se := run(t, slices.Concat([]string{"client", "yara-hunt", "create", "--host", strconv.FormatInt(h1.ID, 10)}, conn, []string{rules})...)
 	if code != 0 || !strings.Contains(out, "yara hunt 1 created for 1 hosts (0 waiting for their check-in, 1 offline)") {
