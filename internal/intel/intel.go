@@ -289,7 +289,14 @@ type Alias struct {
 // in two incidents stays two indicators, so a finding names both); other records are kept by ID, the first
 // one winning, with sources unioned.
 func (in *Intel) Merge(other *Intel) {
-	in.Sources = mergeByID(in.Sources, other.Sources, func(s Source) string { return s.ID }, nil)
+	in.Sources = mergeByID(in.Sources, other.Sources, func(s Source) string { return s.ID },
+		func(a *Source, b Source) {
+			// A source known only by id (a STIX creator its bundle did
+			// not describe) takes the record that names it.
+			if a.Name == "" && b.Name != "" {
+				*a = b
+			}
+		})
 	in.Incidents = mergeByID(in.Incidents, other.Incidents, func(x Incident) string { return x.ID },
 		func(a *Incident, b Incident) {
 			a.Sources = union(a.Sources, b.Sources)

@@ -41,12 +41,16 @@ func sourceLabel(in *intel.Intel, src string) string {
 	return strings.Join(parts, ", ")
 }
 
-// sourceName is one source id's name, or the id.
+// sourceName is one source id's name, or the id: a STIX creator the
+// intel has no name for shows as its identity--… id.
 func sourceName(in *intel.Intel, id string) string {
 	for i := range in.Sources {
 		if s := &in.Sources[i]; s.ID == id && s.Name != "" {
 			return s.Name
 		}
+	}
+	if ref, ok := strings.CutPrefix(id, "stix:"); ok && strings.HasPrefix(ref, "identity--") {
+		return ref
 	}
 	return id
 }

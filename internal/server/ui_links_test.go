@@ -10,11 +10,14 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
 	"github.com/cascade-ir/cascade/internal/intel"
+	"github.com/cascade-ir/cascade/internal/snapshot"
+	"github.com/cascade-ir/cascade/internal/store"
 )
 
 func TestRefURL(t *testing.T) {
@@ -199,4 +202,91 @@ func apiGet(t *testing.T, ts *httptest.Server, token, path string, out any) {
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
 		t.Fatalf("GET %s: %v", path, err)
 	}
+}
+
+// TestSTIXSourcesByName: a real STIX bundle (OASIS's example, whose
+// objects name their creator by created_by_ref) is imported; the finding
+// its IP indicator makes, the incident and the intel page name the
+// creator by the identity's name, never its id (its file-hash indicator
+// makes the finding). A creator no document
+// describes still shows as its id.
+func TestSTIXSourcesByName(t *testing.T) {
+	s, ts, token := uiFixture(t)
+	const mitre, mitreID = "The MITRE Corporation - DHS Support Team", "identity--f690c992-8e7d-4b9a-9303-3312616c0220"
+	if _, err := s.ImportIntel(bg, "indicators-for-C2-with-COA.json", "upload",
+		readFile(t, filepath.Join("..", "intel", "stix", "testdata", "oasis", "indicators-for-C2-with-COA.json")), "admin"); err != nil {
+		t.Fatal(err)
+	}
+	const unknownID = "identity--0c7e1b6a-2d9f-4c55-9a0e-1f2d3c4b5a69"
+	unknown := `{"type": "bundle", "id": "bundle--6f1b2b1e-8d7a-4f34-9a51-0d4c3b2a1f00", "objects": [
+	 {"type": "indicator", "spec_version": "2.1", "id": "indicator--5d2b7f0c-3e1a-4b8e-9c6d-2a1f0e9d8c7b",
+	  "created": "2020-01-01T00:00:00Z", "modified": "2020-01-01T00:00:00Z", "created_by_ref": "` + unknownID + `",
+	  "pattern": "[ipv4-addr:value = '198.51.100.7']", "pattern_type": "stix", "valid_from": "2020-01-01T00:00:00Z"}]}`
+	if _, err := s.ImportIntel(bg, "unknown-creator.json", "upload", []byte(unknown), "admin"); err != nil {
+		t.Fatal(err)
+	}
+	h, err := s.st.EnsureHost(bg, snapshot.Host{ID: "c2-host", Name: "c2-host", OS: "linux"}, nil, day(30))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := func(ip string) snapshot.Artifact {
+		return snapshot.Artifact{Kind: snapshot.ArtifactConnection, Source: "/proc/net/tcp", IP: ip, Port: 443}
+	}
+	snap := hostSnap("c2-host", day(30), nil, []snapshot.Artifact{conn("198.51.100.7")})
+	// The bundle's "File hash for Poison Ivy variant".
+	snap.Files = append(snap.Files, snapshot.File{Path: `C:\Users\ann\AppData\Local\Temp\pivy.exe`, Size: 10, Type: "pe",
+		SHA256: "ef537f25c895bfa782526529a9b63d97aa631564d5d789c2b765448c8635fb6c"})
+	upload(t, s, h, snap)
+	runHunts(t, s)
+	c := signIn(t, ts, token)
+	fs, _, err := s.st.ListFindings(bg, store.FindingQuery{HostID: h.ID, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mitreFinding, unknownFinding, incident string
+	for _, f := range fs {
+		for _, r := range f.Reasons {
+			switch r.Source {
+			case "stix:" + mitreID:
+				mitreFinding = f.ID
+				if f.Incident != nil {
+					incident = f.Incident.ID
+				}
+			case "stix:" + unknownID:
+				unknownFinding = f.ID
+			}
+		}
+	}
+	if mitreFinding == "" || unknownFinding == "" || incident == "" {
+		t.Fatalf("findings %+v", fs)
+	}
+	page := get(t, c, ts.URL+"/findings/"+mitreFinding)
+	if !strings.Contains(page, "<td>"+mitre+"</td>") || strings.Contains(page, mitreID) {
+		t.Errorf("finding page does not name the creator:\n%s", between(page, "<table", "</table>"))
+	}
+	page = get(t, c, ts.URL+"/findings/"+unknownFinding)
+	if !strings.Contains(page, "<td>"+unknownID+"</td>") {
+		t.Errorf("finding page of an unknown creator:\n%s", between(page, "<table", "</table>"))
+	}
+	page = get(t, c, ts.URL+"/incidents/"+incident)
+	if src := between(page, `<p class="muted" id="sources">`, "</p>"); src != "Reported by: "+mitre {
+		t.Errorf("incident %s sources %q", incident, src)
+	}
+	if page = get(t, c, ts.URL+"/intel"); !strings.Contains(page, mitre) || strings.Contains(page, mitreID) {
+		t.Errorf("intel page:\n%s", between(page, "<table", "</table>"))
+	}
+	var d fleet.IncidentDetail
+	apiGet(t, ts, token, "/api/v1/incidents/"+incident, &d)
+	if !slices.Equal(d.Sources, []string{mitre}) {
+		t.Errorf("GET /api/v1/incidents/%s sources %q", incident, d.Sources)
+	}
+}
+
+func readFile(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
