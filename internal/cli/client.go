@@ -15,6 +15,7 @@ func clientCommands() []command {
 	return []command{
 		{"hosts", "list hosts", runClientHosts},
 		{"search", "find every host that has or ever had a digest, file name or path, product@range, domain, URL or IP", runClientSearch},
+		{"incident", "show an incident: what the intel says, the incidents it is tied to (with the source), the hosts it affects", runClientIncident},
 		{"findings", "list findings (table, jsonl, csv or json); exit 1 when any is listed", runClientFindings},
 		{"triage", "set a finding's state: new, acknowledged, false_positive (with --reason) or resolved", runClientTriage},
 		{"import-intel", "import intel files; each change starts a retro-hunt over every host's history", runClientImportIntel},

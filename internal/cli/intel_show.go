@@ -116,6 +116,13 @@ func (s *shower) incidents(q string) int {
 		}
 		s.list("malware", inc.Malware)
 		s.list("related", inc.Related)
+		for _, r := range inc.Relations {
+			v := r.Incident + ": " + r.Relation
+			if r.Reference != "" {
+				v += " (source: " + r.Reference + ")"
+			}
+			s.field("relation", v)
+		}
 		s.field("remediation", inc.Remediation)
 		for _, c := range s.km.Conflicts {
 			if c.Incident == inc.ID {

@@ -133,16 +133,30 @@ type Incident struct {
 	Remediation string   `json:"remediation,omitempty"`
 	Actors      []string `json:"actors,omitempty"`
 	References  []string `json:"references,omitempty"`
-	HostsNow    int      `json:"hosts_now"`
-	HostsEver   int      `json:"hosts_ever"`
-	Findings    int      `json:"findings"`
-	MaxScore    int      `json:"max_score"`
+	// Sources name who the intel says reported it (names, not ids).
+	Sources []string `json:"sources,omitempty"`
+	// Related are the incidents the intel ties this one to.
+	Related   []RelatedIncident `json:"related,omitempty"`
+	HostsNow  int               `json:"hosts_now"`
+	HostsEver int               `json:"hosts_ever"`
+	Findings  int               `json:"findings"`
+	MaxScore  int               `json:"max_score"`
 	// ExposedSince is the earliest time any of its findings' evidence
 	// proves (install date, download time, file mtime); FirstSeen is when
 	// cascade first saw any of it.
 	ExposedSince time.Time `json:"exposed_since,omitzero"`
 	FirstSeen    time.Time `json:"first_seen,omitzero"`
 	LastSeen     time.Time `json:"last_seen,omitzero"`
+}
+
+// RelatedIncident is an incident tied to another in the intel: how
+// ("initial access came from", "led to"; "related" when the intel does
+// not say) and the public source that says so.
+type RelatedIncident struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Relation string `json:"relation"`
+	Source   string `json:"source,omitempty"`
 }
 
 // SnapshotInfo is the record of one accepted snapshot (its content lives

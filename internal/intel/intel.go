@@ -240,9 +240,32 @@ type Incident struct {
 	Remediation string    `json:"remediation,omitempty"`
 	Disclosed   time.Time `json:"disclosed,omitzero"`
 	// Related names incidents this one led to or came from.
-	Related    []string `json:"related,omitempty"`
-	Sources    []string `json:"sources,omitempty"`
-	References []string `json:"references,omitempty"`
+	Related []string `json:"related,omitempty"`
+	// Relations say how this incident is tied to a related one, and who
+	// says so (a related incident without one is just "related").
+	Relations  []Relation `json:"relations,omitempty"`
+	Sources    []string   `json:"sources,omitempty"`
+	References []string   `json:"references,omitempty"`
+}
+
+// Relation is one incident's tie to another: what the other is to this
+// one ("initial access came from", "led to") and the public source that
+// establishes it.
+type Relation struct {
+	Incident  string `json:"incident"`
+	Relation  string `json:"relation"`
+	Reference string `json:"reference,omitempty"`
+}
+
+// RelationTo is this incident's relation to the incident id, if it
+// names one.
+func (x *Incident) RelationTo(id string) *Relation {
+	for i := range x.Relations {
+		if x.Relations[i].Incident == id {
+			return &x.Relations[i]
+		}
+	}
+	return nil
 }
 
 // Actor is a threat actor or intrusion set with the names it is known by.
@@ -266,9 +289,27 @@ type Alias struct {
 // in two incidents stays two indicators, so a finding names both); other records are kept by ID, the first
 // one winning, with sources unioned.
 func (in *Intel) Merge(other *Intel) {
-	in.Sources = mergeByID(in.Sources, other.Sources, func(s Source) string { return s.ID }, nil)
+	in.Sources = mergeByID(in.Sources, other.Sources, func(s Source) string { return s.ID },
+		func(a *Source, b Source) {
+			// A source known only by id (a STIX creator its bundle did
+			// not describe) takes the record that names it.
+			if a.Name == "" && b.Name != "" {
+				*a = b
+			}
+		})
 	in.Incidents = mergeByID(in.Incidents, other.Incidents, func(x Incident) string { return x.ID },
-		func(a *Incident, b Incident) { a.Sources = union(a.Sources, b.Sources) })
+		func(a *Incident, b Incident) {
+			a.Sources = union(a.Sources, b.Sources)
+			// Ties to other incidents are facts like sources: one
+			// document knowing them is enough.
+			a.Related = union(slices.Clip(a.Related), b.Related)
+			a.Relations = slices.Clip(a.Relations)
+			for _, r := range b.Relations {
+				if a.RelationTo(r.Incident) == nil {
+					a.Relations = append(a.Relations, r)
+				}
+			}
+		})
 	in.Actors = mergeByID(in.Actors, other.Actors, func(x Actor) string { return x.ID },
 		func(a *Actor, b Actor) {
 			a.Sources = union(a.Sources, b.Sources)

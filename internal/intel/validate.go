@@ -38,6 +38,11 @@ func (in *Intel) Validate() error {
 		if x.ID == "" || x.Name == "" {
 			errs = append(errs, fmt.Errorf("incident %d: id and name are required", i))
 		}
+		for j, r := range x.Relations {
+			if r.Incident == "" || r.Relation == "" || r.Incident == x.ID || len(r.Relation) > 200 {
+				errs = append(errs, fmt.Errorf("incident %d (%s): relation %d needs another incident and a relation of at most 200 characters", i, x.ID, j))
+			}
+		}
 	}
 	for i, a := range in.Actors {
 		if a.ID == "" || a.Name == "" {

@@ -177,6 +177,10 @@ func (s *Server) describeIncident(ist *intelState, in *fleet.Incident) {
 	in.Name = in.ID
 	if x := ist.in.Incident(in.ID); x != nil {
 		in.Name, in.Summary, in.Remediation, in.References = x.Name, x.Summary, x.Remediation, x.References
+		in.Related = relatedIncidents(ist.in, x)
+		for _, src := range x.Sources {
+			in.Sources = append(in.Sources, sourceName(ist.in, src))
+		}
 		for _, a := range x.Actors {
 			if actor := ist.in.Actor(a); actor != nil {
 				in.Actors = append(in.Actors, actor.Name)
@@ -211,7 +215,19 @@ func (s *Server) IncidentDetail(ctx context.Context, id string) (fleet.IncidentD
 		}
 	}
 	if !found {
-		return d, fmt.Errorf("incident %q: %w", id, store.ErrNotFound)
+		// An incident the intel knows but no host has (yet) still has a
+		// page, so links between related incidents lead somewhere.
+		ist, err := s.intel.current(ctx)
+		if err != nil {
+			return d, err
+		}
+		if id == unattributed || ist.in.Incident(id) == nil {
+			return d, fmt.Errorf("incident %q: %w", id, store.ErrNotFound)
+		}
+		d.Incident.ID = id
+		s.describeIncident(ist, &d.Incident)
+		d.Hosts = []fleet.AffectedHost{}
+		return d, nil
 	}
 	// The same query as GET /api/v1/findings?incident=ID, so the page and
 	// the listing agree; false positives do not make a host affected.

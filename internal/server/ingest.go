@@ -27,6 +27,7 @@ func (s *Server) Ingest(ctx context.Context, host fleet.Host, up *fleet.Upload, 
 	if err != nil {
 		return fleet.UploadResult{}, err
 	}
+	defer s.alerts.ingest.enter()() // the alert worker steps aside meanwhile
 	for range 5 {
 		// Compile the intel outside the transaction: loading it inside
 		// would take a second connection while holding one.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
 	"github.com/cascade-ir/cascade/internal/store"
@@ -90,6 +91,16 @@ func (s *Server) findingPage(w http.ResponseWriter, r *http.Request, p *principa
 	tr, err := s.TriageOf(r.Context(), fleet.SubjectFinding, d.Finding.ID)
 	if err != nil {
 		return err
+	}
+	// Sources by name (a STIX identity's, not its id); the reasons are
+	// copied first, as the store may share them with its cache.
+	ist, err := s.intel.current(r.Context())
+	if err != nil {
+		return err
+	}
+	d.Finding.Reasons = slices.Clone(d.Finding.Reasons)
+	for i := range d.Finding.Reasons {
+		d.Finding.Reasons[i].Source = sourceLabel(ist.in, d.Finding.Reasons[i].Source)
 	}
 	return s.render(w, http.StatusOK, "finding", p, map[string]any{"Title": d.Finding.Title, "D": d, "Return": r.URL.RequestURI(),
 		"Triage": tr, "Base": subjectPage(fleet.SubjectFinding, d.Finding.ID)})

@@ -274,6 +274,14 @@ func (c *Client) Incidents(ctx context.Context) ([]fleet.Incident, error) {
 	return out.Incidents, err
 }
 
+// Incident returns one incident: what the intel says of it, the
+// incidents it is tied to, and the hosts it affects.
+func (c *Client) Incident(ctx context.Context, id string) (fleet.IncidentDetail, error) {
+	var out fleet.IncidentDetail
+	err := c.do(ctx, request{method: "GET", path: fleet.APIVersion + "/incidents/" + url.PathEscape(id)}, &out)
+	return out, err
+}
+
 // Get fetches any API path into out (JSON) or an io.Writer.
 func (c *Client) Get(ctx context.Context, path string, q url.Values, out any) error {
 	return c.do(ctx, request{method: "GET", path: path, query: q}, out)

@@ -86,6 +86,7 @@ func (r *resolver) newIncident(id string, o *object) int {
 	}
 	if x := o.XIncident; x != nil {
 		inc.Remediation, inc.Related, inc.Malware, inc.Actors = x.Remediation, x.Related, x.Malware, x.Actors
+		inc.Relations = x.Relations
 		inc.Disclosed, _ = parseTime("disclosed", x.Disclosed)
 	} else {
 		for _, m := range r.targets(id, "uses") {

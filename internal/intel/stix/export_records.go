@@ -60,7 +60,7 @@ func (e *exporter) incidents() {
 	for _, inc := range e.in.Incidents {
 		id := sdoID("campaign", "incident", inc.ID)
 		e.incSDO[inc.ID] = id
-		x := &xIncident{Remediation: inc.Remediation, Related: inc.Related, Malware: inc.Malware, Actors: inc.Actors}
+		x := &xIncident{Remediation: inc.Remediation, Related: inc.Related, Malware: inc.Malware, Actors: inc.Actors, Relations: inc.Relations}
 		if !inc.Disclosed.IsZero() {
 			x.Disclosed = inc.Disclosed.UTC().Format(tsLayout)
 		}

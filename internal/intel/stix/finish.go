@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/cascade-ir/cascade/internal/intel"
 )
@@ -81,10 +82,27 @@ func (r *resolver) sourcesOfOwn(createdBy string, xrefs []string, own bool) []st
 			break
 		}
 	}
+	if len(out) == 0 && strings.HasPrefix(createdBy, "identity--") {
+		// A creator the bundle does not describe is still who says so:
+		// kept by id, without a name (another document may give it).
+		out = []string{r.unknownIdentity(createdBy)}
+	}
 	if len(out) == 0 && !own {
 		out = []string{r.document()}
 	}
 	return out
+}
+
+// unknownIdentity is the source for an identity the bundle refers to
+// but does not contain: its id, no name.
+func (r *resolver) unknownIdentity(ref string) string {
+	id := "stix:" + ref
+	if _, ok := r.srcID[ref]; !ok {
+		r.srcID[ref] = id
+		r.in.Sources = append(r.in.Sources, intel.Source{ID: id, Kind: "stix", Location: r.b.file,
+			Description: "identity not described in the bundle"})
+	}
+	return id
 }
 
 func (r *resolver) document() string {

@@ -81,6 +81,8 @@ type xIncident struct {
 	Related     []string `json:"related,omitempty"`
 	Malware     []string `json:"malware,omitempty"`
 	Actors      []string `json:"actors,omitempty"`
+	// Relations say how a related incident is tied to this one.
+	Relations []intel.Relation `json:"relations,omitempty"`
 }
 
 // reference renders an external reference as one string: its URL, else
