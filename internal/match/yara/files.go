@@ -66,7 +66,8 @@ func (s *Scanner) ScanTarget(ctx context.Context, target string, o TreeOptions, 
 	threads := max(o.Threads, 1)
 	var wg sync.WaitGroup
 	var mu sync.Mutex // serializes report; a worker's buffer is reused after it returns
-	big := make(chan struct{}, 1)
+	big := make(chan []byte, 1) // the one big-file buffer, passed from worker to worker
+	big <- nil
 	for range threads {
 		wg.Add(1)
 		go func() {
@@ -74,10 +75,14 @@ func (s *Scanner) ScanTarget(ctx context.Context, target string, o TreeOptions, 
 			var buf []byte
 			for rel := range paths {
 				var r FileResult
-				r, buf = s.scanRel(ctx, root, target, rel, o, buf, big)
+				var release func()
+				r, buf, release = s.scanRel(ctx, root, target, rel, o, buf, big)
 				mu.Lock()
 				report(r)
 				mu.Unlock()
+				if release != nil {
+					release()
+				}
 			}
 		}()
 	}
@@ -93,38 +98,47 @@ func (s *Scanner) ScanTarget(ctx context.Context, target string, o TreeOptions, 
 // rather than making garbage of every file). The result's Data is buf:
 // it is valid until the next call.
 //
-// Files over bigFile bytes are scanned one at a time across workers
-// (big is a one-slot semaphore) and their buffer is dropped afterwards,
-// so peak memory is one big file plus a small buffer per worker.
-func (s *Scanner) scanRel(ctx context.Context, root *os.Root, target, rel string, o TreeOptions, buf []byte, big chan struct{}) (FileResult, []byte) {
+// Files over bigFile bytes are scanned one at a time across workers, in
+// one buffer that big hands from worker to worker (taking it is the
+// semaphore; release, called once the result is reported, gives it
+// back), so peak memory is the largest big file plus a small buffer per
+// worker, and a tree of big files does not leave a big garbage buffer
+// per file for the collector to catch up with.
+func (s *Scanner) scanRel(ctx context.Context, root *os.Root, target, rel string, o TreeOptions, buf []byte, big chan []byte) (FileResult, []byte, func()) {
 	path := filepath.Join(target, rel)
 	f, err := root.Open(rel)
 	if err != nil {
-		return FileResult{Path: path, Err: errors.New("could not open file")}, buf
+		return FileResult{Path: path, Err: errors.New("could not open file")}, buf, nil
 	}
 	st, err := f.Stat()
 	if err == nil && o.MaxFileSize > 0 && st.Size() > o.MaxFileSize {
 		f.Close()
-		return FileResult{Path: path, Err: errSkipped}, buf
+		return FileResult{Path: path, Err: errSkipped}, buf, nil
 	}
 	if err == nil && st.Size() > bigFile {
-		big <- struct{}{}
-		defer func() { <-big }()
-		data, err := readInto(f, nil)
-		if err != nil {
-			return FileResult{Path: path, Err: err}, buf
+		bb := <-big
+		if int64(cap(bb)) <= st.Size() {
+			bb = nil // let the collector have it before a bigger one is made
 		}
-		return s.scanOne(ctx, path, data, o), buf
+		data, err := readInto(f, bb[:0])
+		if data != nil {
+			bb = data
+		}
+		release := func() { big <- bb }
+		if err != nil {
+			return FileResult{Path: path, Err: err}, buf, release
+		}
+		return s.scanOne(ctx, path, data, o), buf, release
 	}
 	data, err := readInto(f, buf[:0])
 	if err != nil {
-		return FileResult{Path: path, Err: err}, buf
+		return FileResult{Path: path, Err: err}, buf, nil
 	}
-	return s.scanOne(ctx, path, data, o), data
+	return s.scanOne(ctx, path, data, o), data, nil
 }
 
 // bigFile is the size past which a file is scanned alone.
-const bigFile = 32 << 20
+const bigFile = 16 << 20
 
 // errSkipped marks a file skipped by size; callers print nothing for it.
 var errSkipped = errors.New("skipped: larger than the size limit")
