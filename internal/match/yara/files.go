@@ -65,7 +65,7 @@ func (s *Scanner) ScanTarget(ctx context.Context, target string, o TreeOptions, 
 	paths := make(chan string)
 	threads := max(o.Threads, 1)
 	var wg sync.WaitGroup
-	var mu sync.Mutex // serializes report; a worker's buffer is reused after it returns
+	var mu sync.Mutex           // serializes report; a worker's buffer is reused after it returns
 	big := make(chan []byte, 1) // the one big-file buffer, passed from worker to worker
 	big <- nil
 	for range threads {
