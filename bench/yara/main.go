@@ -47,7 +47,8 @@ func main() {
 }
 
 func run(n int, dir string, threads int, out, rulesFile string, withScan bool, baseline string) error {
-	if rulesFile == "" {
+	generated := rulesFile == ""
+	if generated {
 		rulesFile = filepath.Join(out, "cascade-bench.yar")
 		if err := os.WriteFile(rulesFile, []byte(generate(n, 1)), 0o644); err != nil {
 			return err
@@ -67,7 +68,11 @@ func run(n int, dir string, threads int, out, rulesFile string, withScan bool, b
 		}
 	}
 	p := fmt.Sprint(threads)
-	fmt.Printf("rules: %s (%d rules); tree: %s; threads: %d; load average %s\n", rulesFile, n, dir, threads, loadAvg())
+	what := fmt.Sprintf("%d generated rules", n)
+	if !generated {
+		what = "given rule file"
+	}
+	fmt.Printf("rules: %s (%s); tree: %s; threads: %d; load average %s\n", rulesFile, what, dir, threads, loadAvg())
 	ys, yout, err := measure("yara", "-w", "-p", p, "-r", rulesFile, dir)
 	if err != nil {
 		return err
