@@ -21,7 +21,7 @@ type Graph struct {
 	// Arcs out of node u are arcs[off[u]:off[u+1]].
 	off      []uint32
 	arcs     []arc
-	clock    clock // the arcs' times as ticks
+	clock    clock    // the arcs' times as ticks
 	ev       []uint32 // arc i's evidence is evidence[ev[i]]
 	evidence []*Evidence
 	warnings []string
