@@ -233,9 +233,6 @@ func (b *Builder) Build() (*Graph, error) {
 	if len(b.nodes) > MaxNodes {
 		return nil, fmt.Errorf("graph: %d nodes, at most %d", len(b.nodes), MaxNodes)
 	}
-	if n := b.e.len(); n > MaxArcs {
-		return nil, fmt.Errorf("graph: %d edges, at most %d", n, MaxArcs)
-	}
 	if len(missing) > 0 {
 		if len(missing) > 20 {
 			missing = append(missing[:20], fmt.Sprintf("… and %d more", len(missing)-20))

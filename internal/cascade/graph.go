@@ -12,16 +12,14 @@ import (
 // Graph is the cascade graph in compact form: nodes by interned index and
 // arcs in compressed sparse rows, oriented the way a compromise moves. An
 // arc costs 44 bytes
-// (16 in the rows, 4 for its evidence, 24 in the sweep); the reverse rows
-// and the backwards sweep, built on the first backwards trace, up to 32
-// more.
+// (24 in the rows, 20 in the sweep); the reverse rows and the backwards
+// sweep, built on the first backwards trace, up to 32 more.
 type Graph struct {
 	nodes []Node
 	index map[string]uint32
 	// Arcs out of node u are arcs[off[u]:off[u+1]].
 	off      []uint32
 	arcs     []arc
-	clock    clock    // the arcs' times as ticks
 	ev       []uint32 // arc i's evidence is evidence[ev[i]]
 	evidence []*Evidence
 	warnings []string
@@ -43,19 +41,14 @@ type Graph struct {
 }
 
 // arc is one edge in the rows: a row is read front to back, so its arcs
-// sit together (16 bytes each) rather than in columns. Its interval is in
-// ticks of the graph's clock (exact, 32 bits each); the destination's
+// sit together (24 bytes each) rather than in columns. The destination's
 // index and the kind share a word; the evidence index is apart (g.ev), as
 // only paths read it.
 type arc struct {
-	from, until uint32 // ticks: g.clock.time gives the times
+	from, until int64
 	dk          uint32 // destination << kindBits | kind
 	conf        float32
 }
-
-// MaxArcs is the most edges a graph can hold (2^31-1): the clock's table
-// of distinct times, at most two an arc, must fit its 32-bit ticks.
-const MaxArcs = 1<<31 - 1
 
 const (
 	kindBits = 3
@@ -135,12 +128,10 @@ func (g *Graph) fill(a *edgeArrays) {
 			})
 		}
 	}
-	g.clock = newClock(a.from, a.until)
-	c := &g.clock
 	g.arcs, g.ev = make([]arc, m), make([]uint32, m)
 	hugePages(g.arcs)
 	for i, p := range perm {
-		g.arcs[i] = arc{from: c.enc(a.from[p]), until: c.enc(a.until[p]), dk: packDK(a.dst[p], a.kind[p]), conf: a.conf[p]}
+		g.arcs[i] = arc{from: a.from[p], until: a.until[p], dk: packDK(a.dst[p], a.kind[p]), conf: a.conf[p]}
 		g.ev[i] = a.ev[p]
 	}
 }
@@ -219,7 +210,7 @@ func radixSort(keys []uint64, idx []uint32) ([]uint64, []uint32) {
 // sweep lists the arcs by opening time (the key is ord(from)).
 func (g *Graph) sweep() {
 	var rank []uint32
-	g.sweepKey, rank = g.sortArcs(func(x *arc) (uint64, bool) { return ord(g.clock.time(x.from)), true })
+	g.sweepKey, rank = g.sortArcs(func(x *arc) (uint64, bool) { return ord(x.from), true })
 	g.sweepArc = make([]sweepArc, len(g.arcs))
 	hugePages(g.sweepArc)
 	for u := range len(g.nodes) {
@@ -234,7 +225,7 @@ func (g *Graph) sweep() {
 // ^ord(until)).
 func (g *Graph) backSweep() {
 	var rank []uint32
-	g.backKey, rank = g.sortArcs(func(x *arc) (uint64, bool) { return ^ord(g.clock.time(x.until)), x.until != tickNever })
+	g.backKey, rank = g.sortArcs(func(x *arc) (uint64, bool) { return ^ord(x.until), x.until != Never })
 	g.backArc = make([]sweepArc, len(g.backKey))
 	hugePages(g.backArc)
 	for u := range len(g.nodes) {
@@ -315,7 +306,7 @@ type Arc struct {
 func (g *Graph) arc(i uint32) Arc {
 	a := &g.arcs[i]
 	return Arc{Src: g.nodes[g.src(i)].ID, Dst: g.nodes[a.dst()].ID, Kind: a.kind(),
-		Valid: Interval{g.clock.time(a.from), g.clock.time(a.until)}, Confidence: float64(a.conf), Evidence: g.evidence[g.ev[i]]}
+		Valid: Interval{a.from, a.until}, Confidence: float64(a.conf), Evidence: g.evidence[g.ev[i]]}
 }
 
 // Written returns the arc as written: for reversed kinds, From is Dst.

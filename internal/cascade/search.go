@@ -62,7 +62,6 @@ type search struct {
 	g        *Graph
 	backward bool
 	skew, at int64
-	atTick   uint32 // g.clock.at(at)
 	maxDepth int32
 	weight   [numEdgeKinds]float32 // 0: excluded
 	labels   []label
@@ -99,7 +98,7 @@ type nodeState struct {
 const noArc = ^uint32(0)
 
 func newSearch(g *Graph, backward bool, skew, at int64, maxDepth int, weight [numEdgeKinds]float32) *search {
-	s := &search{g: g, backward: backward, skew: skew, at: at, atTick: g.clock.at(at), maxDepth: int32(maxDepth), weight: weight,
+	s := &search{g: g, backward: backward, skew: skew, at: at, maxDepth: int32(maxDepth), weight: weight,
 		node: make([]nodeState, len(g.nodes)), full: make([]uint64, (len(g.nodes)+63)/64),
 		seen: make([]uint64, (len(g.nodes)+63)/64)}
 	s.labels = make([]label, 0, len(g.nodes))
@@ -274,17 +273,14 @@ func (s *search) relaxOpen(it item, li int32) {
 	t := it.key
 	ns := &s.node[it.node]
 	lo, hi := ns.lo, ns.hi
-	// In ticks: an arc has opened when from <= tt, and has ended, allowing
-	// for the skew, when until <= tu (until == tickNever never ends).
-	tt, tu := g.clock.at(t), g.clock.at(t-s.skew)
 	// The row is by opening time: stop at the first arc not open yet.
 	for i := lo; i < hi; i++ {
 		x := &g.arcs[i]
-		if x.from > tt {
+		if x.from > t {
 			break
 		}
 		w := s.weight[x.kind()]
-		if w == 0 || x.until != tickNever && x.until <= tu {
+		if w == 0 || x.until != Never && t-s.skew >= x.until {
 			continue
 		}
 		s.push(item{key: t, conf: it.conf * x.conf * w, depth: it.depth + 1,
@@ -299,14 +295,11 @@ func (s *search) relaxOpenBackward(it item, li int32) {
 	g := s.g
 	d := -it.key
 	ns := &s.node[it.node]
-	// In ticks: the arc must open by both s.at and d, and not end before
-	// d allowing for the skew (until-1+skew < d is until <= d-skew).
-	td, tu := min(s.atTick, g.clock.at(d)), g.clock.at(d-s.skew)
 	for r := ns.lo; r < ns.hi; r++ {
 		a := g.rarc[r]
 		x := &g.arcs[a]
 		w := s.weight[x.kind()]
-		if w == 0 || x.from > td || x.until != tickNever && x.until <= tu {
+		if w == 0 || x.from > s.at || x.from > d || x.until != Never && x.until-1+s.skew < d {
 			continue
 		}
 		s.push(item{key: it.key, conf: it.conf * x.conf * w, depth: it.depth + 1,
@@ -365,12 +358,11 @@ func (s *search) relaxForward(it item, li int32) {
 	lo, hi := g.off[it.node], g.off[it.node+1]
 	for i := range g.arcs[lo:hi] {
 		x := &g.arcs[lo+uint32(i)]
-		from, until := g.clock.time(x.from), g.clock.time(x.until)
 		w := s.weight[x.kind()]
-		if w == 0 || from > s.at || until != Never && t-s.skew >= until {
+		if w == 0 || x.from > s.at || x.until != Never && t-s.skew >= x.until {
 			continue
 		}
-		s.push(item{key: max(t, from), conf: it.conf * x.conf * w, depth: it.depth + 1,
+		s.push(item{key: max(t, x.from), conf: it.conf * x.conf * w, depth: it.depth + 1,
 			node: x.dst(), predNode: it.node, pred: li, arc: lo + uint32(i)})
 	}
 }
@@ -395,10 +387,10 @@ func (s *search) relaxBackward(it item, li int32) {
 func (s *search) departure(d int64, a uint32) (int64, bool) {
 	g := s.g
 	x := &g.arcs[a]
-	if from := g.clock.time(x.from); s.weight[x.kind()] == 0 || from > s.at || from > d {
+	if s.weight[x.kind()] == 0 || x.from > s.at || x.from > d {
 		return 0, false
 	}
-	if u := g.clock.time(x.until); u != Never && u-1+s.skew < d {
+	if u := x.until; u != Never && u-1+s.skew < d {
 		d = u - 1 + s.skew
 	}
 	return d, true
