@@ -168,38 +168,65 @@ func (s *Store) clearFlags(ctx context.Context, tx *sql.Tx, collection, col stri
 
 const taxiiInsert = "INSERT INTO taxii_objects (collection_id, object_id, type, spec_version, version, version_us, date_added, is_first, is_last, body) VALUES "
 
-// insertVersions writes rows: on SQLite with one statement prepared for
-// the transaction (an in-process call per row costs less than parsing a
-// statement of hundreds of rows), elsewhere with multi-row INSERTs (one
-// round trip per few hundred rows).
+// taxiiRowsPerInsert is how many rows one INSERT carries on SQLite (in
+// process: enough that the per-statement cost, database/sql's and the
+// driver's, with a goroutine watching the context, is spread thin) and
+// elsewhere (one network round trip each).
+const taxiiRowsPerInsert, taxiiRowsPerRemoteInsert = 100, 500
+
+// insertVersions writes rows with multi-row INSERTs: every full chunk
+// through one statement prepared for the transaction (on SQLite one row a
+// statement cost twice as much CPU; parsing a statement of hundreds of
+// rows for each chunk would cost more again), the last partial chunk
+// through its own statement.
 func (s *Store) insertVersions(ctx context.Context, tx *sql.Tx, collection string, rows []*pendingRow) error {
-	if s.d.SerializeWrites && len(rows) > 0 {
-		st, err := tx.PrepareContext(ctx, s.q(taxiiInsert+"(?,?,?,?,?,?,?,?,?,?)"))
-		if err != nil {
-			return s.wrap(err)
-		}
-		defer st.Close()
-		for _, r := range rows {
-			if _, err := st.ExecContext(ctx, collection, r.o.ID, r.o.Type, r.o.SpecVersion, r.o.Version, r.v, r.added, b2i(r.first), b2i(r.last), r.o.Body); err != nil {
-				return s.wrap(err)
-			}
-		}
-		return nil
+	per := taxiiRowsPerRemoteInsert
+	if s.d.SerializeWrites {
+		per = taxiiRowsPerInsert
 	}
-	for _, c := range chunks(rows, min(s.d.MaxVars/taxiiInsertCols, 500)) {
-		var b strings.Builder
-		b.WriteString(taxiiInsert)
-		args := make([]any, 0, len(c)*taxiiInsertCols)
-		for i, r := range c {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString("(?,?,?,?,?,?,?,?,?,?)")
+	per = min(s.d.MaxVars/taxiiInsertCols, per)
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
+	args := make([]any, 0, per*taxiiInsertCols)
+	for _, c := range chunks(rows, per) {
+		args = args[:0]
+		for _, r := range c {
 			args = append(args, collection, r.o.ID, r.o.Type, r.o.SpecVersion, r.o.Version, r.v, r.added, b2i(r.first), b2i(r.last), r.o.Body)
 		}
-		if _, err := s.exec(ctx, tx, b.String(), args...); err != nil {
-			return err
+		if len(c) < per {
+			if _, err := s.exec(ctx, tx, insertRows(len(c)), args...); err != nil {
+				return err
+			}
+			continue
+		}
+		if full == nil {
+			st, err := tx.PrepareContext(ctx, s.q(insertRows(per)))
+			if err != nil {
+				return s.wrap(err)
+			}
+			full = st
+		}
+		if _, err := full.ExecContext(ctx, args...); err != nil {
+			return s.wrap(err)
 		}
 	}
 	return nil
+}
+
+// insertRows is an INSERT of n rows of taxii_objects.
+func insertRows(n int) string {
+	var b strings.Builder
+	b.Grow(len(taxiiInsert) + n*22)
+	b.WriteString(taxiiInsert)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?)")
+	}
+	return b.String()
 }
