@@ -13,6 +13,12 @@ import (
 // span is the first and last stored version of one object.
 type span struct{ first, last int64 }
 
+// versionKey is one version of one object.
+type versionKey struct {
+	id string
+	v  int64
+}
+
 // pendingRow is one version about to be inserted.
 type pendingRow struct {
 	o           *store.TAXIIObject
@@ -52,7 +58,7 @@ func (s *Store) AddObjects(ctx context.Context, collection string, objs []store.
 				o.Version = o.VersionAt.Format("2006-01-02T15:04:05.000000Z")
 			}
 			v := us(o.VersionAt)
-			key := o.ID + "\x00" + fmt.Sprint(v)
+			key := versionKey{o.ID, v}
 			out[i] = store.TAXIIAdded{ID: o.ID, Version: o.Version}
 			if have[key] {
 				out[i].Duplicate = true
@@ -106,9 +112,9 @@ func (s *Store) AddObjects(ctx context.Context, collection string, objs []store.
 }
 
 // objectSpans reads the first and last stored version of each object in
-// objs and which of objs' versions are stored already (id NUL version).
-func (s *Store) objectSpans(ctx context.Context, tx *sql.Tx, collection string, objs []store.TAXIIObject) (map[string]span, map[string]bool, error) {
-	seen := map[string]bool{}
+// objs and which of objs' versions are stored already.
+func (s *Store) objectSpans(ctx context.Context, tx *sql.Tx, collection string, objs []store.TAXIIObject) (map[string]span, map[versionKey]bool, error) {
+	seen := make(map[string]bool, len(objs))
 	var ids []string
 	for _, o := range objs {
 		if !seen[o.ID] {
@@ -116,7 +122,7 @@ func (s *Store) objectSpans(ctx context.Context, tx *sql.Tx, collection string, 
 			ids = append(ids, o.ID)
 		}
 	}
-	spans := map[string]span{}
+	spans := make(map[string]span, len(ids))
 	for _, c := range chunks(ids, s.d.MaxVars-1) {
 		in, args := inList(s.d, "object_id", c)
 		rows, err := s.query(ctx, tx, "SELECT object_id, MIN(version_us), MAX(version_us) FROM taxii_objects WHERE collection_id = ? AND "+in+
@@ -138,7 +144,7 @@ func (s *Store) objectSpans(ctx context.Context, tx *sql.Tx, collection string, 
 			return nil, nil, s.wrap(err)
 		}
 	}
-	have := map[string]bool{}
+	have := map[versionKey]bool{}
 	for _, o := range objs {
 		v := us(o.VersionAt)
 		if sp, ok := spans[o.ID]; ok && o.Version != "" && v >= sp.first && v <= sp.last {
@@ -147,7 +153,7 @@ func (s *Store) objectSpans(ctx context.Context, tx *sql.Tx, collection string, 
 				collection, o.ID, v).Scan(&n); err != nil {
 				return nil, nil, s.wrap(err)
 			}
-			have[o.ID+"\x00"+fmt.Sprint(v)] = n > 0
+			have[versionKey{o.ID, v}] = n > 0
 		}
 	}
 	return spans, have, nil
