@@ -180,8 +180,8 @@ const taxiiInsert = "INSERT INTO taxii_objects (collection_id, object_id, type, 
 // elsewhere (one network round trip each).
 const taxiiRowsPerInsert, taxiiRowsPerRemoteInsert = 100, 500
 
-// insertVersions writes rows with multi-row INSERTs: every full chunk
-// through one statement prepared for the transaction (on SQLite one row a
+// insertVersions writes rows with multi-row INSERTs. On SQLite every full
+// chunk goes through one statement prepared for the transaction (one row a
 // statement cost twice as much CPU; parsing a statement of hundreds of
 // rows for each chunk would cost more again), the last partial chunk
 // through its own statement.
@@ -203,7 +203,9 @@ func (s *Store) insertVersions(ctx context.Context, tx *sql.Tx, collection strin
 		for _, r := range c {
 			args = append(args, collection, r.o.ID, r.o.Type, r.o.SpecVersion, r.o.Version, r.v, r.added, b2i(r.first), b2i(r.last), r.o.Body)
 		}
-		if len(c) < per {
+		if len(c) < per || !s.d.SerializeWrites {
+			// PostgreSQL's driver keeps its own statement per connection:
+			// preparing here would parse it again on the server every add
 			if _, err := s.exec(ctx, tx, insertRows(len(c)), args...); err != nil {
 				return err
 			}
