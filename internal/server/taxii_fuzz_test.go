@@ -32,3 +32,29 @@ func FuzzTAXIIQuery(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTAXIIEnvelope: a POSTed envelope read in one pass gives the same
+// objects, the same checks and the same errors as encoding/json and
+// taxii.ParseObject (the reference); a body the reference refuses is
+// refused with a 400.
+func FuzzTAXIIEnvelope(f *testing.F) {
+	for _, tc := range envelopeCases {
+		f.Add([]byte(tc.body))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got, err := envelopeObjects(body)
+		want, werr := referenceObjects(body)
+		if (err != nil) != (werr != nil) {
+			t.Fatalf("error %v, reference %v", err, werr)
+		}
+		if err != nil {
+			if he := toHTTP(err); he.Status != http.StatusBadRequest {
+				t.Fatalf("status %d", he.Status)
+			}
+			return
+		}
+		if err := sameObjects(got, want); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

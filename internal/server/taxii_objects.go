@@ -259,11 +259,11 @@ func (s *Server) taxiiAdd(q *taxiiReq, c store.TAXIICollection, r taxiiRights) e
 	if err != nil {
 		return err
 	}
-	var env taxii.Envelope
-	if err := json.Unmarshal(body, &env); err != nil {
-		return errorf(http.StatusBadRequest, "bad_request", "the body is not a TAXII envelope: %v", err)
+	objs, err := envelopeObjects(body)
+	if err != nil {
+		return err
 	}
-	st, err := s.addObjects(q.r, c.ID, env.Objects)
+	st, err := s.storeObjects(q.r.Context(), c.ID, objs)
 	if err != nil {
 		return err
 	}
@@ -286,17 +286,23 @@ func (s *Server) addObjects(r *http.Request, coll string, raws []json.RawMessage
 
 // addObjectsCtx is addObjects for the server's own publications.
 func (s *Server) addObjectsCtx(ctx context.Context, coll string, raws []json.RawMessage) (taxii.Status, error) {
+	return s.storeObjects(ctx, coll, parseObjects(raws))
+}
+
+// storeObjects stores the valid objects of an add, reporting each in a
+// status.
+func (s *Server) storeObjects(ctx context.Context, coll string, ins []stixIn) (taxii.Status, error) {
 	now := s.now()
-	st := taxii.Status{ID: newUUID(), Status: taxii.StatusComplete, RequestTimestamp: taxii.FormatTime(now), TotalCount: len(raws)}
-	objs := make([]store.TAXIIObject, 0, len(raws))
-	for _, raw := range raws {
-		o, err := taxii.ParseObject(raw)
-		if err != nil {
-			st.Failures = append(st.Failures, taxii.StatusDetail{ID: o.ID, Version: o.Version, Message: err.Error()})
+	st := taxii.Status{ID: newUUID(), Status: taxii.StatusComplete, RequestTimestamp: taxii.FormatTime(now), TotalCount: len(ins)}
+	objs := make([]store.TAXIIObject, 0, len(ins))
+	for _, in := range ins {
+		o := in.obj
+		if in.err != nil {
+			st.Failures = append(st.Failures, taxii.StatusDetail{ID: o.ID, Version: o.Version, Message: in.err.Error()})
 			continue
 		}
 		objs = append(objs, store.TAXIIObject{ID: o.ID, Type: o.Type, SpecVersion: o.SpecVersion, Version: o.Version,
-			VersionAt: o.VersionAt, Body: compactJSON(raw)})
+			VersionAt: o.VersionAt, Body: compactJSON(in.raw)})
 	}
 	added, err := s.st.AddObjects(ctx, coll, objs, now)
 	if err != nil {

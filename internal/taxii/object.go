@@ -68,19 +68,32 @@ func validUUID(s string) bool {
 // and modified where STIX requires them, as RFC 3339 timestamps with
 // modified not before created.
 func ParseObject(raw []byte) (Object, error) {
-	var o Object
 	if len(raw) > MaxObject {
-		return o, fmt.Errorf("object is %d bytes, more than %d", len(raw), MaxObject)
+		return Object{}, fmt.Errorf("object is %d bytes, more than %d", len(raw), MaxObject)
 	}
-	var f struct {
-		ID          *string `json:"id"`
-		Type        *string `json:"type"`
-		SpecVersion *string `json:"spec_version"`
-		Created     *string `json:"created"`
-		Modified    *string `json:"modified"`
-	}
+	var f Fields
 	if err := json.Unmarshal(raw, &f); err != nil {
-		return o, fmt.Errorf("not a JSON object: %v", err)
+		return Object{}, fmt.Errorf("not a JSON object: %v", err)
+	}
+	return CheckFields(len(raw), f)
+}
+
+// Fields are the members of a STIX object a server checks, as decoded
+// strings, nil when absent or null.
+type Fields struct {
+	ID          *string `json:"id"`
+	Type        *string `json:"type"`
+	SpecVersion *string `json:"spec_version"`
+	Created     *string `json:"created"`
+	Modified    *string `json:"modified"`
+}
+
+// CheckFields is ParseObject for an object of size bytes whose fields the
+// caller has read (a server reading a whole envelope in one pass).
+func CheckFields(size int, f Fields) (Object, error) {
+	var o Object
+	if size > MaxObject {
+		return o, fmt.Errorf("object is %d bytes, more than %d", size, MaxObject)
 	}
 	if f.Type == nil || !validType(*f.Type) {
 		return o, fmt.Errorf("type missing or not a STIX type")

@@ -13,6 +13,12 @@ import (
 // span is the first and last stored version of one object.
 type span struct{ first, last int64 }
 
+// versionKey is one version of one object.
+type versionKey struct {
+	id string
+	v  int64
+}
+
 // pendingRow is one version about to be inserted.
 type pendingRow struct {
 	o           *store.TAXIIObject
@@ -52,7 +58,7 @@ func (s *Store) AddObjects(ctx context.Context, collection string, objs []store.
 				o.Version = o.VersionAt.Format("2006-01-02T15:04:05.000000Z")
 			}
 			v := us(o.VersionAt)
-			key := o.ID + "\x00" + fmt.Sprint(v)
+			key := versionKey{o.ID, v}
 			out[i] = store.TAXIIAdded{ID: o.ID, Version: o.Version}
 			if have[key] {
 				out[i].Duplicate = true
@@ -106,9 +112,9 @@ func (s *Store) AddObjects(ctx context.Context, collection string, objs []store.
 }
 
 // objectSpans reads the first and last stored version of each object in
-// objs and which of objs' versions are stored already (id NUL version).
-func (s *Store) objectSpans(ctx context.Context, tx *sql.Tx, collection string, objs []store.TAXIIObject) (map[string]span, map[string]bool, error) {
-	seen := map[string]bool{}
+// objs and which of objs' versions are stored already.
+func (s *Store) objectSpans(ctx context.Context, tx *sql.Tx, collection string, objs []store.TAXIIObject) (map[string]span, map[versionKey]bool, error) {
+	seen := make(map[string]bool, len(objs))
 	var ids []string
 	for _, o := range objs {
 		if !seen[o.ID] {
@@ -116,7 +122,7 @@ func (s *Store) objectSpans(ctx context.Context, tx *sql.Tx, collection string, 
 			ids = append(ids, o.ID)
 		}
 	}
-	spans := map[string]span{}
+	spans := make(map[string]span, len(ids))
 	for _, c := range chunks(ids, s.d.MaxVars-1) {
 		in, args := inList(s.d, "object_id", c)
 		rows, err := s.query(ctx, tx, "SELECT object_id, MIN(version_us), MAX(version_us) FROM taxii_objects WHERE collection_id = ? AND "+in+
@@ -138,7 +144,7 @@ func (s *Store) objectSpans(ctx context.Context, tx *sql.Tx, collection string, 
 			return nil, nil, s.wrap(err)
 		}
 	}
-	have := map[string]bool{}
+	have := map[versionKey]bool{}
 	for _, o := range objs {
 		v := us(o.VersionAt)
 		if sp, ok := spans[o.ID]; ok && o.Version != "" && v >= sp.first && v <= sp.last {
@@ -147,7 +153,7 @@ func (s *Store) objectSpans(ctx context.Context, tx *sql.Tx, collection string, 
 				collection, o.ID, v).Scan(&n); err != nil {
 				return nil, nil, s.wrap(err)
 			}
-			have[o.ID+"\x00"+fmt.Sprint(v)] = n > 0
+			have[versionKey{o.ID, v}] = n > 0
 		}
 	}
 	return spans, have, nil
@@ -168,38 +174,67 @@ func (s *Store) clearFlags(ctx context.Context, tx *sql.Tx, collection, col stri
 
 const taxiiInsert = "INSERT INTO taxii_objects (collection_id, object_id, type, spec_version, version, version_us, date_added, is_first, is_last, body) VALUES "
 
-// insertVersions writes rows: on SQLite with one statement prepared for
-// the transaction (an in-process call per row costs less than parsing a
-// statement of hundreds of rows), elsewhere with multi-row INSERTs (one
-// round trip per few hundred rows).
+// taxiiRowsPerInsert is how many rows one INSERT carries on SQLite (in
+// process: enough that the per-statement cost, database/sql's and the
+// driver's, with a goroutine watching the context, is spread thin) and
+// elsewhere (one network round trip each).
+const taxiiRowsPerInsert, taxiiRowsPerRemoteInsert = 100, 500
+
+// insertVersions writes rows with multi-row INSERTs. On SQLite every full
+// chunk goes through one statement prepared for the transaction (one row a
+// statement cost twice as much CPU; parsing a statement of hundreds of
+// rows for each chunk would cost more again), the last partial chunk
+// through its own statement.
 func (s *Store) insertVersions(ctx context.Context, tx *sql.Tx, collection string, rows []*pendingRow) error {
-	if s.d.SerializeWrites && len(rows) > 0 {
-		st, err := tx.PrepareContext(ctx, s.q(taxiiInsert+"(?,?,?,?,?,?,?,?,?,?)"))
-		if err != nil {
-			return s.wrap(err)
-		}
-		defer st.Close()
-		for _, r := range rows {
-			if _, err := st.ExecContext(ctx, collection, r.o.ID, r.o.Type, r.o.SpecVersion, r.o.Version, r.v, r.added, b2i(r.first), b2i(r.last), r.o.Body); err != nil {
-				return s.wrap(err)
-			}
-		}
-		return nil
+	per := taxiiRowsPerRemoteInsert
+	if s.d.SerializeWrites {
+		per = taxiiRowsPerInsert
 	}
-	for _, c := range chunks(rows, min(s.d.MaxVars/taxiiInsertCols, 500)) {
-		var b strings.Builder
-		b.WriteString(taxiiInsert)
-		args := make([]any, 0, len(c)*taxiiInsertCols)
-		for i, r := range c {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString("(?,?,?,?,?,?,?,?,?,?)")
+	per = min(s.d.MaxVars/taxiiInsertCols, per)
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
+	args := make([]any, 0, per*taxiiInsertCols)
+	for _, c := range chunks(rows, per) {
+		args = args[:0]
+		for _, r := range c {
 			args = append(args, collection, r.o.ID, r.o.Type, r.o.SpecVersion, r.o.Version, r.v, r.added, b2i(r.first), b2i(r.last), r.o.Body)
 		}
-		if _, err := s.exec(ctx, tx, b.String(), args...); err != nil {
-			return err
+		if len(c) < per || !s.d.SerializeWrites {
+			// PostgreSQL's driver keeps its own statement per connection:
+			// preparing here would parse it again on the server every add
+			if _, err := s.exec(ctx, tx, insertRows(len(c)), args...); err != nil {
+				return err
+			}
+			continue
+		}
+		if full == nil {
+			st, err := tx.PrepareContext(ctx, s.q(insertRows(per)))
+			if err != nil {
+				return s.wrap(err)
+			}
+			full = st
+		}
+		if _, err := full.ExecContext(ctx, args...); err != nil {
+			return s.wrap(err)
 		}
 	}
 	return nil
+}
+
+// insertRows is an INSERT of n rows of taxii_objects.
+func insertRows(n int) string {
+	var b strings.Builder
+	b.Grow(len(taxiiInsert) + n*22)
+	b.WriteString(taxiiInsert)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?)")
+	}
+	return b.String()
 }
