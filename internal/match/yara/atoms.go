@@ -98,6 +98,7 @@ type elem struct {
 	set    regex.Set
 	isByte bool
 	lo, hi int
+	node   *regex.Node // an element that is not one byte (an alternation, say)
 }
 
 // flatten lists the pattern's leading elements with their offsets from
@@ -119,9 +120,19 @@ func flatten(n *regex.Node, lo, hi int, out *[]elem) (int, int) {
 			}
 			return lo, hi
 		}
+		if n.Min >= 1 && n.Subs[0].Op != regex.OpClass {
+			// A group repeated at least once: its first time round is
+			// where it stands, the rest follow it.
+			lo, hi = flatten(n.Subs[0], lo, hi, out)
+			a, b := n.Subs[0].MinMaxLen()
+			if n.Max < 0 || b < 0 {
+				return lo + (n.Min-1)*a, -1
+			}
+			return lo + (n.Min-1)*a, addHi(hi, (n.Max-1)*b)
+		}
 	}
 	a, b := n.MinMaxLen()
-	*out = append(*out, elem{lo: lo, hi: hi})
+	*out = append(*out, elem{lo: lo, hi: hi, node: n})
 	if b < 0 {
 		return lo + a, -1
 	}
@@ -138,6 +149,21 @@ func addHi(hi, n int) int {
 // patternAtom picks an atom of a hex string or regular expression; ok
 // is false when the pattern has none usable (every offset must be tried).
 func patternAtom(n *regex.Node) (atom, bool) {
+	a, score := patternAtomScore(n, 0)
+	return a, score >= minAtomScore
+}
+
+// minAtomScore is the least quality an atom needs to be worth it.
+const minAtomScore = 6
+
+// maxAltVariants bounds the variants an alternation's atom gathers from
+// its branches; maxAltDepth bounds how deep alternations are searched.
+const (
+	maxAltVariants = 64
+	maxAltDepth    = 4
+)
+
+func patternAtomScore(n *regex.Node, depth int) (atom, int) {
 	var els []elem
 	flatten(n, 0, 0, &els)
 	best, bestScore := atom{}, -1
@@ -165,5 +191,79 @@ func patternAtom(n *regex.Node) (atom, bool) {
 		}
 		i = j
 	}
-	return best, bestScore >= 6
+	// An alternation whose every branch has an atom has one: each
+	// branch's variants, cut to the shortest branch's length (a prefix
+	// of an atom is found where the atom is), at any branch's offsets.
+	// Strings like /(eval|assert)\(/ or base64 spellings of one word
+	// have no single byte run every match shares, but do have this.
+	for _, e := range els {
+		if e.node == nil || e.node.Op != regex.OpAlt || e.hi < 0 || depth >= maxAltDepth || bestScore >= 3*minAtomScore {
+			continue
+		}
+		a, score, ok := altAtom(e.node, depth+1)
+		if !ok {
+			continue
+		}
+		a.lo, a.hi = e.lo+a.lo, e.hi+a.hi
+		if spread := a.hi - a.lo; spread <= maxStartSpread {
+			if score -= spread / 4; score > bestScore {
+				best, bestScore = a, score
+			}
+		}
+	}
+	return best, bestScore
+}
+
+// altAtom merges the atoms of an alternation's branches; ok is false
+// when a branch has none worth it or the variants would be too many. Its
+// score is the poorest branch's, after the cut.
+func altAtom(n *regex.Node, depth int) (atom, int, bool) {
+	var parts []atom
+	short := maxAtom
+	for _, sub := range n.Subs {
+		a, score := patternAtomScore(sub, depth)
+		if score < minAtomScore {
+			return atom{}, 0, false
+		}
+		parts = append(parts, a)
+		short = min(short, len(a.variants[0]))
+	}
+	if len(parts) == 0 {
+		return atom{}, 0, false
+	}
+	merged := atom{lo: parts[0].lo, hi: parts[0].hi}
+	seen := map[string]bool{}
+	score := -1
+	for _, a := range parts {
+		merged.lo, merged.hi = min(merged.lo, a.lo), max(merged.hi, a.hi)
+		for _, v := range a.variants {
+			v = v[:short]
+			if q := variantQuality(v); score < 0 || q < score {
+				score = q
+			}
+			if !seen[string(v)] {
+				seen[string(v)] = true
+				merged.variants = append(merged.variants, v)
+			}
+		}
+	}
+	if len(merged.variants) > maxAltVariants || score < minAtomScore {
+		return atom{}, 0, false
+	}
+	return merged, score, true
+}
+
+// variantQuality scores one atom variant as bestRun scores a run of
+// single bytes.
+func variantQuality(v []byte) int {
+	q := 0
+	for i, c := range v {
+		var set regex.Set
+		set.Add(c)
+		q += byteQuality(&set)
+		if i > 0 && c == v[i-1] {
+			q -= 8
+		}
+	}
+	return q
 }

@@ -251,7 +251,7 @@ func randomHex(rng *rand.Rand) string {
 	return "{ " + randomHexSeq(rng, 2+rng.IntN(7), true) + " }"
 }
 
-var rePieces = []string{"a", "b", "c", "A", "B", "0", " ", "-", ".", "[ab]", "[^a]", "[a-cA]", `\x00`, `\d`, `\w`, `\s`, "(a|bb)", "(B|c0|)"}
+var rePieces = []string{"a", "b", "c", "A", "B", "0", " ", "-", ".", "[ab]", "[^a]", "[a-cA]", `\x00`, `\d`, `\w`, `\s`, "(a|bb)", "(B|c0|)", "(ab0c|b-Ac)", "(aB0|c-b|0ab)", "(ab0){2}", "(c-a|ab0)+"}
 var reQuant = []string{"", "", "", "*", "+", "?", "{2}", "{1,3}", "{0,2}", "+?", "*?"}
 
 func randomRegex(rng *rand.Rand) string {
@@ -274,4 +274,23 @@ func randomRegex(rng *rand.Rand) string {
 		flags += "s"
 	}
 	return "/" + t.String() + "/" + flags
+}
+
+// TestEarlierFormWinsAtOneOffset: where a string's ascii and wide forms
+// both match at one offset with different lengths, the ascii form's
+// match is reported, as yara does (it tries forms in order), whichever
+// the atoms find first; also for a second string sharing the forms.
+func TestEarlierFormWinsAtOneOffset(t *testing.T) {
+	s := compile(t, `rule a { strings: $a = /[^a-z ]{3}/ wide ascii condition: $a }
+rule b { strings: $b = /[^a-z ]{3}/ wide ascii condition: $b }`)
+	data := []byte("ab Z\x00\x00\x00\x00\x00 cd")
+	res, err := s.ScanBytes(context.Background(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for si, ms := range res.Matches {
+		if len(ms) == 0 || ms[0].Off != 3 || ms[0].Len != 3 {
+			t.Errorf("string %d: matches %+v, want the ascii form's 3 bytes at offset 3 first", si, ms)
+		}
+	}
 }

@@ -47,7 +47,7 @@ type entry struct {
 	// also are further strings with the same form (same bytes or
 	// pattern, same modifiers): rule sets repeat strings, and each form
 	// is verified once per candidate for all of them.
-	also   []int32
+	also   []formRef
 	lit    int32 // index in String.Literals, or -1
 	pat    int32 // index in String.Patterns, or -1
 	alen   int32
@@ -59,6 +59,13 @@ type entry struct {
 	// (see windowChecks), tested after the prefix.
 	windows []window
 }
+
+// formRef names one form of a string: the string and the form's index
+// among its literals or patterns.
+type formRef struct{ str, form int32 }
+
+// form is the entry's index among its string's literals or patterns.
+func (e *entry) form() int32 { return max(e.lit, e.pat) }
 
 type slowPattern struct {
 	str, pat int
@@ -73,7 +80,7 @@ func New(rules *yr.Rules) (*Scanner, error) {
 	seen := map[string]int{}
 	add := func(a atom, e entry, key string) {
 		if i, ok := seen[key]; ok {
-			s.entries[i].also = append(s.entries[i].also, e.str)
+			s.entries[i].also = append(s.entries[i].also, formRef{e.str, e.form()})
 			return
 		}
 		seen[key] = len(s.entries)
@@ -155,6 +162,10 @@ func (s *Scanner) ScanBytesWith(ctx context.Context, data []byte, externals map[
 		return nil, err
 	}
 	for i := range st.matches {
+		if f, ok := st.forms[int32(i)]; ok {
+			st.matches[i] = sortDedupForms(st.matches[i], f)
+			continue
+		}
 		st.matches[i] = sortDedup(st.matches[i])
 	}
 	ep, hasEP := entryPoint(data)
@@ -178,6 +189,34 @@ func sortDedup(ms []yr.Match) []yr.Match {
 	for _, m := range ms[1:] {
 		if m.Off != out[len(out)-1].Off {
 			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// sortDedupForms is sortDedup for a string with several forms (ascii and
+// wide, say) where two may match at one offset with different lengths:
+// the earlier form's match is kept there, as yara, which tries a
+// string's forms in order, reports it. forms[i] is the form of ms[i].
+func sortDedupForms(ms []yr.Match, forms []int32) []yr.Match {
+	if len(ms) < 2 {
+		return ms
+	}
+	idx := make([]int, len(ms))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool {
+		x, y := ms[idx[a]], ms[idx[b]]
+		if x.Off != y.Off {
+			return x.Off < y.Off
+		}
+		return forms[idx[a]] < forms[idx[b]]
+	})
+	out := make([]yr.Match, 0, len(ms))
+	for _, i := range idx {
+		if len(out) == 0 || ms[i].Off != out[len(out)-1].Off {
+			out = append(out, ms[i])
 		}
 	}
 	return out

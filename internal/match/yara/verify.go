@@ -16,6 +16,10 @@ type scanState struct {
 	matches [][]yr.Match
 	re      regex.Matcher
 	err     error
+	// forms holds, for a string with several forms, the form of each of
+	// its matches (aligned with matches), so that sortDedupForms can keep
+	// the earlier form's match where two share an offset.
+	forms map[int32][]int32
 }
 
 // ctxCheckBytes is how often (in bytes scanned) the deadline is checked.
@@ -78,9 +82,9 @@ func (st *scanState) verify(e *entry, end int) {
 
 // addAll records a match of e's form for every string that has it.
 func (st *scanState) addAll(e *entry, start, n int) {
-	st.add(int(e.str), start, n)
-	for _, si := range e.also {
-		st.add(int(si), start, n)
+	st.add(int(e.str), start, n, e.form())
+	for _, r := range e.also {
+		st.add(int(r.str), start, n, r.form)
 	}
 }
 
@@ -116,7 +120,7 @@ func (st *scanState) slowScan(ctx context.Context, sp slowPattern) error {
 			continue
 		}
 		if n, ok := st.tryPattern(sp.str, p, i); ok {
-			st.add(sp.str, i, n)
+			st.add(sp.str, i, n, int32(sp.pat))
 		}
 		if st.err != nil {
 			return st.err
@@ -128,16 +132,30 @@ func (st *scanState) slowScan(ctx context.Context, sp slowPattern) error {
 	return nil
 }
 
-func (st *scanState) add(si, start, n int) {
+func (st *scanState) add(si, start, n int, form int32) {
 	ms := st.matches[si]
+	str := st.s.rules.Strings[si]
+	multi := len(str.Literals)+len(str.Patterns) > 1 && !st.s.FastMode
+	if len(ms) > 0 && ms[len(ms)-1].Off == int64(start) && multi {
+		if fs := st.forms[int32(si)]; form < fs[len(fs)-1] {
+			ms[len(ms)-1].Len, fs[len(fs)-1] = n, form
+		}
+		return
+	}
 	if len(ms) > 0 && (ms[len(ms)-1].Off == int64(start) || st.s.FastMode) {
 		return
 	}
 	if len(ms) >= st.s.MaxMatches {
-		st.err = ErrTooManyMatches{st.s.rules.Strings[si].Name}
+		st.err = ErrTooManyMatches{str.Name}
 		return
 	}
 	st.matches[si] = append(ms, yr.Match{Off: int64(start), Len: n})
+	if multi {
+		if st.forms == nil {
+			st.forms = map[int32][]int32{}
+		}
+		st.forms[int32(si)] = append(st.forms[int32(si)], form)
+	}
 }
 
 func fold(c byte) byte {

@@ -43,10 +43,10 @@ func (s *Set) Negate() {
 
 // Members lists the bytes of the set in order.
 func (s *Set) Members() []byte {
-	var out []byte
-	for c := 0; c < 256; c++ {
-		if s.Has(byte(c)) {
-			out = append(out, byte(c))
+	out := make([]byte, 0, s.Len())
+	for w, x := range s {
+		for ; x != 0; x &= x - 1 {
+			out = append(out, byte(w<<6|bits.TrailingZeros64(x)))
 		}
 	}
 	return out
