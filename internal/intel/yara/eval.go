@@ -15,6 +15,9 @@ const maxEvalSteps = 1 << 26
 
 type evalFn func(*evalCtx) value
 
+// noGates makes Evaluate evaluate every rule (tests compare the two).
+var noGates = false
+
 // ScanData is what conditions are evaluated over.
 type ScanData struct {
 	Data []byte
@@ -70,11 +73,27 @@ func (e *evalCtx) tick() bool {
 func (r *Rules) Evaluate(ctx context.Context, in *ScanData) ([]bool, error) {
 	e := &evalCtx{ctx: ctx, in: in, rules: r, results: make([]bool, len(r.Rules))}
 	e.mods = map[string]mobj{}
+	// A gated rule is evaluated only when one of its gate's strings
+	// matched; otherwise it is false as it stands.
+	maybe := make([]bool, len(r.Rules))
+	for g, ms := range in.Matches {
+		if len(ms) > 0 && g < len(r.gatedBy) {
+			for _, ri := range r.gatedBy[g] {
+				maybe[ri] = true
+			}
+		}
+	}
 	for i, rule := range r.Rules {
+		if rule.gate != nil && !maybe[i] && !noGates {
+			continue
+		}
 		e.results[i] = rule.cond(e).truth()
 		if e.err != nil {
 			return nil, fmt.Errorf("rule %s: %w", rule.Name, e.err)
 		}
+	}
+	if !r.hasGlobal {
+		return e.results, nil
 	}
 	failed := map[string]bool{}
 	for i, rule := range r.Rules {

@@ -143,6 +143,9 @@ func (rc *ruleCompiler) moduleCall(call *syntax.Call, mem *syntax.Member) (evalF
 	if err != nil {
 		return nil, 0, err
 	}
+	if id := rootIdent(mem.X); id != nil && id.Name == "console" {
+		rc.logs = true
+	}
 	if rt.kind != kStruct {
 		return nil, 0, rc.errf(call.P, "%s is not a structure", path)
 	}

@@ -21,6 +21,9 @@ type ruleCompiler struct {
 	varTyps []typ
 	varMT   []*mtype // module structure type of each loop variable (nil for scalars)
 	inForOf int      // depth of for-of bodies ($ refers to the current string)
+	// logs is set when the condition calls the console module, whose
+	// messages must be emitted whatever the strings matched.
+	logs bool
 }
 
 func (rc *ruleCompiler) errf(p syntax.Pos, format string, a ...any) error {
@@ -52,6 +55,17 @@ func (c *Compiler) rule(r *syntax.Rule, nsName string, imports map[string]bool) 
 	}
 	out := &Rule{Name: r.Name, Namespace: nsName, Tags: r.Tags, Private: r.Private, Global: r.Global,
 		File: r.Pos.File, Line: r.Pos.Line, Strings: rc.order, cond: cond}
+	if !rc.logs {
+		out.gate = rc.gate(r.Cond)
+	}
+	all := c.rules
+	for _, g := range out.gate {
+		for len(all.gatedBy) <= g {
+			all.gatedBy = append(all.gatedBy, nil)
+		}
+		all.gatedBy[g] = append(all.gatedBy[g], int32(idx))
+	}
+	all.hasGlobal = all.hasGlobal || r.Global
 	for _, m := range r.Meta {
 		out.Meta = append(out.Meta, Meta{m.Key, m.Value})
 	}

@@ -14,6 +14,9 @@ type Rules struct {
 	// values (string, int64, float64 or bool).
 	externals map[string]any
 	modules   []string
+	// gatedBy[g] are the rules whose gate holds string g.
+	gatedBy   [][]int32
+	hasGlobal bool
 }
 
 // Rule is one compiled rule.
@@ -28,6 +31,9 @@ type Rule struct {
 	Line      int
 	Strings   []int // global indices of the rule's strings, in order
 	cond      evalFn
+	// gate: when non-nil, the condition is false unless one of these
+	// strings matched (see ruleCompiler.gate).
+	gate []int
 }
 
 // Meta is one metadata entry; Value is a string, int64 or bool.
