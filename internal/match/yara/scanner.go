@@ -58,6 +58,10 @@ type entry struct {
 	// windows are bytes a pattern's match holds at a variable offset
 	// (see windowChecks), tested after the prefix.
 	windows []window
+	// slowGate, when not 0, makes this a presence atom (see
+	// presenceAtom) of s.slow[slowGate-1]: a hit marks that pattern as
+	// worth trying and verifies nothing.
+	slowGate int32
 }
 
 // formRef names one form of a string: the string and the form's index
@@ -70,6 +74,9 @@ func (e *entry) form() int32 { return max(e.lit, e.pat) }
 type slowPattern struct {
 	str, pat int
 	first    regex.Set
+	// gated: the pattern has a presence atom, and is tried only in a
+	// file where it occurred.
+	gated bool
 }
 
 // New compiles rules for scanning.
@@ -102,7 +109,13 @@ func New(rules *yr.Rules) (*Scanner, error) {
 					windows: windowChecks(p.Node, a, len(prefix))}, patternKey(str, &p))
 				continue
 			}
-			s.slow = append(s.slow, slowPattern{str: si, pat: pi, first: firstSet(p.Node)})
+			sp := slowPattern{str: si, pat: pi, first: firstSet(p.Node)}
+			if vs, ok := presenceAtom(p.Node); ok {
+				sp.gated = true
+				add(atom{variants: vs}, entry{str: int32(si), lit: -1, pat: int32(pi), slowGate: int32(len(s.slow) + 1)},
+					fmt.Sprintf("presence\x00%d", len(s.slow)))
+			}
+			s.slow = append(s.slow, sp)
 		}
 	}
 	ac, err := buildAutomaton(atoms, ids)
@@ -161,8 +174,8 @@ func (s *Scanner) ScanBytesWith(ctx context.Context, data []byte, externals map[
 	if err := st.run(ctx); err != nil {
 		return nil, err
 	}
-	for i := range st.matches {
-		if f, ok := st.forms[int32(i)]; ok {
+	for _, i := range st.hit {
+		if f, ok := st.forms[i]; ok {
 			st.matches[i] = sortDedupForms(st.matches[i], f)
 			continue
 		}

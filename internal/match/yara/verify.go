@@ -20,6 +20,10 @@ type scanState struct {
 	// its matches (aligned with matches), so that sortDedupForms can keep
 	// the earlier form's match where two share an offset.
 	forms map[int32][]int32
+	// slowHit[i]: the presence atom of s.slow[i] occurred.
+	slowHit []bool
+	// hit are the strings with at least one match, in no order.
+	hit []int32
 }
 
 // ctxCheckBytes is how often (in bytes scanned) the deadline is checked.
@@ -46,7 +50,10 @@ func (st *scanState) run(ctx context.Context) error {
 			}
 		}
 	}
-	for _, sp := range st.s.slow {
+	for i, sp := range st.s.slow {
+		if sp.gated && (st.slowHit == nil || !st.slowHit[i]) {
+			continue
+		}
 		if err := st.slowScan(ctx, sp); err != nil {
 			return err
 		}
@@ -55,6 +62,13 @@ func (st *scanState) run(ctx context.Context) error {
 }
 
 func (st *scanState) verify(e *entry, end int) {
+	if e.slowGate != 0 {
+		if st.slowHit == nil {
+			st.slowHit = make([]bool, len(st.s.slow))
+		}
+		st.slowHit[e.slowGate-1] = true
+		return
+	}
 	str := st.s.rules.Strings[e.str]
 	if e.lit >= 0 {
 		l := &str.Literals[e.lit]
@@ -148,6 +162,9 @@ func (st *scanState) add(si, start, n int, form int32) {
 	if len(ms) >= st.s.MaxMatches {
 		st.err = ErrTooManyMatches{str.Name}
 		return
+	}
+	if len(ms) == 0 {
+		st.hit = append(st.hit, int32(si))
 	}
 	st.matches[si] = append(ms, yr.Match{Off: int64(start), Len: n})
 	if multi {
