@@ -105,14 +105,14 @@ func (m *Matcher) MatchAtFunc(p *Prog, data []byte, start, limit int, accept fun
 			ok := true
 			switch in.op {
 			case iClass:
-				ok = j.pos < end && in.set.Has(data[j.pos])
+				ok = j.pos < end && p.sets[in.set].Has(data[j.pos])
 				j.pc++
 				j.pos++
 			case iSplit:
-				m.stack = append(m.stack, job{in.y, j.pos})
-				j.pc = in.x
+				m.stack = append(m.stack, job{int(in.y), j.pos})
+				j.pc = int(in.x)
 			case iJmp:
-				j.pc = in.x
+				j.pc = int(in.x)
 			case iMatch:
 				if accept == nil || accept(j.pos) {
 					return j.pos, true, nil
@@ -131,7 +131,7 @@ func (m *Matcher) MatchAtFunc(p *Prog, data []byte, start, limit int, accept fun
 				ok = !atWordBoundary(data, j.pos, in.greedy)
 				j.pc++
 			case iSkip:
-				ok = m.skip(in, data, j, end)
+				ok = m.skip(in, &p.sets[in.set], data, j, end)
 			}
 			if !ok {
 				break
@@ -146,31 +146,31 @@ func (m *Matcher) MatchAtFunc(p *Prog, data []byte, start, limit int, accept fun
 
 // skip pushes the continuations of a single-class repetition in
 // priority order (the preferred count on top).
-func (m *Matcher) skip(in *inst, data []byte, j job, end int) bool {
+func (m *Matcher) skip(in *inst, set *Set, data []byte, j job, end int) bool {
 	run := 0
-	max := in.max
+	max, lo := int(in.max), int(in.min)
 	if max < 0 || j.pos+max > end {
 		max = end - j.pos
 	}
-	if in.set.Len() == 256 {
+	if in.any {
 		run = max
 	} else {
-		for run < max && in.set.Has(data[j.pos+run]) {
+		for run < max && set.Has(data[j.pos+run]) {
 			run++
 		}
 	}
-	if run < in.min {
+	if run < lo {
 		return false
 	}
 	if m.limited {
-		m.Budget -= int64(run - in.min)
+		m.Budget -= int64(run - lo)
 	}
 	if in.greedy {
-		for k := in.min; k <= run; k++ {
+		for k := lo; k <= run; k++ {
 			m.stack = append(m.stack, job{j.pc + 1, j.pos + k})
 		}
 	} else {
-		for k := run; k >= in.min; k-- {
+		for k := run; k >= lo; k-- {
 			m.stack = append(m.stack, job{j.pc + 1, j.pos + k})
 		}
 	}

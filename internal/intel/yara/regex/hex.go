@@ -139,6 +139,12 @@ func (p *hexParser) byteTok() (*Node, error) {
 	if neg && hiAny && loAny {
 		return nil, p.errf("~?? is not allowed")
 	}
+	switch {
+	case !neg && !hiAny && !loAny:
+		return byteNodes[hi<<4|lo], nil
+	case !neg && hiAny && loAny:
+		return anyByteNode, nil
+	}
 	var s Set
 	for c := 0; c < 256; c++ {
 		if (hiAny || c>>4 == hi) && (loAny || c&15 == lo) {
@@ -150,6 +156,23 @@ func (p *hexParser) byteTok() (*Node, error) {
 	}
 	return class(s), nil
 }
+
+// byteNodes and anyByteNode are the leaves of hex strings, shared by
+// every string parsed: a large rule set holds millions of hex bytes,
+// and nodes are never changed once built (widening copies).
+var (
+	byteNodes = func() (t [256]*Node) {
+		for i := range t {
+			t[i] = lit(byte(i))
+		}
+		return t
+	}()
+	anyByteNode = func() *Node {
+		var s Set
+		s.AddRange(0, 255)
+		return class(s)
+	}()
+)
 
 // jump reads [n], [n-m], [n-] or [-].
 func (p *hexParser) jump(inGroup bool) (*Node, error) {
@@ -184,9 +207,7 @@ func (p *hexParser) jump(inGroup bool) (*Node, error) {
 	if inGroup && hi < 0 {
 		return nil, p.errf("unbounded jumps are not allowed inside alternatives")
 	}
-	var any Set
-	any.AddRange(0, 255)
-	return &Node{Op: OpRepeat, Subs: []*Node{class(any)}, Min: lo, Max: hi}, nil
+	return &Node{Op: OpRepeat, Subs: []*Node{anyByteNode}, Min: lo, Max: hi}, nil
 }
 
 func sprintf(format string, a ...any) string { return fmtSprintf(format, a...) }

@@ -79,6 +79,9 @@ const (
 )
 
 // Node is one node of a pattern tree.
+//
+// A node is never changed once built: parsers share leaf nodes between
+// trees, and transformations (widening) build copies.
 type Node struct {
 	Op     Op
 	Set    Set

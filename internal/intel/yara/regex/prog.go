@@ -1,6 +1,10 @@
 package regex
 
-import "errors"
+import (
+	"errors"
+	"math"
+	"slices"
+)
 
 // maxProg bounds a compiled program's instructions.
 const maxProg = 1 << 17
@@ -22,35 +26,52 @@ const (
 	iSkip // Set repeated Min..Max times, greedy or lazy
 )
 
+// inst is one instruction, 24 bytes: a large rule set holds millions
+// (every byte of every hex string), so the byte set an instruction tests
+// is an index into its program's table of distinct sets.
 type inst struct {
 	op       opcode
 	greedy   bool // for iSkip; for \b and \B: wide
-	x, y     int
-	min, max int
-	set      Set
+	any      bool // iSkip: the set holds every byte
+	set      int32
+	x, y     int32
+	min, max int32
 }
 
 // Prog is a compiled pattern; it is immutable and safe to share.
 type Prog struct {
 	insts []inst
+	sets  []Set
 	// Unbounded reports a repetition without an upper bound.
 	Unbounded bool
 }
 
 // Compile turns a pattern tree into a program.
 func Compile(n *Node) (*Prog, error) {
-	c := &compiler{}
+	c := &compiler{setIdx: map[Set]int32{}}
 	if err := c.node(n); err != nil {
 		return nil, err
 	}
 	c.emit(inst{op: iMatch})
-	return &Prog{insts: c.insts, Unbounded: c.unbounded}, nil
+	return &Prog{insts: slices.Clip(c.insts), sets: slices.Clip(c.sets), Unbounded: c.unbounded}, nil
 }
 
 type compiler struct {
 	insts     []inst
+	sets      []Set
+	setIdx    map[Set]int32
 	unbounded bool
 	tooLarge  bool
+}
+
+// set returns s's index in the program's set table.
+func (c *compiler) set(s Set) int32 {
+	if i, ok := c.setIdx[s]; ok {
+		return i
+	}
+	c.sets = append(c.sets, s)
+	c.setIdx[s] = int32(len(c.sets) - 1)
+	return int32(len(c.sets) - 1)
 }
 
 func (c *compiler) emit(i inst) int {
@@ -68,7 +89,7 @@ func (c *compiler) node(n *Node) error {
 	}
 	switch n.Op {
 	case OpClass:
-		c.emit(inst{op: iClass, set: n.Set})
+		c.emit(inst{op: iClass, set: c.set(n.Set)})
 	case OpConcat:
 		for _, s := range n.Subs {
 			if err := c.node(s); err != nil {
@@ -104,15 +125,15 @@ func (c *compiler) alt(subs []*Node) error {
 			break
 		}
 		split := c.emit(inst{op: iSplit})
-		c.insts[split].x = split + 1
+		c.insts[split].x = int32(split + 1)
 		if err := c.node(s); err != nil {
 			return err
 		}
 		jumps = append(jumps, c.emit(inst{op: iJmp}))
-		c.insts[split].y = len(c.insts)
+		c.insts[split].y = int32(len(c.insts))
 	}
 	for _, j := range jumps {
-		c.insts[j].x = len(c.insts)
+		c.insts[j].x = int32(len(c.insts))
 	}
 	return nil
 }
@@ -122,8 +143,13 @@ func (c *compiler) repeat(n *Node) error {
 	if n.Max < 0 {
 		c.unbounded = true
 	}
+	if n.Min > math.MaxInt32 || n.Max > math.MaxInt32 {
+		c.tooLarge = true
+		return ErrTooLarge
+	}
 	if sub.Op == OpClass {
-		c.emit(inst{op: iSkip, set: sub.Set, min: n.Min, max: n.Max, greedy: n.Greedy})
+		c.emit(inst{op: iSkip, set: c.set(sub.Set), any: sub.Set.Len() == 256,
+			min: int32(n.Min), max: int32(n.Max), greedy: n.Greedy})
 		return nil
 	}
 	for i := 0; i < n.Min; i++ {
@@ -136,7 +162,7 @@ func (c *compiler) repeat(n *Node) error {
 		if err := c.node(sub); err != nil {
 			return err
 		}
-		c.emit(inst{op: iJmp, x: split})
+		c.emit(inst{op: iJmp, x: int32(split)})
 		c.setSplit(split, split+1, len(c.insts), n.Greedy)
 		return nil
 	}
@@ -158,8 +184,8 @@ func (c *compiler) setSplit(at, body, out int, greedy bool) {
 		return
 	}
 	if greedy {
-		c.insts[at].x, c.insts[at].y = body, out
+		c.insts[at].x, c.insts[at].y = int32(body), int32(out)
 	} else {
-		c.insts[at].x, c.insts[at].y = out, body
+		c.insts[at].x, c.insts[at].y = int32(out), int32(body)
 	}
 }
