@@ -166,8 +166,8 @@ func runClientYARAHuntShow(ctx context.Context, e *env, args []string) error {
 	if h.Reason != "" {
 		fmt.Fprintf(e.stdout, " (%s)", visibleLine(h.Reason))
 	}
-	fmt.Fprintf(e.stdout, "\nrules %s signed with key %s; %d asked, %d running, %d done, %d failed, %d offline; %d matches\n",
-		short(h.Fingerprint), h.KeyID, h.Asked, h.Running, h.Done, h.Failed, h.Offline, h.Matches)
+	fmt.Fprintf(e.stdout, "\nrules %s signed with key %s; %d asked, %d running, %d done, %d failed, %d offline, %d canceled; %d matches\n",
+		short(h.Fingerprint), h.KeyID, h.Asked, h.Running, h.Done, h.Failed, h.Offline, h.Stopped, h.Matches)
 	if !h.Canceled.IsZero() {
 		fmt.Fprintf(e.stdout, "canceled %s\n", h.Canceled.UTC().Format(time.RFC3339))
 	}

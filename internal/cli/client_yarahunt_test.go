@@ -72,6 +72,10 @@ func TestClientYARAHuntCommands(t *testing.T) {
 	if code != 0 || json.Unmarshal([]byte(out), &got) != nil || got.Canceled.IsZero() {
 		t.Fatalf("show after cancel: %d %s", code, out)
 	}
+	// The host the hunt never reached shows as canceled, not as offline.
+	if got.Stopped != 1 || got.Offline != 0 || len(got.Hosts) != 1 || got.Hosts[0].State != fleet.YARAHuntStopped {
+		t.Fatalf("show after cancel: %d canceled, %d offline, hosts %+v", got.Stopped, got.Offline, got.Hosts)
+	}
 	if code, _, _ = run(t, slices.Concat([]string{"client", "yara-hunt", "cancel"}, conn, []string{"1"})...); code == 0 {
 		t.Fatal("a canceled hunt canceled again")
 	}

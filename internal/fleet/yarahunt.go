@@ -13,15 +13,18 @@ import (
 	"github.com/cascade-ir/cascade/internal/snapshot"
 )
 
-// YARA hunt states of one host. "offline" is derived when the hunt is
-// read: an asked or running host that has not been in touch for longer
-// than the server's offline threshold.
+// YARA hunt states of one host. "offline" and "canceled" are derived
+// when the hunt is read: "canceled" is a host still only asked when the
+// hunt was canceled (it will not be handed the hunt); "offline" an asked
+// or running host that has not been in touch for longer than the
+// server's offline threshold.
 const (
 	YARAHuntAsked   = "asked"
 	YARAHuntRunning = "running"
 	YARAHuntDone    = "done"
 	YARAHuntFailed  = "failed"
 	YARAHuntOffline = "offline"
+	YARAHuntStopped = "canceled"
 )
 
 // Bounds of a YARA hunt.
@@ -212,11 +215,13 @@ type YARAHunt struct {
 	Signature   []byte         `json:"-"`
 	Canceled    time.Time      `json:"canceled,omitzero"`
 	// Counts by state, offline derived.
-	Asked   int   `json:"asked"`
-	Running int   `json:"running"`
-	Done    int   `json:"done"`
-	Failed  int   `json:"failed"`
-	Offline int   `json:"offline"`
+	Asked   int `json:"asked"`
+	Running int `json:"running"`
+	Done    int `json:"done"`
+	Failed  int `json:"failed"`
+	Offline int `json:"offline"`
+	// Stopped counts hosts in state "canceled".
+	Stopped int   `json:"canceled_hosts"`
 	Matches int64 `json:"matches"`
 	// Hosts are listed by GET /yara-hunts/{id}.
 	Hosts []YARAHuntHost `json:"hosts,omitempty"`

@@ -154,12 +154,16 @@ func (s *Server) huntHosts(ctx context.Context, scope fleet.YARAHuntScope) ([]in
 	return slices.Compact(ids), nil
 }
 
-// deriveOffline counts a hunt's hosts by state, turning asked or running
-// hosts not in touch for the offline threshold into "offline".
+// deriveOffline counts a hunt's hosts by state, turning hosts a canceled
+// hunt never reached into "canceled", and asked or running hosts not in
+// touch for the offline threshold into "offline".
 func (s *Server) deriveOffline(h *fleet.YARAHunt, now time.Time) {
-	h.Asked, h.Running, h.Done, h.Failed, h.Offline, h.Matches = 0, 0, 0, 0, 0, 0
+	h.Asked, h.Running, h.Done, h.Failed, h.Offline, h.Stopped, h.Matches = 0, 0, 0, 0, 0, 0, 0
 	for i := range h.Hosts {
 		x := &h.Hosts[i]
+		if x.State == fleet.YARAHuntAsked && !h.Canceled.IsZero() {
+			x.State = fleet.YARAHuntStopped
+		}
 		open := x.State == fleet.YARAHuntAsked || x.State == fleet.YARAHuntRunning
 		if open && now.Sub(x.LastContact) > s.cfg.YARAHuntOffline {
 			x.State = fleet.YARAHuntOffline
@@ -175,6 +179,8 @@ func (s *Server) deriveOffline(h *fleet.YARAHunt, now time.Time) {
 			h.Failed++
 		case fleet.YARAHuntOffline:
 			h.Offline++
+		case fleet.YARAHuntStopped:
+			h.Stopped++
 		}
 		h.Matches += x.Matches
 	}
