@@ -294,3 +294,11 @@ rule b { strings: $b = /[^a-z ]{3}/ wide ascii condition: $b }`)
 		}
 	}
 }
+
+// TestPrefilterAgainstBruteForce32 runs the property test with 32-bit
+// automaton rows, which only rule sets of more than 65,536 states get.
+func TestPrefilterAgainstBruteForce32(t *testing.T) {
+	defer func(n int) { max16States = n }(max16States)
+	max16States = 0
+	TestPrefilterAgainstBruteForce(t)
+}

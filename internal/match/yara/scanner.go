@@ -38,8 +38,6 @@ type Scanner struct {
 	FastMode bool
 }
 
-const hitFlag = 1 << 31
-
 // entry is one atom's meaning: a form (literal or pattern) of a string,
 // and where the atom sits in it.
 type entry struct {
@@ -121,11 +119,6 @@ func New(rules *yr.Rules) (*Scanner, error) {
 	ac, err := buildAutomaton(atoms, ids)
 	if err != nil {
 		return nil, err
-	}
-	for i, nx := range ac.next {
-		if len(ac.out[nx]) > 0 {
-			ac.next[i] = nx | hitFlag
-		}
 	}
 	s.ac = ac
 	return s, nil

@@ -30,24 +30,28 @@ type scanState struct {
 const ctxCheckBytes = 1 << 20
 
 func (st *scanState) run(ctx context.Context) error {
-	next, out := st.s.ac.next, st.s.ac.out
+	ac := st.s.ac
+	hit := func(ids []int32, end int) {
+		if st.err != nil {
+			return // the scan has failed; the chunk's end reports it
+		}
+		for _, id := range ids {
+			st.verify(&st.s.entries[id], end)
+		}
+	}
 	state := uint32(0)
 	for base := 0; base < len(st.data); base += ctxCheckBytes {
 		if ctx.Err() != nil {
 			return fmt.Errorf("yara: scan: %w", ctx.Err())
 		}
 		chunk := st.data[base:min(base+ctxCheckBytes, len(st.data))]
-		for i, b := range chunk {
-			state = next[(state&^hitFlag)<<8|uint32(b)]
-			if state&hitFlag == 0 {
-				continue
-			}
-			for _, id := range out[state&^hitFlag] {
-				st.verify(&st.s.entries[id], base+i+1)
-			}
-			if st.err != nil {
-				return st.err
-			}
+		if ac.next16 != nil {
+			state = scan(ac.next16, ac.firstHit, ac.out, chunk, base, state, hit)
+		} else {
+			state = scan(ac.next32, ac.firstHit, ac.out, chunk, base, state, hit)
+		}
+		if st.err != nil {
+			return st.err
 		}
 	}
 	for i, sp := range st.s.slow {
