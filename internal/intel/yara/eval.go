@@ -73,8 +73,9 @@ func (e *evalCtx) tick() bool {
 func (r *Rules) Evaluate(ctx context.Context, in *ScanData) ([]bool, error) {
 	e := &evalCtx{ctx: ctx, in: in, rules: r, results: make([]bool, len(r.Rules))}
 	e.mods = map[string]mobj{}
-	// A gated rule is evaluated only when one of its gate's strings
-	// matched; otherwise it is false as it stands.
+	// A gated rule is evaluated only when its gate groups hold (one of
+	// the first group's strings matched, found through gatedBy, then the
+	// groups counted); otherwise it is false as it stands.
 	maybe := make([]bool, len(r.Rules))
 	for g, ms := range in.Matches {
 		if len(ms) > 0 && g < len(r.gatedBy) {
@@ -84,7 +85,7 @@ func (r *Rules) Evaluate(ctx context.Context, in *ScanData) ([]bool, error) {
 		}
 	}
 	for i, rule := range r.Rules {
-		if rule.gate != nil && !maybe[i] && !noGates {
+		if rule.groups != nil && !noGates && (!maybe[i] || !gateHolds(rule.groups, in.Matches)) {
 			continue
 		}
 		e.results[i] = rule.cond(e).truth()

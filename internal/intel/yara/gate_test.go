@@ -23,44 +23,48 @@ func compileSrc(t *testing.T, src string) *Rules {
 }
 
 func TestGateShapes(t *testing.T) {
-	for _, c := range []struct {
-		cond string
-		want []int // string indices of the rule ($a=0, $b=1, $c=2); nil: not gated
-	}{
-		{"$a", []int{0}},
-		{"$a at 4", []int{0}},
-		{"$b in (0..10)", []int{1}},
-		{"($c)", []int{2}},
-		{"any of them", []int{0, 1, 2}},
-		{"all of ($a, $b)", []int{0, 1}},
-		{"2 of ($b*, $c)", []int{1, 2}},
-		{"1 of them in (0..5)", []int{0, 1, 2}},
-		{"50% of them", []int{0, 1, 2}},
-		{"0 of them", nil},
-		{"none of them", nil},
-		{"#a > 0", []int{0}},
-		{"#a >= 1", []int{0}},
-		{"#a >= 0", nil},
-		{"#a == 2", []int{0}},
-		{"#a == 0", nil},
-		{"#a != 0", []int{0}},
-		{"0 < #b", []int{1}},
-		{"#c in (0..9) > 1", []int{2}},
-		{"$a and filesize > 10", []int{0}},
-		{"filesize > 10 and ($a or $b)", []int{0, 1}},
-		{"$a and all of them", []int{0}},
-		{"$a or filesize > 10", nil},
-		{"$a or $c", []int{0, 2}},
-		{"not $a", nil},
-		{"for any of them : (# > 1)", nil},
-		{"for any i in (1..#a) : (@a[i] > 0)", nil},
-		{"@a[1] > 0", nil},
-		{"!a[1] == 3", nil},
-		{"$a and console.log(\"x\")", nil},
-		{"first", []int{0}},
-		{"first and $c", []int{0}},
-		{"first or $c", []int{0, 2}},
-		{"open or $c", nil},
+	// Groups as "strings/k", strings by letter ($a, $b, $c; x is rule
+	// first's $x); "" is no gate.
+	for _, c := range []struct{ cond, want string }{
+		{"$a", "a/1"},
+		{"$a at 4", "a/1"},
+		{"$b in (0..10)", "b/1"},
+		{"($c)", "c/1"},
+		{"any of them", "abc/1"},
+		{"all of ($a, $b)", "ab/2"},
+		{"2 of ($b*, $c)", "bc/2"},
+		{"5 of them", "abc/4"},
+		{"1 of them in (0..5)", "abc/1"},
+		{"50% of them", "abc/2"},
+		{"100% of ($a, $b)", "ab/2"},
+		{"1% of them", "abc/1"},
+		{"0 of them", ""},
+		{"none of them", ""},
+		{"#a > 0", "a/1"},
+		{"#a >= 1", "a/1"},
+		{"#a >= 0", ""},
+		{"#a == 2", "a/1"},
+		{"#a == 0", ""},
+		{"#a != 0", "a/1"},
+		{"0 < #b", "b/1"},
+		{"#c in (0..9) > 1", "c/1"},
+		{"$a and filesize > 10", "a/1"},
+		{"filesize > 10 and ($a or $b)", "ab/1"},
+		{"$a and all of them", "a/1 abc/3"},
+		{"$a or filesize > 10", ""},
+		{"$a or $c", "ac/1"},
+		{"2 of them or all of ($a, $c)", "abc/2"},
+		{"($a and $b) or $c", "ac/1"},
+		{"not $a", ""},
+		{"for any of them : (# > 1)", ""},
+		{"for any i in (1..#a) : (@a[i] > 0)", ""},
+		{"@a[1] > 0", ""},
+		{"!a[1] == 3", ""},
+		{"$a and console.log(\"x\")", ""},
+		{"first", "x/1"},
+		{"first and $c", "x/1 c/1"},
+		{"first or $c", "cx/1"},
+		{"open or $c", ""},
 	} {
 		src := `import "console"
 rule first { strings: $x = "x" condition: $x }
@@ -68,17 +72,17 @@ rule open { condition: filesize > 0 }
 rule r { strings: $a = "a" $b = "b" $c = "c" condition: (` + c.cond + ") and (true or any of them) }"
 		rules := compileSrc(t, src)
 		r := rules.Rules[2]
-		var got []int
-		for _, g := range r.gate {
-			if g == rules.Rules[0].Strings[0] {
-				got = append(got, 0) // first's $x stands in place of $a
-				continue
+		var got []string
+		for _, gr := range r.groups {
+			var names []string
+			for _, g := range gr.strs {
+				names = append(names, strings.TrimPrefix(rules.Strings[g].Name, "$"))
 			}
-			got = append(got, slices.Index(r.Strings, g))
+			slices.Sort(names)
+			got = append(got, fmt.Sprintf("%s/%d", strings.Join(names, ""), gr.k))
 		}
-		slices.Sort(got)
-		if (got == nil) != (c.want == nil) || !slices.Equal(got, c.want) {
-			t.Errorf("%s: gate %v, want %v", c.cond, got, c.want)
+		if g := strings.Join(got, " "); g != c.want {
+			t.Errorf("%s: gate %q, want %q", c.cond, g, c.want)
 		}
 	}
 }
@@ -102,7 +106,7 @@ func TestGatedEvaluationAgrees(t *testing.T) {
 		src := b.String()
 		rules := compileSrc(t, src)
 		for _, r := range rules.Rules {
-			if r.gate != nil {
+			if r.groups != nil {
 				gated++
 			}
 		}
@@ -136,7 +140,7 @@ func TestGatedEvaluationAgrees(t *testing.T) {
 func randomCond(rng *rand.Rand, rule, depth int) string {
 	leaves := []string{"$a", "$b", "$c", "$a at 0", "$b in (0..2)", "#a > 0", "#b == 1", "#c >= 2", "#a != 0",
 		"1 < #c", "#b == 0", "any of them", "all of ($a, $c)", "2 of them", "0 of them", "none of ($a, $b)",
-		"50% of them", "1 of them in (1..4)", "filesize > 5", "filesize < 8", "true", "false", "@a[1] == 3",
+		"50% of them", "1 of them in (1..4)", "all of them", "3 of them", "4 of them", "2 of ($a, $b)", "67% of them", "50% of ($a, $b)", "100% of them", "filesize > 5", "filesize < 8", "true", "false", "@a[1] == 3",
 		"for any of them : (# > 1)", "for all of ($a, $b) : (# == 0)"}
 	if rule > 0 {
 		leaves = append(leaves, fmt.Sprintf("r%d", rng.IntN(rule)))

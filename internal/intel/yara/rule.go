@@ -56,10 +56,14 @@ func (c *Compiler) rule(r *syntax.Rule, nsName string, imports map[string]bool) 
 	out := &Rule{Name: r.Name, Namespace: nsName, Tags: r.Tags, Private: r.Private, Global: r.Global,
 		File: r.Pos.File, Line: r.Pos.Line, Strings: rc.order, cond: cond}
 	if !rc.logs {
-		out.gate = rc.gate(r.Cond)
+		out.groups = rc.gate(r.Cond)
 	}
 	all := c.rules
-	for _, g := range out.gate {
+	var first []int
+	if len(out.groups) > 0 {
+		first = out.groups[0].strs
+	}
+	for _, g := range first {
 		for len(all.gatedBy) <= g {
 			all.gatedBy = append(all.gatedBy, nil)
 		}

@@ -14,7 +14,7 @@ type Rules struct {
 	// values (string, int64, float64 or bool).
 	externals map[string]any
 	modules   []string
-	// gatedBy[g] are the rules whose gate holds string g.
+	// gatedBy[g] are the rules whose first gate group holds string g.
 	gatedBy   [][]int32
 	hasGlobal bool
 }
@@ -31,9 +31,10 @@ type Rule struct {
 	Line      int
 	Strings   []int // global indices of the rule's strings, in order
 	cond      evalFn
-	// gate: when non-nil, the condition is false unless one of these
-	// strings matched (see ruleCompiler.gate).
-	gate []int
+	// groups: when non-nil, the condition is false unless every group
+	// holds (see ruleCompiler.gate); gatedBy indexes the first group's
+	// strings.
+	groups []gateGroup
 }
 
 // Meta is one metadata entry; Value is a string, int64 or bool.
