@@ -23,6 +23,9 @@ type ScanData struct {
 	Data []byte
 	// Matches[i] are the matches of Rules.Strings[i], by offset.
 	Matches [][]Match
+	// Hit, when not nil, lists the strings with matches (in any order),
+	// so Evaluate need not look through all of Matches.
+	Hit []int32
 	// Entrypoint is the file offset of the PE or ELF entry point.
 	Entrypoint    int64
 	HasEntrypoint bool
@@ -77,10 +80,21 @@ func (r *Rules) Evaluate(ctx context.Context, in *ScanData) ([]bool, error) {
 	// the first group's strings matched, found through gatedBy, then the
 	// groups counted); otherwise it is false as it stands.
 	maybe := make([]bool, len(r.Rules))
-	for g, ms := range in.Matches {
-		if len(ms) > 0 && g < len(r.gatedBy) {
+	mark := func(g int) {
+		if g < len(r.gatedBy) {
 			for _, ri := range r.gatedBy[g] {
 				maybe[ri] = true
+			}
+		}
+	}
+	if in.Hit != nil {
+		for _, g := range in.Hit {
+			mark(int(g))
+		}
+	} else {
+		for g, ms := range in.Matches {
+			if len(ms) > 0 {
+				mark(g)
 			}
 		}
 	}

@@ -32,7 +32,8 @@ type FileResult struct {
 
 // ScanTarget scans a file, or the files of a directory (its whole tree
 // with Recursive), calling report for each file, one call at a time; a
-// result's Data is only valid during the call (the buffer is reused).
+// result is only valid during the call (its Data buffer and its Matches
+// table are reused).
 // Files are opened through an os.Root on the target directory, so no
 // path or symbolic link leads out of it (a link whose target leaves the
 // tree, or is absolute, is skipped); links are followed only with
@@ -54,7 +55,9 @@ func (s *Scanner) ScanTarget(ctx context.Context, target string, o TreeOptions, 
 			report(FileResult{Path: target, Err: err})
 			return nil
 		}
-		report(s.scanOne(ctx, target, data, o))
+		r := s.scanOne(ctx, target, data, o)
+		report(r)
+		s.recycle(r.Result)
 		return nil
 	}
 	root, err := os.OpenRoot(target)
@@ -80,6 +83,7 @@ func (s *Scanner) ScanTarget(ctx context.Context, target string, o TreeOptions, 
 				mu.Lock()
 				report(r)
 				mu.Unlock()
+				s.recycle(r.Result)
 				if release != nil {
 					release()
 				}

@@ -144,6 +144,7 @@ func (r *Ruleset) Scan(ctx context.Context, data []byte, rec *snapshot.File) ([]
 	for _, i := range res.MatchingRules(rules) {
 		out = append(out, describe(rules, i, res))
 	}
+	r.scanner.recycle(res)
 	return out, nil
 }
 

@@ -3,6 +3,10 @@ package yara
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -95,5 +99,46 @@ func TestDeadline(t *testing.T) {
 	defer cancel()
 	if _, err := s.ScanBytes(ctx, []byte("xyz")); !errors.Is(err, yr.ErrTimeout) {
 		t.Fatalf("err = %v, want ErrTimeout", err)
+	}
+}
+
+// TestRecycledTablesStartEmpty: ScanTarget reuses a file's match table
+// for the next file once report returns; no match may carry over.
+func TestRecycledTablesStartEmpty(t *testing.T) {
+	src := `rule a { strings: $a = "alpha" $b = { 62 65 74 61 } condition: any of them }
+rule b { strings: $c = /gam+a/ condition: #c >= 2 }`
+	s, fresh := compile(t, src), compile(t, src)
+	dir := t.TempDir()
+	words := []string{"alpha ", "beta ", "gamma ", "gammma ", "delta "}
+	for i := range 40 {
+		var b strings.Builder
+		for j := range i % 7 {
+			b.WriteString(words[(i*3+j)%len(words)])
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%02d", i)), []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := 0
+	err := s.ScanTarget(context.Background(), dir, TreeOptions{Recursive: true, Threads: 2}, func(r FileResult) {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+		n++
+		want, err := fresh.ScanBytes(context.Background(), append([]byte(nil), r.Result.Data...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(r.Result.Matched, want.Matched) {
+			t.Errorf("%s: matched %v, want %v", r.Path, r.Result.Matched, want.Matched)
+		}
+		for si := range want.Matches {
+			if !slices.Equal(r.Result.Matches[si], want.Matches[si]) {
+				t.Errorf("%s: string %d matches %v, want %v", r.Path, si, r.Result.Matches[si], want.Matches[si])
+			}
+		}
+	})
+	if err != nil || n != 40 {
+		t.Fatalf("%d files, %v", n, err)
 	}
 }
