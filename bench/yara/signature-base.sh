@@ -3,12 +3,13 @@
 # Neo23x0/signature-base (Detection Rule License 1.1; not kept in this
 # repository: pass a checkout's yara/ directory). Two modes:
 #
-#   bench/yara/signature-base.sh subset SIGBASE/yara [TREE]
+#   bench/yara/signature-base.sh subset SIGBASE/yara [TREE [BENCH FLAGS...]]
 #       the issue's benchmark with real rules: the crime_, mal_ and expl_
 #       files (347 rules at commit 8a89b3b; files that use external
 #       variables left out) concatenated into one file, run by
 #       go run ./bench/yara (yara -p 2 -r, cascade yara, cascade scan
-#       with the packs) over TREE (default /usr/lib/x86_64-linux-gnu).
+#       with the packs) over TREE (default /usr/lib/x86_64-linux-gnu);
+#       further flags go to bench/yara (-baseline COMMIT, -scan=false).
 #
 #   bench/yara/signature-base.sh all SIGBASE/yara TREE [CASCADE_BIN...]
 #       every rule file in its own namespace, with the externals Loki
@@ -24,6 +25,7 @@ mkdir -p "$out"
 case $mode in
 subset)
 	tree=${3:-/usr/lib/x86_64-linux-gnu}
+	shift $(($# < 3 ? $# : 3))
 	: > "$out/subset.yar"
 	for f in "$dir"/crime_*.yar "$dir"/mal_*.yar "$dir"/expl_*.yar; do
 		if grep -qE '\b(filename|filepath|extension|filetype|owner)\b' "$f"; then
@@ -32,7 +34,7 @@ subset)
 		cat "$f" >> "$out/subset.yar"
 	done
 	echo "subset: $(grep -cE '^\s*(private |global )*rule ' "$out/subset.yar") rules, sha256 $(sha256sum < "$out/subset.yar" | cut -c1-16)"
-	exec go run ./bench/yara -rules-file "$out/subset.yar" -dir "$tree" -out "$out"
+	exec go run ./bench/yara -rules-file "$out/subset.yar" -dir "$tree" -out "$out" "$@"
 	;;
 all)
 	tree=${3:?tree to scan}
