@@ -82,6 +82,9 @@ func FromIntel(in *intel.Intel, at time.Time) (*Ruleset, error) {
 		name := ruleFileName(ind)
 		fmt.Fprintf(fp, "%s\x00%s\x00%d\x00%s", ind.ID, name, len(ind.Pattern), ind.Pattern)
 		if err := c.AddSource(name, ind.Pattern, ind.ID); err != nil {
+			if len(ind.Sources) == 0 {
+				return nil, fmt.Errorf("YARA rules of indicator %s: %w", ind.ID, err)
+			}
 			return nil, fmt.Errorf("YARA rules of indicator %s (source %s): %w", ind.ID, strings.Join(ind.Sources, ", "), err)
 		}
 		n++

@@ -95,6 +95,13 @@ func TestRulesetFingerprintAndErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "bad--1") || !strings.Contains(err.Error(), "src") {
 		t.Errorf("compile error %v, want it to name the indicator and its source", err)
 	}
+	// Rules an admin posted carry no source: the message names none
+	// rather than "(source )".
+	bare := yaraIntel("bare", "rule a { condition: $x }")
+	bare.Indicators[0].Sources = nil
+	if _, err := FromIntel(bare, time.Now()); err == nil || strings.Contains(err.Error(), "source") {
+		t.Errorf("compile error %v, want no empty source", err)
+	}
 	old := yaraIntel("old", "rule a { condition: true }")
 	old.Indicators[0].Revoked = true
 	if rs, err := FromIntel(old, time.Now()); rs != nil || err != nil {
