@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
@@ -113,10 +114,20 @@ func (s *Store) YARAHunts(ctx context.Context, limit int) ([]fleet.YARAHunt, err
 	if err := rows.Err(); err != nil {
 		return nil, s.wrap(err)
 	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	// Every listed hunt's hosts in one query, not one query per hunt.
+	ids := make([]any, len(out))
 	for i := range out {
-		if out[i].Hosts, err = s.yaraHuntHosts(ctx, out[i].ID); err != nil {
-			return nil, err
-		}
+		ids[i] = out[i].ID
+	}
+	hosts, err := s.yaraHuntHostRows(ctx, "r.hunt_id IN (?"+strings.Repeat(", ?", len(ids)-1)+")", ids...)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Hosts = hosts[out[i].ID]
 	}
 	return out, nil
 }
@@ -133,24 +144,31 @@ func (s *Store) YARAHunt(ctx context.Context, id int64) (fleet.YARAHunt, error) 
 }
 
 func (s *Store) yaraHuntHosts(ctx context.Context, id int64) ([]fleet.YARAHuntHost, error) {
-	rows, err := s.query(ctx, s.db, `SELECT r.host_id, h.name, r.state, r.asked_at, r.polled_at, r.picked_at, r.done_at,
+	hosts, err := s.yaraHuntHostRows(ctx, "r.hunt_id = ?", id)
+	return hosts[id], err
+}
+
+// yaraHuntHostRows reads the host rows of the hunts where selects, by
+// hunt id, each hunt's rows in host order.
+func (s *Store) yaraHuntHostRows(ctx context.Context, where string, args ...any) (map[int64][]fleet.YARAHuntHost, error) {
+	rows, err := s.query(ctx, s.db, `SELECT r.hunt_id, r.host_id, h.name, r.state, r.asked_at, r.polled_at, r.picked_at, r.done_at,
 		h.last_upload, r.error, r.matches, r.findings, r.unrecorded, r.scanned, r.errors, r.skipped
-		FROM yara_hunt_hosts r JOIN hosts h ON h.id = r.host_id WHERE r.hunt_id = ? ORDER BY r.host_id`, id)
+		FROM yara_hunt_hosts r JOIN hosts h ON h.id = r.host_id WHERE `+where+` ORDER BY r.hunt_id, r.host_id`, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []fleet.YARAHuntHost
+	out := map[int64][]fleet.YARAHuntHost{}
 	for rows.Next() {
 		var x fleet.YARAHuntHost
-		var asked, polled, picked, done, upload int64
-		if err := rows.Scan(&x.HostID, &x.HostName, &x.State, &asked, &polled, &picked, &done, &upload, &x.Error,
+		var hunt, asked, polled, picked, done, upload int64
+		if err := rows.Scan(&hunt, &x.HostID, &x.HostName, &x.State, &asked, &polled, &picked, &done, &upload, &x.Error,
 			&x.Matches, &x.Findings, &x.Unrecorded, &x.Scanned, &x.Errors, &x.Skipped); err != nil {
 			return nil, err
 		}
 		x.AskedAt, x.PolledAt, x.PickedAt, x.DoneAt = tm(asked), tm(polled), tm(picked), tm(done)
 		x.LastContact = tm(max(polled, upload))
-		out = append(out, x)
+		out[hunt] = append(out[hunt], x)
 	}
 	return out, s.wrap(rows.Err())
 }

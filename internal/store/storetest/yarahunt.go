@@ -54,7 +54,8 @@ func testYARAHunts(t *testing.T, h Harness) {
 		t.Errorf("unknown hunt: %v", err)
 	}
 	list, err := s.YARAHunts(ctx, 10)
-	if err != nil || len(list) != 2 || list[0].ID != h2.ID || list[1].ID != h1.ID || len(list[1].Hosts) != 2 {
+	if err != nil || len(list) != 2 || list[0].ID != h2.ID || list[1].ID != h1.ID || len(list[1].Hosts) != 2 ||
+		len(list[0].Hosts) != 1 || list[0].Hosts[0].HostID != a.ID || list[1].Hosts[0].HostID != min(a.ID, b.ID) {
 		t.Fatalf("list: %+v %v", list, err)
 	}
 
