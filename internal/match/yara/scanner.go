@@ -168,8 +168,10 @@ func (s *Scanner) ScanBytes(ctx context.Context, data []byte) (*Result, error) {
 // ScanBytesWith is ScanBytes with values for external variables, which
 // override the defaults the rules were compiled with.
 func (s *Scanner) ScanBytesWith(ctx context.Context, data []byte, externals map[string]any) (*Result, error) {
-	matches, _ := s.matchLists.Get().([][]yr.Match)
-	if matches == nil {
+	var matches [][]yr.Match
+	if p, _ := s.matchLists.Get().(*[][]yr.Match); p != nil {
+		matches = *p
+	} else {
 		matches = make([][]yr.Match, len(s.rules.Strings))
 	}
 	st := &scanState{s: s, data: data, matches: matches}
@@ -208,10 +210,11 @@ func (s *Scanner) recycle(res *Result) {
 	if res == nil || res.Matches == nil {
 		return
 	}
+	table := res.Matches
 	for _, i := range res.hit {
-		res.Matches[i] = nil
+		table[i] = nil
 	}
-	s.matchLists.Put(res.Matches)
+	s.matchLists.Put(&table)
 	res.Matches, res.hit = nil, nil
 }
 
