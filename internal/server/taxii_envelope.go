@@ -281,21 +281,28 @@ func (sc *scanner) key() (key string, plain bool) {
 		sc.err = true
 		return "", false
 	}
+	key, plain, cut := sc.plainRun()
+	if !plain && (cut || !sc.str()) {
+		sc.err = true
+	}
+	return key, plain
+}
+
+// plainRun reads the string whose opening quote is at sc.i when it is
+// printable ASCII without escapes (plain, sc.i past it); otherwise sc.i
+// stays, and cut says the input ended before a closing quote.
+func (sc *scanner) plainRun() (s string, plain, cut bool) {
 	start := sc.i + 1
 	for j := start; j < len(sc.b); j++ {
 		switch c := sc.b[j]; {
 		case c == '"':
 			sc.i = j + 1
-			return string(sc.b[start:j]), true
+			return string(sc.b[start:j]), true, false
 		case c == '\\' || c < 0x20 || c >= 0x80:
-			if !sc.str() {
-				sc.err = true
-			}
-			return "", false
+			return "", false, false
 		}
 	}
-	sc.err = true
-	return "", false
+	return "", false, true
 }
 
 // plainString reads a string that is printable ASCII without escapes;
@@ -314,18 +321,11 @@ func (sc *scanner) plainString() (string, bool) {
 		sc.err = true
 		return "", false
 	}
-	start := sc.i + 1
-	for j := start; j < len(sc.b); j++ {
-		switch c := sc.b[j]; {
-		case c == '"':
-			sc.i = j + 1
-			return string(sc.b[start:j]), true
-		case c == '\\' || c < 0x20 || c >= 0x80:
-			return "", false
-		}
+	str, plain, cut := sc.plainRun()
+	if cut {
+		sc.err = true
 	}
-	sc.err = true
-	return "", false
+	return str, plain
 }
 
 // str skips a string.
