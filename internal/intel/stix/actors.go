@@ -92,10 +92,43 @@ func (r *resolver) newIncident(id string, o *object) int {
 		for _, m := range r.targets(id, "uses") {
 			r.addMalware(&inc, m)
 		}
+		r.relatedIncidents(id, &inc)
 	}
 	r.incidents[id] = len(r.in.Incidents)
 	r.in.Incidents = append(r.in.Incidents, inc)
 	return r.incidents[id]
+}
+
+// relatedIncidents reads a campaign's related-to relationships to other
+// campaigns or incidents as ties between incidents: the relationship's
+// description is the tie's wording ("related" without one) and its first
+// reference the source.
+func (r *resolver) relatedIncidents(id string, inc *intel.Incident) {
+	for _, rel := range r.out[id] {
+		if rel.typ != "related-to" {
+			continue
+		}
+		t, ok := r.b.sdos[rel.dst]
+		if !ok || t.obj.Type != "campaign" && t.obj.Type != "incident" || t.obj.XKind != "" && t.obj.XKind != kindIncident {
+			continue
+		}
+		other := rel.dst
+		if t.obj.XID != "" && t.obj.XKind == kindIncident {
+			other = t.obj.XID
+		}
+		if other == inc.ID || slices.Contains(inc.Related, other) {
+			continue
+		}
+		inc.Related = append(inc.Related, other)
+		tie := intel.Relation{Incident: other, Relation: rel.desc}
+		if tie.Relation == "" {
+			tie.Relation = "related"
+		}
+		if len(rel.refs) > 0 {
+			tie.Reference = rel.refs[0]
+		}
+		inc.Relations = append(inc.Relations, tie)
+	}
 }
 
 func (r *resolver) addMalware(inc *intel.Incident, id string) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/intel"
@@ -54,8 +55,12 @@ type sdoRec struct {
 type relRec struct {
 	typ, src, dst string
 	createdBy     string
-	modified      time.Time
-	revoked       bool
+	// desc and refs are the relationship's own description and external
+	// references (an incident tie's wording and source).
+	desc     string
+	refs     []string
+	modified time.Time
+	revoked  bool
 }
 
 func newBuilder(file, base string, pos func(int64) (int, int)) *builder {
@@ -99,7 +104,8 @@ func (b *builder) dispatch(o *object, raw json.RawMessage, modified time.Time, s
 			return b.objErr(start, o.ID, errors.New("relationship needs relationship_type, source_ref and target_ref"))
 		}
 		b.addRel(&relRec{typ: o.RelationshipType, src: o.SourceRef, dst: o.TargetRef,
-			createdBy: o.CreatedByRef, modified: modified, revoked: o.Revoked}, o.ID)
+			createdBy: o.CreatedByRef, modified: modified, revoked: o.Revoked,
+			desc: strings.TrimSpace(o.Description), refs: refsOf(o.ExternalRefs)}, o.ID)
 	case "sighting":
 		if o.SightingOfRef != "" {
 			b.sightings[o.SightingOfRef]++

@@ -181,15 +181,21 @@ func (e *exporter) identityFor(src string) string {
 
 type relationshipObj struct {
 	common
-	RelationshipType string `json:"relationship_type"`
-	SourceRef        string `json:"source_ref"`
-	TargetRef        string `json:"target_ref"`
+	RelationshipType string   `json:"relationship_type"`
+	Description      string   `json:"description,omitempty"`
+	SourceRef        string   `json:"source_ref"`
+	TargetRef        string   `json:"target_ref"`
+	ExternalRefs     []extRef `json:"external_references,omitempty"`
 }
 
-func (e *exporter) relate(typ, src, dst string) {
+func (e *exporter) relate(typ, src, dst string) { e.relateWith(typ, src, dst, "", nil) }
+
+// relateWith adds a relationship that says in words what it is and who
+// establishes it.
+func (e *exporter) relateWith(typ, src, dst, desc string, refs []string) {
 	id := sdoID("relationship", typ, src, dst)
 	e.add(id, relationshipObj{common: common{Type: "relationship", SpecVersion: "2.1", ID: id, Created: e.ts, Modified: e.ts},
-		RelationshipType: typ, SourceRef: src, TargetRef: dst}, nil)
+		RelationshipType: typ, Description: desc, SourceRef: src, TargetRef: dst, ExternalRefs: externalRefs(refs)}, nil)
 }
 
 // externalRefs turns references into STIX external references: a URL as

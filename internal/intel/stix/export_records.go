@@ -78,6 +78,27 @@ func (e *exporter) incidents() {
 			e.relate("uses", id, mid)
 		}
 	}
+	// Ties between incidents are STIX related-to relationships between
+	// their campaigns too, so a reader that ignores cascade's extension
+	// still sees them; the relationship's description is the tie's
+	// wording and its reference the source. cascade's own import reads
+	// the extension and gets the same ties.
+	for _, inc := range e.in.Incidents {
+		for _, other := range inc.Related {
+			dst, ok := e.incSDO[other]
+			if !ok || other == inc.ID {
+				continue
+			}
+			desc, refs := "", []string(nil)
+			if rel := inc.RelationTo(other); rel != nil {
+				desc = rel.Relation
+				if rel.Reference != "" {
+					refs = []string{rel.Reference}
+				}
+			}
+			e.relateWith("related-to", e.incSDO[inc.ID], dst, desc, refs)
+		}
+	}
 }
 
 type indicatorObj struct {
