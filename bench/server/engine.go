@@ -85,6 +85,14 @@ func runEngine(ctx context.Context, c config, engine string) (*result, error) {
 	}
 	steps := []step{{"enroll", b.enroll}, {"first snapshots", b.firstSnapshots}, {"unchanged re-uploads", b.unchanged},
 		{"changes (history)", b.changes}}
+	if b.c.bulkFill {
+		var rebuild func(context.Context) error
+		steps = append([]step{steps[0], {"dropping the search fold indexes for the fill", func(ctx context.Context) (err error) {
+			rebuild, err = b.bulkFill(ctx, engine, dsn)
+			return err
+		}}}, steps[1:]...)
+		steps = append(steps, step{"rebuilding the search fold indexes", func(ctx context.Context) error { return rebuild(ctx) }})
+	}
 	if saved != nil {
 		steps = nil
 	}

@@ -53,6 +53,9 @@ func report(w io.Writer, c config, rs []*result) {
 	if rs[0].reused {
 		fmt.Fprintf(w, "(a saved fleet, -state: no ingest phases)\n")
 	} else {
+		if n := bulkNote(c.bulkFill); n != "" {
+			fmt.Fprintf(w, "(%s)\n", n)
+		}
 		ingestRows(w, c, row, rs)
 	}
 	if c.search {
