@@ -15,7 +15,7 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, storetest.Harness{Latest: 17, SkipFileIDs: skipFileIDs, SQL: rawSQL, Raw: rawRows, Fresh: func(t *testing.T, max int) (store.Store, func(int) (store.Store, error)) {
+	storetest.Run(t, storetest.Harness{Latest: 18, SkipFileIDs: skipFileIDs, SQL: rawSQL, Raw: rawRows, Fresh: func(t *testing.T, max int) (store.Store, func(int) (store.Store, error)) {
 		dsn := pgtest.Database(t)
 		s, err := Open(context.Background(), dsn, Options{MaxMigration: max})
 		if err != nil {

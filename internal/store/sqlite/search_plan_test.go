@@ -25,6 +25,8 @@ func TestSearchPlan(t *testing.T) {
 		{store.SearchQuery{Kind: store.SearchDigest, Q: strings.Repeat("ab", 16)}, []string{"file_obs_md5"}},
 		{store.SearchQuery{Kind: store.SearchName, Q: "3CXDesktopApp*.exe"}, []string{"file_obs_name_fold"}},
 		{store.SearchQuery{Kind: store.SearchPath, Q: `C:\Users\*\3CXDesktopApp.exe`}, []string{"file_obs_path_fold"}},
+		// A later page: the cursor's epoch continues after its key and id.
+		{store.SearchQuery{Kind: store.SearchName, Q: "3CXDesktopApp*.exe", Cursor: "k5.M2N4ZGVza3RvcGFwcA"}, []string{"file_obs_name_fold"}},
 		{store.SearchQuery{Kind: store.SearchProduct, Q: "3CX Desktop App@>=18.12"}, []string{"software_obs_product", "software_obs_ident"}},
 		{store.SearchQuery{Kind: store.SearchDomain, Q: "3cx.com"}, []string{"artifact_obs_rdomain"}},
 		{store.SearchQuery{Kind: store.SearchURL, Q: "https://download.3cx.com/x.msi"}, []string{"artifact_obs_rdomain"}},
@@ -40,8 +42,11 @@ func TestSearchPlan(t *testing.T) {
 			if strings.HasPrefix(line, "SCAN o") {
 				t.Errorf("%s %q walks an observation table: %s", tc.q.Kind, tc.q.Q, all)
 			}
-			if tc.q.Kind == store.SearchDigest && strings.Contains(line, "TEMP B-TREE") {
-				t.Errorf("%s %q sorts the digest's matches: %s", tc.q.Kind, tc.q.Q, all)
+			if (tc.q.Kind == store.SearchDigest || tc.q.Kind == store.SearchName || tc.q.Kind == store.SearchPath) && strings.Contains(line, "TEMP B-TREE") {
+				t.Errorf("%s %q sorts its matches: %s", tc.q.Kind, tc.q.Q, all)
+			}
+			if (tc.q.Kind == store.SearchName || tc.q.Kind == store.SearchPath) && strings.Contains(line, "_fold") && !strings.Contains(line, "(<expr>=? AND <expr>>? AND <expr><?)") {
+				t.Errorf("%s %q does not read one epoch's key range of its fold index: %s", tc.q.Kind, tc.q.Q, all)
 			}
 		}
 		for _, idx := range tc.wants {

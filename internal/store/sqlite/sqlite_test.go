@@ -16,7 +16,7 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, storetest.Harness{Latest: 17, SkipFileIDs: skipFileIDs, SQL: rawSQL, Raw: rawFiles, Fresh: func(t *testing.T, max int) (store.Store, func(int) (store.Store, error)) {
+	storetest.Run(t, storetest.Harness{Latest: 18, SkipFileIDs: skipFileIDs, SQL: rawSQL, Raw: rawFiles, Fresh: func(t *testing.T, max int) (store.Store, func(int) (store.Store, error)) {
 		path := filepath.Join(t.TempDir(), "cascade.db")
 		s, err := Open(context.Background(), path, Options{MaxMigration: max})
 		if err != nil {

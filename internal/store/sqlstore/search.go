@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"net/url"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -74,13 +75,15 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 	byID := func(t obsTable, cond string, args ...any) ([]store.Obs, error) {
 		return byIDAfter(t, cond, cur.id, limit, args...)
 	}
-	// byKey runs a range [lo, hi) over an indexed expression with the time
-	// filter, paged in the index's order (key, id): a page stops after
-	// limit entries however many the range holds.
-	byKey := func(t obsTable, keyed, lo, hi string) ([]store.Obs, error) {
-		args := []any{lo, hi}
-		cond := keyed + " >= ? AND " + keyed + " < ?"
-		if cur.keyed {
+	// byKeyIn runs a range [lo, hi) over an indexed expression with the
+	// time filter, n rows at most in the index's order (key, id), after
+	// the cursor when after is set; pre and its args narrow the lookup
+	// first (an epoch). A page stops after n entries however many the
+	// range holds.
+	byKeyIn := func(t obsTable, keyed, lo, hi, pre string, preArgs []any, after bool, n int) ([]store.Obs, error) {
+		args := append(slices.Clip(preArgs), lo, hi)
+		cond := pre + keyed + " >= ? AND " + keyed + " < ?"
+		if after {
 			// Row values continue the index order after the cursor.
 			cond += " AND (" + keyed + ", o.id) > (?, ?)"
 			args = append(args, cur.key, cur.id)
@@ -96,11 +99,15 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 			query = "SELECT " + t.selectList() + " FROM (SELECT * FROM " + t.table + " o WHERE " + cond + timeCond +
 				" ORDER BY " + keyed + ", o.id LIMIT ?) o JOIN hosts h ON h.id = o.host_id ORDER BY " + keyed + ", o.id"
 		}
-		obs, err := s.searchRows(ctx, t, query, append(append(args, timeArgs...), limit)...)
+		obs, err := s.searchRows(ctx, t, query, append(append(args, timeArgs...), n)...)
 		if err != nil {
 			return nil, fmt.Errorf("search %s: %w", q.Kind, err)
 		}
 		return obs, nil
+	}
+	// byKey is byKeyIn over the whole index from the cursor, a page long.
+	byKey := func(t obsTable, keyed, lo, hi string) ([]store.Obs, error) {
+		return byKeyIn(t, keyed, lo, hi, "", nil, cur.keyed, limit)
 	}
 	if cur.artifacts && q.Kind != store.SearchDigest {
 		return store.SearchPage{}, fmt.Errorf("%w: cursor %q is not one a %s search returned", store.ErrInvalidSearch, truncateStr(q.Cursor, 40), q.Kind)
@@ -171,7 +178,22 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 		if q.Kind == store.SearchName {
 			keyed = nameExpr
 		}
-		if obs, err = byKey(fileT, keyed, prefix, prefixEnd(prefix)); err != nil {
+		if s.d.DigestScope == "" {
+			obs, err = byKey(fileT, keyed, prefix, prefixEnd(prefix))
+		} else {
+			// SQLite's fold indexes lead with the epoch, as its digest
+			// indexes do (migration 0018), so that a first snapshot's
+			// paths go into the current epoch's part of them rather than
+			// one random page of a 40M-row index each. A page is read
+			// epoch by epoch, each in (key, id) order: the pages of a
+			// search run in (epoch, key, id) order.
+			shift := s.d.DigestEpochShift
+			pre := fmt.Sprintf("(o.id >> %d) = ? AND ", shift)
+			obs, err = s.epochPages(ctx, cur.id, limit, func(epoch int64, n int) ([]store.Obs, error) {
+				return byKeyIn(fileT, keyed, prefix, prefixEnd(prefix), pre, []any{epoch}, cur.keyed && epoch == cur.id>>shift, n)
+			})
+		}
+		if err != nil {
 			return store.SearchPage{}, err
 		}
 		pat := q.Q

@@ -194,17 +194,55 @@ func upper(s string) string {
 
 // testSearchAcrossHistory: a digest on hosts whose observations lie
 // epochs apart (ids 2^20 and more apart, as in a long history) is found
-// on every one, in id order, page by page.
+// on every one, in id order, page by page; so are a file name and a path
+// pattern (SQLite's fold indexes lead with the epoch), each file once
+// whatever the page size.
 func testSearchAcrossHistory(t *testing.T, h Harness) {
 	s := fresh(t, h)
 	var want []string
+	wantFiles := map[string]bool{}
 	for i, next := range []int64{0, 3<<21 + 7, 5 << 21, 5<<21 + 1, 9 << 20} {
 		if next > 0 {
 			h.SkipFileIDs(t, s, next)
 		}
 		uid := fmt.Sprintf("h%d", i)
-		ingest(t, s, mustHost(t, s, uid).ID, snap(uid, day(i), nil, map[string]string{`C:\tool.exe`: "tool"}), nil)
+		ingest(t, s, mustHost(t, s, uid).ID, snap(uid, day(i), nil, map[string]string{`C:\tool.exe`: "tool",
+			`C:\Tools\Tool.EXE`: "tool2-" + uid, `C:\z\tool.exe`: "tool3-" + uid, `C:\other.exe`: "other"}), nil)
 		want = append(want, uid)
+		for _, p := range []string{`C:\tool.exe`, `C:\Tools\Tool.EXE`, `C:\z\tool.exe`} {
+			wantFiles[uid+" "+p] = true
+		}
+	}
+	for _, q := range []store.SearchQuery{{Kind: store.SearchName, Q: "tool.exe"}, {Kind: store.SearchPath, Q: `c:\*tool.exe`}} {
+		for _, limit := range []int{1, 2, 3, 100} {
+			q.Limit, q.Cursor = limit, ""
+			got := map[string]bool{}
+			for range 40 {
+				page, err := s.Search(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, hit := range page.Hits {
+					k := hit.HostUID + " " + hit.File.Path
+					if got[k] {
+						t.Errorf("%s %q limit %d: %s twice", q.Kind, q.Q, limit, k)
+					}
+					got[k] = true
+				}
+				if page.Next == "" {
+					break
+				}
+				q.Cursor = page.Next
+			}
+			if len(got) != len(wantFiles) {
+				t.Errorf("%s %q limit %d: %d files %v, want %d %v", q.Kind, q.Q, limit, len(got), got, len(wantFiles), wantFiles)
+			}
+			for k := range wantFiles {
+				if !got[k] {
+					t.Errorf("%s %q limit %d: %s missing", q.Kind, q.Q, limit, k)
+				}
+			}
+		}
 	}
 	for _, limit := range []int{1, 2, 100} {
 		q := store.SearchQuery{Kind: store.SearchDigest, Q: digest("tool"), Limit: limit}
