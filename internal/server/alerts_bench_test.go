@@ -146,7 +146,7 @@ func BenchmarkAlerts(b *testing.B) {
 				b.ReportMetric(p95(ds), "ingest-p95-ms-while-delivering")
 				b.ReportMetric(float64(want)/el.Seconds(), "deliveries/s")
 				b.ReportMetric(float64(len(ds)), "uploads")
-				b.Logf("%d uploads, %d yields, load average %s", len(ds), s.alerts.yields.Load(), loadAvg())
+				b.Logf("%d uploads, %d paced rounds, load average %s", len(ds), s.alerts.paced.Load(), loadAvg())
 				cancel()
 				<-done
 			}
