@@ -92,7 +92,7 @@ func (a *alerter) loop(ctx context.Context) {
 // round claims one batch and sends it; it returns how many it claimed.
 func (a *alerter) round(ctx context.Context) (int, error) {
 	batch, sends := alertBatch, alertSends
-	busy := !a.noPace && a.ingest.busy()
+	busy := !a.noPace && a.ingest.busy(time.Now())
 	if busy {
 		batch, sends = alertBatchBusy, alertSendsBusy
 		a.pace.wait(ctx, busy, time.Now())

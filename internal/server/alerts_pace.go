@@ -28,7 +28,11 @@ const (
 	// worker idle gaps, in which it sends alertSends at once.
 	alertSendsBusy = 2
 	// alertBusyRate is the delivery rate kept while ingest is running.
-	alertBusyRate = 1500
+	alertBusyRate = 1200
+	// alertBusyAfter is how long after the last ingest ended the worker
+	// still keeps to the pace: uploads back to back leave gaps of
+	// microseconds, which must not count as idle.
+	alertBusyAfter = 100 * time.Millisecond
 )
 
 // pacer spaces the worker's rounds to a rate while ingest runs.
@@ -61,16 +65,27 @@ func (p *pacer) claimed(busy bool, now time.Time, n int) {
 	p.next = p.next.Add(time.Duration(n) * time.Second / alertBusyRate)
 }
 
-// ingestTracker counts ingests in flight.
-type ingestTracker struct{ n atomic.Int64 }
+// ingestTracker counts ingests in flight and when the last one ended.
+type ingestTracker struct {
+	n    atomic.Int64
+	last atomic.Int64 // UnixNano when an ingest last ended
+}
 
 // enter marks one ingest in flight; the returned func ends it (once,
 // however often it is called).
 func (t *ingestTracker) enter() func() {
 	t.n.Add(1)
 	var once sync.Once
-	return func() { once.Do(func() { t.n.Add(-1) }) }
+	return func() {
+		once.Do(func() {
+			t.last.Store(time.Now().UnixNano())
+			t.n.Add(-1)
+		})
+	}
 }
 
-// busy reports whether an ingest is in flight.
-func (t *ingestTracker) busy() bool { return t.n.Load() > 0 }
+// busy reports whether an ingest is in flight or ended less than
+// alertBusyAfter before now.
+func (t *ingestTracker) busy(now time.Time) bool {
+	return t.n.Load() > 0 || now.UnixNano()-t.last.Load() < int64(alertBusyAfter)
+}

@@ -6,22 +6,26 @@ import (
 	"time"
 )
 
-// TestIngestTracker: busy while any ingest is in flight, and an ingest
-// ended twice counts once.
+// TestIngestTracker: busy while any ingest is in flight and for
+// alertBusyAfter after the last one ended, and an ingest ended twice
+// counts once.
 func TestIngestTracker(t *testing.T) {
 	var tr ingestTracker
-	if tr.busy() {
+	if tr.busy(time.Now()) {
 		t.Fatal("idle tracker is busy")
 	}
 	end1, end2 := tr.enter(), tr.enter()
 	end1()
 	end1() // ending twice counts once
-	if !tr.busy() {
+	if !tr.busy(time.Now().Add(time.Hour)) {
 		t.Fatal("not busy with an ingest still in flight")
 	}
 	end2()
-	if tr.busy() {
-		t.Fatal("busy after every ingest ended")
+	if !tr.busy(time.Now()) {
+		t.Fatal("not busy right after an ingest ended (a gap between uploads)")
+	}
+	if tr.busy(time.Now().Add(alertBusyAfter + time.Millisecond)) {
+		t.Fatal("busy after every ingest ended, alertBusyAfter ago")
 	}
 }
 
