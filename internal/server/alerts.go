@@ -50,13 +50,14 @@ type alerter struct {
 	// recordEach records every attempt in its own transaction, as before
 	// results were batched (BenchmarkAlerts compares the two).
 	recordEach bool
-	// ingest counts ingests in flight (Server.Ingest), which the worker
-	// steps aside for (alerts_pace.go); noPace turns that off (the
+	// ingest counts ingests in flight (Server.Ingest), during which the
+	// worker keeps to a pace (alerts_pace.go); noPace turns that off (the
 	// benchmark's "before").
 	ingest ingestTracker
 	noPace bool
-	// yields counts the waits for ingest (benchmarks).
-	yields atomic.Int64
+	pace   pacer
+	// paced counts the rounds run at the pace (benchmarks).
+	paced atomic.Int64
 }
 
 type cachedSender struct {
@@ -90,16 +91,19 @@ func (a *alerter) loop(ctx context.Context) {
 
 // round claims one batch and sends it; it returns how many it claimed.
 func (a *alerter) round(ctx context.Context) (int, error) {
-	a.yield(ctx)
 	batch, sends := alertBatch, alertSends
-	if !a.noPace && a.ingest.busy() {
+	busy := !a.noPace && a.ingest.busy(time.Now())
+	if busy {
 		batch, sends = alertBatchBusy, alertSendsBusy
+		a.pace.wait(ctx, busy, time.Now())
+		a.paced.Add(1)
 	}
 	now := a.s.now()
 	// The lease outlives the round: a sink takes at most a timeout per
 	// alertPerSink sends before the rest of its batch is deferred.
 	lease := 4*a.timeout + time.Minute
 	ds, err := a.s.st.ClaimDeliveries(ctx, a.s.cfg.Owner, now, lease, batch)
+	a.pace.claimed(busy, time.Now(), len(ds))
 	if err != nil || len(ds) == 0 {
 		return 0, err
 	}
@@ -133,17 +137,8 @@ func (a *alerter) round(ctx context.Context) (int, error) {
 		}()
 	}
 	wg.Wait()
-	a.yield(ctx)
 	a.record(ctx, rec.results)
 	return len(ds), nil
-}
-
-// yield waits, before one of the worker's writes, for the ingests in
-// flight to finish (at most alertYieldMax).
-func (a *alerter) yield(ctx context.Context) {
-	if !a.noPace && a.ingest.wait(ctx, alertYieldMax) {
-		a.yields.Add(1)
-	}
 }
 
 // roundResults gathers a round's attempts, recorded together when the

@@ -6,41 +6,69 @@ import (
 	"time"
 )
 
-// TestIngestTracker: the worker's wait returns at once with no ingest in
-// flight, returns when the last of several ingests ends (not the first),
-// and gives up after its bound while ingest goes on.
+// TestIngestTracker: busy while any ingest is in flight and for
+// alertBusyAfter after the last one ended, and an ingest ended twice
+// counts once.
 func TestIngestTracker(t *testing.T) {
 	var tr ingestTracker
-	if tr.busy() || tr.wait(bg, time.Hour) {
-		t.Fatal("idle tracker is busy or waited")
+	if tr.busy(time.Now()) {
+		t.Fatal("idle tracker is busy")
 	}
 	end1, end2 := tr.enter(), tr.enter()
-	if !tr.busy() {
-		t.Fatal("not busy with two ingests in flight")
-	}
-	done := make(chan struct{})
-	go func() { defer close(done); tr.wait(bg, time.Hour) }()
 	end1()
 	end1() // ending twice counts once
-	select {
-	case <-done:
-		t.Fatal("wait returned with an ingest still in flight")
-	case <-time.After(20 * time.Millisecond):
+	if !tr.busy(time.Now().Add(time.Hour)) {
+		t.Fatal("not busy with an ingest still in flight")
 	}
 	end2()
-	<-done
-	if tr.busy() {
-		t.Fatal("busy after every ingest ended")
+	if !tr.busy(time.Now()) {
+		t.Fatal("not busy right after an ingest ended (a gap between uploads)")
 	}
-	end3 := tr.enter()
-	defer end3()
+	if tr.busy(time.Now().Add(alertBusyAfter + time.Millisecond)) {
+		t.Fatal("busy after every ingest ended, alertBusyAfter ago")
+	}
+}
+
+// TestPacer: while ingest runs, claims are spaced at alertBusyRate
+// deliveries a second (a round of n waits n/rate after the last), the
+// pace carries no debt from an idle spell, and an idle worker never
+// waits.
+func TestPacer(t *testing.T) {
+	t0 := time.Unix(1_700_000_000, 0)
+	var p pacer
+	p.claimed(true, t0, alertBusyRate/10) // a tenth of a second's worth
+	if want := t0.Add(100 * time.Millisecond); !p.next.Equal(want) {
+		t.Fatalf("next %v, want %v", p.next, want)
+	}
+	p.claimed(true, t0.Add(10*time.Millisecond), alertBusyRate/10)
+	if want := t0.Add(200 * time.Millisecond); !p.next.Equal(want) {
+		t.Fatalf("back to back: next %v, want %v", p.next, want)
+	}
+	// Idle: no wait, and the booked time is forgotten.
 	start := time.Now()
-	if !tr.wait(bg, 10*time.Millisecond) || time.Since(start) < 10*time.Millisecond {
-		t.Error("wait did not wait its bound while ingest went on")
+	p.wait(bg, false, t0)
+	p.claimed(false, t0, 1000)
+	if !p.next.IsZero() {
+		t.Fatalf("idle round left next %v", p.next)
+	}
+	// Late: a round after its slot starts a new one from now.
+	p.claimed(true, t0, 0)
+	p.claimed(true, t0.Add(time.Second), alertBusyRate/100)
+	if want := t0.Add(time.Second + 10*time.Millisecond); !p.next.Equal(want) {
+		t.Fatalf("late round: next %v, want %v", p.next, want)
+	}
+	// A real wait, and one cut short by its context.
+	now := time.Now()
+	p.next = now.Add(15 * time.Millisecond)
+	p.wait(bg, true, now)
+	if d := time.Since(now); d < 15*time.Millisecond {
+		t.Errorf("busy wait returned after %v, before its slot", d)
 	}
 	ctx, cancel := context.WithCancel(bg)
 	cancel()
-	if !tr.wait(ctx, time.Hour) {
-		t.Error("wait with a cancelled context reported no wait")
+	p.next = time.Now().Add(time.Hour)
+	p.wait(ctx, true, time.Now())
+	if time.Since(start) > 10*time.Second {
+		t.Error("a cancelled wait did not return")
 	}
 }
