@@ -121,7 +121,7 @@ func (a *alerter) round(ctx context.Context) (int, error) {
 	for _, d := range ds {
 		groups[d.SinkID] = append(groups[d.SinkID], d)
 	}
-	rec := &roundResults{hosts: map[int64]string{}}
+	rec := &roundResults{}
 	ids := make([]string, len(ds))
 	for i := range ds {
 		ids[i] = ds[i].FindingID
@@ -142,12 +142,10 @@ func (a *alerter) round(ctx context.Context) (int, error) {
 }
 
 // roundResults gathers a round's attempts, recorded together when the
-// round ends (one transaction rather than one per delivery), and the
-// host names the round looked up.
+// round ends (one transaction rather than one per delivery).
 type roundResults struct {
 	mu      sync.Mutex
 	results []store.DeliveryResult
-	hosts   map[int64]string
 	// findings are the batch's findings, read in one query.
 	findings map[string]fleet.Finding
 }
@@ -263,28 +261,13 @@ func (a *alerter) send(ctx context.Context, k *fleet.AlertSink, d *fleet.AlertDe
 	for _, r := range f.Reasons {
 		al.Reasons = append(al.Reasons, alert.Reason{Kind: r.Kind, Indicator: r.IndicatorID, Detail: r.Matched, Score: r.Score})
 	}
-	al.HostName = a.hostName(ctx, f.HostID, rec)
+	if f.Host != f.HostUID { // the host's name, read with the finding
+		al.HostName = f.Host
+	}
 	if base := strings.TrimRight(a.s.cfg.PublicURL, "/"); base != "" {
 		al.Link = base + "/findings/" + f.ID
 	}
 	return snd.Send(ctx, al)
-}
-
-// hostName looks a host's name up once per round.
-func (a *alerter) hostName(ctx context.Context, id int64, rec *roundResults) string {
-	rec.mu.Lock()
-	name, ok := rec.hosts[id]
-	rec.mu.Unlock()
-	if ok {
-		return name
-	}
-	if h, err := a.s.st.Host(ctx, id); err == nil {
-		name = h.Name
-	}
-	rec.mu.Lock()
-	rec.hosts[id] = name
-	rec.mu.Unlock()
-	return name
 }
 
 func evidenceSummary(f *fleet.Finding) string {

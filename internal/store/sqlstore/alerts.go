@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cascade-ir/cascade/internal/fleet"
@@ -72,9 +73,11 @@ func (s *Store) queueAlerts(ctx context.Context, tx *sql.Tx, rows []findingRow, 
 		if max <= 0 {
 			max = defaultMaxQueue
 		}
-		var pending int
-		if err := s.row(ctx, tx, "SELECT COUNT(*) FROM alert_deliveries WHERE sink_id = ? AND state = ?", k.id, fleet.DeliveryPending).Scan(&pending); err != nil {
-			return fmt.Errorf("alert queue %d: %w", k.id, s.wrap(err))
+		pending, ok := s.queueEst.get(k.id, len(ids), max, time.Now())
+		if !ok {
+			if err := s.row(ctx, tx, "SELECT COUNT(*) FROM alert_deliveries WHERE sink_id = ? AND state = ?", k.id, fleet.DeliveryPending).Scan(&pending); err != nil {
+				return fmt.Errorf("alert queue %d: %w", k.id, s.wrap(err))
+			}
 		}
 		room := max - pending
 		if room < 0 {
@@ -86,6 +89,7 @@ func (s *Store) queueAlerts(ctx context.Context, tx *sql.Tx, rows []findingRow, 
 				return fmt.Errorf("alert overflow %d: %w", k.id, err)
 			}
 		}
+		s.queueEst.set(k.id, pending+len(ids), !ok, time.Now())
 		const cols = 5
 		for _, c := range chunks(ids, s.d.MaxVars/cols) {
 			var q strings.Builder
@@ -104,6 +108,65 @@ func (s *Store) queueAlerts(ctx context.Context, tx *sql.Tx, rows []findingRow, 
 		}
 	}
 	return nil
+}
+
+// queueRecount is how old a sink's queue estimate may grow before
+// queueAlerts counts the queue again.
+const queueRecount = time.Second
+
+// queueEstimates spares an upload the count of each sink's pending
+// deliveries (a scan of the whole queue, which grows while a sink is slow
+// or down): per sink, the last count plus what this process queued since.
+// Deliveries leave the pending state otherwise (sent, dead, deleted with
+// their sink; RetryDelivery drops the estimate), so within one process the
+// estimate never falls below the truth, and a queue is counted again when
+// its estimate is older than queueRecount or says the upload might bring
+// it within a quarter of its bound: the bound holds exactly. Another
+// replica's deliveries are seen at the next count, so with several
+// replicas a queue may pass its bound by what they queue in queueRecount.
+type queueEstimates struct {
+	mu sync.Mutex
+	m  map[int64]queueEstimate
+}
+
+type queueEstimate struct {
+	n  int
+	at time.Time // when the queue was last counted
+}
+
+// get returns the estimate for a sink about to queue n more under bound
+// max, or false when the queue must be counted.
+func (q *queueEstimates) get(sink int64, n, max int, now time.Time) (int, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	e, ok := q.m[sink]
+	if !ok || now.Sub(e.at) >= queueRecount || now.Before(e.at) || e.n+n > max-max/4 {
+		return 0, false
+	}
+	return e.n, true
+}
+
+// set records a sink's estimate after queueing; counted says the queue
+// was counted for it just now.
+func (q *queueEstimates) set(sink int64, n int, counted bool, now time.Time) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.m == nil {
+		q.m = map[int64]queueEstimate{}
+	}
+	e := q.m[sink]
+	e.n = n
+	if counted {
+		e.at = now
+	}
+	q.m[sink] = e
+}
+
+// drop forgets a sink's estimate (a dead delivery requeued, a sink gone).
+func (q *queueEstimates) drop(sink int64) {
+	q.mu.Lock()
+	delete(q.m, sink)
+	q.mu.Unlock()
 }
 
 const sinkCols = "id, name, kind, destination, format, min_score, min_level, incident, secret, options, max_queue, overflow, created, created_by"
@@ -199,7 +262,7 @@ func (s *Store) sinkCounts(ctx context.Context, out []fleet.AlertSink) error {
 
 // DeleteAlertSink removes a sink with its deliveries and their attempts.
 func (s *Store) DeleteAlertSink(ctx context.Context, id int64) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		if _, err := s.exec(ctx, tx, `DELETE FROM alert_attempts WHERE delivery_id IN (SELECT id FROM alert_deliveries WHERE sink_id = ?)`, id); err != nil {
 			return fmt.Errorf("delete alert sink %d: %w", id, err)
 		}
@@ -215,6 +278,8 @@ func (s *Store) DeleteAlertSink(ctx context.Context, id int64) error {
 		}
 		return nil
 	})
+	s.queueEst.drop(id)
+	return err
 }
 
 const deliveryCols = "d.id, d.sink_id, k.name, d.finding_id, d.event, d.state, d.attempts, d.created, d.next_at, d.last_at, d.last_error"
@@ -349,7 +414,11 @@ func (s *Store) Deliveries(ctx context.Context, q store.DeliveryQuery) ([]fleet.
 // RetryDelivery requeues a dead delivery, due now, with a fresh count of
 // attempts.
 func (s *Store) RetryDelivery(ctx context.Context, id int64, now time.Time) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	var sink int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if err := s.row(ctx, tx, "SELECT sink_id FROM alert_deliveries WHERE id = ?", id).Scan(&sink); err != nil {
+			return fmt.Errorf("dead alert delivery %d: %w", id, s.wrap(err))
+		}
 		r, err := s.exec(ctx, tx, `UPDATE alert_deliveries SET state = ?, attempts = 0, next_at = ?, owner = '', lease_until = 0
 			WHERE id = ? AND state = ?`, fleet.DeliveryPending, ms(now), id, fleet.DeliveryDead)
 		if err != nil {
@@ -360,4 +429,7 @@ func (s *Store) RetryDelivery(ctx context.Context, id int64, now time.Time) erro
 		}
 		return nil
 	})
+	// After the commit, so a count taken meanwhile is not kept.
+	s.queueEst.drop(sink)
+	return err
 }

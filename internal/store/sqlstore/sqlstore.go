@@ -95,6 +95,8 @@ type Store struct {
 	totals                 summaryCache[int]
 	// feedAEAD seals feed credentials (SetFeedKey; nil: no key).
 	feedAEAD atomic.Pointer[cipher.AEAD]
+	// queueEst bounds alert sinks' pending deliveries (alerts.go).
+	queueEst queueEstimates
 }
 
 func (s *Store) writeCounts() writeCounts {

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -158,4 +159,56 @@ func testAlerts(t *testing.T, h Harness) {
 	if ds := deliveries(t, s, store.DeliveryQuery{SinkID: all.ID}); len(ds) != 0 {
 		t.Fatalf("deliveries of a deleted sink: %+v", ds)
 	}
+}
+
+// testAlertQueueBound checks a sink's bound across uploads that reuse the
+// store's estimate of its queue rather than counting it: deliveries sent
+// meanwhile free room the estimate does not see, and the bound still
+// holds exactly once the queue nears it.
+func testAlertQueueBound(t *testing.T, h Harness) {
+	s := fresh(t, h)
+	if _, err := s.AddAlertSink(ctx, fleet.AlertSink{Name: "b", Kind: fleet.SinkSyslog, Destination: "udp://x:514", MaxQueue: 40}, t0); err != nil {
+		t.Fatal(err)
+	}
+	five := []string{"P1@1", "P2@1", "P3@1", "P4@1", "P5@1"}
+	match := func(c context.Context, v int64, obs []store.Obs) ([]store.Hit, error) {
+		var all []store.Hit
+		for _, sw := range five {
+			hs, _ := matchSoftware(sw[:2], 50)(c, v, obs)
+			all = append(all, hs...)
+		}
+		return all, nil
+	}
+	hosts := 0
+	upload := func(n int) {
+		for range n {
+			hosts++
+			uid := fmt.Sprintf("q%02d", hosts)
+			hh := mustHost(t, s, uid)
+			ingest(t, s, hh.ID, snap(uid, day(1), five, nil), match)
+		}
+	}
+	check := func(step string, pending int, overflow int64) {
+		t.Helper()
+		if got := sinkByName(t, s, "b"); got.Pending != pending || got.Overflow != overflow {
+			t.Fatalf("%s: pending %d overflow %d, want %d and %d", step, got.Pending, got.Overflow, pending, overflow)
+		}
+	}
+	upload(4)
+	check("20 queued", 20, 0)
+	got, err := s.ClaimDeliveries(ctx, "w", day(2), time.Minute, 10)
+	if err != nil || len(got) != 10 {
+		t.Fatalf("claim: %d %v", len(got), err)
+	}
+	for _, d := range got {
+		if err := s.FinishDelivery(ctx, store.DeliveryResult{ID: d.ID, Owner: "w", At: day(2)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	upload(4) // 30 pending: the sent ten left room the estimate did not see
+	check("10 sent, 20 more queued", 30, 0)
+	upload(3) // 15 more, room for 10
+	check("at the bound", 40, 5)
+	upload(1)
+	check("full", 40, 10)
 }

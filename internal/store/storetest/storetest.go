@@ -72,6 +72,7 @@ func Run(t *testing.T, h Harness) {
 		{"Search", testSearch},
 		{"SearchAcrossHistory", testSearchAcrossHistory},
 		{"Alerts", testAlerts},
+		{"AlertQueueBound", testAlertQueueBound},
 		{"Users", testUsers},
 		{"Triage", testTriage},
 		{"FinishDeliveries", testFinishDeliveries},
