@@ -32,7 +32,10 @@ func Dialect() *sqlstore.Dialect {
 		Name: "postgres", Numbered: true, Arrays: true, ForUpdate: " FOR UPDATE", ForShare: " FOR SHARE",
 		ILike: "ILIKE", Migrations: sub, MigrationLock: "SELECT pg_advisory_xact_lock(7318001)",
 		Unavailable: unavailable, MaxVars: 30000, AfterHunt: "ANALYZE findings, finding_obs, finding_reasons",
-		Durable:  durable,
+		Durable: durable,
+		// A lazy write (alert leases and results) does not wait for its
+		// WAL flush; the next synchronous commit flushes it.
+		LazyInTx: "SET LOCAL synchronous_commit = off",
 		PathFold: `(lower(o.path) COLLATE "C")`, NameFold: `(lower(regexp_replace(o.path, '^.*[/\\]', '')) COLLATE "C")`,
 		// 53100 disk_full.
 		Full: func(err error) bool {

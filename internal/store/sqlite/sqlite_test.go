@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cascade-ir/cascade/internal/store"
 	"github.com/cascade-ir/cascade/internal/store/sqlstore"
@@ -143,5 +144,26 @@ func TestDurable(t *testing.T) {
 	ok, how, err := s.Durability(context.Background())
 	if err != nil || !ok || how != "synchronous=FULL" {
 		t.Fatalf("durability: %v %q %v", ok, how, err)
+	}
+}
+
+// TestLazyWriteRestoresDurability: an alert lease commits without a sync
+// (synchronous=NORMAL for its transaction only), and the writer is back to
+// FULL for the uploads after it.
+func TestLazyWriteRestoresDurability(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "c.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i := range 3 {
+		if _, err := s.ClaimDeliveries(ctx, "w", time.Now(), time.Minute, 10); err != nil {
+			t.Fatal(err)
+		}
+		ok, how, err := s.Durability(ctx)
+		if err != nil || !ok || how != "synchronous=FULL" {
+			t.Fatalf("after lazy write %d: %v %q %v", i, ok, how, err)
+		}
 	}
 }

@@ -307,7 +307,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, owner string, now time.Time
 		limit = 100
 	}
 	var out []fleet.AlertDelivery
-	err := s.writeBackground(ctx, func(tx *sql.Tx) error {
+	err := s.writeLazy(ctx, func(tx *sql.Tx) error {
 		lock := s.d.ForUpdate
 		if lock != "" {
 			lock += " SKIP LOCKED"
@@ -337,7 +337,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, owner string, now time.Time
 
 // FinishDelivery records an attempt of a delivery this owner holds.
 func (s *Store) FinishDelivery(ctx context.Context, r store.DeliveryResult) error {
-	return s.writeBackground(ctx, func(tx *sql.Tx) error {
+	return s.writeLazy(ctx, func(tx *sql.Tx) error {
 		state, next := fleet.DeliveryPending, ms(r.NextAt)
 		switch {
 		case r.Err == "":

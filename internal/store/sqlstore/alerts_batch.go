@@ -20,7 +20,7 @@ func (s *Store) FinishDeliveries(ctx context.Context, rs []store.DeliveryResult)
 		return nil, nil
 	}
 	errs := make([]error, len(rs))
-	err := s.writeBackground(ctx, func(tx *sql.Tx) error {
+	err := s.writeLazy(ctx, func(tx *sql.Tx) error {
 		clear(errs)
 		recorded, err := s.finishSent(ctx, tx, rs)
 		if err != nil {
