@@ -51,21 +51,28 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 	if err != nil {
 		return store.SearchPage{}, err
 	}
-	var timeCond string
-	var timeArgs []any
-	if !q.To.IsZero() {
-		timeCond += " AND o.first_seen <= ?"
-		timeArgs = append(timeArgs, ms(q.To))
+	// The time range filters what a page read, as a glob's rest does: in
+	// the query it would let a page read on past its limit, through the
+	// whole of a broad prefix (C:\Windows\*) for a range that keeps
+	// none of it.
+	inRange := func(o *store.Obs) bool {
+		if !q.To.IsZero() && ms(o.FirstSeen) > ms(q.To) {
+			return false
+		}
+		if !q.From.IsZero() && !o.Present {
+			end := o.LastSeen
+			if end.IsZero() {
+				end = o.GoneAt
+			}
+			return ms(end) >= ms(q.From)
+		}
+		return true
 	}
-	if !q.From.IsZero() {
-		timeCond += " AND (o.closed_at IS NULL OR COALESCE(o.last_seen, o.closed_at) >= ?)"
-		timeArgs = append(timeArgs, ms(q.From))
-	}
-	// byIDAfter runs cond (an index lookup) with the time filter, n rows
-	// after the id given, in id order.
+	// byIDAfter runs cond (an index lookup), n rows after the id given,
+	// in id order.
 	byIDAfter := func(t obsTable, cond string, after int64, n int, args ...any) ([]store.Obs, error) {
-		obs, err := s.searchRows(ctx, t, "SELECT "+t.selectList()+t.from()+"WHERE "+cond+timeCond+
-			" AND o.id > ? ORDER BY o.id LIMIT ?", append(append(args, timeArgs...), after, n)...)
+		obs, err := s.searchRows(ctx, t, "SELECT "+t.selectList()+t.from()+"WHERE "+cond+
+			" AND o.id > ? ORDER BY o.id LIMIT ?", append(args, after, n)...)
 		if err != nil {
 			return nil, fmt.Errorf("search %s: %w", q.Kind, err)
 		}
@@ -75,8 +82,7 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 	byID := func(t obsTable, cond string, args ...any) ([]store.Obs, error) {
 		return byIDAfter(t, cond, cur.id, limit, args...)
 	}
-	// byKeyIn runs a range [lo, hi) over an indexed expression with the
-	// time filter, n rows at most in the index's order (key, id), after
+	// byKeyIn runs a range [lo, hi) over an indexed expression, n rows at most in the index's order (key, id), after
 	// the cursor when after is set; pre and its args narrow the lookup
 	// first (an epoch). A page stops after n entries however many the
 	// range holds.
@@ -88,7 +94,7 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 			cond += " AND (" + keyed + ", o.id) > (?, ?)"
 			args = append(args, cur.key, cur.id)
 		}
-		query := "SELECT " + t.selectList() + t.from() + "WHERE " + cond + timeCond + " ORDER BY " + keyed + ", o.id LIMIT ?"
+		query := "SELECT " + t.selectList() + t.from() + "WHERE " + cond + " ORDER BY " + keyed + ", o.id LIMIT ?"
 		if s.d.Numbered {
 			// PostgreSQL: the page is taken from the index alone, then
 			// joined to its hosts. Joined in one query, a planner that
@@ -96,10 +102,10 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 			// load) hashes them with hosts, which loses the index order,
 			// and then reads and sorts the whole range for each page
 			// (225 ms for a path glob at 1.2M, RESULTS.md).
-			query = "SELECT " + t.selectList() + " FROM (SELECT * FROM " + t.table + " o WHERE " + cond + timeCond +
+			query = "SELECT " + t.selectList() + " FROM (SELECT * FROM " + t.table + " o WHERE " + cond +
 				" ORDER BY " + keyed + ", o.id LIMIT ?) o JOIN hosts h ON h.id = o.host_id ORDER BY " + keyed + ", o.id"
 		}
-		obs, err := s.searchRows(ctx, t, query, append(append(args, timeArgs...), n)...)
+		obs, err := s.searchRows(ctx, t, query, append(args, n)...)
 		if err != nil {
 			return nil, fmt.Errorf("search %s: %w", q.Kind, err)
 		}
@@ -277,6 +283,9 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 	}
 	page := store.SearchPage{Read: len(obs)}
 	for i := range obs {
+		if !inRange(&obs[i]) {
+			continue
+		}
 		if m, ok := keep(&obs[i]); ok {
 			page.Hits = append(page.Hits, store.SearchHit{Obs: obs[i], Matched: m})
 		}

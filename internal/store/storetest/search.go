@@ -244,6 +244,40 @@ func testSearchAcrossHistory(t *testing.T, h Harness) {
 			}
 		}
 	}
+	// A time range filters what a page read, as a glob's rest does: a
+	// range that keeps little of a broad prefix does not let a page read
+	// on past its limit. The pages read the same observations with the
+	// range as without, and keep h0's three files (the only ones first
+	// seen by day 0).
+	for _, limit := range []int{1, 2, 100} {
+		var read [2]int
+		got := map[string]bool{}
+		for i, to := range []time.Time{{}, day(0)} {
+			q := store.SearchQuery{Kind: store.SearchPath, Q: `c:\*tool.exe`, To: to, Limit: limit}
+			for range 40 {
+				page, err := s.Search(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if page.Read > limit {
+					t.Errorf("limit %d, to %v: a page read %d", limit, to, page.Read)
+				}
+				read[i] += page.Read
+				for _, hit := range page.Hits {
+					if i == 1 {
+						got[hit.HostUID+" "+hit.File.Path] = true
+					}
+				}
+				if page.Next == "" {
+					break
+				}
+				q.Cursor = page.Next
+			}
+		}
+		if read[0] != read[1] || len(got) != 3 || !got[`h0 C:\tool.exe`] || !got[`h0 C:\Tools\Tool.EXE`] || !got[`h0 C:\z\tool.exe`] {
+			t.Errorf("limit %d: read %d without the range, %d with it; kept %v", limit, read[0], read[1], got)
+		}
+	}
 	for _, limit := range []int{1, 2, 100} {
 		q := store.SearchQuery{Kind: store.SearchDigest, Q: digest("tool"), Limit: limit}
 		var got []string
