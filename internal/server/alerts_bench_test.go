@@ -8,7 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -53,12 +53,17 @@ func benchSnap(uid string, files int, at time.Time) *snapshot.Snapshot {
 //
 //   - no-sink: the same uploads into a store without sinks or worker, the
 //     baseline;
+//   - queued-only: a sink but no worker, so uploads queue deliveries
+//     nobody sends: what having alerts costs an upload by itself;
 //   - unpaced: the worker as before it stepped aside for ingest (full
 //     batches, 32 sends at once, writes whenever it likes);
-//   - paced: the worker as it runs (alerts_pace.go).
+//   - paced: the worker as it runs (alerts_pace.go);
+//   - no-sink-20/s and paced-20/s: the same two with uploads due at 20 a
+//     second (open loop) rather than back to back: a fleet's steady
+//     load, where back to back is a saturated server.
 //
 // Each upload is counted in flight exactly as Server.Ingest counts it.
-// Run with -benchtime=1x (and -count=N to repeat the trio):
+// Run with -benchtime=1x (and -count=N to repeat them):
 //
 //	go test -run '^$' -bench BenchmarkAlerts -benchtime=1x ./internal/server/
 func BenchmarkAlerts(b *testing.B) {
@@ -85,71 +90,109 @@ func BenchmarkAlerts(b *testing.B) {
 		}
 		return s, st
 	}
-	ingest := func(b *testing.B, s *Server, st store.Store, uid string, files int, at time.Time) time.Duration {
+	// ingest stores one upload, counted in flight as Server.Ingest counts
+	// it, and returns how long it took from sched (when it was due; the
+	// zero time: when it started).
+	ingest := func(b *testing.B, s *Server, st store.Store, uid string, files int, sched time.Time) time.Duration {
 		start := time.Now()
+		if sched.IsZero() {
+			sched = start
+		}
 		defer s.alerts.ingest.enter()()
-		h, err := st.EnsureHost(bg, snapshot.Host{ID: uid, Name: uid}, nil, at)
+		h, err := st.EnsureHost(bg, snapshot.Host{ID: uid, Name: uid}, nil, start)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := st.Ingest(bg, &store.Incoming{HostID: h.ID, UploadID: uid + at.String(), Kind: store.KindFull, Snapshot: benchSnap(uid, files, at), Received: at}, matchEveryFile); err != nil {
+		if _, err := st.Ingest(bg, &store.Incoming{HostID: h.ID, UploadID: uid + start.String(), Kind: store.KindFull, Snapshot: benchSnap(uid, files, start), Received: start}, matchEveryFile); err != nil {
 			b.Fatal(err)
 		}
-		return time.Since(start)
+		return time.Since(sched)
 	}
 	const minUploads, smallFiles = 100, 20
-	p95 := func(ds []time.Duration) float64 {
-		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-		return float64(ds[len(ds)*95/100].Microseconds()) / 1000
+	// uploadRate is the open-loop sides' upload rate: a fleet of 18,000
+	// hosts uploading every 15 minutes, each upload with 20 new findings
+	// (400 a second on top of the backlog).
+	const uploadRate = 20
+	pct := func(ds []time.Duration, p int) float64 {
+		ds = slices.Clone(ds)
+		slices.Sort(ds)
+		return float64(ds[len(ds)*p/100].Microseconds()) / 1000
 	}
+	p95 := func(ds []time.Duration) float64 { return pct(ds, 95) }
 	n := 10000
 	if v, err := strconv.Atoi(os.Getenv("CASCADE_ALERT_BENCH_N")); err == nil && v > 0 {
 		n = v
 	}
+	// uploads stores small uploads, back to back (every 0) or one due
+	// every `every` (open loop: an upload that starts late is timed from
+	// when it was due), until more() is false and at least minUploads
+	// are done; it returns their times.
+	uploads := func(b *testing.B, s *Server, st store.Store, name string, every time.Duration, more func() bool) []time.Duration {
+		var ds []time.Duration
+		t0 := time.Now()
+		least := minUploads
+		if every > 0 {
+			least = 15 * uploadRate // 15 s: a p95 of 300 uploads
+		}
+		for i := 0; i < least || more(); i++ {
+			var due time.Time
+			if every > 0 {
+				due = t0.Add(time.Duration(i) * every)
+				time.Sleep(time.Until(due))
+			}
+			ds = append(ds, ingest(b, s, st, fmt.Sprintf("%s-%d", name, i), smallFiles, due))
+		}
+		return ds
+	}
 	// no-sink: no outbox at all. queued-only: a sink, so every upload
 	// also queues its findings' deliveries in its own transaction, but no
 	// worker sends them: the ingest cost of having alerts, against which
-	// the worker's own effect (unpaced, paced) is read.
-	for _, mode := range []string{"no-sink", "queued-only"} {
+	// the worker's own effect (unpaced, paced) is read. The -20/s sides
+	// upload at uploadRate instead of back to back.
+	for _, mode := range []string{"no-sink", "queued-only", "no-sink-20/s"} {
 		b.Run(mode, func(b *testing.B) {
+			every := time.Duration(0)
+			if strings.HasSuffix(mode, "/s") {
+				every = time.Second / uploadRate
+			}
 			for range b.N {
-				s, bare := open(b, mode == "queued-only")
-				ingest(b, s, bare, "big", n, time.Now())
-				var ds []time.Duration
-				for i := range minUploads {
-					ds = append(ds, ingest(b, s, bare, fmt.Sprintf("bare-%d", i), smallFiles, time.Now()))
-				}
+				s, st := open(b, mode == "queued-only")
+				ingest(b, s, st, "big", n, time.Time{})
+				ds := uploads(b, s, st, "small", every, func() bool { return false })
 				b.ReportMetric(p95(ds), "ingest-p95-ms")
+				b.ReportMetric(pct(ds, 50), "ingest-p50-ms")
 				b.Logf("load average %s", loadAvg())
 			}
 		})
 	}
-	for _, mode := range []string{"unpaced", "paced"} {
+	for _, mode := range []string{"unpaced", "paced", "paced-20/s"} {
 		b.Run(mode, func(b *testing.B) {
+			every := time.Duration(0)
+			if strings.HasSuffix(mode, "/s") {
+				every = time.Second / uploadRate
+			}
 			for range b.N {
 				s, st := open(b, true)
 				s.alerts.noPace = mode == "unpaced"
 				received.Store(0)
 				t0 := time.Now()
-				ingest(b, s, st, "big", n, time.Now())
+				ingest(b, s, st, "big", n, time.Time{})
 				b.Logf("queued %d findings in %v", n, time.Since(t0))
 				ctx, cancel := context.WithCancel(bg)
 				start := time.Now()
 				done := make(chan struct{})
 				go func() { defer close(done); s.alerts.loop(ctx) }()
-				// Upload back to back until the queued findings are
-				// delivered (at least minUploads), then wait for the
-				// uploads' own findings.
-				var ds []time.Duration
-				for i := 0; i < minUploads || received.Load() < int64(n); i++ {
-					ds = append(ds, ingest(b, s, st, fmt.Sprintf("with-%d", i), smallFiles, time.Now()))
-				}
+				// Upload until the queued findings are delivered (at
+				// least minUploads), then wait for the uploads' own
+				// findings.
+				ds := uploads(b, s, st, "with", every, func() bool { return received.Load() < int64(n) })
 				want := int64(n + len(ds)*smallFiles)
 				for received.Load() < want {
 					time.Sleep(2 * time.Millisecond)
 				}
 				el := time.Since(start)
 				b.ReportMetric(p95(ds), "ingest-p95-ms-while-delivering")
+				b.ReportMetric(pct(ds, 50), "ingest-p50-ms-while-delivering")
 				b.ReportMetric(float64(want)/el.Seconds(), "deliveries/s")
 				b.ReportMetric(float64(len(ds)), "uploads")
 				b.Logf("%d uploads, %d paced rounds, load average %s", len(ds), s.alerts.paced.Load(), loadAvg())
