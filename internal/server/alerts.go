@@ -95,7 +95,7 @@ func (a *alerter) round(ctx context.Context) (int, error) {
 	busy := !a.noPace && a.ingest.busy(time.Now())
 	if busy {
 		batch, sends = alertBatchBusy, alertSendsBusy
-		a.pace.wait(ctx, busy, time.Now())
+		a.pace.wait(ctx, time.Now())
 		a.paced.Add(1)
 	}
 	now := a.s.now()

@@ -40,9 +40,9 @@ type pacer struct {
 	next time.Time // when the next round may claim
 }
 
-// wait returns once the round may claim (at once when idle, or ctx ends).
-func (p *pacer) wait(ctx context.Context, busy bool, now time.Time) {
-	if !busy || !p.next.After(now) {
+// wait returns once a busy round may claim (or ctx ends).
+func (p *pacer) wait(ctx context.Context, now time.Time) {
+	if !p.next.After(now) {
 		return
 	}
 	t := time.NewTimer(p.next.Sub(now))

@@ -44,12 +44,15 @@ func TestPacer(t *testing.T) {
 	if want := t0.Add(200 * time.Millisecond); !p.next.Equal(want) {
 		t.Fatalf("back to back: next %v, want %v", p.next, want)
 	}
-	// Idle: no wait, and the booked time is forgotten.
+	// Idle: the booked time is forgotten, and the next wait is none.
 	start := time.Now()
-	p.wait(bg, false, t0)
 	p.claimed(false, t0, 1000)
 	if !p.next.IsZero() {
 		t.Fatalf("idle round left next %v", p.next)
+	}
+	p.wait(bg, time.Now())
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("wait after an idle round took %v", d)
 	}
 	// Late: a round after its slot starts a new one from now.
 	p.claimed(true, t0, 0)
@@ -60,14 +63,14 @@ func TestPacer(t *testing.T) {
 	// A real wait, and one cut short by its context.
 	now := time.Now()
 	p.next = now.Add(15 * time.Millisecond)
-	p.wait(bg, true, now)
+	p.wait(bg, now)
 	if d := time.Since(now); d < 15*time.Millisecond {
 		t.Errorf("busy wait returned after %v, before its slot", d)
 	}
 	ctx, cancel := context.WithCancel(bg)
 	cancel()
 	p.next = time.Now().Add(time.Hour)
-	p.wait(ctx, true, time.Now())
+	p.wait(ctx, time.Now())
 	if time.Since(start) > 10*time.Second {
 		t.Error("a cancelled wait did not return")
 	}
