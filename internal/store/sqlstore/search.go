@@ -82,10 +82,10 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 	byID := func(t obsTable, cond string, args ...any) ([]store.Obs, error) {
 		return byIDAfter(t, cond, cur.id, limit, args...)
 	}
-	// byKeyIn runs a range [lo, hi) over an indexed expression, n rows at most in the index's order (key, id), after
-	// the cursor when after is set; pre and its args narrow the lookup
-	// first (an epoch). A page stops after n entries however many the
-	// range holds.
+	// byKeyIn runs a range [lo, hi) over an indexed expression, n rows at
+	// most in the index's order (key, id), after the cursor when after is
+	// set; pre and its args narrow the lookup first (an epoch). A page
+	// stops after n entries however many the range holds.
 	byKeyIn := func(t obsTable, keyed, lo, hi, pre string, preArgs []any, after bool, n int) ([]store.Obs, error) {
 		args := append(slices.Clip(preArgs), lo, hi)
 		cond := pre + keyed + " >= ? AND " + keyed + " < ?"
