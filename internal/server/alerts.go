@@ -47,9 +47,6 @@ type alerter struct {
 	senders map[int64]cachedSender
 	// sent and failed count attempts since start (health, benchmarks).
 	sent, failed atomic.Int64
-	// recordEach records every attempt in its own transaction, as before
-	// results were batched (BenchmarkAlerts compares the two).
-	recordEach bool
 	// ingest counts ingests in flight (Server.Ingest), during which the
 	// worker keeps to a pace (alerts_pace.go); noPace turns that off (the
 	// benchmark's "before").
@@ -156,18 +153,9 @@ func (rr *roundResults) add(r store.DeliveryResult) {
 	rr.mu.Unlock()
 }
 
-// record stores a round's attempts: in one transaction, or one each when
-// recordEach is set (the benchmark's "before").
+// record stores a round's attempts in one transaction.
 func (a *alerter) record(ctx context.Context, rs []store.DeliveryResult) {
 	ctx = context.WithoutCancel(ctx)
-	if a.recordEach {
-		for _, r := range rs {
-			if err := a.s.st.FinishDelivery(ctx, r); err != nil {
-				a.s.log.Warn("alert delivery record", "delivery", r.ID, "err", err)
-			}
-		}
-		return
-	}
 	errs, err := a.s.st.FinishDeliveries(ctx, rs)
 	if err != nil {
 		a.s.log.Warn("alert delivery record", "deliveries", len(rs), "err", err)
