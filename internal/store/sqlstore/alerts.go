@@ -140,7 +140,7 @@ func (q *queueEstimates) get(sink int64, n, max int, now time.Time) (int, bool) 
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	e, ok := q.m[sink]
-	if !ok || now.Sub(e.at) >= queueRecount || now.Before(e.at) || e.n+n > max-max/4 {
+	if !ok || now.Sub(e.at) >= queueRecount || e.n+n > max-max/4 {
 		return 0, false
 	}
 	return e.n, true
@@ -416,16 +416,10 @@ func (s *Store) Deliveries(ctx context.Context, q store.DeliveryQuery) ([]fleet.
 func (s *Store) RetryDelivery(ctx context.Context, id int64, now time.Time) error {
 	var sink int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		if err := s.row(ctx, tx, "SELECT sink_id FROM alert_deliveries WHERE id = ?", id).Scan(&sink); err != nil {
-			return fmt.Errorf("dead alert delivery %d: %w", id, s.wrap(err))
-		}
-		r, err := s.exec(ctx, tx, `UPDATE alert_deliveries SET state = ?, attempts = 0, next_at = ?, owner = '', lease_until = 0
-			WHERE id = ? AND state = ?`, fleet.DeliveryPending, ms(now), id, fleet.DeliveryDead)
+		err := s.row(ctx, tx, `UPDATE alert_deliveries SET state = ?, attempts = 0, next_at = ?, owner = '', lease_until = 0
+			WHERE id = ? AND state = ? RETURNING sink_id`, fleet.DeliveryPending, ms(now), id, fleet.DeliveryDead).Scan(&sink)
 		if err != nil {
-			return fmt.Errorf("retry alert delivery %d: %w", id, err)
-		}
-		if n, _ := r.RowsAffected(); n == 0 {
-			return fmt.Errorf("dead alert delivery %d: %w", id, store.ErrNotFound)
+			return fmt.Errorf("dead alert delivery %d: %w", id, s.wrap(err))
 		}
 		return nil
 	})
