@@ -118,10 +118,17 @@ func BenchmarkAlerts(b *testing.B) {
 		slices.Sort(ds)
 		return float64(ds[len(ds)*p/100].Microseconds()) / 1000
 	}
-	p95 := func(ds []time.Duration) float64 { return pct(ds, 95) }
 	n := 10000
 	if v, err := strconv.Atoi(os.Getenv("CASCADE_ALERT_BENCH_N")); err == nil && v > 0 {
 		n = v
+	}
+	// interval is how often an upload is due on a side: every
+	// 1/uploadRate s on the -20/s sides, back to back (0) on the others.
+	interval := func(mode string) time.Duration {
+		if strings.HasSuffix(mode, "/s") {
+			return time.Second / uploadRate
+		}
+		return 0
 	}
 	// uploads stores small uploads, back to back (every 0) or one due
 	// every `every` (open loop: an upload that starts late is timed from
@@ -151,15 +158,12 @@ func BenchmarkAlerts(b *testing.B) {
 	// upload at uploadRate instead of back to back.
 	for _, mode := range []string{"no-sink", "queued-only", "no-sink-20/s"} {
 		b.Run(mode, func(b *testing.B) {
-			every := time.Duration(0)
-			if strings.HasSuffix(mode, "/s") {
-				every = time.Second / uploadRate
-			}
+			every := interval(mode)
 			for range b.N {
 				s, st := open(b, mode == "queued-only")
 				ingest(b, s, st, "big", n, time.Time{})
 				ds := uploads(b, s, st, "small", every, func() bool { return false })
-				b.ReportMetric(p95(ds), "ingest-p95-ms")
+				b.ReportMetric(pct(ds, 95), "ingest-p95-ms")
 				b.ReportMetric(pct(ds, 50), "ingest-p50-ms")
 				b.Logf("load average %s", loadAvg())
 			}
@@ -167,10 +171,7 @@ func BenchmarkAlerts(b *testing.B) {
 	}
 	for _, mode := range []string{"unpaced", "paced", "paced-20/s"} {
 		b.Run(mode, func(b *testing.B) {
-			every := time.Duration(0)
-			if strings.HasSuffix(mode, "/s") {
-				every = time.Second / uploadRate
-			}
+			every := interval(mode)
 			for range b.N {
 				s, st := open(b, true)
 				s.alerts.noPace = mode == "unpaced"
@@ -191,7 +192,7 @@ func BenchmarkAlerts(b *testing.B) {
 					time.Sleep(2 * time.Millisecond)
 				}
 				el := time.Since(start)
-				b.ReportMetric(p95(ds), "ingest-p95-ms-while-delivering")
+				b.ReportMetric(pct(ds, 95), "ingest-p95-ms-while-delivering")
 				b.ReportMetric(pct(ds, 50), "ingest-p50-ms-while-delivering")
 				b.ReportMetric(float64(want)/el.Seconds(), "deliveries/s")
 				b.ReportMetric(float64(len(ds)), "uploads")
