@@ -30,9 +30,6 @@ func Dialect() *sqlstore.Dialect {
 			return strings.Contains(err.Error(), "SQLITE_CANTOPEN") || strings.Contains(err.Error(), "database is locked")
 		},
 		Durable: durable,
-		// A lazy write (alert leases and results) commits without
-		// syncing the WAL; the next FULL commit syncs it with its own.
-		LazyBefore: "PRAGMA synchronous = NORMAL", LazyAfter: "PRAGMA synchronous = " + Synchronous,
 		// SQLITE_FULL (13): the disk, or max_page_count, is full.
 		Full: func(err error) bool {
 			m := err.Error()

@@ -147,9 +147,8 @@ func TestDurable(t *testing.T) {
 	}
 }
 
-// TestLazyWriteRestoresDurability: an alert lease commits without a sync
-// (synchronous=NORMAL for its transaction only), and the writer is back to
-// FULL for the uploads after it.
+// TestLazyWriteRestoresDurability: alert leases (a lazy write) leave the
+// writer at synchronous=FULL for the uploads after them.
 func TestLazyWriteRestoresDurability(t *testing.T) {
 	ctx := context.Background()
 	s, err := Open(ctx, filepath.Join(t.TempDir(), "c.db"), Options{})

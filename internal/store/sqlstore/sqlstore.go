@@ -8,7 +8,6 @@ import (
 	"context"
 	"crypto/cipher"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -55,12 +54,12 @@ type Dialect struct {
 	Retryable func(error) bool
 	// MaxVars caps bind variables per statement.
 	MaxVars int
-	// LazyBefore and LazyAfter run on the writer connection around a lazy
-	// write transaction (writeLazy), LazyInTx first inside it: settings
-	// under which its commit does not wait for the disk. A later durable
-	// commit makes it durable with its own sync (SQLite's WAL and
-	// PostgreSQL's WAL are both written in order).
-	LazyBefore, LazyAfter, LazyInTx string
+	// LazyInTx runs first inside a lazy write transaction (writeLazy): a
+	// setting under which its commit does not wait for the disk ("" for
+	// none). SQLite has none: with one WAL synced in order, the next
+	// upload's commit would sync the lazy pages with its own and the
+	// upload would wait for them (measured: docs/server.md, Alerts).
+	LazyInTx string
 	// AfterHunt runs once a hunt is done, outside its transactions (""
 	// for none): PostgreSQL refreshes the planner's statistics on the
 	// findings tables the hunt filled, which autovacuum would leave stale
@@ -301,9 +300,9 @@ func (s *Store) writeBackground(ctx context.Context, fn func(tx *sql.Tx) error) 
 // writeLazy runs fn in a write transaction of background work whose loss
 // in a power failure or an OS crash costs nothing but a repetition: alert
 // deliveries' leases and results (a delivery whose result is lost is sent
-// again, and receivers drop repeats by delivery id). Its commit does not
-// wait for the disk, so it holds SQLite's one writer for the time of its
-// statements rather than of a sync (the next upload's sync covers it).
+// again, and receivers drop repeats by delivery id). On PostgreSQL its
+// commit does not wait for the disk; on SQLite it is an ordinary durable
+// commit (Dialect.LazyInTx says why).
 func (s *Store) writeLazy(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return s.commitWith(ctx, &s.softWrites, true, fn)
 }
@@ -318,28 +317,7 @@ func (s *Store) commitWith(ctx context.Context, writes *atomic.Uint64, lazy bool
 		s.wmu.Lock()
 		defer s.wmu.Unlock()
 	}
-	begin := s.wdb.BeginTx
-	if lazy && s.d.LazyBefore != "" {
-		// One connection for the settings and the transaction; the
-		// settings are restored before it goes back to the pool.
-		c, err := s.wdb.Conn(ctx)
-		if err != nil {
-			return s.wrap(err)
-		}
-		if _, err := c.ExecContext(ctx, s.d.LazyBefore); err != nil {
-			c.Close()
-			return s.wrap(err)
-		}
-		defer func() {
-			if _, err := c.ExecContext(context.WithoutCancel(ctx), s.d.LazyAfter); err != nil {
-				// A connection that might stay lazy is not reused.
-				c.Raw(func(any) error { return driver.ErrBadConn })
-			}
-			c.Close()
-		}()
-		begin = c.BeginTx
-	}
-	tx, err := begin(ctx, nil)
+	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return s.wrap(err)
 	}
