@@ -90,17 +90,26 @@ func (a *alerter) loop(ctx context.Context) {
 func (a *alerter) round(ctx context.Context) (int, error) {
 	batch, sends := alertBatch, alertSends
 	busy := !a.noPace && a.ingest.busy(time.Now())
+	// gate waits, in a busy round, for the uploads in flight to end
+	// (alertGateMax over the round); otherwise it returns at once.
+	// The pace counts from when the round was due, not from its claim,
+	// so the gate's wait does not slow it.
+	gate, due := func() {}, time.Time{}
 	if busy {
 		batch, sends = alertBatchBusy, alertSendsBusy
 		a.pace.wait(ctx, time.Now())
 		a.paced.Add(1)
+		due = time.Now()
+		deadline := due.Add(alertGateMax)
+		gate = func() { a.ingest.quiet(ctx, deadline) }
 	}
+	gate()
 	now := a.s.now()
 	// The lease outlives the round: a sink takes at most a timeout per
 	// alertPerSink sends before the rest of its batch is deferred.
 	lease := 4*a.timeout + time.Minute
 	ds, err := a.s.st.ClaimDeliveries(ctx, a.s.cfg.Owner, now, lease, batch)
-	a.pace.claimed(busy, time.Now(), len(ds))
+	a.pace.claimed(busy, due, len(ds))
 	if err != nil || len(ds) == 0 {
 		return 0, err
 	}
@@ -130,10 +139,11 @@ func (a *alerter) round(ctx context.Context) (int, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a.sendSink(ctx, byID[id], g, all, rec)
+			a.sendSink(ctx, byID[id], g, all, gate, rec)
 		}()
 	}
 	wg.Wait()
+	gate()
 	a.record(ctx, rec.results)
 	return len(ds), nil
 }
@@ -171,7 +181,7 @@ func (a *alerter) record(ctx context.Context, rs []store.DeliveryResult) {
 // sendSink sends one sink's share of a round, alertPerSink at a time.
 // Once a send fails, the sink's remaining deliveries of the round are
 // deferred with that error rather than each waiting out a timeout.
-func (a *alerter) sendSink(ctx context.Context, k *fleet.AlertSink, ds []fleet.AlertDelivery, all chan struct{}, rec *roundResults) {
+func (a *alerter) sendSink(ctx context.Context, k *fleet.AlertSink, ds []fleet.AlertDelivery, all chan struct{}, gate func(), rec *roundResults) {
 	var failing atomic.Pointer[string]
 	per := make(chan struct{}, alertPerSink)
 	var wg sync.WaitGroup
@@ -181,6 +191,7 @@ func (a *alerter) sendSink(ctx context.Context, k *fleet.AlertSink, ds []fleet.A
 		}
 		per <- struct{}{}
 		all <- struct{}{}
+		gate()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

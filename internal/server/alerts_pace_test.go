@@ -75,3 +75,46 @@ func TestPacer(t *testing.T) {
 		t.Error("a cancelled wait did not return")
 	}
 }
+
+// TestIngestQuiet: quiet returns at once with no ingest in flight, waits
+// for the last of several in flight to end, stops at its deadline while
+// one is still in flight, and stops when its context ends.
+func TestIngestQuiet(t *testing.T) {
+	var tr ingestTracker
+	long := time.Now().Add(time.Hour)
+	start := time.Now()
+	tr.quiet(bg, long)
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("quiet with nothing in flight took %v", d)
+	}
+	end1, end2 := tr.enter(), tr.enter()
+	done := make(chan struct{})
+	go func() { tr.quiet(bg, long); close(done) }()
+	end1()
+	select {
+	case <-done:
+		t.Fatal("quiet returned with an ingest still in flight")
+	case <-time.After(20 * time.Millisecond):
+	}
+	end2()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("quiet did not return when the last ingest ended")
+	}
+	// A new ingest needs a new wait: the closed channel is not reused.
+	end3 := tr.enter()
+	defer end3()
+	start = time.Now()
+	tr.quiet(bg, start.Add(15*time.Millisecond))
+	if d := time.Since(start); d < 15*time.Millisecond || d > 10*time.Second {
+		t.Fatalf("quiet with an ingest in flight returned after %v, want its deadline (15ms)", d)
+	}
+	ctx, cancel := context.WithCancel(bg)
+	cancel()
+	start = time.Now()
+	tr.quiet(ctx, long)
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("quiet with a cancelled context took %v", d)
+	}
+}
