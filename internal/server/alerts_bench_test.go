@@ -187,6 +187,7 @@ func BenchmarkAlerts(b *testing.B) {
 				// least minUploads), then wait for the uploads' own
 				// findings.
 				ds := uploads(b, s, st, "with", every, func() bool { return received.Load() < int64(n) })
+				during, upEl := received.Load(), time.Since(start)
 				want := int64(n + len(ds)*smallFiles)
 				for received.Load() < want {
 					time.Sleep(2 * time.Millisecond)
@@ -195,6 +196,9 @@ func BenchmarkAlerts(b *testing.B) {
 				b.ReportMetric(pct(ds, 95), "ingest-p95-ms-while-delivering")
 				b.ReportMetric(pct(ds, 50), "ingest-p50-ms-while-delivering")
 				b.ReportMetric(float64(want)/el.Seconds(), "deliveries/s")
+				// While uploads ran: the rate pacing keeps (the rest went
+				// out flat out once they stopped).
+				b.ReportMetric(float64(during)/upEl.Seconds(), "deliveries/s-while-uploading")
 				b.ReportMetric(float64(len(ds)), "uploads")
 				b.Logf("%d uploads, %d paced rounds, load average %s", len(ds), s.alerts.paced.Load(), loadAvg())
 				cancel()
