@@ -147,9 +147,9 @@ func TestDurable(t *testing.T) {
 	}
 }
 
-// TestLazyWriteRestoresDurability: alert leases (a lazy write) leave the
+// TestAlertLeasesKeepWriterDurable: alert leases (a lazy write) leave the
 // writer at synchronous=FULL for the uploads after them.
-func TestLazyWriteRestoresDurability(t *testing.T) {
+func TestAlertLeasesKeepWriterDurable(t *testing.T) {
 	ctx := context.Background()
 	s, err := Open(ctx, filepath.Join(t.TempDir(), "c.db"), Options{})
 	if err != nil {

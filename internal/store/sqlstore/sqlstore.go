@@ -58,7 +58,8 @@ type Dialect struct {
 	// setting under which its commit does not wait for the disk ("" for
 	// none). SQLite has none: with one WAL synced in order, the next
 	// upload's commit would sync the lazy pages with its own and the
-	// upload would wait for them (measured: docs/server.md, Alerts).
+	// upload would wait for them (measured: docs/server.md, Benchmarks,
+	// round of 2026-12-08).
 	LazyInTx string
 	// AfterHunt runs once a hunt is done, outside its transactions (""
 	// for none): PostgreSQL refreshes the planner's statistics on the
