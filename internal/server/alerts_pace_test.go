@@ -2,8 +2,18 @@ package server
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/cascade-ir/cascade/internal/fleet"
+	"github.com/cascade-ir/cascade/internal/snapshot"
+	"github.com/cascade-ir/cascade/internal/store"
+	"github.com/cascade-ir/cascade/internal/store/sqlite"
 )
 
 // TestIngestTracker: busy while any ingest is in flight and for
@@ -116,5 +126,52 @@ func TestIngestQuiet(t *testing.T) {
 	tr.quiet(ctx, long)
 	if d := time.Since(start); d > 10*time.Second {
 		t.Fatalf("quiet with a cancelled context took %v", d)
+	}
+}
+
+// TestPacedRoundWaitsForIngest: a round while an upload is in flight
+// waits for it (here it never ends, so the round takes at least
+// alertGateMax) and still sends its batch.
+func TestPacedRoundWaitsForIngest(t *testing.T) {
+	var received atomic.Int64
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		received.Add(1)
+	}))
+	defer recv.Close()
+	st, err := sqlite.Open(bg, filepath.Join(t.TempDir(), "a.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s, err := New(Config{Store: st, AlertAllowLoopback: true, AlertTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AddAlertSink(bg, fleet.AlertSink{Name: "t", Kind: fleet.SinkWebhook, Destination: recv.URL, Secret: "k"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	h, err := st.EnsureHost(bg, snapshot.Host{ID: "h", Name: "h"}, nil, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Ingest(bg, &store.Incoming{HostID: h.ID, UploadID: "u", Kind: store.KindFull, Snapshot: benchSnap("h", 8, now), Received: now}, matchEveryFile); err != nil {
+		t.Fatal(err)
+	}
+
+	end := s.alerts.ingest.enter() // an upload in flight for the whole round
+	start := time.Now()
+	n, err := s.alerts.round(bg)
+	took := time.Since(start)
+	end()
+	if err != nil || n != 8 || received.Load() != int64(n) {
+		t.Fatalf("busy round: claimed %d (%v), received %d", n, err, received.Load())
+	}
+	if took < alertGateMax {
+		t.Fatalf("busy round took %v with an upload in flight throughout, want at least alertGateMax (%v)", took, alertGateMax)
+	}
+	if a := s.alerts.paced.Load(); a != 1 {
+		t.Fatalf("paced rounds %d, want 1", a)
 	}
 }
