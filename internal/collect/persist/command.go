@@ -1,6 +1,7 @@
 package persist
 
 import (
+	"bytes"
 	"strings"
 )
 
@@ -91,11 +92,18 @@ func splitWindows(line string) (prog, args string) {
 		}
 		return s[1 : 1+end], strings.TrimSpace(s[2+end:])
 	}
-	low := strings.ToLower(s)
+	// Lower ASCII letters only: strings.ToLower turns each invalid UTF-8
+	// byte into a 3-byte U+FFFD, so its offsets would not be s's.
+	low := []byte(s)
+	for i, c := range low {
+		if c >= 'A' && c <= 'Z' {
+			low[i] = c + 'a' - 'A'
+		}
+	}
 	best := -1
 	for _, ext := range winExts {
 		for off := 0; ; {
-			i := strings.Index(low[off:], ext)
+			i := bytes.Index(low[off:], []byte(ext))
 			if i < 0 {
 				break
 			}
